@@ -1,0 +1,280 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { FlowKind, FlowSpec, IpvsScheduler } from '../../sim/api-types.ts';
+import { useStore } from '../store/store.ts';
+import './Header.css';
+
+/** Built-in clusters the core knows (api-types: `seed`, `seed-section6`). */
+const CLUSTERS: readonly { id: string; label: string }[] = [
+  { id: '', label: 'seed cluster (sections 3–5)' },
+  { id: 'seed-section6', label: 'seed section 6 (n8s9s, z8xnq)' },
+];
+const SCHEDULERS: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'];
+const sameFlow = (a: FlowSpec, b: FlowSpec) => a.from === b.from && a.to === b.to && a.proto === b.proto && a.kind === b.kind;
+
+export function Header() {
+  return (
+    <header className="header" role="banner">
+      <div className="header-row">
+        <h1 className="brand">
+          <img src="/favicon.svg" alt="" width={20} height={20} />
+          kube-packet-lab
+        </h1>
+        <ClusterPicker />
+        <PresetPicker />
+        <div className="header-spacer" />
+        <ModePicker />
+        <ShareButton />
+      </div>
+      <FlowEditor />
+    </header>
+  );
+}
+
+function ClusterPicker() {
+  const preset = useStore((s) => s.scenario.preset ?? '');
+  const setClusterPreset = useStore((s) => s.setClusterPreset);
+  const known = CLUSTERS.some((c) => c.id === preset);
+  return (
+    <label className="field">
+      <span className="label">Cluster</span>
+      <select
+        className="select"
+        data-testid="scenario.cluster"
+        aria-label="Cluster"
+        value={preset}
+        onChange={(e) => setClusterPreset(e.target.value || undefined)}
+      >
+        {CLUSTERS.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.label}
+          </option>
+        ))}
+        {!known && <option value={preset}>{preset}</option>}
+      </select>
+    </label>
+  );
+}
+
+function PresetPicker() {
+  const presets = useStore((s) => s.result?.presets);
+  const flow = useStore((s) => s.flow);
+  const setFlow = useStore((s) => s.setFlow);
+  const current = presets?.find((p) => sameFlow(p.flow, flow));
+  return (
+    <label className="field">
+      <span className="label">Flow</span>
+      <select
+        className="select preset"
+        data-testid="flow.preset"
+        aria-label="Flow preset"
+        value={current?.id ?? ''}
+        onChange={(e) => {
+          const p = presets?.find((x) => x.id === e.target.value);
+          if (p) setFlow(p.flow);
+        }}
+      >
+        {!current && <option value="">custom flow</option>}
+        {presets?.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function Seg<T extends string>(props: { name: string; testid: string; value: T | undefined; options: readonly T[]; onChange: (v: T) => void }) {
+  return (
+    <div className="seg" role="group" aria-label={props.name} data-testid={props.testid}>
+      {props.options.map((o) => (
+        <button
+          key={o}
+          type="button"
+          aria-pressed={props.value === o}
+          data-testid={`${props.testid}.${o}`}
+          onClick={() => props.value !== o && props.onChange(o)}
+        >
+          {o}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function ModePicker() {
+  // the modes in force: what the user asked for, else what the cluster file says
+  const { proxy, backend, scheduler } = useStore(
+    useShallow((s) => ({
+      proxy: s.scenario.modes.proxy ?? s.result?.modes.proxy,
+      backend: s.scenario.modes.backend ?? s.result?.modes.backend,
+      scheduler: s.scenario.modes.scheduler ?? s.result?.modes.scheduler,
+    })),
+  );
+  const setModes = useStore((s) => s.setModes);
+  return (
+    <div className="modes">
+      <div className="field">
+        <span className="label" id="lbl-proxy">
+          kube-proxy
+        </span>
+        <Seg name="kube-proxy mode" testid="mode.proxy" value={proxy} options={['iptables', 'ipvs'] as const} onChange={(v) => setModes({ proxy: v })} />
+        {proxy === 'ipvs' && (
+          <select
+            className="select"
+            aria-label="ipvs scheduler"
+            data-testid="mode.scheduler"
+            value={scheduler ?? 'rr'}
+            onChange={(e) => setModes({ scheduler: e.target.value as IpvsScheduler })}
+          >
+            {SCHEDULERS.map((x) => (
+              <option key={x} value={x}>
+                {x}
+              </option>
+            ))}
+          </select>
+        )}
+      </div>
+      <div className="field">
+        <span className="label">flannel</span>
+        <Seg name="flannel backend" testid="mode.backend" value={backend} options={['vxlan', 'host-gw'] as const} onChange={(v) => setModes({ backend: v })} />
+      </div>
+    </div>
+  );
+}
+
+function ShareButton() {
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    if (!copied) return;
+    const t = setTimeout(() => setCopied(false), 1600);
+    return () => clearTimeout(t);
+  }, [copied]);
+  return (
+    <button
+      type="button"
+      className="btn"
+      data-testid="share.copy"
+      aria-label="Copy a link to this exact state"
+      title="The link holds the cluster, modes, flow, edits and step"
+      onClick={() => {
+        void navigator.clipboard?.writeText(window.location.href).then(
+          () => setCopied(true),
+          () => setCopied(true),
+        );
+      }}
+    >
+      {copied ? 'Link copied' : 'Copy link'}
+    </button>
+  );
+}
+
+function FlowEditor() {
+  const flow = useStore((s) => s.flow);
+  const topology = useStore((s) => s.result?.topology);
+  const setFlow = useStore((s) => s.setFlow);
+  const [draft, setDraft] = useState<FlowSpec>(flow);
+  useEffect(() => setDraft(flow), [flow]);
+
+  const endpoints = useMemo(() => {
+    const sources: { value: string; label: string }[] = [];
+    const targets: string[] = [];
+    for (const h of topology?.hosts ?? []) {
+      sources.push({ value: h.name, label: `${h.name} (${h.role}${h.ip ? ` ${h.ip}` : ''})` });
+      if (h.ip) targets.push(h.ip);
+      for (const ns of h.namespaces) {
+        if (ns.kind === 'root') continue;
+        sources.push({ value: ns.name, label: `${ns.name}${ns.ip ? ` (${ns.ip})` : ''}` });
+        if (ns.ip) targets.push(ns.ip);
+      }
+    }
+    return { sources, targets };
+  }, [topology]);
+  const dirty = !sameFlow(draft, flow);
+  const apply = () => setFlow({ ...draft, to: draft.to.trim(), proto: draft.kind === 'connect' ? draft.proto : draft.kind === 'ping' ? 'icmp' : draft.proto });
+
+  return (
+    <form
+      className="header-row flow-editor"
+      aria-label="Flow"
+      onSubmit={(e) => {
+        e.preventDefault();
+        apply();
+      }}
+    >
+      <label className="field">
+        <span className="label">From</span>
+        <select className="select" aria-label="Source" data-testid="flow.from" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })}>
+          {!endpoints.sources.some((x) => x.value === draft.from) && <option value={draft.from}>{draft.from}</option>}
+          {endpoints.sources.map((x) => (
+            <option key={x.value} value={x.value}>
+              {x.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span className="label">To</span>
+        <input
+          className="input mono"
+          aria-label="Destination (IP[:port], pod or host)"
+          data-testid="flow.to"
+          list="flow-targets"
+          value={draft.to}
+          spellCheck={false}
+          onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+        />
+        <datalist id="flow-targets">
+          {endpoints.targets.map((t) => (
+            <option key={t} value={t} />
+          ))}
+        </datalist>
+      </label>
+      <label className="field">
+        <span className="label">Proto</span>
+        <select className="select" aria-label="Protocol" data-testid="flow.proto" value={draft.proto} onChange={(e) => setDraft({ ...draft, proto: e.target.value as FlowSpec['proto'] })}>
+          <option value="tcp">tcp</option>
+          <option value="udp">udp</option>
+          <option value="icmp">icmp</option>
+        </select>
+      </label>
+      <label className="field">
+        <span className="label">Kind</span>
+        <select className="select" aria-label="Kind of flow" data-testid="flow.kind" value={draft.kind} onChange={(e) => setDraft({ ...draft, kind: e.target.value as FlowKind })}>
+          <option value="connect">connect</option>
+          <option value="ping">ping</option>
+          <option value="traceroute">traceroute</option>
+        </select>
+      </label>
+      <button type="submit" className="btn primary" data-testid="flow.apply" disabled={!dirty} aria-label="Run this flow">
+        Run flow
+      </button>
+      <div className="header-spacer" />
+      <Verdict />
+    </form>
+  );
+}
+
+function Verdict() {
+  const { verdict, reason, pending, packets } = useStore(
+    useShallow((s) => ({
+      verdict: s.result?.trace.verdict,
+      reason: s.result?.trace.reason,
+      pending: s.pending,
+      packets: s.result?.trace.packets.length ?? 0,
+    })),
+  );
+  const last = useStore((s) => s.result?.trace.packets.find((p) => p.packetId === 0));
+  return (
+    <div className="verdict" data-testid="trace.verdict" aria-live="off">
+      {pending && <span className="spinner" aria-label="computing the trace" role="status" />}
+      {verdict && (
+        <span className={`badge ${verdict}`} title={reason}>
+          {verdict === 'delivered' ? `delivered at ${last?.host ?? ''}${last && last.netns !== 'root' ? ` / ${last.netns}` : ''}` : `dropped${reason ? `: ${reason}` : ''}`}
+        </span>
+      )}
+      {packets > 1 && <span className="muted">{packets} packets</span>}
+    </div>
+  );
+}

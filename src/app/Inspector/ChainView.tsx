@@ -1,0 +1,66 @@
+import { useMemo } from 'react';
+import { chainTraversal, ruleKey } from '../store/derive.ts';
+import { countersAt } from '../store/hooks.ts';
+import { useStore } from '../store/store.ts';
+
+/**
+ * The netfilter walk at this hook so far — PREROUTING → KUBE-SERVICES → KUBE-SVC-… → KUBE-SEP-…
+ * — with each visited rule, whether it matched, and its live counter.
+ */
+export function ChainView() {
+  const result = useStore((s) => s.result);
+  const cursor = useStore((s) => s.cursor);
+  const seek = useStore((s) => s.seek);
+  const walk = useMemo(() => (result ? chainTraversal(result.trace.events, cursor) : undefined), [result, cursor]);
+  if (!result || !walk) return null;
+  const counters = countersAt(result, cursor);
+  const table = walk.chains[0]?.table ?? '';
+  return (
+    <section className="insp-section chainview" aria-label="Netfilter chain traversal" data-testid="inspector.chainview">
+      <h3 className="insp-h">
+        netfilter · <span className="mono">{walk.hook}</span>
+        {table && <span className="muted"> · {table}</span>}
+      </h3>
+      <ol className="chain-crumbs mono" aria-label="Chains visited">
+        {walk.chains.map((c, i) => (
+          <li key={`${c.table}${c.chain}${i}`} className={i === walk.chains.length - 1 ? 'current' : ''}>
+            {c.table !== table && <span className="muted">{c.table} </span>}
+            {c.chain}
+          </li>
+        ))}
+      </ol>
+      <div className="chain-rules">
+        {walk.chains.map((c, ci) => (
+          <div key={`${c.table}${c.chain}${ci}`} className="chain-block">
+            <div className="chain-name mono">
+              Chain {c.chain}
+              {c.table !== table && <span className="muted"> ({c.table})</span>}
+            </div>
+            <table className="rules mono">
+              <tbody>
+                {c.rules.map((r) => {
+                  const cnt = r.row >= 0 ? counters.get(ruleKey(walk.host, walk.netns, c.table, c.chain, r.row)) : undefined;
+                  const current = r.index === cursor;
+                  return (
+                    <tr
+                      key={r.index}
+                      className={`${current ? 'current' : ''} ${r.matched ? 'matched' : 'nomatch'}`}
+                      data-testid={current ? 'inspector.chainview.current' : undefined}
+                      onClick={() => seek(r.index)}
+                    >
+                      <td className="num">{r.row >= 0 ? r.row + 1 : 'P'}</td>
+                      <td className="pk" title="packets (live)">{cnt ? cnt.pkts : ''}</td>
+                      <td className="by" title="bytes (live)">{cnt ? cnt.bytes : ''}</td>
+                      <td className="rt">{r.text}</td>
+                      <td className="vd">{r.matched ? `→ ${r.verdict}` : 'no match'}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        ))}
+      </div>
+    </section>
+  );
+}

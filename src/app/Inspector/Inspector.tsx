@@ -1,0 +1,137 @@
+import { useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { TraceEvent } from '../../sim/trace/event.ts';
+import { simClient } from '../boot.ts';
+import { errorText } from '../store/client.ts';
+import { kindLabel, netnsLabel, ruleNumber } from '../store/describe.ts';
+import { useCurrentEvent } from '../store/hooks.ts';
+import { useStore } from '../store/store.ts';
+import { ChainView } from './ChainView.tsx';
+import { PacketView } from './PacketView.tsx';
+import './Inspector.css';
+
+/** Everything about the step at the cursor: where, which lookup matched, why, and the packet. */
+export function Inspector() {
+  const ev = useCurrentEvent();
+  const { cursor, total } = useStore(useShallow((s) => ({ cursor: s.cursor, total: s.result?.trace.events.length ?? 0 })));
+  return (
+    <div className="inspector" data-testid="inspector">
+      <div className="insp-head">
+        <h2 className="insp-title">
+          <span className="label">Step</span>{' '}
+          <span className="mono" data-testid="inspector.step">
+            {total ? `${cursor + 1} / ${total}` : '–'}
+          </span>
+          {ev && <span className={`kind-pill k-${ev.kind}`}>{kindLabel(ev.kind)}</span>}
+        </h2>
+        <PcapButton />
+      </div>
+      {ev ? <StepDetails ev={ev} /> : <p className="insp-empty">Computing the trace…</p>}
+    </div>
+  );
+}
+
+function StepDetails({ ev }: { ev: TraceEvent }) {
+  const isNf = ev.kind === 'rule' || ev.kind === 'policy';
+  return (
+    <>
+      <section className="insp-section" aria-label="Where">
+        <dl className="kv" data-testid="inspector.location">
+          <dt>host</dt>
+          <dd data-testid="inspector.host">{ev.host}</dd>
+          <dt>netns</dt>
+          <dd data-testid="inspector.netns">{netnsLabel(ev.netns)}</dd>
+          {ev.dev && (
+            <>
+              <dt>device</dt>
+              <dd className="mono" data-testid="inspector.dev">
+                {ev.dev}
+              </dd>
+            </>
+          )}
+          {ev.hook && (
+            <>
+              <dt>hook</dt>
+              <dd className="mono">{ev.hook}</dd>
+            </>
+          )}
+          {isNf && ev.ref?.nfTable && (
+            <>
+              <dt>table / chain</dt>
+              <dd className="mono" data-testid="inspector.chain">
+                {ev.ref.nfTable} / {ev.ref.chain}
+                {ruleNumber(ev) !== undefined && ` · rule ${ruleNumber(ev)}`}
+              </dd>
+            </>
+          )}
+          {ev.verdict && (
+            <>
+              <dt>{isNf ? 'verdict' : 'result'}</dt>
+              <dd className="mono verdict-text" data-testid="inspector.verdict">
+                {ev.verdict}
+              </dd>
+            </>
+          )}
+          {ev.reason && (
+            <>
+              <dt>reason</dt>
+              <dd className="mono bad" data-testid="inspector.reason">
+                {ev.reason}
+              </dd>
+            </>
+          )}
+        </dl>
+        {ev.ref?.text && (
+          <div className="lookup">
+            <div className="label">{ev.ref.table === 'iptables' ? 'rule' : `${ev.ref.table} entry`}{ev.ref.row !== undefined && ev.ref.table !== 'iptables' ? ` · row ${ev.ref.row + 1}` : ''}</div>
+            <pre className="mono lookup-text" data-testid="inspector.ref">
+              {ev.ref.text}
+            </pre>
+          </div>
+        )}
+        <p className="explanation" data-testid="inspector.explanation">
+          {ev.explanation}
+        </p>
+      </section>
+      {isNf && <ChainView />}
+      <PacketView ev={ev} />
+    </>
+  );
+}
+
+function PcapButton() {
+  const ready = useStore((s) => s.shown !== null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <button
+      type="button"
+      className="btn"
+      data-testid="inspector.pcap"
+      aria-label="Download the trace as a pcap file"
+      title="Every frame the trace put on a wire, for Wireshark or tshark"
+      disabled={!ready || busy}
+      onClick={async () => {
+        setBusy(true);
+        const r = await simClient().tracePcap();
+        setBusy(false);
+        if (!r.ok) {
+          useStore.setState({ error: errorText(r.error) });
+          return;
+        }
+        const url = URL.createObjectURL(new Blob([r.value as Uint8Array<ArrayBuffer>], { type: 'application/vnd.tcpdump.pcap' }));
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = 'kube-packet-lab.pcap';
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      }}
+    >
+      <svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true">
+        <path d="M12 4v11m0 0l-4-4m4 4l4-4M5 19h14" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
+      </svg>
+      pcap
+    </button>
+  );
+}

@@ -1,0 +1,169 @@
+import { AnimatePresence, motion, useReducedMotion } from 'motion/react';
+import { useMemo } from 'react';
+import { encode, fieldSpans, type FieldSpan } from '../../sim/net/encode.ts';
+import type { Layer } from '../../sim/net/packet.ts';
+import type { TraceEvent } from '../../sim/trace/event.ts';
+import { formatField, layerNames, type LayerName } from '../store/derive.ts';
+import { useStore } from '../store/store.ts';
+import { HexDump } from './HexDump.tsx';
+
+interface FieldRow {
+  readonly field: string;
+  readonly value: string;
+  /** not stored in the layer: computed by encode (lengths, checksums, bit-fields) */
+  readonly derived: boolean;
+  readonly span?: FieldSpan;
+}
+
+function readUint(bytes: Uint8Array, s: FieldSpan): number {
+  let n = 0;
+  for (let i = 0; i < s.length && i < 4; i++) n = n * 256 + (bytes[s.offset + i] ?? 0);
+  return n;
+}
+
+/** A layer's fields in wire order: the model's own fields plus those encode derives. */
+function fieldRows(layer: Layer, li: number, spans: readonly FieldSpan[], bytes: Uint8Array): FieldRow[] {
+  const own = layer as unknown as Record<string, unknown>;
+  const rows: FieldRow[] = [];
+  const seen = new Set<string>();
+  for (const s of spans) {
+    if (s.layer !== li || seen.has(s.field) || /^options\[\d+\]$/.test(s.field) || s.field.startsWith('reserved') || s.field === 'unused') continue;
+    if (layer.type === 'data' && s.field === 'length') continue;
+    seen.add(s.field);
+    if (s.field in own && own[s.field] !== undefined) {
+      rows.push({ field: s.field, value: formatField(layer.type, s.field, own[s.field]), derived: false, span: s });
+    } else {
+      const n = readUint(bytes, s);
+      const value = s.field === 'len' || s.field === 'length' ? String(n) : s.field === 'hdr_len' || s.field === 'version' ? `0x${n.toString(16)}` : `0x${n.toString(16).padStart(s.length * 2, '0')}`;
+      rows.push({ field: s.field, value, derived: true, span: s });
+    }
+  }
+  for (const [k, v] of Object.entries(own)) {
+    if (k === 'type' || v === undefined || seen.has(k)) continue;
+    rows.push({ field: k, value: formatField(layer.type, k, v), derived: false, ...(spans.find((s) => s.layer === li && s.field === k) ? { span: spans.find((s) => s.layer === li && s.field === k)! } : {}) });
+  }
+  return rows;
+}
+
+function summary(layer: Layer): string {
+  switch (layer.type) {
+    case 'ethernet':
+      return `${layer.src} → ${layer.dst}`;
+    case 'ipv4':
+      return `${layer.src} → ${layer.dst} ttl ${layer.ttl}`;
+    case 'tcp':
+    case 'udp':
+      return `${layer.srcport} → ${layer.dstport}`;
+    case 'icmp':
+      return `type ${layer.icmp_type} code ${layer.code}`;
+    case 'vxlan':
+      return `VNI ${layer.vni}`;
+    case 'arp':
+      return `${layer.opcode === 1 ? 'who-has' : 'is-at'} ${layer.dst_proto_ipv4}`;
+    case 'data':
+      return `${layer.length} bytes`;
+  }
+}
+
+/** The packet after the step: its header stack, every field (changes marked), and its bytes. */
+export function PacketView({ ev }: { ev: TraceEvent }) {
+  const selected = useStore((s) => s.selectedField);
+  const selectField = useStore((s) => s.selectField);
+  const reduced = useReducedMotion();
+  const instant = useStore((s) => s.instant);
+  const names = useMemo(() => layerNames(ev.packet), [ev.packet]);
+  const wire = useMemo(() => {
+    try {
+      const bytes = encode(ev.packet);
+      return { bytes, spans: fieldSpans(ev.packet), error: '' };
+    } catch (e) {
+      return { bytes: new Uint8Array(), spans: [] as FieldSpan[], error: e instanceof Error ? e.message : String(e) };
+    }
+  }, [ev.packet]);
+  const changed = useMemo(() => new Map(ev.changed.map((c) => [`${c.layer}:${c.field}`, c])), [ev.changed]);
+  const changedLayers = new Set(ev.changed.map((c) => c.layer));
+
+  return (
+    <section className="insp-section packet" aria-label="Packet">
+      <h3 className="insp-h">
+        Packet <span className="muted">· {wire.bytes.length} bytes on the wire</span>
+        {ev.packet.length > 0 && <span className="muted"> · packet {ev.packetId}</span>}
+      </h3>
+      <div className="layer-stack" data-testid="inspector.layers" aria-label="Headers, outermost first">
+        <AnimatePresence initial={false} mode="popLayout">
+          {names.map((n, i) => (
+            <motion.span
+              key={`${n.id}`}
+              layout={!reduced && !instant}
+              initial={reduced || instant ? false : { opacity: 0, scale: 0.6 }}
+              animate={{ opacity: 1, scale: 1 }}
+              exit={reduced || instant ? { opacity: 0, transition: { duration: 0 } } : { opacity: 0, scale: 0.6 }}
+              transition={{ duration: reduced || instant ? 0 : 0.25 }}
+              className={`layer-chip s-${n.scope || 'plain'}${changedLayers.has(i) ? ' changed' : ''}`}
+            >
+              {n.title.replace(/^(outer|inner|quoted) /, '')}
+            </motion.span>
+          ))}
+        </AnimatePresence>
+      </div>
+      <div className="layers">
+        {ev.packet.map((layer, li) => (
+          <LayerFields
+            key={`${li}${layer.type}`}
+            layer={layer}
+            li={li}
+            name={names[li]!}
+            rows={fieldRows(layer, li, wire.spans, wire.bytes)}
+            changed={changed}
+            selected={selected}
+            onSelect={selectField}
+          />
+        ))}
+      </div>
+      {wire.error ? (
+        <p className="bad">The bytes could not be encoded: {wire.error}</p>
+      ) : (
+        <HexDump bytes={wire.bytes} spans={wire.spans} names={names} selected={selected} changed={ev.changed} onSelect={selectField} />
+      )}
+    </section>
+  );
+}
+
+function LayerFields(props: {
+  layer: Layer;
+  li: number;
+  name: LayerName;
+  rows: FieldRow[];
+  changed: Map<string, { from?: unknown; to?: unknown }>;
+  selected: { layer: number; field: string } | null;
+  onSelect: (f: { layer: number; field: string } | null) => void;
+}) {
+  const { layer, li, name, rows, changed, selected, onSelect } = props;
+  return (
+    <div className={`layer s-${name.scope || 'plain'}`} data-testid={`inspector.layer.${name.id}`}>
+      <div className="layer-title">
+        <span className="layer-name">{name.title}</span>
+        <span className="layer-sum mono">{summary(layer)}</span>
+      </div>
+      {rows.map((r) => {
+        const c = changed.get(`${li}:${r.field}`);
+        const isSel = selected?.layer === li && selected.field === r.field;
+        return (
+          <button
+            key={r.field}
+            type="button"
+            className={`frow${c ? ' changed' : ''}${isSel ? ' selected' : ''}${r.derived ? ' derived' : ''}`}
+            data-testid={`inspector.field.${name.id}.${r.field}`}
+            aria-pressed={isSel}
+            aria-label={`${name.title} ${r.field} ${r.value}${c && c.from !== undefined ? `, changed from ${String(c.from)}` : c ? ', changed at this step' : ''}`}
+            onClick={() => onSelect(isSel ? null : { layer: li, field: r.field })}
+          >
+            <span className="fname mono">{r.field}</span>
+            <span className="fval mono">{r.value}</span>
+            {c && c.from !== undefined && <span className="fwas mono">was {String(c.from)}</span>}
+          </button>
+        );
+      })}
+    </div>
+  );
+}

@@ -1,0 +1,119 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { simClient } from '../boot.ts';
+import { useStore } from '../store/store.ts';
+import './Terminal.css';
+
+const EXAMPLES = ['ip route', 'ip neigh show dev flannel.1', 'bridge fdb show dev flannel.1', 'iptables -nvL -t nat', 'ipvsadm -Ln', 'ip route del 10.42.1.0/24'];
+
+/**
+ * A shell on any host or pod. Output is what the real command prints for the model's state; a
+ * command that changes state is added to the edits and the trace is computed again.
+ */
+export function Terminal() {
+  const hosts = useStore((s) => s.result?.topology.hosts);
+  const log = useStore(useShallow((s) => s.terminalLog));
+  const busy = useStore((s) => s.terminalBusy);
+  const target = useStore((s) => s.terminalTarget);
+  const setTarget = useStore((s) => s.setTerminalTarget);
+  const [line, setLine] = useState('');
+  const [hist, setHist] = useState<{ list: string[]; at: number }>({ list: [], at: -1 });
+  const outRef = useRef<HTMLDivElement>(null);
+
+  const targets = useMemo(() => {
+    const t: { value: string; label: string }[] = [];
+    for (const h of hosts ?? []) {
+      t.push({ value: h.name, label: `${h.name} (host)` });
+      for (const ns of h.namespaces) if (ns.kind !== 'root') t.push({ value: ns.name, label: `${ns.name} (pod on ${h.name})` });
+    }
+    return t;
+  }, [hosts]);
+  const current = target || targets[0]?.value || '';
+
+  useEffect(() => {
+    const el = outRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [log]);
+
+  const run = async () => {
+    const cmd = line.trim();
+    if (!cmd || !current || busy) return;
+    setHist((h) => ({ list: [...h.list.filter((x) => x !== cmd), cmd], at: -1 }));
+    await simClient().runCommand(current, cmd);
+    const last = useStore.getState().terminalLog.at(-1);
+    if (last && !last.error) setLine(''); // a bad command stays in the line to fix
+  };
+
+  return (
+    <div className="terminal">
+      <div className="term-out mono" ref={outRef} data-testid="terminal.output" role="log" aria-label="Terminal output" aria-live="polite">
+        {log.length === 0 && (
+          <div className="term-hint muted">
+            Try:{' '}
+            {EXAMPLES.map((e) => (
+              <button key={e} type="button" className="chip" onClick={() => setLine(e)} aria-label={`Type ${e}`}>
+                {e}
+              </button>
+            ))}
+          </div>
+        )}
+        {log.map((e) => (
+          <div key={e.id} className="term-entry" data-testid={`terminal.entry.${e.id}`}>
+            <div className="term-cmd">
+              <span className="prompt">{e.target}#</span> {e.command}
+              {e.mutates && <span className="mut"> · applied as an edit</span>}
+            </div>
+            {e.error ? (
+              <pre className="term-err" data-testid="terminal.error">
+                {e.error}
+              </pre>
+            ) : (
+              <pre className="term-text">{e.output}</pre>
+            )}
+          </div>
+        ))}
+      </div>
+      <form
+        className="term-line"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run();
+        }}
+      >
+        <select className="select" aria-label="Host or pod to run the command on" data-testid="terminal.target" value={current} onChange={(e) => setTarget(e.target.value)}>
+          {targets.map((t) => (
+            <option key={t.value} value={t.value}>
+              {t.label}
+            </option>
+          ))}
+        </select>
+        <span className="prompt mono" aria-hidden="true">
+          #
+        </span>
+        <input
+          className="input mono term-input"
+          data-testid="terminal.input"
+          aria-label="Command"
+          placeholder="ip route"
+          autoComplete="off"
+          spellCheck={false}
+          value={line}
+          onChange={(e) => setLine(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
+            e.preventDefault();
+            setHist((h) => {
+              if (!h.list.length) return h;
+              const at = e.key === 'ArrowUp' ? (h.at < 0 ? h.list.length - 1 : Math.max(0, h.at - 1)) : h.at < 0 ? -1 : h.at + 1 >= h.list.length ? -1 : h.at + 1;
+              setLine(at < 0 ? '' : (h.list[at] ?? ''));
+              return { ...h, at };
+            });
+          }}
+        />
+        <button type="submit" className="btn primary" data-testid="terminal.run" aria-label="Run the command" disabled={busy || !line.trim()}>
+          Run
+        </button>
+      </form>
+    </div>
+  );
+}

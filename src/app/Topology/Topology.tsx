@@ -1,0 +1,103 @@
+import { Background, BackgroundVariant, Controls, Panel, ReactFlow, ReactFlowProvider, ViewportPortal, useReactFlow, ConnectionMode } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { motion, useReducedMotion } from 'motion/react';
+import { useEffect, useMemo, useRef } from 'react';
+import { STEP_MS, useStore } from '../store/store.ts';
+import { edgeTypes } from './edges.tsx';
+import { layoutTopology } from './layout.ts';
+import { nodeTypes } from './nodes.tsx';
+import { eventPoints } from './points.ts';
+import './Topology.css';
+
+/** The cluster as React Flow draws it, with the packet token moving along the trace. */
+export function Topology() {
+  return (
+    <ReactFlowProvider>
+      <TopologyFlow />
+    </ReactFlowProvider>
+  );
+}
+
+function TopologyFlow() {
+  const topology = useStore((s) => s.result?.topology);
+  const layout = useMemo(() => (topology ? layoutTopology(topology) : undefined), [topology]);
+  const structure = layout ? layout.nodes.map((n) => n.id).join(',') : '';
+  const { fitView } = useReactFlow();
+  const fitted = useRef('');
+  useEffect(() => {
+    if (!structure || fitted.current === structure) return;
+    fitted.current = structure;
+    // after React Flow has measured the new nodes
+    requestAnimationFrame(() => void fitView({ padding: 0.06, duration: 0 }));
+  }, [structure, fitView]);
+
+  if (!layout) return <div className="topo-empty muted">Computing the cluster…</div>;
+  return (
+    <ReactFlow
+      className="topo"
+      nodes={layout.nodes}
+      edges={layout.edges}
+      nodeTypes={nodeTypes}
+      edgeTypes={edgeTypes}
+      colorMode="dark"
+      connectionMode={ConnectionMode.Loose}
+      nodesDraggable={false}
+      nodesConnectable={false}
+      nodesFocusable={false}
+      edgesFocusable={false}
+      elementsSelectable={false}
+      minZoom={0.15}
+      maxZoom={2.5}
+      fitView
+      fitViewOptions={{ padding: 0.06 }}
+      proOptions={{ hideAttribution: true }}
+      aria-label="Cluster topology: hosts, namespaces, devices and links"
+    >
+      <Background variant={BackgroundVariant.Dots} gap={22} size={1} color="#1d2633" />
+      <Controls showInteractive={false} position="bottom-left" aria-label="Zoom controls" />
+      <Panel position="top-left" className="topo-legend" aria-label="Legend">
+        <span className="lg lg-under">underlay: LAN, veth, bridge port</span>
+        <span className="lg lg-over">overlay: VXLAN tunnel</span>
+        <span className="lg lg-pkt">packet</span>
+      </Panel>
+      <ViewportPortal>
+        <PacketToken points={layout.rects} />
+      </ViewportPortal>
+    </ReactFlow>
+  );
+}
+
+function PacketToken({ points: rects }: { points: ReturnType<typeof layoutTopology>['rects'] }) {
+  const events = useStore((s) => s.result?.trace.events);
+  const cursor = useStore((s) => s.cursor);
+  const speed = useStore((s) => s.speed);
+  const instant = useStore((s) => s.instant);
+  const reduced = useReducedMotion();
+  const pts = useMemo(() => (events ? eventPoints(events, rects) : []), [events, rects]);
+  const ev = events?.[cursor];
+  const p = pts[cursor];
+  if (!ev || !p) return null;
+  const encap = ev.packet.some((l) => l.type === 'vxlan');
+  const dropped = ev.kind === 'drop';
+  const still = reduced || instant;
+  const duration = still ? 0 : Math.min(0.55, (STEP_MS / speed / 1000) * 0.7);
+  return (
+    <motion.div
+      className="token-wrap"
+      data-testid="topology.token"
+      initial={false}
+      animate={{ x: p.x, y: p.y }}
+      transition={{ duration, ease: 'easeInOut' }}
+      aria-hidden="true"
+    >
+      <motion.div
+        className="token-shell"
+        initial={false}
+        animate={{ scale: encap ? 1 : 0.4, opacity: encap ? 1 : 0 }}
+        transition={{ duration: still ? 0 : 0.3 }}
+      />
+      <div className={`token-core${dropped ? ' dropped' : ''}`} />
+      {encap && <div className="token-tag">VXLAN</div>}
+    </motion.div>
+  );
+}

@@ -1,0 +1,48 @@
+import { createSimClient, type SimClient } from './store/client.ts';
+import { spawnSimWorker } from './store/spawn.ts';
+import { useStore } from './store/store.ts';
+import { shareSearch } from './store/url.ts';
+
+/**
+ * Wires the store to the outside world: the simulation worker, the share link in the address
+ * bar, and the test hook `window.__kplTest`.
+ */
+let client: SimClient | undefined;
+
+export function simClient(): SimClient {
+  if (!client) throw new Error('startApp() has not run');
+  return client;
+}
+
+declare global {
+  interface Window {
+    __kplTest?: { setSpeed(speed: number): void; state(): unknown };
+  }
+}
+
+export function startApp(): void {
+  if (client) return;
+  client = createSimClient(useStore, spawnSimWorker);
+  void client.boot(window.location.search);
+  window.__kplTest = {
+    setSpeed: (speed) => useStore.getState().setSpeed(speed),
+    state: () => {
+      const s = useStore.getState();
+      return { cursor: s.cursor, events: s.result?.trace.events.length ?? 0, pending: s.pending, modes: s.result?.modes, before: s.scenario.before };
+    },
+  };
+
+  // the address bar follows what is shown (not what is still computing), at most 4 times a second
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  useStore.subscribe((s, prev) => {
+    if (!s.shown || (s.shown === prev.shown && s.cursor === prev.cursor)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const st = useStore.getState();
+      if (!st.shown) return;
+      const { flow, ...scenario } = st.shown;
+      const search = shareSearch({ scenario, flow, cursor: st.cursor }, new URLSearchParams(window.location.search));
+      if (search !== window.location.search) window.history.replaceState(null, '', search + window.location.hash);
+    }, 250);
+  });
+}

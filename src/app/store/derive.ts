@@ -1,0 +1,288 @@
+import type { Modes, NamespaceTables, FlowSpec } from '../../sim/api-types.ts';
+import { ipLength } from '../../sim/net/encode.ts';
+import type { Layer, Packet, TcpOption } from '../../sim/net/packet.ts';
+import type { Trace, TraceEvent, EventKind } from '../../sim/trace/event.ts';
+
+/**
+ * Everything the UI shows that follows from (trace, tables, cursor): counters, the chain
+ * traversal, the packet's layer names, what changed between two traces. Pure functions: the
+ * store keeps only the trace and the cursor.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Packet layers
+
+export interface LayerName {
+  /**
+   * `outer` for the VXLAN tunnel headers, `inner` for what they carry, `quoted` for the packet an
+   * ICMP error quotes, `''` otherwise
+   */
+  readonly scope: 'outer' | 'inner' | 'quoted' | '';
+  readonly type: Layer['type'];
+  /** dotted id for test ids and field selection: `ipv4`, `outer.ipv4` */
+  readonly id: string;
+  /** what a person reads: `IPv4`, `outer IPv4` */
+  readonly title: string;
+}
+
+const LAYER_TITLE: Readonly<Record<Layer['type'], string>> = {
+  ethernet: 'Ethernet',
+  arp: 'ARP',
+  ipv4: 'IPv4',
+  icmp: 'ICMP',
+  udp: 'UDP',
+  tcp: 'TCP',
+  vxlan: 'VXLAN',
+  data: 'Data',
+};
+
+/**
+ * Names each layer of a packet. Everything up to and including a VXLAN header is the outer
+ * (underlay) packet; what follows is the inner frame, which keeps the plain names so that
+ * `ipv4.dst` always means the pod-to-pod packet's destination.
+ */
+export function layerNames(packet: Packet): LayerName[] {
+  const vx = packet.findIndex((l) => l.type === 'vxlan');
+  const icmpErr = packet.findIndex((l) => l.type === 'icmp' && (l.icmp_type === 3 || l.icmp_type === 11));
+  return packet.map((l, i) => {
+    const scope = icmpErr >= 0 && i > icmpErr ? 'quoted' : vx < 0 ? '' : i <= vx ? 'outer' : 'inner';
+    const id = scope === 'outer' || scope === 'quoted' ? `${scope}.${l.type}` : l.type;
+    const title = scope === '' ? LAYER_TITLE[l.type] : `${scope} ${LAYER_TITLE[l.type]}`;
+    return { scope, type: l.type, id, title };
+  });
+}
+
+/** A layer's fields in wire order, without its `type` tag, as label/value pairs. */
+export function layerFields(layer: Layer): { field: string; value: string }[] {
+  const out: { field: string; value: string }[] = [];
+  for (const [k, v] of Object.entries(layer)) {
+    if (k === 'type' || v === undefined) continue;
+    out.push({ field: k, value: formatField(layer.type, k, v) });
+  }
+  return out;
+}
+
+const TCP_FLAG_NAMES: readonly [number, string][] = [
+  [0x01, 'FIN'],
+  [0x02, 'SYN'],
+  [0x04, 'RST'],
+  [0x08, 'PSH'],
+  [0x10, 'ACK'],
+];
+
+/** Field values as Wireshark shows them (hex for ethertype and flags, names for protocols). */
+export function formatField(type: Layer['type'], field: string, v: unknown): string {
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  if (typeof v === 'number') {
+    if (type === 'ethernet' && field === 'ethertype') return `0x${v.toString(16).padStart(4, '0')}${v === 0x800 ? ' (IPv4)' : v === 0x806 ? ' (ARP)' : ''}`;
+    if (type === 'ipv4' && field === 'proto') return `${v}${v === 1 ? ' (ICMP)' : v === 6 ? ' (TCP)' : v === 17 ? ' (UDP)' : ''}`;
+    if (type === 'tcp' && field === 'flags') {
+      const names = TCP_FLAG_NAMES.filter(([b]) => (v & b) !== 0).map(([, n]) => n);
+      return `0x${v.toString(16).padStart(3, '0')}${names.length ? ` (${names.join(', ')})` : ''}`;
+    }
+    if (type === 'vxlan' && field === 'flags') return `0x${v.toString(16).padStart(2, '0')}`;
+    if (type === 'ipv4' && field === 'dsfield') return `0x${v.toString(16).padStart(2, '0')}`;
+    if (type === 'ipv4' && field === 'id') return `0x${v.toString(16).padStart(4, '0')} (${v})`;
+    return String(v);
+  }
+  if (Array.isArray(v)) {
+    return v
+      .map((o: TcpOption) =>
+        o.kind === 'mss' ? `MSS ${o.value}` : o.kind === 'wscale' ? `WS ${o.value}` : o.kind === 'timestamp' ? `TS ${o.tsval}/${o.tsecr}` : o.kind.toUpperCase(),
+      )
+      .join(', ') || '—';
+  }
+  return String(v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Netfilter counters and chain traversal
+
+/** The key of one iptables row in one namespace. */
+export function ruleKey(host: string, netns: string, table: string, chain: string, row: number): string {
+  return `${host}|${netns}|${table}|${chain}|${row}`;
+}
+
+/** A rule event counted as a match (a visited rule that did not match has `no match`). */
+export function ruleMatched(ev: TraceEvent): boolean {
+  return ev.kind === 'rule' && !/^no match/i.test(ev.verdict ?? '');
+}
+
+export interface Counter {
+  readonly pkts: number;
+  readonly bytes: number;
+}
+
+/**
+ * Counters as `iptables -nvL` would print them after the step at `cursor`: the tables'
+ * counters before the flow plus every matched rule event up to and including the cursor.
+ */
+export function liveCounters(
+  tables: readonly NamespaceTables[],
+  events: readonly TraceEvent[],
+  cursor: number,
+): Map<string, Counter> {
+  const m = new Map<string, Counter>();
+  for (const t of tables) {
+    for (const c of t.iptables) {
+      c.rules.forEach((r, i) => m.set(ruleKey(t.host, t.netns, c.table, c.name, i), { pkts: r.pkts, bytes: r.bytes }));
+    }
+  }
+  const end = Math.min(cursor, events.length - 1);
+  for (let i = 0; i <= end; i++) {
+    const ev = events[i]!;
+    if (!ruleMatched(ev) || ev.ref?.row === undefined || !ev.ref.chain) continue;
+    const k = ruleKey(ev.host, ev.netns, ev.ref.nfTable ?? '', ev.ref.chain, ev.ref.row);
+    const prev = m.get(k) ?? { pkts: 0, bytes: 0 };
+    m.set(k, { pkts: prev.pkts + 1, bytes: prev.bytes + ipLength(ev.packet) });
+  }
+  return m;
+}
+
+export interface TraversedRule {
+  readonly index: number;
+  readonly row: number;
+  readonly text: string;
+  readonly verdict: string;
+  readonly matched: boolean;
+}
+
+export interface TraversedChain {
+  readonly table: string;
+  readonly chain: string;
+  readonly rules: TraversedRule[];
+}
+
+export interface ChainTraversal {
+  readonly hook: string;
+  readonly host: string;
+  readonly netns: string;
+  readonly chains: TraversedChain[];
+}
+
+/**
+ * The netfilter walk at the cursor's hook so far: the run of rule/policy events of the same
+ * packet at the same hook that ends at the cursor, grouped into the chains in visiting order
+ * (PREROUTING → KUBE-SERVICES → KUBE-SVC-… → KUBE-SEP-…). Undefined off a rule event.
+ */
+export function chainTraversal(events: readonly TraceEvent[], cursor: number): ChainTraversal | undefined {
+  const cur = events[cursor];
+  if (!cur || (cur.kind !== 'rule' && cur.kind !== 'policy') || !cur.hook) return undefined;
+  const same = (e: TraceEvent) =>
+    e.packetId === cur.packetId && e.host === cur.host && e.netns === cur.netns && e.hook === cur.hook;
+  let start = cursor;
+  while (start > 0) {
+    const prev = events[start - 1]!;
+    if ((prev.kind === 'rule' || prev.kind === 'policy' || prev.kind === 'nat') && (prev.kind === 'nat' || same(prev))) start--;
+    else break;
+  }
+  const chains: TraversedChain[] = [];
+  for (let i = start; i <= cursor; i++) {
+    const e = events[i]!;
+    if (e.kind === 'nat') continue;
+    const table = e.ref?.nfTable ?? '';
+    const chain = e.ref?.chain ?? e.hook ?? '';
+    let last = chains[chains.length - 1];
+    if (!last || last.chain !== chain || last.table !== table) {
+      last = { table, chain, rules: [] };
+      chains.push(last);
+    }
+    last.rules.push({
+      index: i,
+      row: e.kind === 'policy' ? -1 : (e.ref?.row ?? -1),
+      text: e.kind === 'policy' ? `policy ${e.verdict ?? ''}` : (e.ref?.text ?? ''),
+      verdict: e.verdict ?? '',
+      matched: e.kind === 'policy' || ruleMatched(e),
+    });
+  }
+  return { hook: cur.hook, host: cur.host, netns: cur.netns, chains };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What changed between two traces
+
+export interface TraceSnapshot {
+  readonly modes: Required<Modes>;
+  readonly flow: FlowSpec;
+  readonly before: readonly string[];
+  readonly preset?: string;
+  readonly trace: Trace;
+}
+
+const GROUPS: readonly [string, readonly EventKind[]][] = [
+  ['encap/decap', ['encap', 'decap']],
+];
+
+function signature(e: TraceEvent): string {
+  return `${e.packetId}|${e.host}|${e.netns}|${e.kind}|${e.dev ?? ''}|${e.hook ?? ''}|${e.ref?.chain ?? ''}|${e.ref?.row ?? ''}`;
+}
+
+function flowText(f: FlowSpec): string {
+  return `${f.kind} ${f.from} → ${f.to}${f.proto !== 'icmp' && f.kind !== 'ping' ? ` ${f.proto}` : ''}`;
+}
+
+/** What the user changed, in words: `vxlan → host-gw`, `ipvs → iptables`, `applied …`. */
+export function describeCause(a: TraceSnapshot, b: TraceSnapshot): string {
+  const parts: string[] = [];
+  if (a.modes.backend !== b.modes.backend) parts.push(`${a.modes.backend} → ${b.modes.backend}`);
+  if (a.modes.proxy !== b.modes.proxy) parts.push(`${a.modes.proxy} → ${b.modes.proxy}`);
+  if (a.modes.scheduler !== b.modes.scheduler && b.modes.proxy === 'ipvs') parts.push(`scheduler ${a.modes.scheduler} → ${b.modes.scheduler}`);
+  if ((a.preset ?? '') !== (b.preset ?? '')) parts.push(`cluster ${a.preset ?? 'default'} → ${b.preset ?? 'default'}`);
+  if (flowText(a.flow) !== flowText(b.flow)) parts.push(`flow ${flowText(b.flow)}`);
+  const added = b.before.filter((x) => !a.before.includes(x));
+  const removed = a.before.filter((x) => !b.before.includes(x));
+  for (const x of added) parts.push(`applied "${x}"`);
+  for (const x of removed) parts.push(`removed "${x}"`);
+  return parts.join(', ') || 'recomputed';
+}
+
+/**
+ * One sentence saying how the new trace differs from the old, e.g.
+ * `vxlan → host-gw: 9 events removed (encap/decap), path now leaves master via enp0s1`.
+ */
+export function describeChange(a: TraceSnapshot, b: TraceSnapshot): string {
+  const cause = describeCause(a, b);
+  const ea = a.trace.events;
+  const eb = b.trace.events;
+  const parts: string[] = [];
+  const d = eb.length - ea.length;
+  const countKinds = (evs: readonly TraceEvent[]) => {
+    const m = new Map<EventKind, number>();
+    for (const e of evs) m.set(e.kind, (m.get(e.kind) ?? 0) + 1);
+    return m;
+  };
+  const ka = countKinds(ea);
+  const kb = countKinds(eb);
+  const kinds = (sign: 1 | -1) => {
+    const names: string[] = [];
+    const seen = new Set<EventKind>();
+    for (const [label, group] of GROUPS) {
+      if (group.some((k) => sign * ((kb.get(k) ?? 0) - (ka.get(k) ?? 0)) > 0)) {
+        names.push(label);
+        group.forEach((k) => seen.add(k));
+      }
+    }
+    for (const k of new Set([...ka.keys(), ...kb.keys()])) {
+      if (!seen.has(k) && sign * ((kb.get(k) ?? 0) - (ka.get(k) ?? 0)) > 0) names.push(k);
+    }
+    return names.length ? ` (${names.slice(0, 4).join(', ')})` : '';
+  };
+  if (d < 0) parts.push(`${-d} event${d === -1 ? '' : 's'} removed${kinds(-1)}`);
+  else if (d > 0) parts.push(`${d} event${d === 1 ? '' : 's'} added${kinds(1)}`);
+  else parts.push(`same number of events (${eb.length})`);
+
+  let div = 0;
+  while (div < ea.length && div < eb.length && signature(ea[div]!) === signature(eb[div]!)) div++;
+  if (div < eb.length || div < ea.length) {
+    const tx = eb.slice(div).find((e) => e.kind === 'tx' && e.netns === 'root' && e.dev);
+    const txOld = ea.slice(div).find((e) => e.kind === 'tx' && e.netns === 'root' && e.dev);
+    if (tx && (!txOld || txOld.dev !== tx.dev || txOld.host !== tx.host)) parts.push(`path now leaves ${tx.host} via ${tx.dev}`);
+  }
+  if (a.trace.verdict !== b.trace.verdict || a.trace.reason !== b.trace.reason) {
+    if (b.trace.verdict === 'dropped') {
+      const drop = eb.find((e) => e.kind === 'drop' && e.packetId === 0);
+      parts.push(`now dropped${drop ? ` at ${drop.host}` : ''}${b.trace.reason ? `: ${b.trace.reason}` : ''}`);
+    } else parts.push('now delivered');
+  }
+  return `${cause}: ${parts.join(', ')}`;
+}

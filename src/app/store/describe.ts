@@ -1,0 +1,83 @@
+import type { TraceEvent, EventKind } from '../../sim/trace/event.ts';
+
+/**
+ * Event descriptions in the seed's words, for the announcer, the transcript and the inspector.
+ * One place, so what a screen reader hears and what the timeline shows never disagree.
+ */
+const KIND_LABEL: Readonly<Record<EventKind, string>> = {
+  send: 'send',
+  rx: 'receive on',
+  tx: 'transmit on',
+  veth: 'veth pair',
+  bridge: 'bridge',
+  wire: 'wire',
+  rule: 'rule',
+  policy: 'policy',
+  route: 'route lookup',
+  neigh: 'neighbour lookup',
+  arp: 'ARP',
+  fdb: 'FDB lookup',
+  conntrack: 'conntrack',
+  ipvs: 'ipvs',
+  nat: 'NAT',
+  forward: 'forward',
+  encap: 'VXLAN encap on',
+  decap: 'VXLAN decap on',
+  deliver: 'deliver',
+  drop: 'drop',
+};
+
+export function kindLabel(kind: EventKind): string {
+  return KIND_LABEL[kind];
+}
+
+/** `root netns` for the host's own namespace, else `pod NAME`. */
+export function netnsLabel(netns: string): string {
+  return netns === 'root' ? 'root netns' : `pod ${netns}`;
+}
+
+/** 1-based rule number as `iptables -nvL --line-numbers` counts. */
+export function ruleNumber(ev: TraceEvent): number | undefined {
+  return ev.ref?.row === undefined ? undefined : ev.ref.row + 1;
+}
+
+/** What happened at the step, without where: `nat PREROUTING KUBE-SERVICES rule 1 → jump KUBE-SVC-…`. */
+export function describeStep(ev: TraceEvent): string {
+  const verdict = ev.verdict ? ` → ${ev.verdict}` : '';
+  switch (ev.kind) {
+    case 'rule': {
+      const table = ev.ref?.nfTable ?? '';
+      const n = ruleNumber(ev);
+      return `${table} ${ev.hook ?? ''} ${ev.ref?.chain ?? ''}${n === undefined ? '' : ` rule ${n}`}${verdict}`
+        .replace(/\s+/g, ' ')
+        .trim();
+    }
+    case 'policy':
+      return `${ev.ref?.nfTable ?? ''} ${ev.hook ?? ''} ${ev.ref?.chain ?? ''} policy${verdict}`.replace(/\s+/g, ' ').trim();
+    case 'route':
+    case 'neigh':
+    case 'fdb':
+    case 'conntrack':
+    case 'ipvs':
+    case 'arp': {
+      const what = ev.ref?.text ? `: ${ev.ref.text}` : '';
+      const dev = ev.dev && ev.kind !== 'route' ? ` (${ev.dev})` : '';
+      return `${KIND_LABEL[ev.kind]}${dev}${what}${ev.ref?.text ? '' : verdict}`;
+    }
+    case 'drop':
+      return `drop${ev.dev ? ` on ${ev.dev}` : ''}${ev.reason ? `: ${ev.reason}` : verdict}`;
+    default:
+      return `${KIND_LABEL[ev.kind]}${ev.dev ? ` ${ev.dev}` : ''}${verdict}`;
+  }
+}
+
+/** Where and what: `master, root netns, nat PREROUTING KUBE-SERVICES rule 1 → jump KUBE-SVC-…`. */
+export function describeEvent(ev: TraceEvent): string {
+  return `${ev.host}, ${netnsLabel(ev.netns)}, ${describeStep(ev)}`;
+}
+
+/** The live-region sentence for the cursor. */
+export function announceStep(ev: TraceEvent | undefined, index: number, total: number): string {
+  if (!ev) return total === 0 ? 'No trace.' : '';
+  return `Step ${index + 1} of ${total}: ${describeEvent(ev)}`;
+}

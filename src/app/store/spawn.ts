@@ -1,0 +1,25 @@
+import { releaseProxy, wrap } from 'comlink';
+import type { SimApi } from '../../worker/protocol.ts';
+import type { WorkerHandle } from './client.ts';
+
+/** Starts the simulation worker (a module worker, bundled by Vite) behind comlink. */
+export function spawnSimWorker(): WorkerHandle {
+  const worker = new Worker(new URL('../../worker/sim.worker.ts', import.meta.url), { type: 'module', name: 'kube-packet-lab-sim' });
+  const remote = wrap<SimApi>(worker);
+  let crashed: ((message: string) => void) | undefined;
+  worker.addEventListener('error', (e) => {
+    e.preventDefault();
+    crashed?.(e.message || 'it could not be loaded');
+  });
+  worker.addEventListener('messageerror', () => crashed?.('a message from it could not be read'));
+  return {
+    api: remote as unknown as SimApi,
+    onCrash: (cb) => {
+      crashed = cb;
+    },
+    terminate: () => {
+      remote[releaseProxy]();
+      worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import type { Result, SimRequest, SimResult } from '../../sim/api-types.ts';
+import type { SimApi } from '../../worker/protocol.ts';
+import { fakeResult } from '../testing/traces.ts';
+import { createSimClient, type WorkerHandle } from './client.ts';
+import { ipLength } from '../../sim/net/encode.ts';
+import { chainTraversal, describeChange, layerNames, liveCounters, ruleKey } from './derive.ts';
+import { announceStep } from './describe.ts';
+import { createAppStore } from './store.ts';
+
+const DEFAULTS = {
+  scenario: { modes: {}, seed: 1, before: [] },
+  flow: { from: 'pod-0-0', to: '10.43.6.58:80', proto: 'tcp' as const, kind: 'connect' as const },
+};
+
+/** A worker stand-in whose answers the test releases by hand. */
+function fakeWorker() {
+  const calls: { req: SimRequest; resolve: (r: Result<SimResult>) => void }[] = [];
+  let crash: (m: string) => void = () => {};
+  let spawned = 0;
+  const api: SimApi = {
+    defaults: async () => ({ ok: true, value: DEFAULTS }),
+    simulate: (req) => new Promise((resolve) => calls.push({ req, resolve })),
+    exec: async (req) =>
+      req.command === 'bad' ? { ok: false, error: { code: 'cli', where: req.target, message: 'unknown command "bad"' } } : { ok: true, value: { output: 'done', mutates: req.command.includes(' del ') } },
+    tracePcap: async () => ({ ok: true, value: new Uint8Array([0xd4, 0xc3, 0xb2, 0xa1]) }),
+  };
+  const spawn = (): WorkerHandle => {
+    spawned++;
+    return { api, onCrash: (cb) => (crash = cb), terminate: () => {} };
+  };
+  return { calls, spawn, crash: (m: string) => crash(m), spawned: () => spawned };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('store + worker client', () => {
+  it('boots from the URL, simulates once, and restores the step', async () => {
+    const store = createAppStore();
+    const w = fakeWorker();
+    const client = createSimClient(store, w.spawn);
+    await client.boot('?step=4&backend=vxlan');
+    expect(w.calls).toHaveLength(1);
+    expect(w.calls[0]!.req.modes.backend).toBe('vxlan');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    expect(store.getState().cursor).toBe(3);
+    expect(store.getState().pending).toBe(false);
+  });
+
+  it('never calls the worker to step', async () => {
+    const store = createAppStore();
+    const w = fakeWorker();
+    const client = createSimClient(store, w.spawn);
+    await client.boot('');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    const s = store.getState();
+    s.stepBy(1);
+    s.stepBy(1);
+    s.stepBy(-1);
+    s.toEnd();
+    s.seek(2);
+    expect(store.getState().cursor).toBe(2);
+    expect(w.calls).toHaveLength(1);
+    s.stepBy(-10);
+    expect(store.getState().cursor).toBe(0);
+  });
+
+  it('drops stale answers and says what changed', async () => {
+    const store = createAppStore();
+    const w = fakeWorker();
+    const client = createSimClient(store, w.spawn);
+    await client.boot('');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult('vxlan') });
+    await tick();
+    store.getState().setModes({ backend: 'host-gw' });
+    store.getState().setModes({ proxy: 'ipvs' });
+    expect(w.calls).toHaveLength(3);
+    w.calls[2]!.resolve({ ok: true, value: fakeResult('host-gw') });
+    await tick();
+    w.calls[1]!.resolve({ ok: true, value: fakeResult('vxlan') }); // stale
+    await tick();
+    const s = store.getState();
+    expect(s.result?.modes.backend).toBe('host-gw');
+    expect(s.shown?.modes.proxy).toBe('ipvs');
+    expect(s.change).toMatch(/^vxlan → host-gw.*1 event removed \(encap\/decap\)/);
+  });
+
+  it('keeps the last good trace on an error and puts the request back', async () => {
+    const store = createAppStore();
+    const w = fakeWorker();
+    const client = createSimClient(store, w.spawn);
+    await client.boot('');
+    const good = fakeResult();
+    w.calls[0]!.resolve({ ok: true, value: good });
+    await tick();
+    store.getState().setFlow({ from: 'nowhere', to: 'x', proto: 'tcp', kind: 'connect' });
+    w.calls[1]!.resolve({ ok: false, error: { code: 'flow', where: 'flow.from', message: 'no pod or host "nowhere"' } });
+    await tick();
+    const s = store.getState();
+    expect(s.result).toBe(good);
+    expect(s.flow.from).toBe('pod-0-0');
+    expect(s.error).toContain('no pod or host "nowhere"');
+    expect(w.calls).toHaveLength(2);
+  });
+
+  it('recreates a crashed worker and answers the lost call with an error', async () => {
+    const store = createAppStore();
+    const w = fakeWorker();
+    const client = createSimClient(store, w.spawn);
+    await client.boot('');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    store.getState().setModes({ backend: 'host-gw' });
+    w.crash('out of memory');
+    await tick();
+    expect(w.spawned()).toBe(2);
+    expect(store.getState().error).toContain('stopped');
+    expect(store.getState().scenario.modes.backend).toBeUndefined();
+    expect(store.getState().result).not.toBeNull();
+  });
+
+  it('falls back to the defaults when the share link is refused', async () => {
+    const store = createAppStore();
+    const w = fakeWorker();
+    const client = createSimClient(store, w.spawn);
+    await client.boot('?from=ghost');
+    w.calls[0]!.resolve({ ok: false, error: { code: 'flow', where: 'flow.from', message: 'no pod "ghost"' } });
+    await tick();
+    expect(store.getState().flow.from).toBe('pod-0-0');
+    expect(w.calls).toHaveLength(2);
+    expect(store.getState().error).toMatch(/ghost.*default/);
+  });
+
+  it('appends a mutating command to the edits and recomputes', async () => {
+    const store = createAppStore();
+    const w = fakeWorker();
+    const client = createSimClient(store, w.spawn);
+    await client.boot('');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    await client.runCommand('master', 'ip route');
+    expect(store.getState().scenario.before).toEqual([]);
+    await client.runCommand('master', 'ip route del 10.42.1.0/24');
+    expect(store.getState().scenario.before).toEqual(['master: ip route del 10.42.1.0/24']);
+    expect(w.calls).toHaveLength(2);
+    await client.runCommand('master', 'bad');
+    const log = store.getState().terminalLog;
+    expect(log).toHaveLength(3);
+    expect(log[2]!.error).toContain('unknown command');
+  });
+});
+
+describe('derived state', () => {
+  const r = fakeResult();
+  const events = r.trace.events;
+
+  it('counts matched rules up to the cursor on top of the tables', () => {
+    const k = ruleKey('master', 'root', 'nat', 'PREROUTING', 0);
+    expect(liveCounters(r.tables, events, 2).get(k)).toEqual({ pkts: 298, bytes: 19090 });
+    const after = liveCounters(r.tables, events, 3).get(k)!;
+    expect(after.pkts).toBe(299);
+    expect(after.bytes).toBe(19090 + ipLength(events[3]!.packet));
+    // a visited rule that did not match does not count
+    expect(liveCounters(r.tables, events, 9).get(ruleKey('master', 'root', 'nat', 'KUBE-SVC-7CWUT4JBGBRVUN2L', 0))).toEqual({ pkts: 0, bytes: 0 });
+    expect(liveCounters(r.tables, events, 9).get(ruleKey('master', 'root', 'nat', 'KUBE-SVC-7CWUT4JBGBRVUN2L', 1))?.pkts).toBe(1);
+  });
+
+  it('walks the chain traversal at the hook', () => {
+    const t = chainTraversal(events, 7)!;
+    expect(t.chains.map((c) => c.chain)).toEqual(['PREROUTING', 'KUBE-SERVICES', 'KUBE-SVC-7CWUT4JBGBRVUN2L', 'KUBE-SEP-U2YYZT2C3O6VM4EV']);
+    expect(t.chains[2]!.rules.map((x) => x.matched)).toEqual([false, true]);
+    expect(chainTraversal(events, 2)).toBeUndefined();
+  });
+
+  it('announces a step in the seed’s words', () => {
+    expect(announceStep(events[4], 4, events.length)).toBe('Step 5 of 11: master, root netns, nat PREROUTING KUBE-SERVICES rule 1 → jump KUBE-SVC-7CWUT4JBGBRVUN2L');
+  });
+
+  it('names outer and inner layers', () => {
+    const names = layerNames([
+      { type: 'ethernet', src: 'a', dst: 'b', ethertype: 0x800 },
+      { type: 'ipv4', src: '1', dst: '2', ttl: 1, proto: 17, id: 0, df: false, dsfield: 0 },
+      { type: 'udp', srcport: 1, dstport: 8472 },
+      { type: 'vxlan', flags: 8, vni: 1 },
+      { type: 'ethernet', src: 'a', dst: 'b', ethertype: 0x800 },
+      { type: 'ipv4', src: '1', dst: '2', ttl: 1, proto: 6, id: 0, df: false, dsfield: 0 },
+    ] as never).map((n) => n.id);
+    expect(names).toEqual(['outer.ethernet', 'outer.ipv4', 'outer.udp', 'outer.vxlan', 'ethernet', 'ipv4']);
+  });
+
+  it('describes a verdict change', () => {
+    const a = fakeResult();
+    const dropped = { ...a.trace, verdict: 'dropped' as const, reason: 'SKB_DROP_REASON_IP_NOROUTE', events: [...a.trace.events.slice(0, 9), { ...a.trace.events[8]!, seq: 9, kind: 'drop' as const, reason: 'no route' }] };
+    const text = describeChange(
+      { modes: a.modes, flow: DEFAULTS.flow, before: [], trace: a.trace },
+      { modes: a.modes, flow: DEFAULTS.flow, before: ['master: ip route del 10.42.1.0/24'], trace: dropped },
+    );
+    expect(text).toMatch(/^applied "master: ip route del 10.42.1.0\/24": 1 event removed.*now dropped at master: SKB_DROP_REASON_IP_NOROUTE/);
+  });
+});

@@ -1,0 +1,165 @@
+import type { Trace } from './trace/event.ts';
+
+/**
+ * The simulation's public request/response shapes: what the worker, the CLI and the tests ask
+ * of the core. Plain data only, so they cross a worker boundary by structured clone.
+ */
+export type ProxyMode = 'iptables' | 'ipvs';
+export type FlannelBackend = 'vxlan' | 'host-gw';
+export type IpvsScheduler = 'rr' | 'wrr' | 'lc' | 'sh' | 'dh' | 'mh';
+
+export interface Modes {
+  /** absent: what the cluster file's kube-proxy ConfigMap says */
+  readonly proxy?: ProxyMode;
+  /** absent: what the cluster file's kube-flannel-cfg says */
+  readonly backend?: FlannelBackend;
+  readonly scheduler?: IpvsScheduler;
+}
+
+export type FlowKind = 'connect' | 'ping' | 'traceroute';
+
+export interface FlowSpec {
+  /** a pod name, a host name, or an IP that one of them owns */
+  readonly from: string;
+  /** an IP (pod, node, ClusterIP, outside) with optional `:port`, or a pod/host name */
+  readonly to: string;
+  readonly proto: 'tcp' | 'udp' | 'icmp';
+  readonly kind: FlowKind;
+}
+
+/** Everything that determines the cluster's state: a trace is reproducible from it plus a flow. */
+export interface Scenario {
+  /** the cluster as a `kind: List` file text (YAML or JSON); absent: `preset`, else the seed cluster */
+  readonly cluster?: string;
+  /** a built-in cluster name (`seed`, `seed-section6`, …) instead of `cluster` */
+  readonly preset?: string;
+  readonly modes: Modes;
+  readonly seed: number;
+  /** mutations applied before the flow, each `host-or-pod: command`, e.g. `master: ip route del 10.42.1.0/24` */
+  readonly before: readonly string[];
+}
+
+export interface SimRequest extends Scenario {
+  readonly flow: FlowSpec;
+}
+
+/** Run a command on a host or pod after the flow ran (so counters include it). */
+export interface ExecRequest extends SimRequest {
+  /** host name or pod name */
+  readonly target: string;
+  readonly command: string;
+}
+
+export interface ExecResult {
+  readonly output: string;
+  /** the command changed state: append `target: command` to `before` and simulate again */
+  readonly mutates: boolean;
+}
+
+/** A user-facing error: what was wrong and where. Returned as a value, never thrown across. */
+export interface SimError {
+  readonly code: string;
+  readonly where: string;
+  readonly message: string;
+}
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: SimError };
+
+export interface TopoDevice {
+  readonly name: string;
+  readonly kind: 'loopback' | 'nic' | 'bridge' | 'veth' | 'vxlan' | 'dummy';
+  readonly addrs: readonly string[];
+  readonly mac: string;
+  readonly mtu: number;
+  readonly up: boolean;
+  /** the bridge this device is a port of */
+  readonly master?: string;
+  /** for a veth: where its peer lives */
+  readonly peer?: { readonly netns: string; readonly dev: string };
+  /** for a NIC: the L2 segment it is plugged into */
+  readonly segment?: string;
+  /** for a VXLAN device */
+  readonly vni?: number;
+  readonly dstport?: number;
+}
+
+export interface TopoNamespace {
+  /** `root` for the host's own namespace, else the pod or container name */
+  readonly name: string;
+  readonly kind: 'root' | 'pod' | 'container';
+  readonly ip?: string;
+  readonly devices: readonly TopoDevice[];
+}
+
+export interface TopoHost {
+  readonly name: string;
+  readonly role: 'master' | 'node' | 'gateway' | 'client' | 'router' | 'docker-host';
+  /** the host's address on its LAN */
+  readonly ip?: string;
+  readonly podCIDR?: string;
+  readonly namespaces: readonly TopoNamespace[];
+}
+
+export interface TopoSegment {
+  readonly name: string;
+  readonly cidr?: string;
+  readonly members: readonly { readonly host: string; readonly dev: string }[];
+}
+
+export interface TopoTunnel {
+  readonly fromHost: string;
+  readonly toHost: string;
+  readonly dev: string;
+  readonly vni: number;
+}
+
+export interface Topology {
+  readonly hosts: readonly TopoHost[];
+  readonly segments: readonly TopoSegment[];
+  readonly tunnels: readonly TopoTunnel[];
+}
+
+export interface IptablesRuleView {
+  readonly pkts: number;
+  readonly bytes: number;
+  /** the row as `iptables -nvL` prints it, counters excluded */
+  readonly text: string;
+  readonly target: string;
+}
+
+export interface IptablesChainView {
+  readonly table: string;
+  readonly name: string;
+  readonly policy?: string;
+  readonly references: number;
+  readonly rules: readonly IptablesRuleView[];
+}
+
+/** A namespace's tables as the real commands print them, row for row (rows match TableRef.row). */
+export interface NamespaceTables {
+  readonly host: string;
+  readonly netns: string;
+  readonly routes: readonly string[];
+  readonly neigh: readonly string[];
+  readonly fdb: readonly string[];
+  readonly conntrack: readonly string[];
+  readonly iptables: readonly IptablesChainView[];
+  readonly ipvs: readonly string[];
+}
+
+export interface SimResult {
+  readonly trace: Trace;
+  readonly topology: Topology;
+  /** every namespace's tables before the flow ran (counters advance along the trace) */
+  readonly tables: readonly NamespaceTables[];
+  /** the modes actually in force (after defaults from the cluster file) */
+  readonly modes: Required<Modes>;
+  /** flows a user can pick, computed from the cluster (seed scenarios first) */
+  readonly presets: readonly FlowPreset[];
+}
+
+export interface FlowPreset {
+  readonly id: string;
+  readonly label: string;
+  readonly flow: FlowSpec;
+}

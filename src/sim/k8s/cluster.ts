@@ -1,0 +1,64 @@
+import type { Modes } from '../api-types.ts';
+import type { NetNs } from '../linux/netns.ts';
+import { World } from '../linux/world.ts';
+import { cniAdd } from './cni-bridge.ts';
+import { flannelMtu, flannelUp, type Lease } from './flannel.ts';
+import { flannelIptables } from './flannel-iptables.ts';
+import { syncKubeProxy } from './kube-proxy/controller.ts';
+import { provisionHost, provisionNode } from './machines.ts';
+import type { ClusterSpec, PodSpec } from './spec.ts';
+
+/** A cluster brought up in the kernel model: the world plus where each object's namespace is. */
+export interface Cluster {
+  readonly world: World;
+  readonly spec: ClusterSpec;
+  readonly modes: Required<Modes>;
+  readonly nodes: ReadonlyMap<string, NetNs>;
+  readonly hosts: ReadonlyMap<string, NetNs>;
+  readonly pods: ReadonlyMap<string, NetNs>;
+  readonly leases: readonly Lease[];
+}
+
+/** The modes in force: what the user picked, else what the cluster file's ConfigMaps say. */
+export function resolveModes(spec: ClusterSpec, modes: Modes): Required<Modes> {
+  return {
+    proxy: modes.proxy ?? spec.kubeProxy.mode,
+    backend: modes.backend ?? spec.flannel.backend,
+    scheduler: modes.scheduler ?? spec.kubeProxy.scheduler,
+  };
+}
+
+/**
+ * Boots the cluster the way it happens on real machines: the hosts come up with their NICs and
+ * DHCP routes; flanneld takes its lease and programs the backend; the CNI bridge plugin wires
+ * each pod; flanneld's and kube-proxy's iptables rules are synced. Nothing here knows a flow.
+ */
+export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): Cluster {
+  const modes = resolveModes(spec, modesIn);
+  const world = new World(seed);
+  const hosts = new Map<string, NetNs>();
+  for (const h of spec.hosts) hosts.set(h.name, provisionHost(world, h));
+  const nodes = new Map<string, NetNs>();
+  for (const n of spec.nodes) nodes.set(n.name, provisionNode(world, spec, n));
+
+  const leases: Lease[] = spec.nodes.map((n) => ({
+    node: n.name,
+    subnet: n.podCIDR,
+    publicIP: n.internalIP,
+    vtepMac: n.vtepMac ?? world.randomMac(),
+  }));
+  for (const n of spec.nodes) flannelUp(world, nodes.get(n.name)!, n, leases, spec.flannel, modes.backend);
+
+  const pods = new Map<string, NetNs>();
+  for (const n of spec.nodes) {
+    const ns = nodes.get(n.name)!;
+    const mtu = flannelMtu(modes.backend, ns.dev(n.nic)!.mtu);
+    for (const p of spec.pods.filter((x: PodSpec) => x.nodeName === n.name)) {
+      pods.set(p.name, cniAdd(world, ns, p, { bridge: 'cni0', mtu, subnet: n.podCIDR, network: spec.flannel.network }));
+    }
+    flannelIptables(ns, spec.flannel.network, n.podCIDR);
+  }
+  const cluster: Cluster = { world, spec, modes, nodes, hosts, pods, leases };
+  syncKubeProxy(cluster);
+  return cluster;
+}

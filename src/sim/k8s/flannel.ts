@@ -1,0 +1,50 @@
+import { parseCidr, type Ipv4, type Mac } from '../net/addr.ts';
+import type { NetNs } from '../linux/netns.ts';
+import type { World } from '../linux/world.ts';
+import type { FlannelBackend } from '../api-types.ts';
+import type { FlannelConfig, NodeSpec } from './spec.ts';
+
+/** flannel's pkg/backend/vxlan: encapOverhead = 50 (outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14). */
+export const VXLAN_ENCAP_OVERHEAD = 50;
+
+/** What one node's lease says: its subnet, public IP and (vxlan) VTEP MAC. */
+export interface Lease {
+  readonly node: string;
+  readonly subnet: string;
+  readonly publicIP: Ipv4;
+  readonly vtepMac: Mac;
+}
+
+/** FLANNEL_MTU in subnet.env: the NIC's MTU minus the backend's overhead. */
+export function flannelMtu(backend: FlannelBackend, nicMtu: number): number {
+  return backend === 'vxlan' ? nicMtu - VXLAN_ENCAP_OVERHEAD : nicMtu;
+}
+
+/**
+ * flanneld on one node. vxlan (pkg/backend/vxlan): the device `flannel.<VNI>` with dstport,
+ * local = the node's public IP, learning off, MTU = NIC MTU − 50, address = the subnet's
+ * network address /32 ("so that no broadcast routes are created"); then per remote lease, in
+ * this order, a permanent neighbour, a permanent FDB entry and the onlink route.
+ * host-gw (pkg/backend/hostgw): per remote lease, `<subnet> via <publicIP> dev <nic>`.
+ */
+export function flannelUp(world: World, ns: NetNs, self: NodeSpec, leases: readonly Lease[], cfg: FlannelConfig, backend: FlannelBackend): void {
+  const nic = ns.dev(self.nic)!;
+  const own = leases.find((l) => l.node === self.name)!;
+  const remotes = leases.filter((l) => l.node !== self.name);
+  if (backend === 'host-gw') {
+    for (const l of remotes) {
+      ns.fib.add({ dst: parseCidr(l.subnet), via: l.publicIP, dev: nic.name, proto: 'boot', scope: 'global', type: 'unicast' });
+    }
+    return;
+  }
+  const name = `flannel.${cfg.vni}`;
+  const dev = world.addVxlan(ns, { name, vni: cfg.vni, dstport: cfg.port, local: self.internalIP, lowerDev: nic.name, mtu: nic.mtu - VXLAN_ENCAP_OVERHEAD, mac: own.vtepMac });
+  ns.addAddress(dev, { addr: own.subnet.split('/')[0] as Ipv4, prefixLen: 32 });
+  for (const l of remotes) {
+    const vtep = l.subnet.split('/')[0] as Ipv4;
+    ns.neigh.set({ ip: vtep, dev: name, lladdr: l.vtepMac, state: 'PERMANENT' });
+    dev.fdb.push({ mac: l.vtepMac, dst: l.publicIP, permanent: true });
+    // "the kernel would ARP for the Gw IP address if it hadn't already been set above"
+    ns.fib.add({ dst: parseCidr(l.subnet), via: vtep, dev: name, proto: 'boot', scope: 'global', onlink: true, type: 'unicast' });
+  }
+}

@@ -1,0 +1,176 @@
+import type { FlowSpec, Result } from '../api-types.ts';
+import { isIpv4, type Ipv4 } from '../net/addr.ts';
+import { ipIndex } from '../net/edit.ts';
+import {
+  IPPROTO_ICMP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  TCP_ACK,
+  TCP_SYN,
+  type Ipv4Layer,
+  type Packet,
+  type TcpLayer,
+  type TcpOption,
+  type UdpLayer,
+} from '../net/packet.ts';
+import type { NetNs } from '../linux/netns.ts';
+import { PacketWalk, type SocketBehaviour } from '../linux/path.ts';
+import type { Trace } from '../trace/event.ts';
+import type { Cluster } from './cluster.ts';
+
+/** Where a flow starts: a pod, a node or host, or an IP one of them owns. */
+export function resolveSource(c: Cluster, from: string): NetNs | undefined {
+  const byName = c.pods.get(from) ?? c.nodes.get(from) ?? c.hosts.get(from);
+  if (byName) return byName;
+  if (!isIpv4(from)) return undefined;
+  for (const ns of [...c.pods.values(), ...c.nodes.values(), ...c.hosts.values()]) {
+    for (const d of ns.devices.values()) if (d.kind !== 'loopback' && d.kind !== 'dummy' && d.addrs.some((a) => a.addr === from)) return ns;
+  }
+  return undefined;
+}
+
+/** `to`: an IP[:port], or a pod/node/host/service name (its IP), optionally with `:port`. */
+export function resolveDestination(c: Cluster, to: string): { ip: Ipv4; port?: number } | undefined {
+  const m = /^(.*?)(?::(\d{1,5}))?$/.exec(to.trim());
+  if (!m) return undefined;
+  const name = m[1]!;
+  const port = m[2] === undefined ? undefined : Number(m[2]);
+  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
+  if (isIpv4(name)) return { ip: name, port };
+  const pod = c.spec.pods.find((p) => p.name === name);
+  if (pod) return { ip: pod.ip, port };
+  const node = c.spec.nodes.find((n) => n.name === name);
+  if (node) return { ip: node.internalIP, port };
+  const svc = c.spec.services.find((s) => s.name === name || `${s.namespace}/${s.name}` === name);
+  if (svc) return { ip: svc.clusterIP, port: port ?? svc.ports[0]!.port };
+  const host = c.spec.hosts.find((h) => h.name === name);
+  if (host?.interfaces[0]) return { ip: host.interfaces[0].address, port };
+  return undefined;
+}
+
+/** Linux's SYN options (tcp_syn_options): MSS, SACK permitted, timestamps, NOP, window scale 7. */
+function linuxSynOptions(mss: number, tsval: number, tsecr = 0): TcpOption[] {
+  return [{ kind: 'mss', value: mss }, { kind: 'sack_perm' }, { kind: 'timestamp', tsval, tsecr }, { kind: 'nop' }, { kind: 'wscale', value: 7 }];
+}
+
+/** macOS's SYN options: MSS, NOP, WS 6, NOP, NOP, TS, SACK permitted, EOL — a 64-byte SYN. */
+function macSynOptions(mss: number, tsval: number): TcpOption[] {
+  return [{ kind: 'mss', value: mss }, { kind: 'nop' }, { kind: 'wscale', value: 6 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval, tsecr: 0 }, { kind: 'sack_perm' }, { kind: 'eol' }];
+}
+
+/** The MTU of the device the route to `dst` leaves by: what the socket derives its MSS from. */
+function pathMtu(ns: NetNs, dst: Ipv4): number {
+  const r = ns.fib.lookup(dst);
+  return (r && ns.dev(r.route.dev)?.mtu) || 1500;
+}
+
+/**
+ * The programs at the ends: a server answers a SYN with SYN+ACK and echoes UDP; the client
+ * completes the handshake with an ACK. Replies go out with the address the request was sent
+ * to as their source, as a connected socket does.
+ */
+export function socketsFor(c: Cluster): SocketBehaviour {
+  const rng = c.world.rng;
+  return {
+    reply(ns: NetNs, delivered: Packet): Packet | undefined {
+      const i = ipIndex(delivered);
+      const ip4 = delivered[i] as Ipv4Layer;
+      const l4 = delivered[i + 1];
+      const macos = c.spec.hosts.find((h) => h.name === ns.host && ns.name === 'root')?.os === 'macos';
+      const ipOut: Ipv4Layer = { type: 'ipv4', src: ip4.dst, dst: ip4.src, ttl: 64, proto: ip4.proto, id: rng.int(0, 0xffff), df: true, dsfield: 0 };
+      if (l4?.type === 'tcp') {
+        const synOnly = (l4.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+        const synAck = (l4.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
+        if (!synOnly && !synAck) return undefined;
+        const mss = pathMtu(ns, ip4.src) - 40;
+        const tcp: TcpLayer = synOnly
+          ? { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: rng.nextU32(), ack: (l4.seq + 1) >>> 0, flags: TCP_SYN | TCP_ACK, window: macos ? 65535 : 64308, options: macos ? macSynOptions(mss, rng.nextU32()) : linuxSynOptions(mss, rng.nextU32(), tsOf(l4)) }
+          : { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: l4.ack, ack: (l4.seq + 1) >>> 0, flags: TCP_ACK, window: 502, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval: rng.nextU32(), tsecr: tsOf(l4) }] };
+        return [ipOut, tcp];
+      }
+      if (l4?.type === 'udp') {
+        const client = ns.listeners.find((s) => s.proto === 'udp' && s.port === l4.dstport)?.process === 'client';
+        if (client) return undefined;
+        const data = delivered[i + 2];
+        return [{ ...ipOut, df: false }, { type: 'udp', srcport: l4.dstport, dstport: l4.srcport } satisfies UdpLayer, ...(data ? [data] : [])];
+      }
+      return undefined;
+    },
+  };
+}
+
+function tsOf(t: TcpLayer): number {
+  const ts = t.options.find((o) => o.kind === 'timestamp');
+  return ts && ts.kind === 'timestamp' ? ts.tsval : 0;
+}
+
+/** The first packet of a flow, from its socket: source address left to routing (0.0.0.0). */
+export function firstPacket(c: Cluster, ns: NetNs, flow: FlowSpec, dst: { ip: Ipv4; port?: number }, ttl = 64): Packet {
+  const rng = c.world.rng;
+  const ip4 = (proto: number, df: boolean): Ipv4Layer => ({ type: 'ipv4', src: '0.0.0.0' as Ipv4, dst: dst.ip, ttl, proto, id: rng.int(0, 0xffff), df, dsfield: 0 });
+  if (flow.proto === 'icmp' || flow.kind === 'ping') {
+    return [ip4(IPPROTO_ICMP, true), { type: 'icmp', icmp_type: 8, code: 0, ident: rng.int(1, 0xffff), seq: 0 }, { type: 'data', length: 56 }];
+  }
+  const sport = rng.int(32768, 60999);
+  if (flow.proto === 'udp') {
+    ns.listeners.push({ proto: 'udp', port: sport, process: 'client' });
+    return [ip4(IPPROTO_UDP, false), { type: 'udp', srcport: sport, dstport: dst.port ?? 53 }, { type: 'data', length: 32 }];
+  }
+  ns.listeners.push({ proto: 'tcp', port: sport, process: 'client' });
+  const macos = c.spec.hosts.find((h) => h.name === ns.host && ns.name === 'root')?.os === 'macos';
+  const mss = pathMtu(ns, dst.ip) - 40;
+  return [
+    ip4(IPPROTO_TCP, true),
+    { type: 'tcp', srcport: sport, dstport: dst.port ?? 80, seq: rng.nextU32(), ack: 0, flags: TCP_SYN, window: macos ? 65535 : 64240, options: macos ? macSynOptions(mss, rng.nextU32()) : linuxSynOptions(mss, rng.nextU32()) },
+  ];
+}
+
+/** Runs one flow over the cluster: the request and everything it causes (replies, errors). */
+export function traceFlow(c: Cluster, flow: FlowSpec): Result<Trace> {
+  const ns = resolveSource(c, flow.from);
+  if (!ns) return { ok: false, error: { code: 'FLOW_FROM', where: 'flow.from', message: `"${flow.from}" is not a pod, node, host or an address one of them owns` } };
+  const dst = resolveDestination(c, flow.to);
+  if (!dst) return { ok: false, error: { code: 'FLOW_TO', where: 'flow.to', message: `"${flow.to}" is not an IP[:port] or a pod, node, host or service name` } };
+  if (flow.kind === 'traceroute') return { ok: true, value: traceroute(c, ns, dst.ip).trace };
+  const walk = new PacketWalk(c.world, socketsFor(c));
+  return { ok: true, value: walk.run(ns, firstPacket(c, ns, flow, dst)) };
+}
+
+export interface TracerouteHop {
+  readonly ttl: number;
+  /** who answered: the ICMP error's source, or undefined for `*` */
+  readonly from?: Ipv4;
+  readonly reached: boolean;
+  readonly hops: number;
+}
+
+/**
+ * busybox traceroute: UDP probes of 46 bytes to port 33434+n with TTL 1, 2, … until the
+ * destination answers port unreachable. Each probe is walked by the kernel model; the hop is
+ * whoever sent the ICMP error back.
+ */
+export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHops = 30): { hops: TracerouteHop[]; trace: Trace } {
+  const hops: TracerouteHop[] = [];
+  const events: Trace['events'][number][] = [];
+  const packets: Trace['packets'][number][] = [];
+  for (let ttl = 1; ttl <= maxHops; ttl++) {
+    const walk = new PacketWalk(c.world, socketsFor(c));
+    const probe: Packet = [
+      { type: 'ipv4', src: '0.0.0.0' as Ipv4, dst, ttl, proto: IPPROTO_UDP, id: c.world.rng.int(0, 0xffff), df: false, dsfield: 0 },
+      { type: 'udp', srcport: c.world.rng.int(32768, 60999), dstport: 33434 + ttl - 1 },
+      { type: 'data', length: 18 },
+    ];
+    const t = walk.run(ns, probe, 'probe');
+    const base = packets.length;
+    for (const e of t.events) events.push({ ...e, seq: events.length, packetId: e.packetId + base });
+    for (const p of t.packets) packets.push({ ...p, packetId: p.packetId + base });
+    const err = t.packets.find((p, k) => k > 0 && p.role === 'icmp-error' && p.verdict === 'delivered');
+    const errEvent = err ? t.events.find((e) => e.packetId === err.packetId) : undefined;
+    const errIp = errEvent ? (errEvent.packet[ipIndex(errEvent.packet)] as Ipv4Layer) : undefined;
+    const reached = errIp?.src === dst;
+    hops.push({ ttl, from: errIp?.src, reached, hops: t.events.filter((e) => e.kind === 'forward').length });
+    if (reached || (!errIp && t.verdict === 'dropped' && ttl > 3)) break;
+  }
+  const first = packets[0]!;
+  return { hops, trace: { events, packets, verdict: hops.at(-1)?.reached ? 'delivered' : 'dropped', reason: hops.at(-1)?.reached ? undefined : first.reason } };
+}

@@ -1,0 +1,536 @@
+import { parse as parseYaml } from 'yaml';
+import { cidrContains, ipToInt, isIpv4, isMac, parseCidr, type Cidr, type Ipv4, type Mac } from '../net/addr.ts';
+import type { FlannelBackend, IpvsScheduler, ProxyMode, Result, SimError } from '../api-types.ts';
+
+/**
+ * A cluster as the API server would hand it to the controllers: the objects of a `kind: List`
+ * (what `kubectl get nodes,pods,svc,endpointslices,cm -A -o yaml` prints), checked for the
+ * mistakes that would make a real cluster inconsistent. kube-packet-lab's own `Network` and
+ * `Host` kinds describe the machines around the cluster.
+ */
+export interface ClusterSpec {
+  readonly networks: readonly NetworkSpec[];
+  readonly hosts: readonly HostSpec[];
+  readonly nodes: readonly NodeSpec[];
+  readonly pods: readonly PodSpec[];
+  readonly services: readonly ServiceSpec[];
+  readonly endpointSlices: readonly EndpointSliceSpec[];
+  readonly flannel: FlannelConfig;
+  readonly kubeProxy: KubeProxyConfig;
+}
+
+export interface NetworkSpec {
+  readonly name: string;
+  readonly cidr: Cidr;
+  readonly gateway?: Ipv4;
+}
+
+export interface HostSpec {
+  readonly name: string;
+  readonly role: 'gateway' | 'client' | 'router';
+  /** which TCP stack answers and sends (its SYN options): `linux` or `macos` */
+  readonly os: 'linux' | 'macos';
+  readonly ipForward: boolean;
+  readonly interfaces: readonly { readonly name: string; readonly network: string; readonly address: Ipv4; readonly prefixLen: number }[];
+  readonly gateway?: Ipv4;
+  readonly routes: readonly { readonly dst: Cidr; readonly via: Ipv4 }[];
+  readonly listen: readonly ListenSpec[];
+}
+
+export interface ListenSpec {
+  readonly protocol: 'TCP' | 'UDP';
+  readonly port: number;
+  readonly process: string;
+}
+
+export interface NodeSpec {
+  readonly name: string;
+  readonly internalIP: Ipv4;
+  readonly podCIDR: Cidr;
+  readonly nic: string;
+  readonly network: string;
+  readonly vtepMac?: Mac;
+  readonly controlPlane: boolean;
+}
+
+export interface PodSpec {
+  readonly name: string;
+  readonly namespace: string;
+  readonly nodeName: string;
+  readonly ip: Ipv4;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly ports: readonly { readonly port: number; readonly protocol: 'TCP' | 'UDP' }[];
+  readonly restarts: number;
+  readonly age: string;
+  readonly restartedAgo?: string;
+}
+
+export interface ServicePortSpec {
+  readonly name: string;
+  readonly port: number;
+  readonly targetPort: number;
+  readonly nodePort?: number;
+  readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+}
+
+export interface ServiceSpec {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  readonly clusterIP: Ipv4;
+  readonly ports: readonly ServicePortSpec[];
+  readonly selector?: Readonly<Record<string, string>>;
+  readonly sessionAffinity: 'None' | 'ClientIP';
+  readonly sessionAffinityTimeout: number;
+  readonly externalTrafficPolicy: 'Cluster' | 'Local';
+  readonly internalTrafficPolicy: 'Cluster' | 'Local';
+  readonly externalIPs: readonly Ipv4[];
+}
+
+export interface EndpointSpec {
+  readonly ip: Ipv4;
+  readonly nodeName?: string;
+  readonly ready: boolean;
+  readonly serving: boolean;
+  readonly terminating: boolean;
+  readonly podName?: string;
+}
+
+export interface EndpointSliceSpec {
+  readonly namespace: string;
+  readonly name: string;
+  readonly serviceName: string;
+  readonly endpoints: readonly EndpointSpec[];
+  readonly ports: readonly { readonly name: string; readonly port: number; readonly protocol: 'TCP' | 'UDP' | 'SCTP' }[];
+}
+
+export interface FlannelConfig {
+  readonly network: Cidr;
+  readonly backend: FlannelBackend;
+  readonly vni: number;
+  readonly port: number;
+}
+
+export interface KubeProxyConfig {
+  readonly mode: ProxyMode;
+  readonly clusterCIDR?: Cidr;
+  readonly scheduler: IpvsScheduler;
+  readonly masqueradeAll: boolean;
+}
+
+const SCHEDULERS: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'];
+
+class SpecError extends Error {
+  constructor(
+    readonly where: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Reads a field path and says exactly where it was wrong when it is. */
+class Reader {
+  constructor(
+    readonly where: string,
+    readonly o: Obj,
+  ) {}
+
+  /** `a.b.0.c`; a key that itself holds dots goes in brackets: `data[net-conf.json]` */
+  private get(path: string): unknown {
+    let cur: unknown = this.o;
+    for (const k of path.match(/\[[^\]]*\]|[^.[\]]+/g) ?? []) {
+      const key = k.startsWith('[') ? k.slice(1, -1) : k;
+      cur = Array.isArray(cur) ? cur[Number(key)] : isObj(cur) ? cur[key] : undefined;
+    }
+    return cur;
+  }
+
+  fail(path: string, message: string): never {
+    throw new SpecError(`${this.where} .${path}`, message);
+  }
+
+  str(path: string, dflt?: string): string {
+    const v = this.get(path);
+    if (v === undefined || v === null) {
+      if (dflt !== undefined) return dflt;
+      this.fail(path, 'is required');
+    }
+    if (typeof v !== 'string' && typeof v !== 'number') this.fail(path, `must be a string, got ${JSON.stringify(v)}`);
+    return String(v);
+  }
+
+  optStr(path: string): string | undefined {
+    const v = this.get(path);
+    return v === undefined || v === null ? undefined : this.str(path);
+  }
+
+  num(path: string, dflt?: number): number {
+    const v = this.get(path);
+    if (v === undefined || v === null) {
+      if (dflt !== undefined) return dflt;
+      this.fail(path, 'is required');
+    }
+    const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n)) this.fail(path, `must be an integer, got ${JSON.stringify(v)}`);
+    return n;
+  }
+
+  bool(path: string, dflt: boolean): boolean {
+    const v = this.get(path);
+    if (v === undefined || v === null) return dflt;
+    if (typeof v !== 'boolean') this.fail(path, `must be true or false, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  ip(path: string): Ipv4 {
+    const v = this.str(path);
+    if (!isIpv4(v)) this.fail(path, `"${v}" is not an IPv4 address`);
+    return v;
+  }
+
+  cidr(path: string): Cidr {
+    const v = this.str(path);
+    try {
+      const p = parseCidr(v);
+      if (!v.includes('/')) throw new Error();
+      return `${v.split('/')[0]}/${p.len}` as Cidr;
+    } catch {
+      this.fail(path, `"${v}" is not an IPv4 prefix (a.b.c.d/len)`);
+    }
+  }
+
+  list(path: string): Obj[] {
+    const v = this.get(path);
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) this.fail(path, 'must be a list');
+    return v.map((x, i) => {
+      if (!isObj(x)) this.fail(`${path}[${i}]`, 'must be an object');
+      return x;
+    });
+  }
+
+  ips(path: string): Ipv4[] {
+    const v = this.get(path);
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) this.fail(path, 'must be a list of addresses');
+    return v.map((_, k) => this.ip(`${path}.${k}`));
+  }
+
+  map(path: string): Record<string, string> {
+    const v = this.get(path);
+    if (v === undefined || v === null) return {};
+    if (!isObj(v)) this.fail(path, 'must be a map');
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
+  }
+
+  oneOf<T extends string>(path: string, allowed: readonly T[], dflt: T): T {
+    const v = this.str(path, dflt);
+    if (!allowed.includes(v as T)) this.fail(path, `"${v}" is not one of ${allowed.join(', ')}`);
+    return v as T;
+  }
+}
+
+/** Parses and checks a cluster file (YAML or JSON). Errors name the object and field. */
+export function parseCluster(text: string): Result<ClusterSpec> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { prettyErrors: true });
+  } catch (e) {
+    return err('CLUSTER_YAML', 'cluster file', `not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!isObj(doc)) return err('CLUSTER_SHAPE', 'cluster file', 'must be a `kind: List` object with `items`');
+  const items = doc.kind === 'List' ? doc.items : undefined;
+  if (!Array.isArray(items)) return err('CLUSTER_SHAPE', 'cluster file', 'must be a `kind: List` object with an `items` list');
+  try {
+    return { ok: true, value: buildSpec(items) };
+  } catch (e) {
+    if (e instanceof SpecError) return err('CLUSTER_INVALID', e.where, e.message);
+    throw e;
+  }
+}
+
+function err(code: string, where: string, message: string): { ok: false; error: SimError } {
+  return { ok: false, error: { code, where, message } };
+}
+
+function objName(o: Obj, i: number): string {
+  const md = isObj(o.metadata) ? o.metadata : {};
+  const ns = typeof md.namespace === 'string' ? `${md.namespace}/` : '';
+  return `${String(o.kind ?? 'item')} ${ns}${typeof md.name === 'string' ? md.name : `#${i}`}`;
+}
+
+function protocol(r: Reader, path: string): 'TCP' | 'UDP' | 'SCTP' {
+  return r.oneOf(path, ['TCP', 'UDP', 'SCTP'] as const, 'TCP');
+}
+
+function buildSpec(items: unknown[]): ClusterSpec {
+  const networks: NetworkSpec[] = [];
+  const hosts: HostSpec[] = [];
+  const nodes: NodeSpec[] = [];
+  const pods: PodSpec[] = [];
+  const services: ServiceSpec[] = [];
+  const slices: EndpointSliceSpec[] = [];
+  let flannel: FlannelConfig = { network: '10.42.0.0/16' as Cidr, backend: 'vxlan', vni: 1, port: 8472 };
+  let kubeProxy: KubeProxyConfig = { mode: 'iptables', scheduler: 'rr', masqueradeAll: false };
+
+  items.forEach((item, i) => {
+    if (!isObj(item)) throw new SpecError(`items[${i}]`, 'must be an object');
+    const r = new Reader(objName(item, i), item);
+    const name = r.str('metadata.name');
+    switch (item.kind) {
+      case 'Network':
+        networks.push({ name, cidr: r.cidr('spec.cidr'), gateway: r.optStr('spec.gateway') === undefined ? undefined : r.ip('spec.gateway') });
+        return;
+      case 'Host':
+        hosts.push({
+          name,
+          role: r.oneOf('spec.role', ['gateway', 'client', 'router'] as const, 'client'),
+          os: r.oneOf('spec.os', ['linux', 'macos'] as const, 'linux'),
+          ipForward: r.bool('spec.ipForward', false),
+          interfaces: r.list('spec.interfaces').map((x, k) => {
+            const ir = new Reader(`${r.where} .spec.interfaces[${k}]`, x);
+            const c = ir.cidr('address');
+            return { name: ir.str('name'), network: ir.str('network'), address: c.split('/')[0] as Ipv4, prefixLen: Number(c.split('/')[1]) };
+          }),
+          gateway: r.optStr('spec.gateway') === undefined ? undefined : r.ip('spec.gateway'),
+          routes: r.list('spec.routes').map((x, k) => {
+            const rr = new Reader(`${r.where} .spec.routes[${k}]`, x);
+            return { dst: rr.cidr('dst'), via: rr.ip('via') };
+          }),
+          listen: listens(r, 'spec.listen'),
+        });
+        return;
+      case 'Node': {
+        const addrs = r.list('status.addresses');
+        const internal = addrs.findIndex((a) => a.type === 'InternalIP');
+        if (internal < 0) r.fail('status.addresses', 'has no InternalIP address');
+        const ann = r.map('metadata.annotations');
+        let vtepMac: Mac | undefined;
+        const bd = ann['flannel.alpha.coreos.com/backend-data'];
+        if (bd) {
+          try {
+            const parsed = JSON.parse(bd) as { VtepMAC?: string };
+            if (parsed.VtepMAC !== undefined) {
+              if (!isMac(parsed.VtepMAC)) throw new Error();
+              vtepMac = parsed.VtepMAC;
+            }
+          } catch {
+            r.fail('metadata.annotations["flannel.alpha.coreos.com/backend-data"]', `"${bd}" is not {"VNI":n,"VtepMAC":"xx:xx:…"}`);
+          }
+        }
+        const labels = r.map('metadata.labels');
+        nodes.push({
+          name,
+          internalIP: r.ip(`status.addresses.${internal}.address`),
+          podCIDR: r.cidr('spec.podCIDR'),
+          nic: ann['kube-packet-lab.dev/nic'] ?? 'enp0s1',
+          network: ann['kube-packet-lab.dev/network'] ?? '',
+          vtepMac,
+          controlPlane: 'node-role.kubernetes.io/control-plane' in labels || 'node-role.kubernetes.io/master' in labels,
+        });
+        return;
+      }
+      case 'Pod': {
+        const ports: PodSpec['ports'][number][] = [];
+        r.list('spec.containers').forEach((_, c) => {
+          r.list(`spec.containers.${c}.ports`).forEach((_p, k) => {
+            ports.push({ port: r.num(`spec.containers.${c}.ports.${k}.containerPort`), protocol: r.oneOf(`spec.containers.${c}.ports.${k}.protocol`, ['TCP', 'UDP'] as const, 'TCP') });
+          });
+        });
+        pods.push({
+          name,
+          namespace: r.str('metadata.namespace', 'default'),
+          nodeName: r.str('spec.nodeName'),
+          ip: r.ip('status.podIP'),
+          labels: r.map('metadata.labels'),
+          ports,
+          restarts: r.num('status.restartCount', 0),
+          age: r.str('status.age', '1d'),
+          restartedAgo: r.optStr('status.restartedAgo'),
+        });
+        return;
+      }
+      case 'Service': {
+        const type = r.oneOf('spec.type', ['ClusterIP', 'NodePort', 'LoadBalancer'] as const, 'ClusterIP');
+        const ports = r.list('spec.ports').map((_, k): ServicePortSpec => {
+          const p = `spec.ports.${k}`;
+          const port = r.num(`${p}.port`);
+          if (port < 1 || port > 65535) r.fail(`${p}.port`, `${port} is not a port (1-65535)`);
+          const np = r.optStr(`${p}.nodePort`) === undefined ? undefined : r.num(`${p}.nodePort`);
+          if (np !== undefined && type === 'ClusterIP') r.fail(`${p}.nodePort`, 'may not be set when type is ClusterIP');
+          if (np !== undefined && (np < 30000 || np > 32767)) r.fail(`${p}.nodePort`, `${np} is outside the NodePort range 30000-32767`);
+          return { name: r.str(`${p}.name`, ''), port, targetPort: r.num(`${p}.targetPort`, port), nodePort: np, protocol: protocol(r, `${p}.protocol`) };
+        });
+        if (ports.length === 0) r.fail('spec.ports', 'must list at least one port');
+        const sel = r.map('spec.selector');
+        services.push({
+          namespace: r.str('metadata.namespace', 'default'),
+          name,
+          labels: r.map('metadata.labels'),
+          type,
+          clusterIP: r.ip('spec.clusterIP'),
+          ports,
+          selector: Object.keys(sel).length > 0 ? sel : undefined,
+          sessionAffinity: r.oneOf('spec.sessionAffinity', ['None', 'ClientIP'] as const, 'None'),
+          sessionAffinityTimeout: r.num('spec.sessionAffinityConfig.clientIP.timeoutSeconds', 10800),
+          externalTrafficPolicy: r.oneOf('spec.externalTrafficPolicy', ['Cluster', 'Local'] as const, 'Cluster'),
+          internalTrafficPolicy: r.oneOf('spec.internalTrafficPolicy', ['Cluster', 'Local'] as const, 'Cluster'),
+          externalIPs: r.ips('spec.externalIPs'),
+        });
+        return;
+      }
+      case 'EndpointSlice': {
+        const labels = r.map('metadata.labels');
+        const svc = labels['kubernetes.io/service-name'];
+        if (!svc) r.fail('metadata.labels', 'needs kubernetes.io/service-name');
+        slices.push({
+          namespace: r.str('metadata.namespace', 'default'),
+          name,
+          serviceName: svc,
+          endpoints: r.list('endpoints').map((_, k) => {
+            const p = `endpoints.${k}`;
+            return {
+              ip: r.ip(`${p}.addresses.0`),
+              nodeName: r.optStr(`${p}.nodeName`),
+              ready: r.bool(`${p}.conditions.ready`, true),
+              serving: r.bool(`${p}.conditions.serving`, true),
+              terminating: r.bool(`${p}.conditions.terminating`, false),
+              podName: r.optStr(`${p}.targetRef.name`),
+            };
+          }),
+          ports: r.list('ports').map((_, k) => ({ name: r.str(`ports.${k}.name`, ''), port: r.num(`ports.${k}.port`), protocol: protocol(r, `ports.${k}.protocol`) })),
+        });
+        return;
+      }
+      case 'ConfigMap':
+        if (name === 'kube-flannel-cfg') flannel = flannelConfig(r);
+        if (name === 'kube-proxy') kubeProxy = kubeProxyConfig(r);
+        return;
+      default:
+        // other kinds (Deployments, ReplicaSets…) do not program the network
+        return;
+    }
+  });
+
+  return checkConsistency({ networks, hosts, nodes, pods, services, endpointSlices: slices, flannel, kubeProxy });
+}
+
+function listens(r: Reader, path: string): ListenSpec[] {
+  return r.list(path).map((_, k) => ({
+    protocol: r.oneOf(`${path}.${k}.protocol`, ['TCP', 'UDP'] as const, 'TCP'),
+    port: r.num(`${path}.${k}.port`),
+    process: r.str(`${path}.${k}.process`, 'server'),
+  }));
+}
+
+function flannelConfig(r: Reader): FlannelConfig {
+  const text = r.str('data[net-conf.json]');
+  let conf: Obj;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!isObj(parsed)) throw new Error('not an object');
+    conf = parsed;
+  } catch (e) {
+    r.fail('data[net-conf.json]', `is not valid JSON: ${(e as Error).message}`);
+  }
+  const cr = new Reader(`${r.where} net-conf.json`, conf);
+  const backend = cr.oneOf('Backend.Type', ['vxlan', 'host-gw'] as const, 'vxlan');
+  return { network: cr.cidr('Network'), backend, vni: cr.num('Backend.VNI', 1), port: cr.num('Backend.Port', 8472) };
+}
+
+function kubeProxyConfig(r: Reader): KubeProxyConfig {
+  const text = r.str('data[config.conf]');
+  let conf: unknown;
+  try {
+    conf = parseYaml(text);
+  } catch (e) {
+    r.fail('data[config.conf]', `is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!isObj(conf)) r.fail('data[config.conf]', 'must be a KubeProxyConfiguration');
+  const cr = new Reader(`${r.where} config.conf`, conf);
+  const mode = cr.str('mode', 'iptables') || 'iptables';
+  if (mode !== 'iptables' && mode !== 'ipvs') cr.fail('mode', `"${mode}" is not supported here (iptables, ipvs)`);
+  return {
+    mode,
+    clusterCIDR: cr.optStr('clusterCIDR') === undefined ? undefined : cr.cidr('clusterCIDR'),
+    scheduler: cr.oneOf('ipvs.scheduler', SCHEDULERS, 'rr'),
+    masqueradeAll: cr.bool('masqueradeAll', false),
+  };
+}
+
+/** The checks that make a spec a cluster that could exist. */
+function checkConsistency(spec: ClusterSpec): ClusterSpec {
+  const owners = new Map<string, string>();
+  const claim = (ip: string, who: string) => {
+    const prev = owners.get(ip);
+    if (prev) throw new SpecError(who, `IP ${ip} is already used by ${prev}`);
+    owners.set(ip, who);
+  };
+  const networks = new Map(spec.networks.map((n) => [n.name, n]));
+  const nodes = new Map<string, NodeSpec>();
+  const resolved: NodeSpec[] = spec.nodes.map((n) => {
+    const net = n.network ? networks.get(n.network) : spec.networks.find((x) => cidrContains(x.cidr, n.internalIP));
+    if (!net) throw new SpecError(`Node ${n.name} .status.addresses`, `InternalIP ${n.internalIP} is on no Network of the file (add a Network whose cidr contains it)`);
+    if (!cidrContains(n.podCIDR, n.podCIDR.split('/')[0]!) || !cidrContains(spec.flannel.network, n.podCIDR.split('/')[0]!)) {
+      throw new SpecError(`Node ${n.name} .spec.podCIDR`, `${n.podCIDR} is outside the flannel Network ${spec.flannel.network}`);
+    }
+    for (const other of nodes.values()) {
+      if (cidrContains(other.podCIDR, n.podCIDR.split('/')[0]!) || cidrContains(n.podCIDR, other.podCIDR.split('/')[0]!)) {
+        throw new SpecError(`Node ${n.name} .spec.podCIDR`, `${n.podCIDR} overlaps node ${other.name}'s ${other.podCIDR}`);
+      }
+    }
+    if (nodes.has(n.name)) throw new SpecError(`Node ${n.name}`, 'is defined twice');
+    claim(n.internalIP, `Node ${n.name}`);
+    const full = { ...n, network: net.name };
+    nodes.set(n.name, full);
+    return full;
+  });
+  for (const h of spec.hosts) {
+    h.interfaces.forEach((i, k) => {
+      if (!networks.has(i.network)) throw new SpecError(`Host ${h.name} .spec.interfaces[${k}].network`, `no Network named "${i.network}"`);
+      claim(i.address, `Host ${h.name}`);
+    });
+  }
+  for (const p of spec.pods) {
+    const node = nodes.get(p.nodeName);
+    if (!node) throw new SpecError(`Pod ${p.namespace}/${p.name} .spec.nodeName`, `no Node named "${p.nodeName}"`);
+    if (!cidrContains(node.podCIDR, p.ip)) {
+      throw new SpecError(`Pod ${p.namespace}/${p.name} .status.podIP`, `${p.ip} is outside node ${node.name}'s podCIDR ${node.podCIDR}`);
+    }
+    const net = parseCidr(node.podCIDR);
+    if (ipToInt(p.ip) === net.net || ipToInt(p.ip) === net.net + 1) {
+      throw new SpecError(`Pod ${p.namespace}/${p.name} .status.podIP`, `${p.ip} is the network or gateway (cni0) address of ${node.podCIDR}`);
+    }
+    claim(p.ip, `Pod ${p.namespace}/${p.name}`);
+  }
+  const nodePorts = new Map<string, string>();
+  for (const s of spec.services) {
+    claim(s.clusterIP, `Service ${s.namespace}/${s.name}`);
+    const seen = new Set<string>();
+    s.ports.forEach((p, k) => {
+      const key = `${p.port}/${p.protocol}`;
+      if (seen.has(key)) throw new SpecError(`Service ${s.namespace}/${s.name} .spec.ports[${k}]`, `port ${key} is listed twice`);
+      seen.add(key);
+      if (p.nodePort !== undefined) {
+        const npKey = `${p.nodePort}/${p.protocol}`;
+        const prev = nodePorts.get(npKey);
+        if (prev) throw new SpecError(`Service ${s.namespace}/${s.name} .spec.ports[${k}].nodePort`, `provided port is already allocated: ${p.nodePort} is used by ${prev}`);
+        nodePorts.set(npKey, `${s.namespace}/${s.name}`);
+      }
+    });
+  }
+  for (const sl of spec.endpointSlices) {
+    sl.endpoints.forEach((e, k) => {
+      if (e.nodeName && !nodes.has(e.nodeName)) throw new SpecError(`EndpointSlice ${sl.namespace}/${sl.name} .endpoints[${k}].nodeName`, `no Node named "${e.nodeName}"`);
+    });
+  }
+  return { ...spec, nodes: resolved };
+}

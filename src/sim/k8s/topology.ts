@@ -1,0 +1,70 @@
+import type { TopoDevice, TopoHost, TopoNamespace, Topology, TopoTunnel } from '../api-types.ts';
+import type { Device } from '../linux/devices.ts';
+import type { NetNs } from '../linux/netns.ts';
+import type { Cluster } from './cluster.ts';
+
+/** What the browser draws: every machine, its namespaces and devices, the wires and tunnels — read from the kernel model. */
+export function topologyOf(c: Cluster): Topology {
+  const hosts: TopoHost[] = [];
+  for (const n of c.spec.nodes) {
+    hosts.push({
+      name: n.name,
+      role: n.controlPlane ? 'master' : 'node',
+      ip: n.internalIP,
+      podCIDR: n.podCIDR,
+      namespaces: namespacesOf(c, n.name),
+    });
+  }
+  for (const h of c.spec.hosts) {
+    hosts.push({ name: h.name, role: h.role, ip: h.interfaces[0]?.address, namespaces: namespacesOf(c, h.name) });
+  }
+  const segments = [...c.world.segments.values()].map((s) => ({
+    name: s.name,
+    cidr: c.spec.networks.find((n) => n.name === s.name)?.cidr,
+    members: s.ports.map((p) => ({ host: p.ns.host, dev: p.dev })),
+  }));
+  const tunnels: TopoTunnel[] = [];
+  for (const ns of c.nodes.values()) {
+    for (const d of ns.devices.values()) {
+      if (d.kind !== 'vxlan') continue;
+      for (const e of d.fdb) {
+        const peer = c.world.ownerOf(e.dst);
+        if (peer) tunnels.push({ fromHost: ns.host, toHost: peer.host, dev: d.name, vni: d.vni });
+      }
+    }
+  }
+  return { hosts, segments, tunnels };
+}
+
+function namespacesOf(c: Cluster, host: string): TopoNamespace[] {
+  const out: TopoNamespace[] = [];
+  for (const ns of c.world.namespaces.values()) {
+    if (ns.host !== host) continue;
+    out.push({ name: ns.name, kind: ns.kind, ip: primaryIp(ns), devices: [...ns.devices.values()].map(deviceView) });
+  }
+  return out;
+}
+
+function primaryIp(ns: NetNs): string | undefined {
+  for (const d of ns.devices.values()) {
+    const a = d.addrs.find((x) => x.scope === 'global');
+    if (a && d.kind !== 'dummy') return a.addr;
+  }
+  return undefined;
+}
+
+function deviceView(d: Device): TopoDevice {
+  return {
+    name: d.name,
+    kind: d.kind,
+    addrs: d.addrs.map((a) => `${a.addr}/${a.prefixLen}`),
+    mac: d.mac,
+    mtu: d.mtu,
+    up: d.up,
+    master: d.master?.name,
+    peer: d.kind === 'veth' && d.peer ? { netns: d.peer.netns.name, dev: d.peer.name } : undefined,
+    segment: d.kind === 'nic' ? d.segment : undefined,
+    vni: d.kind === 'vxlan' ? d.vni : undefined,
+    dstport: d.kind === 'vxlan' ? d.dstport : undefined,
+  };
+}

@@ -1,0 +1,72 @@
+import { ipToInt, parseCidr, prefixContains, type Ipv4, type Prefix } from '../net/addr.ts';
+
+/** A route as the kernel keeps it in the main table (what `ip route` lists). */
+export interface Route {
+  readonly dst: Prefix;
+  /** the gateway (`via`); absent for a directly connected route */
+  readonly via?: Ipv4;
+  readonly dev: string;
+  readonly proto: 'kernel' | 'boot' | 'static' | 'dhcp';
+  readonly scope: 'global' | 'link' | 'host';
+  /** preferred source address (`src`) */
+  readonly src?: Ipv4;
+  readonly metric?: number;
+  /** `onlink`: the gateway is reachable on dev even though no prefix says so (flannel vxlan) */
+  readonly onlink?: boolean;
+  readonly type: 'unicast' | 'blackhole' | 'unreachable' | 'prohibit';
+}
+
+export interface RouteMatch {
+  readonly route: Route;
+  /** the route's index in the main table as `ip route` prints it */
+  readonly row: number;
+}
+
+/**
+ * The main routing table: longest-prefix match, then lowest metric (fib_table_lookup). Routes
+ * are kept in the order `ip route` prints them: by prefix, then metric.
+ */
+export class Fib {
+  readonly routes: Route[] = [];
+
+  add(route: Route): void {
+    this.routes.push(route);
+    this.routes.sort(compareRoutes);
+  }
+
+  /** Removes the routes `pred` selects; returns how many went. */
+  remove(pred: (r: Route) => boolean): number {
+    const before = this.routes.length;
+    for (let i = this.routes.length - 1; i >= 0; i--) {
+      if (pred(this.routes[i]!)) this.routes.splice(i, 1);
+    }
+    return before - this.routes.length;
+  }
+
+  lookup(dst: Ipv4 | number, usable: (dev: string) => boolean = () => true): RouteMatch | undefined {
+    const ip = typeof dst === 'number' ? dst : ipToInt(dst);
+    let best: RouteMatch | undefined;
+    for (let i = 0; i < this.routes.length; i++) {
+      const r = this.routes[i]!;
+      if (!prefixContains(r.dst, ip) || !usable(r.dev)) continue;
+      if (
+        !best ||
+        r.dst.len > best.route.dst.len ||
+        (r.dst.len === best.route.dst.len && (r.metric ?? 0) < (best.route.metric ?? 0))
+      ) {
+        best = { route: r, row: i };
+      }
+    }
+    return best;
+  }
+}
+
+/** `ip route` order: default first, then by network address, prefix length, metric. */
+function compareRoutes(a: Route, b: Route): number {
+  if ((a.dst.len === 0) !== (b.dst.len === 0)) return a.dst.len === 0 ? -1 : 1;
+  return a.dst.net - b.dst.net || a.dst.len - b.dst.len || (a.metric ?? 0) - (b.metric ?? 0);
+}
+
+export function routeTo(text: string): Prefix {
+  return parseCidr(text === 'default' ? '0.0.0.0/0' : text);
+}

@@ -1,0 +1,242 @@
+import { ipToInt, prefixContains } from '../../net/addr.ts';
+import type { Rng } from '../../rng.ts';
+import type { NetNs } from '../netns.ts';
+import { HOOK_TABLES, type AddrType, type Chain, type CtState, type HookName, type Match, type Rule, type TableName } from './types.ts';
+
+/** What a rule sees of a packet at a hook (the xt_action_param and the skb fields it reads). */
+export interface NfPacket {
+  readonly src: string;
+  readonly dst: string;
+  readonly proto: 'tcp' | 'udp' | 'icmp' | 'other';
+  readonly sport: number;
+  readonly dport: number;
+  readonly icmpType?: number;
+  /** the IP datagram length: what counters add */
+  readonly length: number;
+  readonly inDev?: string;
+  readonly outDev?: string;
+  /** set when the packet crosses a bridge port (br_netfilter): `-m physdev --physdev-is-in` */
+  readonly physIn?: string;
+  readonly ctState: readonly CtState[];
+  mark: number;
+}
+
+export type NatAction =
+  | { readonly kind: 'DNAT' | 'SNAT'; readonly addr: string; readonly port?: number }
+  | { readonly kind: 'MASQUERADE' };
+
+export interface RuleVisit {
+  readonly table: TableName;
+  readonly chain: string;
+  /** 0-based index of the rule in its chain; -1 for a policy decision */
+  readonly row: number;
+  readonly rule?: Rule;
+  /** what happened: `ACCEPT`, `DROP`, `jump KUBE-SVC-…`, `MARK or 0x4000`, `DNAT to:…`, `policy ACCEPT` */
+  readonly verdict: string;
+  readonly markBefore: number;
+}
+
+export type HookVerdict =
+  | { readonly kind: 'accept'; readonly nat?: NatAction }
+  | { readonly kind: 'drop'; readonly table: TableName; readonly chain: string }
+  | { readonly kind: 'reject'; readonly with: string; readonly table: TableName; readonly chain: string };
+
+export interface HookOptions {
+  readonly hook: HookName;
+  /** consult the nat table (only a connection's first packet does: nf_nat_inet_fn) */
+  readonly nat: boolean;
+  readonly rng: Rng;
+  readonly nowSec: number;
+  readonly visit: (v: RuleVisit) => void;
+}
+
+/** Per-namespace `-m recent` lists (xt_recent), keyed by list name then source address. */
+const recentLists = new WeakMap<NetNs, Map<string, Map<string, number>>>();
+
+/**
+ * Runs every table registered at a hook, in priority order, over one packet (nf_hook_slow →
+ * ipt_do_table). Matched rules count the packet; the walk follows jumps, gotos and RETURNs with
+ * a stack exactly as ipt_do_table does, and a built-in chain that runs out applies its policy.
+ */
+export function runHook(ns: NetNs, pkt: NfPacket, opts: HookOptions): HookVerdict {
+  let nat: NatAction | undefined;
+  for (const table of HOOK_TABLES[opts.hook]) {
+    if (table === 'nat' && !opts.nat) continue;
+    const chain = ns.nf[table].get(opts.hook);
+    if (!chain) continue;
+    const r = runTable(ns, table, chain, pkt, opts);
+    if (r.kind === 'drop' || r.kind === 'reject') return r;
+    if (r.nat) nat = r.nat;
+  }
+  return { kind: 'accept', nat };
+}
+
+function runTable(ns: NetNs, table: TableName, base: Chain, pkt: NfPacket, opts: HookOptions): HookVerdict {
+  const stack: { chain: Chain; next: number }[] = [];
+  let chain = base;
+  let i = 0;
+  for (;;) {
+    if (i >= chain.rules.length) {
+      const back = stack.pop();
+      if (back) {
+        chain = back.chain;
+        i = back.next;
+        continue;
+      }
+      const policy = base.policy ?? 'ACCEPT';
+      base.policyCounters.pkts++;
+      base.policyCounters.bytes += pkt.length;
+      if (base.rules.length > 0 || policy !== 'ACCEPT') {
+        opts.visit({ table, chain: base.name, row: -1, verdict: `policy ${policy}`, markBefore: pkt.mark });
+      }
+      return policy === 'DROP' ? { kind: 'drop', table, chain: base.name } : { kind: 'accept' };
+    }
+    const rule = chain.rules[i]!;
+    const row = i++;
+    if (!ruleMatches(ns, rule, pkt, opts)) continue;
+    rule.counters.pkts++;
+    rule.counters.bytes += pkt.length;
+    const markBefore = pkt.mark;
+    const t = rule.target;
+    const visit = (verdict: string) => opts.visit({ table, chain: chain.name, row, rule, verdict, markBefore });
+    switch (t.t) {
+      case 'none':
+        visit('no target (counted)');
+        continue;
+      case 'ACCEPT':
+        visit('ACCEPT');
+        return { kind: 'accept' };
+      case 'DROP':
+        visit('DROP');
+        return { kind: 'drop', table, chain: chain.name };
+      case 'REJECT':
+        visit(`REJECT ${t.rejectWith}`);
+        return { kind: 'reject', with: t.rejectWith, table, chain: chain.name };
+      case 'RETURN': {
+        visit('RETURN');
+        // RETURN from a built-in chain means: the chain's policy decides
+        const back = stack.pop() ?? { chain: base, next: base.rules.length };
+        chain = back.chain;
+        i = back.next;
+        continue;
+      }
+      case 'MARK':
+        pkt.mark = ((pkt.mark & ~t.mask) ^ t.value) >>> 0;
+        visit(`MARK set 0x${pkt.mark.toString(16)}`);
+        continue;
+      case 'DNAT':
+      case 'SNAT': {
+        visit(`${t.t} to:${t.toAddr}${t.toPort !== undefined ? `:${t.toPort}` : ''}`);
+        return { kind: 'accept', nat: { kind: t.t, addr: t.toAddr, port: t.toPort } };
+      }
+      case 'MASQUERADE':
+        visit('MASQUERADE');
+        return { kind: 'accept', nat: { kind: 'MASQUERADE' } };
+      case 'jump': {
+        const target = ns.nf[table].get(t.chain);
+        visit(`${t.goto ? 'goto' : 'jump'} ${t.chain}`);
+        if (!target) continue;
+        if (!t.goto) stack.push({ chain, next: i });
+        chain = target;
+        i = 0;
+        continue;
+      }
+    }
+  }
+}
+
+function ruleMatches(ns: NetNs, r: Rule, p: NfPacket, opts: HookOptions): boolean {
+  if (r.src && prefixContains(r.src.prefix, ipToInt(p.src)) === r.src.neg) return false;
+  if (r.dst && prefixContains(r.dst.prefix, ipToInt(p.dst)) === r.dst.neg) return false;
+  if (r.proto && (r.proto.name === p.proto) === r.proto.neg) return false;
+  if (r.inIface && ifaceMatches(r.inIface.name, p.inDev) === r.inIface.neg) return false;
+  if (r.outIface && ifaceMatches(r.outIface.name, p.outDev) === r.outIface.neg) return false;
+  for (const m of r.matches) if (!matchOne(ns, m, p, opts)) return false;
+  return true;
+}
+
+function ifaceMatches(pattern: string, dev: string | undefined): boolean {
+  if (dev === undefined) return false;
+  return pattern.endsWith('+') ? dev.startsWith(pattern.slice(0, -1)) : dev === pattern;
+}
+
+function inRange(pm: { from: number; to: number; neg: boolean } | undefined, port: number): boolean {
+  if (!pm) return true;
+  return (port >= pm.from && port <= pm.to) !== pm.neg;
+}
+
+function addrType(ns: NetNs, ip: string): AddrType {
+  if (ns.isLocal(ip as never)) return 'LOCAL';
+  const first = Number(ip.slice(0, ip.indexOf('.')));
+  if (first >= 224 && first <= 239) return 'MULTICAST';
+  if (ns.isBroadcast(ip as never)) return 'BROADCAST';
+  return 'UNICAST';
+}
+
+function matchOne(ns: NetNs, m: Match, p: NfPacket, opts: HookOptions): boolean {
+  switch (m.m) {
+    case 'comment':
+      return true;
+    case 'tcp':
+    case 'udp':
+    case 'sctp':
+      return p.proto === m.m && inRange(m.sport, p.sport) && inRange(m.dport, p.dport);
+    case 'icmp':
+      return p.proto === 'icmp' && (m.icmpType === undefined || m.icmpType === p.icmpType);
+    case 'statistic':
+      // xt_statistic.c: (get_random_u32() & 0x7FFFFFFF) < info->u.random.probability
+      return (opts.rng.nextU32() & 0x7fffffff) < m.probability;
+    case 'mark':
+      return ((p.mark & m.mask) === m.mark) !== m.neg;
+    case 'addrtype':
+      if (m.srcType && (addrType(ns, p.src) === m.srcType) === !!m.srcNeg) return false;
+      if (m.dstType && (addrType(ns, p.dst) === m.dstType) === !!m.dstNeg) return false;
+      return true;
+    case 'conntrack':
+      return m.ctstate.some((s) => p.ctState.includes(s)) !== m.neg;
+    case 'set': {
+      const set = ns.ipsets.get(m.name);
+      if (!set) return m.neg;
+      return set.entries.has(setKey(set.type, m.flags, p)) !== m.neg;
+    }
+    case 'recent':
+      return recent(ns, m, p, opts.nowSec);
+    case 'physdev':
+      if (m.physdevIsIn === undefined) return true;
+      return (p.physIn !== undefined) !== !!m.neg;
+  }
+}
+
+/** The element an ipset lookup builds from the packet (ipset's hash:ip,port etc. with src/dst flags). */
+function setKey(type: string, flags: readonly ('src' | 'dst')[], p: NfPacket): string {
+  const addr = (f: 'src' | 'dst' | undefined) => (f === 'src' ? p.src : p.dst);
+  const port = (f: 'src' | 'dst' | undefined) => (f === 'src' ? p.sport : p.dport);
+  switch (type) {
+    case 'bitmap:port':
+      return String(port(flags[0]));
+    case 'hash:ip':
+      return addr(flags[0]);
+    case 'hash:ip,port':
+      return `${addr(flags[0])},${p.proto}:${port(flags[1])}`;
+    case 'hash:ip,port,ip':
+      return `${addr(flags[0])},${p.proto}:${port(flags[1])},${addr(flags[2])}`;
+    default:
+      return `${addr(flags[0])},${p.proto}:${port(flags[1])}`;
+  }
+}
+
+function recent(ns: NetNs, m: Extract<Match, { m: 'recent' }>, p: NfPacket, now: number): boolean {
+  let lists = recentLists.get(ns);
+  if (!lists) recentLists.set(ns, (lists = new Map()));
+  let list = lists.get(m.name);
+  if (!list) lists.set(m.name, (list = new Map()));
+  if (m.mode === 'set') {
+    list.set(p.src, now);
+    return true;
+  }
+  const seen = list.get(p.src);
+  if (seen === undefined) return false;
+  if (m.seconds !== undefined && now - seen > m.seconds) return false;
+  if (m.mode === 'update') list.set(p.src, now);
+  return true;
+}

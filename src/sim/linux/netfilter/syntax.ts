@@ -1,0 +1,1419 @@
+import { ipToInt, isIpv4, prefixMask } from '../../net/addr.ts';
+import type { Prefix } from '../../net/addr.ts';
+import { chainReferences, commitTables, isBuiltinChain, isTableName, stageTables } from './tables.ts';
+import type {
+  AddrMatch,
+  AddrType,
+  Chain,
+  CtState,
+  IfaceMatch,
+  Match,
+  PortMatch,
+  Rule,
+  Table,
+  TableName,
+  Tables,
+  Target,
+} from './types.ts';
+
+/**
+ * The iptables language: the command line (`iptables -t nat -A …`) and iptables-restore input
+ * parsed into the kernel's rule structures (types.ts), with the checks and error texts of
+ * iptables itself (iptables/xshared.c do_parse, the libxt_* option parsers, libiptc's
+ * TC_STRERROR). Printing lives in cli/iptables.ts; both sides meet in the Rule structure.
+ */
+
+/** What every change to the tables returns: nothing on success, iptables' own message on error. */
+export type IptablesResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      /** the text iptables prints on stderr */
+      readonly error: string;
+      /** the argument (or restore line) that was wrong, when there is one */
+      readonly arg?: string;
+    };
+
+export type RuleSpecResult =
+  | { readonly ok: true; readonly rule: Rule }
+  | { readonly ok: false; readonly error: string; readonly arg?: string };
+
+/** The version string iptables prints in front of parameter errors (xtables_error → exit_error). */
+export const IPTABLES_VERSION = 'v1.8.7 (legacy)';
+
+type Failure = { readonly ok: false; readonly error: string; readonly arg?: string };
+
+/** Internal: parse and apply code throws this; every exported function turns it into a value. */
+class IptablesError extends Error {
+  constructor(
+    readonly kind: 'param' | 'kernel' | 'plain',
+    message: string,
+    readonly arg?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** xtables_error(PARAMETER_PROBLEM, …): a bad command line, found before touching the kernel. */
+function paramError(message: string, arg?: string): IptablesError {
+  return new IptablesError('param', message, arg);
+}
+
+/** libiptc refused the change (TC_STRERROR text, printed as `iptables: <text>.`). */
+function kernelError(message: string, arg?: string): IptablesError {
+  return new IptablesError('kernel', message, arg);
+}
+
+/** A message the program prints as is (iptables-restore's own fprintf lines). */
+function plainError(message: string, arg?: string): IptablesError {
+  return new IptablesError('plain', message, arg);
+}
+
+/** iptables.c main: EINVAL from the kernel gets a hint to read dmesg. */
+const EINVAL_TEXT = "Invalid argument. Run `dmesg' for more information";
+
+function toFailure(e: unknown, prog: string, line?: number): Failure {
+  if (!(e instanceof IptablesError)) throw e;
+  const arg = e.arg === undefined ? {} : { arg: e.arg };
+  if (e.kind === 'plain') return { ok: false, error: e.message, ...arg };
+  if (e.kind === 'kernel') {
+    // iptables-nft-restore names the failing line and then the reason
+    const error = line === undefined ? `${prog}: ${e.message}.` : `${prog}: line ${line} failed: ${e.message}.`;
+    return { ok: false, error, ...arg };
+  }
+  // xshared.c exit_tryhelp: the error, the restore line if any, then the hint
+  const at = line === undefined ? '' : `Error occurred at line: ${line}\n`;
+  return {
+    ok: false,
+    error: `${prog} ${IPTABLES_VERSION}: ${e.message}\n${at}Try \`${prog} -h' or '${prog} --help' for more information.`,
+    ...arg,
+  };
+}
+
+/** A lookup that ignores Object.prototype (`--constructor` is not an option). */
+function own<T>(rec: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(rec, key) ? rec[key] : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers as libxtables parses and prints them
+
+/** xtables_strtoui with base 0: decimal, 0x hex or 0 octal, within [min, max]. */
+function strtoui(s: string, min: number, max: number): number | undefined {
+  let n: number;
+  if (/^0[xX][0-9a-fA-F]+$/.test(s)) n = parseInt(s.slice(2), 16);
+  else if (/^0[0-7]+$/.test(s)) n = parseInt(s, 8);
+  else if (/^\d+$/.test(s)) n = Number(s);
+  else return undefined;
+  return n >= min && n <= max ? n : undefined;
+}
+
+/**
+ * `printf("%.Nf", x)` exactly as glibc and Go print it: the double's exact binary value rounded
+ * half-to-even. (`Number.prototype.toFixed` rounds ties up, which differs at e.g. 1/4096.)
+ */
+export function printfFixed(x: number, digits: number): string {
+  if (!Number.isFinite(x) || x < 0) throw new RangeError(`printfFixed: ${x} is not a finite non-negative number`);
+  let mantissa = x;
+  let exp = 0n;
+  while (!Number.isInteger(mantissa)) {
+    mantissa *= 2; // exact: doubling a double only changes its exponent
+    exp++;
+  }
+  const num = BigInt(mantissa) * 10n ** BigInt(digits);
+  const den = 1n << exp;
+  let q = num / den;
+  const twiceRem = (num % den) * 2n;
+  if (twiceRem > den || (twiceRem === den && q % 2n === 1n)) q++;
+  const text = q.toString().padStart(digits + 1, '0');
+  return digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
+/** libxt_statistic.c parse: `info->u.random.probability = lround(0x80000000 * p)`. */
+export function statisticProbability(p: number): number {
+  return Math.round(0x80000000 * p); // p ≥ 0, so Math.round is lround's half-away-from-zero
+}
+
+/** libxt_statistic.c print/save: `%.11f` of `1.0 * probability / 0x80000000`. */
+export function statisticProbabilityText(stored: number): string {
+  return printfFixed(stored / 0x80000000, 11);
+}
+
+/** XTTYPE_MARKMASK32: `value[/mask]`, mask defaulting to all ones. */
+function parseMarkMask(ext: string, opt: string, s: string): { value: number; mask: number } {
+  const [v, m, extra] = s.split('/');
+  const value = v === undefined ? undefined : strtoui(v, 0, 0xffffffff);
+  const mask = m === undefined ? 0xffffffff : strtoui(m, 0, 0xffffffff);
+  if (value === undefined || mask === undefined || extra !== undefined) {
+    throw paramError(`${ext}: bad mark value for option "--${opt}", or out of range.`, s);
+  }
+  return { value, mask };
+}
+
+function parseU32(ext: string, opt: string, s: string, min = 0): number {
+  const n = strtoui(s, min, 0xffffffff);
+  if (n === undefined) throw paramError(`${ext}: bad value for option "--${opt}", or out of range (${min}-4294967295).`, s);
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Addresses, interfaces, protocols, ports (xtables_ipparse_any, xtables_parse_interface, …)
+
+function parseAddress(s: string): Prefix {
+  const slash = s.indexOf('/');
+  const host = slash < 0 ? s : s.slice(0, slash);
+  const maskText = slash < 0 ? undefined : s.slice(slash + 1);
+  if (!isIpv4(host)) throw paramError(`host/network \`${host}' not found`, s);
+  let len = 32;
+  if (maskText !== undefined) {
+    if (/^\d{1,2}$/.test(maskText) && Number(maskText) <= 32) len = Number(maskText);
+    else if (isIpv4(maskText)) {
+      const m = ipToInt(maskText);
+      const found = [...Array(33).keys()].find((l) => prefixMask(l) === m);
+      if (found === undefined) throw paramError(`invalid mask \`${maskText}' specified`, s);
+      len = found;
+    } else throw paramError(`invalid mask \`${maskText}' specified`, s);
+  }
+  const mask = prefixMask(len);
+  return { net: (ipToInt(host) & mask) >>> 0, len, mask };
+}
+
+function parseIface(s: string, neg: boolean): IfaceMatch {
+  // xtables_parse_interface: IFNAMSIZ is 16 including the NUL
+  if (s.length > 15) throw paramError(`interface name \`${s}' must be shorter than IFNAMSIZ (15)`, s);
+  return { name: s, neg };
+}
+
+type ProtoName = 'tcp' | 'udp' | 'icmp' | 'sctp';
+const PROTO_NUMBERS: Readonly<Record<string, ProtoName | 'all'>> = {
+  '0': 'all',
+  '1': 'icmp',
+  '6': 'tcp',
+  '17': 'udp',
+  '132': 'sctp',
+  all: 'all',
+  icmp: 'icmp',
+  tcp: 'tcp',
+  udp: 'udp',
+  sctp: 'sctp',
+};
+
+function parsePort(s: string): number {
+  const n = /^\d+$/.test(s) ? Number(s) : NaN;
+  if (!(n >= 0 && n <= 65535)) throw paramError(`invalid port/service \`${s}' specified`, s);
+  return n;
+}
+
+/** libxt_tcp.c parse_tcp_ports: `port`, `a:b`, `:b`, `a:`. */
+function parsePortRange(s: string, neg: boolean): PortMatch {
+  const colon = s.indexOf(':');
+  if (colon < 0) {
+    const p = parsePort(s);
+    return { from: p, to: p, neg };
+  }
+  const a = s.slice(0, colon);
+  const b = s.slice(colon + 1);
+  const from = a === '' ? 0 : parsePort(a);
+  const to = b === '' ? 0xffff : parsePort(b);
+  if (from > to) throw paramError('invalid portrange (min > max)', s);
+  return { from, to, neg };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extensions: each match (-m) and target (-j) owns its options, as the libxt_* modules do
+
+interface OptionDef {
+  /** how many arguments follow the option */
+  readonly args: 0 | 1 | 2;
+  /** `! --opt` allowed (XTOPT_INVERT) */
+  readonly invert?: boolean;
+}
+
+interface BuildContext {
+  readonly proto: ProtoName | undefined;
+}
+
+interface Extension<T> {
+  readonly name: string;
+  readonly opts: Readonly<Record<string, OptionDef>>;
+  set(opt: string, args: readonly string[], invert: boolean): void;
+  build(ctx: BuildContext): T;
+}
+
+/** xtables_options_fcheck / XTOPT excl: the shared bookkeeping of x6 option parsing. */
+function optionTracker(ext: string) {
+  const seen = new Set<string>();
+  return {
+    once(opt: string): void {
+      if (seen.has(opt)) throw paramError(`${ext}: option "--${opt}" can only be used once.`, `--${opt}`);
+      seen.add(opt);
+    },
+    exclusive(opt: string, group: readonly string[]): void {
+      const other = group.find((o) => o !== opt && seen.has(o));
+      if (other !== undefined) {
+        throw paramError(`${ext}: option "--${opt}" cannot be used together with --${other}.`, `--${opt}`);
+      }
+    },
+    has(opt: string): boolean {
+      return seen.has(opt);
+    },
+  };
+}
+
+function mandatory(ext: string, opt: string): never {
+  throw paramError(`${ext}: option "--${opt}" must be specified`);
+}
+
+function commentMatch(): Extension<Match> {
+  const t = optionTracker('comment');
+  let comment: string | undefined;
+  return {
+    name: 'comment',
+    opts: { comment: { args: 1 } },
+    set(opt, [value]) {
+      t.once(opt);
+      // xt_comment_info.comment is 256 bytes including the NUL
+      if (value !== undefined && value.length > 255) {
+        throw paramError('comment: Argument must have a maximal length of 255 characters', value);
+      }
+      comment = value;
+    },
+    build() {
+      return comment === undefined ? mandatory('comment', 'comment') : { m: 'comment', comment };
+    },
+  };
+}
+
+function portMatch(name: 'tcp' | 'udp' | 'sctp'): Extension<Match> {
+  const t = optionTracker(name);
+  let sport: PortMatch | undefined;
+  let dport: PortMatch | undefined;
+  const port: OptionDef = { args: 1, invert: true };
+  return {
+    name,
+    opts: { sport: port, 'source-port': port, dport: port, 'destination-port': port },
+    set(opt, [value = ''], invert) {
+      const src = opt === 'sport' || opt === 'source-port';
+      t.once(src ? 'source-port' : 'destination-port');
+      if (src) sport = parsePortRange(value, invert);
+      else dport = parsePortRange(value, invert);
+    },
+    build() {
+      return { m: name, ...(sport && { sport }), ...(dport && { dport }) };
+    },
+  };
+}
+
+/** libipt_icmp.c icmp_codes: the names whose code range is 0-255 (the model keeps the type only). */
+const ICMP_TYPES: Readonly<Record<string, number | undefined>> = {
+  any: undefined,
+  'echo-reply': 0,
+  pong: 0,
+  'destination-unreachable': 3,
+  'source-quench': 4,
+  redirect: 5,
+  'echo-request': 8,
+  ping: 8,
+  'router-advertisement': 9,
+  'router-solicitation': 10,
+  'time-exceeded': 11,
+  'ttl-exceeded': 11,
+  'parameter-problem': 12,
+  'timestamp-request': 13,
+  'timestamp-reply': 14,
+  'address-mask-request': 17,
+  'address-mask-reply': 18,
+};
+
+function icmpMatch(): Extension<Match> {
+  const t = optionTracker('icmp');
+  let icmpType: number | undefined;
+  return {
+    name: 'icmp',
+    opts: { 'icmp-type': { args: 1 } },
+    set(opt, [value = '']) {
+      t.once(opt);
+      const lower = value.toLowerCase();
+      if (Object.hasOwn(ICMP_TYPES, lower)) icmpType = ICMP_TYPES[lower];
+      else {
+        const n = strtoui(value, 0, 255);
+        if (n === undefined) throw paramError(`Invalid ICMP type \`${value}'`, value);
+        icmpType = n;
+      }
+    },
+    build() {
+      return icmpType === undefined ? { m: 'icmp' } : { m: 'icmp', icmpType };
+    },
+  };
+}
+
+function statisticMatch(): Extension<Match> {
+  const t = optionTracker('statistic');
+  let mode: string | undefined;
+  let probability: number | undefined;
+  let neg = false;
+  return {
+    name: 'statistic',
+    opts: { mode: { args: 1 }, probability: { args: 1, invert: true } },
+    set(opt, [value = ''], invert) {
+      t.once(opt);
+      if (opt === 'mode') {
+        if (value === 'nth') throw paramError('statistic: mode "nth" is not modelled by this lab', value);
+        if (value !== 'random') throw paramError(`Bad mode "${value}"`, value);
+        mode = value;
+        return;
+      }
+      const p = /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value) ? Number(value) : NaN;
+      if (!(p >= 0 && p <= 1)) {
+        throw paramError(`statistic: Value "${value}" for option "--probability" is out of range [0, 1]`, value);
+      }
+      probability = statisticProbability(p);
+      neg = invert;
+    },
+    build() {
+      if (mode === undefined) return mandatory('statistic', 'mode');
+      if (probability === undefined) {
+        throw paramError('--probability must be specified when using random mode');
+      }
+      return { m: 'statistic', mode: 'random', probability, ...(neg && { neg }) };
+    },
+  };
+}
+
+function markMatch(): Extension<Match> {
+  const t = optionTracker('mark');
+  let mark: { value: number; mask: number } | undefined;
+  let neg = false;
+  return {
+    name: 'mark',
+    opts: { mark: { args: 1, invert: true } },
+    set(opt, [value = ''], invert) {
+      t.once(opt);
+      mark = parseMarkMask('mark', opt, value);
+      neg = invert;
+    },
+    build() {
+      return mark === undefined ? mandatory('mark', 'mark') : { m: 'mark', mark: mark.value, mask: mark.mask, neg };
+    },
+  };
+}
+
+/** libxt_addrtype.c rtn_names, in the kernel's RTN_* order. */
+const ADDR_TYPES: readonly AddrType[] = [
+  'UNSPEC',
+  'UNICAST',
+  'LOCAL',
+  'BROADCAST',
+  'ANYCAST',
+  'MULTICAST',
+  'BLACKHOLE',
+  'UNREACHABLE',
+  'PROHIBIT',
+];
+
+function addrtypeMatch(): Extension<Match> {
+  const t = optionTracker('addrtype');
+  let src: { type: AddrType; neg: boolean } | undefined;
+  let dst: { type: AddrType; neg: boolean } | undefined;
+  return {
+    name: 'addrtype',
+    opts: { 'src-type': { args: 1, invert: true }, 'dst-type': { args: 1, invert: true } },
+    set(opt, [value = ''], invert) {
+      t.once(opt);
+      // parse_type: strncasecmp over the given length. A comma list would need a type mask.
+      const type = value === '' ? undefined : ADDR_TYPES.find((n) => n.startsWith(value.toUpperCase()));
+      if (type === undefined) throw paramError(`addrtype: bad type "${value}"`, value);
+      if (opt === 'src-type') src = { type, neg: invert };
+      else dst = { type, neg: invert };
+    },
+    build() {
+      if (!src && !dst) throw paramError('addrtype: you must specify --src-type or --dst-type');
+      return {
+        m: 'addrtype',
+        ...(src && { srcType: src.type, srcNeg: src.neg }),
+        ...(dst && { dstType: dst.type, dstNeg: dst.neg }),
+      };
+    },
+  };
+}
+
+/** libxt_conntrack.c print_state order (which is also how the kernel's bits are listed). */
+const CT_STATES: readonly CtState[] = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT'];
+
+function conntrackMatch(): Extension<Match> {
+  const t = optionTracker('conntrack');
+  let states: CtState[] | undefined;
+  let neg = false;
+  return {
+    name: 'conntrack',
+    opts: { ctstate: { args: 1, invert: true } },
+    set(opt, [value = ''], invert) {
+      t.once(opt);
+      const wanted = new Set<CtState>();
+      for (const word of value.split(',')) {
+        const state = CT_STATES.find((s) => s === word.toUpperCase());
+        if (state === undefined) throw paramError(`Bad ctstate "${word}"`, value);
+        wanted.add(state);
+      }
+      // a state mask: printed back in bit order, whatever order it was given in
+      states = CT_STATES.filter((s) => wanted.has(s));
+      neg = invert;
+    },
+    build() {
+      if (states === undefined) throw paramError('conntrack: At least one option is required');
+      return { m: 'conntrack', ctstate: states, neg };
+    },
+  };
+}
+
+function setMatch(): Extension<Match> {
+  let set: { name: string; flags: ('src' | 'dst')[]; neg: boolean } | undefined;
+  return {
+    name: 'set',
+    opts: { 'match-set': { args: 2, invert: true } },
+    set(_opt, [name = '', dirs = ''], invert) {
+      if (set) throw paramError('--match-set can be specified only once', name);
+      if (name.length > 31) throw paramError(`setname \`${name}' too long, max 31 characters.`, name);
+      const flags = dirs.split(',');
+      // libxt_set.h parse_dirs: IPSET_DIM_MAX is 6
+      if (flags.length > 6) throw paramError("Can't be more src/dst options than 6.", dirs);
+      if (!flags.every((f): f is 'src' | 'dst' => f === 'src' || f === 'dst')) {
+        throw paramError("You must spefify (the comma separated list of) 'src' or 'dst'.", dirs);
+      }
+      set = { name, flags, neg: invert };
+    },
+    build() {
+      if (!set) throw paramError("You must specify `--match-set' with proper arguments");
+      return { m: 'set', ...set };
+    },
+  };
+}
+
+function recentMatch(): Extension<Match> {
+  const t = optionTracker('recent');
+  const modes = ['set', 'rcheck', 'update'] as const;
+  let mode: 'set' | 'rcheck' | 'update' | undefined;
+  let seconds: number | undefined;
+  let reap = false;
+  let name = 'DEFAULT';
+  let rsource = true;
+  return {
+    name: 'recent',
+    opts: {
+      set: { args: 0 },
+      rcheck: { args: 0 },
+      update: { args: 0 },
+      seconds: { args: 1 },
+      reap: { args: 0 },
+      name: { args: 1 },
+      rsource: { args: 0 },
+      rdest: { args: 0 },
+    },
+    set(opt, [value = '']) {
+      t.exclusive(opt, modes);
+      t.once(opt);
+      if (opt === 'set' || opt === 'rcheck' || opt === 'update') mode = opt;
+      else if (opt === 'seconds') seconds = parseU32('recent', opt, value, 1);
+      else if (opt === 'reap') reap = true;
+      else if (opt === 'name') name = value;
+      else rsource = opt === 'rsource';
+    },
+    build() {
+      if (mode === undefined) {
+        throw paramError("recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'");
+      }
+      if (reap && seconds === undefined) throw paramError('recent: option "--reap" also requires --seconds.');
+      return { m: 'recent', name, mode, rsource, ...(seconds !== undefined && { seconds }), ...(reap && { reap }) };
+    },
+  };
+}
+
+function physdevMatch(): Extension<Match> {
+  const t = optionTracker('physdev');
+  let isIn: { neg: boolean } | undefined;
+  return {
+    name: 'physdev',
+    opts: { 'physdev-is-in': { args: 0, invert: true } },
+    set(opt, _args, invert) {
+      t.once(opt);
+      isIn = { neg: invert };
+    },
+    build() {
+      if (!isIn) throw paramError('PHYSDEV: no physdev option specified');
+      return { m: 'physdev', physdevIsIn: true, neg: isIn.neg };
+    },
+  };
+}
+
+const MATCHES: Readonly<Record<string, () => Extension<Match>>> = {
+  comment: commentMatch,
+  tcp: () => portMatch('tcp'),
+  udp: () => portMatch('udp'),
+  sctp: () => portMatch('sctp'),
+  icmp: icmpMatch,
+  statistic: statisticMatch,
+  mark: markMatch,
+  addrtype: addrtypeMatch,
+  conntrack: conntrackMatch,
+  set: setMatch,
+  recent: recentMatch,
+  physdev: physdevMatch,
+};
+
+function standardTarget(t: 'ACCEPT' | 'DROP' | 'RETURN'): Extension<Target> {
+  return { name: t, opts: {}, set() {}, build: () => ({ t }) };
+}
+
+/** libipt_REJECT.c reject_table: full name, alias. */
+const REJECT_TYPES: readonly (readonly [string, string])[] = [
+  ['icmp-net-unreachable', 'net-unreach'],
+  ['icmp-host-unreachable', 'host-unreach'],
+  ['icmp-proto-unreachable', 'proto-unreach'],
+  ['icmp-port-unreachable', 'port-unreach'],
+  ['icmp-net-prohibited', 'net-prohib'],
+  ['icmp-host-prohibited', 'host-prohib'],
+  ['tcp-reset', 'tcp-rst'],
+  ['icmp-admin-prohibited', 'admin-prohib'],
+];
+
+function rejectTarget(): Extension<Target> {
+  const t = optionTracker('REJECT');
+  let rejectWith = 'icmp-port-unreachable';
+  return {
+    name: 'REJECT',
+    opts: { 'reject-with': { args: 1 } },
+    set(opt, [value = '']) {
+      t.once(opt);
+      const lower = value.toLowerCase();
+      const found = REJECT_TYPES.find(([n, a]) => lower !== '' && (n.startsWith(lower) || a.startsWith(lower)));
+      if (!found) throw paramError(`unknown reject type "${value}"`, value);
+      rejectWith = found[0];
+    },
+    build: () => ({ t: 'REJECT', rejectWith }),
+  };
+}
+
+function markTarget(): Extension<Target> {
+  const t = optionTracker('MARK');
+  const ops = ['set-xmark', 'set-mark', 'and-mark', 'or-mark', 'xor-mark'] as const;
+  let result: { value: number; mask: number } | undefined;
+  return {
+    name: 'MARK',
+    opts: Object.fromEntries(ops.map((o) => [o, { args: 1 } as const])),
+    set(opt, [arg = '']) {
+      t.exclusive(opt, ops);
+      t.once(opt);
+      // libxt_MARK.c mark_tg_parse (revision 2): every form becomes mark = (mark & ~mask) ^ value
+      if (opt === 'set-xmark') result = parseMarkMask('MARK', opt, arg);
+      else if (opt === 'set-mark') {
+        const { value, mask } = parseMarkMask('MARK', opt, arg);
+        result = { value, mask: (value | mask) >>> 0 };
+      } else {
+        const bits = parseU32('MARK', opt, arg);
+        if (opt === 'and-mark') result = { value: 0, mask: ~bits >>> 0 };
+        else if (opt === 'or-mark') result = { value: bits, mask: bits };
+        else result = { value: bits, mask: 0 };
+      }
+    },
+    build() {
+      if (!result) throw paramError('MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required');
+      return { t: 'MARK', ...result };
+    },
+  };
+}
+
+/** libxt_NAT.c parse_to, restricted to one address and one port (what the model stores). */
+function parseNatTo(s: string, proto: ProtoName | undefined): { toAddr: string; toPort?: number } {
+  const colon = s.indexOf(':');
+  const addr = colon < 0 ? s : s.slice(0, colon);
+  if (addr.includes('-')) throw paramError(`address ranges are not modelled by this lab: "${addr}"`, s);
+  if (!isIpv4(addr)) throw paramError(`Bad IP address "${addr}"`, s);
+  if (colon < 0) return { toAddr: addr };
+  if (proto === undefined) throw paramError('Need TCP, UDP, SCTP or DCCP with port specification', s);
+  const portText = s.slice(colon + 1);
+  const port = strtoui(portText, 0, 65535);
+  if (port === undefined) throw paramError(`Port \`${portText}' not valid`, s);
+  return { toAddr: addr, toPort: port };
+}
+
+function natTarget(kind: 'DNAT' | 'SNAT'): Extension<Target> {
+  const t = optionTracker(kind);
+  const toOpt = kind === 'DNAT' ? 'to-destination' : 'to-source';
+  let to: string | undefined;
+  let random = false;
+  return {
+    name: kind,
+    opts: { [toOpt]: { args: 1 }, random: { args: 0 } },
+    set(opt, [value = '']) {
+      t.once(opt);
+      if (opt === 'random') random = true;
+      else to = value;
+    },
+    build(ctx) {
+      if (to === undefined) return mandatory(kind, toOpt);
+      return { t: kind, ...parseNatTo(to, ctx.proto), ...(random && { random }) };
+    },
+  };
+}
+
+function masqueradeTarget(): Extension<Target> {
+  const t = optionTracker('MASQUERADE');
+  let toPorts: string | undefined;
+  let randomFully = false;
+  return {
+    name: 'MASQUERADE',
+    opts: { 'to-ports': { args: 1 }, 'random-fully': { args: 0 } },
+    set(opt, [value = '']) {
+      t.once(opt);
+      if (opt === 'random-fully') randomFully = true;
+      else toPorts = value;
+    },
+    build(ctx) {
+      if (toPorts === undefined) return { t: 'MASQUERADE', ...(randomFully && { randomFully }) };
+      if (ctx.proto === undefined) throw paramError('Need TCP, UDP, SCTP or DCCP with port specification', toPorts);
+      const m = /^(\d+)(?:-(\d+))?$/.exec(toPorts);
+      const lo = m?.[1] === undefined ? undefined : strtoui(m[1], 0, 65535);
+      const hi = m?.[2] === undefined ? lo : strtoui(m[2], 0, 65535);
+      if (lo === undefined || hi === undefined) throw paramError(`Port \`${toPorts}' not valid`, toPorts);
+      if (hi < lo) throw paramError(`Port range \`${toPorts}' funky`, toPorts);
+      return { t: 'MASQUERADE', toPorts: lo === hi ? `${lo}` : `${lo}-${hi}`, ...(randomFully && { randomFully }) };
+    },
+  };
+}
+
+const TARGETS: Readonly<Record<string, () => Extension<Target>>> = {
+  ACCEPT: () => standardTarget('ACCEPT'),
+  DROP: () => standardTarget('DROP'),
+  RETURN: () => standardTarget('RETURN'),
+  REJECT: rejectTarget,
+  MARK: markTarget,
+  DNAT: () => natTarget('DNAT'),
+  SNAT: () => natTarget('SNAT'),
+  MASQUERADE: masqueradeTarget,
+};
+
+/** Target names a chain may not take (xshared.c assert_valid_chain_name). */
+export function isTargetName(name: string): boolean {
+  return Object.hasOwn(TARGETS, name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rule-spec parser (xshared.c do_parse, the rule-building half)
+
+/** Command-line flags that are not part of a rule; the command parser consumes them. */
+type CommandHook = (opt: string, args: readonly string[], i: number) => number | undefined;
+
+interface ParsedSpec {
+  readonly rule: Rule;
+  /** rule options given (-s -d -p -j -i -o), for commands that forbid them */
+  readonly basicOpts: readonly string[];
+}
+
+const BASIC_OPTS: Readonly<Record<string, string>> = {
+  '-s': 's',
+  '--source': 's',
+  '--src': 's',
+  '-d': 'd',
+  '--destination': 'd',
+  '--dst': 'd',
+  '-p': 'p',
+  '--protocol': 'p',
+  '-i': 'i',
+  '--in-interface': 'i',
+  '-o': 'o',
+  '--out-interface': 'o',
+  '-j': 'j',
+  '--jump': 'j',
+  '-g': 'j',
+  '--goto': 'j',
+  '-m': 'm',
+  '--match': 'm',
+};
+
+/** xs_has_arg: the next word is an argument, not an option. */
+function hasArg(args: readonly string[], i: number): boolean {
+  const next = args[i];
+  return next !== undefined && !next.startsWith('-') && !next.startsWith('!');
+}
+
+function parseSpec(args: readonly string[], commandHook?: CommandHook): ParsedSpec {
+  let src: AddrMatch | undefined;
+  let dst: AddrMatch | undefined;
+  let proto: { name: ProtoName; neg: boolean } | undefined;
+  let protoGiven = false;
+  let protoUsed = false;
+  let inIface: IfaceMatch | undefined;
+  let outIface: IfaceMatch | undefined;
+  const matches: Extension<Match>[] = [];
+  let target: Extension<Target> | undefined;
+  let jump: { chain: string; goto: boolean } | undefined;
+  /** every loaded extension, newest last: the newest one's option wins, as in getopt's merged table */
+  const loaded: Extension<Match | Target>[] = [];
+  const basicOpts: string[] = [];
+  let invert = false;
+
+  const once = (letter: string, opt: string): void => {
+    if (basicOpts.includes(letter) && letter !== 'm') throw paramError(`multiple -${letter} flags not allowed`, opt);
+    basicOpts.push(letter);
+  };
+
+  let i = 0;
+  while (i < args.length) {
+    const word = args[i] ?? '';
+    if (word === '!') {
+      if (invert) throw paramError('multiple consecutive ! not allowed', word);
+      invert = true;
+      i++;
+      continue;
+    }
+    if (!word.startsWith('-') || word === '-') throw paramError(`Bad argument \`${word}'`, word);
+
+    const hooked = commandHook?.(word, args, i);
+    if (hooked !== undefined) {
+      if (invert) throw paramError("unexpected '!' flag", word);
+      i = hooked;
+      continue;
+    }
+
+    const letter = own(BASIC_OPTS, word);
+    if (letter !== undefined) {
+      const value = args[i + 1];
+      if (value === undefined) throw paramError(`option "${word}" requires an argument`, word);
+      i += 2;
+      const neg = invert;
+      invert = false;
+      once(letter, word);
+      switch (letter) {
+        case 's':
+          src = { prefix: parseAddress(value), neg };
+          break;
+        case 'd':
+          dst = { prefix: parseAddress(value), neg };
+          break;
+        case 'p': {
+          const p = own(PROTO_NUMBERS, value.toLowerCase());
+          if (p === undefined) throw paramError(`unknown protocol "${value}" specified`, value);
+          if (p === 'all' && neg) throw paramError('rule would never match protocol', value);
+          if (p !== 'all') proto = { name: p, neg };
+          protoGiven = p !== 'all';
+          break;
+        }
+        case 'i':
+          inIface = parseIface(value, neg);
+          break;
+        case 'o':
+          outIface = parseIface(value, neg);
+          break;
+        case 'm': {
+          if (neg) throw paramError('unexpected ! flag before --match', word);
+          const make = own(MATCHES, value);
+          if (!make) throw paramError(`Couldn't load match \`${value}':No such file or directory`, value);
+          const ext = make();
+          matches.push(ext);
+          loaded.push(ext);
+          break;
+        }
+        case 'j': {
+          if (neg) throw paramError('cannot have ! before -j', word);
+          if (value === '' || /\s/.test(value)) throw paramError(`Invalid target name \`${value}'`, value);
+          const isGoto = word === '-g' || word === '--goto';
+          const make = isGoto ? undefined : own(TARGETS, value);
+          if (make) {
+            target = make();
+            loaded.push(target);
+          } else jump = { chain: value, goto: isGoto };
+          break;
+        }
+      }
+      continue;
+    }
+
+    if (!word.startsWith('--')) throw paramError(`unknown option "${word}"`, word);
+    const opt = word.slice(2);
+    let ext = [...loaded].reverse().find((e) => Object.hasOwn(e.opts, opt));
+    // xshared.c load_proto: `-p tcp --dport 80` loads the tcp match on first unknown option
+    if (!ext && protoGiven && !protoUsed && proto) {
+      protoUsed = true;
+      const make = own(MATCHES, proto.name);
+      if (make) {
+        const implicit = make();
+        if (Object.hasOwn(implicit.opts, opt)) {
+          matches.push(implicit);
+          loaded.push(implicit);
+          ext = implicit;
+        }
+      }
+    }
+    if (!ext) throw paramError(`unknown option "${word}"`, word);
+    const def = own(ext.opts, opt) ?? { args: 0 };
+    if (invert && !def.invert) throw paramError(`${ext.name}: option "--${opt}" cannot be inverted.`, word);
+    const optArgs = args.slice(i + 1, i + 1 + def.args);
+    if (optArgs.length < def.args) throw paramError(`option "${word}" requires an argument`, word);
+    if (def.args === 2 && !hasArg(args, i + 2)) throw paramError(`--${opt} requires two args.`, word);
+    ext.set(opt, optArgs, invert);
+    invert = false;
+    i += 1 + def.args;
+  }
+  if (invert) throw paramError("Bad argument `!'", '!');
+
+  const ctx: BuildContext = { proto: proto && !proto.neg ? proto.name : undefined };
+  const builtMatches = matches.map((m) => m.build(ctx));
+  const builtTarget: Target = target
+    ? target.build(ctx)
+    : jump
+      ? { t: 'jump', chain: jump.chain, ...(jump.goto && { goto: true }) }
+      : { t: 'none' };
+
+  // x_tables.c xt_check_match: tcp/udp/sctp/icmp matches only load for that (non-negated) protocol
+  for (const m of builtMatches) {
+    if ((m.m === 'tcp' || m.m === 'udp' || m.m === 'sctp' || m.m === 'icmp') && ctx.proto !== m.m) {
+      throw kernelError(EINVAL_TEXT, `-m ${m.m}`);
+    }
+  }
+
+  const rule: Rule = {
+    ...(src && { src }),
+    ...(dst && { dst }),
+    ...(proto && { proto }),
+    ...(inIface && { inIface }),
+    ...(outIface && { outIface }),
+    matches: builtMatches,
+    target: builtTarget,
+    counters: { pkts: 0, bytes: 0 },
+  };
+  return { rule, basicOpts };
+}
+
+/**
+ * Parses the rule part of an iptables command line (`-d 10.43.6.58/32 -p tcp -m tcp --dport 80
+ * -j KUBE-SVC-…`) into the kernel's rule structure. Whether a `-j` name is a real chain is only
+ * known against a table, so that is checked by applyIptables, not here.
+ */
+export function parseRuleSpec(args: readonly string[]): RuleSpecResult {
+  try {
+    return { ok: true, rule: parseSpec(args).rule };
+  } catch (e) {
+    return toFailure(e, 'iptables');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands (xshared.c do_parse, the command half; iptables.c do_command4; libiptc)
+
+export type IptablesVerb = 'A' | 'I' | 'D' | 'R' | 'C' | 'F' | 'Z' | 'N' | 'X' | 'P' | 'L' | 'S';
+
+/** A parsed `iptables …` command line; listing flags are kept for the CLI renderers. */
+export interface IptablesCommand {
+  readonly verb: IptablesVerb;
+  readonly table: TableName;
+  readonly chain?: string;
+  readonly rulenum?: number;
+  readonly policy?: string;
+  readonly rule?: Rule;
+  readonly numeric: boolean;
+  readonly verbose: boolean;
+  readonly exact: boolean;
+  readonly lineNumbers: boolean;
+}
+
+const VERBS: Readonly<Record<string, IptablesVerb>> = {
+  '-A': 'A',
+  '--append': 'A',
+  '-I': 'I',
+  '--insert': 'I',
+  '-D': 'D',
+  '--delete': 'D',
+  '-R': 'R',
+  '--replace': 'R',
+  '-C': 'C',
+  '--check': 'C',
+  '-F': 'F',
+  '--flush': 'F',
+  '-Z': 'Z',
+  '--zero': 'Z',
+  '-N': 'N',
+  '--new-chain': 'N',
+  '-X': 'X',
+  '--delete-chain': 'X',
+  '-P': 'P',
+  '--policy': 'P',
+  '-L': 'L',
+  '--list': 'L',
+  '-S': 'S',
+  '--list-rules': 'S',
+};
+
+/** Verbs that take a rule specification. */
+const RULE_VERBS: ReadonlySet<IptablesVerb> = new Set(['A', 'I', 'D', 'R', 'C']);
+
+function parseRulenum(s: string): number {
+  const n = strtoui(s, 1, 0x7fffffff);
+  if (n === undefined) throw paramError(`Invalid rule number \`${s}'`, s);
+  return n;
+}
+
+/** The command plus `-c pkts bytes`, which -P uses for the policy counters. */
+type ParsedCommand = IptablesCommand & { readonly counters?: { readonly pkts: number; readonly bytes: number } };
+
+function parseCommand(args: readonly string[]): ParsedCommand {
+  let verb: IptablesVerb | undefined;
+  let verbWord = '';
+  let table: TableName = 'filter';
+  let chain: string | undefined;
+  let rulenum: number | undefined;
+  let policy: string | undefined;
+  let counters: { pkts: number; bytes: number } | undefined;
+  let numeric = false;
+  let verbose = false;
+  let exact = false;
+  let lineNumbers = false;
+
+  const hook: CommandHook = (opt, words, i) => {
+    const v = own(VERBS, opt);
+    if (v !== undefined) {
+      if (verb !== undefined) throw paramError(`Cannot use -${v} with -${verb}`, opt);
+      verb = v;
+      verbWord = opt;
+      let j = i + 1;
+      const needsChain = v === 'A' || v === 'I' || v === 'D' || v === 'R' || v === 'C' || v === 'N' || v === 'P';
+      if (needsChain) {
+        const c = words[j];
+        if (c === undefined) throw paramError(`option "${opt}" requires an argument`, opt);
+        chain = c;
+        j++;
+      } else if (hasArg(words, j)) chain = words[j++];
+      if (v === 'I' || v === 'D' || v === 'L' || v === 'S' || v === 'Z') {
+        if (chain !== undefined && hasArg(words, j)) rulenum = parseRulenum(words[j++] ?? '');
+      } else if (v === 'R') {
+        if (!hasArg(words, j)) throw paramError('-R requires a rule number', opt);
+        rulenum = parseRulenum(words[j++] ?? '');
+      } else if (v === 'P') {
+        if (!hasArg(words, j)) throw paramError('-P requires a chain and a policy', opt);
+        policy = words[j++];
+      }
+      return j;
+    }
+    switch (opt) {
+      case '-t':
+      case '--table': {
+        const t = words[i + 1];
+        if (t === undefined) throw paramError(`option "${opt}" requires an argument`, opt);
+        if (!isTableName(t)) {
+          throw paramError(`can't initialize iptables table \`${t}': Table does not exist (do you need to insmod?)`, t);
+        }
+        table = t;
+        return i + 2;
+      }
+      case '-c':
+      case '--set-counters': {
+        const p = words[i + 1];
+        const b = words[i + 2];
+        if (p === undefined || b === undefined || !hasArg(words, i + 2)) {
+          throw paramError('-c requires packet and byte counter', opt);
+        }
+        if (!/^\d+$/.test(p)) throw paramError('-c packet counter not numeric', p);
+        if (!/^\d+$/.test(b)) throw paramError('-c byte counter not numeric', b);
+        counters = { pkts: Number(p), bytes: Number(b) };
+        return i + 3;
+      }
+      case '-n':
+      case '--numeric':
+        numeric = true;
+        return i + 1;
+      case '-v':
+      case '--verbose':
+        verbose = true;
+        return i + 1;
+      case '-x':
+      case '--exact':
+        exact = true;
+        return i + 1;
+      case '--line-numbers':
+        lineNumbers = true;
+        return i + 1;
+      case '-w':
+      case '--wait':
+        return hasArg(words, i + 1) ? i + 2 : i + 1;
+      default:
+        return undefined;
+    }
+  };
+
+  const { rule, basicOpts } = parseSpec(args, hook);
+  if (verb === undefined) throw paramError('no command specified');
+  // xshared.c commands_v_options: -n, -x and --line-numbers only list; -c only sets counters
+  const listOnly = (
+    [
+      [numeric, '-n'],
+      [exact, '-x'],
+      [lineNumbers, '--line-numbers'],
+    ] as const
+  ).find(([given]) => given)?.[1];
+  if (listOnly && verb !== 'L') throw paramError(`Illegal option \`${listOnly}' with this command`, listOnly);
+  if (counters && !['A', 'I', 'R', 'P'].includes(verb)) throw paramError("Illegal option `-c' with this command", '-c');
+  if (!RULE_VERBS.has(verb)) {
+    // xshared.c generic_opt_check: rule options are illegal with chain commands
+    const illegal = basicOpts.find((o) => o !== 'm');
+    if (illegal !== undefined) throw paramError(`Illegal option \`-${illegal}' with this command`, `-${illegal}`);
+  }
+  if (verb === 'D' && rulenum !== undefined && (basicOpts.length > 0 || rule.matches.length > 0)) {
+    throw paramError(`Illegal option \`-${basicOpts[0] ?? 'm'}' with this command`, verbWord);
+  }
+  const needsRule = RULE_VERBS.has(verb) && !(verb === 'D' && rulenum !== undefined);
+  const withCounters = counters && needsRule ? { ...rule, counters } : rule;
+  return {
+    verb,
+    table,
+    ...(chain !== undefined && { chain }),
+    ...(rulenum !== undefined && { rulenum }),
+    ...(policy !== undefined && { policy }),
+    ...(needsRule && { rule: withCounters }),
+    ...(counters && { counters }),
+    numeric,
+    verbose,
+    exact,
+    lineNumbers,
+  };
+}
+
+/**
+ * Parses a whole `iptables` command line (without the program name). The CLI uses it to tell
+ * listing commands (-L, -S) and their flags from changes, which go to applyIptables.
+ */
+export function parseIptablesCommand(
+  args: readonly string[],
+): { readonly ok: true; readonly command: IptablesCommand } | Failure {
+  try {
+    return { ok: true, command: parseCommand(args) };
+  } catch (e) {
+    return toFailure(e, 'iptables');
+  }
+}
+
+/** Rule equality as `iptables -D rulespec` / `-C` decide it: everything but the counters. */
+export function sameRuleSpec(a: Rule, b: Rule): boolean {
+  return deepEqual({ ...a, counters: undefined }, { ...b, counters: undefined });
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  // an absent field and an `undefined` one mean the same rule
+  const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
+  for (const k of keys) if (!deepEqual(ra[k], rb[k])) return false;
+  return true;
+}
+
+function needChain(table: Table, name: string | undefined): Chain {
+  const chain = name === undefined ? undefined : table.get(name);
+  if (!chain) throw kernelError('No chain/target/match by that name', name);
+  return chain;
+}
+
+/** Checks a rule against the table it goes into: jump targets exist, NAT only in nat. */
+function checkRuleInTable(table: Table, tableName: TableName, chain: Chain, rule: Rule): void {
+  const t = rule.target;
+  if (t.t === 'jump') {
+    const dest = table.get(t.chain);
+    if (!dest) {
+      if (t.goto) throw paramError(`goto '${t.chain}' is not a chain`, t.chain);
+      throw paramError(`Couldn't load target \`${t.chain}':No such file or directory`, t.chain);
+    }
+    // the kernel refuses a jump into a built-in chain
+    if (isBuiltinChain(dest)) throw kernelError(EINVAL_TEXT, t.chain);
+  }
+  // xt_nat.c: the NAT targets register for table "nat" and their hooks only
+  const hooks: Readonly<Record<string, readonly string[]>> = {
+    DNAT: ['PREROUTING', 'OUTPUT'],
+    SNAT: ['POSTROUTING', 'INPUT'],
+    MASQUERADE: ['POSTROUTING'],
+  };
+  const allowed = hooks[t.t];
+  if (allowed) {
+    if (tableName !== 'nat') throw kernelError(EINVAL_TEXT, t.t);
+    if (isBuiltinChain(chain) && !allowed.includes(chain.name)) throw kernelError(EINVAL_TEXT, t.t);
+  }
+}
+
+/** ip_tables.c mark_source_chains: a table whose jumps form a loop is refused (ELOOP). */
+function checkLoops(table: Table): void {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string): void => {
+    const s = state.get(name);
+    if (s === 'done') return;
+    if (s === 'visiting') throw kernelError('Too many levels of symbolic links', name);
+    state.set(name, 'visiting');
+    for (const rule of table.get(name)?.rules ?? []) {
+      if (rule.target.t === 'jump') visit(rule.target.chain);
+    }
+    state.set(name, 'done');
+  };
+  for (const name of table.keys()) visit(name);
+}
+
+/** xshared.c assert_valid_chain_name (XT_EXTENSION_MAXNAMELEN is 29 including the NUL). */
+function checkChainName(name: string): void {
+  if (name.length >= 29) throw paramError(`chain name \`${name}' too long (must be under 29 chars)`, name);
+  if (name.startsWith('-') || name.startsWith('!')) {
+    throw paramError(`chain name not allowed to start with \`${name[0] ?? ''}'`, name);
+  }
+  if (isTargetName(name)) throw paramError('chain name may not clash with target name', name);
+  if (/\s/.test(name)) throw paramError(`Invalid chain name \`${name}'`, name);
+}
+
+function zeroed(rule: Rule): Rule {
+  return { ...rule, counters: { pkts: 0, bytes: 0 } };
+}
+
+/** Runs one parsed command against staged tables (libiptc semantics, errno texts). */
+function execute(tables: Tables, cmd: ParsedCommand): void {
+  const table = tables[cmd.table];
+  const { verb, rule } = cmd;
+  switch (verb) {
+    case 'A':
+    case 'I':
+    case 'R':
+    case 'C':
+    case 'D': {
+      const chain = needChain(table, cmd.chain);
+      if (!rule) {
+        // -D chain rulenum
+        const n = cmd.rulenum ?? 0;
+        if (n > chain.rules.length) throw kernelError('Index of deletion too big', String(n));
+        chain.rules.splice(n - 1, 1);
+        return;
+      }
+      checkRuleInTable(table, cmd.table, chain, rule);
+      if (verb === 'A') chain.rules.push(rule);
+      else if (verb === 'I') {
+        const n = cmd.rulenum ?? 1;
+        if (n - 1 > chain.rules.length) throw kernelError('Index of insertion too big', String(n));
+        chain.rules.splice(n - 1, 0, rule);
+      } else if (verb === 'R') {
+        const n = cmd.rulenum ?? 0;
+        if (n > chain.rules.length) throw kernelError('Index of replacement too big', String(n));
+        chain.rules.splice(n - 1, 1, rule);
+      } else {
+        const at = chain.rules.findIndex((r) => sameRuleSpec(r, rule));
+        if (at < 0) throw kernelError('Bad rule (does a matching rule exist in that chain?)', cmd.chain);
+        if (verb === 'D') chain.rules.splice(at, 1);
+      }
+      return;
+    }
+    case 'F':
+    case 'Z': {
+      const chains = cmd.chain === undefined ? [...table.values()] : [needChain(table, cmd.chain)];
+      for (const chain of chains) {
+        if (verb === 'F') chain.rules = [];
+        else if (cmd.rulenum !== undefined) {
+          const rule = chain.rules[cmd.rulenum - 1];
+          if (!rule) throw kernelError('Index of counter too big', String(cmd.rulenum));
+          chain.rules[cmd.rulenum - 1] = zeroed(rule);
+        } else {
+          chain.rules = chain.rules.map(zeroed);
+          if (isBuiltinChain(chain)) table.set(chain.name, { ...chain, policyCounters: { pkts: 0, bytes: 0 } });
+        }
+      }
+      return;
+    }
+    case 'N': {
+      const name = cmd.chain ?? '';
+      checkChainName(name);
+      if (table.has(name)) throw kernelError('Chain already exists', name);
+      table.set(name, { name, policyCounters: { pkts: 0, bytes: 0 }, rules: [] });
+      return;
+    }
+    case 'X': {
+      // iptables.c delete_chain4: without a name, every user chain, in list order
+      const names =
+        cmd.chain === undefined ? [...table.values()].filter((c) => !isBuiltinChain(c)).map((c) => c.name) : [cmd.chain];
+      for (const name of names) {
+        const chain = needChain(table, name);
+        if (isBuiltinChain(chain)) throw kernelError("Can't delete built-in chain", name);
+        // libiptc TC_DELETE_CHAIN: the errno reaches the user as strerror() text
+        if (chainReferences(table, name) > 0) throw kernelError('Too many links', name);
+        if (chain.rules.length > 0) throw kernelError('Directory not empty', name);
+        table.delete(name);
+      }
+      return;
+    }
+    case 'P': {
+      const chain = needChain(table, cmd.chain);
+      if (!isBuiltinChain(chain)) throw kernelError('Bad built-in chain name', cmd.chain);
+      if (cmd.policy !== 'ACCEPT' && cmd.policy !== 'DROP') throw kernelError('Bad policy name', cmd.policy);
+      const { counters } = cmd;
+      table.set(chain.name, { ...chain, policy: cmd.policy, ...(counters && { policyCounters: { ...counters } }) });
+      return;
+    }
+    case 'L':
+    case 'S':
+      if (cmd.chain !== undefined) needChain(table, cmd.chain);
+      return;
+  }
+}
+
+/**
+ * Runs one `iptables` command line (without the program name) against the tables, as the real
+ * command does: `-t`, `-A`, `-I [n]`, `-D rulespec|n`, `-R n`, `-C`, `-F`, `-Z`, `-N`, `-X`,
+ * `-P`. Listing verbs only check the chain exists (the CLI renders them). On any error the tables
+ * are untouched and the result carries iptables' own message.
+ */
+export function applyIptables(tables: Tables, args: readonly string[]): IptablesResult {
+  try {
+    const cmd = parseCommand(args);
+    const staged = stageTables(tables);
+    execute(staged, cmd);
+    checkLoops(staged[cmd.table]);
+    commitTables(tables, staged);
+    return { ok: true };
+  } catch (e) {
+    return toFailure(e, 'iptables');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// iptables-restore
+
+/**
+ * Splits one iptables-restore rule line into words exactly as xshared.c add_param_to_argv does:
+ * whitespace separates, `"…"` groups (a backslash inside quotes escapes the next character),
+ * single quotes are ordinary characters. (A shell would strip `'…'` too; iptables-restore does
+ * not.)
+ */
+export function tokenizeRestoreLine(line: string): string[] {
+  const words: string[] = [];
+  let current = '';
+  let started = false;
+  let quoted = false;
+  let escaped = false;
+  for (const ch of line) {
+    if (quoted) {
+      if (escaped) {
+        current += ch;
+        escaped = false;
+      } else if (ch === '\\') escaped = true;
+      else if (ch === '"') quoted = false;
+      else current += ch;
+      continue;
+    }
+    if (ch === '"') {
+      quoted = true;
+      started = true;
+    } else if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') {
+      if (started) words.push(current);
+      current = '';
+      started = false;
+    } else {
+      current += ch;
+      started = true;
+    }
+  }
+  if (started) words.push(current);
+  return words;
+}
+
+export interface RestoreOptions {
+  /** `--noflush`: keep what is there; a `:CHAIN` line flushes only that chain */
+  readonly noflush: boolean;
+  /** `--counters`: take `[pkts:bytes]` from chain and rule lines */
+  readonly counters: boolean;
+}
+
+const COUNTERS_RE = /^\[(\d+):(\d+)\]$/;
+
+/**
+ * Applies an iptables-restore payload (iptables-restore.c): `*table` (flushing the table unless
+ * noflush), `:CHAIN POLICY [p:b]` lines (creating the chain, or flushing it when noflush and it
+ * exists; setting a built-in's policy), rule lines run as commands in that table, `COMMIT`. The
+ * whole payload applies or nothing does (as iptables-nft applies its one batch), so a failing
+ * kube-proxy sync leaves the previous rules in place.
+ */
+export function iptablesRestore(tables: Tables, payload: string, opts: RestoreOptions): IptablesResult {
+  const prog = 'iptables-restore';
+  const staged = stageTables(tables);
+  let current: TableName | undefined;
+  let lineNo = 0;
+  try {
+    // fgets line numbering: a final newline does not start another line
+    for (const raw of payload.replace(/\n$/, '').split('\n')) {
+      lineNo++;
+      const line = raw.replace(/\r$/, '');
+      if (line.trim() === '' || line.startsWith('#')) continue;
+      if (line === 'COMMIT' && current !== undefined) {
+        checkLoops(staged[current]);
+        current = undefined;
+      } else if (line.startsWith('*') && current === undefined) {
+        const name = line.slice(1).trim().split(/\s+/)[0] ?? '';
+        if (name === '') throw paramError(`${prog}: line ${lineNo} table name invalid`, line);
+        if (!isTableName(name)) {
+          throw paramError(`${prog}: unable to initialize table '${name}'`, line);
+        }
+        current = name;
+        if (!opts.noflush) {
+          const table = staged[name];
+          for (const chain of table.values()) chain.rules = [];
+          for (const chain of [...table.values()]) if (!isBuiltinChain(chain)) table.delete(chain.name);
+        }
+      } else if (line.startsWith(':') && current !== undefined) {
+        restoreChainLine(staged[current], line.slice(1), opts, lineNo, prog);
+      } else if (current !== undefined) {
+        restoreRuleLine(staged, current, line, opts);
+      } else {
+        throw plainError(`${prog}: line ${lineNo} failed`, line);
+      }
+    }
+    if (current !== undefined) throw plainError(`${prog}: COMMIT expected at line ${lineNo + 1}`);
+  } catch (e) {
+    return toFailure(e, prog, lineNo);
+  }
+  commitTables(tables, staged);
+  return { ok: true };
+}
+
+function restoreChainLine(table: Table, rest: string, opts: RestoreOptions, lineNo: number, prog: string): void {
+  const [name, policy, ctrs] = rest.trim().split(/\s+/);
+  if (name === undefined || name === '') throw paramError(`${prog}: line ${lineNo} chain name invalid`, rest);
+  if (name.length >= 29) throw paramError(`Invalid chain name \`${name}' (28 chars max)`, name);
+  const existing = table.get(name);
+  if (!existing || !isBuiltinChain(existing)) {
+    if (existing && opts.noflush) existing.rules = [];
+    else if (existing) throw paramError(`error creating chain '${name}':File exists`, name);
+    else table.set(name, { name, policyCounters: { pkts: 0, bytes: 0 }, rules: [] });
+  }
+  if (policy === undefined) throw paramError(`${prog}: line ${lineNo} policy invalid`, rest);
+  if (policy === '-') return;
+  let counters = { pkts: 0, bytes: 0 };
+  if (opts.counters) {
+    const m = ctrs === undefined ? null : COUNTERS_RE.exec(ctrs);
+    if (!m) throw paramError(`invalid policy counters for chain '${name}'`, rest);
+    counters = { pkts: Number(m[1]), bytes: Number(m[2]) };
+  }
+  const chain = table.get(name);
+  if (!chain || !isBuiltinChain(chain)) {
+    throw paramError(`Can't set policy \`${policy}' on \`${name}' line ${lineNo}: Bad built-in chain name`, name);
+  }
+  if (policy !== 'ACCEPT' && policy !== 'DROP') {
+    throw paramError(`Can't set policy \`${policy}' on \`${name}' line ${lineNo}: Bad policy name`, policy);
+  }
+  table.set(name, { ...chain, policy, policyCounters: counters });
+}
+
+function restoreRuleLine(staged: Tables, table: TableName, line: string, opts: RestoreOptions): void {
+  let rest = line;
+  const counters: string[] = [];
+  // xshared.c tokenize_rule_counters: a leading `[p:b]` becomes `--set-counters p b`
+  const m = /^\[(\d+):(\d+)\]\s*/.exec(line);
+  if (m) {
+    rest = line.slice(m[0].length);
+    if (opts.counters) counters.push('--set-counters', m[1] ?? '0', m[2] ?? '0');
+  } else if (line.startsWith('[')) throw paramError('Bad line: need ]', line);
+  const words = tokenizeRestoreLine(rest);
+  if (words.includes('-t') || words.includes('--table')) {
+    throw paramError('The -t option cannot be used in iptables-restore.', line);
+  }
+  const cmd = parseCommand(['-t', table, ...counters, ...words]);
+  execute(staged, cmd);
+}

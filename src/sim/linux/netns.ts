@@ -1,0 +1,134 @@
+import { broadcastOf, intToIp, ipToInt, parseCidr, prefixMask, type Ipv4, type Mac } from '../net/addr.ts';
+import { Conntrack } from './conntrack.ts';
+import type { Device, IfAddr } from './devices.ts';
+import { Fib } from './fib.ts';
+import { NeighTable } from './neigh.ts';
+import { newTables } from './netfilter/tables.ts';
+import type { Tables } from './netfilter/types.ts';
+
+/** An ipset (`ipset list`): kube-proxy's ipvs mode matches whole service sets with one rule. */
+export interface IpSet {
+  readonly name: string;
+  readonly type: string;
+  readonly comment?: string;
+  readonly entries: Set<string>;
+}
+
+export interface Listener {
+  readonly proto: 'tcp' | 'udp';
+  readonly port: number;
+  /** the program, for `ss`-like views and explanations */
+  readonly process: string;
+}
+
+/**
+ * A network namespace: its own devices, routes, neighbours, netfilter tables, conntrack and
+ * sysctls — "each container has its own network namespace with its own network devices,
+ * routing table, ARP table, protocol stack, iptables" (seed §2b).
+ */
+export class NetNs {
+  readonly devices = new Map<string, Device>();
+  readonly fib = new Fib();
+  readonly neigh = new NeighTable();
+  readonly nf: Tables = newTables();
+  readonly conntrack = new Conntrack();
+  readonly ipsets = new Map<string, IpSet>();
+  readonly listeners: Listener[] = [];
+  readonly sysctl = { ipForward: false, bridgeNfCallIptables: false };
+  private nextIfindex = 1;
+
+  constructor(
+    /** the machine this namespace lives on */
+    readonly host: string,
+    /** `root` for the host's own namespace, else the pod/container name */
+    readonly name: string,
+    readonly kind: 'root' | 'pod' | 'container',
+  ) {}
+
+  get id(): string {
+    return `${this.host}/${this.name}`;
+  }
+
+  allocIfindex(): number {
+    return this.nextIfindex++;
+  }
+
+  dev(name: string): Device | undefined {
+    return this.devices.get(name);
+  }
+
+  /**
+   * `ip addr add`: the kernel also adds the prefix route `proto kernel scope link src` to the
+   * main table (fib_add_ifaddr) unless the address is a /32.
+   */
+  addAddress(dev: Device, a: { addr: Ipv4; prefixLen: number; scope?: IfAddr['scope']; dynamic?: boolean; metric?: number }): void {
+    const prefix = parseCidr(`${a.addr}/${a.prefixLen}`);
+    dev.addrs.push({
+      addr: a.addr,
+      prefixLen: a.prefixLen,
+      brd: a.prefixLen < 31 ? broadcastOf(prefix) : undefined,
+      scope: a.scope ?? (a.addr.startsWith('127.') ? 'host' : 'global'),
+      dynamic: a.dynamic,
+      metric: a.metric,
+    });
+    if (a.prefixLen < 32 && dev.kind !== 'loopback') {
+      this.fib.add({
+        dst: prefix,
+        dev: dev.name,
+        proto: 'kernel',
+        scope: 'link',
+        src: a.addr,
+        metric: a.metric,
+        type: 'unicast',
+      });
+    }
+  }
+
+  /** Whether `ip` is one of this namespace's addresses (the local routing table). */
+  isLocal(ip: Ipv4 | number): boolean {
+    const n = typeof ip === 'number' ? ip : ipToInt(ip);
+    if ((n >>> 24) === 127) return true;
+    for (const d of this.devices.values()) {
+      if (!d.up) continue;
+      for (const a of d.addrs) if (ipToInt(a.addr) === n) return true;
+    }
+    return false;
+  }
+
+  /** The device holding a local address. */
+  deviceWithAddr(ip: Ipv4): Device | undefined {
+    for (const d of this.devices.values()) if (d.addrs.some((a) => a.addr === ip)) return d;
+    return undefined;
+  }
+
+  /**
+   * inet_select_addr: the source address for traffic out of `dev` towards `dst` — the first
+   * address of dev in dst's subnet, else dev's first global address, else any global address.
+   */
+  selectSrc(devName: string, dst: Ipv4): Ipv4 | undefined {
+    const dev = this.devices.get(devName);
+    const d = ipToInt(dst);
+    if (dev) {
+      const inSubnet = dev.addrs.find((a) => a.scope !== 'host' && ((ipToInt(a.addr) ^ d) & prefixMask(a.prefixLen)) === 0);
+      if (inSubnet) return inSubnet.addr;
+      const first = dev.addrs.find((a) => a.scope === 'global');
+      if (first) return first.addr;
+    }
+    for (const other of this.devices.values()) {
+      const g = other.addrs.find((a) => a.scope === 'global');
+      if (g && other.up) return g.addr;
+    }
+    return undefined;
+  }
+
+  /** The broadcast check of the local table (`broadcast 10.42.0.255 dev cni0 table local`). */
+  isBroadcast(ip: Ipv4): boolean {
+    for (const d of this.devices.values()) for (const a of d.addrs) if (a.brd === ip) return true;
+    return ip === intToIp(0xffffffff);
+  }
+
+  deviceByMac(m: Mac): Device | undefined {
+    for (const d of this.devices.values()) if (d.mac === m) return d;
+    return undefined;
+  }
+}

@@ -1,0 +1,31 @@
+import type {
+  ExecRequest,
+  ExecResult,
+  FlowSpec,
+  Result,
+  Scenario,
+  SimRequest,
+  SimResult,
+} from '../sim/api-types.ts';
+
+/**
+ * The one typed boundary between the UI and the simulation worker. The worker `expose`s an
+ * object of this shape with comlink; the UI `wrap`s the worker with it. Every method answers a
+ * `Result` — the worker catches whatever the core throws, so a bad request never kills it.
+ */
+export interface SimApi {
+  /** the scenario and flow the app starts from when the URL names none */
+  defaults(): Promise<Result<SimDefaults>>;
+  simulate(req: SimRequest): Promise<Result<SimResult>>;
+  exec(req: ExecRequest): Promise<Result<ExecResult>>;
+  /** a pcap file of every frame the trace put on a wire */
+  tracePcap(req: SimRequest): Promise<Result<Uint8Array>>;
+}
+
+export interface SimDefaults {
+  readonly scenario: Scenario;
+  readonly flow: FlowSpec;
+}
+
+/** The error code the worker answers with when the core threw instead of returning a Result. */
+export const WORKER_EXCEPTION = 'worker-exception';

@@ -1,0 +1,24 @@
+/// <reference lib="webworker" />
+import { expose } from 'comlink';
+import { DEFAULT_FLOW, DEFAULT_SCENARIO, exec, simulate, tracePcap } from '../sim/api.ts';
+import type { Result } from '../sim/api-types.ts';
+import { WORKER_EXCEPTION, type SimApi } from './protocol.ts';
+
+/** Runs a core call; anything it throws becomes an error value so the worker stays alive. */
+function guarded<T>(where: string, call: () => Result<T>): Promise<Result<T>> {
+  try {
+    return Promise.resolve(call());
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return Promise.resolve({ ok: false, error: { code: WORKER_EXCEPTION, where, message } });
+  }
+}
+
+const api: SimApi = {
+  defaults: () => guarded('defaults', () => ({ ok: true, value: { scenario: DEFAULT_SCENARIO, flow: DEFAULT_FLOW } })),
+  simulate: (req) => guarded('simulate', () => simulate(req)),
+  exec: (req) => guarded('exec', () => exec(req)),
+  tracePcap: (req) => guarded('tracePcap', () => tracePcap(req)),
+};
+
+expose(api);
