@@ -25,6 +25,8 @@ export interface FlowSpec {
   readonly to: string;
   readonly proto: 'tcp' | 'udp' | 'icmp';
   readonly kind: FlowKind;
+  /** payload bytes (ping's -s, the UDP datagram's data); default 56 for ping, 32 for UDP */
+  readonly size?: number;
 }
 
 /** Everything that determines the cluster's state: a trace is reproducible from it plus a flow. */
@@ -150,7 +152,7 @@ export interface NamespaceTables {
 export interface SimResult {
   readonly trace: Trace;
   readonly topology: Topology;
-  /** every namespace's tables before the flow ran (counters advance along the trace) */
+  /** every namespace's tables after the flow ran; counters at step k = final − hits after k */
   readonly tables: readonly NamespaceTables[];
   /** the modes actually in force (after defaults from the cluster file) */
   readonly modes: Required<Modes>;

@@ -2,6 +2,7 @@
 import { expose } from 'comlink';
 import { DEFAULT_FLOW, DEFAULT_SCENARIO, exec, simulate, tracePcap } from '../sim/api.ts';
 import type { Result } from '../sim/api-types.ts';
+import { CLUSTER_PRESETS } from '../sim/scenarios/clusters.ts';
 import { WORKER_EXCEPTION, type SimApi } from './protocol.ts';
 
 /** Runs a core call; anything it throws becomes an error value so the worker stays alive. */
@@ -15,7 +16,15 @@ function guarded<T>(where: string, call: () => Result<T>): Promise<Result<T>> {
 }
 
 const api: SimApi = {
-  defaults: () => guarded('defaults', () => ({ ok: true, value: { scenario: DEFAULT_SCENARIO, flow: DEFAULT_FLOW } })),
+  defaults: () =>
+    guarded('defaults', () => ({
+      ok: true,
+      value: {
+        scenario: DEFAULT_SCENARIO,
+        flow: DEFAULT_FLOW,
+        clusters: Object.entries(CLUSTER_PRESETS).map(([id, p]) => ({ id, label: p.label })),
+      },
+    })),
   simulate: (req) => guarded('simulate', () => simulate(req)),
   exec: (req) => guarded('exec', () => exec(req)),
   tracePcap: (req) => guarded('tracePcap', () => tracePcap(req)),

@@ -4,11 +4,6 @@ import type { FlowKind, FlowSpec, IpvsScheduler } from '../../sim/api-types.ts';
 import { useStore } from '../store/store.ts';
 import './Header.css';
 
-/** Built-in clusters the core knows (api-types: `seed`, `seed-section6`). */
-const CLUSTERS: readonly { id: string; label: string }[] = [
-  { id: '', label: 'seed cluster (sections 3–5)' },
-  { id: 'seed-section6', label: 'seed section 6 (n8s9s, z8xnq)' },
-];
 const SCHEDULERS: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'];
 const sameFlow = (a: FlowSpec, b: FlowSpec) => a.from === b.from && a.to === b.to && a.proto === b.proto && a.kind === b.kind;
 
@@ -32,9 +27,10 @@ export function Header() {
 }
 
 function ClusterPicker() {
-  const preset = useStore((s) => s.scenario.preset ?? '');
+  const clusters = useStore((s) => s.defaults?.clusters);
+  const preset = useStore((s) => s.scenario.preset ?? s.defaults?.scenario.preset ?? '');
   const setClusterPreset = useStore((s) => s.setClusterPreset);
-  const known = CLUSTERS.some((c) => c.id === preset);
+  const known = !!clusters?.some((c) => c.id === preset);
   return (
     <label className="field">
       <span className="label">Cluster</span>
@@ -45,12 +41,12 @@ function ClusterPicker() {
         value={preset}
         onChange={(e) => setClusterPreset(e.target.value || undefined)}
       >
-        {CLUSTERS.map((c) => (
+        {clusters?.map((c) => (
           <option key={c.id} value={c.id}>
             {c.label}
           </option>
         ))}
-        {!known && <option value={preset}>{preset}</option>}
+        {!known && <option value={preset}>{preset || 'cluster file'}</option>}
       </select>
     </label>
   );

@@ -21,6 +21,16 @@ function readUint(bytes: Uint8Array, s: FieldSpan): number {
   return n;
 }
 
+/** Fields encode computes, shown as Wireshark shows them (bit-fields unpacked). */
+function derivedValue(type: Layer['type'], s: FieldSpan, n: number): string {
+  if (type === 'ipv4' && s.field === 'version') return String(n >> 4);
+  if (type === 'ipv4' && s.field === 'hdr_len') return `${(n & 0xf) * 4} bytes`;
+  if (type === 'ipv4' && s.field === 'frag_offset') return String(n & 0x1fff);
+  if (type === 'tcp' && s.field === 'hdr_len') return `${(n >> 4) * 4} bytes`;
+  if (s.field === 'len' || s.field === 'length' || s.field === 'urgent_pointer') return String(n);
+  return `0x${n.toString(16).padStart(s.length * 2, '0')}`;
+}
+
 /** A layer's fields in wire order: the model's own fields plus those encode derives. */
 function fieldRows(layer: Layer, li: number, spans: readonly FieldSpan[], bytes: Uint8Array): FieldRow[] {
   const own = layer as unknown as Record<string, unknown>;
@@ -33,8 +43,7 @@ function fieldRows(layer: Layer, li: number, spans: readonly FieldSpan[], bytes:
     if (s.field in own && own[s.field] !== undefined) {
       rows.push({ field: s.field, value: formatField(layer.type, s.field, own[s.field]), derived: false, span: s });
     } else {
-      const n = readUint(bytes, s);
-      const value = s.field === 'len' || s.field === 'length' ? String(n) : s.field === 'hdr_len' || s.field === 'version' ? `0x${n.toString(16)}` : `0x${n.toString(16).padStart(s.length * 2, '0')}`;
+      const value = derivedValue(layer.type, s, readUint(bytes, s));
       rows.push({ field: s.field, value, derived: true, span: s });
     }
   }

@@ -42,7 +42,7 @@ export function Tables() {
   const refSub = here ? subOf(ev.ref) : undefined;
   if (refSub) lastAuto.current = refSub;
   const sub = pinnedSub ?? refSub ?? lastAuto.current;
-  const nf = pinnedNf ?? (here && ev.ref?.nfTable) ?? 'nat';
+  const nf: string = pinnedNf ?? (here ? ev.ref?.nfTable : undefined) ?? 'nat';
   const counters = result ? countersAt(result, cursor) : undefined;
 
   const bodyRef = useRef<HTMLDivElement>(null);

@@ -17,7 +17,7 @@ export function Terminal() {
   const target = useStore((s) => s.terminalTarget);
   const setTarget = useStore((s) => s.setTerminalTarget);
   const [line, setLine] = useState('');
-  const [hist, setHist] = useState<{ list: string[]; at: number }>({ list: [], at: -1 });
+  const [, setHist] = useState<{ list: string[]; at: number }>({ list: [], at: -1 });
   const outRef = useRef<HTMLDivElement>(null);
 
   const targets = useMemo(() => {

@@ -1,4 +1,4 @@
-import { Background, BackgroundVariant, Controls, Panel, ReactFlow, ReactFlowProvider, ViewportPortal, useReactFlow, ConnectionMode } from '@xyflow/react';
+import { Background, BackgroundVariant, Controls, ReactFlow, ReactFlowProvider, ViewportPortal, useReactFlow, ConnectionMode } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { motion, useReducedMotion } from 'motion/react';
 import { useEffect, useMemo, useRef } from 'react';
@@ -12,9 +12,20 @@ import './Topology.css';
 /** The cluster as React Flow draws it, with the packet token moving along the trace. */
 export function Topology() {
   return (
-    <ReactFlowProvider>
-      <TopologyFlow />
-    </ReactFlowProvider>
+    <div className="topo-pane">
+      <div className="topo-bar">
+        <h2 className="label">Topology</h2>
+        <div className="topo-legend" aria-label="Legend">
+          <span className="lg lg-under">underlay: LAN, veth, bridge port</span>
+          <span className="lg lg-over">overlay: VXLAN tunnel</span>
+          <span className="lg lg-pkt">packet</span>
+        </div>
+        <span className="hint">drag to pan · scroll to zoom</span>
+      </div>
+      <ReactFlowProvider>
+        <TopologyFlow />
+      </ReactFlowProvider>
+    </div>
   );
 }
 
@@ -55,11 +66,6 @@ function TopologyFlow() {
     >
       <Background variant={BackgroundVariant.Dots} gap={22} size={1} color="#1d2633" />
       <Controls showInteractive={false} position="bottom-left" aria-label="Zoom controls" />
-      <Panel position="top-left" className="topo-legend" aria-label="Legend">
-        <span className="lg lg-under">underlay: LAN, veth, bridge port</span>
-        <span className="lg lg-over">overlay: VXLAN tunnel</span>
-        <span className="lg lg-pkt">packet</span>
-      </Panel>
       <ViewportPortal>
         <PacketToken points={layout.rects} />
       </ViewportPortal>

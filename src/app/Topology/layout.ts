@@ -14,11 +14,11 @@ import type { TopoDevice, TopoHost, TopoNamespace, Topology } from '../../sim/ap
 
 export const SIZE = {
   pad: 14,
-  title: 44,
-  devW: 124,
+  title: 52,
+  devW: 150,
   devH: 40,
   podTitle: 34,
-  podW: 164,
+  podW: 170,
   gapX: 14,
   rowGap: 28,
   hostGap: 56,

@@ -27,10 +27,14 @@ export const HostNode = memo(function HostNode({ data }: NodeProps<TopoNode>) {
   return (
     <div className={`topo-host role-${role}${active ? ' active' : ''}${d.flipped ? ' flipped' : ''}`} data-testid={`topology.host.${d.host.name}`}>
       <div className="host-title">
-        <span className="host-name">{d.host.name}</span>
-        <span className="host-role">{role}</span>
-        {d.host.ip && <span className="host-ip mono">{d.host.ip}</span>}
-        {d.host.podCIDR && <span className="host-cidr mono">pods {d.host.podCIDR}</span>}
+        <div className="host-line">
+          <span className="host-name">{d.host.name}</span>
+          <span className="host-role">{role}</span>
+        </div>
+        <div className="host-line">
+          {d.host.ip && <span className="host-ip mono">{d.host.ip}</span>}
+          {d.host.podCIDR && <span className="host-cidr mono">pods {d.host.podCIDR}</span>}
+        </div>
       </div>
     </div>
   );

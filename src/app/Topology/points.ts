@@ -16,7 +16,7 @@ export function eventPoints(events: readonly TraceEvent[], rects: ReadonlyMap<st
   for (const e of events) {
     const dev = e.dev ? rects.get(devId(e.host, e.netns, e.dev)) : undefined;
     let p: Point;
-    if (dev) p = { x: dev.x + dev.w - 17, y: dev.y + dev.h / 2 };
+    if (dev) p = { x: dev.x + dev.w - 13, y: dev.y + dev.h / 2 };
     else if (prev && prev.host === e.host && prev.netns === e.netns) p = prev.p;
     else {
       const box = rects.get(e.netns === 'root' ? hostId(e.host) : nsId(e.host, e.netns)) ?? rects.get(hostId(e.host));

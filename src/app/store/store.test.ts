@@ -9,7 +9,8 @@ import { announceStep } from './describe.ts';
 import { createAppStore } from './store.ts';
 
 const DEFAULTS = {
-  scenario: { modes: {}, seed: 1, before: [] },
+  clusters: [{ id: 'seed', label: 'seed' }],
+  scenario: { preset: 'seed', modes: {}, seed: 1, before: [] },
   flow: { from: 'pod-0-0', to: '10.43.6.58:80', proto: 'tcp' as const, kind: 'connect' as const },
 };
 

@@ -16,7 +16,7 @@ export const SYN: Packet = [
 const dnat: Packet = SYN.map((l) => (l.type === 'ipv4' ? { ...l, dst: ip('10.42.1.6') } : l));
 
 function ev(seq: number, e: Partial<TraceEvent> & Pick<TraceEvent, 'kind'>): TraceEvent {
-  return { seq, packetId: 0, host: 'master', netns: 'root', packet: SYN, changed: [], explanation: `step ${seq}`, ...e };
+  return { seq, packetId: 0, host: 'master', netns: 'root', packet: SYN, changed: [], explanation: `step ${seq}`, timeUs: seq * 10, ...e };
 }
 
 /** A small pod → ClusterIP trace: bridge, PREROUTING walk ending in DNAT, route, tx. */

@@ -1,6 +1,6 @@
 import { intToIp } from '../net/addr.ts';
 import type { Prefix } from '../net/addr.ts';
-import { chainReferences, isBuiltinChain, orderedChains, TABLE_NAMES } from '../linux/netfilter/tables.ts';
+import { chainReferenceCounts, isBuiltinChain, orderedChains, TABLE_NAMES } from '../linux/netfilter/tables.ts';
 import {
   applyIptables,
   parseIptablesCommand,
@@ -13,7 +13,6 @@ import type {
   Match,
   PortMatch,
   Rule,
-  Table,
   TableName,
   Tables,
   Target,
@@ -64,12 +63,16 @@ function addrText(prefix: Prefix, numeric: boolean): string {
   return `${intToIp(prefix.net)}${prefix.len === 32 ? '' : `/${prefix.len}`}`;
 }
 
-/** The services iptables -L (without -n) would name via getservbyport; the rest stay numbers. */
+/**
+ * The /etc/services (netbase) names `iptables -L` without -n prints via getservbyport, for the
+ * ports a cluster uses; any other port prints as its number, as an unnamed port does.
+ */
 const SERVICES: Readonly<Record<number, string>> = {
   22: 'ssh',
   53: 'domain',
   80: 'http',
   443: 'https',
+  8080: 'http-alt',
 };
 
 function portText(port: number, numeric: boolean): string {
@@ -230,13 +233,13 @@ export interface ListOptions {
   readonly rulenum?: number;
 }
 
-function header(table: Table, chain: Chain, o: ListOptions): string {
+function header(refs: ReadonlyMap<string, number>, chain: Chain, o: ListOptions): string {
   const counts = (c: Counters): string =>
     ` ${formatCount(c.pkts, { exact: o.exact, table: false })}packets, ${formatCount(c.bytes, { exact: o.exact, table: false })}bytes`;
   const first =
     chain.policy !== undefined
       ? `Chain ${chain.name} (policy ${chain.policy}${o.verbose ? counts(chain.policyCounters) : ''})`
-      : `Chain ${chain.name} (${chainReferences(table, chain.name)} references)`;
+      : `Chain ${chain.name} (${refs.get(chain.name) ?? 0} references)`;
   let cols = o.lineNumbers ? `${padEnd('num', 4)} ` : '';
   if (o.verbose) cols += o.exact ? `${padStart('pkts', 8)} ${padStart('bytes', 10)} ` : `${padStart('pkts', 5)} ${padStart('bytes', 5)} `;
   cols += `${padEnd('target', 9)} `;
@@ -253,8 +256,9 @@ export function iptablesList(tables: Tables, o: ListOptions = {}): CliResult {
   const chains = orderedChains(table).filter((c) => o.chain === undefined || c.name === o.chain);
   if (chains.length === 0) return { ok: false, error: NO_CHAIN };
   const fmt: RowFormat = { numeric: o.numeric ?? false, verbose: o.verbose ?? false };
+  const refs = chainReferenceCounts(table);
   const blocks = chains.map((chain) => {
-    let out = o.rulenum === undefined ? header(table, chain, o) : '';
+    let out = o.rulenum === undefined ? header(refs, chain, o) : '';
     chain.rules.forEach((rule, i) => {
       if (o.rulenum !== undefined && o.rulenum !== i + 1) return;
       let row = o.lineNumbers ? `${padEnd(String(i + 1), 4)} ` : '';

@@ -109,12 +109,12 @@ export function firstPacket(c: Cluster, ns: NetNs, flow: FlowSpec, dst: { ip: Ip
   const rng = c.world.rng;
   const ip4 = (proto: number, df: boolean): Ipv4Layer => ({ type: 'ipv4', src: '0.0.0.0' as Ipv4, dst: dst.ip, ttl, proto, id: rng.int(0, 0xffff), df, dsfield: 0 });
   if (flow.proto === 'icmp' || flow.kind === 'ping') {
-    return [ip4(IPPROTO_ICMP, true), { type: 'icmp', icmp_type: 8, code: 0, ident: rng.int(1, 0xffff), seq: 0 }, { type: 'data', length: 56 }];
+    return [ip4(IPPROTO_ICMP, true), { type: 'icmp', icmp_type: 8, code: 0, ident: rng.int(1, 0xffff), seq: 0 }, { type: 'data', length: flow.size ?? 56 }];
   }
   const sport = rng.int(32768, 60999);
   if (flow.proto === 'udp') {
     ns.listeners.push({ proto: 'udp', port: sport, process: 'client' });
-    return [ip4(IPPROTO_UDP, false), { type: 'udp', srcport: sport, dstport: dst.port ?? 53 }, { type: 'data', length: 32 }];
+    return [ip4(IPPROTO_UDP, false), { type: 'udp', srcport: sport, dstport: dst.port ?? 53 }, { type: 'data', length: flow.size ?? 32 }];
   }
   ns.listeners.push({ proto: 'tcp', port: sport, process: 'client' });
   const macos = c.spec.hosts.find((h) => h.name === ns.host && ns.name === 'root')?.os === 'macos';
@@ -141,7 +141,8 @@ export interface TracerouteHop {
   /** who answered: the ICMP error's source, or undefined for `*` */
   readonly from?: Ipv4;
   readonly reached: boolean;
-  readonly hops: number;
+  /** simulated round trip of the probe, milliseconds */
+  readonly ms: number;
 }
 
 /**
@@ -168,7 +169,8 @@ export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHops = 30): { ho
     const errEvent = err ? t.events.find((e) => e.packetId === err.packetId) : undefined;
     const errIp = errEvent ? (errEvent.packet[ipIndex(errEvent.packet)] as Ipv4Layer) : undefined;
     const reached = errIp?.src === dst;
-    hops.push({ ttl, from: errIp?.src, reached, hops: t.events.filter((e) => e.kind === 'forward').length });
+    const lastOfErr = err ? t.events.filter((e) => e.packetId === err.packetId).at(-1) : undefined;
+    hops.push({ ttl, from: errIp?.src, reached, ms: lastOfErr ? (lastOfErr.timeUs - t.events[0]!.timeUs) / 1000 : 0 });
     if (reached || (!errIp && t.verdict === 'dropped' && ttl > 3)) break;
   }
   const first = packets[0]!;

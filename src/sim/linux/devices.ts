@@ -50,6 +50,11 @@ export interface BridgeDevice extends DeviceCommon {
   readonly kind: 'bridge';
   readonly ports: string[];
   readonly fdb: BridgeFdbEntry[];
+  /**
+   * BROPT_MTU_SET_BY_USER: once `ip link set <bridge> mtu N` ran, the kernel stops following
+   * the smallest port MTU (br_mtu_auto_adjust) when ports change theirs.
+   */
+  mtuSetByUser?: boolean;
 }
 
 /** A VXLAN FDB entry (`bridge fdb … dev flannel.1 dst 192.168.205.3 self permanent`). */

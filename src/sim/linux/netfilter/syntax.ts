@@ -23,25 +23,21 @@ import type {
  * TC_STRERROR). Printing lives in cli/iptables.ts; both sides meet in the Rule structure.
  */
 
-/** What every change to the tables returns: nothing on success, iptables' own message on error. */
-export type IptablesResult =
-  | { readonly ok: true }
-  | {
-      readonly ok: false;
-      /** the text iptables prints on stderr */
-      readonly error: string;
-      /** the argument (or restore line) that was wrong, when there is one */
-      readonly arg?: string;
-    };
+/** iptables' own stderr text, and the argument (or restore line) at fault when there is one. */
+export interface IptablesFailure {
+  readonly ok: false;
+  readonly error: string;
+  readonly arg?: string;
+}
 
-export type RuleSpecResult =
-  | { readonly ok: true; readonly rule: Rule }
-  | { readonly ok: false; readonly error: string; readonly arg?: string };
+/** What every change to the tables returns: nothing on success, iptables' own message on error. */
+export type IptablesResult = { readonly ok: true } | IptablesFailure;
+
+/** A parsed rule specification, or why iptables would refuse it. */
+export type RuleSpecResult = { readonly ok: true; readonly rule: Rule } | IptablesFailure;
 
 /** The version string iptables prints in front of parameter errors (xtables_error → exit_error). */
 export const IPTABLES_VERSION = 'v1.8.7 (legacy)';
-
-type Failure = { readonly ok: false; readonly error: string; readonly arg?: string };
 
 /** Internal: parse and apply code throws this; every exported function turns it into a value. */
 class IptablesError extends Error {
@@ -72,7 +68,7 @@ function plainError(message: string, arg?: string): IptablesError {
 /** iptables.c main: EINVAL from the kernel gets a hint to read dmesg. */
 const EINVAL_TEXT = "Invalid argument. Run `dmesg' for more information";
 
-function toFailure(e: unknown, prog: string, line?: number): Failure {
+function toFailure(e: unknown, prog: string, line?: number): IptablesFailure {
   if (!(e instanceof IptablesError)) throw e;
   const arg = e.arg === undefined ? {} : { arg: e.arg };
   if (e.kind === 'plain') return { ok: false, error: e.message, ...arg };
@@ -510,10 +506,14 @@ function recentMatch(): Extension<Match> {
       rdest: { args: 0 },
     },
     set(opt, [value = '']) {
-      t.exclusive(opt, modes);
+      if (opt === 'set' || opt === 'rcheck' || opt === 'update') {
+        t.exclusive(opt, modes);
+        t.once(opt);
+        mode = opt;
+        return;
+      }
       t.once(opt);
-      if (opt === 'set' || opt === 'rcheck' || opt === 'update') mode = opt;
-      else if (opt === 'seconds') seconds = parseU32('recent', opt, value, 1);
+      if (opt === 'seconds') seconds = parseU32('recent', opt, value, 1);
       else if (opt === 'reap') reap = true;
       else if (opt === 'name') name = value;
       else rsource = opt === 'rsource';
@@ -693,7 +693,7 @@ const TARGETS: Readonly<Record<string, () => Extension<Target>>> = {
 };
 
 /** Target names a chain may not take (xshared.c assert_valid_chain_name). */
-export function isTargetName(name: string): boolean {
+function isTargetName(name: string): boolean {
   return Object.hasOwn(TARGETS, name);
 }
 
@@ -740,7 +740,6 @@ function parseSpec(args: readonly string[], commandHook?: CommandHook): ParsedSp
   let src: AddrMatch | undefined;
   let dst: AddrMatch | undefined;
   let proto: { name: ProtoName; neg: boolean } | undefined;
-  let protoGiven = false;
   let protoUsed = false;
   let inIface: IfaceMatch | undefined;
   let outIface: IfaceMatch | undefined;
@@ -795,7 +794,6 @@ function parseSpec(args: readonly string[], commandHook?: CommandHook): ParsedSp
           if (p === undefined) throw paramError(`unknown protocol "${value}" specified`, value);
           if (p === 'all' && neg) throw paramError('rule would never match protocol', value);
           if (p !== 'all') proto = { name: p, neg };
-          protoGiven = p !== 'all';
           break;
         }
         case 'i':
@@ -832,7 +830,7 @@ function parseSpec(args: readonly string[], commandHook?: CommandHook): ParsedSp
     const opt = word.slice(2);
     let ext = [...loaded].reverse().find((e) => Object.hasOwn(e.opts, opt));
     // xshared.c load_proto: `-p tcp --dport 80` loads the tcp match on first unknown option
-    if (!ext && protoGiven && !protoUsed && proto) {
+    if (!ext && proto && !protoUsed) {
       protoUsed = true;
       const make = own(MATCHES, proto.name);
       if (make) {
@@ -844,8 +842,8 @@ function parseSpec(args: readonly string[], commandHook?: CommandHook): ParsedSp
         }
       }
     }
-    if (!ext) throw paramError(`unknown option "${word}"`, word);
-    const def = own(ext.opts, opt) ?? { args: 0 };
+    const def = ext && own(ext.opts, opt);
+    if (!ext || !def) throw paramError(`unknown option "${word}"`, word);
     if (invert && !def.invert) throw paramError(`${ext.name}: option "--${opt}" cannot be inverted.`, word);
     const optArgs = args.slice(i + 1, i + 1 + def.args);
     if (optArgs.length < def.args) throw paramError(`option "${word}" requires an argument`, word);
@@ -955,7 +953,16 @@ function parseRulenum(s: string): number {
 /** The command plus `-c pkts bytes`, which -P uses for the policy counters. */
 type ParsedCommand = IptablesCommand & { readonly counters?: { readonly pkts: number; readonly bytes: number } };
 
-function parseCommand(args: readonly string[]): ParsedCommand {
+/**
+ * getopt lets flags share one dash: `-nvL` is `-n -v -L`. Words whose letters are all flags
+ * without an argument (n, v, x), save a last one that may take one, are split the same way.
+ */
+function splitBundles(args: readonly string[]): string[] {
+  return args.flatMap((w) => (/^-[nvx]+[a-zA-Z]$/.test(w) ? [...w.slice(1)].map((c) => `-${c}`) : [w]));
+}
+
+function parseCommand(argv: readonly string[]): ParsedCommand {
+  const args = splitBundles(argv);
   let verb: IptablesVerb | undefined;
   let verbWord = '';
   let table: TableName = 'filter';
@@ -1082,7 +1089,7 @@ function parseCommand(args: readonly string[]): ParsedCommand {
  */
 export function parseIptablesCommand(
   args: readonly string[],
-): { readonly ok: true; readonly command: IptablesCommand } | Failure {
+): { readonly ok: true; readonly command: IptablesCommand } | IptablesFailure {
   try {
     return { ok: true, command: parseCommand(args) };
   } catch (e) {

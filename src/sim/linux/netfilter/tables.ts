@@ -48,6 +48,17 @@ export function chainReferences(table: Table, chainName: string): number {
   return refs;
 }
 
+/** chainReferences for every chain at once (one pass), as `iptables -L` needs for each header. */
+export function chainReferenceCounts(table: Table): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const chain of table.values()) {
+    for (const rule of chain.rules) {
+      if (rule.target.t === 'jump') counts.set(rule.target.chain, (counts.get(rule.target.chain) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
 /**
  * Chains in the order iptables lists and saves them: built-ins in hook order, then user chains
  * sorted by name (libiptc keeps them sorted; iptables-nft sorts them too since "nft: cache: Sort

@@ -1,0 +1,184 @@
+// UI benchmark in Chromium: step latency, long tasks and frame intervals during playback, and
+// the time from a mode switch to the new trace on screen. Prints one JSON object.
+//
+//   node bench/ui.mjs            (builds dist/ first if it is missing)
+//   CHROMIUM_PATH=/path/to/chrome node bench/ui.mjs
+import { spawn, execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from '@playwright/test';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// the same flags as playwright.config.ts
+const args = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+const STEPS = 50;
+const PLAYBACK_MS = 12_000;
+const SWITCHES = 10;
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function waitForServer(url, ms = 30_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`vite preview did not answer at ${url}`);
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
+};
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : null;
+};
+const round = (x) => (x === null ? null : Math.round(x * 100) / 100);
+
+if (!existsSync(resolve(root, 'dist/index.html'))) execSync('npx vite build', { cwd: root, stdio: 'inherit' });
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const server = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], { cwd: root, stdio: 'ignore', detached: true });
+let browser;
+try {
+  await waitForServer(base);
+  browser = await chromium.launch({ executablePath, args });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const idle = () =>
+    page.waitForFunction(() => {
+      const s = window.__kplTest?.state();
+      return !!s && s.events > 0 && !s.pending;
+    }, null, { timeout: 30_000 });
+
+  await page.goto(`${base}/`);
+  await idle();
+  const events = await page.evaluate(() => window.__kplTest.state().events);
+
+  // 1. step latency: keydown → inspector shows the new step (DOM committed, then the next frame)
+  const step = await page.evaluate(async (n) => {
+    const el = document.querySelector('[data-testid="inspector.step"]');
+    const commit = [];
+    const frame = [];
+    const press = (key) => window.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
+    press('Home');
+    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < n; i++) {
+      const s = window.__kplTest.state();
+      if (s.cursor >= s.events - 1) {
+        press('Home');
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      const before = el.textContent;
+      const t0 = performance.now();
+      const changed = new Promise((res) => {
+        const mo = new MutationObserver(() => {
+          if (el.textContent !== before) {
+            mo.disconnect();
+            res();
+          }
+        });
+        mo.observe(el, { subtree: true, childList: true, characterData: true });
+      });
+      press('ArrowRight');
+      await changed;
+      commit.push(performance.now() - t0);
+      await new Promise((r) => requestAnimationFrame(() => r()));
+      frame.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return { commit, frame };
+  }, STEPS);
+
+  // 2. playback at 1x: long tasks and frame intervals
+  const playback = await page.evaluate(async (ms) => {
+    const long = [];
+    const po = new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) long.push(e.duration);
+    });
+    po.observe({ type: 'longtask', buffered: false });
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Home', bubbles: true }));
+    const frames = [];
+    let last = 0;
+    let running = true;
+    const loop = (t) => {
+      if (last) frames.push(t - last);
+      last = t;
+      if (running) requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+    document.querySelector('[data-testid="controls.play"]').click();
+    await new Promise((r) => setTimeout(r, ms));
+    running = false;
+    const s = window.__kplTest.state();
+    if (document.querySelector('[data-testid="controls.play"]').getAttribute('aria-pressed') === 'true') document.querySelector('[data-testid="controls.play"]').click();
+    po.disconnect();
+    return { long, frames, steps: s.cursor };
+  }, PLAYBACK_MS);
+
+  // 3. mode switch → new trace shown (vxlan ⇄ host-gw), measured in the page
+  const switches = [];
+  for (let i = 0; i < SWITCHES; i++) {
+    const ms = await page.evaluate(async () => {
+      const cur = window.__kplTest.state().modes.backend;
+      const next = cur === 'vxlan' ? 'host-gw' : 'vxlan';
+      const t0 = performance.now();
+      document.querySelector(`[data-testid="mode.backend.${next}"]`).click();
+      await new Promise((res) => {
+        const check = () => {
+          const s = window.__kplTest.state();
+          const shown = document.querySelector('[data-testid="notice.change"]')?.textContent ?? '';
+          if (!s.pending && s.modes.backend === next && shown.includes(`→ ${next}`)) res();
+          else requestAnimationFrame(check);
+        };
+        check();
+      });
+      await new Promise((r) => requestAnimationFrame(() => r()));
+      return performance.now() - t0;
+    });
+    switches.push(ms);
+  }
+
+  const out = {
+    chromium: browser.version(),
+    traceEvents: events,
+    stepLatencyMs: { median: round(median(step.frame)), p95: round(pct(step.frame, 95)), commitMedian: round(median(step.commit)), samples: STEPS },
+    playback1x: {
+      durationMs: PLAYBACK_MS,
+      stepsPlayed: playback.steps,
+      longTasksOver50ms: playback.long.filter((d) => d > 50).length,
+      longestTaskMs: round(playback.long.length ? Math.max(...playback.long) : 0),
+      frameIntervalP95Ms: round(pct(playback.frames, 95)),
+      frameIntervalMedianMs: round(median(playback.frames)),
+      frames: playback.frames.length,
+    },
+    modeSwitchToTraceMs: { median: round(median(switches)), max: round(Math.max(...switches)), samples: SWITCHES },
+  };
+  console.log(JSON.stringify(out, null, 2));
+} finally {
+  await browser?.close();
+  try {
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
+}

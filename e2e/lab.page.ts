@@ -1,0 +1,116 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+interface LabState {
+  cursor: number;
+  events: number;
+  pending: boolean;
+  modes?: { proxy: string; backend: string; scheduler: string };
+  before: string[];
+}
+
+/** The lab as a user sees it: by role, label and dotted test ids. */
+export class LabPage {
+  constructor(readonly page: Page) {}
+
+  /** Opens the app with animation off and waits for the first trace. */
+  async open(query = ''): Promise<void> {
+    const q = new URLSearchParams(query.replace(/^\?/, ''));
+    if (!q.has('speed')) q.set('speed', 'instant');
+    await this.page.goto(`/?${q.toString()}`);
+    await this.idle();
+  }
+
+  state(): Promise<LabState> {
+    return this.page.evaluate(() => (window as unknown as { __kplTest: { state(): LabState } }).__kplTest.state());
+  }
+
+  /** Waits until a trace is shown and no request is in the worker. */
+  async idle(): Promise<void> {
+    await expect.poll(async () => {
+      const s = await this.page.evaluate(() => (window as unknown as { __kplTest?: { state(): LabState } }).__kplTest?.state());
+      return !!s && s.events > 0 && !s.pending;
+    }, { timeout: 20_000 }).toBe(true);
+  }
+
+  testid(id: string): Locator {
+    return this.page.getByTestId(id);
+  }
+
+  get stepForward() {
+    return this.testid('controls.step-forward');
+  }
+
+  get stepBack() {
+    return this.testid('controls.step-back');
+  }
+
+  /** 1-based step shown in the inspector header, as `12 / 40`. */
+  async position(): Promise<{ step: number; total: number }> {
+    const t = (await this.testid('inspector.step').textContent()) ?? '';
+    const m = /(\d+)\s*\/\s*(\d+)/.exec(t);
+    return { step: Number(m?.[1] ?? 0), total: Number(m?.[2] ?? 0) };
+  }
+
+  /** Waits for the inspector to show 1-based step `n`. */
+  async expectStep(n: number): Promise<void> {
+    await expect(this.testid('inspector.step')).toHaveText(new RegExp(`^${n} / \\d+$`));
+  }
+
+  /** A packet field's value in the inspector, e.g. `ipv4.dst`, `outer.udp.dstport`. */
+  field(id: string): Locator {
+    return this.testid(`inspector.field.${id}`).locator('.fval');
+  }
+
+  async choosePreset(label: RegExp): Promise<void> {
+    const select = this.testid('flow.preset');
+    const options = await select.locator('option').allTextContents();
+    const hit = options.find((o) => label.test(o));
+    if (!hit) throw new Error(`no flow preset matches ${label}: ${options.join(' | ')}`);
+    await select.selectOption({ label: hit });
+    await this.idle();
+  }
+
+  async setBackend(b: 'vxlan' | 'host-gw'): Promise<void> {
+    await this.testid(`mode.backend.${b}`).click();
+    await expect.poll(async () => (await this.state()).modes?.backend).toBe(b);
+    await this.idle();
+  }
+
+  async setProxy(p: 'iptables' | 'ipvs'): Promise<void> {
+    await this.testid(`mode.proxy.${p}`).click();
+    await expect.poll(async () => (await this.state()).modes?.proxy).toBe(p);
+    await this.idle();
+  }
+
+  /** Steps forward with the button until `done` holds; fails past the end. */
+  async stepUntil(done: () => Promise<boolean>, what: string): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      if (await done()) return;
+      if (await this.stepForward.isDisabled()) break;
+      await this.stepForward.click();
+    }
+    throw new Error(`reached the end of the trace without finding ${what}`);
+  }
+
+  /** Every event of the trace as the transcript reads it. */
+  async transcript(): Promise<string[]> {
+    return this.testid('timeline.list').locator('button').allTextContents();
+  }
+
+  /** Runs a command in the terminal on a host or pod and returns the new output entry. */
+  async run(target: string, command: string): Promise<Locator> {
+    await this.testid('tabs.terminal').click();
+    await this.testid('terminal.target').selectOption(target);
+    const before = await this.testid('terminal.output').locator('.term-entry').count();
+    await this.testid('terminal.input').fill(command);
+    await this.testid('terminal.input').press('Enter');
+    const entry = this.testid('terminal.output').locator('.term-entry').nth(before);
+    await expect(entry).toBeVisible();
+    return entry;
+  }
+
+  async screenshot(name: string): Promise<void> {
+    await this.page.waitForTimeout(150);
+    await this.page.screenshot({ path: `e2e/screenshots/${name}.png` });
+  }
+}

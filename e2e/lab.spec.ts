@@ -1,0 +1,200 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from './fixtures.ts';
+
+test.use({ viewport: { width: 1440, height: 900 } });
+
+const CLUSTER_IP = '10.43.6.58';
+const ENDPOINT = /^10\.42\.(1|2)\.6$/;
+
+test('pod → ClusterIP: the DNAT rewrites the destination and stepping back restores it', async ({ lab }) => {
+  await lab.open();
+  await lab.choosePreset(/ClusterIP/i);
+  await expect(lab.field('ipv4.dst')).toHaveText(CLUSTER_IP);
+  await lab.stepUntil(async () => ENDPOINT.test((await lab.field('ipv4.dst').textContent()) ?? ''), 'the DNAT');
+  const dnatStep = (await lab.position()).step;
+  await expect(lab.testid('inspector.field.ipv4.dst')).toHaveClass(/changed/);
+  await expect(lab.testid('inspector.field.ipv4.dst')).toContainText(`was ${CLUSTER_IP}`);
+  // the chain view shows the walk that led here
+  await expect(lab.testid('inspector.chainview')).toContainText('KUBE-SERVICES');
+  await expect(lab.testid('inspector.chainview')).toContainText('KUBE-SVC-7CWUT4JBGBRVUN2L');
+  await expect(lab.testid('inspector.chainview.current')).toContainText('DNAT');
+  await lab.stepBack.click();
+  await lab.expectStep(dnatStep - 1);
+  await expect(lab.field('ipv4.dst')).toHaveText(CLUSTER_IP);
+});
+
+test('host-gw drops the VXLAN encapsulation; vxlan brings back UDP 8472 and VNI 1', async ({ lab }) => {
+  await lab.open();
+  await lab.choosePreset(/across nodes|cross/i);
+  await lab.setBackend('vxlan');
+  const vx = await lab.transcript();
+  expect(vx.some((t) => /VXLAN encap/.test(t))).toBe(true);
+  await lab.setBackend('host-gw');
+  const hg = await lab.transcript();
+  expect(hg.some((t) => /VXLAN (encap|decap)/.test(t))).toBe(false);
+  expect(hg.length).toBeLessThan(vx.length);
+  await expect(lab.testid('notice.change')).toContainText('vxlan → host-gw');
+  await expect(lab.testid('notice.change')).toContainText('removed');
+  await expect(lab.testid('topology.dev.master.root.flannel.1')).toHaveCount(0);
+
+  await lab.setBackend('vxlan');
+  await expect(lab.testid('notice.change')).toContainText('host-gw → vxlan');
+  await lab.stepUntil(async () => (await lab.testid('inspector.layer.outer.vxlan').count()) > 0, 'an encapsulated packet');
+  await expect(lab.field('outer.udp.dstport')).toHaveText('8472');
+  await expect(lab.field('outer.vxlan.vni')).toHaveText('1');
+  await expect(lab.testid('topology.token')).toContainText('VXLAN');
+});
+
+test('the keyboard drives playback: → ← Home End Space', async ({ lab, page }) => {
+  await lab.open();
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await lab.expectStep(3);
+  await page.keyboard.press('ArrowLeft');
+  await lab.expectStep(2);
+  await page.keyboard.press('End');
+  await expect.poll(async () => {
+    const p = await lab.position();
+    return p.step === p.total && p.total > 3;
+  }).toBe(true);
+  await page.keyboard.press('Home');
+  await lab.expectStep(1);
+  await page.keyboard.press('Space');
+  await expect(lab.testid('controls.play')).toHaveAttribute('aria-pressed', 'true');
+  await expect.poll(async () => (await lab.position()).step).toBeGreaterThan(2);
+  await page.keyboard.press('Space');
+  await expect(lab.testid('controls.play')).toHaveAttribute('aria-pressed', 'false');
+  // every control is reachable with Tab and works with Enter
+  await lab.testid('controls.to-start').focus();
+  await page.keyboard.press('Enter');
+  await lab.expectStep(1);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await expect(lab.stepForward).toBeFocused();
+  await page.keyboard.press('Enter');
+  await lab.expectStep(2);
+  // a timeline row is a button: focus it and press Enter to jump there
+  await lab.testid('timeline.event.5').focus();
+  await page.keyboard.press('Enter');
+  await lab.expectStep(6);
+});
+
+test('terminal: ip route on master shows the flannel route', async ({ lab }) => {
+  await lab.open();
+  const out = await lab.run('master', 'ip route');
+  await expect(out).toContainText('10.42.1.0/24 via 10.42.1.0 dev flannel.1 onlink');
+  // a bad command shows its error and keeps the line to fix
+  const bad = await lab.run('master', 'ip rout del');
+  await expect(bad.getByTestId('terminal.error')).toBeVisible();
+  await expect(lab.testid('terminal.input')).toHaveValue('ip rout del');
+});
+
+test('terminal: deleting the route to node1 on master drops the cross-node trace', async ({ lab }) => {
+  await lab.open();
+  await lab.choosePreset(/across nodes|cross/i);
+  await expect(lab.testid('trace.verdict')).toContainText('delivered');
+  await lab.run('master', 'ip route del 10.42.1.0/24');
+  await lab.idle();
+  await expect(lab.testid('trace.verdict')).toContainText('dropped');
+  await expect(lab.testid('notice.change')).toContainText('now dropped');
+  expect((await lab.state()).before).toEqual(['master: ip route del 10.42.1.0/24']);
+  await lab.testid('tabs.edits').click();
+  await expect(lab.testid('edits.item.0')).toContainText('master: ip route del 10.42.1.0/24');
+  await lab.testid('edits.remove.0').click();
+  await lab.idle();
+  await expect(lab.testid('trace.verdict')).toContainText('delivered');
+});
+
+test('download pcap: a file that starts with the pcap magic', async ({ lab, page }) => {
+  await lab.open();
+  const [download] = await Promise.all([page.waitForEvent('download'), lab.testid('inspector.pcap').click()]);
+  expect(download.suggestedFilename()).toBe('kube-packet-lab.pcap');
+  const path = await download.path();
+  const bytes = readFileSync(path);
+  const magic = bytes.readUInt32LE(0);
+  expect([0xa1b2c3d4, 0xa1b23c4d]).toContain(magic);
+  expect(bytes.length).toBeGreaterThan(24 + 16);
+});
+
+test('reload keeps the state from the URL', async ({ lab, page }) => {
+  await lab.open();
+  await lab.choosePreset(/ClusterIP/i);
+  await lab.setBackend('host-gw');
+  await lab.stepForward.click();
+  await lab.stepForward.click();
+  await lab.stepForward.click();
+  const before = await lab.position();
+  const from = await lab.testid('flow.from').inputValue();
+  await expect.poll(() => page.url()).toContain(`step=${before.step}`);
+  await page.reload();
+  await lab.idle();
+  await expect.poll(() => lab.position()).toEqual(before);
+  await expect(lab.testid('mode.backend.host-gw')).toHaveAttribute('aria-pressed', 'true');
+  await expect(lab.testid('flow.from')).toHaveValue(from);
+  await expect(lab.testid('flow.to')).toHaveValue(/10\.43\.6\.58/);
+});
+
+test('a bad URL parameter is named and the default is used', async ({ lab }) => {
+  await lab.open('?backend=geneve&step=abc');
+  await expect(lab.testid('notice.url').first()).toContainText('"backend"');
+  await expect(lab.testid('notice.url').first()).toContainText('geneve');
+  await expect(lab.testid('notice.url').nth(1)).toContainText('"step"');
+  await lab.expectStep(1);
+  await expect(lab.testid('trace.verdict')).toContainText(/delivered|dropped/);
+});
+
+test('a flow the core refuses shows its error and keeps the last good trace', async ({ lab }) => {
+  await lab.open();
+  const total = (await lab.position()).total;
+  await lab.testid('flow.to').fill('no-such-pod');
+  await lab.testid('flow.apply').click();
+  await expect(lab.testid('notice.error')).toBeVisible();
+  await lab.idle();
+  expect((await lab.position()).total).toBe(total);
+  await expect(lab.testid('flow.to')).not.toHaveValue('no-such-pod');
+});
+
+test('accessibility: named controls, landmarks, a live region that follows the cursor', async ({ lab, page }) => {
+  await lab.open();
+  await expect(page.getByRole('banner')).toBeVisible();
+  await expect(page.getByRole('main')).toBeVisible();
+  await expect(page.getByRole('complementary', { name: 'Inspector' })).toBeVisible();
+  const unnamed = await page.evaluate(() => {
+    const bad: string[] = [];
+    for (const el of document.querySelectorAll<HTMLElement>('button, input, select, textarea, [role="button"], [role="tab"]')) {
+      if (el.closest('[aria-hidden="true"]')) continue;
+      const labelled = el.getAttribute('aria-labelledby')?.split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' ');
+      const label = (el as HTMLInputElement).labels?.[0]?.textContent;
+      const name = el.getAttribute('aria-label') || labelled || label || el.getAttribute('title') || (el.tagName === 'BUTTON' ? el.textContent : '');
+      if (!name || !name.trim()) bad.push(el.outerHTML.slice(0, 120));
+    }
+    return bad;
+  });
+  expect(unnamed).toEqual([]);
+  const live = lab.testid('a11y.live');
+  await expect(live).toHaveAttribute('aria-live', 'polite');
+  await expect(live).toHaveText(/^Step 1 of \d+: /);
+  await lab.stepForward.click();
+  await expect(live).toHaveText(/^Step 2 of \d+: \w+, /);
+  await expect(page.getByRole('list', { name: /Trace transcript|Applied edits/ }).or(page.getByTestId('timeline.list'))).toBeVisible();
+});
+
+test('screenshots for review', async ({ lab, page }) => {
+  await lab.open();
+  await lab.screenshot('default-view');
+  await lab.choosePreset(/ClusterIP/i);
+  await lab.setBackend('vxlan');
+  await lab.stepUntil(async () => (await lab.testid('inspector.layer.outer.vxlan').count()) > 0, 'an encapsulated packet');
+  await lab.stepForward.click();
+  await lab.screenshot('mid-trace-vxlan');
+  await lab.setBackend('host-gw');
+  await lab.screenshot('host-gw');
+  await page.keyboard.press('Home');
+  await lab.stepUntil(async () => ENDPOINT.test((await lab.field('ipv4.dst').textContent()) ?? ''), 'the DNAT');
+  await lab.testid('inspector.field.ipv4.dst').click();
+  await lab.testid('inspector.hexdump').scrollIntoViewIfNeeded();
+  await expect(lab.testid('inspector.hexdump').locator('[data-selected="true"]')).toHaveCount(4);
+  await lab.screenshot('inspector-hexdump');
+});

@@ -1,0 +1,250 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { FlowSpec, Modes, Scenario } from '../sim/api-types.ts';
+import { loadScenario, pcapOf } from '../sim/api.ts';
+import { execCommand } from '../sim/cli/exec.ts';
+import { renderTrace, traceJson } from '../sim/cli/trace-text.ts';
+import { traceFlow } from '../sim/k8s/flows.ts';
+import { CLUSTER_PRESETS } from '../sim/scenarios/clusters.ts';
+import type { Trace } from '../sim/trace/event.ts';
+
+export const HELP = `kube-packet-lab — trace a packet through a Kubernetes cluster's kernel state
+
+Usage:
+  kube-packet-lab trace --from <pod|host|IP> --to <IP[:port]|name> [options]
+  kube-packet-lab exec <host|pod> [options] -- <command ...>
+  kube-packet-lab presets
+
+trace options:
+  --proto tcp|udp|icmp     protocol of the flow (default tcp; icmp means ping)
+  --kind connect|ping|traceroute
+                           connect: TCP handshake or a UDP exchange (default);
+                           ping: one ICMP echo; traceroute: UDP probes with rising TTL
+  --count N                run N connections and count which endpoint each reached
+  --json                   print {verdict, reason, events[...]} as JSON
+  --verbose, -v            print each step's explanation
+  --pcap FILE              write every frame the trace put on a wire (veth or LAN)
+
+options for every verb (before --):
+  --cluster FILE|NAME      a kind: List file (YAML/JSON) or a built-in cluster:
+                           ${Object.keys(CLUSTER_PRESETS).join(', ')} (default seed)
+  --backend vxlan|host-gw  flannel backend (default: the kube-flannel-cfg ConfigMap)
+  --proxy iptables|ipvs    kube-proxy mode (default: the kube-proxy ConfigMap)
+  --scheduler rr|wrr|lc|sh|dh|mh
+                           IPVS scheduler (default: the kube-proxy ConfigMap)
+  --seed N                 PRNG seed: MACs, ports, statistic matches (default 1)
+  --before "<host|pod>: <command>"
+                           apply a command first (repeatable), e.g.
+                           --before "master: ip route del 10.42.1.0/24"
+
+exec commands: ip addr|link|route|neigh, route -n, bridge fdb show, brctl show,
+  iptables -nvL/-S/-A/-I/-D/-F, iptables-save, conntrack -L, sysctl, ping -c N,
+  traceroute -n, kubectl get pod -owide|svc|nodes, kubectl describe service NAME;
+  "| grep PATTERN [-A N]" and "| head" work as in the seed.
+
+Examples:
+  kube-packet-lab exec master -- ip route
+  kube-packet-lab exec nginx-test-7646687cc4-n8s9s -- ping -c 3 10.42.1.9
+  kube-packet-lab trace --from nginx-test-7646687cc4-n8s9s --to 10.43.6.58:80
+  kube-packet-lab trace --from client --to 192.168.205.4:32506 --json
+`;
+
+export interface Io {
+  readonly stdout: { write(s: string): unknown };
+  readonly stderr: { write(s: string): unknown };
+}
+
+interface Parsed {
+  scenario: Scenario;
+  flow: Partial<FlowSpec>;
+  count: number;
+  json: boolean;
+  verbose: boolean;
+  pcap?: string;
+  positional: string[];
+  command: string[];
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Parsed {
+  const modes: { -readonly [K in keyof Modes]: Modes[K] } = {};
+  const before: string[] = [];
+  let cluster: string | undefined;
+  let preset: string | undefined;
+  let seed = 1;
+  const flow: { -readonly [K in keyof FlowSpec]?: FlowSpec[K] } = {};
+  const p: Parsed = { scenario: { modes, seed, before }, flow, count: 1, json: false, verbose: false, positional: [], command: [] };
+  const value = (i: number, name: string): string => {
+    const v = argv[i];
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      p.command = argv.slice(i + 1);
+      break;
+    }
+    switch (a) {
+      case '--cluster': {
+        const v = value(++i, a);
+        if (CLUSTER_PRESETS[v]) preset = v;
+        else if (existsSync(v)) cluster = readFileSync(v, 'utf8');
+        else throw new UsageError(`--cluster: "${v}" is neither a file nor a built-in cluster (${Object.keys(CLUSTER_PRESETS).join(', ')})`);
+        break;
+      }
+      case '--backend': {
+        const v = value(++i, a);
+        if (v !== 'vxlan' && v !== 'host-gw') throw new UsageError(`--backend: "${v}" is not vxlan or host-gw`);
+        modes.backend = v;
+        break;
+      }
+      case '--proxy': {
+        const v = value(++i, a);
+        if (v !== 'iptables' && v !== 'ipvs') throw new UsageError(`--proxy: "${v}" is not iptables or ipvs`);
+        modes.proxy = v;
+        break;
+      }
+      case '--scheduler': {
+        const v = value(++i, a);
+        if (!['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'].includes(v)) throw new UsageError(`--scheduler: "${v}" is not one of rr, wrr, lc, sh, dh, mh`);
+        modes.scheduler = v as Modes['scheduler'];
+        break;
+      }
+      case '--seed':
+        seed = Number(value(++i, a));
+        if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed needs a non-negative integer');
+        break;
+      case '--before':
+        before.push(value(++i, a));
+        break;
+      case '--from':
+        flow.from = value(++i, a);
+        break;
+      case '--to':
+        flow.to = value(++i, a);
+        break;
+      case '--proto': {
+        const v = value(++i, a);
+        if (v !== 'tcp' && v !== 'udp' && v !== 'icmp') throw new UsageError(`--proto: "${v}" is not tcp, udp or icmp`);
+        flow.proto = v;
+        break;
+      }
+      case '--kind': {
+        const v = value(++i, a);
+        if (v !== 'connect' && v !== 'ping' && v !== 'traceroute') throw new UsageError(`--kind: "${v}" is not connect, ping or traceroute`);
+        flow.kind = v;
+        break;
+      }
+      case '--count':
+        p.count = Number(value(++i, a));
+        if (!Number.isInteger(p.count) || p.count < 1 || p.count > 100000) throw new UsageError('--count needs an integer from 1 to 100000');
+        break;
+      case '--json':
+        p.json = true;
+        break;
+      case '--verbose':
+      case '-v':
+        p.verbose = true;
+        break;
+      case '--pcap':
+        p.pcap = value(++i, a);
+        break;
+      default:
+        if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+        p.positional.push(a);
+    }
+  }
+  p.scenario = { ...(cluster !== undefined ? { cluster } : {}), ...(preset !== undefined ? { preset } : {}), modes, seed, before };
+  return p;
+}
+
+/** The CLI: one thin user of the core, as the worker and the tests are. Returns the exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+    io.stdout.write(HELP);
+    return verb ? 0 : 2;
+  }
+  let p: Parsed;
+  try {
+    p = parseArgs(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`kube-packet-lab: ${e.message}\nTry 'kube-packet-lab --help'.\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (verb === 'presets') {
+    for (const [name, c] of Object.entries(CLUSTER_PRESETS)) io.stdout.write(`${name.padEnd(16)} ${c.label}\n`);
+    return 0;
+  }
+  const c = loadScenario(p.scenario);
+  if (!c.ok) {
+    io.stderr.write(`kube-packet-lab: ${c.error.where}: ${c.error.message}\n`);
+    return 1;
+  }
+  if (verb === 'exec') {
+    const target = p.positional[0];
+    if (!target || p.command.length === 0) {
+      io.stderr.write("kube-packet-lab: exec needs a host or pod and a command after --, e.g. exec master -- ip route\n");
+      return 2;
+    }
+    const r = execCommand(c.value, target, p.command.map(quoteIfNeeded).join(' '));
+    if (!r.ok) {
+      io.stderr.write(`${r.error.message}\n`);
+      return 1;
+    }
+    io.stdout.write(r.value.output);
+    return 0;
+  }
+  if (verb === 'trace') {
+    if (!p.flow.from || !p.flow.to) {
+      io.stderr.write('kube-packet-lab: trace needs --from and --to\n');
+      return 2;
+    }
+    const proto = p.flow.proto ?? (p.flow.kind === 'ping' ? 'icmp' : p.flow.kind === 'traceroute' ? 'udp' : 'tcp');
+    const flow: FlowSpec = { from: p.flow.from, to: p.flow.to, proto, kind: p.flow.kind ?? (proto === 'icmp' ? 'ping' : 'connect') };
+    if (p.count > 1) return countFlows(c.value, flow, p.count, io);
+    const t = traceFlow(c.value, flow);
+    if (!t.ok) {
+      io.stderr.write(`kube-packet-lab: ${t.error.where}: ${t.error.message}\n`);
+      return 1;
+    }
+    if (p.pcap) writeFileSync(p.pcap, pcapOf(t.value));
+    io.stdout.write(p.json ? `${JSON.stringify(traceJson(t.value), null, 2)}\n` : renderTrace(t.value, p.verbose));
+    return t.value.verdict === 'delivered' ? 0 : 3;
+  }
+  io.stderr.write(`kube-packet-lab: unknown verb "${verb}" (trace, exec, presets)\nTry 'kube-packet-lab --help'.\n`);
+  return 2;
+}
+
+function quoteIfNeeded(w: string): string {
+  return /[\s"'|]/.test(w) ? `"${w.replaceAll('"', '\\"')}"` : w;
+}
+
+/** --count: N connections through the same kernel state; where did each one land? */
+function countFlows(c: Parameters<typeof traceFlow>[0], flow: FlowSpec, n: number, io: Io): number {
+  const reached = new Map<string, number>();
+  let last: Trace | undefined;
+  for (let i = 0; i < n; i++) {
+    const t = traceFlow(c, flow);
+    if (!t.ok) {
+      io.stderr.write(`kube-packet-lab: ${t.error.where}: ${t.error.message}\n`);
+      return 1;
+    }
+    last = t.value;
+    const first = t.value.packets[0]!;
+    const key = first.verdict === 'delivered' ? `${first.host}/${first.netns}` : `dropped (${first.reason})`;
+    reached.set(key, (reached.get(key) ?? 0) + 1);
+  }
+  io.stdout.write(`${n} connections from ${flow.from} to ${flow.to}:\n`);
+  for (const [k, v] of [...reached].sort()) io.stdout.write(`  ${String(v).padStart(7)}  ${((v / n) * 100).toFixed(1).padStart(5)}%  ${k}\n`);
+  const src = last?.events[0];
+  if (src) {
+    const counters = execCommand(c, src.host, 'iptables -nvL -t nat');
+    if (counters.ok) io.stdout.write(`\ncounters on ${src.host} afterwards (iptables -nvL -t nat):\n${counters.value.output}`);
+  }
+  return 0;
+}

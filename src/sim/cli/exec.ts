@@ -1,0 +1,293 @@
+import type { ExecResult, Result } from '../api-types.ts';
+import { isIpv4, type Ipv4 } from '../net/addr.ts';
+import { ipIndex } from '../net/edit.ts';
+import type { Ipv4Layer, Packet } from '../net/packet.ts';
+import type { NetNs } from '../linux/netns.ts';
+import { PacketWalk } from '../linux/path.ts';
+import type { Cluster } from '../k8s/cluster.ts';
+import { endpointsByServicePort } from '../k8s/kube-proxy/controller.ts';
+import { firstPacket, resolveSource, socketsFor, traceroute } from '../k8s/flows.ts';
+const ipCommand = (..._a: unknown[]) => ({ ok: false as const, error: 'x' }); const bridgeCommand = ipCommand, routeCommand = ipCommand, brctlCommand = ipCommand;
+const conntrackCommand = ipCommand;
+import { iptablesSave, runIptables } from './iptables.ts';
+const kubectlCommand = ipCommand;
+
+/**
+ * A shell on a host or in a pod: the seed's commands, with `| grep` and `| head` as the seed
+ * uses them. Every output is rendered from the kernel model's current state.
+ */
+export function execCommand(c: Cluster, target: string, line: string): Result<ExecResult> {
+  const ns = resolveSource(c, target);
+  if (!ns) return fail('EXEC_TARGET', target, `no host or pod named "${target}"`);
+  const stages = splitPipes(line);
+  const argv = tokenize(stages[0] ?? '');
+  if (!argv.ok) return fail('EXEC_PARSE', line, argv.error);
+  const r = runOne(c, ns, argv.value);
+  if (!r.ok) return fail('EXEC_COMMAND', `${target}: ${line}`, r.error);
+  let output = r.output;
+  for (const stage of stages.slice(1)) {
+    const f = tokenize(stage);
+    if (!f.ok) return fail('EXEC_PARSE', stage, f.error);
+    const filtered = filter(output, f.value);
+    if (!filtered.ok) return fail('EXEC_COMMAND', `${target}: ${line}`, filtered.error);
+    output = filtered.output;
+  }
+  return { ok: true, value: { output, mutates: r.mutates } };
+}
+
+type Run = { ok: true; output: string; mutates: boolean } | { ok: false; error: string };
+
+function fail(code: string, where: string, message: string): { ok: false; error: { code: string; where: string; message: string } } {
+  return { ok: false, error: { code, where, message } };
+}
+
+function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
+  const [cmd, ...args] = argv;
+  switch (cmd) {
+    case undefined:
+      return { ok: true, output: '', mutates: false };
+    case 'ip':
+      return ipCommand(c.world, ns, args);
+    case 'bridge':
+      return bridgeCommand(c.world, ns, args);
+    case 'route':
+      return routeCommand(c.world, ns, args);
+    case 'brctl':
+      return brctlCommand(c.world, ns, args);
+    case 'conntrack':
+      return conntrackCommand(c.world, ns, args);
+    case 'iptables': {
+      const r = runIptables(ns.nf, args);
+      return r.ok ? { ok: true, output: r.output, mutates: r.changed } : r;
+    }
+    case 'iptables-save': {
+      const table = args.indexOf('-t') >= 0 ? args[args.indexOf('-t') + 1] : undefined;
+      return { ok: true, output: iptablesSave(ns.nf, { counters: args.includes('-c'), ...(table ? { table: table as never } : {}) }), mutates: false };
+    }
+    case 'kubectl':
+      return kubectlCommand(c.spec, endpointsByServicePort(c), args);
+    case 'ping':
+      return ping(c, ns, args);
+    case 'traceroute':
+      return tracerouteCommand(c, ns, args);
+    case 'sysctl':
+      return sysctl(ns, args);
+    case 'hostname':
+      return { ok: true, output: `${ns.name === 'root' ? ns.host : ns.name}\n`, mutates: false };
+    default:
+      return { ok: false, error: `${cmd}: command not found` };
+  }
+}
+
+/** Splits on `|` outside quotes. */
+function splitPipes(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote = '';
+  for (const ch of line) {
+    if (quote) {
+      if (ch === quote) quote = '';
+      cur += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      cur += ch;
+    } else if (ch === '|') {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur.trim());
+  return out;
+}
+
+/** Shell words: whitespace-separated, single and double quotes group, backslash escapes in double quotes. */
+export function tokenize(s: string): { ok: true; value: string[] } | { ok: false; error: string } {
+  const out: string[] = [];
+  let cur = '';
+  let has = false;
+  let quote = '';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (quote) {
+      if (ch === quote) quote = '';
+      else if (ch === '\\' && quote === '"' && i + 1 < s.length) cur += s[++i];
+      else cur += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      has = true;
+    } else if (/\s/.test(ch)) {
+      if (has || cur) out.push(cur);
+      cur = '';
+      has = false;
+    } else cur += ch;
+  }
+  if (quote) return { ok: false, error: `unterminated ${quote} quote` };
+  if (has || cur) out.push(cur);
+  return { ok: true, value: out };
+}
+
+/** `grep [-v] [-i] [-E] [-A N] [-B N] PATTERN` and `head [-n N|-N]`, the filters the seed pipes through. */
+function filter(text: string, argv: string[]): { ok: true; output: string } | { ok: false; error: string } {
+  const [cmd, ...args] = argv;
+  const lines = text.replace(/\n$/, '').split('\n');
+  const join = (ls: string[]) => (ls.length ? `${ls.join('\n')}\n` : '');
+  if (cmd === 'head') {
+    let n = 10;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a === '-n') n = Number(args[++i]);
+      else if (/^-\d+$/.test(a)) n = Number(a.slice(1));
+      else return { ok: false, error: `head: invalid option '${a}'` };
+    }
+    if (!Number.isInteger(n)) return { ok: false, error: 'head: invalid number of lines' };
+    return { ok: true, output: join(lines.slice(0, n)) };
+  }
+  if (cmd === 'grep') {
+    let after = 0;
+    let before = 0;
+    let invert = false;
+    let icase = false;
+    let pattern: string | undefined;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a === '-A') after = Number(args[++i]);
+      else if (a === '-B') before = Number(args[++i]);
+      else if (a === '-v') invert = true;
+      else if (a === '-i') icase = true;
+      else if (a === '-E' || a === '-e') continue;
+      else if (/^-[AB]\d+$/.test(a)) (a[1] === 'A' ? (after = Number(a.slice(2))) : (before = Number(a.slice(2))));
+      else if (a.startsWith('-')) return { ok: false, error: `grep: invalid option -- '${a.slice(1)}'` };
+      else pattern = a;
+    }
+    if (pattern === undefined) return { ok: false, error: 'Usage: grep [OPTION]... PATTERNS [FILE]...' };
+    let re: RegExp;
+    try {
+      re = new RegExp(pattern, icase ? 'i' : '');
+    } catch {
+      return { ok: false, error: `grep: invalid regular expression "${pattern}"` };
+    }
+    const keep = new Set<number>();
+    lines.forEach((l, i) => {
+      if (re.test(l) !== invert) for (let k = Math.max(0, i - before); k <= Math.min(lines.length - 1, i + after); k++) keep.add(k);
+    });
+    return { ok: true, output: join(lines.filter((_, i) => keep.has(i))) };
+  }
+  return { ok: false, error: `${cmd ?? ''}: only grep and head can follow a pipe here` };
+}
+
+function sysctl(ns: NetNs, args: string[]): Run {
+  const keys: Record<string, keyof NetNs['sysctl']> = {
+    'net.ipv4.ip_forward': 'ipForward',
+    'net.bridge.bridge-nf-call-iptables': 'bridgeNfCallIptables',
+  };
+  const write = args[0] === '-w';
+  const items = write ? args.slice(1) : args;
+  if (items.length === 0) return { ok: false, error: 'sysctl: no variables specified' };
+  let out = '';
+  for (const item of items) {
+    const [k, v] = item.split('=');
+    const field = keys[k!];
+    if (!field) return { ok: false, error: `sysctl: cannot stat /proc/sys/${k!.replaceAll('.', '/')}: No such file or directory` };
+    if (v !== undefined) {
+      if (!write) return { ok: false, error: `sysctl: "${item}" must be of the form name=value with -w` };
+      if (v !== '0' && v !== '1') return { ok: false, error: `sysctl: setting key "${k}": Invalid argument` };
+      ns.sysctl[field] = v === '1';
+    }
+    out += `${k} = ${ns.sysctl[field] ? 1 : 0}\n`;
+  }
+  return { ok: true, output: out, mutates: write };
+}
+
+/** Whether a namespace runs busybox (pods, via `kubectl debug --image=busybox`) or iputils. */
+function busybox(ns: NetNs): boolean {
+  return ns.kind !== 'root';
+}
+
+interface EchoResult {
+  readonly ttl?: number;
+  readonly ms: number;
+  readonly error?: string;
+}
+
+function ping(c: Cluster, ns: NetNs, args: string[]): Run {
+  let count = 3;
+  let size = 56;
+  let dst: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-c') count = Number(args[++i]);
+    else if (a === '-s') size = Number(args[++i]);
+    else if (a.startsWith('-')) return { ok: false, error: `ping: unsupported option ${a}` };
+    else dst = a;
+  }
+  if (!dst || !isIpv4(dst)) return { ok: false, error: `ping: bad address '${dst ?? ''}'` };
+  if (!Number.isInteger(count) || count < 1 || count > 100) return { ok: false, error: `ping: invalid count` };
+  if (!Number.isInteger(size) || size < 0 || size > 65507) return { ok: false, error: `ping: invalid packet size` };
+  const results: EchoResult[] = [];
+  for (let seq = 0; seq < count; seq++) results.push(echo(c, ns, dst, seq, size));
+  const ok = results.filter((r) => r.ttl !== undefined);
+  const times = ok.map((r) => r.ms);
+  const stat = (f: (a: number[]) => number) => (times.length ? f(times).toFixed(3) : '0.000');
+  const min = stat((a) => Math.min(...a));
+  const avg = stat((a) => a.reduce((x, y) => x + y, 0) / a.length);
+  const max = stat((a) => Math.max(...a));
+  const loss = Math.round(((count - ok.length) / count) * 100);
+  if (busybox(ns)) {
+    let out = `PING ${dst} (${dst}): ${size} data bytes\n`;
+    results.forEach((r, seq) => {
+      if (r.ttl !== undefined) out += `${size + 8} bytes from ${dst}: seq=${seq} ttl=${r.ttl} time=${r.ms.toFixed(3)} ms\n`;
+      else if (r.error) out += `${r.error}\n`;
+    });
+    out += `\n--- ${dst} ping statistics ---\n${count} packets transmitted, ${ok.length} packets received, ${loss}% packet loss\n`;
+    if (ok.length) out += `round-trip min/avg/max = ${min}/${avg}/${max} ms\n`;
+    return { ok: true, output: out, mutates: false };
+  }
+  let out = `PING ${dst} (${dst}) ${size}(${size + 28}) bytes of data.\n`;
+  results.forEach((r, seq) => {
+    if (r.ttl !== undefined) out += `${size + 8} bytes from ${dst}: icmp_seq=${seq + 1} ttl=${r.ttl} time=${r.ms.toFixed(3)} ms\n`;
+    else if (r.error) out += `${r.error.replace('seq=', 'icmp_seq=')}\n`;
+  });
+  out += `\n--- ${dst} ping statistics ---\n${count} packets transmitted, ${ok.length} received, ${loss}% packet loss, time ${(count - 1) * 1000}ms\n`;
+  if (ok.length) out += `rtt min/avg/max/mdev = ${min}/${avg}/${max}/0.000 ms\n`;
+  return { ok: true, output: out, mutates: false };
+}
+
+/** One echo request walked by the kernel model; the reply's TTL is whatever the path left it. */
+function echo(c: Cluster, ns: NetNs, dst: Ipv4, seq: number, size: number): EchoResult {
+  const walk = new PacketWalk(c.world, socketsFor(c));
+  const req = firstPacket(c, ns, { from: '', to: dst, proto: 'icmp', kind: 'ping', size }, { ip: dst });
+  const reqWithSeq: Packet = req.map((l) => (l.type === 'icmp' ? { ...l, seq } : l));
+  const t = walk.run(ns, reqWithSeq);
+  const start = t.events[0]!.timeUs;
+  const back = t.packets.find((p, k) => k > 0 && p.verdict === 'delivered' && p.host === ns.host && p.netns === ns.name);
+  if (!back) return { ms: 0 };
+  const evs = t.events.filter((e) => e.packetId === back.packetId);
+  const last = evs.at(-1)!;
+  const ip4 = last.packet[ipIndex(last.packet)] as Ipv4Layer;
+  const icmp = last.packet[ipIndex(last.packet) + 1];
+  const ms = (last.timeUs - start) / 1000;
+  if (icmp?.type === 'icmp' && icmp.icmp_type === 0) return { ttl: ip4.ttl, ms };
+  return { ms, error: `From ${ip4.src} seq=${seq} ${icmp?.type === 'icmp' && icmp.icmp_type === 11 ? 'Time to live exceeded' : 'Destination Host Unreachable'}` };
+}
+
+function tracerouteCommand(c: Cluster, ns: NetNs, args: string[]): Run {
+  let dst: string | undefined;
+  let maxHops = 30;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-n') continue;
+    if (a === '-m') maxHops = Number(args[++i]);
+    else if (a.startsWith('-')) return { ok: false, error: `traceroute: unsupported option ${a}` };
+    else dst = a;
+  }
+  if (!dst || !isIpv4(dst)) return { ok: false, error: `traceroute: bad address '${dst ?? ''}'` };
+  const { hops } = traceroute(c, ns, dst, maxHops);
+  const size = busybox(ns) ? 46 : 60;
+  let out = `traceroute to ${dst} (${dst}), ${maxHops} hops max, ${size} byte packets\n`;
+  for (const h of hops) {
+    // the simulated round trip of the probe; busybox sends three probes per hop and they take the same path
+    const t = h.from ? `  ${h.from}${`  ${h.ms.toFixed(3)} ms`.repeat(3)}` : '  *  *  *';
+    out += `${String(h.ttl).padStart(2)}${t}\n`;
+  }
+  return { ok: true, output: out, mutates: false };
+}

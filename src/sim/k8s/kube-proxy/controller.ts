@@ -1,0 +1,95 @@
+import type { Cluster } from '../cluster.ts';
+import type { ClusterSpec, ServicePortSpec, ServiceSpec } from '../spec.ts';
+import { KubeProxyIptables } from './iptables.ts';
+import type { ProxierConfig, ServiceEndpoint, ServicePortInfo } from './types.ts';
+
+/**
+ * Endpoints per service port, the way kube-proxy's EndpointSliceCache sees them: from the
+ * Service's EndpointSlices (matched by the `kubernetes.io/service-name` label and port name),
+ * or — for a file without slices — as the EndpointSlice controller would make them from the
+ * selector: every pod whose labels match, at the targetPort.
+ */
+export function endpointsFor(spec: ClusterSpec, svc: ServiceSpec, port: ServicePortSpec): ServiceEndpoint[] {
+  const slices = spec.endpointSlices.filter((s) => s.namespace === svc.namespace && s.serviceName === svc.name);
+  if (slices.length > 0) {
+    const out: ServiceEndpoint[] = [];
+    for (const sl of slices) {
+      const p = sl.ports.find((x) => x.name === port.name && x.protocol === port.protocol);
+      if (!p) continue;
+      for (const e of sl.endpoints) {
+        out.push({ ip: e.ip, port: p.port, nodeName: e.nodeName ?? '', ready: e.ready, serving: e.serving, terminating: e.terminating });
+      }
+    }
+    return out;
+  }
+  if (!svc.selector) return [];
+  const sel = Object.entries(svc.selector);
+  return spec.pods
+    .filter((p) => p.namespace === svc.namespace && sel.every(([k, v]) => p.labels[k] === v))
+    .map((p) => ({ ip: p.ip, port: port.targetPort, nodeName: p.nodeName, ready: true, serving: true, terminating: false }));
+}
+
+/** Every service port as kube-proxy's ServicePortMap holds it. */
+export function servicePorts(spec: ClusterSpec): ServicePortInfo[] {
+  const out: ServicePortInfo[] = [];
+  for (const svc of spec.services) {
+    for (const port of svc.ports) {
+      out.push({
+        namespace: svc.namespace,
+        name: svc.name,
+        portName: port.name,
+        protocol: port.protocol,
+        clusterIP: svc.clusterIP,
+        port: port.port,
+        targetPort: port.targetPort,
+        nodePort: port.nodePort,
+        externalIPs: svc.externalIPs,
+        loadBalancerIPs: [],
+        loadBalancerSourceRanges: [],
+        sessionAffinity: svc.sessionAffinity,
+        sessionAffinityTimeout: svc.sessionAffinityTimeout,
+        externalTrafficPolicy: svc.externalTrafficPolicy,
+        internalTrafficPolicy: svc.internalTrafficPolicy,
+        endpoints: endpointsFor(spec, svc, port),
+      });
+    }
+  }
+  return out;
+}
+
+/** `kubectl describe service`'s Endpoints line per `namespace/name:port`: the ready ones, as ip:port. */
+export function endpointsByServicePort(c: Cluster): ReadonlyMap<string, readonly string[]> {
+  const m = new Map<string, string[]>();
+  for (const sp of servicePorts(c.spec)) {
+    m.set(`${sp.namespace}/${sp.name}:${sp.portName}`, sp.endpoints.filter((e) => e.ready).map((e) => `${e.ip}:${e.port}`));
+  }
+  return m;
+}
+
+/** kube-proxy's configuration on one node (from the kube-proxy ConfigMap and the Node). */
+export function proxierConfig(c: Cluster, nodeName: string): ProxierConfig {
+  const node = c.spec.nodes.find((n) => n.name === nodeName)!;
+  return {
+    nodeName,
+    nodeIPs: [node.internalIP],
+    clusterCIDR: c.spec.kubeProxy.clusterCIDR,
+    masqueradeBit: 14,
+    masqueradeAll: c.spec.kubeProxy.masqueradeAll,
+    localhostNodePorts: true,
+    hasRandomFully: true,
+  };
+}
+
+/**
+ * kube-proxy on every node, in the mode the cluster runs: it watches the same Services and
+ * EndpointSlices everywhere, so every node gets the same service rules (with its own node IP).
+ */
+export function syncKubeProxy(c: Cluster): void {
+  const services = servicePorts(c.spec);
+  for (const [name, ns] of c.nodes) {
+    if (c.modes.proxy === 'iptables') {
+      const r = KubeProxyIptables.sync(ns.nf, services, proxierConfig(c, name));
+      if (!r.ok) throw new Error(`kube-proxy sync on ${name}: ${r.error}`);
+    }
+  }
+}

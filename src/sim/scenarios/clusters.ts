@@ -1,0 +1,44 @@
+import { parse, stringify } from 'yaml';
+import { generateClusterYaml } from './generate.ts';
+import { SEED_CLUSTER_YAML } from './seed-cluster.ts';
+
+export interface ClusterPreset {
+  readonly label: string;
+  readonly yaml: string;
+}
+
+/**
+ * The seed's second moment (§6): only the pods n8s9s (master) and z8xnq (node1), the Service as
+ * ClusterIP with endpoints 10.42.0.65 and 10.42.1.9 — derived from the seed file so the two
+ * cannot drift apart.
+ */
+function seedSection6(): string {
+  const doc = parse(SEED_CLUSTER_YAML) as { items: Record<string, any>[] };
+  const keep = new Set(['nginx-test-7646687cc4-n8s9s', 'nginx-test-7646687cc4-z8xnq']);
+  doc.items = doc.items
+    .filter((o) => o.kind !== 'Pod' || keep.has(o.metadata.name))
+    .map((o) => {
+      if (o.kind === 'Service' && o.metadata.name === 'nginx-test') {
+        return { ...o, spec: { ...o.spec, type: 'ClusterIP', ports: [{ name: '80-80', port: 80, targetPort: 80, protocol: 'TCP' }], externalTrafficPolicy: undefined } };
+      }
+      if (o.kind === 'EndpointSlice' && o.metadata.name !== 'kubernetes') {
+        return {
+          ...o,
+          endpoints: [
+            { addresses: ['10.42.0.65'], conditions: { ready: true }, nodeName: 'master', targetRef: { kind: 'Pod', name: 'nginx-test-7646687cc4-n8s9s', namespace: 'default' } },
+            { addresses: ['10.42.1.9'], conditions: { ready: true }, nodeName: 'node1', targetRef: { kind: 'Pod', name: 'nginx-test-7646687cc4-z8xnq', namespace: 'default' } },
+          ],
+        };
+      }
+      return o;
+    });
+  return stringify(doc);
+}
+
+/** Built-in cluster files, by the name `--cluster NAME` and the app's picker use. */
+export const CLUSTER_PRESETS: Readonly<Record<string, ClusterPreset>> = {
+  seed: { label: 'Seed cluster (§1c: master, node1, node2; §3-5 endpoints)', yaml: SEED_CLUSTER_YAML },
+  'seed-section6': { label: 'Seed §6 moment (endpoints 10.42.0.65, 10.42.1.9)', yaml: seedSection6() },
+  'five-nodes': { label: '5 nodes, 4 pods each, 3 services', yaml: generateClusterYaml({ nodes: 5, podsPerNode: 4, services: 3, endpointsPerService: 3 }) },
+  'pod-cidr-25': { label: '3 nodes with /25 pod subnets', yaml: generateClusterYaml({ nodes: 3, podsPerNode: 3, services: 2, endpointsPerService: 2, podPrefix: 25 }) },
+};
