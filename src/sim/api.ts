@@ -1,6 +1,7 @@
 import type { ExecRequest, ExecResult, FlowSpec, Result, Scenario, SimRequest, SimResult } from './api-types.ts';
 import { renderRuleRow } from './cli/iptables.ts';
-import { execCommand } from './cli/exec.ts';
+import { execCommand, tokenize } from './cli/exec.ts';
+import { applySpecEdit, isSpecEdit } from './k8s/spec-edits.ts';
 import { buildCluster, type Cluster } from './k8s/cluster.ts';
 import { traceFlow } from './k8s/flows.ts';
 import { parseCluster, type ClusterSpec } from './k8s/spec.ts';
@@ -43,14 +44,26 @@ export function loadSpec(s: Scenario): Result<ClusterSpec> {
 
 /** Builds the cluster and applies `before` edits in order; the first bad edit is reported, nothing after it runs. */
 export function loadScenario(s: Scenario): Result<Cluster> {
-  const spec = loadSpec(s);
-  if (!spec.ok) return spec;
-  const c = buildCluster(spec.value, s.modes, s.seed);
+  const loaded = loadSpec(s);
+  if (!loaded.ok) return loaded;
+  // object edits (kubectl delete …) change the API server's state; the controllers then program the nodes
+  let spec = loaded.value;
+  const nodeEdits: [number, string][] = [];
+  for (const [i, edit] of s.before.entries()) {
+    const command = edit.slice(edit.indexOf(':') + 1).trim();
+    const argv = tokenize(command);
+    if (argv.ok && isSpecEdit(argv.value)) {
+      const r = applySpecEdit(spec, argv.value);
+      if (!r.ok) return { ok: false, error: { ...r.error, where: `before[${i}] ${r.error.where}` } };
+      spec = r.value;
+    } else nodeEdits.push([i, edit]);
+  }
+  const c = buildCluster(spec, s.modes, s.seed);
   c.world.describeRule = (ns, table, chain, row) => {
     const rule = ns.nf[table].get(chain)?.rules[row];
     return rule ? renderRuleRow(rule) : '';
   };
-  for (const [i, edit] of s.before.entries()) {
+  for (const [i, edit] of nodeEdits) {
     const colon = edit.indexOf(':');
     if (colon < 0) return { ok: false, error: { code: 'EDIT', where: `before[${i}]`, message: `"${edit}" must look like "<host or pod>: <command>"` } };
     const r = execCommand(c, edit.slice(0, colon).trim(), edit.slice(colon + 1).trim());

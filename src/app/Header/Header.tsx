@@ -35,7 +35,7 @@ function ClusterPicker() {
     <label className="field">
       <span className="label">Cluster</span>
       <select
-        className="select"
+        className="select cluster"
         data-testid="scenario.cluster"
         aria-label="Cluster"
         value={preset}

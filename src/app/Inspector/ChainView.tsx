@@ -40,7 +40,7 @@ export function ChainView() {
               <tbody>
                 {c.rules.map((r) => {
                   const cnt = r.row >= 0 ? counters.get(ruleKey(walk.host, walk.netns, c.table, c.chain, r.row)) : undefined;
-                  const current = r.index === cursor;
+                  const current = r.index === walk.current;
                   return (
                     <tr
                       key={r.index}

@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { TraceEvent } from '../../sim/trace/event.ts';
 import { simClient } from '../boot.ts';
 import { errorText } from '../store/client.ts';
+import { refText } from '../store/derive.ts';
 import { kindLabel, netnsLabel, ruleNumber } from '../store/describe.ts';
 import { useCurrentEvent } from '../store/hooks.ts';
 import { useStore } from '../store/store.ts';
@@ -33,6 +34,8 @@ export function Inspector() {
 
 function StepDetails({ ev }: { ev: TraceEvent }) {
   const isNf = ev.kind === 'rule' || ev.kind === 'policy';
+  const tables = useStore((s) => s.result?.tables);
+  const entry = tables ? refText(ev, tables) : ev.ref?.text;
   return (
     <>
       <section className="insp-section" aria-label="Where">
@@ -81,11 +84,11 @@ function StepDetails({ ev }: { ev: TraceEvent }) {
             </>
           )}
         </dl>
-        {ev.ref?.text && (
+        {ev.ref && entry && (
           <div className="lookup">
             <div className="label">{ev.ref.table === 'iptables' ? 'rule' : `${ev.ref.table} entry`}{ev.ref.row !== undefined && ev.ref.table !== 'iptables' ? ` · row ${ev.ref.row + 1}` : ''}</div>
             <pre className="mono lookup-text" data-testid="inspector.ref">
-              {ev.ref.text}
+              {entry}
             </pre>
           </div>
         )}
@@ -93,7 +96,7 @@ function StepDetails({ ev }: { ev: TraceEvent }) {
           {ev.explanation}
         </p>
       </section>
-      {isNf && <ChainView />}
+      <ChainView />
       <PacketView ev={ev} />
     </>
   );

@@ -1,6 +1,6 @@
 import { memo, useEffect, useRef } from 'react';
 import type { PacketOutcome, TraceEvent } from '../../sim/trace/event.ts';
-import { describeStep, netnsLabel } from '../store/describe.ts';
+import { describeStep, netnsLabel, shortName } from '../store/describe.ts';
 import { useStore } from '../store/store.ts';
 import './Timeline.css';
 
@@ -63,7 +63,7 @@ const Row = memo(function Row({ ev, index, header }: { ev: TraceEvent; index: nu
         <span className="trow-n mono">{index + 1}</span>
         <span className="trow-where">
           <span className="trow-host">{ev.host}</span>
-          {ev.netns !== 'root' && <span className="trow-ns">{ev.netns}</span>}
+          {ev.netns !== 'root' && <span className="trow-ns" title={ev.netns}>{shortName(ev.netns)}</span>}
         </span>
         <span className="trow-what mono">{describeStep(ev)}</span>
       </button>

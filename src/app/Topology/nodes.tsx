@@ -1,6 +1,7 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { SimResult } from '../../sim/api-types.ts';
+import { shortName } from '../store/describe.ts';
 import { useStore, type Store } from '../store/store.ts';
 import type { DeviceNodeData, HostNodeData, PodNodeData, SegmentNodeData, TopoNode } from './layout.ts';
 
@@ -49,7 +50,7 @@ export const PodNode = memo(function PodNode({ data }: NodeProps<TopoNode>) {
   return (
     <div className={`topo-pod${active ? ' active' : ''}${d.flipped ? ' flipped' : ''}`} data-testid={`topology.ns.${d.host}.${d.ns.name}`} title={`${d.ns.kind} ${d.ns.name}${d.ns.ip ? ` ${d.ns.ip}` : ''}`}>
       <div className="pod-title">
-        <span className="pod-name">{d.ns.name}</span>
+        <span className="pod-name">{shortName(d.ns.name)}</span>
         {d.ns.ip && <span className="pod-ip mono">{d.ns.ip}</span>}
       </div>
     </div>

@@ -154,6 +154,8 @@ export interface TraversedChain {
 }
 
 export interface ChainTraversal {
+  /** the event the view centres on: the cursor, or for a NAT step the rule that asked for it */
+  readonly current: number;
   readonly hook: string;
   readonly host: string;
   readonly netns: string;
@@ -166,18 +168,21 @@ export interface ChainTraversal {
  * (PREROUTING → KUBE-SERVICES → KUBE-SVC-… → KUBE-SEP-…). Undefined off a rule event.
  */
 export function chainTraversal(events: readonly TraceEvent[], cursor: number): ChainTraversal | undefined {
-  const cur = events[cursor];
+  let at = cursor;
+  // a NAT step right after the rule that ordered it (DNAT, MASQUERADE) shows that rule's walk
+  if (events[at]?.kind === 'nat' && (events[at - 1]?.kind === 'rule' || events[at - 1]?.kind === 'policy') && events[at - 1]?.hook === events[at]?.hook) at--;
+  const cur = events[at];
   if (!cur || (cur.kind !== 'rule' && cur.kind !== 'policy') || !cur.hook) return undefined;
   const same = (e: TraceEvent) =>
     e.packetId === cur.packetId && e.host === cur.host && e.netns === cur.netns && e.hook === cur.hook;
-  let start = cursor;
+  let start = at;
   while (start > 0) {
     const prev = events[start - 1]!;
     if ((prev.kind === 'rule' || prev.kind === 'policy' || prev.kind === 'nat') && (prev.kind === 'nat' || same(prev))) start--;
     else break;
   }
   const chains: TraversedChain[] = [];
-  for (let i = start; i <= cursor; i++) {
+  for (let i = start; i <= at; i++) {
     const e = events[i]!;
     if (e.kind === 'nat') continue;
     const table = e.ref?.nfTable ?? '';
@@ -190,12 +195,40 @@ export function chainTraversal(events: readonly TraceEvent[], cursor: number): C
     last.rules.push({
       index: i,
       row: e.kind === 'policy' ? -1 : (e.ref?.row ?? -1),
-      text: e.kind === 'policy' ? `policy ${e.verdict ?? ''}` : (e.ref?.text ?? ''),
+      text: e.kind === 'policy' ? (/^policy/.test(e.verdict ?? '') ? (e.verdict ?? '') : `policy ${e.verdict ?? ''}`) : (e.ref?.text ?? ''),
       verdict: e.verdict ?? '',
       matched: e.kind === 'policy' || ruleMatched(e),
     });
   }
-  return { hook: cur.hook, host: cur.host, netns: cur.netns, chains };
+  return { current: at, hook: cur.hook, host: cur.host, netns: cur.netns, chains };
+}
+
+/**
+ * The table row an event consulted, as the real command prints it: the event's own text, else
+ * the row it points at in its namespace's tables.
+ */
+export function refText(ev: TraceEvent, tables: readonly NamespaceTables[]): string | undefined {
+  const ref = ev.ref;
+  if (!ref) return undefined;
+  if (ref.text) return ref.text;
+  if (ref.row === undefined) return undefined;
+  const t = tables.find((x) => x.host === ev.host && x.netns === ev.netns);
+  if (!t) return undefined;
+  switch (ref.table) {
+    case 'route':
+      return t.routes[ref.row];
+    case 'neigh':
+      return t.neigh[ref.row];
+    case 'fdb':
+    case 'bridge-fdb':
+      return t.fdb[ref.row];
+    case 'conntrack':
+      return t.conntrack[ref.row];
+    case 'ipvs':
+      return t.ipvs[ref.row];
+    case 'iptables':
+      return t.iptables.find((c) => c.table === ref.nfTable && c.name === ref.chain)?.rules[ref.row]?.text;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -36,6 +36,17 @@ export function netnsLabel(netns: string): string {
   return netns === 'root' ? 'root netns' : `pod ${netns}`;
 }
 
+/**
+ * A pod name short enough for a small box: Deployment pods keep their distinguishing suffix
+ * (`nginx-test-7646687cc4-n8s9s` → `nginx-test-…-n8s9s`).
+ */
+export function shortName(name: string, max = 20): string {
+  if (name.length <= max) return name;
+  const m = /^(.*)-[a-z0-9]{6,10}-([a-z0-9]{5})$/.exec(name);
+  if (m && m[1]!.length + m[2]!.length + 3 <= max + 2) return `${m[1]}-…-${m[2]}`;
+  return `${name.slice(0, max - 7)}…${name.slice(-6)}`;
+}
+
 /** 1-based rule number as `iptables -nvL --line-numbers` counts. */
 export function ruleNumber(ev: TraceEvent): number | undefined {
   return ev.ref?.row === undefined ? undefined : ev.ref.row + 1;
@@ -48,22 +59,26 @@ export function describeStep(ev: TraceEvent): string {
     case 'rule': {
       const table = ev.ref?.nfTable ?? '';
       const n = ruleNumber(ev);
-      return `${table} ${ev.hook ?? ''} ${ev.ref?.chain ?? ''}${n === undefined ? '' : ` rule ${n}`}${verdict}`
+      const chain = ev.ref?.chain ?? '';
+      const hook = ev.hook && ev.hook !== chain ? ev.hook : '';
+      return `${table} ${hook} ${chain}${n === undefined ? '' : ` rule ${n}`}${verdict}`
         .replace(/\s+/g, ' ')
         .trim();
     }
     case 'policy':
-      return `${ev.ref?.nfTable ?? ''} ${ev.hook ?? ''} ${ev.ref?.chain ?? ''} policy${verdict}`.replace(/\s+/g, ' ').trim();
+      return `${ev.ref?.nfTable ?? ''} ${ev.ref?.chain ?? ev.hook ?? ''} ${/^policy/.test(ev.verdict ?? '') ? `→ ${ev.verdict}` : `policy${verdict}`}`.replace(/\s+/g, ' ').trim();
     case 'route':
     case 'neigh':
     case 'fdb':
     case 'conntrack':
     case 'ipvs':
     case 'arp': {
-      const what = ev.ref?.text ? `: ${ev.ref.text}` : '';
       const dev = ev.dev && ev.kind !== 'route' ? ` (${ev.dev})` : '';
-      return `${KIND_LABEL[ev.kind]}${dev}${what}${ev.ref?.text ? '' : verdict}`;
+      const what = ev.verdict ?? ev.ref?.text;
+      return `${KIND_LABEL[ev.kind]}${dev}${what ? `: ${what}` : ''}`;
     }
+    case 'nat':
+      return `NAT${ev.hook ? ` ${ev.hook}` : ''}${ev.changed.map((c) => ` ${c.field} ${String(c.from ?? '')} → ${String(c.to ?? '')}`).join(',')}${ev.verdict ? ` (${ev.verdict})` : ''}`;
     case 'drop':
       return `drop${ev.dev ? ` on ${ev.dev}` : ''}${ev.reason ? `: ${ev.reason}` : verdict}`;
     default:

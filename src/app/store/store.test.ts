@@ -173,6 +173,9 @@ describe('derived state', () => {
     expect(t.chains.map((c) => c.chain)).toEqual(['PREROUTING', 'KUBE-SERVICES', 'KUBE-SVC-7CWUT4JBGBRVUN2L', 'KUBE-SEP-U2YYZT2C3O6VM4EV']);
     expect(t.chains[2]!.rules.map((x) => x.matched)).toEqual([false, true]);
     expect(chainTraversal(events, 2)).toBeUndefined();
+    // a NAT step after the DNAT rule shows the same walk, centred on that rule
+    const withNat = [...events.slice(0, 8), { ...events[7]!, seq: 8, kind: 'nat' as const, ref: { table: 'conntrack' as const } }];
+    expect(chainTraversal(withNat, 8)?.current).toBe(7);
   });
 
   it('announces a step in the seed’s words', () => {

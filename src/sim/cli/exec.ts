@@ -7,6 +7,7 @@ import { PacketWalk } from '../linux/path.ts';
 import type { Cluster } from '../k8s/cluster.ts';
 import { endpointsByServicePort } from '../k8s/kube-proxy/controller.ts';
 import { firstPacket, resolveSource, socketsFor, traceroute } from '../k8s/flows.ts';
+import { applySpecEdit, isSpecEdit } from '../k8s/spec-edits.ts';
 const ipCommand = (..._a: unknown[]) => ({ ok: false as const, error: 'x' }); const bridgeCommand = ipCommand, routeCommand = ipCommand, brctlCommand = ipCommand;
 const conntrackCommand = ipCommand;
 import { iptablesSave, runIptables } from './iptables.ts';
@@ -64,8 +65,14 @@ function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
       const table = args.indexOf('-t') >= 0 ? args[args.indexOf('-t') + 1] : undefined;
       return { ok: true, output: iptablesSave(ns.nf, { counters: args.includes('-c'), ...(table ? { table: table as never } : {}) }), mutates: false };
     }
-    case 'kubectl':
+    case 'kubectl': {
+      if (isSpecEdit(argv)) {
+        // validated against the current objects; the caller records it and the cluster is rebuilt with it
+        const r = applySpecEdit(c.spec, argv);
+        return r.ok ? { ok: true, output: `${kindWord(args[1])} "${args[2]}" deleted\n`, mutates: true } : { ok: false, error: r.error.message };
+      }
       return kubectlCommand(c.spec, endpointsByServicePort(c), args);
+    }
     case 'ping':
       return ping(c, ns, args);
     case 'traceroute':
@@ -77,6 +84,10 @@ function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
     default:
       return { ok: false, error: `${cmd}: command not found` };
   }
+}
+
+function kindWord(kind: string | undefined): string {
+  return kind === 'service' || kind === 'svc' ? 'service' : 'pod';
 }
 
 /** Splits on `|` outside quotes. */

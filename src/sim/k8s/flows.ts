@@ -111,7 +111,9 @@ export function firstPacket(c: Cluster, ns: NetNs, flow: FlowSpec, dst: { ip: Ip
   if (flow.proto === 'icmp' || flow.kind === 'ping') {
     return [ip4(IPPROTO_ICMP, true), { type: 'icmp', icmp_type: 8, code: 0, ident: rng.int(1, 0xffff), seq: 0 }, { type: 'data', length: flow.size ?? 56 }];
   }
-  const sport = rng.int(32768, 60999);
+  // the local port allocator skips ports this namespace already uses (inet_csk_get_port)
+  let sport = rng.int(32768, 60999);
+  while (ns.listeners.some((l) => l.port === sport)) sport = rng.int(32768, 60999);
   if (flow.proto === 'udp') {
     ns.listeners.push({ proto: 'udp', port: sport, process: 'client' });
     return [ip4(IPPROTO_UDP, false), { type: 'udp', srcport: sport, dstport: dst.port ?? 53 }, { type: 'data', length: flow.size ?? 32 }];

@@ -389,8 +389,7 @@ function buildSpec(items: unknown[]): ClusterSpec {
       }
       case 'EndpointSlice': {
         const labels = r.map('metadata.labels');
-        const svc = labels['kubernetes.io/service-name'];
-        if (!svc) r.fail('metadata.labels', 'needs kubernetes.io/service-name');
+        const svc = labels['kubernetes.io/service-name'] ?? r.fail('metadata.labels', 'needs kubernetes.io/service-name');
         slices.push({
           namespace: r.str('metadata.namespace', 'default'),
           name,
@@ -456,10 +455,11 @@ function kubeProxyConfig(r: Reader): KubeProxyConfig {
   }
   if (!isObj(conf)) r.fail('data[config.conf]', 'must be a KubeProxyConfiguration');
   const cr = new Reader(`${r.where} config.conf`, conf);
+  // an empty mode means the platform default, iptables on Linux
   const mode = cr.str('mode', 'iptables') || 'iptables';
   if (mode !== 'iptables' && mode !== 'ipvs') cr.fail('mode', `"${mode}" is not supported here (iptables, ipvs)`);
   return {
-    mode,
+    mode: mode as ProxyMode,
     clusterCIDR: cr.optStr('clusterCIDR') === undefined ? undefined : cr.cidr('clusterCIDR'),
     scheduler: cr.oneOf('ipvs.scheduler', SCHEDULERS, 'rr'),
     masqueradeAll: cr.bool('masqueradeAll', false),

@@ -2,6 +2,7 @@ import { broadcastOf, intToIp, ipToInt, parseCidr, prefixMask, type Ipv4, type M
 import { Conntrack } from './conntrack.ts';
 import type { Device, IfAddr } from './devices.ts';
 import { Fib } from './fib.ts';
+import type { IpvsTable } from './ipvs.ts';
 import { NeighTable } from './neigh.ts';
 import { newTables } from './netfilter/tables.ts';
 import type { Tables } from './netfilter/types.ts';
@@ -35,6 +36,8 @@ export class NetNs {
   readonly ipsets = new Map<string, IpSet>();
   readonly listeners: Listener[] = [];
   readonly sysctl = { ipForward: false, bridgeNfCallIptables: false };
+  /** the IPVS table, once the ip_vs module is in use here (kube-proxy ipvs mode) */
+  ipvs?: IpvsTable;
   private nextIfindex = 1;
 
   constructor(

@@ -1,4 +1,4 @@
-import { BROADCAST_MAC, ipToInt, type Ipv4, type Mac } from '../net/addr.ts';
+import { BROADCAST_MAC, type Ipv4, type Mac } from '../net/addr.ts';
 import { addedFields, ipIndex, ipOf, l4Of, patchLayer } from '../net/edit.ts';
 import { ipLength } from '../net/encode.ts';
 import {
@@ -21,6 +21,7 @@ import {
 import type { EventKind, PacketOutcome, TableRef, Trace, TraceEvent } from '../trace/event.ts';
 import type { Connection, CtDirection, Tuple } from './conntrack.ts';
 import type { BridgeDevice, Device, VxlanDevice } from './devices.ts';
+import type { IpvsTable } from './ipvs.ts';
 import type { RouteMatch } from './fib.ts';
 import { runHook, type HookVerdict, type NatAction, type NfPacket } from './netfilter/engine.ts';
 import type { CtState, HookName } from './netfilter/types.ts';
@@ -606,6 +607,8 @@ export class PacketWalk {
   private localDeliver(ns: NetNs, dev: Device, skb: Skb): void {
     const v = this.hook(ns, skb, 'INPUT', dev.name, undefined);
     this.applyVerdict(ns, skb, v, 'INPUT', false);
+    // IPVS sits at LOCAL_IN after filter (NF_IP_PRI_NAT_SRC - 2), before conntrack confirms
+    if (ns.ipvs && this.ipvsIn(ns, ns.ipvs, skb)) return;
     this.confirm(ns, skb);
     const ip4 = ip(skb);
     const l4 = l4Of(skb.packet);
@@ -643,6 +646,73 @@ export class PacketWalk {
       return;
     }
     this.deliver(ns, skb, 'Delivered locally.');
+  }
+
+  /**
+   * ip_vs_remote_request4 → ip_vs_in: a packet for a virtual server is scheduled to a real
+   * server (or follows its existing IPVS connection), its destination rewritten (Masq), and
+   * ip_vs_nat_xmit sends it on: a route lookup, the TTL decrement (decrement_ttl), then the
+   * LOCAL_OUT hook and POSTROUTING. With net.ipv4.vs.conntrack=1 the conntrack entry learns
+   * the real server, so replies are recognised and translated back.
+   */
+  private ipvsIn(ns: NetNs, ipvs: IpvsTable, skb: Skb): boolean {
+    const i = ipIndex(skb.packet);
+    const ip4 = skb.packet[i] as Ipv4Layer;
+    const l4 = skb.packet[i + 1];
+    if (l4?.type !== 'tcp' && l4?.type !== 'udp') return false;
+    const proto = l4.type === 'tcp' ? 'TCP' : 'UDP';
+    const found = ipvs.find(proto, ip4.dst, l4.dstport);
+    if (!found) return false;
+    const { service, row } = found;
+    let conn = ipvs.connFor(proto, ip4.src, l4.srcport, ip4.dst, l4.dstport);
+    let dest = conn ? service.dests.find((d) => d.addr === conn!.daddr && d.port === conn!.dport) : undefined;
+    const svcText = `${proto}  ${service.addr}:${service.port} ${service.scheduler}`;
+    if (!conn || !dest) {
+      dest = ipvs.schedule(service, ip4.src, l4.srcport, this.world.rng);
+      if (!dest) {
+        this.emit(ns, 'ipvs', skb, { ref: { table: 'ipvs', row, text: svcText }, verdict: 'no destination', explanation: `IPVS virtual server ${svcText} has no real server with weight > 0.` });
+        this.icmpError(ns, skb, 3, 3, false);
+        return this.drop(ns, skb, 'IPVS_NO_DEST', `ip_vs_leave: no real server for ${service.addr}:${service.port}; IPVS answers ICMP port unreachable`);
+      }
+      conn = ipvs.conns.at(-1)!;
+      this.emit(ns, 'ipvs', skb, {
+        ref: { table: 'ipvs', row, text: svcText },
+        verdict: `${dest.addr}:${dest.port}`,
+        explanation: `${ip4.dst}:${l4.dstport} is an IPVS virtual server (${svcText}); the ${service.scheduler} scheduler picks real server ${dest.addr}:${dest.port} (Masq, weight ${dest.weight}) and IPVS records the connection.`,
+      });
+    } else {
+      this.emit(ns, 'ipvs', skb, {
+        ref: { table: 'ipvs', row, text: svcText },
+        verdict: `${dest.addr}:${dest.port}`,
+        explanation: `IPVS connection table: ${ip4.src}:${l4.srcport} → ${ip4.dst}:${l4.dstport} already goes to ${dest.addr}:${dest.port}.`,
+      });
+    }
+    service.stats.inpkts++;
+    dest.stats.inpkts++;
+    const len = ipLength(skb.packet);
+    service.stats.inbytes += len;
+    dest.stats.inbytes += len;
+    let changed = this.edit(skb, i, { dst: dest.addr });
+    changed = changed.concat(this.edit(skb, i + 1, { dstport: dest.port }));
+    if (skb.conn && !ns.conntrack.isConfirmed(skb.conn)) {
+      ns.conntrack.alterReply(skb.conn, { ...skb.conn.reply, src: dest.addr, sport: dest.port });
+      skb.conn.ipvs = true;
+      skb.conn.natDoneDst = true;
+    }
+    this.emit(ns, 'nat', skb, { hook: 'INPUT', changed, ref: { table: 'ipvs', row, text: svcText }, explanation: `IPVS masquerading (NAT) forwarding: destination ${ip4.dst}:${l4.dstport} → ${dest.addr}:${dest.port}.` });
+    const m = this.lookup(ns, dest.addr);
+    if (!m) return this.unreachable(ns, skb, dest.addr);
+    this.emitRoute(ns, skb, dest.addr, m);
+    const ttl = (skb.packet[i] as Ipv4Layer).ttl;
+    if (ttl <= 1) {
+      this.icmpError(ns, skb, 11, 0, false);
+      return this.drop(ns, skb, 'TTL_EXPIRED', `TTL ${ttl} would reach 0 in IPVS forwarding`);
+    }
+    this.emit(ns, 'forward', skb, { changed: this.edit(skb, i, { ttl: ttl - 1 }), explanation: `ip_vs_nat_xmit forwards to the real server: the TTL is decremented ${ttl} → ${ttl - 1} (decrement_ttl) and the packet re-enters netfilter at LOCAL_OUT (the OUTPUT chain) before POSTROUTING.` });
+    const ov = this.hook(ns, skb, 'OUTPUT', undefined, m.route.dev);
+    this.applyVerdict(ns, skb, ov, 'OUTPUT', false);
+    this.postRouting(ns, skb, m.route.dev, m.route.via, false, false);
+    return true;
   }
 
   private deliver(ns: NetNs, skb: Skb, explanation: string): void {
@@ -707,7 +777,10 @@ export class PacketWalk {
       mark: skb.mark,
     };
     const isNew = !!skb.conn && !ns.conntrack.isConfirmed(skb.conn) && !skb.related;
-    const natThisHook = isNew && (hook === 'PREROUTING' || hook === 'OUTPUT' ? !skb.conn!.natDoneDst : !skb.conn!.natDoneSrc);
+    // nat registers DNAT at PREROUTING/OUTPUT and SNAT at INPUT/POSTROUTING, once per direction
+    const dstHook = hook === 'PREROUTING' || hook === 'OUTPUT';
+    const srcHook = hook === 'INPUT' || hook === 'POSTROUTING';
+    const natThisHook = isNew && ((dstHook && !skb.conn!.natDoneDst) || (srcHook && !skb.conn!.natDoneSrc));
     const v = runHook(ns, pkt, {
       hook,
       nat: natThisHook,
@@ -731,7 +804,7 @@ export class PacketWalk {
     });
     skb.mark = pkt.mark;
     if (skb.conn && natThisHook) {
-      if (hook === 'PREROUTING' || hook === 'OUTPUT') skb.conn.natDoneDst = true;
+      if (dstHook) skb.conn.natDoneDst = true;
       else skb.conn.natDoneSrc = true;
     }
     return v;
@@ -784,6 +857,8 @@ export class PacketWalk {
   /** nf_nat_packet for later packets: the connection's binding applies without the nat table. */
   private translateExisting(ns: NetNs, skb: Skb, hook: HookName): void {
     const conn = skb.conn!;
+    // an IPVS connection has no nf_nat binding: ip_vs_in rewrites each request itself
+    if (conn.ipvs && skb.dir === 'orig') return;
     const target = skb.dir === 'orig' ? invertTuple(conn.reply) : invertTuple(conn.orig);
     const dstSide = hook === 'PREROUTING' || hook === 'OUTPUT';
     const srcSide = hook === 'POSTROUTING' || hook === 'INPUT';
@@ -806,7 +881,9 @@ export class PacketWalk {
       hook,
       changed,
       ref: { table: 'conntrack', row: conntrackRow(ns, conn) },
-      explanation: reverse
+      explanation: reverse && conn.ipvs
+        ? `IPVS (ip_vs_out) rewrites the real server's reply back to the virtual server: ${changed.map((c) => `${c.field} ${c.from} → ${c.to}`).join(', ')}.`
+        : reverse
         ? `conntrack reverses the connection's NAT on this reply: ${changed.map((c) => `${c.field} ${c.from} → ${c.to}`).join(', ')} — the peer sees the address it talked to.`
         : `conntrack applies the connection's existing NAT binding (only the first packet traverses the nat table): ${changed.map((c) => `${c.field} ${c.from} → ${c.to}`).join(', ')}.`,
     });

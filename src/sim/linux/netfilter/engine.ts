@@ -185,7 +185,7 @@ function matchOne(ns: NetNs, m: Match, p: NfPacket, opts: HookOptions): boolean 
       return p.proto === 'icmp' && (m.icmpType === undefined || m.icmpType === p.icmpType);
     case 'statistic':
       // xt_statistic.c: (get_random_u32() & 0x7FFFFFFF) < info->u.random.probability
-      return (opts.rng.nextU32() & 0x7fffffff) < m.probability;
+      return ((opts.rng.nextU32() & 0x7fffffff) < m.probability) !== !!m.neg;
     case 'mark':
       return ((p.mark & m.mask) === m.mark) !== m.neg;
     case 'addrtype':

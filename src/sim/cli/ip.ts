@@ -1,0 +1,1715 @@
+import { broadcastOf, intToIp, ipToInt, isIpv4, maskToDotted, parseCidr, prefixContains, prefixMask, prefixToString, type Ipv4, type Mac, type Prefix } from '../net/addr.ts';
+import type { BridgeDevice, BridgeFdbEntry, Device, IfAddr, VxlanDevice } from '../linux/devices.ts';
+import type { Route } from '../linux/fib.ts';
+import type { Neighbour, NudState } from '../linux/neigh.ts';
+import type { NetNs } from '../linux/netns.ts';
+import type { World } from '../linux/world.ts';
+
+/**
+ * iproute2 (`ip`, `bridge`), net-tools (`route`) and bridge-utils (`brctl`) over one network
+ * namespace of the kernel model. Renderers are pure; mutations validate everything first and
+ * then change the namespace, so a failed command leaves it exactly as it was. Formats follow
+ * iproute2 6.1 (ip/ipaddress.c print_linkinfo/print_addrinfo, ip/iproute.c print_route,
+ * ip/ipneigh.c print_neigh, bridge/fdb.c print_fdb), net-tools lib/inet_gr.c rprint_fib and
+ * bridge-utils brctl_cmd.c, trailing blanks included where those printers leave them (every
+ * `ip route` line ends in a space, as `"%s "`-style printing leaves it).
+ */
+
+/** What a command family returns to the dispatcher. `stderr` is text the real tool writes to stderr on success. */
+export type CommandResult = { ok: true; output: string; mutates: boolean; stderr?: string } | { ok: false; error: string };
+/** A mutation's outcome: either applied in full or not at all, with the tool's own message. */
+export type EditResult = { ok: true; warning?: string } | { ok: false; error: string };
+
+const OK: EditResult = { ok: true };
+const fail = (error: string): { ok: false; error: string } => ({ ok: false, error });
+const out = (output: string, mutates = false): CommandResult => ({ ok: true, output, mutates });
+
+// ---------------------------------------------------------------- the tools' own words
+
+const RTNL = {
+  exists: 'RTNETLINK answers: File exists',
+  noProcess: 'RTNETLINK answers: No such process',
+  noEntry: 'RTNETLINK answers: No such file or directory',
+  noDevice: 'RTNETLINK answers: No such device',
+  inval: 'RTNETLINK answers: Invalid argument',
+  addrNotAvail: 'RTNETLINK answers: Cannot assign requested address',
+  netUnreach: 'RTNETLINK answers: Network is unreachable',
+  hostUnreach: 'RTNETLINK answers: No route to host',
+  permDenied: 'RTNETLINK answers: Permission denied',
+} as const;
+const KERNEL = {
+  invalidGw: 'Error: Nexthop has invalid gateway.',
+  nhDevRequired: 'Error: Nexthop device required for onlink.',
+  nhDevDown: 'Error: Nexthop device is not up.',
+  devDown: 'Error: Device for nexthop is not up.',
+  onlinkNoGw: 'Error: Invalid flags for nexthop - PERVASIVE and ONLINK can not be set.',
+  badPrefix: 'Error: Invalid prefix for given prefix length.',
+  prefsrc: 'Error: Invalid prefsrc address.',
+  noLladdr: 'Error: No link layer address given.',
+  mtuMin: 'Error: mtu less than device minimum.',
+  mtuMax: 'Error: mtu greater than device maximum.',
+} as const;
+const INCOMPLETE = 'Command line is not complete. Try option "help"';
+const nodev = (d: string) => `Cannot find device "${d}"`;
+const duparg2 = (key: string, arg: string) => `Error: either "${key}" is duplicate, or "${arg}" is a garbage.`;
+const invarg = (msg: string, arg: string) => `Error: argument "${arg}" is wrong: ${msg}`;
+const notModelled = (what: string) => `kube-packet-lab: ${what} is not part of the simulated kernel`;
+
+/** iproute2's matches(): `arg` is a non-empty prefix of `word` (so `ip r`, `ip neighbo`, `ip a s` work). */
+function matches(arg: string | undefined, word: string): boolean {
+  return arg !== undefined && arg.length > 0 && word.startsWith(arg);
+}
+
+/** An argv cursor with iproute2's NEXT_ARG(). */
+class Argv {
+  private i = 0;
+  constructor(private readonly a: readonly string[]) {}
+  get done(): boolean {
+    return this.i >= this.a.length;
+  }
+  peek(): string | undefined {
+    return this.a[this.i];
+  }
+  take(): string | undefined {
+    return this.a[this.i++];
+  }
+  /** NEXT_ARG(): the value after a keyword, or undefined when the line ends there */
+  value(): string | undefined {
+    this.i++;
+    return this.a[this.i - 1];
+  }
+  rest(): string[] {
+    return this.a.slice(this.i);
+  }
+}
+
+// ---------------------------------------------------------------- device state as the kernel reports it
+
+/** netif_carrier_ok: a veth has carrier only while its peer is up; a bridge while one port forwards. */
+export function hasCarrier(dev: Device): boolean {
+  if (!dev.up) return false;
+  if (dev.kind === 'veth') return dev.peer?.up === true;
+  if (dev.kind === 'bridge') {
+    return dev.ports.some((p) => {
+      const port = dev.netns.dev(p);
+      return port !== undefined && port.kind !== 'bridge' && hasCarrier(port);
+    });
+  }
+  return true;
+}
+
+/** IF_OPER_*: UNKNOWN for devices without carrier management (lo, vxlan, dummy). */
+function operState(dev: Device): string {
+  if (!dev.up) return 'DOWN';
+  switch (dev.kind) {
+    case 'loopback':
+    case 'vxlan':
+    case 'dummy':
+      return 'UNKNOWN';
+    case 'veth':
+      return hasCarrier(dev) ? 'UP' : 'LOWERLAYERDOWN';
+    case 'bridge':
+      return hasCarrier(dev) ? 'UP' : 'DOWN';
+    case 'nic':
+      return 'UP';
+  }
+}
+
+/** print_link_flags: NO-CARRIER when up but not running; IFF_* names in the kernel's bit order. */
+function linkFlags(dev: Device, mdown: boolean): string {
+  const f: string[] = [];
+  const running = dev.up && (operState(dev) === 'UP' || operState(dev) === 'UNKNOWN');
+  if (dev.up && !running) f.push('NO-CARRIER');
+  f.push(dev.kind === 'loopback' ? 'LOOPBACK' : 'BROADCAST');
+  if (dev.kind !== 'loopback' && dev.kind !== 'dummy') f.push('MULTICAST');
+  if (dev.kind === 'dummy') f.push('NOARP');
+  if (dev.up) f.push('UP');
+  if (dev.up && hasCarrier(dev)) f.push('LOWER_UP');
+  return `<${f.join(',')}${mdown ? ',M-DOWN' : ''}>`;
+}
+
+/** The root qdisc: systemd's default fq_codel on the NIC, noqueue on virtual devices (IFF_NO_QUEUE). */
+function qdisc(dev: Device): string {
+  return dev.kind === 'nic' ? 'fq_codel' : 'noqueue';
+}
+
+/**
+ * tx_queue_len: 1000 from ether_setup/loopback; 0 where the creator set it (vishvananda/netlink
+ * sends TxQLen 0 for CNI's veth pair and flannel's vxlan; the bridge plugin asks for -1, the
+ * kernel default). A zero qlen is not printed.
+ */
+function txqlen(dev: Device): number {
+  return dev.kind === 'loopback' || dev.kind === 'nic' || dev.kind === 'bridge' ? 1000 : 0;
+}
+
+/** The `ip -d` MTU limits: ETH_MIN_MTU..ETH_MAX_MTU for Ethernet-like devices, 0 0 for lo and dummy. */
+function mtuLimits(dev: Device): { min: number; max: number } {
+  return dev.kind === 'loopback' || dev.kind === 'dummy' ? { min: 0, max: 0 } : { min: 68, max: 65535 };
+}
+
+/** Deterministic stand-in for the uuid containerd gives a pod's netns (/var/run/netns/cni-…). */
+function cniNetnsName(ns: NetNs): string {
+  const h = (seed: number) => {
+    let x = seed >>> 0;
+    for (let i = 0; i < ns.id.length; i++) x = Math.imul(x ^ ns.id.charCodeAt(i), 0x01000193) >>> 0;
+    return x.toString(16).padStart(8, '0');
+  };
+  const hex = h(0x811c9dc5) + h(0x050c5d1f) + h(0x1b873593) + h(0xcc9e2d51);
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `cni-${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * peernet2id: the ids this namespace gives the other namespaces its veths lead to, in the
+ * order the pairs were created.
+ */
+function peerNsIds(ns: NetNs): Map<NetNs, number> {
+  const ids = new Map<NetNs, number>();
+  for (const d of byIfindex(ns)) {
+    if (d.kind === 'veth' && d.peer && d.peer.netns !== ns && !ids.has(d.peer.netns)) ids.set(d.peer.netns, ids.size);
+  }
+  return ids;
+}
+
+function byIfindex(ns: NetNs): Device[] {
+  return [...ns.devices.values()].sort((a, b) => a.ifindex - b.ifindex);
+}
+
+/** `vethX@if7` for a peer elsewhere, `a@b` in the same namespace (with M-DOWN if b is down), `@NONE` unpaired. */
+function linkName(dev: Device): { name: string; mdown: boolean } {
+  if (dev.kind !== 'veth') return { name: dev.name, mdown: false };
+  const peer = dev.peer;
+  if (!peer) return { name: `${dev.name}@NONE`, mdown: false };
+  if (peer.netns !== dev.netns) return { name: `${dev.name}@if${peer.ifindex}`, mdown: false };
+  return { name: `${dev.name}@${peer.name}`, mdown: !peer.up };
+}
+
+/** ` link-netns NAME` when the peer's netns is named (CNI pods), else ` link-netnsid N`. */
+function linkNetns(dev: Device, ids: Map<NetNs, number>): string {
+  if (dev.kind !== 'veth' || !dev.peer || dev.peer.netns === dev.netns) return '';
+  const peerNs = dev.peer.netns;
+  if (dev.netns.kind === 'root' && peerNs.kind === 'pod') return ` link-netns ${cniNetnsName(peerNs)}`;
+  return ` link-netnsid ${ids.get(peerNs) ?? 0}`;
+}
+
+/** ether_ntoa: bytes in hex without leading zeros, as `ip -d` prints bridge ids. */
+function etherNtoa(m: Mac): string {
+  return m
+    .split(':')
+    .map((b) => parseInt(b, 16).toString(16))
+    .join(':');
+}
+
+function bridgeIdHex(br: BridgeDevice): string {
+  return `8000.${br.mac.replace(/:/g, '')}`;
+}
+
+// ---------------------------------------------------------------- ip link / ip addr
+
+interface LinkShowOpts {
+  readonly dev?: string;
+  readonly details?: boolean;
+  /** `ip link` prints `mode DEFAULT`; `ip addr` does not */
+  readonly link?: boolean;
+  readonly addresses?: boolean;
+  /** `-4`: only devices with IPv4 addresses, and no link/ether line */
+  readonly inetOnly?: boolean;
+  readonly up?: boolean;
+  readonly master?: string;
+  readonly type?: string;
+}
+
+function linkHeader(dev: Device, o: LinkShowOpts): string {
+  const { name, mdown } = linkName(dev);
+  const master = dev.master ? `master ${dev.master.name} ` : '';
+  const mode = o.link ? 'mode DEFAULT ' : '';
+  const q = txqlen(dev);
+  return `${dev.ifindex}: ${name}: ${linkFlags(dev, mdown)} mtu ${dev.mtu} qdisc ${qdisc(dev)} ${master}state ${operState(dev)} ${mode}group default ${q ? `qlen ${q}` : ''}`;
+}
+
+function linkLine(dev: Device, ids: Map<NetNs, number>): string {
+  if (dev.kind === 'loopback') return `    link/loopback ${dev.mac} brd 00:00:00:00:00:00`;
+  return `    link/ether ${dev.mac} brd ff:ff:ff:ff:ff:ff${linkNetns(dev, ids)}`;
+}
+
+/** The `ip -d` tail: promiscuity and MTU limits, the kind's own line(s), then queue/GSO facts. */
+function detailsTail(dev: Device): string {
+  const { min, max } = mtuLimits(dev);
+  let s = ` promiscuity ${dev.master ? 1 : 0} minmtu ${min} maxmtu ${max} `;
+  switch (dev.kind) {
+    case 'veth':
+      s += '\n    veth ';
+      break;
+    case 'dummy':
+      s += '\n    dummy ';
+      break;
+    case 'vxlan':
+      // vxlan_print_opt; ttl 0 prints "auto", ageing is VXLAN_AGEING_DEFAULT
+      s += `\n    vxlan id ${dev.vni} local ${dev.local} dev ${dev.lowerDev} srcport 0 0 dstport ${dev.dstport} ${dev.learning ? '' : 'nolearning '}ttl auto ageing 300 udpcsum noudp6zerocsumtx noudp6zerocsumrx `;
+      break;
+    case 'bridge': {
+      const id = `8000.${etherNtoa(dev.mac)}`;
+      s +=
+        `\n    bridge forward_delay 1500 hello_time 200 max_age 2000 ageing_time 30000 stp_state 0 priority 32768 vlan_filtering 0 vlan_protocol 802.1Q ` +
+        `bridge_id ${id} designated_root ${id} root_port 0 root_path_cost 0 topology_change 0 topology_change_detected 0 ` +
+        'hello_timer    0.00 tcn_timer    0.00 topology_change_timer    0.00 gc_timer    0.00 vlan_default_pvid 1 vlan_stats_enabled 0 vlan_stats_per_port 0 ' +
+        'group_fwd_mask 0 group_address 01:80:c2:00:00:00 mcast_snooping 1 no_linklocal_learn 0 mcast_vlan_snooping 0 mcast_router 1 mcast_query_use_ifaddr 0 ' +
+        'mcast_querier 0 mcast_hash_elasticity 16 mcast_hash_max 4096 mcast_last_member_count 2 mcast_startup_query_count 2 mcast_last_member_interval 100 ' +
+        'mcast_membership_interval 26000 mcast_querier_interval 25500 mcast_query_interval 12500 mcast_query_response_interval 1000 mcast_startup_query_interval 3124 ' +
+        'mcast_stats_enabled 0 mcast_igmp_version 2 mcast_mld_version 1 nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0 ';
+      break;
+    }
+    default:
+      break;
+  }
+  if (dev.master) {
+    const br = dev.master;
+    const no = br.ports.indexOf(dev.name) + 1;
+    const id = `8000.${etherNtoa(br.mac)}`;
+    const state = hasCarrier(dev) && br.up ? 'forwarding' : 'disabled';
+    s +=
+      `\n    bridge_slave state ${state} priority 32 cost 2 hairpin ${dev.hairpin ? 'on' : 'off'} guard off root_block off fastleave off learning on flood on ` +
+      `port_id 0x${(0x8000 + no).toString(16)} port_no 0x${no.toString(16)} designated_port ${0x8000 + no} designated_cost 0 designated_bridge ${id} designated_root ${id} ` +
+      'hold_timer    0.00 message_age_timer    0.00 forward_delay_timer    0.00 topology_change_ack 0 config_pending 0 proxy_arp off proxy_arp_wifi off mcast_router 1 ' +
+      'mcast_fast_leave off mcast_flood on bcast_flood on mcast_to_unicast off neigh_suppress off group_fwd_mask 0 group_fwd_mask_str 0x0 vlan_tunnel off isolated off locked off ';
+  }
+  s += `addrgenmode ${dev.kind === 'nic' ? 'none' : 'eui64'} numtxqueues 1 numrxqueues 1 gso_max_size 65536 gso_max_segs 65535 tso_max_size 65536 tso_max_segs 65535 gro_max_size 65536 `;
+  if (dev.kind === 'nic') s += 'parentbus virtio parentdev virtio0 ';
+  return s;
+}
+
+/** IFA_F_SECONDARY: an earlier address on the device already covers the same subnet. */
+function isSecondary(dev: Device, a: IfAddr): boolean {
+  const mask = prefixMask(a.prefixLen);
+  for (const b of dev.addrs) {
+    if (b === a) return false;
+    if (b.prefixLen === a.prefixLen && ((ipToInt(b.addr) ^ ipToInt(a.addr)) & mask) === 0) return true;
+  }
+  return false;
+}
+
+/** print_addrinfo: `inet A/len [metric N] [brd B] scope S [secondary] [dynamic] LABEL` and the lifetimes. */
+function addrLines(dev: Device, a: IfAddr): string {
+  const metric = a.metric ? `metric ${a.metric} ` : '';
+  // the loopback address carries no IFA_BROADCAST (inet_set_ifa on lo), whatever the model derived
+  const brd = a.brd && dev.kind !== 'loopback' ? `brd ${a.brd} ` : '';
+  const flags = `${isSecondary(dev, a) ? 'secondary ' : ''}${a.dynamic ? 'dynamic ' : ''}`;
+  // a DHCP lease shows its remaining lifetime; a static address lives forever
+  const lft = a.dynamic ? 'valid_lft 86157sec preferred_lft 86157sec' : 'valid_lft forever preferred_lft forever';
+  return `    inet ${a.addr}/${a.prefixLen} ${metric}${brd}scope ${a.scope} ${flags}${dev.name}\n       ${lft}`;
+}
+
+function selectLinks(ns: NetNs, o: LinkShowOpts): Device[] {
+  return byIfindex(ns).filter((d) => {
+    if (o.dev !== undefined && d.name !== o.dev) return false;
+    if (o.up && !d.up) return false;
+    if (o.master !== undefined && d.master?.name !== o.master) return false;
+    if (o.type !== undefined && kindName(d) !== o.type) return false;
+    if (o.inetOnly && d.addrs.length === 0) return false;
+    return true;
+  });
+}
+
+function kindName(d: Device): string {
+  return d.kind === 'nic' ? '' : d.kind;
+}
+
+/** `ip addr` / `ip link` in the long format. */
+export function ipLinkShow(ns: NetNs, o: LinkShowOpts = {}): string {
+  const ids = peerNsIds(ns);
+  let s = '';
+  for (const d of selectLinks(ns, o)) {
+    s += `${linkHeader(d, o)}\n`;
+    if (!o.inetOnly || o.details) s += linkLine(d, ids) + (o.details ? detailsTail(d) : '') + '\n';
+    if (o.addresses) for (const a of d.addrs) s += `${addrLines(d, a)}\n`;
+  }
+  return s;
+}
+
+/** `ip addr` (`ip a`, `ip address show [dev X]`). */
+export function ipAddrShow(ns: NetNs, o: Omit<LinkShowOpts, 'link' | 'addresses'> = {}): string {
+  return ipLinkShow(ns, { ...o, addresses: true });
+}
+
+/** `ip -br link` / `ip -br addr`: name@link, state and MAC or addresses in fixed columns. */
+function briefShow(ns: NetNs, o: LinkShowOpts): string {
+  let s = '';
+  for (const d of selectLinks(ns, o)) {
+    const { name, mdown } = linkName(d);
+    const head = `${name.padEnd(16)} ${operState(d).padEnd(14)} `;
+    if (o.addresses) s += `${head}${d.addrs.map((a) => `${a.addr}/${a.prefixLen} `).join('')}\n`;
+    else s += `${head}${d.mac} ${linkFlags(d, mdown)} \n`;
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------- routes
+
+function dstText(p: Prefix): string {
+  if (p.len === 0) return 'default';
+  return p.len === 32 ? intToIp(p.net) : prefixToString(p);
+}
+
+interface RouteHide {
+  readonly dev?: boolean;
+  readonly proto?: boolean;
+  readonly scope?: boolean;
+  readonly via?: boolean;
+}
+
+/** One main-table route as print_route prints it (with the trailing blank). */
+export function routeLine(ns: NetNs, r: Route, hide: RouteHide = {}): string {
+  const parts: string[] = [];
+  if (r.type !== 'unicast') parts.push(r.type);
+  parts.push(dstText(r.dst));
+  if (r.via && !hide.via) parts.push(`via ${r.via}`);
+  if (r.type === 'unicast' && !hide.dev) parts.push(`dev ${r.dev}`);
+  if (r.proto !== 'boot' && !hide.proto) parts.push(`proto ${r.proto}`);
+  if (r.scope !== 'global' && !hide.scope) parts.push(`scope ${r.scope}`);
+  if (r.src) parts.push(`src ${r.src}`);
+  if (r.metric) parts.push(`metric ${r.metric}`);
+  if (r.onlink) parts.push('onlink');
+  const dev = ns.dev(r.dev);
+  // RTNH_F_LINKDOWN: the nexthop's device has no carrier (a veth whose peer is down)
+  if (r.type === 'unicast' && dev && !hasCarrier(dev)) parts.push('linkdown');
+  return `${parts.join(' ')} `;
+}
+
+/** `ip route` rows: line i is `ns.fib.routes[i]` (what a trace event's `ref.row` points at). */
+export function routeLines(ns: NetNs): string[] {
+  return ns.fib.routes.map((r) => routeLine(ns, r));
+}
+
+interface LocalRoute {
+  readonly type: 'local' | 'broadcast';
+  readonly dst: Prefix;
+  readonly dev: string;
+  readonly src: Ipv4;
+  readonly scope: 'host' | 'link';
+}
+
+/**
+ * The local table the kernel derives from addresses (fib_add_ifaddr): a `local` /32 per address
+ * (the whole 127/8 on lo), a `broadcast` for each primary address below /31, only on devices
+ * that are up; in trie order.
+ */
+export function localRoutes(ns: NetNs): LocalRoute[] {
+  const rs: LocalRoute[] = [];
+  for (const d of byIfindex(ns)) {
+    if (!d.up) continue;
+    for (const a of d.addrs) {
+      if (d.kind === 'loopback' && a.prefixLen < 32) rs.push({ type: 'local', dst: parseCidr(`${a.addr}/${a.prefixLen}`), dev: d.name, src: a.addr, scope: 'host' });
+      rs.push({ type: 'local', dst: parseCidr(`${a.addr}/32`), dev: d.name, src: a.addr, scope: 'host' });
+      if (isSecondary(d, a)) continue;
+      const brd = a.brd ?? (a.prefixLen < 31 ? broadcastOf(parseCidr(`${a.addr}/${a.prefixLen}`)) : undefined);
+      if (brd) rs.push({ type: 'broadcast', dst: parseCidr(`${brd}/32`), dev: d.name, src: a.addr, scope: 'link' });
+    }
+  }
+  const seen = new Set<string>();
+  return rs
+    .filter((r) => {
+      const k = `${r.type} ${prefixToString(r.dst)} ${r.dev}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort((a, b) => a.dst.net - b.dst.net || b.dst.len - a.dst.len);
+}
+
+function localRouteLine(r: LocalRoute, withTable: boolean): string {
+  return `${r.type} ${dstText(r.dst)} dev ${r.dev} ${withTable ? 'table local ' : ''}proto kernel scope ${r.scope} src ${r.src} `;
+}
+
+/** `ip route get ADDR`: the route the kernel would cache for a packet to ADDR from this host. */
+export function ipRouteGet(ns: NetNs, dst: Ipv4): { ok: true; output: string } | { ok: false; error: string } {
+  const local = localRoutes(ns).find((r) => r.dst.len === 32 && r.dst.net === ipToInt(dst));
+  if (local?.type === 'local' || (dst.startsWith('127.') && ns.isLocal(dst))) {
+    return { ok: true, output: `local ${dst} dev lo table local src ${local?.src ?? dst} uid 0 \n    cache <local> \n` };
+  }
+  if (local?.type === 'broadcast') return { ok: true, output: `broadcast ${dst} dev ${local.dev} table local src ${local.src} uid 0 \n    cache <local,brd> \n` };
+  const m = ns.fib.lookup(dst, (d) => ns.dev(d)?.up === true);
+  if (!m) return fail(RTNL.netUnreach);
+  const r = m.route;
+  if (r.type === 'blackhole') return fail(RTNL.inval);
+  if (r.type === 'unreachable') return fail(RTNL.hostUnreach);
+  if (r.type === 'prohibit') return fail(RTNL.permDenied);
+  const src = r.src ?? ns.selectSrc(r.dev, r.via ?? dst);
+  return { ok: true, output: `${dst} ${r.via ? `via ${r.via} ` : ''}dev ${r.dev} ${src ? `src ${src} ` : ''}uid 0 \n    cache \n` };
+}
+
+/** `route -n` (net-tools rprint_fib over /proc/net/route): the main table, Flags U/G/H. */
+export function routeN(ns: NetNs, numeric = true): string {
+  const gateways = new Set(ns.fib.routes.filter((r) => r.dst.len === 0 && r.via).map((r) => r.via!));
+  // without -n, nss-myhostname answers "_gateway" for the current default gateways
+  const name = (ip: Ipv4) => (!numeric && gateways.has(ip) ? '_gateway' : ip);
+  let s = 'Kernel IP routing table\nDestination     Gateway         Genmask         Flags Metric Ref    Use Iface\n';
+  for (const r of ns.fib.routes) {
+    const host = r.dst.len === 32;
+    const dst = r.dst.len === 0 && !numeric ? 'default' : name(intToIp(r.dst.net));
+    const mask = maskToDotted(r.dst.len);
+    if (r.type === 'unreachable' || r.type === 'prohibit') {
+      s += `${dst.padEnd(15)} -               ${mask.padEnd(15)} ${`!${host ? 'H' : ''}`.padEnd(5)} ${String(r.metric ?? 0).padEnd(6)} -  ${'0'.padStart(7)} -\n`;
+      continue;
+    }
+    const flags = `U${r.via ? 'G' : ''}${host ? 'H' : ''}`;
+    const gw = r.via ? name(r.via) : '0.0.0.0';
+    s += `${dst.padEnd(15)} ${gw.padEnd(15)} ${mask.padEnd(15)} ${flags.padEnd(5)} ${String(r.metric ?? 0).padEnd(6)} ${'0'.padEnd(2)} ${'0'.padStart(7)} ${r.type === 'blackhole' ? '*' : r.dev}\n`;
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------- neighbours
+
+/** print_neigh: `DST [dev D ]lladdr L STATE` — `dev` omitted under `ip neigh show dev D`. */
+export function neighLine(n: Neighbour, omitDev = false): string {
+  return `${n.ip} ${omitDev ? '' : `dev ${n.dev} `}${n.lladdr ? `lladdr ${n.lladdr}` : ''} ${n.state}`;
+}
+
+/** `ip neigh` rows: line i is `ns.neigh.entries[i]`. */
+export function neighLines(ns: NetNs): string[] {
+  return ns.neigh.entries.map((n) => neighLine(n));
+}
+
+// ---------------------------------------------------------------- FDB
+
+/** Which kernel table row a `bridge fdb show` line is: a bridge's FDB (`bridge-fdb`) or a VXLAN device's (`fdb`). */
+export interface FdbRowRef {
+  readonly table: 'bridge-fdb' | 'fdb';
+  /** the bridge (for `bridge-fdb`) or the VXLAN device (for `fdb`), as trace events name it in `dev` */
+  readonly dev: string;
+  /** index in `bridge.fdb` / `vxlan.fdb` */
+  readonly row: number;
+}
+
+export interface FdbTable {
+  readonly lines: readonly string[];
+  /** rows[i] is the table row line i shows */
+  readonly rows: readonly FdbRowRef[];
+}
+
+export interface FdbFilter {
+  /** `dev X` / `brport X`: only entries whose device is X; `dev X` is then not printed */
+  readonly dev?: string;
+  /** `br B`: only bridge B and its ports */
+  readonly br?: string;
+  readonly state?: 'permanent' | 'static' | 'dynamic';
+}
+
+function bridgeFdbState(e: BridgeFdbEntry): string {
+  // fdb_to_nud: local → NUD_PERMANENT, static → NUD_NOARP, else NUD_REACHABLE (printed as nothing)
+  if (e.local) return 'permanent';
+  return e.permanent ? 'static' : '';
+}
+
+/**
+ * `bridge fdb show` in rtnl_fdb_dump's order: devices by ifindex; for a bridge port its master's
+ * entries on that port (`master cni0`), for a bridge its own-address entries, for a VXLAN device
+ * its remotes (`dst … self`). The devices' multicast and IPv6 `self` entries are not modelled.
+ */
+export function fdbTable(ns: NetNs, f: FdbFilter = {}): FdbTable {
+  const lines: string[] = [];
+  const rows: FdbRowRef[] = [];
+  const stateOk = (st: string) => f.state === undefined || (f.state === 'dynamic' ? st === '' : st === f.state);
+  for (const d of byIfindex(ns)) {
+    if (f.dev !== undefined && d.name !== f.dev) continue;
+    if (f.br !== undefined && d.name !== f.br && d.master?.name !== f.br) continue;
+    const devPart = f.dev !== undefined ? '' : `dev ${d.name} `;
+    const bridgeRows = (br: BridgeDevice, port: string) => {
+      br.fdb.forEach((e, row) => {
+        if (e.port !== port) return;
+        const st = bridgeFdbState(e);
+        if (!stateOk(st)) return;
+        lines.push(`${e.mac} ${devPart}master ${br.name} ${st}`);
+        rows.push({ table: 'bridge-fdb', dev: br.name, row });
+      });
+    };
+    if (d.master) bridgeRows(d.master, d.name);
+    if (d.kind === 'bridge') bridgeRows(d, d.name);
+    if (d.kind === 'vxlan' && f.br === undefined) {
+      d.fdb.forEach((e, row) => {
+        const st = e.permanent ? 'permanent' : '';
+        if (!stateOk(st)) return;
+        lines.push(`${e.mac} ${devPart}dst ${e.dst} self ${st}`);
+        rows.push({ table: 'fdb', dev: d.name, row });
+      });
+    }
+  }
+  return { lines, rows };
+}
+
+/** All FDB lines of the namespace (`bridge fdb show`). */
+export function fdbLines(ns: NetNs): string[] {
+  return [...fdbTable(ns).lines];
+}
+
+/** The `bridge fdb show` line index of a trace event's FDB row (`ref.table`, `dev`, `ref.row`), or -1. */
+export function fdbLineIndex(ns: NetNs, table: 'bridge-fdb' | 'fdb', dev: string, row: number): number {
+  return fdbTable(ns).rows.findIndex((r) => r.table === table && r.dev === dev && r.row === row);
+}
+
+/** `brctl show [BRIDGE…]`: bridges and ports in alphabetical order (scandir alphasort). */
+export function brctlShow(ns: NetNs, names?: readonly string[]): { output: string; stderr: string } {
+  let s = 'bridge name\tbridge id\t\tSTP enabled\tinterfaces\n';
+  let err = '';
+  const bridges = [...ns.devices.values()].filter((d): d is BridgeDevice => d.kind === 'bridge');
+  const list = names && names.length > 0 ? names : bridges.map((b) => b.name).sort();
+  for (const n of list) {
+    const br = bridges.find((b) => b.name === n);
+    if (!br) {
+      s += `${n}\t\t`;
+      err += "can't get info No such device\n";
+      continue;
+    }
+    s += `${br.name}\t\t${bridgeIdHex(br)}\tno\t\t`;
+    const ports = [...br.ports].sort();
+    s += ports.length ? `${ports.join('\n\t\t\t\t\t\t\t')}\n` : '\n';
+  }
+  return { output: s, stderr: err };
+}
+
+/** `brctl showmacs BRIDGE`: the FDB sorted by MAC; the bridge's own address is a pseudo entry and not listed. */
+export function brctlShowmacs(ns: NetNs, name: string): CommandResult {
+  const br = ns.dev(name);
+  if (!br || br.kind !== 'bridge') return fail(`read of forward table failed: No such device`);
+  const rows = br.fdb
+    .filter((e) => e.port !== br.name)
+    .map((e) => ({ e, no: br.ports.indexOf(e.port) + 1 }))
+    .sort((a, b) => (a.e.mac < b.e.mac ? -1 : a.e.mac > b.e.mac ? 1 : 0));
+  let s = 'port no\tmac addr\t\tis local?\tageing timer\n';
+  for (const { e, no } of rows) s += `${String(no).padStart(3)}\t${e.mac}\t${e.local ? 'yes' : 'no'}\t\t   0.00\n`;
+  return out(s);
+}
+
+// ---------------------------------------------------------------- address parsing (utils.c get_prefix/get_addr)
+
+type Family = 'any valid' | 'inet';
+
+function parseAddr(s: string, family: Family): { ok: true; ip: Ipv4 } | { ok: false; error: string } {
+  if (isIpv4(s)) return { ok: true, ip: s };
+  return fail(`Error: ${family} address is expected rather than "${s}".`);
+}
+
+/** get_prefix: `a.b.c.d[/len]` or `default`; the host bits are kept so the kernel can reject them. */
+function parsePrefix(s: string, family: Family): { ok: true; addr: number; len: number; isDefault: boolean } | { ok: false; error: string } {
+  if (s === 'default' || s === 'any' || s === 'all') return { ok: true, addr: 0, len: 0, isDefault: true };
+  const [a, l, extra] = s.split('/');
+  if (extra === undefined && a !== undefined && isIpv4(a) && (l === undefined || (/^\d{1,2}$/.test(l) && Number(l) <= 32))) {
+    return { ok: true, addr: ipToInt(a), len: l === undefined ? 32 : Number(l), isDefault: false };
+  }
+  return fail(`Error: ${family} prefix is expected rather than "${s}".`);
+}
+
+function toPrefix(addr: number, len: number): Prefix {
+  const mask = prefixMask(len);
+  return { net: (addr & mask) >>> 0, len, mask };
+}
+
+function isUint(s: string | undefined, max = 0xffffffff): s is string {
+  return s !== undefined && /^\d+$/.test(s) && Number(s) <= max;
+}
+
+function isMacText(s: string): boolean {
+  return /^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(s);
+}
+
+function normMac(s: string): Mac {
+  return s
+    .split(':')
+    .map((b) => b.toLowerCase().padStart(2, '0'))
+    .join(':') as Mac;
+}
+
+// ---------------------------------------------------------------- ip route mutations
+
+type RouteCmd = 'add' | 'del' | 'replace' | 'change' | 'append';
+
+interface RouteRequest {
+  dst?: { addr: number; len: number };
+  type: Route['type'];
+  via?: Ipv4;
+  dev?: string;
+  onlink: boolean;
+  metric?: number;
+  src?: Ipv4;
+  proto?: Route['proto'];
+  scope?: Route['scope'];
+  table?: string;
+}
+
+const ROUTE_TYPES = ['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat'] as const;
+const PROTOS: Readonly<Record<string, Route['proto']>> = { kernel: 'kernel', boot: 'boot', static: 'static', dhcp: 'dhcp', '2': 'kernel', '3': 'boot', '4': 'static', '16': 'dhcp' };
+const SCOPES: Readonly<Record<string, Route['scope']>> = { global: 'global', universe: 'global', link: 'link', host: 'host', '0': 'global', '253': 'link', '254': 'host' };
+
+/** iproute_modify's argument loop. */
+function parseRouteRequest(args: readonly string[], family0: Family): { ok: true; req: RouteRequest } | { ok: false; error: string } {
+  const a = new Argv(args);
+  const req: RouteRequest = { type: 'unicast', onlink: false };
+  let family = family0;
+  while (!a.done) {
+    const w = a.take()!;
+    if (w === 'src') {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      const p = parseAddr(v, family);
+      if (!p.ok) return p;
+      req.src = p.ip;
+      family = 'inet';
+    } else if (w === 'via') {
+      let v = a.value();
+      if (v === 'inet') v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      const p = parseAddr(v, family);
+      if (!p.ok) return p;
+      req.via = p.ip;
+      family = 'inet';
+    } else if (w === 'dev' || w === 'oif') {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      req.dev = v;
+    } else if (w === 'onlink') {
+      req.onlink = true;
+    } else if (matches(w, 'metric') || matches(w, 'priority') || w === 'preference') {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      if (!isUint(v)) return fail(invarg('"metric" value is invalid', v));
+      req.metric = Number(v);
+    } else if (matches(w, 'protocol')) {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      const p = PROTOS[v];
+      if (!p) return fail(invarg('"protocol" value is invalid', v));
+      req.proto = p;
+    } else if (matches(w, 'scope')) {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      const s = SCOPES[v];
+      if (!s) return fail(invarg('invalid "scope" value', v));
+      req.scope = s;
+    } else if (matches(w, 'table')) {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      req.table = v;
+    } else if (['mtu', 'advmss', 'window', 'rtt', 'realm', 'realms', 'nexthop', 'encap', 'tos', 'expires', 'mark', 'congctl', 'initcwnd', 'nhid', 'features', 'quickack', 'pref', 'hoplimit'].includes(w)) {
+      return fail(notModelled(`the route attribute "${w}"`));
+    } else {
+      let word: string | undefined = w;
+      if (word === 'to') word = a.take();
+      if (word === undefined) return fail(INCOMPLETE);
+      if ((ROUTE_TYPES as readonly string[]).includes(word)) {
+        req.type = word as Route['type'];
+        word = a.take();
+        if (word === undefined) return fail(INCOMPLETE);
+      }
+      if (req.dst) return fail(duparg2('to', word));
+      const p = parsePrefix(word, family);
+      if (!p.ok) return p;
+      req.dst = { addr: p.addr, len: p.len };
+      if (!p.isDefault) family = 'inet';
+    }
+  }
+  return { ok: true, req };
+}
+
+function sameDst(r: Route, p: Prefix): boolean {
+  return r.dst.net === p.net && r.dst.len === p.len;
+}
+
+/** A link-scope route (or a local address) through which `gw` is directly reachable (fib_check_nh_v4_gw). */
+function gatewayDev(ns: NetNs, gw: Ipv4, dev: string | undefined): string | undefined {
+  const local = ns.deviceWithAddr(gw);
+  if (local && local.up && (dev === undefined || local.name === dev)) return local.name;
+  let best: Route | undefined;
+  for (const r of ns.fib.routes) {
+    if (r.type !== 'unicast' || r.via || r.scope === 'global' || !prefixContains(r.dst, ipToInt(gw))) continue;
+    if (dev !== undefined && r.dev !== dev) continue;
+    if (!ns.dev(r.dev)?.up) continue;
+    if (!best || r.dst.len > best.dst.len || (r.dst.len === best.dst.len && (r.metric ?? 0) < (best.metric ?? 0))) best = r;
+  }
+  return best?.dev;
+}
+
+/** Whether `ip` is a unicast address as seen on `dev` (inet_addr_type_dev_table): not local, not broadcast. */
+function isUnicastOn(ns: NetNs, ip: Ipv4): boolean {
+  return !ns.isLocal(ip) && !ns.isBroadcast(ip) && (ipToInt(ip) >>> 28) !== 0xe;
+}
+
+/**
+ * `ip route add|del|replace|change|append …` against the main table, with the kernel's checks
+ * (fib_valid_key_len, fib_check_nh, fib_valid_prefsrc, NLM_F_EXCL/REPLACE semantics).
+ */
+export function ipRouteEdit(ns: NetNs, cmd: RouteCmd, args: readonly string[], family: Family = 'any valid'): EditResult {
+  const parsed = parseRouteRequest(args, family);
+  if (!parsed.ok) return parsed;
+  const req = parsed.req;
+  if (!req.dst) {
+    if (cmd === 'del') return fail(RTNL.noProcess);
+    return fail('Usage: ip route { add | del | change | append | replace } ROUTE');
+  }
+  if (req.dev !== undefined && !ns.dev(req.dev)) return fail(nodev(req.dev));
+  if (req.table !== undefined && req.table !== 'main' && req.table !== '254') return fail(notModelled(`routing table "${req.table}"`));
+  if (req.type !== 'unicast') return fail(notModelled(`a "${req.type}" route (the packet path forwards unicast routes)`));
+  const mask = prefixMask(req.dst.len);
+  if ((req.dst.addr & ~mask) >>> 0 !== 0) return fail(KERNEL.badPrefix);
+  const dst = toPrefix(req.dst.addr, req.dst.len);
+
+  if (cmd === 'del') {
+    const i = ns.fib.routes.findIndex(
+      (r) =>
+        sameDst(r, dst) &&
+        (req.metric === undefined || (r.metric ?? 0) === req.metric) &&
+        (req.via === undefined || r.via === req.via) &&
+        (req.dev === undefined || r.dev === req.dev) &&
+        (req.proto === undefined || r.proto === req.proto) &&
+        (req.scope === undefined || r.scope === req.scope) &&
+        (req.src === undefined || r.src === req.src),
+    );
+    if (i < 0) return fail(RTNL.noProcess);
+    ns.fib.routes.splice(i, 1);
+    return OK;
+  }
+
+  // fib_create_info → fib_check_nh
+  let dev = req.dev;
+  if (req.via) {
+    if (req.onlink) {
+      if (dev === undefined) return fail(KERNEL.nhDevRequired);
+      if (!ns.dev(dev)!.up) return fail(KERNEL.nhDevDown);
+      if (!isUnicastOn(ns, req.via)) return fail(KERNEL.invalidGw);
+    } else {
+      const via = gatewayDev(ns, req.via, dev);
+      if (via === undefined) return fail(KERNEL.invalidGw);
+      dev = via;
+    }
+  } else {
+    if (req.onlink) return fail(KERNEL.onlinkNoGw);
+    if (dev === undefined) return fail(RTNL.noDevice);
+    if (!ns.dev(dev)!.up) return fail(KERNEL.devDown);
+  }
+  if (req.src !== undefined && !ns.isLocal(req.src)) return fail(KERNEL.prefsrc);
+
+  const route: Route = {
+    dst,
+    ...(req.via ? { via: req.via } : {}),
+    dev: dev!,
+    proto: req.proto ?? 'boot',
+    scope: req.scope ?? (req.via ? 'global' : 'link'),
+    ...(req.src ? { src: req.src } : {}),
+    ...(req.metric ? { metric: req.metric } : {}),
+    ...(req.onlink ? { onlink: true } : {}),
+    type: 'unicast',
+  };
+  const same = ns.fib.routes.findIndex((r) => sameDst(r, dst) && (r.metric ?? 0) === (req.metric ?? 0));
+  switch (cmd) {
+    case 'add':
+      if (same >= 0) return fail(RTNL.exists);
+      ns.fib.add(route);
+      return OK;
+    case 'append': {
+      const identical = ns.fib.routes.some((r) => sameDst(r, dst) && (r.metric ?? 0) === (req.metric ?? 0) && r.via === route.via && r.dev === route.dev);
+      if (identical) return fail(RTNL.exists);
+      ns.fib.add(route);
+      return OK;
+    }
+    case 'change':
+    case 'replace':
+      if (same < 0) {
+        if (cmd === 'change') return fail(RTNL.noEntry);
+        ns.fib.add(route);
+        return OK;
+      }
+      ns.fib.routes[same] = route;
+      return OK;
+  }
+}
+
+// ---------------------------------------------------------------- ip neigh mutations
+
+const NUD: Readonly<Record<string, NudState | null>> = {
+  permanent: 'PERMANENT',
+  reachable: 'REACHABLE',
+  stale: 'STALE',
+  failed: 'FAILED',
+  noarp: null,
+  none: null,
+  incomplete: null,
+  delay: null,
+  probe: null,
+};
+
+type NeighCmd = 'add' | 'del' | 'replace' | 'change';
+
+/** `ip neigh add|replace|change|del ADDR [lladdr MAC] dev D [nud STATE]` (ipneigh_modify, neigh_add/neigh_delete). */
+export function ipNeighEdit(ns: NetNs, cmd: NeighCmd, args: readonly string[], family: Family = 'any valid'): EditResult {
+  const a = new Argv(args);
+  let dst: Ipv4 | undefined;
+  let lladdr: string | undefined;
+  let dev: string | undefined;
+  let state: NudState = 'PERMANENT';
+  while (!a.done) {
+    const w = a.take()!;
+    if (w === 'lladdr') {
+      lladdr = a.value();
+      if (lladdr === undefined) return fail(INCOMPLETE);
+    } else if (w === 'nud') {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      if (!(v in NUD)) return fail(invarg('nud state is bad', v));
+      const s = NUD[v];
+      if (!s) return fail(notModelled(`the neighbour state "${v}"`));
+      state = s;
+    } else if (w === 'dev') {
+      dev = a.value();
+      if (dev === undefined) return fail(INCOMPLETE);
+    } else if (w === 'router' || w === 'extern_learn' || w === 'managed') {
+      return fail(notModelled(`the neighbour flag "${w}"`));
+    } else if (w === 'proxy') {
+      return fail(notModelled('proxy ARP'));
+    } else {
+      const word = w === 'to' ? a.take() : w;
+      if (word === undefined) return fail(INCOMPLETE);
+      if (dst !== undefined) return fail(duparg2('to', word));
+      const p = parseAddr(word, family);
+      if (!p.ok) return p;
+      dst = p.ip;
+    }
+  }
+  if (dev === undefined || dst === undefined) return fail('Device and destination are required arguments.');
+  if (lladdr !== undefined && !isMacText(lladdr)) return fail(`"${lladdr}" is invalid lladdr.`);
+  if (!ns.dev(dev)) return fail(nodev(dev));
+  const row = ns.neigh.entries.findIndex((n) => n.dev === dev && n.ip === dst);
+  if (cmd === 'del') {
+    if (row < 0) return fail(RTNL.noEntry);
+    ns.neigh.entries.splice(row, 1);
+    return OK;
+  }
+  if (row >= 0 && cmd === 'add') return fail(RTNL.exists);
+  if (row < 0 && cmd === 'change') return fail(RTNL.noEntry);
+  const old = row >= 0 ? ns.neigh.entries[row] : undefined;
+  const mac = lladdr !== undefined ? normMac(lladdr) : old?.lladdr;
+  if (mac === undefined && state !== 'FAILED') return fail(KERNEL.noLladdr);
+  const entry: Neighbour = { ip: dst, dev, ...(mac ? { lladdr: mac } : {}), state };
+  if (row >= 0) ns.neigh.entries[row] = entry;
+  else ns.neigh.entries.push(entry);
+  return OK;
+}
+
+// ---------------------------------------------------------------- bridge fdb mutations
+
+type FdbCmd = 'add' | 'append' | 'replace' | 'del';
+
+/**
+ * `bridge fdb add|append|replace|del MAC dev D [dst A] [self|master] [permanent|static|dynamic]`
+ * (fdb_modify, rtnl_fdb_add/del): `self` programs the device's own table (a VXLAN device's remotes,
+ * a bridge's own addresses), `master` the bridge a port belongs to.
+ */
+export function bridgeFdbEdit(ns: NetNs, cmd: FdbCmd, args: readonly string[]): EditResult {
+  const a = new Argv(args);
+  let mac: string | undefined;
+  let dev: string | undefined;
+  let dst: Ipv4 | undefined;
+  let self = false;
+  let master = false;
+  let state: 'permanent' | 'static' | 'dynamic' | undefined;
+  while (!a.done) {
+    const w = a.take()!;
+    if (w === 'dev') {
+      dev = a.value();
+      if (dev === undefined) return fail(INCOMPLETE);
+    } else if (w === 'dst') {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      if (dst !== undefined) return fail(duparg2('dst', v));
+      const p = parseAddr(v, 'any valid');
+      if (!p.ok) return p;
+      dst = p.ip;
+    } else if (w === 'self') self = true;
+    else if (matches(w, 'master')) master = true;
+    else if (matches(w, 'local') || matches(w, 'permanent')) state = 'permanent';
+    else if (matches(w, 'temp') || matches(w, 'static')) state = 'static';
+    else if (matches(w, 'dynamic')) state = 'dynamic';
+    else if (['port', 'vni', 'via', 'vlan', 'src_vni', 'nhid'].includes(w)) return fail(notModelled(`the FDB attribute "${w}"`));
+    else if (matches(w, 'router') || matches(w, 'use') || w === 'sticky' || w === 'extern_learn') return fail(notModelled(`the FDB flag "${w}"`));
+    else {
+      const word = w === 'to' ? a.take() : w;
+      if (word === undefined) return fail(INCOMPLETE);
+      if (mac !== undefined) return fail(duparg2('to', word));
+      mac = word;
+    }
+  }
+  if (dev === undefined || mac === undefined) return fail('Device and address are required arguments.');
+  if (!self && !master) self = true;
+  if (!isMacText(mac)) return fail(`Invalid mac address ${mac}`);
+  const d = ns.dev(dev);
+  if (!d) return fail(nodev(dev));
+  const m = normMac(mac);
+
+  if (master) {
+    if (!d.master) return fail(RTNL.inval);
+    return bridgeEntryEdit(d.master, d.name, cmd, m, state);
+  }
+  if (d.kind === 'vxlan') return vxlanFdbEdit(d, cmd, m, dst, state);
+  if (d.kind === 'bridge') return bridgeEntryEdit(d, d.name, cmd, m, state);
+  return fail(notModelled(`a "self" FDB entry on ${d.kind} ${d.name} (its unicast address list); use "master" to program ${d.master?.name ?? 'its bridge'}'s FDB`));
+}
+
+function bridgeEntryEdit(br: BridgeDevice, port: string, cmd: FdbCmd, mac: Mac, state: 'permanent' | 'static' | 'dynamic' | undefined): EditResult {
+  const i = br.fdb.findIndex((e) => e.mac === mac);
+  if (cmd === 'del') {
+    if (i < 0 || br.fdb[i]!.port !== port) return fail(RTNL.noEntry);
+    br.fdb.splice(i, 1);
+    return OK;
+  }
+  if (i >= 0 && cmd === 'add') return fail(RTNL.exists);
+  const st = state ?? 'permanent';
+  const entry: BridgeFdbEntry = { mac, port, permanent: st !== 'dynamic', local: st === 'permanent' };
+  if (i >= 0) br.fdb[i] = entry;
+  else br.fdb.push(entry);
+  return OK;
+}
+
+function vxlanFdbEdit(dev: VxlanDevice, cmd: FdbCmd, mac: Mac, dst: Ipv4 | undefined, state: 'permanent' | 'static' | 'dynamic' | undefined): EditResult {
+  const rows = dev.fdb.map((e, i) => ({ e, i })).filter(({ e }) => e.mac === mac);
+  if (cmd === 'del') {
+    const victims = rows.filter(({ e }) => dst === undefined || e.dst === dst);
+    if (victims.length === 0) return fail(RTNL.noEntry);
+    for (const { i } of [...victims].reverse()) dev.fdb.splice(i, 1);
+    return OK;
+  }
+  // vxlan_fdb_add: a remote needs NDA_DST
+  if (dst === undefined) return fail(RTNL.inval);
+  const entry = { mac, dst, permanent: (state ?? 'permanent') === 'permanent' };
+  const first = rows[0];
+  switch (cmd) {
+    case 'add':
+      if (first) return fail(RTNL.exists);
+      dev.fdb.push(entry);
+      return OK;
+    case 'append':
+      // another remote for the MAC; vxlan_xmit would replicate to all, the model sends to the first
+      if (rows.some(({ e }) => e.dst === dst)) return fail(RTNL.exists);
+      dev.fdb.push(entry);
+      return OK;
+    case 'replace':
+      if (first) dev.fdb[first.i] = entry;
+      else dev.fdb.push(entry);
+      return OK;
+  }
+}
+
+// ---------------------------------------------------------------- ip link set
+
+/** Remove learned (non-static) bridge FDB entries behind a port (br_fdb_delete_by_port, do_all = 0). */
+function flushPortFdb(br: BridgeDevice, port: string): void {
+  for (let i = br.fdb.length - 1; i >= 0; i--) if (br.fdb[i]!.port === port && !br.fdb[i]!.permanent) br.fdb.splice(i, 1);
+}
+
+/** The kernel prefix routes an address gets when its device comes up (fib_add_ifaddr). */
+function addPrefixRoute(ns: NetNs, dev: Device, a: IfAddr): void {
+  if (dev.kind === 'loopback' || a.prefixLen >= 32 || isSecondary(dev, a)) return;
+  const dst = parseCidr(`${a.addr}/${a.prefixLen}`);
+  if (ns.fib.routes.some((r) => r.proto === 'kernel' && r.dev === dev.name && sameDst(r, dst) && r.src === a.addr)) return;
+  ns.fib.add({ dst, dev: dev.name, proto: 'kernel', scope: 'link', src: a.addr, ...(a.metric ? { metric: a.metric } : {}), type: 'unicast' });
+}
+
+/** NETDEV_DOWN: routes through the device go (fib_sync_down_dev), so do its neighbours (neigh_ifdown) and learned FDB entries. */
+function linkDown(ns: NetNs, dev: Device): void {
+  dev.up = false;
+  ns.fib.remove((r) => r.dev === dev.name);
+  for (let i = ns.neigh.entries.length - 1; i >= 0; i--) if (ns.neigh.entries[i]!.dev === dev.name) ns.neigh.entries.splice(i, 1);
+  if (dev.master) flushPortFdb(dev.master, dev.name);
+  if (dev.kind === 'bridge') for (const p of dev.ports) flushPortFdb(dev, p);
+  // vxlan_stop → vxlan_flush(do_all = false): learned remotes go, permanent ones stay
+  if (dev.kind === 'vxlan') for (let i = dev.fdb.length - 1; i >= 0; i--) if (!dev.fdb[i]!.permanent) dev.fdb.splice(i, 1);
+  if (dev.kind === 'veth' && dev.peer) {
+    // the peer loses carrier: neigh_carrier_down keeps permanent entries; its bridge port stops forwarding
+    const peer = dev.peer;
+    const pns = peer.netns;
+    for (let i = pns.neigh.entries.length - 1; i >= 0; i--) {
+      const n = pns.neigh.entries[i]!;
+      if (n.dev === peer.name && n.state !== 'PERMANENT') pns.neigh.entries.splice(i, 1);
+    }
+    if (peer.master) flushPortFdb(peer.master, peer.name);
+  }
+}
+
+function linkUp(ns: NetNs, dev: Device): void {
+  dev.up = true;
+  for (const a of dev.addrs) addPrefixRoute(ns, dev, a);
+}
+
+/** br_mtu_auto_adjust: a bridge whose MTU the user never set follows its smallest port. */
+function bridgeMtuAdjust(br: BridgeDevice): void {
+  if (br.mtuSetByUser) return;
+  const mtus = br.ports.map((p) => br.netns.dev(p)?.mtu).filter((m): m is number => m !== undefined);
+  if (mtus.length > 0) br.mtu = Math.min(...mtus);
+}
+
+/** The MTU the kernel accepts for a device (dev_validate_mtu, vxlan_change_mtu: lower MTU − 50). */
+function checkMtu(ns: NetNs, dev: Device, mtu: number): EditResult {
+  const { min, max } = mtuLimits(dev);
+  if (mtu < min) return fail(KERNEL.mtuMin);
+  if (max > 0 && mtu > max) return fail(KERNEL.mtuMax);
+  if (dev.kind === 'vxlan') {
+    const lower = ns.dev(dev.lowerDev);
+    if (lower && mtu > lower.mtu - 50) return fail(RTNL.inval);
+  }
+  return OK;
+}
+
+/** `ip link set [dev] D [up|down] [mtu N] [master B|nomaster]`: checked in full, then applied as do_setlink does. */
+export function ipLinkSet(ns: NetNs, args: readonly string[]): EditResult {
+  const a = new Argv(args);
+  let name: string | undefined;
+  let up: boolean | undefined;
+  let mtu: number | undefined;
+  let master: string | null | undefined;
+  while (!a.done) {
+    const w = a.take()!;
+    if (w === 'up') up = true;
+    else if (w === 'down') up = false;
+    else if (w === 'mtu') {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      if (mtu !== undefined) return fail(`Error: duplicate "mtu": "${v}" is the second value.`);
+      if (!/^-?\d+$/.test(v)) return fail(invarg('Invalid "mtu" value', v));
+      mtu = Number(v);
+    } else if (w === 'master') {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      if (!ns.dev(v)) return fail(invarg('Device does not exist', v));
+      master = v;
+    } else if (w === 'nomaster') master = null;
+    else if (['address', 'broadcast', 'brd', 'txqueuelen', 'txqlen', 'qlen', 'name', 'netns', 'arp', 'multicast', 'allmulticast', 'promisc', 'trailers', 'dynamic', 'alias', 'group', 'vf', 'mode', 'state', 'xdp', 'protodown', 'gso_max_size', 'gso_max_segs', 'type', 'addrgenmode', 'link-netns', 'link-netnsid', 'carrier'].includes(w)) {
+      return fail(notModelled(`"ip link set … ${w}"`));
+    } else {
+      const word = w === 'dev' ? a.take() : w;
+      if (word === undefined) return fail(INCOMPLETE);
+      if (name !== undefined) return fail(duparg2('dev', word));
+      name = word;
+    }
+  }
+  if (name === undefined) return fail('Not enough of information: "dev" argument is required.');
+  const dev = ns.dev(name);
+  if (!dev) return fail(nodev(name));
+  if (mtu !== undefined) {
+    const ok = checkMtu(ns, dev, mtu);
+    if (!ok.ok) return ok;
+  }
+  let br: BridgeDevice | undefined;
+  if (typeof master === 'string') {
+    const m = ns.dev(master)!;
+    if (m.kind !== 'bridge') return fail(notModelled(`enslaving to a ${m.kind} device`));
+    if (m === dev) return fail('Error: Can not enslave a bridge to itself.');
+    if (dev.kind === 'bridge') return fail(notModelled('a bridge inside a bridge'));
+    if (dev.master && dev.master !== m) return fail('Error: Device is already in use by another bridge.');
+    br = m;
+  }
+
+  // apply: MTU, master, then flags (do_setlink's order)
+  if (mtu !== undefined) {
+    dev.mtu = mtu;
+    if (dev.kind === 'bridge') dev.mtuSetByUser = true;
+    if (dev.master) bridgeMtuAdjust(dev.master);
+  }
+  if (master === null && dev.master) {
+    const old = dev.master;
+    old.ports.splice(old.ports.indexOf(dev.name), 1);
+    for (let i = old.fdb.length - 1; i >= 0; i--) if (old.fdb[i]!.port === dev.name) old.fdb.splice(i, 1);
+    dev.master = undefined;
+    dev.hairpin = false;
+    bridgeMtuAdjust(old);
+  } else if (br && dev.master !== br) {
+    // br_add_if: the port's own address becomes a local entry; the bridge follows the smallest MTU
+    br.ports.push(dev.name);
+    br.fdb.push({ mac: dev.mac, port: dev.name, permanent: true, local: true });
+    dev.master = br;
+    dev.hairpin = false;
+    // enslaving takes the port's IP configuration out of play, as the kernel does for a bridge port
+    bridgeMtuAdjust(br);
+  }
+  if (up === true && !dev.up) linkUp(ns, dev);
+  if (up === false && dev.up) linkDown(ns, dev);
+  return OK;
+}
+
+// ---------------------------------------------------------------- ip addr add/del
+
+/** `ip addr add|del PREFIX [brd +|ADDR] [scope S] [metric N] dev D` (ipaddr_modify, inet_rtm_newaddr/deladdr). */
+export function ipAddrEdit(ns: NetNs, cmd: 'add' | 'del' | 'replace', args: readonly string[], family: Family = 'any valid'): EditResult {
+  const a = new Argv(args);
+  let local: { addr: number; len: number; lenGiven: boolean } | undefined;
+  let dev: string | undefined;
+  let brd: string | undefined;
+  let scope: IfAddr['scope'] | undefined;
+  let metric: number | undefined;
+  while (!a.done) {
+    const w = a.take()!;
+    if (w === 'dev') {
+      dev = a.value();
+      if (dev === undefined) return fail(INCOMPLETE);
+    } else if (matches(w, 'broadcast') || w === 'brd') {
+      brd = a.value();
+      if (brd === undefined) return fail(INCOMPLETE);
+      if (brd !== '+' && brd !== '-' && !isIpv4(brd)) return fail(`Error: ${family} address is expected rather than "${brd}".`);
+    } else if (w === 'scope') {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      const s = SCOPES[v];
+      if (!s) return fail(invarg('invalid scope value.', v));
+      scope = s;
+    } else if (w === 'metric' || w === 'priority') {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      if (!isUint(v)) return fail(invarg('"metric" value is invalid', v));
+      metric = Number(v);
+    } else if (['peer', 'remote', 'anycast', 'label', 'valid_lft', 'preferred_lft', 'home', 'nodad', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'optimistic'].includes(w)) {
+      return fail(notModelled(`"ip addr … ${w}"`));
+    } else {
+      const word = w === 'local' ? a.take() : w;
+      if (word === undefined) return fail(INCOMPLETE);
+      if (local !== undefined) return fail(`Error: duplicate "local": "${word}" is the second value.`);
+      const p = parsePrefix(word, family);
+      if (!p.ok || p.isDefault) return p.ok ? fail(`Error: ${family} prefix is expected rather than "${word}".`) : p;
+      local = { addr: p.addr, len: p.len, lenGiven: word.includes('/') };
+    }
+  }
+  if (dev === undefined) return fail('Not enough information: "dev" argument is required.');
+  if (local === undefined) return fail(RTNL.inval);
+  const d = ns.dev(dev);
+  if (!d) return fail(nodev(dev));
+  const ip = intToIp(local.addr);
+
+  if (cmd === 'del') {
+    const i = d.addrs.findIndex((x) => x.addr === ip && (!local!.lenGiven || x.prefixLen === local!.len));
+    if (i < 0) return fail(RTNL.addrNotAvail);
+    const gone = d.addrs[i]!;
+    const wasSecondary = isSecondary(d, gone);
+    d.addrs.splice(i, 1);
+    // fib_del_ifaddr: the prefix route goes; with promote_secondaries (systemd's default) the next address takes it over
+    const dst = parseCidr(`${gone.addr}/${gone.prefixLen}`);
+    if (!wasSecondary) {
+      ns.fib.remove((r) => r.proto === 'kernel' && r.dev === d.name && sameDst(r, dst) && r.src === gone.addr);
+      const heir = d.addrs.find((x) => x.prefixLen === gone.prefixLen && prefixContains(dst, ipToInt(x.addr)));
+      if (heir && d.up) addPrefixRoute(ns, d, heir);
+    }
+    // fib_sync_down_addr: routes preferring a source address nobody holds any more go too
+    if (!ns.deviceWithAddr(gone.addr)) ns.fib.remove((r) => r.src === gone.addr);
+    return local.lenGiven
+      ? OK
+      : {
+          ok: true,
+          warning: `Warning: Executing wildcard deletion to stay compatible with old scripts.\n         Explicitly specify the prefix length (${ip}/32) to avoid this warning.\n         This special behaviour is likely to disappear in further releases,\n         fix your scripts!`,
+        };
+  }
+
+  const existing = d.addrs.findIndex((x) => x.addr === ip && x.prefixLen === local!.len);
+  if (existing >= 0 && cmd === 'add') return fail(RTNL.exists);
+  const prefix = parseCidr(`${ip}/${local.len}`);
+  const entry: IfAddr = {
+    addr: ip,
+    prefixLen: local.len,
+    ...(brd === '+' ? (local.len < 31 ? { brd: broadcastOf(prefix) } : {}) : brd && brd !== '-' ? { brd: brd as Ipv4 } : {}),
+    scope: scope ?? (ip.startsWith('127.') ? 'host' : 'global'),
+    ...(metric ? { metric } : {}),
+  };
+  if (existing >= 0) {
+    d.addrs[existing] = entry;
+    return OK;
+  }
+  d.addrs.push(entry);
+  if (d.up) addPrefixRoute(ns, d, entry);
+  return OK;
+}
+
+// ---------------------------------------------------------------- the `ip` front-end
+
+interface GlobalOpts {
+  details: boolean;
+  brief: boolean;
+  family: Family;
+  inetOnly: boolean;
+}
+
+const IP_OBJECTS = ['address', 'addrlabel', 'maddress', 'route', 'rule', 'neighbor', 'neighbour', 'ntable', 'link', 'l2tp', 'fou', 'ila', 'macsec', 'tunnel', 'tunl', 'tuntap', 'tap', 'token', 'tcpmetrics', 'tcp_metrics', 'monitor', 'xfrm', 'mroute', 'mrule', 'netns', 'netconf', 'vrf', 'sr', 'nexthop', 'mptcp', 'ioam', 'stats', 'help'] as const;
+
+/**
+ * Every `ip …` form the lab supports, argv without the leading `ip`: `[-d] [-4] [-br]` then
+ * `addr|link|route|neigh` with show/get and the mutations. Unknown objects, commands and options
+ * get iproute2's own messages.
+ */
+export function ipCommand(_world: World, ns: NetNs, argv: readonly string[]): CommandResult {
+  const g: GlobalOpts = { details: false, brief: false, family: 'any valid', inetOnly: false };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    let opt = argv[i]!;
+    if (!opt.startsWith('-') || opt === '-') break;
+    if (opt.startsWith('--')) opt = opt.slice(1);
+    if (opt === '-4') {
+      g.family = 'inet';
+      g.inetOnly = true;
+    } else if (opt === '-6') return fail(notModelled('IPv6'));
+    else if (matches(opt, '-details')) g.details = true;
+    else if (matches(opt, '-brief') && opt.length > 2) g.brief = true;
+    else if (matches(opt, '-color') || matches(opt, '-Numeric')) continue;
+    else if (matches(opt, '-family')) {
+      const f = argv[++i];
+      if (f === 'inet') {
+        g.family = 'inet';
+        g.inetOnly = true;
+      } else if (f === undefined) return fail(INCOMPLETE);
+      else return fail(notModelled(`the address family "${f}"`));
+    } else if (matches(opt, '-stats') || matches(opt, '-statistics') || matches(opt, '-oneline') || matches(opt, '-json') || matches(opt, '-resolve') || matches(opt, '-netns') || matches(opt, '-all')) {
+      return fail(notModelled(`the option "${opt}"`));
+    } else if (matches(opt, '-help')) return fail(IP_USAGE);
+    else return fail(`Option "${opt}" is unknown, try "ip -help".`);
+  }
+  const obj = argv[i];
+  const rest = argv.slice(i + 1);
+  if (obj === undefined) return fail(IP_USAGE);
+  const which = IP_OBJECTS.find((o) => matches(obj, o));
+  switch (which) {
+    case 'address':
+      return ipAddrCmd(ns, rest, g);
+    case 'link':
+      return ipLinkCmd(ns, rest, g);
+    case 'route':
+      return ipRouteCmd(ns, rest, g);
+    case 'neighbor':
+    case 'neighbour':
+      return ipNeighCmd(ns, rest, g);
+    case 'help':
+      return fail(IP_USAGE);
+    case undefined:
+      return fail(`Object "${obj}" is unknown, try "ip help".`);
+    default:
+      return fail(notModelled(`"ip ${which}"`));
+  }
+}
+
+const IP_USAGE = `Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }
+where  OBJECT := { address | link | neighbour | route }
+       OPTIONS := { -d[etails] | -4 | -br[ief] }`;
+
+function edit(r: EditResult): CommandResult {
+  return r.ok ? { ok: true, output: r.warning ? `${r.warning}\n` : '', mutates: true } : r;
+}
+
+/** The arguments of `ip addr show` / `ip link show`: `[dev] NAME`, `up`, `master B`, `type T`. */
+function parseShowLinks(ns: NetNs, args: readonly string[], helpWord: string): { ok: true; o: LinkShowOpts } | { ok: false; error: string } {
+  const a = new Argv(args);
+  let dev: string | undefined;
+  let up = false;
+  let master: string | undefined;
+  let type: string | undefined;
+  while (!a.done) {
+    const w = a.take()!;
+    if (w === 'up') up = true;
+    else if (w === 'master') {
+      master = a.value();
+      if (master === undefined) return fail(INCOMPLETE);
+      if (!ns.dev(master)) return fail(invarg('Device does not exist', master));
+    } else if (w === 'type') {
+      type = a.value();
+      if (type === undefined) return fail(INCOMPLETE);
+    } else if (['scope', 'to', 'label', 'group', 'vrf'].includes(w)) {
+      return fail(notModelled(`the filter "${w}"`));
+    } else {
+      const word = w === 'dev' ? a.take() : w;
+      if (word === undefined) return fail(INCOMPLETE);
+      if (matches(word, 'help')) return fail(`Usage: ip ${helpWord} show [ dev IFNAME ] [ up ] [ master DEVICE ] [ type TYPE ]`);
+      if (dev !== undefined) return fail(`Error: either "dev" is duplicate, or "${word}" is a garbage.`);
+      dev = word;
+    }
+  }
+  if (dev !== undefined && !ns.dev(dev)) return fail(`Device "${dev}" does not exist.`);
+  return { ok: true, o: { ...(dev !== undefined ? { dev } : {}), up, ...(master !== undefined ? { master } : {}), ...(type !== undefined ? { type } : {}) } };
+}
+
+function ipAddrCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandResult {
+  const sub = args[0];
+  const rest = args.slice(1);
+  if (sub === undefined || matches(sub, 'list') || matches(sub, 'show') || matches(sub, 'lst')) {
+    const p = parseShowLinks(ns, sub === undefined ? [] : rest, 'address');
+    if (!p.ok) return p;
+    const o = { ...p.o, details: g.details, inetOnly: g.inetOnly, addresses: true };
+    return out(g.brief ? briefShow(ns, o) : ipLinkShow(ns, o));
+  }
+  if (matches(sub, 'add')) return edit(ipAddrEdit(ns, 'add', rest, g.family));
+  if (matches(sub, 'replace')) return edit(ipAddrEdit(ns, 'replace', rest, g.family));
+  if (matches(sub, 'delete')) return edit(ipAddrEdit(ns, 'del', rest, g.family));
+  if (matches(sub, 'help')) return fail('Usage: ip address {add|change|replace} IFADDR dev IFNAME [ LIFETIME ]');
+  if (matches(sub, 'change') || sub === 'chg' || matches(sub, 'flush') || matches(sub, 'save') || matches(sub, 'showdump') || matches(sub, 'restore')) {
+    return fail(notModelled(`"ip address ${sub}"`));
+  }
+  return fail(`Command "${sub}" is unknown, try "ip address help".`);
+}
+
+function ipLinkCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandResult {
+  const sub = args[0];
+  const rest = args.slice(1);
+  if (sub === undefined || matches(sub, 'show') || matches(sub, 'list') || matches(sub, 'lst')) {
+    const p = parseShowLinks(ns, sub === undefined ? [] : rest, 'link');
+    if (!p.ok) return p;
+    const o = { ...p.o, details: g.details, link: true };
+    return out(g.brief ? briefShow(ns, o) : ipLinkShow(ns, o));
+  }
+  if (matches(sub, 'set')) return edit(ipLinkSet(ns, rest));
+  if (matches(sub, 'help')) return fail('Usage: ip link set { DEVICE | dev DEVICE } [ { up | down } ] [ mtu MTU ] [ master DEVICE ] [ nomaster ]');
+  if (matches(sub, 'add') || matches(sub, 'delete') || matches(sub, 'change') || matches(sub, 'replace') || matches(sub, 'property') || matches(sub, 'xstats') || matches(sub, 'afstats')) {
+    return fail(notModelled(`"ip link ${sub}"`));
+  }
+  return fail(`Command "${sub}" is unknown, try "ip link help".`);
+}
+
+interface RouteFilter {
+  dev?: string;
+  proto?: Route['proto'];
+  scope?: Route['scope'];
+  via?: Ipv4;
+  table: 'main' | 'local' | 'all';
+  root?: Prefix;
+  match?: Prefix;
+}
+
+function parseRouteFilter(ns: NetNs, args: readonly string[], family: Family): { ok: true; f: RouteFilter } | { ok: false; error: string } {
+  const a = new Argv(args);
+  const f: RouteFilter = { table: 'main' };
+  const prefix = (s: string | undefined) => {
+    if (s === undefined) return fail(INCOMPLETE);
+    const p = parsePrefix(s, family);
+    return p.ok ? { ok: true as const, p: toPrefix(p.addr, p.len) } : p;
+  };
+  while (!a.done) {
+    const w = a.take()!;
+    if (w === 'dev' || w === 'oif') {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      if (!ns.dev(v)) return fail(`Cannot find device "${v}"`);
+      f.dev = v;
+    } else if (matches(w, 'protocol')) {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      const p = PROTOS[v];
+      if (!p) return fail(invarg('invalid "protocol"', v));
+      f.proto = p;
+    } else if (w === 'scope') {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      const s = SCOPES[v];
+      if (!s) return fail(invarg('invalid "scope"', v));
+      f.scope = s;
+    } else if (w === 'via') {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      const p = parseAddr(v, family);
+      if (!p.ok) return p;
+      f.via = p.ip;
+    } else if (matches(w, 'table')) {
+      const v = a.value();
+      if (v === undefined) return fail(INCOMPLETE);
+      if (v === 'main' || v === '254') f.table = 'main';
+      else if (v === 'local' || v === '255') f.table = 'local';
+      else if (v === 'all' || v === '0') f.table = 'all';
+      else return fail(notModelled(`routing table "${v}"`));
+    } else {
+      let word: string | undefined = w === 'to' ? a.take() : w;
+      if (matches(word, 'root')) {
+        const p = prefix(a.take());
+        if (!p.ok) return p;
+        f.root = p.p;
+      } else if (matches(word, 'match')) {
+        const p = prefix(a.take());
+        if (!p.ok) return p;
+        f.match = p.p;
+      } else {
+        if (matches(word, 'exact')) word = a.take();
+        const p = prefix(word);
+        if (!p.ok) return p;
+        f.root = p.p;
+        f.match = p.p;
+      }
+    }
+  }
+  return { ok: true, f };
+}
+
+function routeMatches(r: { dst: Prefix; dev: string; proto?: string; scope?: string; via?: Ipv4 }, f: RouteFilter): boolean {
+  if (f.dev !== undefined && r.dev !== f.dev) return false;
+  if (f.proto !== undefined && r.proto !== f.proto) return false;
+  if (f.scope !== undefined && r.scope !== f.scope) return false;
+  if (f.via !== undefined && r.via !== f.via) return false;
+  // root: routes inside the prefix; match: routes covering it; both: exactly it
+  if (f.root && (r.dst.len < f.root.len || !prefixContains(f.root, r.dst.net))) return false;
+  if (f.match && (r.dst.len > f.match.len || !prefixContains(r.dst, f.match.net))) return false;
+  return true;
+}
+
+/** `ip route [show|list] [SELECTOR]`: main table rows (trailing blank kept), a `dev`/`proto`/`scope` filter hides that field. */
+export function ipRouteShow(ns: NetNs, f: RouteFilter = { table: 'main' }): string {
+  const hide: RouteHide = { dev: f.dev !== undefined, proto: f.proto !== undefined, scope: f.scope !== undefined, via: f.via !== undefined };
+  let s = '';
+  if (f.table !== 'local') for (const r of ns.fib.routes) if (routeMatches(r, f)) s += `${routeLine(ns, r, hide)}\n`;
+  if (f.table !== 'main') {
+    for (const r of localRoutes(ns)) {
+      if (!routeMatches({ ...r, proto: 'kernel' }, f)) continue;
+      s += `${localRouteLine(r, f.table === 'all')}\n`;
+    }
+  }
+  return s;
+}
+
+function ipRouteCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandResult {
+  const sub = args[0];
+  const rest = args.slice(1);
+  if (sub === undefined || matches(sub, 'list') || matches(sub, 'show') || matches(sub, 'lst')) {
+    const f = parseRouteFilter(ns, sub === undefined ? [] : rest, g.family);
+    if (!f.ok) return f;
+    return out(ipRouteShow(ns, f.f));
+  }
+  if (matches(sub, 'add')) return edit(ipRouteEdit(ns, 'add', rest, g.family));
+  if (matches(sub, 'change') || sub === 'chg') return edit(ipRouteEdit(ns, 'change', rest, g.family));
+  if (matches(sub, 'replace')) return edit(ipRouteEdit(ns, 'replace', rest, g.family));
+  if (matches(sub, 'append')) return edit(ipRouteEdit(ns, 'append', rest, g.family));
+  if (matches(sub, 'delete')) return edit(ipRouteEdit(ns, 'del', rest, g.family));
+  if (matches(sub, 'get')) {
+    const a = new Argv(rest);
+    let dst: Ipv4 | undefined;
+    while (!a.done) {
+      const w = a.take()!;
+      if (['from', 'iif', 'oif', 'mark', 'tos', 'dsfield', 'vrf', 'sport', 'dport', 'ipproto', 'uid', 'connected', 'fibmatch'].includes(w)) return fail(notModelled(`"ip route get … ${w}"`));
+      const word = w === 'to' ? a.take() : w;
+      if (word === undefined) return fail(INCOMPLETE);
+      if (dst !== undefined) return fail(duparg2('to', word));
+      const p = parseAddr(word, g.family);
+      if (!p.ok) return p;
+      dst = p.ip;
+    }
+    if (dst === undefined) return fail('need at least a destination address');
+    const r = ipRouteGet(ns, dst);
+    return r.ok ? out(r.output) : r;
+  }
+  if (matches(sub, 'flush')) {
+    if (rest.length === 0) return fail('"ip route flush" requires arguments.');
+    const f = parseRouteFilter(ns, rest, g.family);
+    if (!f.ok) return f;
+    if (f.f.table !== 'main') return fail(notModelled('flushing the local table'));
+    const n = ns.fib.remove((r) => routeMatches(r, f.f));
+    return { ok: true, output: '', mutates: n > 0 };
+  }
+  if (matches(sub, 'help')) return fail('Usage: ip route { list | flush } SELECTOR\n       ip route get ADDRESS\n       ip route { add | del | change | append | replace } ROUTE');
+  return fail(`Command "${sub}" is unknown, try "ip route help".`);
+}
+
+function ipNeighCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandResult {
+  const sub = args[0];
+  const rest = args.slice(1);
+  if (sub === undefined || matches(sub, 'list') || matches(sub, 'show') || matches(sub, 'lst') || matches(sub, 'flush')) {
+    const flush = sub !== undefined && matches(sub, 'flush');
+    const a = new Argv(sub === undefined ? [] : rest);
+    let dev: string | undefined;
+    let to: Prefix | undefined;
+    let nud: NudState | 'all' | undefined;
+    while (!a.done) {
+      const w = a.take()!;
+      if (w === 'dev') {
+        dev = a.value();
+        if (dev === undefined) return fail(INCOMPLETE);
+        if (!ns.dev(dev)) return fail(`Cannot find device "${dev}"`);
+      } else if (w === 'nud') {
+        const v = a.value();
+        if (v === undefined) return fail(INCOMPLETE);
+        if (v === 'all') nud = 'all';
+        else if (v in NUD) {
+          const s = NUD[v];
+          if (!s) return out('');
+          nud = s;
+        } else return fail(invarg('nud state is bad', v));
+      } else if (['proxy', 'unused', 'vrf', 'master', 'nomaster', 'protocol'].includes(w)) {
+        return fail(notModelled(`the filter "${w}"`));
+      } else {
+        const word = w === 'to' ? a.take() : w;
+        if (word === undefined) return fail(INCOMPLETE);
+        const p = parsePrefix(word, g.family);
+        if (!p.ok) return p;
+        to = toPrefix(p.addr, p.len);
+      }
+    }
+    const pick = (n: Neighbour) =>
+      (dev === undefined || n.dev === dev) &&
+      (to === undefined || prefixContains(to, ipToInt(n.ip))) &&
+      // `ip neigh flush` spares PERMANENT entries unless asked (filter.state = ~(PERMANENT|NOARP))
+      (nud === 'all' || (nud === undefined ? !flush || n.state !== 'PERMANENT' : n.state === nud));
+    if (flush) {
+      if (dev === undefined && to === undefined) return fail('Flush requires arguments.');
+      const before = ns.neigh.entries.length;
+      for (let k = ns.neigh.entries.length - 1; k >= 0; k--) if (pick(ns.neigh.entries[k]!)) ns.neigh.entries.splice(k, 1);
+      return { ok: true, output: '', mutates: ns.neigh.entries.length !== before };
+    }
+    return out(ns.neigh.entries.filter(pick).map((n) => `${neighLine(n, dev !== undefined)}\n`).join(''));
+  }
+  if (matches(sub, 'add')) return edit(ipNeighEdit(ns, 'add', rest, g.family));
+  if (matches(sub, 'change') || sub === 'chg') return edit(ipNeighEdit(ns, 'change', rest, g.family));
+  if (matches(sub, 'replace')) return edit(ipNeighEdit(ns, 'replace', rest, g.family));
+  if (matches(sub, 'delete')) return edit(ipNeighEdit(ns, 'del', rest, g.family));
+  if (matches(sub, 'get')) {
+    const a = new Argv(rest);
+    let dst: Ipv4 | undefined;
+    let dev: string | undefined;
+    while (!a.done) {
+      const w = a.take()!;
+      if (w === 'dev') {
+        dev = a.value();
+        if (dev === undefined) return fail(INCOMPLETE);
+      } else {
+        const word = w === 'to' ? a.take() : w;
+        if (word === undefined) return fail(INCOMPLETE);
+        const p = parseAddr(word, g.family);
+        if (!p.ok) return p;
+        dst = p.ip;
+      }
+    }
+    if (dev === undefined || dst === undefined) return fail('Device and address are required arguments.');
+    if (!ns.dev(dev)) return fail(nodev(dev));
+    const n = ns.neigh.get(dev, dst);
+    if (!n) return fail(RTNL.noEntry);
+    return out(`${neighLine(n.entry)}\n`);
+  }
+  if (matches(sub, 'help')) return fail('Usage: ip neigh { add | del | change | replace } { ADDR [ lladdr LLADDR ] [ nud STATE ] } [ dev DEV ]');
+  return fail(`Command "${sub}" is unknown, try "ip neigh help".`);
+}
+
+// ---------------------------------------------------------------- `bridge`, `route`, `brctl`
+
+/** `bridge fdb …` and `bridge link [show|set dev D hairpin on|off]`, argv without the leading `bridge`. */
+export function bridgeCommand(_world: World, ns: NetNs, argv: readonly string[]): CommandResult {
+  let i = 0;
+  while (i < argv.length && argv[i]!.startsWith('-')) {
+    const opt = argv[i]!.replace(/^--/, '-');
+    if (matches(opt, '-details') || matches(opt, '-color') || matches(opt, '-Numeric')) i++;
+    else if (matches(opt, '-statistics') || matches(opt, '-json') || matches(opt, '-oneline') || matches(opt, '-netns') || matches(opt, '-compressvlans')) return fail(notModelled(`the option "${opt}"`));
+    else return fail(`Option "${opt}" is unknown, try "bridge help".`);
+  }
+  const obj = argv[i];
+  const rest = argv.slice(i + 1);
+  if (obj === undefined) return fail('Usage: bridge [ OPTIONS ] OBJECT { COMMAND | help }\nwhere  OBJECT := { link | fdb | mdb | vlan | vni | monitor }');
+  const which = ['link', 'fdb', 'mdb', 'vlan', 'vni', 'monitor', 'help'].find((o) => matches(obj, o));
+  if (which === 'fdb') return bridgeFdbCmd(ns, rest);
+  if (which === 'link') return bridgeLinkCmd(ns, rest);
+  if (which === undefined) return fail(`Object "${obj}" is unknown, try "bridge help".`);
+  return fail(notModelled(`"bridge ${which}"`));
+}
+
+function bridgeFdbCmd(ns: NetNs, args: readonly string[]): CommandResult {
+  const sub = args[0];
+  const rest = args.slice(1);
+  if (sub === undefined || matches(sub, 'show') || matches(sub, 'lst') || matches(sub, 'list')) {
+    const a = new Argv(sub === undefined ? [] : rest);
+    const f: { dev?: string; br?: string; state?: FdbFilter['state'] } = {};
+    while (!a.done) {
+      const w = a.take()!;
+      if (w === 'dev' || w === 'brport') {
+        f.dev = a.value();
+        if (f.dev === undefined) return fail(INCOMPLETE);
+      } else if (w === 'br') {
+        f.br = a.value();
+        if (f.br === undefined) return fail(INCOMPLETE);
+      } else if (w === 'state') {
+        const v = a.value();
+        if (v === undefined) return fail(INCOMPLETE);
+        if (matches(v, 'permanent')) f.state = 'permanent';
+        else if (matches(v, 'static') || matches(v, 'temp')) f.state = 'static';
+        else if (matches(v, 'reachable') || matches(v, 'dynamic')) f.state = 'dynamic';
+        else return fail(invarg('invalid state', v));
+      } else if (w === 'vlan') {
+        return fail(notModelled('VLAN-filtered FDB entries'));
+      } else if (matches(w, 'help')) return fail('Usage: bridge fdb [ show [ br BRDEV ] [ brport DEV ] [ vlan VID ] [ state STATE ] ]');
+    }
+    if (f.br !== undefined && !ns.dev(f.br)) return fail(`Cannot find bridge device "${f.br}"`);
+    if (f.dev !== undefined && !ns.dev(f.dev)) return fail(`Cannot find device "${f.dev}"`);
+    return out(fdbTable(ns, f).lines.map((l) => `${l}\n`).join(''));
+  }
+  if (matches(sub, 'add')) return edit(bridgeFdbEdit(ns, 'add', rest));
+  if (matches(sub, 'append')) return edit(bridgeFdbEdit(ns, 'append', rest));
+  if (matches(sub, 'replace')) return edit(bridgeFdbEdit(ns, 'replace', rest));
+  if (matches(sub, 'delete')) return edit(bridgeFdbEdit(ns, 'del', rest));
+  if (matches(sub, 'help')) return fail('Usage: bridge fdb { add | append | del | replace } ADDR dev DEV\n              [ self ] [ master ] [ local | static | dynamic ] [ dst IPADDR ]');
+  return fail(`Command "${sub}" is unknown, try "bridge fdb help".`);
+}
+
+/** `bridge link`: bridge ports as bridge/link.c prints them; `set dev D hairpin on|off` flips IFLA_BRPORT_MODE. */
+function bridgeLinkCmd(ns: NetNs, args: readonly string[]): CommandResult {
+  const sub = args[0];
+  if (sub === undefined || matches(sub, 'show') || matches(sub, 'list') || matches(sub, 'lst')) {
+    let dev: string | undefined;
+    const a = new Argv(sub === undefined ? [] : args.slice(1));
+    while (!a.done) {
+      const w = a.take()!;
+      dev = w === 'dev' ? a.take() : w;
+    }
+    if (dev !== undefined && !ns.dev(dev)) return fail(`Cannot find device "${dev}"`);
+    let s = '';
+    for (const d of byIfindex(ns)) {
+      if (!d.master || (dev !== undefined && d.name !== dev)) continue;
+      const { name, mdown } = linkName(d);
+      const state = hasCarrier(d) && d.master.up ? 'forwarding' : 'disabled';
+      s += `${d.ifindex}: ${name}: ${linkFlags(d, mdown)} mtu ${d.mtu} master ${d.master.name} state ${state} priority 32 cost 2 \n`;
+    }
+    return out(s);
+  }
+  if (matches(sub, 'set')) {
+    const a = new Argv(args.slice(1));
+    let dev: string | undefined;
+    let hairpin: boolean | undefined;
+    while (!a.done) {
+      const w = a.take()!;
+      if (w === 'dev') {
+        dev = a.value();
+        if (dev === undefined) return fail(INCOMPLETE);
+      } else if (w === 'hairpin') {
+        const v = a.value();
+        if (v === undefined) return fail(INCOMPLETE);
+        if (v !== 'on' && v !== 'off') return fail(`Error: argument "${v}" is wrong: hairpin mode must be "on" or "off"`);
+        hairpin = v === 'on';
+      } else return fail(notModelled(`"bridge link set … ${w}"`));
+    }
+    if (dev === undefined) return fail('Device is a required argument.');
+    const d = ns.dev(dev);
+    if (!d) return fail(nodev(dev));
+    if (!d.master) return fail('RTNETLINK answers: Operation not supported');
+    if (hairpin !== undefined) d.hairpin = hairpin;
+    return { ok: true, output: '', mutates: hairpin !== undefined };
+  }
+  return fail(`Command "${sub}" is unknown, try "bridge link help".`);
+}
+
+/** `route [-n] [-e]` (net-tools): the kernel IPv4 routing table. */
+export function routeCommand(_world: World, ns: NetNs, argv: readonly string[]): CommandResult {
+  let numeric = false;
+  for (const a of argv) {
+    if (/^-[nNe4v]+$/.test(a)) {
+      if (a.includes('n')) numeric = true;
+      if (a.includes('e')) return fail(notModelled('the route -e (netstat) format'));
+    } else if (a === '--numeric') numeric = true;
+    else if (a === '-A' || a === 'inet' || a === '--inet') continue;
+    else if (a === 'add' || a === 'del') return fail(notModelled('"route add/del" (use ip route)'));
+    else return fail(`route: invalid option -- '${a.replace(/^-+/, '')}'\nUsage: route [-nNvee] [-FC] [<AF>]           List kernel routing tables`);
+  }
+  return out(routeN(ns, numeric));
+}
+
+/** `brctl show [BRIDGE]` and `brctl showmacs BRIDGE` (bridge-utils). */
+export function brctlCommand(_world: World, ns: NetNs, argv: readonly string[]): CommandResult {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === 'show') {
+    const r = brctlShow(ns, rest);
+    return { ok: true, output: r.output, mutates: false, ...(r.stderr ? { stderr: r.stderr } : {}) };
+  }
+  if (cmd === 'showmacs') {
+    if (rest[0] === undefined) return fail('Incorrect number of arguments for command');
+    return brctlShowmacs(ns, rest[0]);
+  }
+  if (['addbr', 'delbr', 'addif', 'delif', 'hairpin', 'setageing', 'setbridgeprio', 'setfd', 'sethello', 'setmaxage', 'setpathcost', 'setportprio', 'stp', 'showstp'].includes(cmd)) {
+    return fail(notModelled(`"brctl ${cmd}" (use ip link / bridge link)`));
+  }
+  return fail(`never heard of command [${cmd}]`);
+}

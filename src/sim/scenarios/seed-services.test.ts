@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../api.ts';
+import type { FlowSpec } from '../api-types.ts';
+import { execCommand } from '../cli/exec.ts';
+import type { Cluster } from '../k8s/cluster.ts';
+import { traceFlow } from '../k8s/flows.ts';
+import type { Ipv4Layer, TcpLayer } from '../net/packet.ts';
+import type { Trace, TraceEvent } from '../trace/event.ts';
+
+const N8S9S = 'nginx-test-7646687cc4-n8s9s';
+
+function cluster(before: string[] = [], seed = 1): Cluster {
+  const c = loadScenario({ preset: 'seed', modes: { proxy: 'iptables', backend: 'vxlan' }, seed, before });
+  if (!c.ok) throw new Error(`${c.error.where}: ${c.error.message}`);
+  return c.value;
+}
+
+function run(c: Cluster, flow: FlowSpec): Trace {
+  const t = traceFlow(c, flow);
+  if (!t.ok) throw new Error(t.error.message);
+  return t.value;
+}
+
+function sh(c: Cluster, target: string, cmd: string): string {
+  const r = execCommand(c, target, cmd);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value.output;
+}
+
+const toService: FlowSpec = { from: N8S9S, to: '10.43.6.58:80', proto: 'tcp', kind: 'connect' };
+const nodePort: FlowSpec = { from: 'client', to: '192.168.205.4:32506', proto: 'tcp', kind: 'connect' };
+
+const ruleEvents = (t: Trace, host: string, packetId = 0) => t.events.filter((e) => e.packetId === packetId && e.host === host && e.kind === 'rule');
+const ip = (e: TraceEvent) => e.packet.find((l) => l.type === 'ipv4') as Ipv4Layer;
+const tcp = (e: TraceEvent) => e.packet.find((l) => l.type === 'tcp') as TcpLayer;
+const delivered = (t: Trace, packetId: number) => t.events.filter((e) => e.packetId === packetId).at(-1)!;
+
+describe('seed §3b: pod → ClusterIP in iptables mode', () => {
+  const c = cluster();
+  const t = run(c, toService);
+
+  it('walks PREROUTING → KUBE-SERVICES → KUBE-SVC-7CWUT4JBGBRVUN2L → KUBE-SEP-… → DNAT on master', () => {
+    const chains = ruleEvents(t, 'master').filter((e) => e.hook === 'PREROUTING').map((e) => `${e.ref!.chain}: ${e.verdict}`);
+    expect(chains[0]).toBe('PREROUTING: jump KUBE-SERVICES');
+    expect(chains[1]).toBe('KUBE-SERVICES: jump KUBE-SVC-7CWUT4JBGBRVUN2L');
+    expect(chains[2]).toMatch(/^KUBE-SVC-7CWUT4JBGBRVUN2L: jump KUBE-SEP-(U2YYZT2C3O6VM4EV|GWUIQWA2TNZI4ESX)$/);
+    expect(chains[3]).toMatch(/^KUBE-SEP-(U2YYZT2C3O6VM4EV|GWUIQWA2TNZI4ESX): DNAT to:10\.42\.[12]\.6:80$/);
+  });
+
+  it('rewrites the destination to the endpoint, then routes the new destination and forwards it', () => {
+    const req = t.events.filter((e) => e.packetId === 0 && e.host === 'master');
+    const nat = req.find((e) => e.kind === 'nat')!;
+    expect(nat.changed.map((ch) => `${ch.field}:${ch.from}→${ch.to}`)).toContain(`dst:10.43.6.58→${ip(nat).dst}`);
+    const after = req.slice(req.indexOf(nat));
+    expect(after.find((e) => e.kind === 'route')!.verdict).toBe('via 10.42.' + ip(nat).dst.split('.')[2] + '.0 dev flannel.1 onlink');
+    expect(after.some((e) => e.hook === 'FORWARD')).toBe(true);
+    expect(after.some((e) => e.hook === 'POSTROUTING')).toBe(true);
+    expect(after.some((e) => e.hook === 'INPUT')).toBe(false);
+  });
+
+  it('the SYN-ACK reaches n8s9s from 10.43.6.58:80, the address it dialled', () => {
+    const d = delivered(t, 1);
+    expect([d.netns, ip(d).src, tcp(d).srcport, ip(d).dst]).toEqual([N8S9S, '10.43.6.58', 80, '10.42.0.65']);
+  });
+
+  it('the KUBE-SVC rows of iptables -nvL -t nat count the traced packet', () => {
+    const out = sh(c, 'master', 'iptables -nvL -t nat');
+    const sep = ip(t.events.find((e) => e.kind === 'nat' && e.host === 'master')!).dst;
+    const row = out.split('\n').find((l) => l.includes(`/* default/nginx-test:80-80 -> ${sep}:80 */`))!;
+    expect(row.trim().split(/\s+/).slice(0, 2)).toEqual(['1', '60']);
+  });
+});
+
+describe('seed §3b: 1,000 connections split close to 50/50', () => {
+  it('reaches both endpoints about equally, and the counters agree', () => {
+    const c = cluster([], 7);
+    const hits = new Map<string, number>();
+    for (let i = 0; i < 1000; i++) {
+      const t = run(c, toService);
+      const d = delivered(t, 0);
+      hits.set(ip(d).dst, (hits.get(ip(d).dst) ?? 0) + 1);
+    }
+    const a = hits.get('10.42.1.6') ?? 0;
+    const b = hits.get('10.42.2.6') ?? 0;
+    expect(a + b).toBe(1000);
+    expect(Math.abs(a - 500)).toBeLessThan(60);
+    const out = sh(c, 'master', 'iptables -nvL KUBE-SEP-U2YYZT2C3O6VM4EV -t nat -x');
+    const dnat = out.split('\n').find((l) => l.includes('DNAT'))!;
+    expect(Number(dnat.trim().split(/\s+/)[0])).toBe(a);
+  });
+});
+
+describe('seed §4b: external client → NodePort 32506', () => {
+  const c = cluster();
+  const t = run(c, nodePort);
+
+  it('follows KUBE-SERVICES → KUBE-NODEPORTS → KUBE-EXT → KUBE-MARK-MASQ, KUBE-SVC → KUBE-SEP → DNAT', () => {
+    const chains = ruleEvents(t, 'master').filter((e) => e.hook === 'PREROUTING').map((e) => `${e.ref!.chain}: ${e.verdict}`);
+    expect(chains.slice(0, 5)).toEqual([
+      'PREROUTING: jump KUBE-SERVICES',
+      'KUBE-SERVICES: jump KUBE-NODEPORTS',
+      'KUBE-NODEPORTS: jump KUBE-EXT-7CWUT4JBGBRVUN2L',
+      'KUBE-EXT-7CWUT4JBGBRVUN2L: jump KUBE-MARK-MASQ',
+      'KUBE-MARK-MASQ: MARK set 0x4000',
+    ]);
+    expect(chains).toContain('KUBE-EXT-7CWUT4JBGBRVUN2L: jump KUBE-SVC-7CWUT4JBGBRVUN2L');
+    expect(chains.at(-1)).toMatch(/DNAT to:10\.42\.[12]\.6:80$/);
+  });
+
+  it('is masqueraded in POSTROUTING to master\'s address on the way to the endpoint', () => {
+    const masq = t.events.find((e) => e.packetId === 0 && e.host === 'master' && e.kind === 'nat' && e.hook === 'POSTROUTING')!;
+    expect(masq.changed.find((ch) => ch.field === 'src')).toMatchObject({ from: '192.168.205.100' });
+    // the endpoint sees master (via flannel.1 its VTEP address 10.42.0.0) as the client
+    const last = delivered(t, 0);
+    expect(ip(last).src).not.toBe('192.168.205.100');
+  });
+
+  it('the reply reaches the client from 192.168.205.4:32506', () => {
+    const d = delivered(t, 1);
+    expect([d.host, ip(d).src, tcp(d).srcport, ip(d).dst]).toEqual(['client', '192.168.205.4', 32506, '192.168.205.100']);
+  });
+
+  it('counts a macOS SYN (64 bytes) in KUBE-NODEPORTS and KUBE-EXT, as the seed shows', () => {
+    const out = sh(c, 'master', 'iptables -nvL -t nat');
+    const row = out.split('\n').find((l) => l.includes('KUBE-EXT-7CWUT4JBGBRVUN2L') && l.includes('dpt:32506'))!;
+    expect(row.trim().split(/\s+/).slice(0, 2)).toEqual(['1', '64']);
+  });
+});
+
+describe('host → ClusterIP and pod → outside', () => {
+  it('master itself reaches the ClusterIP through nat OUTPUT, and the reply comes from 10.43.6.58:80', () => {
+    const c = cluster();
+    const t = run(c, { from: 'master', to: '10.43.6.58:80', proto: 'tcp', kind: 'connect' });
+    expect(ruleEvents(t, 'master').find((e) => e.hook === 'OUTPUT' && e.ref!.chain === 'KUBE-SERVICES')).toBeDefined();
+    const d = delivered(t, 1);
+    expect([d.host, d.netns, ip(d).src, tcp(d).srcport]).toEqual(['master', 'root', '10.43.6.58', 80]);
+  });
+
+  it('a pod reaches a server outside the cluster masqueraded by flannel, and the reply is un-NATed', () => {
+    const c = cluster();
+    const t = run(c, { from: N8S9S, to: '203.0.113.10:80', proto: 'tcp', kind: 'connect' });
+    const atServer = delivered(t, 0);
+    expect([atServer.host, ip(atServer).src]).toEqual(['example', '192.168.205.4']);
+    expect(ruleEvents(t, 'master').some((e) => e.ref!.chain === 'FLANNEL-POSTRTG' && e.verdict === 'MASQUERADE')).toBe(true);
+    const back = delivered(t, 1);
+    expect([back.netns, ip(back).src, ip(back).dst]).toEqual([N8S9S, '203.0.113.10', '10.42.0.65']);
+  });
+});
+
+describe('endpoints follow the objects', () => {
+  it('deleting the pod behind 10.42.2.6 re-syncs kube-proxy: every connection goes to 10.42.1.6', () => {
+    const c = cluster(['master: kubectl delete pod nginx-test-7646687cc4-w7rlm']);
+    expect(sh(c, 'master', 'iptables -t nat -S')).not.toContain('10.42.2.6');
+    for (let i = 0; i < 20; i++) expect(ip(delivered(run(c, toService), 0)).dst).toBe('10.42.1.6');
+  });
+
+  it('a service with no endpoints is rejected with ICMP port unreachable', () => {
+    const c = cluster(['master: kubectl delete pod nginx-test-7646687cc4-w7rlm', 'master: kubectl delete pod nginx-test-7646687cc4-5kqbd']);
+    const t = run(c, toService);
+    expect(t.verdict).toBe('dropped');
+    expect(t.events.find((e) => e.kind === 'rule' && e.verdict?.startsWith('REJECT'))!.ref!.text).toContain('has no endpoints');
+    const icmp = delivered(t, 1);
+    expect(icmp.netns).toBe(N8S9S);
+    expect(icmp.packet.find((l) => l.type === 'icmp')).toMatchObject({ icmp_type: 3, code: 3 });
+  });
+
+  it('a bad edit names itself and leaves nothing applied', () => {
+    const r = loadScenario({ preset: 'seed', modes: {}, seed: 1, before: ['master: kubectl delete pod nope'] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(`${r.error.where}: ${r.error.message}`).toMatch(/before\[0\].*pods "nope" not found/);
+  });
+});
