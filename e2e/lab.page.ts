@@ -86,7 +86,7 @@ export class LabPage {
   async stepUntil(done: () => Promise<boolean>, what: string): Promise<void> {
     for (let i = 0; i < 200; i++) {
       if (await done()) return;
-      if (await this.stepForward.isDisabled()) break;
+      if ((await this.stepForward.getAttribute('aria-disabled')) === 'true') break;
       await this.stepForward.click();
     }
     throw new Error(`reached the end of the trace without finding ${what}`);

@@ -79,6 +79,32 @@ test('the keyboard drives playback: → ← Home End Space', async ({ lab, page 
   await lab.testid('timeline.event.5').focus();
   await page.keyboard.press('Enter');
   await lab.expectStep(6);
+  // modes and flows too
+  await lab.testid('mode.backend.host-gw').focus();
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await lab.state()).modes?.backend).toBe('host-gw');
+  await lab.idle();
+  await lab.testid('flow.to').focus();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type('10.42.1.9');
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await lab.page.url())).toContain('to=10.42.1.9');
+});
+
+test('reduced motion: the packet token jumps instead of gliding', async ({ lab, page }) => {
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await page.goto('/');
+  await lab.idle();
+  const token = lab.testid('topology.token');
+  await page.keyboard.press('End');
+  await lab.page.waitForTimeout(100);
+  const atEnd = await token.evaluate((el) => getComputedStyle(el).transform);
+  await page.keyboard.press('Home');
+  const now = await token.evaluate((el) => getComputedStyle(el).transform);
+  await lab.page.waitForTimeout(250);
+  const later = await token.evaluate((el) => getComputedStyle(el).transform);
+  expect(now).not.toBe(atEnd);
+  expect(later).toBe(now);
 });
 
 test('terminal: ip route on master shows the flannel route', async ({ lab }) => {

@@ -10,7 +10,7 @@ import { encode } from './net/encode.ts';
 import { writePcap } from './net/pcap.ts';
 import { CLUSTER_PRESETS } from './scenarios/clusters.ts';
 import { presetsFor } from './scenarios/presets.ts';
-const tablesOf = (_c: unknown) => [];
+import { tablesOf, withFdbLines } from './tables.ts';
 import type { Trace } from './trace/event.ts';
 
 /**
@@ -80,7 +80,7 @@ export function simulate(req: SimRequest): Result<SimResult> {
   return {
     ok: true,
     value: {
-      trace: t.value,
+      trace: { ...t.value, events: withFdbLines(c.value, t.value.events) },
       topology: topologyOf(c.value),
       tables: tablesOf(c.value),
       modes: c.value.modes,

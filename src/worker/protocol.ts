@@ -1,6 +1,7 @@
 import type {
   ExecRequest,
   ExecResult,
+  FlowPreset,
   FlowSpec,
   Result,
   Scenario,
@@ -16,6 +17,8 @@ import type {
 export interface SimApi {
   /** the scenario and flow the app starts from when the URL names none */
   defaults(): Promise<Result<SimDefaults>>;
+  /** the flows a cluster offers, without running one (to pick a valid flow for a new cluster) */
+  presets(scenario: Scenario): Promise<Result<readonly FlowPreset[]>>;
   simulate(req: SimRequest): Promise<Result<SimResult>>;
   exec(req: ExecRequest): Promise<Result<ExecResult>>;
   /** a pcap file of every frame the trace put on a wire */

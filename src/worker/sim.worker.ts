@@ -1,8 +1,9 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
-import { DEFAULT_FLOW, DEFAULT_SCENARIO, exec, simulate, tracePcap } from '../sim/api.ts';
+import { DEFAULT_FLOW, DEFAULT_SCENARIO, exec, loadSpec, simulate, tracePcap } from '../sim/api.ts';
 import type { Result } from '../sim/api-types.ts';
 import { CLUSTER_PRESETS } from '../sim/scenarios/clusters.ts';
+import { presetsFor } from '../sim/scenarios/presets.ts';
 import { WORKER_EXCEPTION, type SimApi } from './protocol.ts';
 
 /** Runs a core call; anything it throws becomes an error value so the worker stays alive. */
@@ -25,6 +26,11 @@ const api: SimApi = {
         clusters: Object.entries(CLUSTER_PRESETS).map(([id, p]) => ({ id, label: p.label })),
       },
     })),
+  presets: (scenario) =>
+    guarded('presets', () => {
+      const spec = loadSpec(scenario);
+      return spec.ok ? { ok: true, value: presetsFor(spec.value) } : spec;
+    }),
   simulate: (req) => guarded('simulate', () => simulate(req)),
   exec: (req) => guarded('exec', () => exec(req)),
   tracePcap: (req) => guarded('tracePcap', () => tracePcap(req)),

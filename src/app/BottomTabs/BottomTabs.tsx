@@ -7,7 +7,7 @@ import './BottomTabs.css';
 const TABS: readonly { id: BottomTab; label: string }[] = [
   { id: 'tables', label: 'Tables' },
   { id: 'terminal', label: 'Terminal' },
-  { id: 'transcript', label: 'Edits' },
+  { id: 'edits', label: 'Edits' },
 ];
 
 /** Tables, terminal and the list of applied edits, as tabs under the topology. */
@@ -27,7 +27,7 @@ export function BottomTabs() {
             aria-selected={tab === t.id}
             aria-controls={`panel-${t.id}`}
             tabIndex={tab === t.id ? 0 : -1}
-            data-testid={`tabs.${t.id === 'transcript' ? 'edits' : t.id}`}
+            data-testid={`tabs.${t.id}`}
             className="btab"
             onClick={() => setTab(t.id)}
             onKeyDown={(e) => {
@@ -40,14 +40,14 @@ export function BottomTabs() {
             }}
           >
             {t.label}
-            {t.id === 'transcript' && edits > 0 && <span className="count">{edits}</span>}
+            {t.id === 'edits' && edits > 0 && <span className="count">{edits}</span>}
           </button>
         ))}
       </div>
       <div className="btabs-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === 'tables' && <Tables />}
         {tab === 'terminal' && <Terminal />}
-        {tab === 'transcript' && <Edits />}
+        {tab === 'edits' && <Edits />}
       </div>
     </section>
   );

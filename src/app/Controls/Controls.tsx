@@ -29,11 +29,12 @@ export function Controls() {
   const none = total === 0;
   return (
     <div className="controls" role="toolbar" aria-label="Playback controls">
+      {/* aria-disabled, not disabled: a button that reaches its limit keeps the keyboard focus */}
       <div className="controls-buttons">
-        <button type="button" className="icon-btn" data-testid="controls.to-start" aria-label="Jump to start (Home)" title="Jump to start (Home)" disabled={none || cursor === 0} onClick={a.toStart}>
+        <button type="button" className="icon-btn" data-testid="controls.to-start" aria-label="Jump to start (Home)" title="Jump to start (Home)" aria-disabled={none || cursor === 0} onClick={a.toStart}>
           <Icon d="M6 5v14M18 5l-9 7 9 7z" />
         </button>
-        <button type="button" className="icon-btn" data-testid="controls.step-back" aria-label="Step back (←)" title="Step back (←)" disabled={none || cursor === 0} onClick={() => a.stepBy(-1)}>
+        <button type="button" className="icon-btn" data-testid="controls.step-back" aria-label="Step back (←)" title="Step back (←)" aria-disabled={none || cursor === 0} onClick={() => a.stepBy(-1)}>
           <Icon d="M15 5l-7 7 7 7" />
         </button>
         <button
@@ -43,15 +44,15 @@ export function Controls() {
           aria-label={playing ? 'Pause (Space)' : 'Play (Space)'}
           title={playing ? 'Pause (Space)' : 'Play (Space)'}
           aria-pressed={playing}
-          disabled={total < 2}
+          aria-disabled={total < 2}
           onClick={a.togglePlay}
         >
           {playing ? <Icon d="M8 5v14M16 5v14" /> : <Icon d="M7 5l12 7-12 7z" fill />}
         </button>
-        <button type="button" className="icon-btn" data-testid="controls.step-forward" aria-label="Step forward (→)" title="Step forward (→)" disabled={none || cursor >= total - 1} onClick={() => a.stepBy(1)}>
+        <button type="button" className="icon-btn" data-testid="controls.step-forward" aria-label="Step forward (→)" title="Step forward (→)" aria-disabled={none || cursor >= total - 1} onClick={() => a.stepBy(1)}>
           <Icon d="M9 5l7 7-7 7" />
         </button>
-        <button type="button" className="icon-btn" data-testid="controls.to-end" aria-label="Jump to end (End)" title="Jump to end (End)" disabled={none || cursor >= total - 1} onClick={a.toEnd}>
+        <button type="button" className="icon-btn" data-testid="controls.to-end" aria-label="Jump to end (End)" title="Jump to end (End)" aria-disabled={none || cursor >= total - 1} onClick={a.toEnd}>
           <Icon d="M18 5v14M6 5l9 7-9 7z" />
         </button>
       </div>

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { FlowKind, FlowSpec, IpvsScheduler } from '../../sim/api-types.ts';
+import { simClient } from '../boot.ts';
 import { useStore } from '../store/store.ts';
 import './Header.css';
 
@@ -19,7 +20,6 @@ export function Header() {
         <PresetPicker />
         <div className="header-spacer" />
         <ModePicker />
-        <ShareButton />
       </div>
       <FlowEditor />
     </header>
@@ -29,7 +29,6 @@ export function Header() {
 function ClusterPicker() {
   const clusters = useStore((s) => s.defaults?.clusters);
   const preset = useStore((s) => s.scenario.preset ?? s.defaults?.scenario.preset ?? '');
-  const setClusterPreset = useStore((s) => s.setClusterPreset);
   const known = !!clusters?.some((c) => c.id === preset);
   return (
     <label className="field">
@@ -39,7 +38,7 @@ function ClusterPicker() {
         data-testid="scenario.cluster"
         aria-label="Cluster"
         value={preset}
-        onChange={(e) => setClusterPreset(e.target.value || undefined)}
+        onChange={(e) => void simClient().switchCluster(e.target.value)}
       >
         {clusters?.map((c) => (
           <option key={c.id} value={c.id}>
@@ -248,6 +247,7 @@ function FlowEditor() {
       </button>
       <div className="header-spacer" />
       <Verdict />
+      <ShareButton />
     </form>
   );
 }

@@ -51,7 +51,7 @@ export function ChainView() {
                       <td className="num">{r.row >= 0 ? r.row + 1 : 'P'}</td>
                       <td className="pk" title="packets (live)">{cnt ? cnt.pkts : ''}</td>
                       <td className="by" title="bytes (live)">{cnt ? cnt.bytes : ''}</td>
-                      <td className="rt">{r.text}</td>
+                      <td className="rt" title={r.text}>{r.text.replace(/\s+/g, ' ')}</td>
                       <td className="vd">{r.matched ? `→ ${r.verdict}` : 'no match'}</td>
                     </tr>
                   );

@@ -27,9 +27,14 @@ export function Inspector() {
         </h2>
         <PcapButton />
       </div>
-      {ev ? <StepDetails ev={ev} /> : <p className="insp-empty">Computing the trace…</p>}
+      {ev ? <StepDetails ev={ev} /> : <EmptyInspector />}
     </div>
   );
+}
+
+function EmptyInspector() {
+  const failed = useStore((s) => s.error !== null && !s.pending);
+  return <p className="insp-empty">{failed ? 'No trace: fix the cluster, flow or edits named in the message above.' : 'Computing the trace…'}</p>;
 }
 
 function StepDetails({ ev }: { ev: TraceEvent }) {

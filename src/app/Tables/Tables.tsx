@@ -3,6 +3,7 @@ import type { NamespaceTables } from '../../sim/api-types.ts';
 import type { TableRef, TraceEvent } from '../../sim/trace/event.ts';
 import { ruleKey } from '../store/derive.ts';
 import { countersAt, useCurrentEvent } from '../store/hooks.ts';
+import { revealIn } from '../store/scroll.ts';
 import { useStore } from '../store/store.ts';
 import './Tables.css';
 
@@ -49,9 +50,7 @@ export function Tables() {
   useEffect(() => {
     const hit = bodyRef.current?.querySelector<HTMLElement>('.hit');
     const box = bodyRef.current;
-    if (!hit || !box) return;
-    const top = hit.offsetTop - box.offsetTop;
-    if (top < box.scrollTop || top > box.scrollTop + box.clientHeight - 40) box.scrollTop = Math.max(0, top - 60);
+    if (hit && box) revealIn(box, hit, 40, 24);
   });
 
   if (!result || !tables) return <p className="tables-empty muted">No tables yet.</p>;

@@ -1,6 +1,7 @@
 import { memo, useEffect, useRef } from 'react';
 import type { PacketOutcome, TraceEvent } from '../../sim/trace/event.ts';
 import { describeStep, netnsLabel, shortName } from '../store/describe.ts';
+import { revealIn } from '../store/scroll.ts';
 import { useStore } from '../store/store.ts';
 import './Timeline.css';
 
@@ -17,10 +18,7 @@ export function Timeline() {
   useEffect(() => {
     const el = listRef.current?.querySelector<HTMLElement>(`[data-index="${cursor}"]`);
     const box = listRef.current?.parentElement;
-    if (!el || !box) return;
-    const top = el.offsetTop - box.offsetTop;
-    if (top < box.scrollTop + 24) box.scrollTop = Math.max(0, top - 24);
-    else if (top + el.offsetHeight > box.scrollTop + box.clientHeight - 24) box.scrollTop = top + el.offsetHeight - box.clientHeight + 24;
+    if (el && box) revealIn(box, el);
   }, [cursor, events]);
 
   return (

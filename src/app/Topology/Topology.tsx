@@ -42,7 +42,7 @@ function TopologyFlow() {
     requestAnimationFrame(() => void fitView({ padding: 0.06, duration: 0 }));
   }, [structure, fitView]);
 
-  if (!layout) return <div className="topo-empty muted">Computing the cluster…</div>;
+  if (!layout) return <EmptyTopology />;
   return (
     <ReactFlow
       className="topo"
@@ -62,6 +62,15 @@ function TopologyFlow() {
       fitView
       fitViewOptions={{ padding: 0.06 }}
       proOptions={{ hideAttribution: true }}
+      onNodeClick={(_, node) => {
+        // clicking a device, pod or host shows its tables and opens its shell
+        const d = node.data;
+        const where = d.kind === 'device' ? { host: d.host, netns: d.netns } : d.kind === 'pod' ? { host: d.host, netns: d.ns.name } : d.kind === 'host' ? { host: d.host.name, netns: 'root' } : undefined;
+        if (!where) return;
+        const s = useStore.getState();
+        s.setTablesNs(where);
+        s.setTerminalTarget(where.netns === 'root' ? where.host : where.netns);
+      }}
       aria-label="Cluster topology: hosts, namespaces, devices and links"
     >
       <Background variant={BackgroundVariant.Dots} gap={22} size={1} color="#1d2633" />
@@ -71,6 +80,11 @@ function TopologyFlow() {
       </ViewportPortal>
     </ReactFlow>
   );
+}
+
+function EmptyTopology() {
+  const failed = useStore((s) => s.error !== null && !s.pending);
+  return <div className="topo-empty muted">{failed ? 'No cluster to show: the simulation answered with the error above.' : 'Computing the cluster…'}</div>;
 }
 
 function PacketToken({ points: rects }: { points: ReturnType<typeof layoutTopology>['rects'] }) {

@@ -185,7 +185,10 @@ export function layoutTopology(topo: Topology): TopologyLayout {
   const { hostGap, barH, laneStep, maxLanes } = SIZE;
   const k8s = topo.hosts.filter((h) => !EXTERNAL.has(h.role));
   const ext = topo.hosts.filter((h) => EXTERNAL.has(h.role));
-  const split = k8s.length <= 5 ? k8s.length : Math.ceil(k8s.length / 2);
+  // one row above the LAN while it stays readable when fitted; else half of the hosts go below it
+  const widths = k8s.map((h) => layoutHost(h, false).w);
+  const oneRow = widths.reduce((n, w) => n + w + hostGap, 0);
+  const split = k8s.length <= 3 || (k8s.length <= 5 && oneRow <= 2000) ? k8s.length : Math.ceil(k8s.length / 2);
   const topHosts = k8s.slice(0, split);
   const bottomHosts = [...k8s.slice(split), ...ext];
 

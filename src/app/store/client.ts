@@ -1,4 +1,4 @@
-import type { ExecResult, Result, SimRequest, SimResult } from '../../sim/api-types.ts';
+import type { ExecResult, FlowPreset, FlowSpec, Result, Scenario, SimRequest, SimResult } from '../../sim/api-types.ts';
 import type { SimApi } from '../../worker/protocol.ts';
 import { describeChange, type TraceSnapshot } from './derive.ts';
 import { requestOf, type AppStore, type Store, type TermEntry } from './store.ts';
@@ -20,6 +20,8 @@ export interface WorkerHandle {
 export interface SimClient {
   /** load the defaults, read the share link, and compute the first trace */
   boot(search: string): Promise<void>;
+  /** switch to a built-in cluster, keeping the flow if the new cluster offers it, else its first flow */
+  switchCluster(preset: string): Promise<void>;
   runCommand(target: string, command: string): Promise<void>;
   tracePcap(): Promise<Result<Uint8Array>>;
   dispose(): void;
@@ -73,7 +75,8 @@ export function applySimAnswer(store: AppStore, req: SimRequest, r: Result<SimRe
   if (d && key(requestOf(s)) !== key({ ...d.scenario, flow: d.flow })) {
     store.setState({
       pending: false,
-      error: `${message} — showing the default scenario instead.`,
+      // a notice, not the error: it must outlive the successful default trace that follows
+      notices: [...s.notices, `${message} — showing the default scenario instead.`],
       scenario: d.scenario,
       flow: d.flow,
       restoreCursor: null,
@@ -141,6 +144,14 @@ export function createSimClient(store: AppStore, spawn: () => WorkerHandle): Sim
     void recompute();
   });
 
+  const sameFlow = (a: FlowSpec, b: FlowSpec) => a.from === b.from && a.to === b.to && a.proto === b.proto && a.kind === b.kind;
+  /** A flow the cluster offers: `flow` itself when it is one of its presets, else the first preset. */
+  async function flowFor(scenario: Scenario, flow: FlowSpec): Promise<Result<FlowSpec>> {
+    const r: Result<readonly FlowPreset[]> = await call((api) => api.presets(scenario));
+    if (!r.ok) return r;
+    return { ok: true, value: r.value.find((p) => sameFlow(p.flow, flow))?.flow ?? r.value[0]?.flow ?? flow };
+  }
+
   return {
     async boot(search) {
       const r = await call((api) => api.defaults());
@@ -149,14 +160,31 @@ export function createSimClient(store: AppStore, spawn: () => WorkerHandle): Sim
         return;
       }
       const p = parseShare(search, r.value);
+      let flow = p.flow;
+      // a link that names a cluster but no flow starts with that cluster's first flow
+      if (p.scenario.preset !== r.value.scenario.preset && !new URLSearchParams(search).has('from')) {
+        const f = await flowFor(p.scenario, p.flow);
+        if (f.ok) flow = f.value;
+      }
       store.setState({
         scenario: p.scenario,
-        flow: p.flow,
+        flow,
         restoreCursor: p.hasStep ? p.cursor : null,
         notices: p.problems,
         ...(p.instant ? { instant: true } : {}),
         defaults: r.value,
       });
+    },
+
+    async switchCluster(preset) {
+      const s = store.getState();
+      const scenario = { ...s.scenario, preset, before: [] };
+      const f = await flowFor(scenario, s.flow);
+      if (!f.ok) {
+        store.setState({ error: errorText(f.error) });
+        return;
+      }
+      store.setState({ scenario, flow: f.value });
     },
 
     async runCommand(target, command) {

@@ -21,6 +21,7 @@ function fakeWorker() {
   let spawned = 0;
   const api: SimApi = {
     defaults: async () => ({ ok: true, value: DEFAULTS }),
+    presets: async (s) => ({ ok: true, value: s.preset === 'other' ? [{ id: 'x', label: 'x', flow: { from: 'a', to: 'b', proto: 'tcp', kind: 'connect' } }] : fakeResult().presets }),
     simulate: (req) => new Promise((resolve) => calls.push({ req, resolve })),
     exec: async (req) =>
       req.command === 'bad' ? { ok: false, error: { code: 'cli', where: req.target, message: 'unknown command "bad"' } } : { ok: true, value: { output: 'done', mutates: req.command.includes(' del ') } },
@@ -131,7 +132,21 @@ describe('store + worker client', () => {
     await tick();
     expect(store.getState().flow.from).toBe('pod-0-0');
     expect(w.calls).toHaveLength(2);
-    expect(store.getState().error).toMatch(/ghost.*default/);
+    expect(store.getState().notices.join()).toMatch(/ghost.*default/);
+  });
+
+  it('switching cluster picks a flow the new cluster offers and drops the edits', async () => {
+    const store = createAppStore();
+    const w = fakeWorker();
+    const client = createSimClient(store, w.spawn);
+    await client.boot('?edit=master%3A%20ip%20route%20del%2010.42.1.0%2F24');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    await client.switchCluster('other');
+    expect(w.calls).toHaveLength(2);
+    expect(w.calls[1]!.req.preset).toBe('other');
+    expect(w.calls[1]!.req.flow.from).toBe('a');
+    expect(w.calls[1]!.req.before).toEqual([]);
   });
 
   it('appends a mutating command to the edits and recomputes', async () => {

@@ -14,7 +14,6 @@ export interface RequestSlice {
   flow: FlowSpec;
   setModes: (m: Partial<Modes>) => void;
   setFlow: (f: FlowSpec) => void;
-  setClusterPreset: (name: string | undefined) => void;
   addEdit: (edit: string) => void;
   removeEdit: (index: number) => void;
 }
@@ -50,7 +49,7 @@ export interface PlaybackSlice {
   setSpeed: (s: number) => void;
 }
 
-export type BottomTab = 'tables' | 'terminal' | 'transcript';
+export type BottomTab = 'tables' | 'terminal' | 'edits';
 
 export interface TermEntry {
   readonly id: number;
@@ -96,11 +95,6 @@ export const createRequestSlice: StateCreator<Store, [], [], RequestSlice> = (se
   flow: EMPTY_FLOW,
   setModes: (m) => set((s) => ({ scenario: { ...s.scenario, modes: { ...s.scenario.modes, ...m } } })),
   setFlow: (flow) => set({ flow }),
-  setClusterPreset: (name) =>
-    set((s) => {
-      const { preset: _old, ...rest } = s.scenario;
-      return { scenario: name ? { ...rest, preset: name } : rest };
-    }),
   addEdit: (edit) => set((s) => ({ scenario: { ...s.scenario, before: [...s.scenario.before, edit] } })),
   removeEdit: (index) => set((s) => ({ scenario: { ...s.scenario, before: s.scenario.before.filter((_, i) => i !== index) } })),
 });

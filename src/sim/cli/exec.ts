@@ -8,10 +8,10 @@ import type { Cluster } from '../k8s/cluster.ts';
 import { endpointsByServicePort } from '../k8s/kube-proxy/controller.ts';
 import { firstPacket, resolveSource, socketsFor, traceroute } from '../k8s/flows.ts';
 import { applySpecEdit, isSpecEdit } from '../k8s/spec-edits.ts';
-const ipCommand = (..._a: unknown[]) => ({ ok: false as const, error: 'x' }); const bridgeCommand = ipCommand, routeCommand = ipCommand, brctlCommand = ipCommand;
-const conntrackCommand = ipCommand;
+import { brctlCommand, bridgeCommand, ipCommand, routeCommand } from './ip.ts';
+import { conntrackCommand } from './conntrack.ts';
 import { iptablesSave, runIptables } from './iptables.ts';
-const kubectlCommand = ipCommand;
+import { kubectlCommand } from './kubectl.ts';
 
 /**
  * A shell on a host or in a pod: the seed's commands, with `| grep` and `| head` as the seed

@@ -12,7 +12,12 @@ import type { World } from '../linux/world.ts';
  * iproute2 6.1 (ip/ipaddress.c print_linkinfo/print_addrinfo, ip/iproute.c print_route,
  * ip/ipneigh.c print_neigh, bridge/fdb.c print_fdb), net-tools lib/inet_gr.c rprint_fib and
  * bridge-utils brctl_cmd.c, trailing blanks included where those printers leave them (every
- * `ip route` line ends in a space, as `"%s "`-style printing leaves it).
+ * `ip route` line ends in a space, as `"%s "`-style printing leaves it). In pod and container
+ * namespaces `ip addr|link|route` answer as busybox does, the `ip` of the seed's
+ * `kubectl debug --image=busybox` shell.
+ *
+ * Row renderers (`routeLines`, `neighLines`, `fdbTable`) keep the kernel tables' order, so the
+ * row a trace event names (`ref.row`) is the line the UI highlights.
  */
 
 /** What a command family returns to the dispatcher. `stderr` is text the real tool writes to stderr on success. */
@@ -67,9 +72,6 @@ class Argv {
   get done(): boolean {
     return this.i >= this.a.length;
   }
-  peek(): string | undefined {
-    return this.a[this.i];
-  }
   take(): string | undefined {
     return this.a[this.i++];
   }
@@ -77,9 +79,6 @@ class Argv {
   value(): string | undefined {
     this.i++;
     return this.a[this.i - 1];
-  }
-  rest(): string[] {
-    return this.a.slice(this.i);
   }
 }
 
@@ -343,6 +342,51 @@ function briefShow(ns: NetNs, o: LinkShowOpts): string {
   return s;
 }
 
+/**
+ * busybox `ip addr` / `ip link` (networking/libiproute/ipaddress.c), what a pod shell from
+ * `kubectl debug --image=busybox` prints: no `group`, no `link-netns`, the peer named as
+ * ll_index_to_name sees it from here (`@if7`) and M-DOWN when this namespace has no such
+ * device up, and no address `metric`.
+ */
+function busyboxLinkShow(ns: NetNs, o: LinkShowOpts): string {
+  let s = '';
+  for (const d of selectLinks(ns, o)) {
+    let at = '';
+    let mdown = false;
+    if (d.kind === 'veth') {
+      if (!d.peer) at = '@NONE';
+      else {
+        const local = [...ns.devices.values()].find((x) => x.ifindex === d.peer!.ifindex);
+        at = `@${local ? local.name : `if${d.peer.ifindex}`}`;
+        mdown = !local?.up;
+      }
+    }
+    const q = txqlen(d);
+    s += `${d.ifindex}: ${d.name}${at}: ${linkFlags(d, mdown)} mtu ${d.mtu} qdisc ${qdisc(d)} ${d.master ? `master ${d.master.name} ` : ''}state ${operState(d)} ${q ? `qlen ${q}` : ''}\n`;
+    if (!o.inetOnly) s += `    link/${d.kind === 'loopback' ? 'loopback' : 'ether'} ${d.mac} brd ${d.kind === 'loopback' ? '00:00:00:00:00:00' : 'ff:ff:ff:ff:ff:ff'}\n`;
+    if (o.addresses) {
+      for (const a of d.addrs) {
+        const brd = a.brd && d.kind !== 'loopback' ? `brd ${a.brd} ` : '';
+        const flags = `${isSecondary(d, a) ? 'secondary ' : ''}${a.dynamic ? 'dynamic ' : ''}`;
+        s += `    inet ${a.addr}/${a.prefixLen} ${brd}scope ${a.scope} ${flags}${d.name}\n       valid_lft ${a.dynamic ? '86157sec' : 'forever'} preferred_lft ${a.dynamic ? '86157sec' : 'forever'}\n`;
+      }
+    }
+  }
+  return s;
+}
+
+/** busybox `ip route` (networking/libiproute/iproute.c): no `proto`, `scope link  src …` with its double blank. */
+function busyboxRouteLine(r: Route, hide: RouteHide = {}): string {
+  let s = `${dstText(r.dst)} `;
+  if (r.via && !hide.via) s += `via ${r.via} `;
+  if (!hide.dev) s += `dev ${r.dev} `;
+  if (r.scope !== 'global' && !hide.scope) s += `scope ${r.scope} `;
+  if (r.src) s += ` src ${r.src} `;
+  if (r.metric) s += ` metric ${r.metric} `;
+  if (r.onlink) s += 'onlink ';
+  return s;
+}
+
 // ---------------------------------------------------------------- routes
 
 function dstText(p: Prefix): string {
@@ -424,7 +468,8 @@ function localRouteLine(r: LocalRoute, withTable: boolean): string {
 export function ipRouteGet(ns: NetNs, dst: Ipv4): { ok: true; output: string } | { ok: false; error: string } {
   const local = localRoutes(ns).find((r) => r.dst.len === 32 && r.dst.net === ipToInt(dst));
   if (local?.type === 'local' || (dst.startsWith('127.') && ns.isLocal(dst))) {
-    return { ok: true, output: `local ${dst} dev lo table local src ${local?.src ?? dst} uid 0 \n    cache <local> \n` };
+    const src = local?.src ?? ns.dev('lo')?.addrs[0]?.addr ?? dst;
+    return { ok: true, output: `local ${dst} dev lo table local src ${src} uid 0 \n    cache <local> \n` };
   }
   if (local?.type === 'broadcast') return { ok: true, output: `broadcast ${dst} dev ${local.dev} table local src ${local.src} uid 0 \n    cache <local,brd> \n` };
   const m = ns.fib.lookup(dst, (d) => ns.dev(d)?.up === true);
@@ -741,10 +786,7 @@ export function ipRouteEdit(ns: NetNs, cmd: RouteCmd, args: readonly string[], f
   const parsed = parseRouteRequest(args, family);
   if (!parsed.ok) return parsed;
   const req = parsed.req;
-  if (!req.dst) {
-    if (cmd === 'del') return fail(RTNL.noProcess);
-    return fail('Usage: ip route { add | del | change | append | replace } ROUTE');
-  }
+  if (!req.dst) return fail('Usage: ip route { add | del | change | append | replace } ROUTE');
   if (req.dev !== undefined && !ns.dev(req.dev)) return fail(nodev(req.dev));
   if (req.table !== undefined && req.table !== 'main' && req.table !== '254') return fail(notModelled(`routing table "${req.table}"`));
   if (req.type !== 'unicast') return fail(notModelled(`a "${req.type}" route (the packet path forwards unicast routes)`));
@@ -1124,7 +1166,6 @@ export function ipLinkSet(ns: NetNs, args: readonly string[]): EditResult {
     br.fdb.push({ mac: dev.mac, port: dev.name, permanent: true, local: true });
     dev.master = br;
     dev.hairpin = false;
-    // enslaving takes the port's IP configuration out of play, as the kernel does for a bridge port
     bridgeMtuAdjust(br);
   }
   if (up === true && !dev.up) linkUp(ns, dev);
@@ -1228,7 +1269,15 @@ interface GlobalOpts {
   brief: boolean;
   family: Family;
   inetOnly: boolean;
+  busybox: boolean;
 }
+
+/** Which `ip` answers: iproute2 on the hosts, busybox in pod and container shells (`kubectl debug --image=busybox`). */
+export interface IpOptions {
+  readonly flavor?: 'iproute2' | 'busybox';
+}
+
+const BUSYBOX_USAGE = 'Usage: ip [OPTIONS] address|route|link|tunnel|neigh|rule [ARGS]\n\nOPTIONS := -f[amily] inet|inet6|link | -o[neline]';
 
 const IP_OBJECTS = ['address', 'addrlabel', 'maddress', 'route', 'rule', 'neighbor', 'neighbour', 'ntable', 'link', 'l2tp', 'fou', 'ila', 'macsec', 'tunnel', 'tunl', 'tuntap', 'tap', 'token', 'tcpmetrics', 'tcp_metrics', 'monitor', 'xfrm', 'mroute', 'mrule', 'netns', 'netconf', 'vrf', 'sr', 'nexthop', 'mptcp', 'ioam', 'stats', 'help'] as const;
 
@@ -1237,13 +1286,15 @@ const IP_OBJECTS = ['address', 'addrlabel', 'maddress', 'route', 'rule', 'neighb
  * `addr|link|route|neigh` with show/get and the mutations. Unknown objects, commands and options
  * get iproute2's own messages.
  */
-export function ipCommand(_world: World, ns: NetNs, argv: readonly string[]): CommandResult {
-  const g: GlobalOpts = { details: false, brief: false, family: 'any valid', inetOnly: false };
+export function ipCommand(_world: World, ns: NetNs, argv: readonly string[], opts: IpOptions = {}): CommandResult {
+  const busybox = (opts.flavor ?? (ns.kind === 'root' ? 'iproute2' : 'busybox')) === 'busybox';
+  const g: GlobalOpts = { details: false, brief: false, family: 'any valid', inetOnly: false, busybox };
   let i = 0;
   for (; i < argv.length; i++) {
     let opt = argv[i]!;
     if (!opt.startsWith('-') || opt === '-') break;
     if (opt.startsWith('--')) opt = opt.slice(1);
+    if (busybox && opt !== '-4' && !matches(opt, '-family')) return fail(BUSYBOX_USAGE);
     if (opt === '-4') {
       g.family = 'inet';
       g.inetOnly = true;
@@ -1332,13 +1383,29 @@ function ipAddrCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandRe
     const p = parseShowLinks(ns, sub === undefined ? [] : rest, 'address');
     if (!p.ok) return p;
     const o = { ...p.o, details: g.details, inetOnly: g.inetOnly, addresses: true };
+    if (g.busybox) return out(busyboxLinkShow(ns, o));
     return out(g.brief ? briefShow(ns, o) : ipLinkShow(ns, o));
   }
   if (matches(sub, 'add')) return edit(ipAddrEdit(ns, 'add', rest, g.family));
   if (matches(sub, 'replace')) return edit(ipAddrEdit(ns, 'replace', rest, g.family));
   if (matches(sub, 'delete')) return edit(ipAddrEdit(ns, 'del', rest, g.family));
   if (matches(sub, 'help')) return fail('Usage: ip address {add|change|replace} IFADDR dev IFNAME [ LIFETIME ]');
-  if (matches(sub, 'change') || sub === 'chg' || matches(sub, 'flush') || matches(sub, 'save') || matches(sub, 'showdump') || matches(sub, 'restore')) {
+  if (matches(sub, 'flush')) {
+    // ipaddr_flush: delete every address the selector picks, one RTM_DELADDR each
+    if (rest.length === 0) return fail('Flush requires arguments.');
+    const p = parseShowLinks(ns, rest, 'address');
+    if (!p.ok) return p;
+    let changed = false;
+    for (const d of selectLinks(ns, p.o)) {
+      for (const a of [...d.addrs].reverse()) {
+        if (!d.addrs.includes(a)) continue;
+        const r = ipAddrEdit(ns, 'del', [`${a.addr}/${a.prefixLen}`, 'dev', d.name]);
+        changed ||= r.ok;
+      }
+    }
+    return { ok: true, output: '', mutates: changed };
+  }
+  if (matches(sub, 'change') || sub === 'chg' || matches(sub, 'save') || matches(sub, 'showdump') || matches(sub, 'restore')) {
     return fail(notModelled(`"ip address ${sub}"`));
   }
   return fail(`Command "${sub}" is unknown, try "ip address help".`);
@@ -1351,6 +1418,7 @@ function ipLinkCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandRe
     const p = parseShowLinks(ns, sub === undefined ? [] : rest, 'link');
     if (!p.ok) return p;
     const o = { ...p.o, details: g.details, link: true };
+    if (g.busybox) return out(busyboxLinkShow(ns, o));
     return out(g.brief ? briefShow(ns, o) : ipLinkShow(ns, o));
   }
   if (matches(sub, 'set')) return edit(ipLinkSet(ns, rest));
@@ -1445,10 +1513,10 @@ function routeMatches(r: { dst: Prefix; dev: string; proto?: string; scope?: str
 }
 
 /** `ip route [show|list] [SELECTOR]`: main table rows (trailing blank kept), a `dev`/`proto`/`scope` filter hides that field. */
-export function ipRouteShow(ns: NetNs, f: RouteFilter = { table: 'main' }): string {
+export function ipRouteShow(ns: NetNs, f: RouteFilter = { table: 'main' }, busybox = false): string {
   const hide: RouteHide = { dev: f.dev !== undefined, proto: f.proto !== undefined, scope: f.scope !== undefined, via: f.via !== undefined };
   let s = '';
-  if (f.table !== 'local') for (const r of ns.fib.routes) if (routeMatches(r, f)) s += `${routeLine(ns, r, hide)}\n`;
+  if (f.table !== 'local') for (const r of ns.fib.routes) if (routeMatches(r, f)) s += `${busybox ? busyboxRouteLine(r, hide) : routeLine(ns, r, hide)}\n`;
   if (f.table !== 'main') {
     for (const r of localRoutes(ns)) {
       if (!routeMatches({ ...r, proto: 'kernel' }, f)) continue;
@@ -1464,7 +1532,7 @@ function ipRouteCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandR
   if (sub === undefined || matches(sub, 'list') || matches(sub, 'show') || matches(sub, 'lst')) {
     const f = parseRouteFilter(ns, sub === undefined ? [] : rest, g.family);
     if (!f.ok) return f;
-    return out(ipRouteShow(ns, f.f));
+    return out(ipRouteShow(ns, f.f, g.busybox));
   }
   if (matches(sub, 'add')) return edit(ipRouteEdit(ns, 'add', rest, g.family));
   if (matches(sub, 'change') || sub === 'chg') return edit(ipRouteEdit(ns, 'change', rest, g.family));

@@ -2,6 +2,7 @@ import type { Modes } from '../api-types.ts';
 import type { NetNs } from '../linux/netns.ts';
 import { World } from '../linux/world.ts';
 import { cniAdd } from './cni-bridge.ts';
+import { dockerUp, type DockerRuntime } from './docker.ts';
 import { flannelMtu, flannelUp, type Lease } from './flannel.ts';
 import { flannelIptables } from './flannel-iptables.ts';
 import { syncKubeProxy } from './kube-proxy/controller.ts';
@@ -17,6 +18,10 @@ export interface Cluster {
   readonly hosts: ReadonlyMap<string, NetNs>;
   readonly pods: ReadonlyMap<string, NetNs>;
   readonly leases: readonly Lease[];
+  /** where each Docker container's processes run (host mode: its host's root namespace) */
+  readonly containers: ReadonlyMap<string, NetNs>;
+  /** the Docker daemons' networks and containers, for the docker CLI */
+  readonly docker: DockerRuntime;
 }
 
 /** The modes in force: what the user picked, else what the cluster file's ConfigMaps say. */
@@ -38,6 +43,9 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
   const world = new World(seed);
   const hosts = new Map<string, NetNs>();
   for (const h of spec.hosts) hosts.set(h.name, provisionHost(world, h));
+  // Docker hosts: the machine, then dockerd's networks and containers (seed §2)
+  const docker = dockerUp(world, spec.docker);
+  for (const [name, ns] of docker.hosts) hosts.set(name, ns);
   const nodes = new Map<string, NetNs>();
   for (const n of spec.nodes) nodes.set(n.name, provisionNode(world, spec, n));
 
@@ -58,7 +66,7 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
     }
     flannelIptables(ns, spec.flannel.network, n.podCIDR);
   }
-  const cluster: Cluster = { world, spec, modes, nodes, hosts, pods, leases };
+  const cluster: Cluster = { world, spec, modes, nodes, hosts, pods, leases, containers: docker.containers, docker };
   syncKubeProxy(cluster);
   return cluster;
 }

@@ -17,13 +17,14 @@ import type { NetNs } from '../linux/netns.ts';
 import { PacketWalk, type SocketBehaviour } from '../linux/path.ts';
 import type { Trace } from '../trace/event.ts';
 import type { Cluster } from './cluster.ts';
+import { containerAddress } from './docker.ts';
 
-/** Where a flow starts: a pod, a node or host, or an IP one of them owns. */
+/** Where a flow starts: a pod, a node or host, a Docker container, or an IP one of them owns. */
 export function resolveSource(c: Cluster, from: string): NetNs | undefined {
-  const byName = c.pods.get(from) ?? c.nodes.get(from) ?? c.hosts.get(from);
+  const byName = c.pods.get(from) ?? c.nodes.get(from) ?? c.hosts.get(from) ?? c.containers.get(from);
   if (byName) return byName;
   if (!isIpv4(from)) return undefined;
-  for (const ns of [...c.pods.values(), ...c.nodes.values(), ...c.hosts.values()]) {
+  for (const ns of [...c.pods.values(), ...c.nodes.values(), ...c.hosts.values(), ...c.containers.values()]) {
     for (const d of ns.devices.values()) if (d.kind !== 'loopback' && d.kind !== 'dummy' && d.addrs.some((a) => a.addr === from)) return ns;
   }
   return undefined;
@@ -45,6 +46,11 @@ export function resolveDestination(c: Cluster, to: string): { ip: Ipv4; port?: n
   if (svc) return { ip: svc.clusterIP, port: port ?? svc.ports[0]!.port };
   const host = c.spec.hosts.find((h) => h.name === name);
   if (host?.interfaces[0]) return { ip: host.interfaces[0].address, port };
+  // Docker: a host by name, a container by the address it is reached at (host mode: its host's)
+  const dockerHost = c.spec.docker.hosts.find((h) => h.name === name);
+  if (dockerHost) return { ip: dockerHost.address, port };
+  const container = containerAddress(c.docker, name);
+  if (container) return { ip: container, port };
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { cidrContains, ipToInt, isIpv4, isMac, parseCidr, type Cidr, type Ipv4, type Mac } from '../net/addr.ts';
 import type { FlannelBackend, IpvsScheduler, ProxyMode, Result, SimError } from '../api-types.ts';
+import { parseDockerObjects, type DockerItem, type DockerSpec } from './docker-spec.ts';
 
 /**
  * A cluster as the API server would hand it to the controllers: the objects of a `kind: List`
@@ -17,6 +18,8 @@ export interface ClusterSpec {
   readonly endpointSlices: readonly EndpointSliceSpec[];
   readonly flannel: FlannelConfig;
   readonly kubeProxy: KubeProxyConfig;
+  /** Docker hosts, their networks and containers (seed §2; docker-spec.ts) */
+  readonly docker: DockerSpec;
 }
 
 export interface NetworkSpec {
@@ -280,6 +283,7 @@ function buildSpec(items: unknown[]): ClusterSpec {
   const slices: EndpointSliceSpec[] = [];
   let flannel: FlannelConfig = { network: '10.42.0.0/16' as Cidr, backend: 'vxlan', vni: 1, port: 8472 };
   let kubeProxy: KubeProxyConfig = { mode: 'iptables', scheduler: 'rr', masqueradeAll: false };
+  const dockerItems: DockerItem[] = [];
 
   items.forEach((item, i) => {
     if (!isObj(item)) throw new SpecError(`items[${i}]`, 'must be an object');
@@ -413,13 +417,20 @@ function buildSpec(items: unknown[]): ClusterSpec {
         if (name === 'kube-flannel-cfg') flannel = flannelConfig(r);
         if (name === 'kube-proxy') kubeProxy = kubeProxyConfig(r);
         return;
+      case 'DockerHost':
+      case 'DockerNetwork':
+      case 'Container':
+        dockerItems.push({ kind: item.kind, label: objName(item, i), obj: item });
+        return;
       default:
         // other kinds (Deployments, ReplicaSets…) do not program the network
         return;
     }
   });
 
-  return checkConsistency({ networks, hosts, nodes, pods, services, endpointSlices: slices, flannel, kubeProxy });
+  const docker = parseDockerObjects(dockerItems, { networks, hosts, nodes, pods });
+  if (!docker.ok) throw new SpecError(docker.where, docker.message);
+  return checkConsistency({ networks, hosts, nodes, pods, services, endpointSlices: slices, flannel, kubeProxy, docker: docker.value });
 }
 
 function listens(r: Reader, path: string): ListenSpec[] {

@@ -18,6 +18,10 @@ export function topologyOf(c: Cluster): Topology {
   for (const h of c.spec.hosts) {
     hosts.push({ name: h.name, role: h.role, ip: h.interfaces[0]?.address, namespaces: namespacesOf(c, h.name) });
   }
+  // Docker hosts; their containers' namespaces are kind 'container', named after the pod or `owner+joiner…`
+  for (const h of c.spec.docker.hosts) {
+    hosts.push({ name: h.name, role: 'docker-host', ip: h.address, namespaces: namespacesOf(c, h.name) });
+  }
   const segments = [...c.world.segments.values()].map((s) => ({
     name: s.name,
     cidr: c.spec.networks.find((n) => n.name === s.name)?.cidr,

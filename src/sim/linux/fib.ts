@@ -61,10 +61,10 @@ export class Fib {
   }
 }
 
-/** `ip route` order: default first, then by network address, prefix length, metric. */
+/** `ip route` order (the fib trie's walk): default first, then by network address, longer prefixes first, metric. */
 function compareRoutes(a: Route, b: Route): number {
   if ((a.dst.len === 0) !== (b.dst.len === 0)) return a.dst.len === 0 ? -1 : 1;
-  return a.dst.net - b.dst.net || a.dst.len - b.dst.len || (a.metric ?? 0) - (b.metric ?? 0);
+  return a.dst.net - b.dst.net || b.dst.len - a.dst.len || (a.metric ?? 0) - (b.metric ?? 0);
 }
 
 export function routeTo(text: string): Prefix {

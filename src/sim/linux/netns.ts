@@ -69,7 +69,7 @@ export class NetNs {
     dev.addrs.push({
       addr: a.addr,
       prefixLen: a.prefixLen,
-      brd: a.prefixLen < 31 ? broadcastOf(prefix) : undefined,
+      brd: a.prefixLen < 31 && dev.kind !== 'loopback' ? broadcastOf(prefix) : undefined,
       scope: a.scope ?? (a.addr.startsWith('127.') ? 'host' : 'global'),
       dynamic: a.dynamic,
       metric: a.metric,

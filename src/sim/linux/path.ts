@@ -181,7 +181,7 @@ export class PacketWalk {
   private routeOutput(ns: NetNs, skb: Skb, dst: Ipv4): { route: { dev: string; via?: Ipv4; src?: Ipv4 }; local: boolean; dstChecked: Ipv4 } {
     if (ns.isLocal(dst)) {
       this.emit(ns, 'route', skb, {
-        ref: { table: 'route', text: `local ${dst} dev lo table local proto kernel scope host src ${dst}` },
+        ref: { table: 'route', text: `local ${dst} dev ${ns.deviceWithAddr(dst)?.name ?? 'lo'} table local proto kernel scope host src ${dst}` },
         verdict: 'local',
         explanation: `${dst} is one of this namespace's own addresses (table local), so the packet loops back through lo.`,
       });

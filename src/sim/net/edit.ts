@@ -30,7 +30,7 @@ export function patchLayer<L extends Layer>(
   if (!layer) return { packet: p, changes: [] };
   const changes: FieldChange[] = [];
   for (const [field, to] of Object.entries(patch)) {
-    const from = (layer as Record<string, unknown>)[field];
+    const from = (layer as unknown as Record<string, unknown>)[field];
     if (from !== to) changes.push({ layer: index, field, from: from as FieldChange['from'], to: to as FieldChange['to'] });
   }
   if (changes.length === 0) return { packet: p, changes };

@@ -1,4 +1,5 @@
 import { parse, stringify } from 'yaml';
+import { DOCKER_HOST_YAML } from './docker-host.ts';
 import { generateClusterYaml } from './generate.ts';
 import { SEED_CLUSTER_YAML } from './seed-cluster.ts';
 
@@ -41,4 +42,5 @@ export const CLUSTER_PRESETS: Readonly<Record<string, ClusterPreset>> = {
   'seed-section6': { label: 'Seed §6 moment (endpoints 10.42.0.65, 10.42.1.9)', yaml: seedSection6() },
   'five-nodes': { label: '5 nodes, 4 pods each, 3 services', yaml: generateClusterYaml({ nodes: 5, podsPerNode: 4, services: 3, endpointsPerService: 3 }) },
   'pod-cidr-25': { label: '3 nodes with /25 pod subnets', yaml: generateClusterYaml({ nodes: 3, podsPerNode: 3, services: 2, endpointsPerService: 2, podPrefix: 25 }) },
+  docker: { label: 'Docker host (§2: bridge, user network, host, container, none; a pod over lo)', yaml: DOCKER_HOST_YAML },
 };

@@ -1,6 +1,7 @@
 import type { Cluster } from '../cluster.ts';
 import type { ClusterSpec, ServicePortSpec, ServiceSpec } from '../spec.ts';
 import { KubeProxyIptables } from './iptables.ts';
+import { KubeProxyIpvs } from './ipvs.ts';
 import type { ProxierConfig, ServiceEndpoint, ServicePortInfo } from './types.ts';
 
 /**
@@ -89,6 +90,9 @@ export function syncKubeProxy(c: Cluster): void {
   for (const [name, ns] of c.nodes) {
     if (c.modes.proxy === 'iptables') {
       const r = KubeProxyIptables.sync(ns.nf, services, proxierConfig(c, name));
+      if (!r.ok) throw new Error(`kube-proxy sync on ${name}: ${r.error}`);
+    } else if (c.modes.proxy === 'ipvs') {
+      const r = KubeProxyIpvs.sync(c.world, ns, services, { ...proxierConfig(c, name), scheduler: c.modes.scheduler });
       if (!r.ok) throw new Error(`kube-proxy sync on ${name}: ${r.error}`);
     }
   }

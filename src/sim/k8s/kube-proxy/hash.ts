@@ -87,8 +87,18 @@ export function base32(data: Uint8Array): string {
   return out.padEnd(Math.ceil(out.length / 8) * 8, '=');
 }
 
+/** Chain names repeat on every node and every sync: each input is hashed once (a pure function). */
+const hashCache = new Map<string, string>();
+const encoder = new TextEncoder();
+
 function hash16(text: string): string {
-  return base32(sha256(new TextEncoder().encode(text))).slice(0, 16);
+  let h = hashCache.get(text);
+  if (h === undefined) {
+    h = base32(sha256(encoder.encode(text))).slice(0, 16);
+    if (hashCache.size > 200_000) hashCache.clear();
+    hashCache.set(text, h);
+  }
+  return h;
 }
 
 /**

@@ -1,6 +1,17 @@
 import { ipToInt, isIpv4, prefixMask } from '../../net/addr.ts';
 import type { Prefix } from '../../net/addr.ts';
-import { chainReferences, commitTables, isBuiltinChain, isTableName, stageTables } from './tables.ts';
+import {
+  chainReferenceCounts,
+  chainReferences,
+  commitTable,
+  commitTables,
+  isBuiltinChain,
+  isTableName,
+  putChain,
+  stageTable,
+  stageTables,
+  writableChain,
+} from './tables.ts';
 import type {
   AddrMatch,
   AddrType,
@@ -828,7 +839,8 @@ function parseSpec(args: readonly string[], commandHook?: CommandHook): ParsedSp
 
     if (!word.startsWith('--')) throw paramError(`unknown option "${word}"`, word);
     const opt = word.slice(2);
-    let ext = [...loaded].reverse().find((e) => Object.hasOwn(e.opts, opt));
+    let ext: Extension<Match | Target> | undefined;
+    for (let k = loaded.length - 1; k >= 0 && !ext; k--) if (Object.hasOwn(loaded[k]!.opts, opt)) ext = loaded[k];
     // xshared.c load_proto: `-p tcp --dport 80` loads the tcp match on first unknown option
     if (!ext && proto && !protoUsed) {
       protoUsed = true;
@@ -957,8 +969,21 @@ type ParsedCommand = IptablesCommand & { readonly counters?: { readonly pkts: nu
  * getopt lets flags share one dash: `-nvL` is `-n -v -L`. Words whose letters are all flags
  * without an argument (n, v, x), save a last one that may take one, are split the same way.
  */
-function splitBundles(args: readonly string[]): string[] {
-  return args.flatMap((w) => (/^-[nvx]+[a-zA-Z]$/.test(w) ? [...w.slice(1)].map((c) => `-${c}`) : [w]));
+function splitBundles(args: readonly string[]): readonly string[] {
+  if (!args.some(isBundle)) return args;
+  return args.flatMap((w) => (isBundle(w) ? [...w.slice(1)].map((c) => `-${c}`) : [w]));
+}
+
+/** `/^-[nvx]+[a-zA-Z]$/`, tested without a regex: every word of every restore line is checked. */
+function isBundle(w: string): boolean {
+  const n = w.length;
+  if (n < 3 || w.charCodeAt(0) !== 0x2d) return false;
+  for (let i = 1; i < n - 1; i++) {
+    const c = w.charCodeAt(i);
+    if (c !== 0x6e && c !== 0x76 && c !== 0x78) return false; // n v x
+  }
+  const last = w.charCodeAt(n - 1) | 0x20; // ASCII letters, either case
+  return last >= 0x61 && last <= 0x7a;
 }
 
 function parseCommand(argv: readonly string[]): ParsedCommand {
@@ -1120,6 +1145,13 @@ function needChain(table: Table, name: string | undefined): Chain {
   return chain;
 }
 
+/** xt_nat.c: the NAT targets register for table "nat" and their hooks only. */
+const NAT_TARGET_HOOKS: Readonly<Record<string, readonly string[]>> = {
+  DNAT: ['PREROUTING', 'OUTPUT'],
+  SNAT: ['POSTROUTING', 'INPUT'],
+  MASQUERADE: ['POSTROUTING'],
+};
+
 /** Checks a rule against the table it goes into: jump targets exist, NAT only in nat. */
 function checkRuleInTable(table: Table, tableName: TableName, chain: Chain, rule: Rule): void {
   const t = rule.target;
@@ -1132,13 +1164,7 @@ function checkRuleInTable(table: Table, tableName: TableName, chain: Chain, rule
     // the kernel refuses a jump into a built-in chain
     if (isBuiltinChain(dest)) throw kernelError(EINVAL_TEXT, t.chain);
   }
-  // xt_nat.c: the NAT targets register for table "nat" and their hooks only
-  const hooks: Readonly<Record<string, readonly string[]>> = {
-    DNAT: ['PREROUTING', 'OUTPUT'],
-    SNAT: ['POSTROUTING', 'INPUT'],
-    MASQUERADE: ['POSTROUTING'],
-  };
-  const allowed = hooks[t.t];
+  const allowed = own(NAT_TARGET_HOOKS, t.t);
   if (allowed) {
     if (tableName !== 'nat') throw kernelError(EINVAL_TEXT, t.t);
     if (isBuiltinChain(chain) && !allowed.includes(chain.name)) throw kernelError(EINVAL_TEXT, t.t);
@@ -1147,18 +1173,34 @@ function checkRuleInTable(table: Table, tableName: TableName, chain: Chain, rule
 
 /** ip_tables.c mark_source_chains: a table whose jumps form a loop is refused (ELOOP). */
 function checkLoops(table: Table): void {
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (name: string): void => {
-    const s = state.get(name);
-    if (s === 'done') return;
-    if (s === 'visiting') throw kernelError('Too many levels of symbolic links', name);
-    state.set(name, 'visiting');
-    for (const rule of table.get(name)?.rules ?? []) {
-      if (rule.target.t === 'jump') visit(rule.target.chain);
+  // the depth-first walk of the recursive definition (chains in table order, jumps in rule
+  // order, the first jump back into the walk's own path refused), with an explicit stack: a
+  // kube-proxy table has tens of thousands of chains
+  const VISITING = 1;
+  const DONE = 2;
+  const state = new Map<string, number>();
+  const path: { readonly name: string; readonly rules: readonly Rule[]; next: number }[] = [];
+  for (const root of table.keys()) {
+    if (state.get(root) === DONE) continue;
+    state.set(root, VISITING);
+    path.push({ name: root, rules: table.get(root)?.rules ?? [], next: 0 });
+    while (path.length > 0) {
+      const top = path[path.length - 1]!;
+      const rule = top.rules[top.next++];
+      if (!rule) {
+        state.set(top.name, DONE);
+        path.pop();
+        continue;
+      }
+      if (rule.target.t !== 'jump') continue;
+      const name = rule.target.chain;
+      const s = state.get(name);
+      if (s === DONE) continue;
+      if (s === VISITING) throw kernelError('Too many levels of symbolic links', name);
+      state.set(name, VISITING);
+      path.push({ name, rules: table.get(name)?.rules ?? [], next: 0 });
     }
-    state.set(name, 'done');
-  };
-  for (const name of table.keys()) visit(name);
+  }
 }
 
 /** xshared.c assert_valid_chain_name (XT_EXTENSION_MAXNAMELEN is 29 including the NUL). */
@@ -1175,8 +1217,11 @@ function zeroed(rule: Rule): Rule {
   return { ...rule, counters: { pkts: 0, bytes: 0 } };
 }
 
-/** Runs one parsed command against staged tables (libiptc semantics, errno texts). */
-function execute(tables: Tables, cmd: ParsedCommand): void {
+/**
+ * Runs one parsed command against staged tables (libiptc semantics, errno texts). `refs`, when
+ * given, answers `-X`'s reference counts from a count the caller keeps (see iptablesRestore).
+ */
+function execute(tables: Tables, cmd: ParsedCommand, refs?: () => ReadonlyMap<string, number>): void {
   const table = tables[cmd.table];
   const { verb, rule } = cmd;
   switch (verb) {
@@ -1185,7 +1230,9 @@ function execute(tables: Tables, cmd: ParsedCommand): void {
     case 'R':
     case 'C':
     case 'D': {
-      const chain = needChain(table, cmd.chain);
+      const found = needChain(table, cmd.chain);
+      // -C only reads; the others change the chain, so take this transaction's copy of it
+      const chain = verb === 'C' ? found : writableChain(table, found.name)!;
       if (!rule) {
         // -D chain rulenum
         const n = cmd.rulenum ?? 0;
@@ -1212,16 +1259,20 @@ function execute(tables: Tables, cmd: ParsedCommand): void {
     }
     case 'F':
     case 'Z': {
-      const chains = cmd.chain === undefined ? [...table.values()] : [needChain(table, cmd.chain)];
-      for (const chain of chains) {
-        if (verb === 'F') chain.rules = [];
-        else if (cmd.rulenum !== undefined) {
+      const names = cmd.chain === undefined ? [...table.keys()] : [needChain(table, cmd.chain).name];
+      for (const name of names) {
+        if (verb === 'F') {
+          putChain(table, { ...needChain(table, name), rules: [] });
+          continue;
+        }
+        const chain = writableChain(table, name)!;
+        if (cmd.rulenum !== undefined) {
           const rule = chain.rules[cmd.rulenum - 1];
           if (!rule) throw kernelError('Index of counter too big', String(cmd.rulenum));
           chain.rules[cmd.rulenum - 1] = zeroed(rule);
         } else {
           chain.rules = chain.rules.map(zeroed);
-          if (isBuiltinChain(chain)) table.set(chain.name, { ...chain, policyCounters: { pkts: 0, bytes: 0 } });
+          if (isBuiltinChain(chain)) putChain(table, { ...chain, policyCounters: { pkts: 0, bytes: 0 } });
         }
       }
       return;
@@ -1230,18 +1281,21 @@ function execute(tables: Tables, cmd: ParsedCommand): void {
       const name = cmd.chain ?? '';
       checkChainName(name);
       if (table.has(name)) throw kernelError('Chain already exists', name);
-      table.set(name, { name, policyCounters: { pkts: 0, bytes: 0 }, rules: [] });
+      putChain(table, { name, policyCounters: { pkts: 0, bytes: 0 }, rules: [] });
       return;
     }
     case 'X': {
       // iptables.c delete_chain4: without a name, every user chain, in list order
       const names =
         cmd.chain === undefined ? [...table.values()].filter((c) => !isBuiltinChain(c)).map((c) => c.name) : [cmd.chain];
+      // one pass over the rules for all the names (deleting an empty chain changes no count)
+      const counts = refs?.() ?? (names.length > 1 ? chainReferenceCounts(table) : undefined);
       for (const name of names) {
         const chain = needChain(table, name);
         if (isBuiltinChain(chain)) throw kernelError("Can't delete built-in chain", name);
         // libiptc TC_DELETE_CHAIN: the errno reaches the user as strerror() text
-        if (chainReferences(table, name) > 0) throw kernelError('Too many links', name);
+        const references = counts ? (counts.get(name) ?? 0) : chainReferences(table, name);
+        if (references > 0) throw kernelError('Too many links', name);
         if (chain.rules.length > 0) throw kernelError('Directory not empty', name);
         table.delete(name);
       }
@@ -1252,7 +1306,7 @@ function execute(tables: Tables, cmd: ParsedCommand): void {
       if (!isBuiltinChain(chain)) throw kernelError('Bad built-in chain name', cmd.chain);
       if (cmd.policy !== 'ACCEPT' && cmd.policy !== 'DROP') throw kernelError('Bad policy name', cmd.policy);
       const { counters } = cmd;
-      table.set(chain.name, { ...chain, policy: cmd.policy, ...(counters && { policyCounters: { ...counters } }) });
+      putChain(table, { ...chain, policy: cmd.policy, ...(counters && { policyCounters: { ...counters } }) });
       return;
     }
     case 'L':
@@ -1263,6 +1317,29 @@ function execute(tables: Tables, cmd: ParsedCommand): void {
 }
 
 /**
+ * After a command that may have added a jump: the kernel's loop check (checkLoops), run only
+ * when the new jump closes a loop. Every change to the tables is checked, so before it the jump
+ * graph had no loop, and a new edge chain → target makes one exactly when target reaches chain;
+ * then the full walk runs to refuse it with the same chain name as always. (Walking a whole
+ * kube-proxy table per `iptables -A` would make a user's command cost as much as a sync.)
+ */
+function checkNewJumpLoops(table: Table, cmd: ParsedCommand): void {
+  const t = cmd.rule?.target;
+  if (cmd.chain === undefined || t?.t !== 'jump' || (cmd.verb !== 'A' && cmd.verb !== 'I' && cmd.verb !== 'R')) return;
+  const seen = new Set<string>();
+  const pending = [t.chain];
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (name === cmd.chain) return checkLoops(table);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    for (const rule of table.get(name)?.rules ?? []) if (rule.target.t === 'jump') pending.push(rule.target.chain);
+  }
+}
+
+/** Verbs that only read the tables: no transaction to stage or commit. */
+const READ_ONLY_VERBS: ReadonlySet<IptablesVerb> = new Set(['C', 'L', 'S']);
+
+/**
  * Runs one `iptables` command line (without the program name) against the tables, as the real
  * command does: `-t`, `-A`, `-I [n]`, `-D rulespec|n`, `-R n`, `-C`, `-F`, `-Z`, `-N`, `-X`,
  * `-P`. Listing verbs only check the chain exists (the CLI renders them). On any error the tables
@@ -1271,10 +1348,16 @@ function execute(tables: Tables, cmd: ParsedCommand): void {
 export function applyIptables(tables: Tables, args: readonly string[]): IptablesResult {
   try {
     const cmd = parseCommand(args);
-    const staged = stageTables(tables);
-    execute(staged, cmd);
-    checkLoops(staged[cmd.table]);
-    commitTables(tables, staged);
+    // -C is iptc_check_entry: it reads the chain and commits nothing
+    if (READ_ONLY_VERBS.has(cmd.verb)) {
+      execute(tables, cmd);
+      return { ok: true };
+    }
+    // a command changes only its own table (iptables-legacy replaces that one table)
+    const staged = stageTable(tables[cmd.table]);
+    execute({ ...tables, [cmd.table]: staged }, cmd);
+    checkNewJumpLoops(staged, cmd);
+    commitTable(tables[cmd.table], staged);
     return { ok: true };
   } catch (e) {
     return toFailure(e, 'iptables');
@@ -1284,41 +1367,59 @@ export function applyIptables(tables: Tables, args: readonly string[]): Iptables
 // ---------------------------------------------------------------------------------------------
 // iptables-restore
 
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+const isSpace = (c: number): boolean => c === SPACE || c === TAB || c === LF || c === CR;
+
 /**
  * Splits one iptables-restore rule line into words exactly as xshared.c add_param_to_argv does:
  * whitespace separates, `"…"` groups (a backslash inside quotes escapes the next character),
  * single quotes are ordinary characters. (A shell would strip `'…'` too; iptables-restore does
- * not.)
+ * not.) Runs of ordinary characters are taken as slices rather than a character at a time: a
+ * kube-proxy sync restores hundreds of thousands of lines.
  */
 export function tokenizeRestoreLine(line: string): string[] {
   const words: string[] = [];
-  let current = '';
-  let started = false;
-  let quoted = false;
-  let escaped = false;
-  for (const ch of line) {
-    if (quoted) {
-      if (escaped) {
-        current += ch;
-        escaped = false;
-      } else if (ch === '\\') escaped = true;
-      else if (ch === '"') quoted = false;
-      else current += ch;
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    if (isSpace(line.charCodeAt(i))) {
+      i++;
       continue;
     }
-    if (ch === '"') {
-      quoted = true;
-      started = true;
-    } else if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') {
-      if (started) words.push(current);
-      current = '';
-      started = false;
-    } else {
-      current += ch;
-      started = true;
+    // one word, which may switch in and out of quotes: `a"b c"d` is `ab cd`
+    let word = '';
+    let from = i;
+    while (i < n) {
+      const c = line.charCodeAt(i);
+      if (isSpace(c)) break;
+      if (c !== QUOTE) {
+        i++;
+        continue;
+      }
+      word += line.slice(from, i);
+      from = ++i;
+      while (i < n) {
+        const q = line.charCodeAt(i);
+        if (q === QUOTE) break;
+        if (q === BACKSLASH) {
+          // charAt past the end is '': a trailing backslash escapes nothing
+          word += line.slice(from, i) + line.charAt(i + 1);
+          i += 2;
+          from = i;
+        } else i++;
+      }
+      // an unterminated quote runs to the end of the line
+      word += line.slice(from, i);
+      from = ++i;
     }
+    words.push(word + line.slice(from, i));
   }
-  if (started) words.push(current);
   return words;
 }
 
@@ -1341,18 +1442,30 @@ const COUNTERS_RE = /^\[(\d+):(\d+)\]$/;
 export function iptablesRestore(tables: Tables, payload: string, opts: RestoreOptions): IptablesResult {
   const prog = 'iptables-restore';
   const staged = stageTables(tables);
+  const memo: RestoreMemo = new Map();
+  /**
+   * `-X` needs each chain's reference count. kube-proxy ends its payload with one `-X` per stale
+   * chain; counting the whole table for each would be quadratic, so the count is taken once and
+   * kept while only `-X` lines follow (deleting an empty chain changes no other count).
+   */
   let current: TableName | undefined;
+  let refCounts: Map<string, number> | undefined;
+  const refs = (): Map<string, number> => (refCounts ??= chainReferenceCounts(staged[current ?? 'filter']));
   let lineNo = 0;
   try {
     // fgets line numbering: a final newline does not start another line
-    for (const raw of payload.replace(/\n$/, '').split('\n')) {
+    const lines = (payload.endsWith('\n') ? payload.slice(0, -1) : payload).split('\n');
+    for (const raw of lines) {
       lineNo++;
-      const line = raw.replace(/\r$/, '');
-      if (line.trim() === '' || line.startsWith('#')) continue;
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      const first = line.charCodeAt(0);
+      // blank (only whitespace) or a comment; `trim` only when the line starts with a space
+      if (line === '' || first === 0x23 || (isSpaceLike(first) && line.trim() === '')) continue;
+      if (first !== 0x2d /* - */) refCounts = undefined;
       if (line === 'COMMIT' && current !== undefined) {
         checkLoops(staged[current]);
         current = undefined;
-      } else if (line.startsWith('*') && current === undefined) {
+      } else if (first === 0x2a /* * */ && current === undefined) {
         const name = line.slice(1).trim().split(/\s+/)[0] ?? '';
         if (name === '') throw paramError(`${prog}: line ${lineNo} table name invalid`, line);
         if (!isTableName(name)) {
@@ -1361,13 +1474,15 @@ export function iptablesRestore(tables: Tables, payload: string, opts: RestoreOp
         current = name;
         if (!opts.noflush) {
           const table = staged[name];
-          for (const chain of table.values()) chain.rules = [];
-          for (const chain of [...table.values()]) if (!isBuiltinChain(chain)) table.delete(chain.name);
+          for (const chain of [...table.values()]) {
+            if (isBuiltinChain(chain)) putChain(table, { ...chain, rules: [] });
+            else table.delete(chain.name);
+          }
         }
-      } else if (line.startsWith(':') && current !== undefined) {
+      } else if (first === 0x3a /* : */ && current !== undefined) {
         restoreChainLine(staged[current], line.slice(1), opts, lineNo, prog);
       } else if (current !== undefined) {
-        restoreRuleLine(staged, current, line, opts);
+        restoreRuleLine(staged, current, line, opts, memo, refs, () => (refCounts = undefined));
       } else {
         throw plainError(`${prog}: line ${lineNo} failed`, line);
       }
@@ -1380,15 +1495,20 @@ export function iptablesRestore(tables: Tables, payload: string, opts: RestoreOp
   return { ok: true };
 }
 
+/** Characters `String.prototype.trim` strips that may start a blank line (ASCII whitespace, NBSP, …). */
+function isSpaceLike(c: number): boolean {
+  return c <= 0x20 || c >= 0x80;
+}
+
 function restoreChainLine(table: Table, rest: string, opts: RestoreOptions, lineNo: number, prog: string): void {
   const [name, policy, ctrs] = rest.trim().split(/\s+/);
   if (name === undefined || name === '') throw paramError(`${prog}: line ${lineNo} chain name invalid`, rest);
   if (name.length >= 29) throw paramError(`Invalid chain name \`${name}' (28 chars max)`, name);
   const existing = table.get(name);
   if (!existing || !isBuiltinChain(existing)) {
-    if (existing && opts.noflush) existing.rules = [];
+    if (existing && opts.noflush) putChain(table, { ...existing, rules: [] });
     else if (existing) throw paramError(`error creating chain '${name}':File exists`, name);
-    else table.set(name, { name, policyCounters: { pkts: 0, bytes: 0 }, rules: [] });
+    else putChain(table, { name, policyCounters: { pkts: 0, bytes: 0 }, rules: [] });
   }
   if (policy === undefined) throw paramError(`${prog}: line ${lineNo} policy invalid`, rest);
   if (policy === '-') return;
@@ -1405,22 +1525,245 @@ function restoreChainLine(table: Table, rest: string, opts: RestoreOptions, line
   if (policy !== 'ACCEPT' && policy !== 'DROP') {
     throw paramError(`Can't set policy \`${policy}' on \`${name}' line ${lineNo}: Bad policy name`, policy);
   }
-  table.set(name, { ...chain, policy, policyCounters: counters });
+  putChain(table, { ...chain, policy, policyCounters: counters });
 }
 
-function restoreRuleLine(staged: Tables, table: TableName, line: string, opts: RestoreOptions): void {
+function restoreRuleLine(
+  staged: Tables,
+  table: TableName,
+  line: string,
+  opts: RestoreOptions,
+  memo: RestoreMemo,
+  refs: () => ReadonlyMap<string, number>,
+  rulesChanged: () => void,
+): void {
   let rest = line;
   const counters: string[] = [];
   // xshared.c tokenize_rule_counters: a leading `[p:b]` becomes `--set-counters p b`
-  const m = /^\[(\d+):(\d+)\]\s*/.exec(line);
-  if (m) {
+  if (line.startsWith('[')) {
+    const m = /^\[(\d+):(\d+)\]\s*/.exec(line);
+    if (!m) throw paramError('Bad line: need ]', line);
     rest = line.slice(m[0].length);
     if (opts.counters) counters.push('--set-counters', m[1] ?? '0', m[2] ?? '0');
-  } else if (line.startsWith('[')) throw paramError('Bad line: need ]', line);
+  }
   const words = tokenizeRestoreLine(rest);
   if (words.includes('-t') || words.includes('--table')) {
     throw paramError('The -t option cannot be used in iptables-restore.', line);
   }
-  const cmd = parseCommand(['-t', table, ...counters, ...words]);
-  execute(staged, cmd);
+  const cmd = (counters.length === 0 && parseAppendFast(table, words, memo)) || parseCommand(['-t', table, ...counters, ...words]);
+  if (cmd.verb === 'X') execute(staged, cmd, refs);
+  else {
+    rulesChanged();
+    execute(staged, cmd);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fast path for kube-proxy's rule lines
+
+/**
+ * Objects a restore has built, by their text: kube-proxy repeats `-p tcp`, `-m tcp --dport 80`,
+ * `-j KUBE-MARK-MASQ` and the same few probabilities thousands of times. Rules are never changed
+ * in place (only their counters, which are not shared), so they may share these.
+ */
+type RestoreMemo = Map<string, Match | Target | Rule['proto']>;
+
+/** A loaded extension the fast path knows: the state its options fill in (cf. the Extension objects). */
+type FastExt =
+  | { readonly kind: 'comment'; comment?: string }
+  | { readonly kind: 'tcp' | 'udp' | 'sctp'; sport?: PortMatch; dport?: PortMatch }
+  | { readonly kind: 'statistic'; mode?: 'random'; probability?: number }
+  | { readonly kind: 'DNAT'; to?: string };
+
+/** The extension kind that owns each long option the fast path knows (no two share a name). */
+function fastOptionKind(word: string): 'comment' | 'port' | 'statistic' | 'DNAT' | undefined {
+  switch (word) {
+    case '--comment':
+      return 'comment';
+    case '--sport':
+    case '--dport':
+      return 'port';
+    case '--mode':
+    case '--probability':
+      return 'statistic';
+    case '--to-destination':
+      return 'DNAT';
+    default:
+      return undefined;
+  }
+}
+
+const fastKind = (e: FastExt): 'comment' | 'port' | 'statistic' | 'DNAT' =>
+  e.kind === 'tcp' || e.kind === 'udp' || e.kind === 'sctp' ? 'port' : e.kind;
+
+const PROBABILITY_RE = /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** `/\s/.test(s)`, with printable ASCII (every chain name) decided without the regex. */
+function hasWhitespace(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return /\s/.test(s);
+  }
+  return false;
+}
+
+type MutableRule = { -readonly [K in keyof Rule]: Rule[K] };
+
+/**
+ * `-A CHAIN …` lines in the shapes kube-proxy writes — `-s`/`-d` (maybe negated), `-p`, `-m
+ * comment|tcp|udp|sctp|statistic` with their plain options, `-j CHAIN|ACCEPT|DROP|RETURN|DNAT` —
+ * parsed straight into a command, without building the extension objects and option tables of
+ * the general parser for each of a sync's hundreds of thousands of lines. It follows parseSpec
+ * step by step for these words (the newest loaded extension takes an option, each option once,
+ * the same value parsers, builders and checks) and gives up, returning false, on anything else
+ * and on anything the general parser would refuse: then parseCommand parses the line and reports
+ * the error. So a line it accepts yields exactly the rule parseCommand would have built.
+ */
+function parseAppendFast(table: TableName, words: readonly string[], memo: RestoreMemo): ParsedCommand | false {
+  const chain = words[1];
+  if (words[0] !== '-A' || chain === undefined) return false;
+  for (const w of words) if (isBundle(w)) return false;
+  let src: AddrMatch | undefined;
+  let dst: AddrMatch | undefined;
+  let proto: ProtoName | undefined;
+  let target: Target | undefined;
+  let dnat: Extract<FastExt, { kind: 'DNAT' }> | undefined;
+  const exts: FastExt[] = [];
+  let invert = false;
+  try {
+    for (let i = 2; i < words.length; ) {
+      const word = words[i]!;
+      if (word === '!') {
+        if (invert) return false;
+        invert = true;
+        i++;
+        continue;
+      }
+      const value = words[i + 1];
+      if (value === undefined) return false;
+      i += 2;
+      if (word === '-s' || word === '-d') {
+        if (word === '-s' ? src : dst) return false;
+        const a: AddrMatch = { prefix: parseAddress(value), neg: invert };
+        if (word === '-s') src = a;
+        else dst = a;
+        invert = false;
+        continue;
+      }
+      if (invert) return false;
+      if (word === '-p') {
+        const p = value === 'tcp' || value === 'udp' ? value : own(PROTO_NUMBERS, value.toLowerCase());
+        if (proto || p === undefined || p === 'all') return false;
+        proto = p;
+      } else if (word === '-m') {
+        if (value === 'comment' || value === 'tcp' || value === 'udp' || value === 'sctp' || value === 'statistic') {
+          exts.push({ kind: value });
+        } else return false;
+      } else if (word === '-j') {
+        if (target || dnat || value === '' || hasWhitespace(value)) return false;
+        if (value === 'DNAT') exts.push((dnat = { kind: 'DNAT' }));
+        else if (value !== 'ACCEPT' && value !== 'DROP' && value !== 'RETURN' && Object.hasOwn(TARGETS, value)) return false;
+        else {
+          const key = `-j ${value}`;
+          target = memo.get(key) as Target | undefined;
+          if (!target) {
+            target = value === 'ACCEPT' || value === 'DROP' || value === 'RETURN' ? { t: value } : { t: 'jump', chain: value };
+            memo.set(key, target);
+          }
+        }
+      } else {
+        const kind = fastOptionKind(word);
+        if (kind === undefined) return false;
+        // getopt's merged option table: the newest loaded extension with the option takes it
+        let ext: FastExt | undefined;
+        for (let k = exts.length - 1; k >= 0 && !ext; k--) if (fastKind(exts[k]!) === kind) ext = exts[k];
+        if (!ext) return false;
+        switch (ext.kind) {
+          case 'comment':
+            if (ext.comment !== undefined || value.length > 255) return false;
+            ext.comment = value;
+            break;
+          case 'tcp':
+          case 'udp':
+          case 'sctp':
+            if (word === '--sport') {
+              if (ext.sport) return false;
+              ext.sport = parsePortRange(value, false);
+            } else {
+              if (ext.dport) return false;
+              ext.dport = parsePortRange(value, false);
+            }
+            break;
+          case 'statistic':
+            if (word === '--mode') {
+              if (ext.mode || value !== 'random') return false;
+              ext.mode = value;
+            } else {
+              const p = PROBABILITY_RE.test(value) ? Number(value) : NaN;
+              if (ext.probability !== undefined || !(p >= 0 && p <= 1)) return false;
+              ext.probability = statisticProbability(p);
+            }
+            break;
+          case 'DNAT':
+            if (ext.to !== undefined) return false;
+            ext.to = value;
+            break;
+        }
+      }
+    }
+    if (invert) return false;
+
+    const matches: Match[] = [];
+    for (const e of exts) {
+      switch (e.kind) {
+        case 'comment':
+          if (e.comment === undefined) return false;
+          matches.push({ m: 'comment', comment: e.comment });
+          break;
+        case 'tcp':
+        case 'udp':
+        case 'sctp': {
+          // x_tables.c xt_check_match: the port match needs its own protocol
+          if (proto !== e.kind) return false;
+          const { kind, sport, dport } = e;
+          const key = `-m ${kind}${sport ? ` s${sport.from}:${sport.to}` : ''}${dport ? ` d${dport.from}:${dport.to}` : ''}`;
+          let m = memo.get(key) as Match | undefined;
+          if (!m) memo.set(key, (m = { m: kind, ...(sport && { sport }), ...(dport && { dport }) }));
+          matches.push(m);
+          break;
+        }
+        case 'statistic': {
+          const { mode, probability } = e;
+          if (mode === undefined || probability === undefined) return false;
+          const key = `-m statistic ${probability}`;
+          let m = memo.get(key) as Match | undefined;
+          if (!m) memo.set(key, (m = { m: 'statistic', mode, probability }));
+          matches.push(m);
+          break;
+        }
+        case 'DNAT':
+          if (e.to === undefined) return false;
+          target = { t: 'DNAT', ...parseNatTo(e.to, proto) };
+          break;
+      }
+    }
+    // the keys in parseSpec's order, so the rule is the same object shape
+    const rule: Partial<MutableRule> = {};
+    if (src) rule.src = src;
+    if (dst) rule.dst = dst;
+    if (proto) {
+      const key = `-p ${proto}`;
+      let p = memo.get(key) as Rule['proto'];
+      if (!p) memo.set(key, (p = { name: proto, neg: false }));
+      rule.proto = p;
+    }
+    rule.matches = matches;
+    rule.target = target ?? { t: 'none' };
+    rule.counters = { pkts: 0, bytes: 0 };
+    return { verb: 'A', table, chain, rule: rule as Rule, numeric: false, verbose: false, exact: false, lineNumbers: false };
+  } catch (e) {
+    // a value the general parser refuses: let it say so
+    if (e instanceof IptablesError) return false;
+    throw e;
+  }
 }

@@ -73,24 +73,76 @@ export function orderedChains(table: Table): Chain[] {
 }
 
 /**
- * A working copy for a transaction: new Maps and Chain objects, rule objects shared. Code that
- * changes counters during a transaction replaces the Rule or Chain object instead of writing
- * into the shared counter object, so an aborted transaction leaves the original untouched.
+ * Per staged table, the chains this transaction has already copied and so may change in place.
+ * A Set (not a WeakSet) so that commitTable can hand the copies over; the staged Map is the key,
+ * so the set goes when the transaction does.
  */
+const ownedChains = new WeakMap<Table, Set<Chain>>();
+
+/**
+ * A working copy of one table for a transaction, copy-on-write: a new Map that shares the Chain
+ * objects until writableChain copies one for a change. Staging is then O(chains) Map entries
+ * rather than a copy of every rule list — a kube-proxy node holds tens of thousands of chains and
+ * a sync stages its tables several times.
+ *
+ * Code that changes a staged table goes through writableChain / putChain and never writes into a
+ * chain it got with `get`, and code that changes counters during a transaction replaces the Rule
+ * or Chain object instead of writing into the shared counter object, so an aborted transaction
+ * leaves the original untouched.
+ */
+export function stageTable(table: Table): Table {
+  const out: Table = new Map(table);
+  ownedChains.set(out, new Set());
+  return out;
+}
+
+/** stageTable for all four tables. */
 export function stageTables(tables: Tables): Tables {
-  const copy = (table: Table): Table => {
-    const out: Table = new Map();
-    for (const [name, chain] of table) out.set(name, { ...chain, rules: [...chain.rules] });
-    return out;
+  return {
+    raw: stageTable(tables.raw),
+    mangle: stageTable(tables.mangle),
+    nat: stageTable(tables.nat),
+    filter: stageTable(tables.filter),
   };
-  return { raw: copy(tables.raw), mangle: copy(tables.mangle), nat: copy(tables.nat), filter: copy(tables.filter) };
+}
+
+/**
+ * The chain `name` of a staged table, ready to be changed in place: the first change in a
+ * transaction replaces the shared chain with a copy of its own (policy, counters object and rule
+ * objects still shared). Undefined when the table has no such chain.
+ */
+export function writableChain(table: Table, name: string): Chain | undefined {
+  const chain = table.get(name);
+  if (!chain) return undefined;
+  const owned = ownedChains.get(table);
+  if (owned?.has(chain)) return chain;
+  const copy: Chain = { ...chain, rules: [...chain.rules] };
+  table.set(name, copy);
+  owned?.add(copy);
+  return copy;
+}
+
+/** Puts a chain object made by this transaction (a new chain, or a changed copy) into a staged table. */
+export function putChain(table: Table, chain: Chain): void {
+  table.set(chain.name, chain);
+  ownedChains.get(table)?.add(chain);
+}
+
+/** Makes `target` hold what `staged` holds, keeping the caller's Map object. */
+export function commitTable(target: Table, staged: Table): void {
+  if (target === staged) return;
+  target.clear();
+  for (const [chainName, chain] of staged) target.set(chainName, chain);
+  const owned = ownedChains.get(staged);
+  if (!owned) return;
+  // committed into another staged table (a transaction inside a transaction): the copies are
+  // now that transaction's own; the finished one may no longer change them in place
+  const outer = ownedChains.get(target);
+  if (outer) for (const chain of owned) outer.add(chain);
+  owned.clear();
 }
 
 /** Makes `tables` hold what `staged` holds, keeping the caller's Map objects. */
 export function commitTables(tables: Tables, staged: Tables): void {
-  for (const name of TABLE_NAMES) {
-    const target = tables[name];
-    target.clear();
-    for (const [chainName, chain] of staged[name]) target.set(chainName, chain);
-  }
+  for (const name of TABLE_NAMES) commitTable(tables[name], staged[name]);
 }
