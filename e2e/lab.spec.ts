@@ -223,4 +223,29 @@ test('screenshots for review', async ({ lab, page }) => {
   await lab.testid('inspector.hexdump').scrollIntoViewIfNeeded();
   await expect(lab.testid('inspector.hexdump').locator('[data-selected="true"]')).toHaveCount(4);
   await lab.screenshot('inspector-hexdump');
+  // the tables panel on the DNAT rule, with live counters
+  await lab.stepBack.click();
+  await lab.testid('tabs.tables').click();
+  await expect(lab.testid('tables.body.iptables')).toBeVisible();
+  await lab.screenshot('tables-iptables');
+  await lab.run('master', 'ip route');
+  await lab.run('master', 'bridge fdb show dev flannel.1');
+  await lab.screenshot('terminal');
+});
+
+test('tables: the rule the step used is highlighted and its counter is live', async ({ lab }) => {
+  await lab.open();
+  await lab.choosePreset(/ClusterIP/i);
+  await lab.stepUntil(async () => /^DNAT/.test((await lab.testid('inspector.verdict').count()) ? ((await lab.testid('inspector.verdict').textContent()) ?? '') : ''), 'the DNAT rule');
+  const hit = lab.testid('tables.body.iptables').locator('tr.hit');
+  await expect(hit).toHaveCount(1);
+  await expect(hit).toContainText('DNAT');
+  const id = (await hit.getAttribute('data-testid')) ?? '';
+  expect(id).toMatch(/^tables\.rule\.KUBE-SEP-/);
+  const pkts = Number(await hit.locator('td.pk').textContent());
+  expect(pkts).toBeGreaterThan(0);
+  // one step back the DNAT rule has not matched yet: its counter is one packet lower
+  await lab.stepBack.click();
+  await expect(lab.testid(id).locator('td.pk')).toHaveText(String(pkts - 1));
+  await expect(lab.testid(id)).not.toHaveClass(/hit/);
 });

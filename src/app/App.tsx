@@ -26,11 +26,11 @@ function usePlaybackKeys(): void {
           s.togglePlay();
           break;
         case 'ArrowRight':
-          s.setPlaying(false);
+          if (s.playing) s.setPlaying(false);
           s.stepBy(1);
           break;
         case 'ArrowLeft':
-          s.setPlaying(false);
+          if (s.playing) s.setPlaying(false);
           s.stepBy(-1);
           break;
         case 'Home':

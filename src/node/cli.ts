@@ -191,7 +191,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr.write("kube-packet-lab: exec needs a host or pod and a command after --, e.g. exec master -- ip route\n");
       return 2;
     }
-    const r = execCommand(c.value, target, p.command.map(quoteIfNeeded).join(' '));
+    // one argument after -- is a whole command line (pipes included); several are argv words
+    const line = p.command.length === 1 ? p.command[0]! : p.command.map(quoteIfNeeded).join(' ');
+    const r = execCommand(c.value, target, line);
     if (!r.ok) {
       io.stderr.write(`${r.error.message}\n`);
       return 1;

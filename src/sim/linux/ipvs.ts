@@ -12,8 +12,8 @@ import type { Rng } from '../rng.ts';
 
 export type IpvsProto = 'TCP' | 'UDP' | 'SCTP';
 
-/** The scheduler modules this model implements (ip_vs_<name>.ko). */
-export const IPVS_SCHEDULERS = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'] as const;
+/** The scheduler modules this model implements (ip_vs_<name>.ko); wlc is ipvsadm's default. */
+export const IPVS_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'sh', 'dh', 'mh'] as const;
 export type IpvsSchedulerName = (typeof IPVS_SCHEDULERS)[number];
 
 export function isIpvsScheduler(s: string): s is IpvsSchedulerName {
@@ -336,6 +336,29 @@ class LeastConnection implements Scheduler {
   }
 }
 
+/**
+ * ip_vs_wlc.c: the least overhead per weight — the first available server, then any later one
+ * with loh * its weight > doh * least's weight (compared as products, no division).
+ */
+class WeightedLeastConnection implements Scheduler {
+  changed(): void {}
+  schedule(svc: IpvsService): IpvsDest | undefined {
+    const list = svc.dests;
+    const first = list.findIndex((d) => d.weight > 0);
+    if (first < 0) return undefined;
+    let least = list[first]!;
+    let loh = least.activeConns * 256 + least.inactConns;
+    for (const d of list.slice(first + 1)) {
+      const doh = d.activeConns * 256 + d.inactConns;
+      if (loh * d.weight > doh * least.weight) {
+        least = d;
+        loh = doh;
+      }
+    }
+    return least;
+  }
+}
+
 const HASH_TAB_BITS = 8;
 const HASH_TAB_SIZE = 1 << HASH_TAB_BITS;
 
@@ -492,6 +515,8 @@ function newScheduler(name: IpvsSchedulerName): Scheduler {
       return new WeightedRoundRobin();
     case 'lc':
       return new LeastConnection();
+    case 'wlc':
+      return new WeightedLeastConnection();
     case 'sh':
       return new SourceHashing();
     case 'dh':

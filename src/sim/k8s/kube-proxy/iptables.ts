@@ -56,9 +56,19 @@ const JUMP_CHAINS: readonly JumpChain[] = [
   { table: 'filter', dstChain: KUBE_FIREWALL, srcChain: 'OUTPUT', comment: '', extraArgs: [] },
 ];
 
+/** computeProbability's answers: a sync asks for 1/n, …, 1/2 for every service (exact printing is slow). */
+const probabilities = new Map<number, string>();
+
 /** proxier.go computeProbability: Go's `%0.10f` of 1/n. */
 export function computeProbability(n: number): string {
-  return printfFixed(1 / n, 10);
+  let p = probabilities.get(n);
+  if (p === undefined) {
+    p = printfFixed(1 / n, 10);
+    // endpoint counts are few; the bound only guards against a caller asking for every n
+    if (probabilities.size >= 4096) probabilities.clear();
+    probabilities.set(n, p);
+  }
+  return p;
 }
 
 /** Go `fmt.Sprintf("%#08x", v)`: the `0x` comes on top of eight zero-padded digits. */
@@ -75,7 +85,21 @@ export function servicePortName(svc: Pick<ServicePortInfo, 'namespace' | 'name' 
 class LineBuffer {
   readonly lines: string[] = [];
   write(...words: readonly (string | readonly string[])[]): void {
-    this.lines.push(words.flat().join(' '));
+    // `words.flat().join(' ')` without the two arrays per line (a sync writes hundreds of thousands)
+    let line = '';
+    let first = true;
+    for (const w of words) {
+      if (typeof w === 'string') {
+        line = first ? w : `${line} ${w}`;
+        first = false;
+      } else {
+        for (const x of w) {
+          line = first ? x : `${line} ${x}`;
+          first = false;
+        }
+      }
+    }
+    this.lines.push(line);
   }
 }
 
@@ -212,7 +236,11 @@ export function syncProxyRules(
   const largeClusterMode = totalEndpoints > 1000;
   const serviceComment = (comment: string): string[] => (largeClusterMode ? [] : ['-m', 'comment', '--comment', comment]);
 
-  const ordered = [...services].sort(byString((s) => `${servicePortName(s)}/${s.protocol}`));
+  // each sort key built once, not once per comparison
+  const ordered = services
+    .map((svc) => ({ svc, key: `${servicePortName(svc)}/${svc.protocol}` }))
+    .sort(byString((s) => s.key))
+    .map((s) => s.svc);
   for (const svc of ordered) {
     const protocol = svc.protocol.toLowerCase();
     const name = servicePortName(svc);
@@ -221,7 +249,16 @@ export function syncProxyRules(
     const localPolicyChain = `KUBE-SVL-${hash}`;
     const externalTrafficChain = `KUBE-EXT-${hash}`;
     const fwChain = `KUBE-FW-${hash}`;
-    const sepChain = (ep: ServiceEndpoint): string => servicePortEndpointChainName(name, protocol, endpointString(ep));
+    // each endpoint's chain is named in up to three rules: hash it once
+    const sepChains = new Map<ServiceEndpoint, string>();
+    const sepChain = (ep: ServiceEndpoint): string => {
+      let chain = sepChains.get(ep);
+      if (chain === undefined) {
+        chain = servicePortEndpointChainName(name, protocol, endpointString(ep));
+        sepChains.set(ep, chain);
+      }
+      return chain;
+    };
     const proto = ['-m', protocol, '-p', protocol];
 
     // serviceport.go: ExternallyAccessible, ExternalPolicyLocal, UsesClusterEndpoints, UsesLocalEndpoints
