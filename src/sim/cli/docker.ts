@@ -289,13 +289,20 @@ function containerJson(d: DockerDaemon, c: DockerContainer): Json {
       PortBindings: sortedMap(c.ports.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp === '0.0.0.0' ? '' : p.hostIp, HostPort: String(p.hostPort) }]] as const)),
     },
     Config: {
-      Hostname: c.spec.mode === 'host' ? d.host.name : c.joined ? '' : c.id.slice(0, 12),
+      // container mode shares the joined container's /etc/hostname (initializeNetworkingPaths)
+      Hostname: hostnameOf(d, c),
       ExposedPorts: c.spec.mode === 'bridge' ? sortedMap(exposedPorts(c).map((k) => [k, {}] as const)) : null,
       Image: c.spec.image,
       Labels: sortedMap(labels),
     },
     NetworkSettings: networkSettings(d, c),
   };
+}
+
+function hostnameOf(d: DockerDaemon, c: DockerContainer): string {
+  let owner = c;
+  while (owner.joined) owner = owner.joined;
+  return owner.spec.mode === 'host' ? d.host.name : owner.id.slice(0, 12);
 }
 
 /** `docker network inspect NETWORK` (api/types NetworkResource). */
@@ -411,8 +418,8 @@ export function executeTemplate(tpl: string, root: Json): Tpl {
         if (!inRange) return { ok: false, error: 'template parsing error: template: :1: unexpected {{end}}' };
         return { ok: true, text: out };
       }
-      if (tk.v.startsWith('range ')) {
-        const v = evalExpr(tk.v.slice(6).trim(), dot, root);
+      if (/^range[\s.]/.test(tk.v)) {
+        const v = evalExpr(tk.v.slice(5).trim(), dot, root);
         if (!v.ok) return v;
         const items = Array.isArray(v.value) ? v.value : v.value && typeof v.value === 'object' ? Object.keys(v.value).sort().map((k) => (v.value as Record<string, Json>)[k]!) : [];
         const start = pos;
