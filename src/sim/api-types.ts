@@ -158,6 +158,8 @@ export interface SimResult {
   readonly modes: Required<Modes>;
   /** flows a user can pick, computed from the cluster (seed scenarios first) */
   readonly presets: readonly FlowPreset[];
+  /** what the controllers logged while programming the nodes, e.g. a route flanneld could not add */
+  readonly notes: readonly string[];
 }
 
 export interface FlowPreset {

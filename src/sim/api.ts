@@ -85,6 +85,7 @@ export function simulate(req: SimRequest): Result<SimResult> {
       tables: tablesOf(c.value),
       modes: c.value.modes,
       presets: presetsFor(c.value.spec),
+      notes: c.value.notes,
     },
   };
 }

@@ -186,7 +186,10 @@ function Iptables({ tables, nf, ev, counters }: { tables: NamespaceTables; nf: s
                   <tr key={i} className={`${hit ? 'hit' : ''}${moved ? ' moved' : ''}`} data-testid={`tables.rule.${c.name}.${i}`} aria-current={hit ? 'true' : undefined}>
                     <td className="pk">{live.pkts}</td>
                     <td className="by">{live.bytes}</td>
-                    <td className="rt">{r.text.startsWith(r.target) ? r.text : `${r.target}  ${r.text}`}</td>
+                    <td className="rt" title={r.text}>
+                      {/* iptables pads its columns for an 80-column terminal; two spaces keep them apart here */}
+                      {(r.text.startsWith(r.target) ? r.text : `${r.target}  ${r.text}`).replace(/ {3,}/g, '  ')}
+                    </td>
                   </tr>
                 );
               })}

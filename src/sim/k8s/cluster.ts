@@ -55,7 +55,8 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
     publicIP: n.internalIP,
     vtepMac: n.vtepMac ?? world.randomMac(),
   }));
-  for (const n of spec.nodes) flannelUp(world, nodes.get(n.name)!, n, leases, spec.flannel, modes.backend);
+  const notes: string[] = [];
+  for (const n of spec.nodes) notes.push(...flannelUp(world, nodes.get(n.name)!, n, leases, spec.flannel, modes.backend));
 
   const pods = new Map<string, NetNs>();
   for (const n of spec.nodes) {

@@ -1,4 +1,4 @@
-import { parseCidr, type Ipv4, type Mac } from '../net/addr.ts';
+import { ipToInt, parseCidr, prefixContains, type Ipv4, type Mac } from '../net/addr.ts';
 import type { NetNs } from '../linux/netns.ts';
 import type { World } from '../linux/world.ts';
 import type { FlannelBackend } from '../api-types.ts';
@@ -27,15 +27,23 @@ export function flannelMtu(backend: FlannelBackend, nicMtu: number): number {
  * this order, a permanent neighbour, a permanent FDB entry and the onlink route.
  * host-gw (pkg/backend/hostgw): per remote lease, `<subnet> via <publicIP> dev <nic>`.
  */
-export function flannelUp(world: World, ns: NetNs, self: NodeSpec, leases: readonly Lease[], cfg: FlannelConfig, backend: FlannelBackend): void {
+export function flannelUp(world: World, ns: NetNs, self: NodeSpec, leases: readonly Lease[], cfg: FlannelConfig, backend: FlannelBackend): string[] {
   const nic = ns.dev(self.nic)!;
   const own = leases.find((l) => l.node === self.name)!;
   const remotes = leases.filter((l) => l.node !== self.name);
+  const log: string[] = [];
   if (backend === 'host-gw') {
     for (const l of remotes) {
+      // the kernel refuses a gateway that is not on-link ("Nexthop has invalid gateway"); flanneld
+      // logs the error and carries on, so that subnet stays without a route
+      const onLink = ns.fib.routes.some((r) => r.dev === nic.name && !r.via && prefixContains(r.dst, ipToInt(l.publicIP)));
+      if (!onLink) {
+        log.push(`flanneld on ${self.name}: failed to add route ${l.subnet} via ${l.publicIP} dev ${nic.name}: network is unreachable — host-gw needs every node on one L2 segment (${l.node} is not)`);
+        continue;
+      }
       ns.fib.add({ dst: parseCidr(l.subnet), via: l.publicIP, dev: nic.name, proto: 'boot', scope: 'global', type: 'unicast' });
     }
-    return;
+    return log;
   }
   const name = `flannel.${cfg.vni}`;
   const dev = world.addVxlan(ns, { name, vni: cfg.vni, dstport: cfg.port, local: self.internalIP, lowerDev: nic.name, mtu: nic.mtu - VXLAN_ENCAP_OVERHEAD, mac: own.vtepMac });
@@ -47,4 +55,5 @@ export function flannelUp(world: World, ns: NetNs, self: NodeSpec, leases: reado
     // "the kernel would ARP for the Gw IP address if it hadn't already been set above"
     ns.fib.add({ dst: parseCidr(l.subnet), via: vtep, dev: name, proto: 'boot', scope: 'global', onlink: true, type: 'unicast' });
   }
+  return log;
 }
