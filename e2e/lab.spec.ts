@@ -182,6 +182,20 @@ test('a flow the core refuses shows its error and keeps the last good trace', as
   await expect(lab.testid('flow.to')).not.toHaveValue('no-such-pod');
 });
 
+test('a worker that dies is replaced; the last good trace stays and the app works on', async ({ lab, page }) => {
+  await lab.open();
+  // ask for host-gw and kill the worker while it computes
+  await lab.testid('mode.backend.host-gw').click();
+  await page.evaluate(() => (window as unknown as { __kplTest: { crashWorker(): void } }).__kplTest.crashWorker());
+  await expect(lab.testid('notice.error')).toContainText('simulation worker stopped');
+  await lab.idle();
+  const after = await lab.state();
+  expect(after.events).toBeGreaterThan(0);
+  // the new worker answers
+  await lab.setBackend(after.modes?.backend === 'host-gw' ? 'vxlan' : 'host-gw');
+  await expect(lab.testid('notice.error')).toHaveCount(0);
+});
+
 test('accessibility: named controls, landmarks, a live region that follows the cursor', async ({ lab, page }) => {
   await lab.open();
   await expect(page.getByRole('banner')).toBeVisible();

@@ -1,5 +1,5 @@
 import { createSimClient, type SimClient } from './store/client.ts';
-import { spawnSimWorker } from './store/spawn.ts';
+import { crashSimWorker, spawnSimWorker } from './store/spawn.ts';
 import { useStore } from './store/store.ts';
 import { shareSearch } from './store/url.ts';
 
@@ -16,7 +16,7 @@ export function simClient(): SimClient {
 
 declare global {
   interface Window {
-    __kplTest?: { setSpeed(speed: number): void; state(): unknown };
+    __kplTest?: { setSpeed(speed: number): void; state(): unknown; crashWorker(): void };
   }
 }
 
@@ -26,6 +26,7 @@ export function startApp(): void {
   void client.boot(window.location.search);
   window.__kplTest = {
     setSpeed: (speed) => useStore.getState().setSpeed(speed),
+    crashWorker: () => crashSimWorker('crash requested by a test'),
     state: () => {
       const s = useStore.getState();
       return { cursor: s.cursor, events: s.result?.trace.events.length ?? 0, pending: s.pending, modes: s.result?.modes, before: s.scenario.before };

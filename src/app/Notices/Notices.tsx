@@ -7,6 +7,7 @@ export function Notices() {
   const notices = useStore(useShallow((s) => s.notices));
   const error = useStore((s) => s.error);
   const change = useStore((s) => s.change);
+  const notes = useStore(useShallow((s) => s.result?.notes ?? []));
   const dismissNotice = useStore((s) => s.dismissNotice);
   const dismissError = useStore((s) => s.dismissError);
   return (
@@ -27,6 +28,11 @@ export function Notices() {
           </button>
         </div>
       )}
+      {notes.map((n) => (
+        <div key={n} className="notice note" data-testid="notice.controller">
+          <span className="label">controllers</span> <span>{n}</span>
+        </div>
+      ))}
       {change && !error && (
         <div className="notice info" data-testid="notice.change">
           <span className="label">changed</span> <span>{change}</span>

@@ -61,7 +61,6 @@ function TopologyFlow() {
       maxZoom={2.5}
       fitView
       fitViewOptions={{ padding: 0.06 }}
-      proOptions={{ hideAttribution: true }}
       onNodeClick={(_, node) => {
         // clicking a device, pod or host shows its tables and opens its shell
         const d = node.data;

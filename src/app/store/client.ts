@@ -103,6 +103,8 @@ export function createSimClient(store: AppStore, spawn: () => WorkerHandle): Sim
     handle.onCrash((message) => {
       if (disposed) return;
       const err: Result<never> = { ok: false, error: { code: 'worker-crashed', where: 'simulation worker', message: `The simulation worker stopped: ${message}. It was restarted.` } };
+      // say so even when nothing was asked of it; a pending request answers with the same error
+      store.setState({ error: errorText(err.error) });
       for (const fail of [...inflight]) fail(err);
       inflight.clear();
       handle.terminate();

@@ -79,6 +79,8 @@ export function describeStep(ev: TraceEvent): string {
     }
     case 'nat':
       return `NAT${ev.hook ? ` ${ev.hook}` : ''}${ev.changed.map((c) => ` ${c.field} ${String(c.from ?? '')} → ${String(c.to ?? '')}`).join(',')}${ev.verdict ? ` (${ev.verdict})` : ''}`;
+    case 'deliver':
+      return `deliver${ev.dev ? ` on ${ev.dev}` : ''}${ev.verdict && ev.verdict !== 'delivered' ? verdict : ''}`;
     case 'drop':
       return `drop${ev.dev ? ` on ${ev.dev}` : ''}${ev.reason ? `: ${ev.reason}` : verdict}`;
     default:

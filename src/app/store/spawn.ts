@@ -2,9 +2,17 @@ import { releaseProxy, wrap } from 'comlink';
 import type { SimApi } from '../../worker/protocol.ts';
 import type { WorkerHandle } from './client.ts';
 
+let current: Worker | undefined;
+
+/** Test hook: makes the running worker report a fatal error, as a worker that died would. */
+export function crashSimWorker(message: string): void {
+  current?.dispatchEvent(new ErrorEvent('error', { message }));
+}
+
 /** Starts the simulation worker (a module worker, bundled by Vite) behind comlink. */
 export function spawnSimWorker(): WorkerHandle {
   const worker = new Worker(new URL('../../worker/sim.worker.ts', import.meta.url), { type: 'module', name: 'kube-packet-lab-sim' });
+  current = worker;
   const remote = wrap<SimApi>(worker);
   let crashed: ((message: string) => void) | undefined;
   worker.addEventListener('error', (e) => {

@@ -218,7 +218,7 @@ function words(cmd: string): string[] {
 }
 
 /** NetworkSettings as the daemon reports it (container/network_settings.go field order). */
-function networkSettings(d: DockerDaemon, c: DockerContainer): Json {
+function networkSettings(c: DockerContainer): Json {
   const ep = c.endpoint;
   const onDefault = ep?.network.isDefault === true;
   const ports: Json =
@@ -295,7 +295,7 @@ function containerJson(d: DockerDaemon, c: DockerContainer): Json {
       Image: c.spec.image,
       Labels: sortedMap(labels),
     },
-    NetworkSettings: networkSettings(d, c),
+    NetworkSettings: networkSettings(c),
   };
 }
 

@@ -10,6 +10,7 @@ import { firstPacket, resolveSource, socketsFor, traceroute } from '../k8s/flows
 import { applySpecEdit, isSpecEdit } from '../k8s/spec-edits.ts';
 import { brctlCommand, bridgeCommand, ipCommand, routeCommand } from './ip.ts';
 import { conntrackCommand } from './conntrack.ts';
+import { dockerCommand } from './docker.ts';
 import { iptablesSave, runIptables } from './iptables.ts';
 import { kubectlCommand } from './kubectl.ts';
 
@@ -79,6 +80,8 @@ function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
       return tracerouteCommand(c, ns, args);
     case 'sysctl':
       return sysctl(ns, args);
+    case 'docker':
+      return dockerCommand(c, ns, args);
     case 'hostname':
       return { ok: true, output: `${ns.name === 'root' ? ns.host : ns.name}\n`, mutates: false };
     default:

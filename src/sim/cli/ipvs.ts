@@ -158,7 +158,8 @@ function parseIpvsadm(argv: readonly string[]): Parsed {
       const eq = a.indexOf('=');
       const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
       const o = LONG[name];
-      if (!o) throw new Fail(`${a}: unknown option`);
+      // popt's first option decides the command: anything unusable there is tryhelp_exit
+      if (!o) throw new Fail(first ? TRY_HELP : `${a}: unknown option`);
       let value: string | undefined;
       if (o.arg) {
         value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
@@ -170,7 +171,7 @@ function parseIpvsadm(argv: readonly string[]): Parsed {
     } else if (a.startsWith('-') && a.length > 1) {
       for (let k = 1; k < a.length; k++) {
         const long = SHORT[a[k]!];
-        if (!long) throw new Fail(`-${a[k]}: unknown option`);
+        if (!long) throw new Fail(first ? TRY_HELP : `-${a[k]}: unknown option`);
         let value: string | undefined;
         if (LONG[long]!.arg) {
           const rest = a.slice(k + 1);
@@ -359,7 +360,7 @@ export function ipvsadmCommand(ns: NetNs, argv: readonly string[], opts: Ipvsadm
     svcAddr = { addr: s.addr, port: s.port ?? 0 };
   }
   const ipvs = ns.ipvs ?? new IpvsTable();
-  const service = (): IpvsService | undefined => (svcAddr ? ipvs.find(p.proto!, svcAddr.addr, svcAddr.port)?.service : undefined);
+  const service = (): IpvsService | undefined => (svcAddr ? ipvs.get(p.proto!, svcAddr.addr, svcAddr.port) : undefined);
 
   switch (p.cmd) {
     case 'list': {
@@ -407,7 +408,7 @@ function edit(ns: NetNs, p: Parsed, svcAddr: { addr: Ipv4; port: number } | unde
   }
   const proto = p.proto!;
   const at = svcAddr!;
-  const svc = ipvs.find(proto, at.addr, at.port)?.service;
+  const svc = ipvs.get(proto, at.addr, at.port);
   switch (p.cmd) {
     case 'add-service':
     case 'edit-service': {
@@ -418,7 +419,8 @@ function edit(ns: NetNs, p: Parsed, svcAddr: { addr: Ipv4; port: number } | unde
       let persistent: number | undefined;
       if (p.options.has('persistent')) {
         const t = p.values.get('persistent');
-        persistent = t === undefined ? 300 : toNumber(t, 1, 86400 * 31);
+        // libipvs IPVS_SVC_PERSISTENT_TIMEOUT (6*60) when -p has no value; MAX_TIMEOUT 31 days
+        persistent = t === undefined ? 360 : toNumber(t, 1, 86400 * 31);
         if (persistent === undefined) return fail(`invalid timeout value \`${t}' specified`);
       }
       let flags: IpvsSchedFlag[] = [];

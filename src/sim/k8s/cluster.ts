@@ -20,6 +20,8 @@ export interface Cluster {
   readonly leases: readonly Lease[];
   /** where each Docker container's processes run (host mode: its host's root namespace) */
   readonly containers: ReadonlyMap<string, NetNs>;
+  /** what the controllers logged while programming the nodes (errors a user should see) */
+  readonly notes: readonly string[];
   /** the Docker daemons' networks and containers, for the docker CLI */
   readonly docker: DockerRuntime;
 }
@@ -67,7 +69,7 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
     }
     flannelIptables(ns, spec.flannel.network, n.podCIDR);
   }
-  const cluster: Cluster = { world, spec, modes, nodes, hosts, pods, leases, containers: docker.containers, docker };
+  const cluster: Cluster = { world, spec, modes, nodes, hosts, pods, leases, notes, containers: docker.containers, docker };
   syncKubeProxy(cluster);
   return cluster;
 }

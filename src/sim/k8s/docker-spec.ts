@@ -379,6 +379,18 @@ function checkContainers(
       if (owner.pod !== c.pod) r.fail('spec.pod', `is "${c.pod}" but the namespace it joins belongs to ${owner.pod === undefined ? `container ${owner.name}, which is in no pod` : `pod ${owner.pod}`}`);
     }
   }
+  // namespace names (docker.ts names a namespace after its pod, else after its owner): one per host
+  const nsNames = new Map<string, string>();
+  for (const c of containers) {
+    if (c.mode === 'host' || c.joins !== undefined) continue;
+    const r = readerOf.get(c.name)!;
+    const nsName = c.pod ?? c.name;
+    const key = `${c.host}/${nsName}`;
+    if (nsName === 'root') r.fail(c.pod !== undefined ? 'spec.pod' : 'metadata.name', '"root" names the host\'s own namespace here; choose another name');
+    const prev = nsNames.get(key);
+    if (prev) r.fail(c.pod !== undefined ? 'spec.pod' : 'metadata.name', `the namespace name "${nsName}" is already ${prev}'s (a pod's namespace is named after the pod)`);
+    nsNames.set(key, c.pod !== undefined ? `pod ${c.pod}` : `container ${c.name}`);
+  }
   // addresses the file fixes with --ip
   const fixed = new Map<string, string>();
   for (const c of containers) {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, simulate } from '../api.ts';
 import type { FlowSpec, SimRequest } from '../api-types.ts';
@@ -7,6 +8,7 @@ import type { Ipv4Layer, TcpLayer } from '../net/packet.ts';
 import { DOCKER_HOST_YAML } from '../scenarios/docker-host.ts';
 import type { Trace, TraceEvent } from '../trace/event.ts';
 import type { Cluster } from './cluster.ts';
+import { resolveDestination, resolveSource, traceFlow, traceroute } from './flows.ts';
 
 const HOST = 'docker-host';
 
@@ -267,6 +269,14 @@ describe('seed §2b: bridge mode on the Docker host', () => {
     expect([drop.ref?.chain, drop.verdict]).toEqual(['DOCKER-ISOLATION-STAGE-2', 'DROP']);
   });
 
+  it("DOCKER-USER is where a user's own rule goes: a DROP there stops the published port before Docker's rules", () => {
+    const r = simulate({ preset: 'docker', modes: {}, seed: 1, before: ['docker-host: iptables -I DOCKER-USER -s 192.168.205.100 -j DROP'], flow: { from: 'client', to: '192.168.205.10:8080', proto: 'tcp', kind: 'connect' } });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.trace.verdict).toBe('dropped');
+    const last = request(r.value.trace).filter((e) => e.kind === 'rule').at(-1)!;
+    expect([last.ref?.chain, last.verdict]).toEqual(['DOCKER-USER', 'DROP']);
+  });
+
   it('none: no route anywhere but lo', () => {
     const t = trace('batch', '203.0.113.10:80');
     expect([t.verdict, t.reason]).toEqual(['dropped', 'ENETUNREACH']);
@@ -358,5 +368,42 @@ items:
   it('container:<name> joins follow a chain to the owner, whatever the file order', () => {
     expect(c.containers.get('j2')).toBe(c.containers.get('c'));
     expect(c.containers.get('c')!.name).toBe('c+j2+j1');
+  });
+});
+
+describe('properties of the Docker host', () => {
+  const c = cluster();
+  const sources = ['web', 'sidecar', 'nginx-pod', 'nginx', 'log-shipper', 'db', 'hostnet', 'batch', 'docker-host', 'client', 'example'];
+  const targets = ['web:80', 'nginx-pod:80', 'nginx-pod:24224', 'db:5432', '192.168.205.10:8080', '192.168.205.10:80', '192.168.205.10:22', '127.0.0.1:80', '127.0.0.1:8080', '172.17.0.1:22', '203.0.113.10:80', '172.17.0.9:80'];
+
+  it('every packet ends delivered or dropped with a reason; a TCP reply comes from the address dialled', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...sources), fc.constantFrom(...targets), fc.constantFrom('tcp' as const, 'udp' as const, 'icmp' as const), (from, to, proto) => {
+        const fresh = cluster();
+        const dst = proto === 'icmp' ? to.split(':')[0]! : to;
+        const t = traceFlow(fresh, { from, to: dst, proto, kind: proto === 'icmp' ? 'ping' : 'connect' });
+        if (!t.ok) throw new Error(t.error.message);
+        for (const p of t.value.packets) {
+          expect(['delivered', 'dropped']).toContain(p.verdict);
+          if (p.verdict === 'dropped') expect(p.reason).toBeTruthy();
+        }
+        expect(t.value.events.length).toBeLessThan(2000);
+        const reply = t.value.packets[1];
+        const src = resolveSource(fresh, from)!;
+        if (proto === 'tcp' && reply?.role === 'reply' && reply.verdict === 'delivered' && reply.host === src.host && reply.netns === src.name) {
+          const last = t.value.events.filter((e) => e.packetId === 1).at(-1)!;
+          const dialled = resolveDestination(fresh, to)!;
+          expect(ipOf(last).src).toBe(dialled.ip);
+          expect(tcpOf(last).srcport).toBe(dialled.port);
+        }
+      }),
+      { numRuns: 60, seed: 42 },
+    );
+    expect(c.containers.size).toBe(8);
+  });
+
+  it('traceroute from a bridge container: docker0\'s address, the LAN gateway, the destination', () => {
+    const r = traceroute(c, c.containers.get('web')!, '203.0.113.10' as never);
+    expect(r.hops.map((h) => h.from)).toEqual(['172.17.0.1', '192.168.205.1', '203.0.113.10']);
   });
 });

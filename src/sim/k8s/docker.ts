@@ -122,11 +122,6 @@ export function containerAddress(rt: DockerRuntime, name: string): Ipv4 | undefi
   return undefined;
 }
 
-/** The containers whose processes share `c`'s namespace (the owner first, then those that joined it). */
-export function namespaceMembers(d: DockerDaemon, c: DockerContainer): DockerContainer[] {
-  return d.containers.filter((x) => x.ns === c.ns && (c.spec.mode !== 'host' || x.spec.mode === 'host'));
-}
-
 class Dockerd {
   readonly ns: NetNs;
   readonly state: DockerDaemon;
@@ -443,7 +438,7 @@ function dockerMac(world: World): Mac {
 }
 
 /** netutils.GenerateMACFromIP: 02:42 followed by the IPv4 address's four bytes. */
-export function macFromIp(ip: Ipv4): Mac {
+function macFromIp(ip: Ipv4): Mac {
   const n = ipToInt(ip);
   return `02:42:${[24, 16, 8, 0].map((s) => ((n >>> s) & 0xff).toString(16).padStart(2, '0')).join(':')}` as Mac;
 }

@@ -21,7 +21,8 @@ import { containerAddress } from './docker.ts';
 
 /** Where a flow starts: a pod, a node or host, a Docker container, or an IP one of them owns. */
 export function resolveSource(c: Cluster, from: string): NetNs | undefined {
-  const byName = c.pods.get(from) ?? c.nodes.get(from) ?? c.hosts.get(from) ?? c.containers.get(from);
+  // a container by its name, or a shared namespace by its topology name (`web+sidecar`, a pod's)
+  const byName = c.pods.get(from) ?? c.nodes.get(from) ?? c.hosts.get(from) ?? c.containers.get(from) ?? [...c.containers.values()].find((ns) => ns.name === from);
   if (byName) return byName;
   if (!isIpv4(from)) return undefined;
   for (const ns of [...c.pods.values(), ...c.nodes.values(), ...c.hosts.values(), ...c.containers.values()]) {

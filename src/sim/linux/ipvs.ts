@@ -593,6 +593,12 @@ export class IpvsTable {
     return this.sortedCache;
   }
 
+  /** The virtual service proto addr:port (ip_vs_service_find), without computing its listing row. */
+  get(proto: string, addr: Ipv4, port: number): IpvsService | undefined {
+    return this.byKey.get(svcKey(proto, addr, port));
+  }
+
+  /** The virtual service and its row in `ipvsadm -Ln` order (what a trace event's ref names). */
   find(proto: string, addr: Ipv4, port: number): { service: IpvsService; row: number } | undefined {
     const service = this.byKey.get(svcKey(proto, addr, port));
     return service ? { service, row: this.listed().indexOf(service) } : undefined;
@@ -741,7 +747,10 @@ export class IpvsTable {
    * server (ip_vs_in), `out` for the server's replies (ip_vs_out). Re-arms the timer with the
    * new state's timeout and moves the connection between ActiveConn and InActConn.
    */
-  transition(conn: IpvsConn, dir: 'in' | 'out', flags: IpvsTcpFlags, nowSec = 0): void {
+  transition(conn: IpvsConn, dir: 'in' | 'out', tcpFlags: IpvsTcpFlags | number, nowSec = 0): void {
+    // a raw TCP flags byte: FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10
+    const flags: IpvsTcpFlags =
+      typeof tcpFlags === 'number' ? { fin: (tcpFlags & 0x01) !== 0, syn: (tcpFlags & 0x02) !== 0, rst: (tcpFlags & 0x04) !== 0, ack: (tcpFlags & 0x10) !== 0 } : tcpFlags;
     conn.updatedAt = nowSec;
     if (conn.proto === 'UDP') {
       conn.state = 'UDP';
@@ -778,7 +787,9 @@ export class IpvsTable {
    * its server's counters. A template that still controls connections is re-armed instead.
    */
   expire(nowSec: number): void {
-    for (const c of [...this.conns]) {
+    // connections first, so a template whose last controlled connection just went can follow it
+    const order = [...this.conns.filter((c) => !c.template), ...this.conns.filter((c) => c.template)];
+    for (const c of order) {
       if (this.remaining(c, nowSec) > 0) continue;
       if (c.nControl > 0) {
         c.updatedAt = nowSec;

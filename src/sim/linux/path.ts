@@ -455,7 +455,7 @@ export class PacketWalk {
         dev: br.name,
         ref: { table: 'bridge-fdb', row: row < 0 ? undefined : row },
         verdict: 'local',
-        explanation: `The destination MAC ${dst} is ${br.name}'s own: the bridge passes the frame up to the host's IP stack (the pod's default gateway is ${br.name}).`,
+        explanation: `The destination MAC ${dst} is ${br.name}'s own: the bridge passes the frame up to the host's IP stack (${br.name}'s address is the default gateway of the namespaces plugged into it).`,
       });
       this.ipRcv(ns, br, skb);
       return;
@@ -755,9 +755,9 @@ export class PacketWalk {
     const l4 = skb.packet[i + 1];
     const ctState: CtState[] = [];
     if (skb.conn) {
+      // ctinfo: IP_CT_NEW in the original direction until a reply has been seen
       if (skb.related) ctState.push('RELATED');
       else if (skb.conn.seenReply || skb.dir === 'reply') ctState.push('ESTABLISHED');
-      else if (ns.conntrack.isConfirmed(skb.conn)) ctState.push('ESTABLISHED');
       else ctState.push('NEW');
       if (skb.conn.reply.src !== skb.conn.orig.dst) ctState.push('DNAT');
       if (skb.conn.reply.dst !== skb.conn.orig.src) ctState.push('SNAT');
@@ -822,7 +822,8 @@ export class PacketWalk {
       return this.drop(ns, skb, 'NETFILTER_REJECT', `rejected by ${v.table} ${v.chain} at ${hook} with ${v.with}`);
     }
     if (v.nat && skb.conn) this.bindNat(ns, skb, v.nat, hook);
-    else if (skb.conn && !skb.related) this.translateExisting(ns, skb, hook);
+    else if (skb.conn && skb.related) this.translateRelated(ns, skb, hook);
+    else if (skb.conn) this.translateExisting(ns, skb, hook);
   }
 
   /** nf_nat_setup_info for a new connection: record the binding in the reply tuple, rewrite the packet. */
@@ -886,6 +887,46 @@ export class PacketWalk {
         : reverse
         ? `conntrack reverses the connection's NAT on this reply: ${changed.map((c) => `${c.field} ${c.from} → ${c.to}`).join(', ')} — the peer sees the address it talked to.`
         : `conntrack applies the connection's existing NAT binding (only the first packet traverses the nat table): ${changed.map((c) => `${c.field} ${c.from} → ${c.to}`).join(', ')}.`,
+    });
+  }
+
+  /**
+   * nf_nat_icmp_reply_translation: an ICMP error about a NATed connection gets the outer header
+   * translated like the connection's own packets would be, and the quoted packet inside it the
+   * other way round, so the original sender recognises its own packet.
+   */
+  private translateRelated(ns: NetNs, skb: Skb, hook: HookName): void {
+    const conn = skb.conn!;
+    const toward = skb.dir === 'reply' ? conn.orig : conn.reply; // the tuple of the quoted packet's direction
+    const target = invertTuple(toward);
+    const dnat = conn.reply.src !== conn.orig.dst || conn.reply.sport !== conn.orig.dport;
+    const snat = conn.reply.dst !== conn.orig.src || conn.reply.dport !== conn.orig.sport;
+    const dstSide = hook === 'PREROUTING' || hook === 'OUTPUT';
+    const srcSide = hook === 'POSTROUTING' || hook === 'INPUT';
+    // which NAT the error must undo in this direction (statusbit ^ IPS_NAT_MASK for replies)
+    const applies = skb.dir === 'reply' ? (dstSide ? snat : dnat) : dstSide ? dnat : snat;
+    if (!applies || (!dstSide && !srcSide)) return;
+    const i = ipIndex(skb.packet);
+    const q = i + 2; // the quoted IPv4 header
+    const quoted = skb.packet[q];
+    if (quoted?.type !== 'ipv4') return;
+    const qHasPorts = skb.packet[q + 1]?.type === 'tcp' || skb.packet[q + 1]?.type === 'udp';
+    let changed: FieldChange[] = [];
+    if (dstSide) {
+      changed = this.edit(skb, i, { dst: target.dst });
+      changed = changed.concat(this.edit(skb, q, { src: toward.src }));
+      if (qHasPorts) changed = changed.concat(this.edit(skb, q + 1, { srcport: toward.sport }));
+    } else {
+      changed = this.edit(skb, i, { src: target.src });
+      changed = changed.concat(this.edit(skb, q, { dst: toward.dst }));
+      if (qHasPorts) changed = changed.concat(this.edit(skb, q + 1, { dstport: toward.dport }));
+    }
+    if (changed.length === 0) return;
+    this.emit(ns, 'nat', skb, {
+      hook,
+      changed,
+      ref: { table: 'conntrack', row: conntrackRow(ns, conn) },
+      explanation: `This ICMP error is RELATED to a NATed connection: conntrack translates its ${dstSide ? 'destination' : 'source'} and the packet quoted inside it (${changed.map((c) => `${c.field} ${c.from} → ${c.to}`).join(', ')}) so the sender recognises its own packet.`,
     });
   }
 

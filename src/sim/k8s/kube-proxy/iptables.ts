@@ -85,21 +85,15 @@ export function servicePortName(svc: Pick<ServicePortInfo, 'namespace' | 'name' 
 class LineBuffer {
   readonly lines: string[] = [];
   write(...words: readonly (string | readonly string[])[]): void {
-    // `words.flat().join(' ')` without the two arrays per line (a sync writes hundreds of thousands)
-    let line = '';
-    let first = true;
+    // `words.flat().join(' ')`, minus flat()'s generic (slow) path: a sync writes hundreds of
+    // thousands of lines. One join per line also keeps each line one flat string instead of a
+    // chain of concatenations that would live on until the payload is joined.
+    const parts: string[] = [];
     for (const w of words) {
-      if (typeof w === 'string') {
-        line = first ? w : `${line} ${w}`;
-        first = false;
-      } else {
-        for (const x of w) {
-          line = first ? x : `${line} ${x}`;
-          first = false;
-        }
-      }
+      if (typeof w === 'string') parts.push(w);
+      else for (const x of w) parts.push(x);
     }
-    this.lines.push(line);
+    this.lines.push(parts.join(' '));
   }
 }
 
@@ -114,6 +108,38 @@ const byString = <T>(key: (x: T) => string) => (a: T, b: T): number => {
   const kb = key(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 };
+
+/**
+ * Chain names already computed for a service port or endpoint object. kube-proxy names them once,
+ * when it learns of the service or endpoint (serviceInfo's chain names, endpointInfo.ChainName),
+ * not on every sync; here the name is kept with the object it was computed for, together with
+ * the inputs, so an object that changed gets a new name.
+ */
+const servicePortHashes = new WeakMap<ServicePortInfo, { readonly name: string; readonly protocol: string; readonly hash: string }>();
+const endpointChainNames = new WeakMap<
+  ServiceEndpoint,
+  { readonly name: string; readonly protocol: string; readonly ip: string; readonly port: number; readonly chain: string }
+>();
+
+/** portProtoHash for this service port (cached with the object). */
+function servicePortHash(svc: ServicePortInfo, name: string, protocol: string): string {
+  const known = servicePortHashes.get(svc);
+  if (known && known.name === name && known.protocol === protocol) return known.hash;
+  const hash = portProtoHash(name, protocol);
+  servicePortHashes.set(svc, { name, protocol, hash });
+  return hash;
+}
+
+/** servicePortEndpointChainName for this endpoint of this service port (cached with the object). */
+function endpointChainName(name: string, protocol: string, ep: ServiceEndpoint): string {
+  const known = endpointChainNames.get(ep);
+  if (known && known.name === name && known.protocol === protocol && known.ip === ep.ip && known.port === ep.port) {
+    return known.chain;
+  }
+  const chain = servicePortEndpointChainName(name, protocol, endpointString(ep));
+  endpointChainNames.set(ep, { name, protocol, ip: ep.ip, port: ep.port, chain });
+  return chain;
+}
 
 interface Categorized {
   readonly clusterEndpoints: readonly ServiceEndpoint[];
@@ -244,21 +270,12 @@ export function syncProxyRules(
   for (const svc of ordered) {
     const protocol = svc.protocol.toLowerCase();
     const name = servicePortName(svc);
-    const hash = portProtoHash(name, protocol);
+    const hash = servicePortHash(svc, name, protocol);
     const clusterPolicyChain = `KUBE-SVC-${hash}`;
     const localPolicyChain = `KUBE-SVL-${hash}`;
     const externalTrafficChain = `KUBE-EXT-${hash}`;
     const fwChain = `KUBE-FW-${hash}`;
-    // each endpoint's chain is named in up to three rules: hash it once
-    const sepChains = new Map<ServiceEndpoint, string>();
-    const sepChain = (ep: ServiceEndpoint): string => {
-      let chain = sepChains.get(ep);
-      if (chain === undefined) {
-        chain = servicePortEndpointChainName(name, protocol, endpointString(ep));
-        sepChains.set(ep, chain);
-      }
-      return chain;
-    };
+    const sepChain = (ep: ServiceEndpoint): string => endpointChainName(name, protocol, ep);
     const proto = ['-m', protocol, '-p', protocol];
 
     // serviceport.go: ExternallyAccessible, ExternalPolicyLocal, UsesClusterEndpoints, UsesLocalEndpoints

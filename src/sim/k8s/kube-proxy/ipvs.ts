@@ -474,7 +474,7 @@ function ensureDummy(world: World, ns: NetNs): DummyDevice {
 function syncVirtualServers(table: IpvsTable, wanted: readonly WantedVirtualServer[]): { ok: true } | { ok: false; error: string } {
   const activeKeys = new Set<IpvsService>();
   for (const w of wanted) {
-    let svc = table.find(w.proto, w.addr, w.port)?.service;
+    let svc = table.get(w.proto, w.addr, w.port);
     if (!svc) {
       const r = table.addService({ proto: w.proto, addr: w.addr, port: w.port, scheduler: w.scheduler, ...(w.persistent !== undefined ? { persistent: w.persistent } : {}), schedFlags: w.schedFlags });
       if (!r.ok) return { ok: false, error: `Failed to add IPVS service ${w.addr}:${w.port}/${w.proto}: ${r.error}` };

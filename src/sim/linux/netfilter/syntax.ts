@@ -1174,31 +1174,32 @@ function checkRuleInTable(table: Table, tableName: TableName, chain: Chain, rule
 /** ip_tables.c mark_source_chains: a table whose jumps form a loop is refused (ELOOP). */
 function checkLoops(table: Table): void {
   // the depth-first walk of the recursive definition (chains in table order, jumps in rule
-  // order, the first jump back into the walk's own path refused), with an explicit stack: a
-  // kube-proxy table has tens of thousands of chains
-  const VISITING = 1;
-  const DONE = 2;
-  const state = new Map<string, number>();
-  const path: { readonly name: string; readonly rules: readonly Rule[]; next: number }[] = [];
-  for (const root of table.keys()) {
-    if (state.get(root) === DONE) continue;
-    state.set(root, VISITING);
-    path.push({ name: root, rules: table.get(root)?.rules ?? [], next: 0 });
+  // order, the first jump back into the walk's own path refused) with an explicit stack and
+  // state kept per Chain object: a kube-proxy table has tens of thousands of chains
+  const done = new Set<Chain>();
+  const onPath = new Set<Chain>();
+  const path: { readonly chain: Chain; next: number }[] = [];
+  for (const root of table.values()) {
+    if (done.has(root)) continue;
+    onPath.add(root);
+    path.push({ chain: root, next: 0 });
     while (path.length > 0) {
       const top = path[path.length - 1]!;
-      const rule = top.rules[top.next++];
+      const rule = top.chain.rules[top.next++];
       if (!rule) {
-        state.set(top.name, DONE);
+        onPath.delete(top.chain);
+        done.add(top.chain);
         path.pop();
         continue;
       }
       if (rule.target.t !== 'jump') continue;
       const name = rule.target.chain;
-      const s = state.get(name);
-      if (s === DONE) continue;
-      if (s === VISITING) throw kernelError('Too many levels of symbolic links', name);
-      state.set(name, VISITING);
-      path.push({ name, rules: table.get(name)?.rules ?? [], next: 0 });
+      // a jump to a chain that is not there leads nowhere (checkRuleInTable refuses those)
+      const next = table.get(name);
+      if (!next || done.has(next)) continue;
+      if (onPath.has(next)) throw kernelError('Too many levels of symbolic links', name);
+      onPath.add(next);
+      path.push({ chain: next, next: 0 });
     }
   }
 }
@@ -1442,7 +1443,7 @@ const COUNTERS_RE = /^\[(\d+):(\d+)\]$/;
 export function iptablesRestore(tables: Tables, payload: string, opts: RestoreOptions): IptablesResult {
   const prog = 'iptables-restore';
   const staged = stageTables(tables);
-  const memo: RestoreMemo = new Map();
+  const memo = newRestoreMemo();
   /**
    * `-X` needs each chain's reference count. kube-proxy ends its payload with one `-X` per stale
    * chain; counting the whole table for each would be quadratic, so the count is taken once and
@@ -1562,11 +1563,20 @@ function restoreRuleLine(
 // The fast path for kube-proxy's rule lines
 
 /**
- * Objects a restore has built, by their text: kube-proxy repeats `-p tcp`, `-m tcp --dport 80`,
- * `-j KUBE-MARK-MASQ` and the same few probabilities thousands of times. Rules are never changed
- * in place (only their counters, which are not shared), so they may share these.
+ * Objects a restore has built for the matches kube-proxy repeats thousands of times (`-p tcp`,
+ * `-m tcp --dport 80`, the same few probabilities), keyed by number so that finding one costs
+ * less than building it. Rules are never changed in place (only their counters, which are not
+ * shared), so they may share these.
  */
-type RestoreMemo = Map<string, Match | Target | Rule['proto']>;
+interface RestoreMemo {
+  readonly protos: Map<ProtoName, NonNullable<Rule['proto']>>;
+  /** per protocol, by destination port (-1: no port) */
+  readonly ports: Map<ProtoName, Map<number, Match>>;
+  /** by the stored probability */
+  readonly statistics: Map<number, Match>;
+}
+
+const newRestoreMemo = (): RestoreMemo => ({ protos: new Map(), ports: new Map(), statistics: new Map() });
 
 /** A loaded extension the fast path knows: the state its options fill in (cf. the Extension objects). */
 type FastExt =
@@ -1662,15 +1672,9 @@ function parseAppendFast(table: TableName, words: readonly string[], memo: Resto
       } else if (word === '-j') {
         if (target || dnat || value === '' || hasWhitespace(value)) return false;
         if (value === 'DNAT') exts.push((dnat = { kind: 'DNAT' }));
-        else if (value !== 'ACCEPT' && value !== 'DROP' && value !== 'RETURN' && Object.hasOwn(TARGETS, value)) return false;
-        else {
-          const key = `-j ${value}`;
-          target = memo.get(key) as Target | undefined;
-          if (!target) {
-            target = value === 'ACCEPT' || value === 'DROP' || value === 'RETURN' ? { t: value } : { t: 'jump', chain: value };
-            memo.set(key, target);
-          }
-        }
+        else if (value === 'ACCEPT' || value === 'DROP' || value === 'RETURN') target = { t: value };
+        else if (Object.hasOwn(TARGETS, value)) return false;
+        else target = { t: 'jump', chain: value };
       } else {
         const kind = fastOptionKind(word);
         if (kind === undefined) return false;
@@ -1726,18 +1730,24 @@ function parseAppendFast(table: TableName, words: readonly string[], memo: Resto
           // x_tables.c xt_check_match: the port match needs its own protocol
           if (proto !== e.kind) return false;
           const { kind, sport, dport } = e;
-          const key = `-m ${kind}${sport ? ` s${sport.from}:${sport.to}` : ''}${dport ? ` d${dport.from}:${dport.to}` : ''}`;
-          let m = memo.get(key) as Match | undefined;
-          if (!m) memo.set(key, (m = { m: kind, ...(sport && { sport }), ...(dport && { dport }) }));
+          // shared only in the shapes kube-proxy repeats: no source port, no range
+          const shared = !sport && (!dport || dport.from === dport.to);
+          let byPort = memo.ports.get(kind);
+          if (!byPort) memo.ports.set(kind, (byPort = new Map()));
+          const port = dport ? dport.from : -1;
+          let m = shared ? byPort.get(port) : undefined;
+          if (!m) {
+            m = { m: kind, ...(sport && { sport }), ...(dport && { dport }) };
+            if (shared) byPort.set(port, m);
+          }
           matches.push(m);
           break;
         }
         case 'statistic': {
           const { mode, probability } = e;
           if (mode === undefined || probability === undefined) return false;
-          const key = `-m statistic ${probability}`;
-          let m = memo.get(key) as Match | undefined;
-          if (!m) memo.set(key, (m = { m: 'statistic', mode, probability }));
+          let m = memo.statistics.get(probability);
+          if (!m) memo.statistics.set(probability, (m = { m: 'statistic', mode, probability }));
           matches.push(m);
           break;
         }
@@ -1752,9 +1762,8 @@ function parseAppendFast(table: TableName, words: readonly string[], memo: Resto
     if (src) rule.src = src;
     if (dst) rule.dst = dst;
     if (proto) {
-      const key = `-p ${proto}`;
-      let p = memo.get(key) as Rule['proto'];
-      if (!p) memo.set(key, (p = { name: proto, neg: false }));
+      let p = memo.protos.get(proto);
+      if (!p) memo.protos.set(proto, (p = { name: proto, neg: false }));
       rule.proto = p;
     }
     rule.matches = matches;
