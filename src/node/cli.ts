@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { FlowSpec, Modes, Scenario } from '../sim/api-types.ts';
 import { loadScenario, pcapOf } from '../sim/api.ts';
+import { compare, scalePoint, type ScalePoint } from '../sim/compare.ts';
 import { execCommand } from '../sim/cli/exec.ts';
 import { renderTrace, traceJson } from '../sim/cli/trace-text.ts';
 import { traceFlow } from '../sim/k8s/flows.ts';
@@ -12,6 +13,8 @@ export const HELP = `kube-packet-lab — trace a packet through a Kubernetes clu
 Usage:
   kube-packet-lab trace --from <pod|host|IP> --to <IP[:port]|name> [options]
   kube-packet-lab exec <host|pod> [options] -- <command ...>
+  kube-packet-lab compare --from <..> --to <..> --vs proxy=ipvs|backend=host-gw [options]
+  kube-packet-lab scale [--services 10,100,1000] [--endpoints 6]
   kube-packet-lab presets
 
 trace options:
@@ -55,6 +58,9 @@ export interface Io {
 
 interface Parsed {
   scenario: Scenario;
+  vs: { -readonly [K in keyof Modes]: Modes[K] };
+  services: number[];
+  endpoints: number;
   flow: Partial<FlowSpec>;
   count: number;
   json: boolean;
@@ -73,7 +79,7 @@ function parseArgs(argv: string[]): Parsed {
   let preset: string | undefined;
   let seed = 1;
   const flow: { -readonly [K in keyof FlowSpec]?: FlowSpec[K] } = {};
-  const p: Parsed = { scenario: { modes, seed, before }, flow, count: 1, json: false, verbose: false, positional: [], command: [] };
+  const p: Parsed = { scenario: { modes, seed, before }, vs: {}, services: [10, 100, 1000], endpoints: 6, flow, count: 1, json: false, verbose: false, positional: [], command: [] };
   const value = (i: number, name: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
@@ -143,6 +149,23 @@ function parseArgs(argv: string[]): Parsed {
       case '--json':
         p.json = true;
         break;
+      case '--vs':
+        for (const kv of value(++i, a).split(',')) {
+          const [k, v] = kv.split('=');
+          if (k === 'proxy' && (v === 'iptables' || v === 'ipvs')) p.vs.proxy = v;
+          else if (k === 'backend' && (v === 'vxlan' || v === 'host-gw')) p.vs.backend = v;
+          else if (k === 'scheduler' && ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'].includes(v ?? '')) p.vs.scheduler = v as Modes['scheduler'];
+          else throw new UsageError(`--vs: "${kv}" is not proxy=iptables|ipvs, backend=vxlan|host-gw or scheduler=…`);
+        }
+        break;
+      case '--services':
+        p.services = value(++i, a).split(',').map(Number);
+        if (p.services.some((n) => !Number.isInteger(n) || n < 1 || n > 20000)) throw new UsageError('--services needs a comma list of integers from 1 to 20000');
+        break;
+      case '--endpoints':
+        p.endpoints = Number(value(++i, a));
+        if (!Number.isInteger(p.endpoints) || p.endpoints < 1 || p.endpoints > 100) throw new UsageError('--endpoints needs an integer from 1 to 100');
+        break;
       case '--verbose':
       case '-v':
         p.verbose = true;
@@ -180,6 +203,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     for (const [name, c] of Object.entries(CLUSTER_PRESETS)) io.stdout.write(`${name.padEnd(16)} ${c.label}\n`);
     return 0;
   }
+  if (verb === 'scale') return scale(p, io);
+  if (verb === 'compare') return compareVerb(p, io);
   const c = loadScenario(p.scenario);
   if (!c.ok) {
     io.stderr.write(`kube-packet-lab: ${c.error.where}: ${c.error.message}\n`);
@@ -220,6 +245,60 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   io.stderr.write(`kube-packet-lab: unknown verb "${verb}" (trace, exec, presets)\nTry 'kube-packet-lab --help'.\n`);
   return 2;
+}
+
+function flowOf(p: Parsed): FlowSpec | undefined {
+  if (!p.flow.from || !p.flow.to) return undefined;
+  const proto = p.flow.proto ?? (p.flow.kind === 'ping' ? 'icmp' : p.flow.kind === 'traceroute' ? 'udp' : 'tcp');
+  return { from: p.flow.from, to: p.flow.to, proto, kind: p.flow.kind ?? (proto === 'icmp' ? 'ping' : 'connect') };
+}
+
+/** `compare`: one flow in two modes — hooks per host, bytes on the wire, steps only one side has. */
+function compareVerb(p: Parsed, io: Io): number {
+  const flow = flowOf(p);
+  if (!flow || Object.keys(p.vs).length === 0) {
+    io.stderr.write('kube-packet-lab: compare needs --from, --to and --vs (e.g. --vs proxy=ipvs)\n');
+    return 2;
+  }
+  const r = compare({ ...p.scenario, flow }, p.vs);
+  if (!r.ok) {
+    io.stderr.write(`kube-packet-lab: ${r.error.where}: ${r.error.message}\n`);
+    return 1;
+  }
+  if (p.json) {
+    io.stdout.write(`${JSON.stringify({ a: r.value.a, b: r.value.b }, null, 2)}\n`);
+    return 0;
+  }
+  for (const side of [r.value.a, r.value.b]) {
+    io.stdout.write(`${side.modes.proxy} / ${side.modes.backend}${side.modes.proxy === 'ipvs' ? ` (${side.modes.scheduler})` : ''}: ${side.verdict}, ${side.events} events, ${side.wireBytes} bytes on the LAN (inner frame ${side.innerBytes})\n`);
+    for (const h of side.hookPaths) io.stdout.write(`  ${h.host.padEnd(10)} ${h.hooks.join(' → ')}\n`);
+    if (side.onlyHere.length) io.stdout.write(`  only here: ${side.onlyHere.join(', ')}\n`);
+  }
+  return 0;
+}
+
+/** `scale`: seed §5's growth argument — what kube-proxy writes on a node as services grow. */
+function scale(p: Parsed, io: Io): number {
+  const rows: ScalePoint[] = [];
+  for (const n of p.services) {
+    for (const proxy of ['iptables', 'ipvs'] as const) {
+      const r = scalePoint(n, p.endpoints, proxy);
+      if (!r.ok) {
+        io.stderr.write(`kube-packet-lab: ${r.error.where}: ${r.error.message}\n`);
+        return 1;
+      }
+      rows.push(r.value);
+    }
+  }
+  if (p.json) {
+    io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout.write(`services x${p.endpoints} endpoints   mode      iptables rules  ipset entries  virtual servers  rules matched by one packet\n`);
+  for (const r of rows) {
+    io.stdout.write(`${String(r.services).padStart(8)}                ${r.proxy.padEnd(9)} ${String(r.iptablesRules).padStart(14)} ${String(r.ipsetEntries).padStart(14)} ${String(r.virtualServers).padStart(16)} ${String(r.rulesMatched).padStart(28)}\n`);
+  }
+  return 0;
 }
 
 function quoteIfNeeded(w: string): string {

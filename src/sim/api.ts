@@ -1,4 +1,4 @@
-import type { ExecRequest, ExecResult, FlowSpec, Result, Scenario, SimRequest, SimResult } from './api-types.ts';
+import type { ExecRequest, ExecResult, FlowPreset, FlowSpec, Result, Scenario, SimRequest, SimResult } from './api-types.ts';
 import { renderRuleRow } from './cli/iptables.ts';
 import { execCommand, tokenize } from './cli/exec.ts';
 import { applySpecEdit, isSpecEdit } from './k8s/spec-edits.ts';
@@ -10,7 +10,7 @@ import { encode } from './net/encode.ts';
 import { writePcap } from './net/pcap.ts';
 import { CLUSTER_PRESETS } from './scenarios/clusters.ts';
 import { presetsFor } from './scenarios/presets.ts';
-import { tablesOf, withFdbLines } from './tables.ts';
+import { tablesOf, withTableRows } from './tables.ts';
 import type { Trace } from './trace/event.ts';
 
 /**
@@ -80,7 +80,7 @@ export function simulate(req: SimRequest): Result<SimResult> {
   return {
     ok: true,
     value: {
-      trace: { ...t.value, events: withFdbLines(c.value, t.value.events) },
+      trace: { ...t.value, events: withTableRows(c.value, t.value.events) },
       topology: topologyOf(c.value),
       tables: tablesOf(c.value),
       modes: c.value.modes,
@@ -97,6 +97,17 @@ export function exec(req: ExecRequest): Result<ExecResult> {
   const t = traceFlow(c.value, req.flow);
   if (!t.ok) return t;
   return execCommand(c.value, req.target, req.command);
+}
+
+/** The built-in cluster files a user can pick, by name. */
+export function clusterPresets(): { readonly name: string; readonly label: string }[] {
+  return Object.entries(CLUSTER_PRESETS).map(([name, p]) => ({ name, label: p.label }));
+}
+
+/** The flows worth offering for a scenario's cluster (the seed's scenarios, picked from its objects). */
+export function flowPresets(s: Scenario): Result<FlowPreset[]> {
+  const spec = loadSpec(s);
+  return spec.ok ? { ok: true, value: presetsFor(spec.value) } : spec;
 }
 
 /** Every frame the trace put on a wire (veth or LAN), in order, as a pcap file. */

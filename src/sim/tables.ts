@@ -47,15 +47,30 @@ function targetName(t: { t: string; chain?: string }): string {
 }
 
 /**
- * Trace events name FDB rows per device (the kernel's view); the tables print one `bridge fdb
- * show` list per namespace. This maps each event's row to its line in that list.
+ * Trace events name table rows the way the kernel holds them (FDB rows per device); the tables
+ * print one list per namespace. This maps each event's row to its printed line and carries the
+ * line's text, so the inspector can show the entry the packet used.
  */
-export function withFdbLines(c: Cluster, events: readonly TraceEvent[]): TraceEvent[] {
+export function withTableRows(c: Cluster, events: readonly TraceEvent[]): TraceEvent[] {
+  const cache = new Map<string, { routes: readonly string[]; neigh: readonly string[]; fdb: readonly string[] }>();
+  const linesOf = (ns: NetNs) => {
+    const hit = cache.get(ns.id);
+    if (hit) return hit;
+    const l = { routes: routeLines(ns), neigh: neighLines(ns), fdb: fdbTable(ns).lines };
+    cache.set(ns.id, l);
+    return l;
+  };
   return events.map((e) => {
     const ref = e.ref;
-    if (!ref || (ref.table !== 'fdb' && ref.table !== 'bridge-fdb') || ref.row === undefined || !e.dev) return e;
+    if (!ref || ref.row === undefined || ref.text !== undefined) return e;
     const ns = c.world.ns(e.host, e.netns);
     if (!ns) return e;
-    return { ...e, ref: { ...ref, row: fdbLineIndex(ns, ref.table, e.dev, ref.row) } };
+    if (ref.table === 'route') return { ...e, ref: { ...ref, text: linesOf(ns).routes[ref.row]?.trimEnd() } };
+    if (ref.table === 'neigh') return { ...e, ref: { ...ref, text: linesOf(ns).neigh[ref.row]?.trimEnd() } };
+    if ((ref.table === 'fdb' || ref.table === 'bridge-fdb') && e.dev) {
+      const row = fdbLineIndex(ns, ref.table, e.dev, ref.row);
+      return { ...e, ref: { ...ref, row, text: linesOf(ns).fdb[row]?.trimEnd() } };
+    }
+    return e;
   });
 }

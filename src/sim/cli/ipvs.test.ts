@@ -4,7 +4,7 @@ import type { FlowSpec } from '../api-types.ts';
 import type { Cluster } from '../k8s/cluster.ts';
 import { traceFlow } from '../k8s/flows.ts';
 import type { NetNs } from '../linux/netns.ts';
-import { ipsetCommand, ipvsadmCommand } from './ipvs.ts';
+import { ipsetCommand, ipvsadmCommand, ipvsTableRows } from './ipvs.ts';
 
 const toService: FlowSpec = { from: 'nginx-test-7646687cc4-n8s9s', to: '10.43.6.58:80', proto: 'tcp', kind: 'connect' };
 
@@ -92,6 +92,13 @@ describe('ipvsadm -Ln on master (seed, ipvs rr)', () => {
     expect(ipvsadmError(master, '-Ln --bogus')).toBe('--bogus: unknown option');
     expect(ipvsadmError(master, '-Ln -s rr')).toBe("Illegal 'scheduler' option with the 'list' command");
     expect(ipvsadmError(master, '-L -C')).toBe('multiple commands specified');
+  });
+
+  it('ipvsTableRows: one row per service, indexed by the trace events\' ref.row', () => {
+    const rows = ipvsTableRows(master);
+    expect(rows).toHaveLength(5);
+    const row = master.ipvs!.find('TCP', '10.43.6.58' as never, 80)!.row;
+    expect(rows[row]!.split('\n')[0]).toBe('TCP  10.43.6.58:80 rr');
   });
 
   it('prints an empty table where IPVS holds nothing (a pod)', () => {

@@ -387,6 +387,14 @@ export function ipvsadmCommand(ns: NetNs, argv: readonly string[], opts: Ipvsadm
   }
 }
 
+/**
+ * One row per virtual service in `ipvsadm -Ln` order — the service line with its real-server
+ * lines under it — so a trace event's `ref.row` (IpvsTable.find's row) indexes it directly.
+ */
+export function ipvsTableRows(ns: NetNs): string[] {
+  return (ns.ipvs?.listed() ?? []).map((svc) => serviceEntry(svc, FMT.NUMERIC).trimEnd());
+}
+
 function listAll(ipvs: IpvsTable, format: number): string {
   let s = format & FMT.RULE ? '' : `IP Virtual Server version ${IPVS_VERSION} (size=${ipvs.connTabSize})\n`;
   s += title(format);

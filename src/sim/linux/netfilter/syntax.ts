@@ -703,6 +703,9 @@ const TARGETS: Readonly<Record<string, () => Extension<Target>>> = {
   MASQUERADE: masqueradeTarget,
 };
 
+/** The longest target extension name (MASQUERADE). */
+const MAX_TARGET_NAME = Math.max(...Object.keys(TARGETS).map((t) => t.length));
+
 /** Target names a chain may not take (xshared.c assert_valid_chain_name). */
 function isTargetName(name: string): boolean {
   return Object.hasOwn(TARGETS, name);
@@ -1501,8 +1504,14 @@ function isSpaceLike(c: number): boolean {
   return c <= 0x20 || c >= 0x80;
 }
 
+/** The chain line kube-proxy writes for each of its chains, after the colon. */
+const USER_CHAIN_TAIL = ' - [0:0]';
+
 function restoreChainLine(table: Table, rest: string, opts: RestoreOptions, lineNo: number, prog: string): void {
-  const [name, policy, ctrs] = rest.trim().split(/\s+/);
+  // `NAME - [0:0]` split without trim and a regex (a sync has one such line per chain)
+  const plainName = rest.endsWith(USER_CHAIN_TAIL) ? rest.slice(0, -USER_CHAIN_TAIL.length) : '';
+  const plain = plainName !== '' && !hasWhitespace(plainName);
+  const [name, policy, ctrs] = plain ? [plainName, '-', '[0:0]'] : rest.trim().split(/\s+/);
   if (name === undefined || name === '') throw paramError(`${prog}: line ${lineNo} chain name invalid`, rest);
   if (name.length >= 29) throw paramError(`Invalid chain name \`${name}' (28 chars max)`, name);
   const existing = table.get(name);
@@ -1673,7 +1682,8 @@ function parseAppendFast(table: TableName, words: readonly string[], memo: Resto
         if (target || dnat || value === '' || hasWhitespace(value)) return false;
         if (value === 'DNAT') exts.push((dnat = { kind: 'DNAT' }));
         else if (value === 'ACCEPT' || value === 'DROP' || value === 'RETURN') target = { t: value };
-        else if (Object.hasOwn(TARGETS, value)) return false;
+        // (every target extension's name is short; a long name is a chain without the lookup)
+        else if (value.length <= MAX_TARGET_NAME && Object.hasOwn(TARGETS, value)) return false;
         else target = { t: 'jump', chain: value };
       } else {
         const kind = fastOptionKind(word);

@@ -1,0 +1,127 @@
+import type { Modes, ProxyMode, Result, SimRequest, SimResult } from './api-types.ts';
+import { simulate } from './api.ts';
+import { buildCluster } from './k8s/cluster.ts';
+import { traceFlow } from './k8s/flows.ts';
+import { parseCluster } from './k8s/spec.ts';
+import { frameLength } from './net/encode.ts';
+import { generateClusterYaml } from './scenarios/generate.ts';
+import type { Trace } from './trace/event.ts';
+
+/** The netfilter hooks one packet crossed on one host, in order (`(outer)` after encapsulation). */
+export interface HookPath {
+  readonly host: string;
+  readonly hooks: readonly string[];
+}
+
+export interface ModeSummary {
+  readonly modes: Required<Modes>;
+  readonly verdict: string;
+  readonly events: number;
+  readonly hookPaths: readonly HookPath[];
+  /** the largest frame the request put on the LAN, and the frame it carried inside (VXLAN) */
+  readonly wireBytes: number;
+  readonly innerBytes: number;
+  /** event kinds that occur in this trace and not in the other one */
+  readonly onlyHere: readonly string[];
+}
+
+export interface Comparison {
+  readonly a: ModeSummary;
+  readonly b: ModeSummary;
+  readonly resultA: SimResult;
+  readonly resultB: SimResult;
+}
+
+/** Where the request went through netfilter, per host: PREROUTING → FORWARD → POSTROUTING, … */
+export function hookPaths(t: Trace, packetId = 0): HookPath[] {
+  const out: { host: string; hooks: string[] }[] = [];
+  let last = '';
+  for (const e of t.events) {
+    if (e.packetId !== packetId || !e.hook) continue;
+    const outer = e.packet.some((l) => l.type === 'vxlan');
+    const hook = `${e.hook}${outer ? ' (outer)' : ''}`;
+    let entry = out.at(-1);
+    if (!entry || entry.host !== e.host) {
+      entry = { host: e.host, hooks: [] };
+      out.push(entry);
+      last = '';
+    }
+    if (hook !== last) entry.hooks.push(hook);
+    last = hook;
+  }
+  return out;
+}
+
+function summary(r: SimResult, other: SimResult): ModeSummary {
+  const req = r.trace.events.filter((e) => e.packetId === 0);
+  const wire = req.filter((e) => e.kind === 'wire');
+  const wireBytes = Math.max(0, ...wire.map((e) => frameLength(e.packet)));
+  const inner = wire.map((e) => e.packet).find((p) => p.some((l) => l.type === 'vxlan'));
+  const innerStart = inner ? inner.findIndex((l) => l.type === 'vxlan') + 1 : -1;
+  const kinds = (x: SimResult) => new Set(x.trace.events.filter((e) => e.packetId === 0).map((e) => (e.dev ? `${e.kind} ${e.dev}` : e.kind)));
+  const mine = kinds(r);
+  const theirs = kinds(other);
+  return {
+    modes: r.modes,
+    verdict: r.trace.verdict,
+    events: r.trace.events.length,
+    hookPaths: hookPaths(r.trace),
+    wireBytes,
+    innerBytes: inner ? frameLength(inner.slice(innerStart)) : wireBytes,
+    onlyHere: [...mine].filter((k) => !theirs.has(k)).sort(),
+  };
+}
+
+/** The same flow under two sets of modes, side by side (seed §5 and §6c). */
+export function compare(req: SimRequest, modesB: Modes): Result<Comparison> {
+  const a = simulate(req);
+  if (!a.ok) return a;
+  const b = simulate({ ...req, modes: { ...req.modes, ...modesB } });
+  if (!b.ok) return b;
+  return { ok: true, value: { a: summary(a.value, b.value), b: summary(b.value, a.value), resultA: a.value, resultB: b.value } };
+}
+
+export interface ScalePoint {
+  readonly services: number;
+  readonly endpointsPerService: number;
+  readonly proxy: ProxyMode;
+  /** all iptables rules on one node (nat + filter) */
+  readonly iptablesRules: number;
+  readonly natRules: number;
+  /** members of all ipsets (ipvs mode) */
+  readonly ipsetEntries: number;
+  /** IPVS virtual servers on the node */
+  readonly virtualServers: number;
+  /** netfilter rules that matched for one connection's first packet to the last service */
+  readonly rulesMatched: number;
+}
+
+/**
+ * Seed §5's growth argument, measured: kube-proxy programs a 3-node cluster with `services`
+ * services of `endpoints` endpoints each, and we count what it wrote on master.
+ */
+export function scalePoint(services: number, endpoints: number, proxy: ProxyMode): Result<ScalePoint> {
+  const podsPerNode = Math.max(1, Math.ceil(Math.min(services * endpoints, 240) / 3));
+  const spec = parseCluster(generateClusterYaml({ nodes: 3, podsPerNode, services, endpointsPerService: endpoints, proxy }));
+  if (!spec.ok) return spec;
+  const c = buildCluster(spec.value, { proxy }, 1);
+  const ns = c.nodes.get('master')!;
+  const count = (t: Map<string, { rules: unknown[] }>) => [...t.values()].reduce((n, ch) => n + ch.rules.length, 0);
+  const last = spec.value.services.at(-1)!;
+  const t = traceFlow(c, { from: spec.value.pods[0]!.name, to: `${last.clusterIP}:80`, proto: 'tcp', kind: 'connect' });
+  if (!t.ok) return t;
+  const matched = t.value.events.filter((e) => e.packetId === 0 && e.host === 'master' && e.kind === 'rule').length;
+  return {
+    ok: true,
+    value: {
+      services,
+      endpointsPerService: endpoints,
+      proxy,
+      iptablesRules: count(ns.nf.nat) + count(ns.nf.filter) + count(ns.nf.mangle) + count(ns.nf.raw),
+      natRules: count(ns.nf.nat),
+      ipsetEntries: [...ns.ipsets.values()].reduce((n, s) => n + s.entries.size, 0),
+      virtualServers: ns.ipvs?.services.length ?? 0,
+      rulesMatched: matched,
+    },
+  };
+}
