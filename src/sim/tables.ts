@@ -2,6 +2,7 @@ import type { IptablesChainView, NamespaceTables } from './api-types.ts';
 import { conntrackLines } from './cli/conntrack.ts';
 import { fdbLineIndex, fdbTable, neighLines, routeLines } from './cli/ip.ts';
 import { renderRuleRow } from './cli/iptables.ts';
+import { ipvsTableRows } from './cli/ipvs.ts';
 import type { Cluster } from './k8s/cluster.ts';
 import { chainReferences, orderedChains } from './linux/netfilter/tables.ts';
 import type { NetNs } from './linux/netns.ts';
@@ -38,7 +39,7 @@ function namespaceTables(ns: NetNs): NamespaceTables {
     fdb: fdbTable(ns).lines,
     conntrack: conntrackLines(ns),
     iptables,
-    ipvs: [],
+    ipvs: ipvsTableRows(ns),
   };
 }
 

@@ -11,6 +11,7 @@ import { applySpecEdit, isSpecEdit } from '../k8s/spec-edits.ts';
 import { brctlCommand, bridgeCommand, ipCommand, routeCommand } from './ip.ts';
 import { conntrackCommand } from './conntrack.ts';
 import { dockerCommand } from './docker.ts';
+import { ipsetCommand, ipvsadmCommand } from './ipvs.ts';
 import { iptablesSave, runIptables } from './iptables.ts';
 import { kubectlCommand } from './kubectl.ts';
 
@@ -82,6 +83,10 @@ function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
       return sysctl(ns, args);
     case 'docker':
       return dockerCommand(c, ns, args);
+    case 'ipvsadm':
+      return ipvsadmCommand(ns, args, { nowSec: Math.floor(c.world.timeUs / 1e6) });
+    case 'ipset':
+      return ipsetCommand(ns, args);
     case 'hostname':
       return { ok: true, output: `${ns.name === 'root' ? ns.host : ns.name}\n`, mutates: false };
     default:

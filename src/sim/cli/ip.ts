@@ -97,9 +97,14 @@ export function hasCarrier(dev: Device): boolean {
   return true;
 }
 
+/** Whether `ip link` shows the device up (kube-ipvs0 never was, though its addresses are local). */
+function shownUp(dev: Device): boolean {
+  return dev.up && !dev.neverUp;
+}
+
 /** IF_OPER_*: UNKNOWN for devices without carrier management (lo, vxlan, dummy). */
 function operState(dev: Device): string {
-  if (!dev.up) return 'DOWN';
+  if (!shownUp(dev)) return 'DOWN';
   switch (dev.kind) {
     case 'loopback':
     case 'vxlan':
@@ -117,13 +122,13 @@ function operState(dev: Device): string {
 /** print_link_flags: NO-CARRIER when up but not running; IFF_* names in the kernel's bit order. */
 function linkFlags(dev: Device, mdown: boolean): string {
   const f: string[] = [];
-  const running = dev.up && (operState(dev) === 'UP' || operState(dev) === 'UNKNOWN');
-  if (dev.up && !running) f.push('NO-CARRIER');
+  const running = shownUp(dev) && (operState(dev) === 'UP' || operState(dev) === 'UNKNOWN');
+  if (shownUp(dev) && !running) f.push('NO-CARRIER');
   f.push(dev.kind === 'loopback' ? 'LOOPBACK' : 'BROADCAST');
   if (dev.kind !== 'loopback' && dev.kind !== 'dummy') f.push('MULTICAST');
   if (dev.kind === 'dummy') f.push('NOARP');
-  if (dev.up) f.push('UP');
-  if (dev.up && hasCarrier(dev)) f.push('LOWER_UP');
+  if (shownUp(dev)) f.push('UP');
+  if (shownUp(dev) && hasCarrier(dev)) f.push('LOWER_UP');
   return `<${f.join(',')}${mdown ? ',M-DOWN' : ''}>`;
 }
 

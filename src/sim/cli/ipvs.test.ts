@@ -122,16 +122,17 @@ describe('ipvsadm counters and connections after a flow', () => {
     const lines = ipvsadm(master, '-Lnc').split('\n');
     expect(lines[0]).toBe('IPVS connection entries');
     expect(lines[1]).toBe('pro expire state       source             virtual            destination');
-    expect(lines[2]).toMatch(new RegExp(`^TCP 01:00  SYN_RECV    10\\.42\\.0\\.65:\\d{5}   10\\.43\\.6\\.58:80      ${picked.replace(/\./g, '\\.')}$`));
+    // SYN in, SYN-ACK out, ACK in: the handshake is complete, so ESTABLISHED with its 15-minute timer
+    expect(lines[2]).toMatch(new RegExp(`^TCP 15:00  ESTABLISHED 10\\.42\\.0\\.65:\\d{5}   10\\.43\\.6\\.58:80      ${picked.replace(/\./g, '\\.')}$`));
   });
 
   it('--stats prints the counters with print_largenum widths; --rate zeros', () => {
     const lines = ipvsadm(master, '-Ln --stats -t 10.43.6.58:80').split('\n');
     expect(lines[0]).toBe('Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes');
     expect(lines[1]).toBe('  -> RemoteAddress:Port');
-    // one connection, two request packets (SYN, ACK: 60 + 52 bytes); replies are not counted by the packet path yet
-    expect(lines[2]).toBe(`${'TCP  10.43.6.58:80'.padEnd(33)}        1        2        0      112        0`);
-    expect(lines).toContain(`  -> ${picked.padEnd(28)}        1        2        0      112        0`);
+    // one connection: two request packets in (SYN, ACK: 60 + 52 bytes), one reply out (SYN-ACK: 60)
+    expect(lines[2]).toBe(`${'TCP  10.43.6.58:80'.padEnd(33)}        1        2        1      112       60`);
+    expect(lines).toContain(`  -> ${picked.padEnd(28)}        1        2        1      112       60`);
     const rate = ipvsadm(master, '-Ln --rate -t 10.43.6.58:80').split('\n');
     expect(rate[0]).toBe('Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS');
     expect(rate[2]).toBe(`${'TCP  10.43.6.58:80'.padEnd(33)}${'        0'.repeat(5)}`);

@@ -24,6 +24,12 @@ interface DeviceCommon {
   master?: BridgeDevice;
   /** bridge port flag set by the CNI bridge plugin (hairpinMode) */
   hairpin?: boolean;
+  /**
+   * created but never set up (kube-ipvs0): `ip link` shows it DOWN, yet its addresses are in the
+   * local table — the kernel adds local routes on address add and removes them only when a
+   * device goes down (fib_disable_ip), which this one never did
+   */
+  neverUp?: boolean;
 }
 
 export interface LoopbackDevice extends DeviceCommon {

@@ -24,7 +24,7 @@ import type { BridgeDevice, Device, VxlanDevice } from './devices.ts';
 import type { IpvsTable } from './ipvs.ts';
 import type { RouteMatch } from './fib.ts';
 import { runHook, type HookVerdict, type NatAction, type NfPacket } from './netfilter/engine.ts';
-import type { CtState, HookName } from './netfilter/types.ts';
+import type { CtState, HookName, TableName } from './netfilter/types.ts';
 import type { NetNs } from './netns.ts';
 import type { World } from './world.ts';
 
@@ -605,10 +605,14 @@ export class PacketWalk {
 
   /** ip_local_deliver: INPUT hooks, local-in modules (IPVS), then the transport protocol. */
   private localDeliver(ns: NetNs, dev: Device, skb: Skb): void {
-    const v = this.hook(ns, skb, 'INPUT', dev.name, undefined);
+    // IPVS's ip_vs_remote_request4 sits at LOCAL_IN priority NF_IP_PRI_NAT_SRC - 1: after mangle
+    // and filter, before nat INPUT — a packet it takes never initialises the SNAT binding, so
+    // POSTROUTING's MASQUERADE still applies to it
+    const v = this.hook(ns, skb, 'INPUT', dev.name, undefined, ['mangle', 'filter']);
     this.applyVerdict(ns, skb, v, 'INPUT', false);
-    // IPVS sits at LOCAL_IN after filter (NF_IP_PRI_NAT_SRC - 2), before conntrack confirms
     if (ns.ipvs && this.ipvsIn(ns, ns.ipvs, skb)) return;
+    const nv = this.hook(ns, skb, 'INPUT', dev.name, undefined, ['nat']);
+    this.applyVerdict(ns, skb, nv, 'INPUT', false);
     this.confirm(ns, skb);
     const ip4 = ip(skb);
     const l4 = l4Of(skb.packet);
@@ -667,8 +671,9 @@ export class PacketWalk {
     let conn = ipvs.connFor(proto, ip4.src, l4.srcport, ip4.dst, l4.dstport);
     let dest = conn ? service.dests.find((d) => d.addr === conn!.daddr && d.port === conn!.dport) : undefined;
     const svcText = `${proto}  ${service.addr}:${service.port} ${service.scheduler}`;
+    const nowSec = Math.floor(this.world.timeUs / 1e6);
     if (!conn || !dest) {
-      dest = ipvs.schedule(service, ip4.src, l4.srcport, this.world.rng);
+      dest = ipvs.schedule(service, ip4.src, l4.srcport, this.world.rng, nowSec);
       if (!dest) {
         this.emit(ns, 'ipvs', skb, { ref: { table: 'ipvs', row, text: svcText }, verdict: 'no destination', explanation: `IPVS virtual server ${svcText} has no real server with weight > 0.` });
         this.icmpError(ns, skb, 3, 3, false);
@@ -681,10 +686,11 @@ export class PacketWalk {
         explanation: `${ip4.dst}:${l4.dstport} is an IPVS virtual server (${svcText}); the ${service.scheduler} scheduler picks real server ${dest.addr}:${dest.port} (Masq, weight ${dest.weight}) and IPVS records the connection.`,
       });
     } else {
+      ipvs.transition(conn, 'in', l4.type === 'tcp' ? l4.flags : {}, nowSec);
       this.emit(ns, 'ipvs', skb, {
         ref: { table: 'ipvs', row, text: svcText },
         verdict: `${dest.addr}:${dest.port}`,
-        explanation: `IPVS connection table: ${ip4.src}:${l4.srcport} → ${ip4.dst}:${l4.dstport} already goes to ${dest.addr}:${dest.port}.`,
+        explanation: `IPVS connection table: ${ip4.src}:${l4.srcport} → ${ip4.dst}:${l4.dstport} already goes to ${dest.addr}:${dest.port} (${conn.state}).`,
       });
     }
     service.stats.inpkts++;
@@ -713,6 +719,23 @@ export class PacketWalk {
     this.applyVerdict(ns, skb, ov, 'OUTPUT', false);
     this.postRouting(ns, skb, m.route.dev, m.route.via, false, false);
     return true;
+  }
+
+  /** ip_vs_out: a real server's reply advances the IPVS connection's state and the out counters. */
+  private ipvsOut(ipvs: IpvsTable, conn: Connection, skb: Skb): void {
+    const o = conn.orig;
+    const vc = ipvs.connFor(o.proto.toUpperCase(), o.src, o.sport, o.dst, o.dport);
+    if (!vc) return;
+    const l4 = l4Of(skb.packet);
+    ipvs.transition(vc, 'out', l4?.type === 'tcp' ? l4.flags : {}, Math.floor(this.world.timeUs / 1e6));
+    const svc = ipvs.find(vc.proto, vc.vaddr, vc.vport)?.service;
+    const dest = svc?.dests.find((d) => d.addr === vc.daddr && d.port === vc.dport);
+    const len = ipLength(skb.packet);
+    for (const st of [svc?.stats, dest?.stats]) {
+      if (!st) continue;
+      st.outpkts++;
+      st.outbytes += len;
+    }
   }
 
   private deliver(ns: NetNs, skb: Skb, explanation: string): void {
@@ -749,7 +772,7 @@ export class PacketWalk {
 
   // ---------------------------------------------------------------- netfilter and conntrack
 
-  private hook(ns: NetNs, skb: Skb, hook: HookName, inDev: string | undefined, outDev: string | undefined): HookVerdict {
+  private hook(ns: NetNs, skb: Skb, hook: HookName, inDev: string | undefined, outDev: string | undefined, tables?: readonly TableName[]): HookVerdict {
     const i = ipIndex(skb.packet);
     const ip4 = skb.packet[i] as Ipv4Layer;
     const l4 = skb.packet[i + 1];
@@ -780,9 +803,10 @@ export class PacketWalk {
     // nat registers DNAT at PREROUTING/OUTPUT and SNAT at INPUT/POSTROUTING, once per direction
     const dstHook = hook === 'PREROUTING' || hook === 'OUTPUT';
     const srcHook = hook === 'INPUT' || hook === 'POSTROUTING';
-    const natThisHook = isNew && ((dstHook && !skb.conn!.natDoneDst) || (srcHook && !skb.conn!.natDoneSrc));
+    const natThisHook = isNew && (!tables || tables.includes('nat')) && ((dstHook && !skb.conn!.natDoneDst) || (srcHook && !skb.conn!.natDoneSrc));
     const v = runHook(ns, pkt, {
       hook,
+      tables,
       nat: natThisHook,
       rng: this.world.rng,
       nowSec: Math.floor(this.world.timeUs / 1e6),
@@ -878,6 +902,7 @@ export class PacketWalk {
     }
     if (changed.length === 0) return;
     const reverse = skb.dir === 'reply';
+    if (reverse && conn.ipvs && ns.ipvs) this.ipvsOut(ns.ipvs, conn, skb);
     this.emit(ns, 'nat', skb, {
       hook,
       changed,

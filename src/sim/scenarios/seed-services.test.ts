@@ -170,3 +170,26 @@ describe('endpoints follow the objects', () => {
     if (!r.ok) expect(`${r.error.where}: ${r.error.message}`).toMatch(/before\[0\].*pods "nope" not found/);
   });
 });
+
+describe('seed §4c/§5: the same NodePort flow in ipvs mode', () => {
+  const c = loadScenario({ preset: 'seed', modes: { proxy: 'ipvs', scheduler: 'rr' }, seed: 1, before: [] });
+  if (!c.ok) throw new Error(c.error.message);
+  const t = run(c.value, nodePort);
+
+  it('goes PREROUTING (KUBE-MARK-MASQ) → INPUT → IPVS → POSTROUTING MASQUERADE on master', () => {
+    const req = t.events.filter((e) => e.packetId === 0 && e.host === 'master');
+    const ipvsAt = req.findIndex((e) => e.kind === 'ipvs');
+    expect(ipvsAt).toBeGreaterThan(0);
+    expect(req.slice(0, ipvsAt).some((e) => e.hook === 'INPUT')).toBe(true);
+    expect(req.slice(0, ipvsAt).some((e) => e.hook === 'FORWARD')).toBe(false);
+    expect(req.some((e) => e.ref?.chain === 'KUBE-MARK-MASQ')).toBe(true);
+    const masq = req.find((e) => e.kind === 'nat' && e.hook === 'POSTROUTING')!;
+    expect(masq.changed.find((ch) => ch.field === 'src')).toMatchObject({ from: '192.168.205.100' });
+  });
+
+  it('the reply reaches the client from 192.168.205.4:32506', () => {
+    const d = delivered(t, 1);
+    expect([d.host, ip(d).src, tcp(d).srcport]).toEqual(['client', '192.168.205.4', 32506]);
+    expect(t.packets.every((p) => p.verdict === 'delivered')).toBe(true);
+  });
+});

@@ -95,6 +95,10 @@ class LineBuffer {
     }
     this.lines.push(parts.join(' '));
   }
+  /** Every line written, each ending in a newline. */
+  text(): string {
+    return this.lines.length === 0 ? '' : `${this.lines.join('\n')}\n`;
+  }
 }
 
 /** Comments kube-proxy writes pre-quoted (`fmt.Sprintf(`"%s cluster IP"`, …)`). */
@@ -548,7 +552,7 @@ export function syncProxyRules(
   );
 
   const block = (table: string, chains: LineBuffer, rules: LineBuffer): string =>
-    [`*${table}`, ...chains.lines, ...rules.lines, 'COMMIT', ''].join('\n');
+    `*${table}\n${chains.text()}${rules.text()}COMMIT\n`;
   const filter = block('filter', filterChains, filterRules);
   const nat = block('nat', natChains, natRules);
   return { filter, nat, payload: filter + nat };

@@ -457,12 +457,13 @@ function syncIpsets(ns: NetNs, sets: ActiveEntries): void {
 
 /** The kube-ipvs0 dummy device (netlinkHandle.EnsureDummyDevice). */
 function ensureDummy(world: World, ns: NetNs): DummyDevice {
-  const dev = ns.dev(KUBE_IPVS0);
-  if (dev?.kind === 'dummy') return dev;
+  const existing = ns.dev(KUBE_IPVS0);
+  if (existing?.kind === 'dummy') return existing;
   // kube-proxy creates the link and never sets it up: the real device is DOWN, yet its addresses
-  // are local (fib_add_ifaddr adds the local route before checking IFF_UP). NetNs.isLocal only
-  // sees addresses of up devices, so the model keeps the device up; `ip link` is where DOWN shows.
-  return world.addDummy(ns, KUBE_IPVS0);
+  // are local (fib_add_ifaddr adds the local route before checking IFF_UP) — see Device.neverUp
+  const dev = world.addDummy(ns, KUBE_IPVS0);
+  dev.neverUp = true;
+  return dev;
 }
 
 /**

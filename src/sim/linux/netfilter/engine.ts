@@ -43,6 +43,8 @@ export type HookVerdict =
 
 export interface HookOptions {
   readonly hook: HookName;
+  /** only these of the hook's tables (a module may sit between two of them, as IPVS does at INPUT) */
+  readonly tables?: readonly TableName[];
   /** consult the nat table (only a connection's first packet does: nf_nat_inet_fn) */
   readonly nat: boolean;
   readonly rng: Rng;
@@ -61,6 +63,7 @@ const recentLists = new WeakMap<NetNs, Map<string, Map<string, number>>>();
 export function runHook(ns: NetNs, pkt: NfPacket, opts: HookOptions): HookVerdict {
   let nat: NatAction | undefined;
   for (const table of HOOK_TABLES[opts.hook]) {
+    if (opts.tables && !opts.tables.includes(table)) continue;
     if (table === 'nat' && !opts.nat) continue;
     const chain = ns.nf[table].get(opts.hook);
     if (!chain) continue;

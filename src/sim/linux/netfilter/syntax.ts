@@ -1388,6 +1388,36 @@ const isSpace = (c: number): boolean => c === SPACE || c === TAB || c === LF || 
  * kube-proxy sync restores hundreds of thousands of lines.
  */
 export function tokenizeRestoreLine(line: string): string[] {
+  return splitPlainLine(line) ?? tokenizeAnyLine(line);
+}
+
+/**
+ * tokenizeRestoreLine for the lines kube-proxy writes — words separated by single spaces, no
+ * tabs or backslashes, quotes only around whole words — with the engine's own split (a sync
+ * restores hundreds of thousands of lines). Undefined for any other line.
+ */
+const NOT_PLAIN_RE = /^ | $|  |[\t\r\n\\]/;
+
+function splitPlainLine(line: string): string[] | undefined {
+  if (line === '' || NOT_PLAIN_RE.test(line)) return undefined;
+  let words: string[] | undefined;
+  let from = 0;
+  for (let open = line.indexOf('"'); open >= 0; open = line.indexOf('"', from)) {
+    const close = line.indexOf('"', open + 1);
+    // a quoted word: after a space (or at the start), ending the word (at a space or the end)
+    const whole = (open === 0 || line.charCodeAt(open - 1) === SPACE) && close > 0 && (close === line.length - 1 || line.charCodeAt(close + 1) === SPACE);
+    if (!whole) return undefined;
+    words ??= [];
+    if (open > from) words.push(...line.slice(from, open - 1).split(' '));
+    words.push(line.slice(open + 1, close));
+    from = close + 2;
+  }
+  if (!words) return line.split(' ');
+  if (from < line.length) words.push(...line.slice(from).split(' '));
+  return words;
+}
+
+function tokenizeAnyLine(line: string): string[] {
   const words: string[] = [];
   const n = line.length;
   let i = 0;
