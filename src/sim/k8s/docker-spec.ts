@@ -1,5 +1,6 @@
 import { cidrContains, intToIp, ipToInt, isIpv4, parseCidr, prefixMask, type Cidr, type Ipv4 } from '../net/addr.ts';
 import type { HostSpec, ListenSpec, NetworkSpec, NodeSpec, PodSpec } from './spec.ts';
+import { Reader, SpecError } from './reader.ts';
 
 /**
  * The Docker side of a cluster file (seed §2): kube-packet-lab.dev/v1 `DockerHost`,
@@ -83,114 +84,6 @@ export interface ContainerSpec {
 export const DEFAULT_BRIDGE = 'bridge';
 const PREDEFINED = ['bridge', 'host', 'none'];
 
-/** Thrown inside this module; parseDockerObjects turns it into a value. */
-class DockerSpecError extends Error {
-  constructor(
-    readonly where: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Reads `spec.*` fields of one object and says exactly where it was wrong (spec.ts's Reader style). */
-class Reader {
-  constructor(
-    readonly where: string,
-    readonly o: Obj,
-  ) {}
-
-  private get(path: string): unknown {
-    let cur: unknown = this.o;
-    for (const key of path.split('.')) cur = Array.isArray(cur) ? cur[Number(key)] : isObj(cur) ? cur[key] : undefined;
-    return cur;
-  }
-
-  fail(path: string, message: string): never {
-    throw new DockerSpecError(`${this.where} .${path}`, message);
-  }
-
-  has(path: string): boolean {
-    const v = this.get(path);
-    return v !== undefined && v !== null;
-  }
-
-  str(path: string, dflt?: string): string {
-    const v = this.get(path);
-    if (v === undefined || v === null) {
-      if (dflt !== undefined) return dflt;
-      this.fail(path, 'is required');
-    }
-    if (typeof v !== 'string' && typeof v !== 'number') this.fail(path, `must be a string, got ${JSON.stringify(v)}`);
-    return String(v);
-  }
-
-  optStr(path: string): string | undefined {
-    return this.has(path) ? this.str(path) : undefined;
-  }
-
-  num(path: string): number {
-    const v = this.get(path);
-    const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isInteger(n)) this.fail(path, `must be an integer, got ${JSON.stringify(v)}`);
-    return n;
-  }
-
-  bool(path: string, dflt: boolean): boolean {
-    const v = this.get(path);
-    if (v === undefined || v === null) return dflt;
-    if (typeof v !== 'boolean') this.fail(path, `must be true or false, got ${JSON.stringify(v)}`);
-    return v;
-  }
-
-  ip(path: string): Ipv4 {
-    const v = this.str(path);
-    if (!isIpv4(v)) this.fail(path, `"${v}" is not an IPv4 address`);
-    return v;
-  }
-
-  optIp(path: string): Ipv4 | undefined {
-    return this.has(path) ? this.ip(path) : undefined;
-  }
-
-  /** `a.b.c.d/len`, keeping the address as written (an interface address, not only a prefix) */
-  addrLen(path: string): { address: Ipv4; prefixLen: number } {
-    const v = this.str(path);
-    const [a, l, extra] = v.split('/');
-    if (a === undefined || !isIpv4(a) || l === undefined || !/^\d{1,2}$/.test(l) || Number(l) > 32 || extra !== undefined) {
-      this.fail(path, `"${v}" is not an address with a prefix length (a.b.c.d/len)`);
-    }
-    return { address: a, prefixLen: Number(l) };
-  }
-
-  /** a subnet: host bits must be zero, as `docker network create --subnet` requires */
-  subnet(path: string): Cidr {
-    const { address, prefixLen } = this.addrLen(path);
-    const net = (ipToInt(address) & prefixMask(prefixLen)) >>> 0;
-    if (net !== ipToInt(address)) this.fail(path, `"${address}/${prefixLen}" has host bits set; the subnet is ${intToIp(net)}/${prefixLen}`);
-    return `${address}/${prefixLen}` as Cidr;
-  }
-
-  list(path: string): unknown[] {
-    const v = this.get(path);
-    if (v === undefined || v === null) return [];
-    if (!Array.isArray(v)) this.fail(path, 'must be a list');
-    return v;
-  }
-
-  oneOf<T extends string>(path: string, allowed: readonly T[], dflt: T): T {
-    const v = this.str(path, dflt);
-    if (!allowed.includes(v as T)) this.fail(path, `"${v}" is not one of ${allowed.join(', ')}`);
-    return v as T;
-  }
-}
-
 /** One Docker object of the file with where it came from (spec.ts's objName). */
 export interface DockerItem {
   readonly kind: 'DockerHost' | 'DockerNetwork' | 'Container';
@@ -216,7 +109,7 @@ export function parseDockerObjects(items: readonly DockerItem[], ctx: DockerCont
   try {
     return { ok: true, value: build(items, ctx) };
   } catch (e) {
-    if (e instanceof DockerSpecError) return { ok: false, where: e.where, message: e.message };
+    if (e instanceof SpecError) return { ok: false, where: e.where, message: e.message };
     throw e;
   }
 }
@@ -258,7 +151,7 @@ function dockerHost(r: Reader, ctx: DockerContext): DockerHostSpec {
   if (owner) r.fail('spec.address', `IP ${address} is already used by ${owner}`);
   const bip = r.has('spec.bip') ? r.addrLen('spec.bip') : { address: '172.17.0.1' as Ipv4, prefixLen: 16 };
   if (prefixesOverlap(`${bip.address}/${bip.prefixLen}`, net.cidr)) r.fail('spec.bip', `${bip.address}/${bip.prefixLen} overlaps the host's LAN ${net.cidr}`);
-  const listen = r.list('spec.listen').map((_, k) => listenAt(r, `spec.listen.${k}`, 'server'));
+  const listen = r.items('spec.listen').map((_, k) => listenAt(r, `spec.listen.${k}`, 'server'));
   return {
     name,
     network,
@@ -320,7 +213,7 @@ function container(r: Reader, host: string, networks: readonly DockerNetworkSpec
     // daemon/container_operations.go: --ip only on user-defined networks
     if (mode !== 'bridge' || network === DEFAULT_BRIDGE) r.fail('spec.ip', 'user specified IP address is supported on user defined networks only');
   }
-  const publish = r.list('spec.publish').map((_, k) => publishAt(r, `spec.publish.${k}`));
+  const publish = r.items('spec.publish').map((_, k) => publishAt(r, `spec.publish.${k}`));
   if (publish.length > 0 && mode === 'container') r.fail('spec.publish', 'conflicting options: port publishing and the container type network mode');
   // dockerd only warns ("Published ports are discarded when using host network mode"); a file should not say what will not happen
   if (publish.length > 0 && mode === 'host') r.fail('spec.publish', 'published ports are discarded when using host network mode: the container already listens on the host\'s own ports');
@@ -337,7 +230,7 @@ function container(r: Reader, host: string, networks: readonly DockerNetworkSpec
     joins,
     ip,
     publish,
-    listen: r.list('spec.listen').map((_, k) => listenAt(r, `spec.listen.${k}`, process)),
+    listen: r.items('spec.listen').map((_, k) => listenAt(r, `spec.listen.${k}`, process)),
     pod: r.optStr('spec.pod'),
     startedAgoSec: duration(r, 'spec.startedAgo', 7200),
   };

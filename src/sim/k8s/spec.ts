@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
-import { cidrContains, ipToInt, isIpv4, isMac, parseCidr, type Cidr, type Ipv4, type Mac } from '../net/addr.ts';
+import { cidrContains, ipToInt, isMac, parseCidr, type Cidr, type Ipv4, type Mac } from '../net/addr.ts';
 import type { FlannelBackend, IpvsScheduler, ProxyMode, Result, SimError } from '../api-types.ts';
+import { isObj, Reader, SpecError, type Obj } from './reader.ts';
 import { parseDockerObjects, type DockerItem, type DockerSpec } from './docker-spec.ts';
 
 /**
@@ -123,123 +124,6 @@ export interface KubeProxyConfig {
 }
 
 const SCHEDULERS: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'];
-
-class SpecError extends Error {
-  constructor(
-    readonly where: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Reads a field path and says exactly where it was wrong when it is. */
-class Reader {
-  constructor(
-    readonly where: string,
-    readonly o: Obj,
-  ) {}
-
-  /** `a.b.0.c`; a key that itself holds dots goes in brackets: `data[net-conf.json]` */
-  private get(path: string): unknown {
-    let cur: unknown = this.o;
-    for (const k of path.match(/\[[^\]]*\]|[^.[\]]+/g) ?? []) {
-      const key = k.startsWith('[') ? k.slice(1, -1) : k;
-      cur = Array.isArray(cur) ? cur[Number(key)] : isObj(cur) ? cur[key] : undefined;
-    }
-    return cur;
-  }
-
-  fail(path: string, message: string): never {
-    throw new SpecError(`${this.where} .${path}`, message);
-  }
-
-  str(path: string, dflt?: string): string {
-    const v = this.get(path);
-    if (v === undefined || v === null) {
-      if (dflt !== undefined) return dflt;
-      this.fail(path, 'is required');
-    }
-    if (typeof v !== 'string' && typeof v !== 'number') this.fail(path, `must be a string, got ${JSON.stringify(v)}`);
-    return String(v);
-  }
-
-  optStr(path: string): string | undefined {
-    const v = this.get(path);
-    return v === undefined || v === null ? undefined : this.str(path);
-  }
-
-  num(path: string, dflt?: number): number {
-    const v = this.get(path);
-    if (v === undefined || v === null) {
-      if (dflt !== undefined) return dflt;
-      this.fail(path, 'is required');
-    }
-    const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isInteger(n)) this.fail(path, `must be an integer, got ${JSON.stringify(v)}`);
-    return n;
-  }
-
-  bool(path: string, dflt: boolean): boolean {
-    const v = this.get(path);
-    if (v === undefined || v === null) return dflt;
-    if (typeof v !== 'boolean') this.fail(path, `must be true or false, got ${JSON.stringify(v)}`);
-    return v;
-  }
-
-  ip(path: string): Ipv4 {
-    const v = this.str(path);
-    if (!isIpv4(v)) this.fail(path, `"${v}" is not an IPv4 address`);
-    return v;
-  }
-
-  cidr(path: string): Cidr {
-    const v = this.str(path);
-    try {
-      const p = parseCidr(v);
-      if (!v.includes('/')) throw new Error();
-      return `${v.split('/')[0]}/${p.len}` as Cidr;
-    } catch {
-      this.fail(path, `"${v}" is not an IPv4 prefix (a.b.c.d/len)`);
-    }
-  }
-
-  list(path: string): Obj[] {
-    const v = this.get(path);
-    if (v === undefined || v === null) return [];
-    if (!Array.isArray(v)) this.fail(path, 'must be a list');
-    return v.map((x, i) => {
-      if (!isObj(x)) this.fail(`${path}[${i}]`, 'must be an object');
-      return x;
-    });
-  }
-
-  ips(path: string): Ipv4[] {
-    const v = this.get(path);
-    if (v === undefined || v === null) return [];
-    if (!Array.isArray(v)) this.fail(path, 'must be a list of addresses');
-    return v.map((_, k) => this.ip(`${path}.${k}`));
-  }
-
-  map(path: string): Record<string, string> {
-    const v = this.get(path);
-    if (v === undefined || v === null) return {};
-    if (!isObj(v)) this.fail(path, 'must be a map');
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
-  }
-
-  oneOf<T extends string>(path: string, allowed: readonly T[], dflt: T): T {
-    const v = this.str(path, dflt);
-    if (!allowed.includes(v as T)) this.fail(path, `"${v}" is not one of ${allowed.join(', ')}`);
-    return v as T;
-  }
-}
 
 /** Parses and checks a cluster file (YAML or JSON). Errors name the object and field. */
 export function parseCluster(text: string): Result<ClusterSpec> {

@@ -1234,9 +1234,8 @@ function execute(tables: Tables, cmd: ParsedCommand, refs?: () => ReadonlyMap<st
     case 'R':
     case 'C':
     case 'D': {
-      const found = needChain(table, cmd.chain);
       // -C only reads; the others change the chain, so take this transaction's copy of it
-      const chain = verb === 'C' ? found : writableChain(table, found.name)!;
+      const chain = (verb === 'C' || cmd.chain === undefined ? undefined : writableChain(table, cmd.chain)) ?? needChain(table, cmd.chain);
       if (!rule) {
         // -D chain rulenum
         const n = cmd.rulenum ?? 0;
@@ -1487,9 +1486,14 @@ export function iptablesRestore(tables: Tables, payload: string, opts: RestoreOp
   const refs = (): Map<string, number> => (refCounts ??= chainReferenceCounts(staged[current ?? 'filter']));
   let lineNo = 0;
   try {
-    // fgets line numbering: a final newline does not start another line
-    const lines = (payload.endsWith('\n') ? payload.slice(0, -1) : payload).split('\n');
-    for (const raw of lines) {
+    // fgets line numbering: a final newline does not start another line. Lines are cut one at
+    // a time rather than split up front, so each is garbage as soon as it is parsed.
+    const text = payload.endsWith('\n') ? payload.slice(0, -1) : payload;
+    for (let start = 0; start <= text.length; ) {
+      const nl = text.indexOf('\n', start);
+      const end = nl < 0 ? text.length : nl;
+      const raw = text.slice(start, end);
+      start = end + 1;
       lineNo++;
       const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       const first = line.charCodeAt(0);
