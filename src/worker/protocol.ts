@@ -3,11 +3,14 @@ import type {
   ExecResult,
   FlowPreset,
   FlowSpec,
+  Modes,
+  ProxyMode,
   Result,
   Scenario,
   SimRequest,
   SimResult,
 } from '../sim/api-types.ts';
+import type { Comparison, ScalePoint } from '../sim/compare.ts';
 
 /**
  * The one typed boundary between the UI and the simulation worker. The worker `expose`s an
@@ -23,6 +26,12 @@ export interface SimApi {
   exec(req: ExecRequest): Promise<Result<ExecResult>>;
   /** a pcap file of every frame the trace put on a wire */
   tracePcap(req: SimRequest): Promise<Result<Uint8Array>>;
+  /** the same flow under `req.modes` and under `req.modes` + `modesB`, side by side */
+  compare(req: SimRequest, modesB: Modes): Promise<Result<Comparison>>;
+  /** what kube-proxy programs on one node for `services` services (seed §5), ~1 s for 1,000 */
+  scalePoint(services: number, endpointsPerService: number, proxy: ProxyMode): Promise<Result<ScalePoint>>;
+  /** the Docker containers of the scenario's cluster file (none without a Docker host) */
+  containers(scenario: Scenario): Promise<Result<readonly ContainerView[]>>;
 }
 
 export interface SimDefaults {
@@ -30,6 +39,29 @@ export interface SimDefaults {
   readonly flow: FlowSpec;
   /** the built-in clusters a scenario's `preset` can name */
   readonly clusters: readonly { readonly id: string; readonly label: string }[];
+}
+
+/**
+ * A container as `docker ps` / `docker inspect` would describe it, reduced to what the
+ * topology draws: which namespace it lives in and what it listens on. The topology itself only
+ * knows namespaces; a host-mode container has none of its own, so it is drawn from this.
+ */
+export interface ContainerView {
+  readonly name: string;
+  readonly host: string;
+  readonly image: string;
+  /** Docker's network mode: `bridge` (docker0 or a user network), `host`, `container`, `none` */
+  readonly mode: 'bridge' | 'host' | 'container' | 'none';
+  /** for bridge mode: the Docker network (`bridge` is docker0) */
+  readonly network?: string;
+  /** the container whose network namespace this one runs in (itself unless mode is container) */
+  readonly owner: string;
+  /** the Kubernetes pod it belongs to */
+  readonly pod?: string;
+  /** ports its processes listen on, as `80/tcp` */
+  readonly listen: readonly string[];
+  /** published ports as `docker ps` prints them: `0.0.0.0:8080->80/tcp` */
+  readonly publish: readonly string[];
 }
 
 /** The error code the worker answers with when the core threw instead of returning a Result. */

@@ -1,9 +1,9 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
-import { DEFAULT_FLOW, DEFAULT_SCENARIO, exec, loadSpec, simulate, tracePcap } from '../sim/api.ts';
+import { clusterPresets, DEFAULT_FLOW, DEFAULT_SCENARIO, exec, flowPresets, loadSpec, simulate, tracePcap } from '../sim/api.ts';
 import type { Result } from '../sim/api-types.ts';
-import { CLUSTER_PRESETS } from '../sim/scenarios/clusters.ts';
-import { presetsFor } from '../sim/scenarios/presets.ts';
+import { compare, scalePoint } from '../sim/compare.ts';
+import { containerViews } from './containers.ts';
 import { WORKER_EXCEPTION, type SimApi } from './protocol.ts';
 
 /** Runs a core call; anything it throws becomes an error value so the worker stays alive. */
@@ -23,17 +23,20 @@ const api: SimApi = {
       value: {
         scenario: DEFAULT_SCENARIO,
         flow: DEFAULT_FLOW,
-        clusters: Object.entries(CLUSTER_PRESETS).map(([id, p]) => ({ id, label: p.label })),
+        clusters: clusterPresets().map((p) => ({ id: p.name, label: p.label })),
       },
     })),
-  presets: (scenario) =>
-    guarded('presets', () => {
-      const spec = loadSpec(scenario);
-      return spec.ok ? { ok: true, value: presetsFor(spec.value) } : spec;
-    }),
+  presets: (scenario) => guarded('presets', () => flowPresets(scenario)),
   simulate: (req) => guarded('simulate', () => simulate(req)),
   exec: (req) => guarded('exec', () => exec(req)),
   tracePcap: (req) => guarded('tracePcap', () => tracePcap(req)),
+  compare: (req, modesB) => guarded('compare', () => compare(req, modesB)),
+  scalePoint: (services, endpoints, proxy) => guarded('scalePoint', () => scalePoint(services, endpoints, proxy)),
+  containers: (scenario) =>
+    guarded('containers', () => {
+      const spec = loadSpec(scenario);
+      return spec.ok ? { ok: true, value: containerViews(spec.value) } : spec;
+    }),
 };
 
 expose(api);

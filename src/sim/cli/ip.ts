@@ -1061,6 +1061,7 @@ function addPrefixRoute(ns: NetNs, dev: Device, a: IfAddr): void {
 /** NETDEV_DOWN: routes through the device go (fib_sync_down_dev), so do its neighbours (neigh_ifdown) and learned FDB entries. */
 function linkDown(ns: NetNs, dev: Device): void {
   dev.up = false;
+  dev.netns.invalidateAddrs();
   ns.fib.remove((r) => r.dev === dev.name);
   for (let i = ns.neigh.entries.length - 1; i >= 0; i--) if (ns.neigh.entries[i]!.dev === dev.name) ns.neigh.entries.splice(i, 1);
   if (dev.master) flushPortFdb(dev.master, dev.name);
@@ -1081,6 +1082,7 @@ function linkDown(ns: NetNs, dev: Device): void {
 
 function linkUp(ns: NetNs, dev: Device): void {
   dev.up = true;
+  dev.netns.invalidateAddrs();
   for (const a of dev.addrs) addPrefixRoute(ns, dev, a);
 }
 
@@ -1231,6 +1233,7 @@ export function ipAddrEdit(ns: NetNs, cmd: 'add' | 'del' | 'replace', args: read
     const gone = d.addrs[i]!;
     const wasSecondary = isSecondary(d, gone);
     d.addrs.splice(i, 1);
+    d.netns.invalidateAddrs();
     // fib_del_ifaddr: the prefix route goes; with promote_secondaries (systemd's default) the next address takes it over
     const dst = parseCidr(`${gone.addr}/${gone.prefixLen}`);
     if (!wasSecondary) {
@@ -1263,6 +1266,7 @@ export function ipAddrEdit(ns: NetNs, cmd: 'add' | 'del' | 'replace', args: read
     return OK;
   }
   d.addrs.push(entry);
+  d.netns.invalidateAddrs();
   if (d.up) addPrefixRoute(ns, d, entry);
   return OK;
 }

@@ -1,4 +1,4 @@
-import { broadcastOf, intToIp, ipToInt, parseCidr, prefixMask, type Ipv4, type Mac } from '../net/addr.ts';
+import { broadcastOf, ipToInt, parseCidr, prefixMask, type Ipv4, type Mac } from '../net/addr.ts';
 import { Conntrack } from './conntrack.ts';
 import type { Device, IfAddr } from './devices.ts';
 import { Fib } from './fib.ts';
@@ -39,6 +39,8 @@ export class NetNs {
   /** the IPVS table, once the ip_vs module is in use here (kube-proxy ipvs mode) */
   ipvs?: IpvsTable;
   private nextIfindex = 1;
+  /** the local table, as sets: rebuilt after any address or link change (see invalidateAddrs) */
+  private localCache?: { readonly local: Set<number>; readonly broadcast: Set<string> };
 
   constructor(
     /** the machine this namespace lives on */
@@ -66,6 +68,7 @@ export class NetNs {
    */
   addAddress(dev: Device, a: { addr: Ipv4; prefixLen: number; scope?: IfAddr['scope']; dynamic?: boolean; metric?: number }): void {
     const prefix = parseCidr(`${a.addr}/${a.prefixLen}`);
+    this.invalidateAddrs();
     dev.addrs.push({
       addr: a.addr,
       prefixLen: a.prefixLen,
@@ -87,15 +90,32 @@ export class NetNs {
     }
   }
 
+  /**
+   * Must follow any change to a device's addresses or up/down state: the local table is cached
+   * because a node in ipvs mode holds every ClusterIP on kube-ipvs0 and every packet asks.
+   */
+  invalidateAddrs(): void {
+    this.localCache = undefined;
+  }
+
+  private localTable(): { readonly local: Set<number>; readonly broadcast: Set<string> } {
+    if (this.localCache) return this.localCache;
+    const local = new Set<number>();
+    const broadcast = new Set<string>(['255.255.255.255']);
+    for (const d of this.devices.values()) {
+      for (const a of d.addrs) {
+        if (d.up) local.add(ipToInt(a.addr));
+        if (a.brd) broadcast.add(a.brd);
+      }
+    }
+    this.localCache = { local, broadcast };
+    return this.localCache;
+  }
+
   /** Whether `ip` is one of this namespace's addresses (the local routing table). */
   isLocal(ip: Ipv4 | number): boolean {
     const n = typeof ip === 'number' ? ip : ipToInt(ip);
-    if ((n >>> 24) === 127) return true;
-    for (const d of this.devices.values()) {
-      if (!d.up) continue;
-      for (const a of d.addrs) if (ipToInt(a.addr) === n) return true;
-    }
-    return false;
+    return (n >>> 24) === 127 || this.localTable().local.has(n);
   }
 
   /** The device holding a local address. */
@@ -126,8 +146,7 @@ export class NetNs {
 
   /** The broadcast check of the local table (`broadcast 10.42.0.255 dev cni0 table local`). */
   isBroadcast(ip: Ipv4): boolean {
-    for (const d of this.devices.values()) for (const a of d.addrs) if (a.brd === ip) return true;
-    return ip === intToIp(0xffffffff);
+    return this.localTable().broadcast.has(ip);
   }
 
   deviceByMac(m: Mac): Device | undefined {

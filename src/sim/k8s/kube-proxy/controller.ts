@@ -10,8 +10,8 @@ import type { ProxierConfig, ServiceEndpoint, ServicePortInfo } from './types.ts
  * or — for a file without slices — as the EndpointSlice controller would make them from the
  * selector: every pod whose labels match, at the targetPort.
  */
-export function endpointsFor(spec: ClusterSpec, svc: ServiceSpec, port: ServicePortSpec): ServiceEndpoint[] {
-  const slices = spec.endpointSlices.filter((s) => s.namespace === svc.namespace && s.serviceName === svc.name);
+export function endpointsFor(spec: ClusterSpec, svc: ServiceSpec, port: ServicePortSpec, index = slicesByService(spec)): ServiceEndpoint[] {
+  const slices = index.get(`${svc.namespace}/${svc.name}`) ?? [];
   if (slices.length > 0) {
     const out: ServiceEndpoint[] = [];
     for (const sl of slices) {
@@ -30,9 +30,22 @@ export function endpointsFor(spec: ClusterSpec, svc: ServiceSpec, port: ServiceP
     .map((p) => ({ ip: p.ip, port: port.targetPort, nodeName: p.nodeName, ready: true, serving: true, terminating: false }));
 }
 
+/** EndpointSlices by the service they belong to (`namespace/name`), as EndpointSliceCache keys them. */
+function slicesByService(spec: ClusterSpec): Map<string, ClusterSpec['endpointSlices'][number][]> {
+  const m = new Map<string, ClusterSpec['endpointSlices'][number][]>();
+  for (const sl of spec.endpointSlices) {
+    const key = `${sl.namespace}/${sl.serviceName}`;
+    const list = m.get(key);
+    if (list) list.push(sl);
+    else m.set(key, [sl]);
+  }
+  return m;
+}
+
 /** Every service port as kube-proxy's ServicePortMap holds it. */
 export function servicePorts(spec: ClusterSpec): ServicePortInfo[] {
   const out: ServicePortInfo[] = [];
+  const index = slicesByService(spec);
   for (const svc of spec.services) {
     for (const port of svc.ports) {
       out.push({
@@ -51,7 +64,7 @@ export function servicePorts(spec: ClusterSpec): ServicePortInfo[] {
         sessionAffinityTimeout: svc.sessionAffinityTimeout,
         externalTrafficPolicy: svc.externalTrafficPolicy,
         internalTrafficPolicy: svc.internalTrafficPolicy,
-        endpoints: endpointsFor(spec, svc, port),
+        endpoints: endpointsFor(spec, svc, port, index),
       });
     }
   }

@@ -549,6 +549,7 @@ export const KubeProxyIpvs = {
 
     // Remove superfluous addresses from the dummy device
     dummy.addrs.splice(0, dummy.addrs.length, ...dummy.addrs.filter((a) => plan.bindAddrs.has(a.addr)));
+    ns.invalidateAddrs();
     return { ok: true };
   },
 } as const;
