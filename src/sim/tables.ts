@@ -4,7 +4,7 @@ import { fdbLineIndex, fdbTable, neighLines, routeLines } from './cli/ip.ts';
 import { renderRuleRow } from './cli/iptables.ts';
 import { ipvsTableRows } from './cli/ipvs.ts';
 import type { Cluster } from './k8s/cluster.ts';
-import { chainReferences, orderedChains } from './linux/netfilter/tables.ts';
+import { chainReferenceCounts, orderedChains } from './linux/netfilter/tables.ts';
 import type { NetNs } from './linux/netns.ts';
 import type { TableName } from './linux/netfilter/types.ts';
 import type { TraceEvent } from './trace/event.ts';
@@ -20,13 +20,14 @@ function namespaceTables(ns: NetNs): NamespaceTables {
   const iptables: IptablesChainView[] = [];
   for (const table of TABLES) {
     const t = ns.nf[table];
+    const refs = chainReferenceCounts(t);
     for (const chain of orderedChains(t)) {
       if (chain.policy !== undefined && chain.rules.length === 0 && ns.kind !== 'root') continue;
       iptables.push({
         table,
         name: chain.name,
         policy: chain.policy,
-        references: chainReferences(t, chain.name),
+        references: refs.get(chain.name) ?? 0,
         rules: chain.rules.map((r) => ({ pkts: r.counters.pkts, bytes: r.counters.bytes, text: renderRuleRow(r), target: targetName(r.target) })),
       });
     }

@@ -37,12 +37,17 @@ const padEnd = (s: string, n: number): string => s.padEnd(n, ' ');
 const padStart = (s: string, n: number): string => s.padStart(n, ' ');
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
+const ZERO = `${padStart('0', 5)} `;
+const ZERO_EXACT = `${padStart('0', 8)} `;
+
 /**
  * libxtables xtables_print_num: counters right-aligned, abbreviated K/M/G/T above 99999 unless
  * `-x`, with `(n + 500) / 1000` integer rounding at each step.
  */
 export function formatCount(n: number, opts: { readonly exact?: boolean; readonly table?: boolean } = {}): string {
   const table = opts.table ?? true;
+  // most rules of a large table never matched: the zero columns are made once
+  if (n === 0 && table) return opts.exact ? ZERO_EXACT : ZERO;
   if (opts.exact) return table ? `${padStart(String(n), 8)} ` : `${n} `;
   if (n <= 99999) return table ? `${padStart(String(n), 5)} ` : `${n} `;
   let v = n;
@@ -192,21 +197,44 @@ interface RowFormat {
   readonly verbose: boolean;
 }
 
-/** print_rule_details … print_ipv4_addresses, then the matches and the target. */
+/** print_ifaces: one interface column. */
+function ifaceColumn(m: { readonly name: string; readonly neg: boolean } | undefined, numeric: boolean): string {
+  if (!m) return numeric ? ANY_IFACE_NUMERIC : ANY_IFACE_NAMED;
+  return padEnd(`${m.neg ? '!' : ''}${m.name}`, 6);
+}
+
+/** The interface column of a rule without `-i`/`-o` (most rules). */
+const ANY_IFACE_NUMERIC = padEnd('*', 6);
+const ANY_IFACE_NAMED = padEnd('any', 6);
+
+/** print_ipv4_addresses: one address column. */
+function addrColumn(a: AddrMatch | undefined, numeric: boolean): string {
+  if (!a) return numeric ? ANYWHERE_NUMERIC : ANYWHERE_NAMED;
+  return `${a.neg ? '!' : ' '}${padEnd(addrText(a.prefix, numeric), 19)} `;
+}
+
+/** The address column of a rule without `-s`/`-d` (most of a kube-proxy table's rules). */
+const ANYWHERE_NUMERIC = ` ${padEnd(addrText({ net: 0, len: 0, mask: 0 }, true), 19)} `;
+const ANYWHERE_NAMED = ` ${padEnd(addrText({ net: 0, len: 0, mask: 0 }, false), 19)} `;
+
+/**
+ * print_rule_details … print_ipv4_addresses, then the matches and the target. The row is joined
+ * from its pieces once (a flat string, not a chain of concatenations): a listing holds every row
+ * of a kube-proxy table until it is printed.
+ */
 function ruleRow(rule: Rule, fmt: RowFormat): string {
-  const anyIface = fmt.numeric ? '*' : 'any';
-  const iface = (m: { name: string; neg: boolean } | undefined): string => (m ? `${m.neg ? '!' : ''}${m.name}` : anyIface);
-  const addr = (a: AddrMatch | undefined): string =>
-    `${a?.neg ? '!' : ' '}${padEnd(addrText(a?.prefix ?? { net: 0, len: 0, mask: 0 }, fmt.numeric), 19)} `;
-  let out = `${padEnd(targetName(rule.target), 9)} `;
-  out += `${rule.proto?.neg ? '!' : ' '}${padEnd(rule.proto?.name ?? 'all', 4)} `;
-  out += '-- '; // print_fragment: no -f in this model
-  if (fmt.verbose) out += ` ${padEnd(iface(rule.inIface), 6)} ${padEnd(iface(rule.outIface), 6)} `;
-  out += addr(rule.src) + addr(rule.dst);
-  if (rule.target.t === 'jump' && rule.target.goto) out += '[goto] ';
-  for (const m of rule.matches) out += printMatch(m, fmt.numeric);
-  out += printTarget(rule.target);
-  return out;
+  const t = rule.target;
+  const out = [
+    `${padEnd(targetName(t), 9)} `,
+    `${rule.proto?.neg ? '!' : ' '}${padEnd(rule.proto?.name ?? 'all', 4)} `,
+    '-- ', // print_fragment: no -f in this model
+  ];
+  if (fmt.verbose) out.push(` ${ifaceColumn(rule.inIface, fmt.numeric)} ${ifaceColumn(rule.outIface, fmt.numeric)} `);
+  out.push(addrColumn(rule.src, fmt.numeric), addrColumn(rule.dst, fmt.numeric));
+  if (t.t === 'jump' && t.goto) out.push('[goto] ');
+  for (const m of rule.matches) out.push(printMatch(m, fmt.numeric));
+  out.push(printTarget(t));
+  return out.join('');
 }
 
 /**
@@ -233,13 +261,17 @@ export interface ListOptions {
   readonly rulenum?: number;
 }
 
-function header(refs: ReadonlyMap<string, number>, chain: Chain, o: ListOptions): string {
+/** print_header's first line: the chain, its policy and counters or its reference count. */
+function chainTitle(refs: ReadonlyMap<string, number>, chain: Chain, o: ListOptions): string {
   const counts = (c: Counters): string =>
     ` ${formatCount(c.pkts, { exact: o.exact, table: false })}packets, ${formatCount(c.bytes, { exact: o.exact, table: false })}bytes`;
-  const first =
-    chain.policy !== undefined
-      ? `Chain ${chain.name} (policy ${chain.policy}${o.verbose ? counts(chain.policyCounters) : ''})`
-      : `Chain ${chain.name} (${refs.get(chain.name) ?? 0} references)`;
+  return chain.policy !== undefined
+    ? `Chain ${chain.name} (policy ${chain.policy}${o.verbose ? counts(chain.policyCounters) : ''})`
+    : `Chain ${chain.name} (${refs.get(chain.name) ?? 0} references)`;
+}
+
+/** print_header's column titles (the same for every chain of a listing). */
+function columnTitles(o: ListOptions): string {
   let cols = o.lineNumbers ? `${padEnd('num', 4)} ` : '';
   if (o.verbose) cols += o.exact ? `${padStart('pkts', 8)} ${padStart('bytes', 10)} ` : `${padStart('pkts', 5)} ${padStart('bytes', 5)} `;
   cols += `${padEnd('target', 9)} `;
@@ -247,7 +279,7 @@ function header(refs: ReadonlyMap<string, number>, chain: Chain, o: ListOptions)
   if (o.verbose) cols += ` ${padEnd('in', 6)} ${padEnd('out', 6)} `;
   cols += ` ${padEnd('source', 19)} `;
   cols += ` ${padEnd('destination', 19)} `;
-  return `${first}\n${cols}\n`;
+  return cols;
 }
 
 /** `iptables [-t T] -L [CHAIN [N]] [-n] [-v] [-x] [--line-numbers]`. */
@@ -256,18 +288,22 @@ export function iptablesList(tables: Tables, o: ListOptions = {}): CliResult {
   const chains = orderedChains(table).filter((c) => o.chain === undefined || c.name === o.chain);
   if (chains.length === 0) return { ok: false, error: NO_CHAIN };
   const fmt: RowFormat = { numeric: o.numeric ?? false, verbose: o.verbose ?? false };
+  const counterFormat = { exact: o.exact };
   const refs = chainReferenceCounts(table);
-  const blocks = chains.map((chain) => {
-    let out = o.rulenum === undefined ? header(refs, chain, o) : '';
+  const cols = columnTitles(o);
+  // every line into one list, joined once: a kube-proxy nat table lists a quarter of a million rows
+  const out: string[] = [];
+  chains.forEach((chain, k) => {
+    if (k > 0) out.push('\n'); // a blank line between chains
+    if (o.rulenum === undefined) out.push(chainTitle(refs, chain, o), '\n', cols, '\n');
     chain.rules.forEach((rule, i) => {
       if (o.rulenum !== undefined && o.rulenum !== i + 1) return;
-      let row = o.lineNumbers ? `${padEnd(String(i + 1), 4)} ` : '';
-      if (fmt.verbose) row += formatCount(rule.counters.pkts, { exact: o.exact }) + formatCount(rule.counters.bytes, { exact: o.exact });
-      out += `${row}${ruleRow(rule, fmt)}\n`;
+      if (o.lineNumbers) out.push(`${padEnd(String(i + 1), 4)} `);
+      if (fmt.verbose) out.push(formatCount(rule.counters.pkts, counterFormat), formatCount(rule.counters.bytes, counterFormat));
+      out.push(ruleRow(rule, fmt), '\n');
     });
-    return out;
   });
-  return { ok: true, output: blocks.join('\n') };
+  return { ok: true, output: out.join('') };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -381,21 +417,21 @@ export function iptablesListRules(tables: Tables, o: ListRulesOptions = {}): Cli
   const table = tables[o.table ?? 'filter'];
   const chains = orderedChains(table).filter((c) => o.chain === undefined || c.name === o.chain);
   if (chains.length === 0) return { ok: false, error: NO_CHAIN };
-  let out = '';
+  const out: string[] = [];
   if (o.rulenum === undefined) {
     for (const c of chains) {
       const counters = o.counters ? ` -c ${c.policyCounters.pkts} ${c.policyCounters.bytes}` : '';
-      out += isBuiltinChain(c) ? `-P ${c.name} ${c.policy ?? ''}${counters}\n` : `-N ${c.name}\n`;
+      out.push(isBuiltinChain(c) ? `-P ${c.name} ${c.policy ?? ''}${counters}\n` : `-N ${c.name}\n`);
     }
   }
   for (const c of chains) {
     c.rules.forEach((rule, i) => {
       if (o.rulenum === undefined || o.rulenum === i + 1) {
-        out += ruleLine(c.name, rule, '', o.counters ? rule.counters : undefined);
+        out.push(ruleLine(c.name, rule, '', o.counters ? rule.counters : undefined));
       }
     });
   }
-  return { ok: true, output: out };
+  return { ok: true, output: out.join('') };
 }
 
 export interface SaveOptions {
@@ -412,26 +448,29 @@ export interface SaveOptions {
 
 /** `iptables-save [-c] [-t T]` (iptables-save.c do_output). */
 export function iptablesSave(tables: Tables, o: SaveOptions = {}): string {
-  let out = '';
+  // every line into one list, joined once (a kube-proxy table saves a quarter of a million rules)
+  const out: string[] = [];
   for (const name of o.table ? [o.table] : TABLE_NAMES) {
     const chains = orderedChains(tables[name]);
-    if (o.stamp) out += `# Generated by iptables-save ${o.stamp.version} on ${o.stamp.date}\n`;
-    out += `*${name}\n`;
+    if (o.stamp) out.push(`# Generated by iptables-save ${o.stamp.version} on ${o.stamp.date}\n`);
+    out.push(`*${name}\n`);
     for (const c of chains) {
       // built-in policy counters are always printed; user chains are `- [0:0]`
-      out += isBuiltinChain(c)
-        ? `:${c.name} ${c.policy ?? ''} [${c.policyCounters.pkts}:${c.policyCounters.bytes}]\n`
-        : `:${c.name} - [0:0]\n`;
+      out.push(
+        isBuiltinChain(c)
+          ? `:${c.name} ${c.policy ?? ''} [${c.policyCounters.pkts}:${c.policyCounters.bytes}]\n`
+          : `:${c.name} - [0:0]\n`,
+      );
     }
     for (const c of chains) {
       for (const rule of c.rules) {
-        out += ruleLine(c.name, rule, o.counters ? `[${rule.counters.pkts}:${rule.counters.bytes}] ` : '');
+        out.push(ruleLine(c.name, rule, o.counters ? `[${rule.counters.pkts}:${rule.counters.bytes}] ` : ''));
       }
     }
-    out += 'COMMIT\n';
-    if (o.stamp) out += `# Completed on ${o.stamp.date}\n`;
+    out.push('COMMIT\n');
+    if (o.stamp) out.push(`# Completed on ${o.stamp.date}\n`);
   }
-  return out;
+  return out.join('');
 }
 
 /**

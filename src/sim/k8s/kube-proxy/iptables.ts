@@ -83,21 +83,29 @@ export function servicePortName(svc: Pick<ServicePortInfo, 'namespace' | 'name' 
 
 /** proxyutil.LineBuffer.Write: words joined by spaces, one line per call. */
 class LineBuffer {
-  readonly lines: string[] = [];
+  /** finished text, a block of lines at a time */
+  private readonly blocks: string[] = [];
+  private lines: string[] = [];
   write(...words: readonly (string | readonly string[])[]): void {
     // `words.flat().join(' ')`, minus flat()'s generic (slow) path: a sync writes hundreds of
-    // thousands of lines. One join per line also keeps each line one flat string instead of a
-    // chain of concatenations that would live on until the payload is joined.
+    // thousands of lines
     const parts: string[] = [];
     for (const w of words) {
       if (typeof w === 'string') parts.push(w);
       else for (const x of w) parts.push(x);
     }
     this.lines.push(parts.join(' '));
+    // joined into blocks as we go, so a line is short-lived rather than kept to the end
+    if (this.lines.length === 1024) this.flush();
+  }
+  private flush(): void {
+    if (this.lines.length > 0) this.blocks.push(`${this.lines.join('\n')}\n`);
+    this.lines = [];
   }
   /** Every line written, each ending in a newline. */
   text(): string {
-    return this.lines.length === 0 ? '' : `${this.lines.join('\n')}\n`;
+    this.flush();
+    return this.blocks.join('');
   }
 }
 

@@ -62,19 +62,28 @@ const recentLists = new WeakMap<NetNs, Map<string, Map<string, number>>>();
  */
 export function runHook(ns: NetNs, pkt: NfPacket, opts: HookOptions): HookVerdict {
   let nat: NatAction | undefined;
+  // the addresses as numbers once per packet, not once per rule: they do not change during the
+  // walk, and kube-proxy's KUBE-SERVICES tests `-d` in each of its thousands of rules
+  const addrs: PacketAddrs = { src: ipToInt(pkt.src), dst: ipToInt(pkt.dst) };
   for (const table of HOOK_TABLES[opts.hook]) {
     if (opts.tables && !opts.tables.includes(table)) continue;
     if (table === 'nat' && !opts.nat) continue;
     const chain = ns.nf[table].get(opts.hook);
     if (!chain) continue;
-    const r = runTable(ns, table, chain, pkt, opts);
+    const r = runTable(ns, table, chain, pkt, addrs, opts);
     if (r.kind === 'drop' || r.kind === 'reject') return r;
     if (r.nat) nat = r.nat;
   }
   return { kind: 'accept', nat };
 }
 
-function runTable(ns: NetNs, table: TableName, base: Chain, pkt: NfPacket, opts: HookOptions): HookVerdict {
+/** The packet's source and destination as uint32, as `-s`/`-d` compare them. */
+interface PacketAddrs {
+  readonly src: number;
+  readonly dst: number;
+}
+
+function runTable(ns: NetNs, table: TableName, base: Chain, pkt: NfPacket, addrs: PacketAddrs, opts: HookOptions): HookVerdict {
   const stack: { chain: Chain; next: number }[] = [];
   let chain = base;
   let i = 0;
@@ -96,7 +105,7 @@ function runTable(ns: NetNs, table: TableName, base: Chain, pkt: NfPacket, opts:
     }
     const rule = chain.rules[i]!;
     const row = i++;
-    if (!ruleMatches(ns, rule, pkt, opts)) continue;
+    if (!ruleMatches(ns, rule, pkt, addrs, opts)) continue;
     rule.counters.pkts++;
     rule.counters.bytes += pkt.length;
     const markBefore = pkt.mark;
@@ -148,9 +157,9 @@ function runTable(ns: NetNs, table: TableName, base: Chain, pkt: NfPacket, opts:
   }
 }
 
-function ruleMatches(ns: NetNs, r: Rule, p: NfPacket, opts: HookOptions): boolean {
-  if (r.src && prefixContains(r.src.prefix, ipToInt(p.src)) === r.src.neg) return false;
-  if (r.dst && prefixContains(r.dst.prefix, ipToInt(p.dst)) === r.dst.neg) return false;
+function ruleMatches(ns: NetNs, r: Rule, p: NfPacket, addrs: PacketAddrs, opts: HookOptions): boolean {
+  if (r.src && prefixContains(r.src.prefix, addrs.src) === r.src.neg) return false;
+  if (r.dst && prefixContains(r.dst.prefix, addrs.dst) === r.dst.neg) return false;
   if (r.proto && (r.proto.name === p.proto) === r.proto.neg) return false;
   if (r.inIface && ifaceMatches(r.inIface.name, p.inDev) === r.inIface.neg) return false;
   if (r.outIface && ifaceMatches(r.outIface.name, p.outDev) === r.outIface.neg) return false;

@@ -141,9 +141,19 @@ export function statisticProbability(p: number): number {
   return Math.round(0x80000000 * p); // p ≥ 0, so Math.round is lround's half-away-from-zero
 }
 
+/** statisticProbabilityText's answers: a kube-proxy table repeats a few probabilities thousands of times. */
+const probabilityTexts = new Map<number, string>();
+
 /** libxt_statistic.c print/save: `%.11f` of `1.0 * probability / 0x80000000`. */
 export function statisticProbabilityText(stored: number): string {
-  return printfFixed(stored / 0x80000000, 11);
+  let text = probabilityTexts.get(stored);
+  if (text === undefined) {
+    text = printfFixed(stored / 0x80000000, 11);
+    // the bound only guards against a caller printing every possible value
+    if (probabilityTexts.size >= 4096) probabilityTexts.clear();
+    probabilityTexts.set(stored, text);
+  }
+  return text;
 }
 
 /** XTTYPE_MARKMASK32: `value[/mask]`, mask defaulting to all ones. */
@@ -1148,6 +1158,11 @@ function needChain(table: Table, name: string | undefined): Chain {
   return chain;
 }
 
+/** needChain for a change: this transaction's own copy of the chain (one lookup when it exists). */
+function needWritableChain(table: Table, name: string | undefined): Chain {
+  return (name === undefined ? undefined : writableChain(table, name)) ?? needChain(table, name);
+}
+
 /** xt_nat.c: the NAT targets register for table "nat" and their hooks only. */
 const NAT_TARGET_HOOKS: Readonly<Record<string, readonly string[]>> = {
   DNAT: ['PREROUTING', 'OUTPUT'],
@@ -1235,7 +1250,7 @@ function execute(tables: Tables, cmd: ParsedCommand, refs?: () => ReadonlyMap<st
     case 'C':
     case 'D': {
       // -C only reads; the others change the chain, so take this transaction's copy of it
-      const chain = (verb === 'C' || cmd.chain === undefined ? undefined : writableChain(table, cmd.chain)) ?? needChain(table, cmd.chain);
+      const chain = verb === 'C' ? needChain(table, cmd.chain) : needWritableChain(table, cmd.chain);
       if (!rule) {
         // -D chain rulenum
         const n = cmd.rulenum ?? 0;
@@ -1268,7 +1283,7 @@ function execute(tables: Tables, cmd: ParsedCommand, refs?: () => ReadonlyMap<st
           putChain(table, { ...needChain(table, name), rules: [] });
           continue;
         }
-        const chain = writableChain(table, name)!;
+        const chain = needWritableChain(table, name);
         if (cmd.rulenum !== undefined) {
           const rule = chain.rules[cmd.rulenum - 1];
           if (!rule) throw kernelError('Index of counter too big', String(cmd.rulenum));
@@ -1383,20 +1398,20 @@ const isSpace = (c: number): boolean => c === SPACE || c === TAB || c === LF || 
  * Splits one iptables-restore rule line into words exactly as xshared.c add_param_to_argv does:
  * whitespace separates, `"…"` groups (a backslash inside quotes escapes the next character),
  * single quotes are ordinary characters. (A shell would strip `'…'` too; iptables-restore does
- * not.) Runs of ordinary characters are taken as slices rather than a character at a time: a
- * kube-proxy sync restores hundreds of thousands of lines.
+ * not.)
  */
 export function tokenizeRestoreLine(line: string): string[] {
   return splitPlainLine(line) ?? tokenizeAnyLine(line);
 }
+
+/** What keeps a line off the split fast path: edge or double spaces, tabs, CR/LF, backslashes. */
+const NOT_PLAIN_RE = /^ | $|  |[\t\r\n\\]/;
 
 /**
  * tokenizeRestoreLine for the lines kube-proxy writes — words separated by single spaces, no
  * tabs or backslashes, quotes only around whole words — with the engine's own split (a sync
  * restores hundreds of thousands of lines). Undefined for any other line.
  */
-const NOT_PLAIN_RE = /^ | $|  |[\t\r\n\\]/;
-
 function splitPlainLine(line: string): string[] | undefined {
   if (line === '' || NOT_PLAIN_RE.test(line)) return undefined;
   let words: string[] | undefined;
@@ -1416,6 +1431,7 @@ function splitPlainLine(line: string): string[] | undefined {
   return words;
 }
 
+/** tokenizeRestoreLine for any line: runs of ordinary characters are taken as slices. */
 function tokenizeAnyLine(line: string): string[] {
   const words: string[] = [];
   const n = line.length;
@@ -1476,12 +1492,12 @@ export function iptablesRestore(tables: Tables, payload: string, opts: RestoreOp
   const prog = 'iptables-restore';
   const staged = stageTables(tables);
   const memo = newRestoreMemo();
+  let current: TableName | undefined;
   /**
    * `-X` needs each chain's reference count. kube-proxy ends its payload with one `-X` per stale
    * chain; counting the whole table for each would be quadratic, so the count is taken once and
    * kept while only `-X` lines follow (deleting an empty chain changes no other count).
    */
-  let current: TableName | undefined;
   let refCounts: Map<string, number> | undefined;
   const refs = (): Map<string, number> => (refCounts ??= chainReferenceCounts(staged[current ?? 'filter']));
   let lineNo = 0;
@@ -1520,7 +1536,8 @@ export function iptablesRestore(tables: Tables, payload: string, opts: RestoreOp
       } else if (first === 0x3a /* : */ && current !== undefined) {
         restoreChainLine(staged[current], line.slice(1), opts, lineNo, prog);
       } else if (current !== undefined) {
-        restoreRuleLine(staged, current, line, opts, memo, refs, () => (refCounts = undefined));
+        // any rule change may change the counts
+        if (restoreRuleLine(staged, current, line, opts, memo, refs) !== 'X') refCounts = undefined;
       } else {
         throw plainError(`${prog}: line ${lineNo} failed`, line);
       }
@@ -1579,8 +1596,7 @@ function restoreRuleLine(
   opts: RestoreOptions,
   memo: RestoreMemo,
   refs: () => ReadonlyMap<string, number>,
-  rulesChanged: () => void,
-): void {
+): IptablesVerb {
   let rest = line;
   const counters: string[] = [];
   // xshared.c tokenize_rule_counters: a leading `[p:b]` becomes `--set-counters p b`
@@ -1594,12 +1610,11 @@ function restoreRuleLine(
   if (words.includes('-t') || words.includes('--table')) {
     throw paramError('The -t option cannot be used in iptables-restore.', line);
   }
-  const cmd = (counters.length === 0 && parseAppendFast(table, words, memo)) || parseCommand(['-t', table, ...counters, ...words]);
-  if (cmd.verb === 'X') execute(staged, cmd, refs);
-  else {
-    rulesChanged();
-    execute(staged, cmd);
-  }
+  const cmd =
+    (counters.length === 0 && parseAppendFast(table, staged[table], words, memo)) ||
+    parseCommand(['-t', table, ...counters, ...words]);
+  execute(staged, cmd, cmd.verb === 'X' ? refs : undefined);
+  return cmd.verb;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1621,12 +1636,11 @@ interface RestoreMemo {
 
 const newRestoreMemo = (): RestoreMemo => ({ protos: new Map(), ports: new Map(), statistics: new Map() });
 
-/** A loaded extension the fast path knows: the state its options fill in (cf. the Extension objects). */
-type FastExt =
+/** A match extension the fast path knows, loaded by `-m`: the state its options fill in. */
+type FastMatch =
   | { readonly kind: 'comment'; comment?: string }
   | { readonly kind: 'tcp' | 'udp' | 'sctp'; sport?: PortMatch; dport?: PortMatch }
-  | { readonly kind: 'statistic'; mode?: 'random'; probability?: number }
-  | { readonly kind: 'DNAT'; to?: string };
+  | { readonly kind: 'statistic'; mode?: 'random'; probability?: number };
 
 /** The extension kind that owns each long option the fast path knows (no two share a name). */
 function fastOptionKind(word: string): 'comment' | 'port' | 'statistic' | 'DNAT' | undefined {
@@ -1646,7 +1660,7 @@ function fastOptionKind(word: string): 'comment' | 'port' | 'statistic' | 'DNAT'
   }
 }
 
-const fastKind = (e: FastExt): 'comment' | 'port' | 'statistic' | 'DNAT' =>
+const fastKind = (e: FastMatch): 'comment' | 'port' | 'statistic' =>
   e.kind === 'tcp' || e.kind === 'udp' || e.kind === 'sctp' ? 'port' : e.kind;
 
 const PROBABILITY_RE = /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -1660,7 +1674,57 @@ function hasWhitespace(s: string): boolean {
   return false;
 }
 
-type MutableRule = { -readonly [K in keyof Rule]: Rule[K] };
+/** The build step of the match extensions above, with their errors (any error: fall back). */
+function buildFastMatch(e: FastMatch, proto: ProtoName | undefined, memo: RestoreMemo): Match {
+  switch (e.kind) {
+    case 'comment':
+      return e.comment === undefined ? mandatory('comment', 'comment') : { m: 'comment', comment: e.comment };
+    case 'tcp':
+    case 'udp':
+    case 'sctp': {
+      // x_tables.c xt_check_match: the port match needs its own protocol
+      if (proto !== e.kind) throw kernelError(EINVAL_TEXT, `-m ${e.kind}`);
+      const { kind, sport, dport } = e;
+      // shared only in the shapes kube-proxy repeats: no source port, no range
+      const shared = !sport && (!dport || dport.from === dport.to);
+      let byPort = memo.ports.get(kind);
+      if (!byPort) memo.ports.set(kind, (byPort = new Map()));
+      const port = dport ? dport.from : -1;
+      let m = shared ? byPort.get(port) : undefined;
+      if (!m) {
+        m = { m: kind, ...(sport && { sport }), ...(dport && { dport }) };
+        if (shared) byPort.set(port, m);
+      }
+      return m;
+    }
+    case 'statistic': {
+      const { mode, probability } = e;
+      if (mode === undefined) return mandatory('statistic', 'mode');
+      if (probability === undefined) throw paramError('--probability must be specified when using random mode');
+      let m = memo.statistics.get(probability);
+      if (!m) memo.statistics.set(probability, (m = { m: 'statistic', mode, probability }));
+      return m;
+    }
+  }
+}
+
+/**
+ * The rule object parseSpec builds, keys in its order, each shape written out as one literal so
+ * the object is made at its final size (a quarter of a million of them stay in a kube-proxy table).
+ */
+function fastRule(
+  src: AddrMatch | undefined,
+  dst: AddrMatch | undefined,
+  proto: Rule['proto'],
+  matches: readonly Match[],
+  target: Target,
+): Rule {
+  const counters = { pkts: 0, bytes: 0 };
+  if (src && dst) return proto ? { src, dst, proto, matches, target, counters } : { src, dst, matches, target, counters };
+  if (src) return proto ? { src, proto, matches, target, counters } : { src, matches, target, counters };
+  if (dst) return proto ? { dst, proto, matches, target, counters } : { dst, matches, target, counters };
+  return proto ? { proto, matches, target, counters } : { matches, target, counters };
+}
 
 /**
  * `-A CHAIN …` lines in the shapes kube-proxy writes — `-s`/`-d` (maybe negated), `-p`, `-m
@@ -1672,7 +1736,12 @@ type MutableRule = { -readonly [K in keyof Rule]: Rule[K] };
  * and on anything the general parser would refuse: then parseCommand parses the line and reports
  * the error. So a line it accepts yields exactly the rule parseCommand would have built.
  */
-function parseAppendFast(table: TableName, words: readonly string[], memo: RestoreMemo): ParsedCommand | false {
+function parseAppendFast(
+  table: TableName,
+  chains: Table,
+  words: readonly string[],
+  memo: RestoreMemo,
+): ParsedCommand | false {
   const chain = words[1];
   if (words[0] !== '-A' || chain === undefined) return false;
   for (const w of words) if (isBundle(w)) return false;
@@ -1680,8 +1749,9 @@ function parseAppendFast(table: TableName, words: readonly string[], memo: Resto
   let dst: AddrMatch | undefined;
   let proto: ProtoName | undefined;
   let target: Target | undefined;
-  let dnat: Extract<FastExt, { kind: 'DNAT' }> | undefined;
-  const exts: FastExt[] = [];
+  /** `-j DNAT`, a target extension: its `--to-destination` */
+  let dnat: { to?: string } | undefined;
+  const loaded: FastMatch[] = [];
   let invert = false;
   try {
     for (let i = 2; i < words.length; ) {
@@ -1710,21 +1780,30 @@ function parseAppendFast(table: TableName, words: readonly string[], memo: Resto
         proto = p;
       } else if (word === '-m') {
         if (value === 'comment' || value === 'tcp' || value === 'udp' || value === 'sctp' || value === 'statistic') {
-          exts.push({ kind: value });
+          loaded.push({ kind: value });
         } else return false;
       } else if (word === '-j') {
         if (target || dnat || value === '' || hasWhitespace(value)) return false;
-        if (value === 'DNAT') exts.push((dnat = { kind: 'DNAT' }));
+        if (value === 'DNAT') dnat = {};
         else if (value === 'ACCEPT' || value === 'DROP' || value === 'RETURN') target = { t: value };
         // (every target extension's name is short; a long name is a chain without the lookup)
         else if (value.length <= MAX_TARGET_NAME && Object.hasOwn(TARGETS, value)) return false;
-        else target = { t: 'jump', chain: value };
+        else {
+          // the chain's own name string when it exists: every later lookup of this jump (the
+          // table check, the loop check, each packet's walk) then finds its key by identity
+          const dest = chains.get(value);
+          target = { t: 'jump', chain: dest && dest.name === value ? dest.name : value };
+        }
       } else {
         const kind = fastOptionKind(word);
-        if (kind === undefined) return false;
+        if (kind === 'DNAT') {
+          if (!dnat || dnat.to !== undefined) return false;
+          dnat.to = value;
+          continue;
+        }
         // getopt's merged option table: the newest loaded extension with the option takes it
-        let ext: FastExt | undefined;
-        for (let k = exts.length - 1; k >= 0 && !ext; k--) if (fastKind(exts[k]!) === kind) ext = exts[k];
+        let ext: FastMatch | undefined;
+        for (let k = loaded.length - 1; k >= 0 && !ext; k--) if (fastKind(loaded[k]!) === kind) ext = loaded[k];
         if (!ext) return false;
         switch (ext.kind) {
           case 'comment':
@@ -1752,68 +1831,21 @@ function parseAppendFast(table: TableName, words: readonly string[], memo: Resto
               ext.probability = statisticProbability(p);
             }
             break;
-          case 'DNAT':
-            if (ext.to !== undefined) return false;
-            ext.to = value;
-            break;
         }
       }
     }
     if (invert) return false;
 
-    const matches: Match[] = [];
-    for (const e of exts) {
-      switch (e.kind) {
-        case 'comment':
-          if (e.comment === undefined) return false;
-          matches.push({ m: 'comment', comment: e.comment });
-          break;
-        case 'tcp':
-        case 'udp':
-        case 'sctp': {
-          // x_tables.c xt_check_match: the port match needs its own protocol
-          if (proto !== e.kind) return false;
-          const { kind, sport, dport } = e;
-          // shared only in the shapes kube-proxy repeats: no source port, no range
-          const shared = !sport && (!dport || dport.from === dport.to);
-          let byPort = memo.ports.get(kind);
-          if (!byPort) memo.ports.set(kind, (byPort = new Map()));
-          const port = dport ? dport.from : -1;
-          let m = shared ? byPort.get(port) : undefined;
-          if (!m) {
-            m = { m: kind, ...(sport && { sport }), ...(dport && { dport }) };
-            if (shared) byPort.set(port, m);
-          }
-          matches.push(m);
-          break;
-        }
-        case 'statistic': {
-          const { mode, probability } = e;
-          if (mode === undefined || probability === undefined) return false;
-          let m = memo.statistics.get(probability);
-          if (!m) memo.statistics.set(probability, (m = { m: 'statistic', mode, probability }));
-          matches.push(m);
-          break;
-        }
-        case 'DNAT':
-          if (e.to === undefined) return false;
-          target = { t: 'DNAT', ...parseNatTo(e.to, proto) };
-          break;
-      }
+    const matches = loaded.map((e) => buildFastMatch(e, proto, memo));
+    if (dnat) {
+      if (dnat.to === undefined) return false;
+      const to = parseNatTo(dnat.to, proto);
+      target = to.toPort === undefined ? { t: 'DNAT', toAddr: to.toAddr } : { t: 'DNAT', toAddr: to.toAddr, toPort: to.toPort };
     }
-    // the keys in parseSpec's order, so the rule is the same object shape
-    const rule: Partial<MutableRule> = {};
-    if (src) rule.src = src;
-    if (dst) rule.dst = dst;
-    if (proto) {
-      let p = memo.protos.get(proto);
-      if (!p) memo.protos.set(proto, (p = { name: proto, neg: false }));
-      rule.proto = p;
-    }
-    rule.matches = matches;
-    rule.target = target ?? { t: 'none' };
-    rule.counters = { pkts: 0, bytes: 0 };
-    return { verb: 'A', table, chain, rule: rule as Rule, numeric: false, verbose: false, exact: false, lineNumbers: false };
+    let protoMatch = proto === undefined ? undefined : memo.protos.get(proto);
+    if (proto !== undefined && !protoMatch) memo.protos.set(proto, (protoMatch = { name: proto, neg: false }));
+    const rule = fastRule(src, dst, protoMatch, matches, target ?? { t: 'none' });
+    return { verb: 'A', table, chain, rule, numeric: false, verbose: false, exact: false, lineNumbers: false };
   } catch (e) {
     // a value the general parser refuses: let it say so
     if (e instanceof IptablesError) return false;
