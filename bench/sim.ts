@@ -69,14 +69,16 @@ const bigC = buildCluster(big, {}, 1);
 out.big100Nodes3000PodsPacketMs = time(200, 50, onePacket(bigC, { from: 'app-0-0', to: `${big.pods.at(-1)!.ip}:80`, proto: 'tcp', kind: 'connect' }));
 
 for (const [services, eps] of [[1000, 10], [10000, 6]] as const) {
-  for (const proxy of ['iptables'] as ProxyMode[]) {
+  for (const proxy of ['iptables', 'ipvs'] as ProxyMode[]) {
     const s = spec(generateClusterYaml({ nodes: 3, podsPerNode: 100, services, endpointsPerService: eps, proxy }));
     const t0 = performance.now();
     const c = buildCluster(s, {}, 1);
     const buildMs = performance.now() - t0;
     const key = `${proxy}_${services}svc_x${eps}ep`;
     out[`${key}_rules_master`] = ruleCount(c, 'master');
-    out[`${key}_clusterBuildIncludingSyncMs`] = +buildMs.toFixed(1);
+    out[`${key}_ipsetEntries_master`] = [...c.nodes.get('master')!.ipsets.values()].reduce((n, set) => n + set.entries.size, 0);
+    // three nodes, each synced by its own kube-proxy
+    out[`${key}_clusterBuild3NodesMs`] = +buildMs.toFixed(1);
     const last = s.services.at(-1)!;
     out[`${key}_packetToLastServiceMs`] = time(50, 10, onePacket(c, { from: 'app-0-0', to: `${last.clusterIP}:80`, proto: 'tcp', kind: 'connect' }));
   }

@@ -8,6 +8,7 @@ const run = (args) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 run(['--import', 'tsx', 'bench/sim.ts']);
+run(['--import', 'tsx', 'bench/kube-proxy-sync.ts']);
 if (existsSync('bench/ui.mjs')) {
   run(['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
   run(['bench/ui.mjs']);
