@@ -294,9 +294,9 @@ function scale(p: Parsed, io: Io): number {
     io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
-  io.stdout.write(`services x${p.endpoints} endpoints   mode      iptables rules  ipset entries  virtual servers  rules matched by one packet\n`);
+  io.stdout.write(`services x${p.endpoints} endpoints   mode      iptables rules  ipset entries  virtual servers  rules matched  rules evaluated\n`);
   for (const r of rows) {
-    io.stdout.write(`${String(r.services).padStart(8)}                ${r.proxy.padEnd(9)} ${String(r.iptablesRules).padStart(14)} ${String(r.ipsetEntries).padStart(14)} ${String(r.virtualServers).padStart(16)} ${String(r.rulesMatched).padStart(28)}\n`);
+    io.stdout.write(`${String(r.services).padStart(8)}                ${r.proxy.padEnd(9)} ${String(r.iptablesRules).padStart(14)} ${String(r.ipsetEntries).padStart(14)} ${String(r.virtualServers).padStart(16)} ${String(r.rulesMatched).padStart(14)} ${String(r.rulesEvaluated).padStart(16)}\n`);
   }
   return 0;
 }

@@ -92,8 +92,10 @@ export interface ScalePoint {
   readonly ipsetEntries: number;
   /** IPVS virtual servers on the node */
   readonly virtualServers: number;
-  /** netfilter rules that matched for one connection's first packet to the last service */
+  /** netfilter rules that matched for one connection's first packet to the last service, on its node */
   readonly rulesMatched: number;
+  /** netfilter rules evaluated (matched or not) for that packet on all hosts: its cost in chains */
+  readonly rulesEvaluated: number;
 }
 
 /**
@@ -122,6 +124,7 @@ export function scalePoint(services: number, endpoints: number, proxy: ProxyMode
       ipsetEntries: [...ns.ipsets.values()].reduce((n, s) => n + s.entries.size, 0),
       virtualServers: ns.ipvs?.services.length ?? 0,
       rulesMatched: matched,
+      rulesEvaluated: t.value.packets[0]!.rulesEvaluated,
     },
   };
 }

@@ -77,7 +77,8 @@ export class PacketWalk {
   private readonly outcomes: PacketOutcome[] = [];
   private readonly queue: Pending[] = [];
   private current = 0;
-  private ended?: PacketOutcome;
+  private ended?: Omit<PacketOutcome, 'rulesEvaluated'>;
+  private readonly nfStats = { evaluated: 0 };
 
   constructor(
     private readonly world: World,
@@ -99,6 +100,7 @@ export class PacketWalk {
   private walk(p: Pending): void {
     const skb: Skb = { id: this.current, packet: p.packet, mark: 0, hops: 0 };
     this.ended = undefined;
+    this.nfStats.evaluated = 0;
     this.emit(p.ns, 'send', skb, {
       explanation: describeSend(p.role, p.packet),
     });
@@ -108,7 +110,7 @@ export class PacketWalk {
     } catch (e) {
       if (!(e instanceof Dropped)) throw e;
     }
-    this.outcomes.push({ ...this.ended!, role: p.role });
+    this.outcomes.push({ ...this.ended!, role: p.role, rulesEvaluated: this.nfStats.evaluated });
   }
 
   // ---------------------------------------------------------------- events
@@ -810,6 +812,7 @@ export class PacketWalk {
       nat: natThisHook,
       rng: this.world.rng,
       nowSec: Math.floor(this.world.timeUs / 1e6),
+      stats: this.nfStats,
       visit: (visit) => {
         skb.mark = pkt.mark;
         this.emit(ns, visit.row < 0 ? 'policy' : 'rule', skb, {
@@ -819,6 +822,7 @@ export class PacketWalk {
             nfTable: visit.table,
             chain: visit.chain,
             row: visit.row < 0 ? undefined : visit.row,
+            fromRow: visit.fromRow,
             text: visit.row < 0 ? undefined : this.world.describeRule?.(ns, visit.table, visit.chain, visit.row),
           },
           verdict: visit.verdict,

@@ -46,6 +46,8 @@ export interface TableRef {
   readonly chain?: string;
   /** 0-based row in the table as the CLI prints it (rule index for iptables) */
   readonly row?: number;
+  /** iptables: rows fromRow…row-1 of the chain were evaluated and did not match */
+  readonly fromRow?: number;
   /** the row as the real command prints it */
   readonly text?: string;
 }
@@ -86,6 +88,8 @@ export interface PacketOutcome {
   /** where it ended */
   readonly host: string;
   readonly netns: string;
+  /** netfilter rules evaluated for this packet on every host it crossed, matched or not */
+  readonly rulesEvaluated: number;
 }
 
 export interface Trace {

@@ -34,6 +34,11 @@ export interface RuleVisit {
   /** what happened: `ACCEPT`, `DROP`, `jump KUBE-SVC-…`, `MARK or 0x4000`, `DNAT to:…`, `policy ACCEPT` */
   readonly verdict: string;
   readonly markBefore: number;
+  /**
+   * the first row tried in this pass over the chain: rows fromRow…row-1 were evaluated and did
+   * not match (for a policy decision: every row from fromRow on)
+   */
+  readonly fromRow: number;
 }
 
 export type HookVerdict =
@@ -50,6 +55,8 @@ export interface HookOptions {
   readonly rng: Rng;
   readonly nowSec: number;
   readonly visit: (v: RuleVisit) => void;
+  /** counts every rule evaluated, matched or not (what a packet costs in a long chain) */
+  readonly stats?: { evaluated: number };
 }
 
 /** Per-namespace `-m recent` lists (xt_recent), keyed by list name then source address. */
@@ -87,30 +94,34 @@ function runTable(ns: NetNs, table: TableName, base: Chain, pkt: NfPacket, addrs
   const stack: { chain: Chain; next: number }[] = [];
   let chain = base;
   let i = 0;
+  let from = 0;
   for (;;) {
     if (i >= chain.rules.length) {
       const back = stack.pop();
       if (back) {
         chain = back.chain;
-        i = back.next;
+        i = from = back.next;
         continue;
       }
       const policy = base.policy ?? 'ACCEPT';
       base.policyCounters.pkts++;
       base.policyCounters.bytes += pkt.length;
       if (base.rules.length > 0 || policy !== 'ACCEPT') {
-        opts.visit({ table, chain: base.name, row: -1, verdict: `policy ${policy}`, markBefore: pkt.mark });
+        opts.visit({ table, chain: base.name, row: -1, verdict: `policy ${policy}`, markBefore: pkt.mark, fromRow: from });
       }
       return policy === 'DROP' ? { kind: 'drop', table, chain: base.name } : { kind: 'accept' };
     }
     const rule = chain.rules[i]!;
     const row = i++;
+    if (opts.stats) opts.stats.evaluated++;
     if (!ruleMatches(ns, rule, pkt, addrs, opts)) continue;
     rule.counters.pkts++;
     rule.counters.bytes += pkt.length;
     const markBefore = pkt.mark;
     const t = rule.target;
-    const visit = (verdict: string) => opts.visit({ table, chain: chain.name, row, rule, verdict, markBefore });
+    const fromRow = from;
+    from = row + 1;
+    const visit = (verdict: string) => opts.visit({ table, chain: chain.name, row, rule, verdict, markBefore, fromRow });
     switch (t.t) {
       case 'none':
         visit('no target (counted)');
@@ -129,7 +140,7 @@ function runTable(ns: NetNs, table: TableName, base: Chain, pkt: NfPacket, addrs
         // RETURN from a built-in chain means: the chain's policy decides
         const back = stack.pop() ?? { chain: base, next: base.rules.length };
         chain = back.chain;
-        i = back.next;
+        i = from = back.next;
         continue;
       }
       case 'MARK':
@@ -150,7 +161,7 @@ function runTable(ns: NetNs, table: TableName, base: Chain, pkt: NfPacket, addrs
         if (!target) continue;
         if (!t.goto) stack.push({ chain, next: i });
         chain = target;
-        i = 0;
+        i = from = 0;
         continue;
       }
     }
