@@ -69,6 +69,13 @@ describe('parseRuleSpec', () => {
     expect(r.proto?.name).toBe('tcp');
   });
 
+  it("reads inet_aton's short forms, and stores no address for a /0 that is not negated", () => {
+    expect(rule(['-d', '0/0']).dst).toBeUndefined();
+    expect(rule(['-s', '0.0.0.0/0']).src).toBeUndefined();
+    expect(rule(['!', '-d', '0/0']).dst).toEqual({ prefix: { net: 0, len: 0, mask: 0 }, neg: true });
+    expect(rule(['-d', '10.1/16']).dst?.prefix.net).toBe(ipToInt('10.0.0.1') & 0xffff0000);
+  });
+
   it('loads the protocol match implicitly for --dport, as `-p tcp --dport 80` does', () => {
     expect(rule(['-p', 'tcp', '--dport', '80']).matches).toEqual([{ m: 'tcp', dport: { from: 80, to: 80, neg: false } }]);
   });

@@ -176,11 +176,23 @@ function parseU32(ext: string, opt: string, s: string, min = 0): number {
 // ---------------------------------------------------------------------------------------------
 // Addresses, interfaces, protocols, ports (xtables_ipparse_any, xtables_parse_interface, …)
 
+/** inet_aton's forms, which xtables_ipparse_any accepts: `a.b.c.d`, `a.b.c`, `a.b`, `a` (so `0/0`). */
+function inetAton(s: string): number | undefined {
+  if (!/^\d+(\.\d+){0,3}$/.test(s)) return undefined;
+  const parts = s.split('.').map(Number);
+  const last = parts.pop()!;
+  if (parts.some((p) => p > 255) || last >= 2 ** (8 * (4 - parts.length))) return undefined;
+  let n = 0;
+  for (const p of parts) n = n * 256 + p;
+  return n * 2 ** (8 * (4 - parts.length)) + last;
+}
+
 function parseAddress(s: string): Prefix {
   const slash = s.indexOf('/');
   const host = slash < 0 ? s : s.slice(0, slash);
   const maskText = slash < 0 ? undefined : s.slice(slash + 1);
-  if (!isIpv4(host)) throw paramError(`host/network \`${host}' not found`, s);
+  const addr = inetAton(host);
+  if (addr === undefined) throw paramError(`host/network \`${host}' not found`, s);
   let len = 32;
   if (maskText !== undefined) {
     if (/^\d{1,2}$/.test(maskText) && Number(maskText) <= 32) len = Number(maskText);
@@ -192,7 +204,13 @@ function parseAddress(s: string): Prefix {
     } else throw paramError(`invalid mask \`${maskText}' specified`, s);
   }
   const mask = prefixMask(len);
-  return { net: (ipToInt(host) & mask) >>> 0, len, mask };
+  return { net: (addr & mask) >>> 0, len, mask };
+}
+
+/** `-s`/`-d`: a /0 that is not negated matches everything, so the kernel stores no address (iptables-save prints none). */
+function addrMatch(value: string, neg: boolean): AddrMatch | undefined {
+  const prefix = parseAddress(value);
+  return prefix.len === 0 && !neg ? undefined : { prefix, neg };
 }
 
 function parseIface(s: string, neg: boolean): IfaceMatch {
@@ -808,10 +826,10 @@ function parseSpec(args: readonly string[], commandHook?: CommandHook): ParsedSp
       once(letter, word);
       switch (letter) {
         case 's':
-          src = { prefix: parseAddress(value), neg };
+          src = addrMatch(value, neg);
           break;
         case 'd':
-          dst = { prefix: parseAddress(value), neg };
+          dst = addrMatch(value, neg);
           break;
         case 'p': {
           const p = own(PROTO_NUMBERS, value.toLowerCase());
@@ -1767,7 +1785,7 @@ function parseAppendFast(
       i += 2;
       if (word === '-s' || word === '-d') {
         if (word === '-s' ? src : dst) return false;
-        const a: AddrMatch = { prefix: parseAddress(value), neg: invert };
+        const a = addrMatch(value, invert);
         if (word === '-s') src = a;
         else dst = a;
         invert = false;
