@@ -88,10 +88,20 @@ function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
     case 'ipset':
       return ipsetCommand(ns, args);
     case 'hostname':
-      return { ok: true, output: `${ns.name === 'root' ? ns.host : ns.name}\n`, mutates: false };
+      return { ok: true, output: `${hostname(c, ns)}\n`, mutates: false };
     default:
       return { ok: false, error: `${cmd}: command not found` };
   }
+}
+
+/** The UTS name: the machine's, a pod's name, or — as Docker sets it — a container's short id. */
+function hostname(c: Cluster, ns: NetNs): string {
+  if (ns.kind === 'root') return ns.host;
+  if (ns.kind === 'container') {
+    const ct = c.docker.daemons.flatMap((d) => d.containers).find((x) => x.ns === ns && x.spec.mode !== 'host');
+    if (ct) return ct.id.slice(0, 12);
+  }
+  return ns.name;
 }
 
 function kindWord(kind: string | undefined): string {
