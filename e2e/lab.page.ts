@@ -6,6 +6,11 @@ interface LabState {
   pending: boolean;
   modes?: { proxy: string; backend: string; scheduler: string };
   before: string[];
+  preset?: string;
+  view: 'debug' | 'compare' | 'scale';
+  comparePending: boolean;
+  scalePoints: number;
+  scaleRunning: boolean;
 }
 
 /** The lab as a user sees it: by role, label and dotted test ids. */
@@ -76,6 +81,46 @@ export class LabPage {
     await this.idle();
   }
 
+  /** Picks the IPVS scheduler (the picker shows in ipvs mode) and waits for the new trace. */
+  async setScheduler(sched: 'rr' | 'wrr' | 'lc' | 'sh' | 'dh' | 'mh'): Promise<void> {
+    await this.testid('mode.scheduler').selectOption(sched);
+    await expect.poll(async () => (await this.state()).modes?.scheduler).toBe(sched);
+    await this.idle();
+  }
+
+  /** Loads a built-in cluster from the header's picker. */
+  async loadCluster(preset: string): Promise<void> {
+    await this.testid('scenario.cluster').selectOption(preset);
+    await expect.poll(async () => (await this.state()).preset).toBe(preset);
+    await this.idle();
+  }
+
+  /** Debugger, Compare or Scale. */
+  async openView(view: 'debug' | 'compare' | 'scale'): Promise<void> {
+    await this.testid(`view.${view}`).click();
+    await expect(this.testid(`view.${view}`)).toHaveAttribute('aria-current', 'page');
+  }
+
+  /** Opens the compare view on an axis and waits for both traces. */
+  async compare(axis: 'proxy' | 'backend'): Promise<void> {
+    await this.openView('compare');
+    await this.testid(`compare.axis.${axis}`).click();
+    await expect(this.testid('compare.body')).toHaveAttribute('data-axis', axis);
+    await this.compareIdle();
+  }
+
+  async compareIdle(): Promise<void> {
+    await expect.poll(async () => (await this.state()).comparePending, { timeout: 20_000 }).toBe(false);
+    await expect(this.testid('compare.body')).toBeVisible();
+  }
+
+  /** Types a flow into the header and runs it. */
+  async runFlow(to: string): Promise<void> {
+    await this.testid('flow.to').fill(to);
+    await this.testid('flow.apply').click();
+    await this.idle();
+  }
+
   async setProxy(p: 'iptables' | 'ipvs'): Promise<void> {
     await this.testid(`mode.proxy.${p}`).click();
     await expect.poll(async () => (await this.state()).modes?.proxy).toBe(p);
@@ -92,9 +137,25 @@ export class LabPage {
     throw new Error(`reached the end of the trace without finding ${what}`);
   }
 
-  /** Every event of the trace as the transcript reads it. */
+  /**
+   * Every event of the trace as the transcript reads it. The list renders only the rows in view,
+   * so this scrolls it from top to bottom, as a reader would, and collects the rows by index.
+   */
   async transcript(): Promise<string[]> {
-    return this.testid('timeline.list').locator('button').allTextContents();
+    return this.testid('timeline.list').evaluate(async (list) => {
+      const box = list.parentElement!;
+      const rows = new Map<number, string>();
+      const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      const before = box.scrollTop;
+      for (let top = 0; ; top += Math.max(40, box.clientHeight - 40)) {
+        box.scrollTop = top;
+        await frame();
+        for (const b of list.querySelectorAll<HTMLElement>('button[data-index]')) rows.set(Number(b.dataset.index), b.textContent ?? '');
+        if (top + box.clientHeight >= box.scrollHeight) break;
+      }
+      box.scrollTop = before;
+      return [...rows.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t);
+    });
   }
 
   /** Runs a command in the terminal on a host or pod and returns the new output entry. */

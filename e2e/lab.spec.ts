@@ -263,3 +263,32 @@ test('tables: the rule the step used is highlighted and its counter is live', as
   await expect(lab.testid(id).locator('td.pk')).toHaveText(String(pkts - 1));
   await expect(lab.testid(id)).not.toHaveClass(/hit/);
 });
+
+test('a worker call that takes too long: the worker is restarted, the user is told, the last good trace stays', async ({ lab, page }) => {
+  await lab.open();
+  const before = await lab.state();
+  const setTimeoutMs = (ms: number) => page.evaluate((x) => (window as unknown as { __kplTest: { setCallTimeout(ms: number): void } }).__kplTest.setCallTimeout(x), ms);
+  await setTimeoutMs(1);
+  await lab.testid('mode.backend.host-gw').click();
+  await expect(lab.testid('notice.error')).toContainText('took longer than 1 ms to answer "simulate"');
+  await expect(lab.testid('notice.error')).toContainText('restarted');
+  await lab.idle();
+  const after = await lab.state();
+  expect(after.events).toBe(before.events);
+  expect(after.modes?.backend).toBe(before.modes?.backend);
+  await expect(lab.testid(`mode.backend.${before.modes?.backend}`)).toHaveAttribute('aria-pressed', 'true');
+  // with time to answer, the new worker computes the switch
+  await setTimeoutMs(10_000);
+  await lab.setBackend('host-gw');
+  await expect(lab.testid('notice.error')).toHaveCount(0);
+});
+
+test('chain view: the rules iptables tried before the one that matched are shown as tried', async ({ lab }) => {
+  await lab.open();
+  await lab.choosePreset(/pod → ClusterIP/i);
+  await lab.stepUntil(async () => /KUBE-SERVICES · rule 2$/.test((await lab.testid('inspector.chain').count()) ? ((await lab.testid('inspector.chain').textContent()) ?? '') : ''), 'KUBE-SERVICES rule 2');
+  const skipped = lab.testid('inspector.chainview.skipped');
+  await expect(skipped.first()).toContainText('no match');
+  await expect(skipped.first().locator('td.num')).toHaveText('1');
+  await expect(lab.testid('timeline.list').locator('.packet-head').first()).toContainText('rules checked');
+});

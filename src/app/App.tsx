@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { Component, lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { Announcer } from './Announcer/Announcer.tsx';
 import { BottomTabs } from './BottomTabs/BottomTabs.tsx';
 import { Controls } from './Controls/Controls.tsx';
@@ -10,6 +10,36 @@ import { Topology } from './Topology/Topology.tsx';
 import { useStore } from './store/store.ts';
 import './App.css';
 
+// the compare and scale views are not in the first download: the debugger is what opens first
+const loadCompare = () => import('./Compare/Compare.tsx');
+const loadScale = () => import('./Scale/Scale.tsx');
+const Compare = lazy(() => loadCompare().then((m) => ({ default: m.Compare })));
+const Scale = lazy(() => loadScale().then((m) => ({ default: m.Scale })));
+
+/** Fetches the other views once the debugger is up, so they open at once and offline too. */
+function usePrefetchViews(): void {
+  useEffect(() => {
+    const t = setTimeout(() => void Promise.all([loadCompare(), loadScale()]).catch(() => undefined), 2500);
+    return () => clearTimeout(t);
+  }, []);
+}
+
+/** A view whose code could not be fetched (offline before it was ever opened) says so. */
+class ViewBoundary extends Component<{ children: ReactNode }, { error: string | null }> {
+  override state = { error: null as string | null };
+  static getDerivedStateFromError(e: unknown) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+  override render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <div className="notice bad" role="alert" data-testid="view.error">
+        <span>This view could not be loaded ({this.state.error}). It needs the network once; the debugger works without it.</span>
+      </div>
+    );
+  }
+}
+
 /** Keys that drive playback anywhere except inside a text field or a select. */
 function usePlaybackKeys(): void {
   useEffect(() => {
@@ -19,6 +49,7 @@ function usePlaybackKeys(): void {
       const tag = t?.tagName;
       if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || t?.isContentEditable) return;
       const s = useStore.getState();
+      if (s.view !== 'debug') return;
       switch (e.key) {
         case ' ':
           // a focused button answers Space itself
@@ -51,29 +82,48 @@ function usePlaybackKeys(): void {
 
 export function App() {
   usePlaybackKeys();
+  usePrefetchViews();
+  const view = useStore((s) => s.view);
   return (
     <div className="app">
-      <a className="skip-link" href="#inspector">
-        Skip to the inspector
-      </a>
+      {view === 'debug' && (
+        <a className="skip-link" href="#inspector">
+          Skip to the inspector
+        </a>
+      )}
       <Header />
       <Notices />
-      <main className="app-main">
-        <section className="app-topology" aria-label="Cluster topology">
-          <Topology />
-        </section>
-        <section className="app-playback" aria-label="Playback">
-          <Controls />
-          <div className="app-bottom">
-            <Timeline />
-            <BottomTabs />
-          </div>
-        </section>
-        <aside id="inspector" className="app-inspector" aria-label="Inspector" tabIndex={-1}>
-          <Inspector />
-        </aside>
-      </main>
+      {view === 'debug' ? (
+        <Debugger />
+      ) : (
+        <main className="app-view">
+          <ViewBoundary key={view}>
+            <Suspense fallback={<p className="app-loading muted">Loading…</p>}>{view === 'compare' ? <Compare /> : <Scale />}</Suspense>
+          </ViewBoundary>
+        </main>
+      )}
       <Announcer />
     </div>
+  );
+}
+
+/** Topology, playback, timeline, tables and inspector: the step debugger. */
+function Debugger() {
+  return (
+    <main className="app-main">
+      <section className="app-topology" aria-label="Cluster topology">
+        <Topology />
+      </section>
+      <section className="app-playback" aria-label="Playback">
+        <Controls />
+        <div className="app-bottom">
+          <Timeline />
+          <BottomTabs />
+        </div>
+      </section>
+      <aside id="inspector" className="app-inspector" aria-label="Inspector" tabIndex={-1}>
+        <Inspector />
+      </aside>
+    </main>
   );
 }

@@ -2,8 +2,14 @@ import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { FlowKind, FlowSpec, IpvsScheduler } from '../../sim/api-types.ts';
 import { simClient } from '../boot.ts';
-import { useStore } from '../store/store.ts';
+import { useStore, type View } from '../store/store.ts';
 import './Header.css';
+
+const VIEWS: readonly { id: View; label: string; title: string }[] = [
+  { id: 'debug', label: 'Debugger', title: 'Step through the trace' },
+  { id: 'compare', label: 'Compare', title: 'The same packet in two modes, side by side' },
+  { id: 'scale', label: 'Scale', title: 'kube-proxy’s rules as the number of services grows' },
+];
 
 const SCHEDULERS: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'];
 const sameFlow = (a: FlowSpec, b: FlowSpec) => a.from === b.from && a.to === b.to && a.proto === b.proto && a.kind === b.kind;
@@ -16,6 +22,7 @@ export function Header() {
           <img src="/favicon.svg" alt="" width={20} height={20} />
           kube-packet-lab
         </h1>
+        <ViewTabs />
         <ClusterPicker />
         <PresetPicker />
         <div className="header-spacer" />
@@ -23,6 +30,29 @@ export function Header() {
       </div>
       <FlowEditor />
     </header>
+  );
+}
+
+/** Debugger, Compare, Scale: what the main area shows. */
+function ViewTabs() {
+  const view = useStore((s) => s.view);
+  const setView = useStore((s) => s.setView);
+  return (
+    <nav className="views" aria-label="Views">
+      {VIEWS.map((v) => (
+        <button
+          key={v.id}
+          type="button"
+          className="view-tab"
+          aria-current={view === v.id ? 'page' : undefined}
+          data-testid={`view.${v.id}`}
+          title={v.title}
+          onClick={() => setView(v.id)}
+        >
+          {v.label}
+        </button>
+      ))}
+    </nav>
   );
 }
 
@@ -80,14 +110,15 @@ function PresetPicker() {
   );
 }
 
-function Seg<T extends string>(props: { name: string; testid: string; value: T | undefined; options: readonly T[]; onChange: (v: T) => void }) {
+function Seg<T extends string>(props: { name: string; testid: string; value: T | undefined; options: readonly T[]; onChange: (v: T) => void; disabled?: string }) {
   return (
-    <div className="seg" role="group" aria-label={props.name} data-testid={props.testid}>
+    <div className="seg" role="group" aria-label={props.name} data-testid={props.testid} title={props.disabled}>
       {props.options.map((o) => (
         <button
           key={o}
           type="button"
           aria-pressed={props.value === o}
+          disabled={!!props.disabled}
           data-testid={`${props.testid}.${o}`}
           onClick={() => props.value !== o && props.onChange(o)}
         >
@@ -108,14 +139,17 @@ function ModePicker() {
     })),
   );
   const setModes = useStore((s) => s.setModes);
+  // a Docker host alone has no kube-proxy and no flannel: the switches would change nothing
+  const k8s = useStore((s) => s.result?.topology.hosts.some((h) => h.role === 'master' || h.role === 'node') ?? true);
+  const off = k8s ? undefined : 'This cluster has no Kubernetes nodes: no kube-proxy, no flannel';
   return (
     <div className="modes">
       <div className="field">
         <span className="label" id="lbl-proxy">
           kube-proxy
         </span>
-        <Seg name="kube-proxy mode" testid="mode.proxy" value={proxy} options={['iptables', 'ipvs'] as const} onChange={(v) => setModes({ proxy: v })} />
-        {proxy === 'ipvs' && (
+        <Seg name="kube-proxy mode" testid="mode.proxy" value={proxy} options={['iptables', 'ipvs'] as const} onChange={(v) => setModes({ proxy: v })} disabled={off} />
+        {proxy === 'ipvs' && k8s && (
           <select
             className="select"
             aria-label="ipvs scheduler"
@@ -133,7 +167,7 @@ function ModePicker() {
       </div>
       <div className="field">
         <span className="label">flannel</span>
-        <Seg name="flannel backend" testid="mode.backend" value={backend} options={['vxlan', 'host-gw'] as const} onChange={(v) => setModes({ backend: v })} />
+        <Seg name="flannel backend" testid="mode.backend" value={backend} options={['vxlan', 'host-gw'] as const} onChange={(v) => setModes({ backend: v })} disabled={off} />
       </div>
     </div>
   );
@@ -180,7 +214,7 @@ function FlowEditor() {
       if (h.ip) targets.push(h.ip);
       for (const ns of h.namespaces) {
         if (ns.kind === 'root') continue;
-        sources.push({ value: ns.name, label: `${ns.name}${ns.ip ? ` (${ns.ip})` : ''}` });
+        sources.push({ value: ns.name, label: `${ns.name}${ns.kind === 'container' ? ' (container)' : ''}${ns.ip ? ` (${ns.ip})` : ''}` });
         if (ns.ip) targets.push(ns.ip);
       }
     }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import type { NamespaceTables } from '../../sim/api-types.ts';
 import type { TraceEvent } from '../../sim/trace/event.ts';
 import { simClient } from '../boot.ts';
 import { errorText } from '../store/client.ts';
@@ -40,6 +41,7 @@ function EmptyInspector() {
 function StepDetails({ ev }: { ev: TraceEvent }) {
   const isNf = ev.kind === 'rule' || ev.kind === 'policy';
   const tables = useStore((s) => s.result?.tables);
+  const nsKind = useStore((s) => s.result?.topology.hosts.find((h) => h.name === ev.host)?.namespaces.find((n) => n.name === ev.netns)?.kind);
   const entry = tables ? refText(ev, tables) : ev.ref?.text;
   return (
     <>
@@ -48,7 +50,7 @@ function StepDetails({ ev }: { ev: TraceEvent }) {
           <dt>host</dt>
           <dd data-testid="inspector.host">{ev.host}</dd>
           <dt>netns</dt>
-          <dd data-testid="inspector.netns">{netnsLabel(ev.netns)}</dd>
+          <dd data-testid="inspector.netns">{netnsLabel(ev.netns, nsKind)}</dd>
           {ev.dev && (
             <>
               <dt>device</dt>
@@ -101,9 +103,63 @@ function StepDetails({ ev }: { ev: TraceEvent }) {
           {ev.explanation}
         </p>
       </section>
+      {(ev.kind === 'ipvs' || (ev.kind === 'nat' && ev.ref?.table === 'ipvs')) && tables && <IpvsView ev={ev} tables={tables} />}
       <ChainView />
       <PacketView ev={ev} />
     </>
+  );
+}
+
+const SCHEDULER: Readonly<Record<string, string>> = {
+  rr: 'round-robin',
+  wrr: 'weighted round-robin',
+  lc: 'least-connection',
+  wlc: 'weighted least-connection',
+  sh: 'source hashing',
+  dh: 'destination hashing',
+  mh: 'maglev hashing',
+};
+
+/**
+ * The IPVS virtual server the packet hit, as `ipvsadm -Ln` lists it, with the real server the
+ * scheduler chose marked (kube-proxy ipvs mode: the ClusterIP is local on kube-ipvs0, so the
+ * packet reaches INPUT and ip_vs_in rewrites it there).
+ */
+function IpvsView({ ev, tables }: { ev: TraceEvent; tables: readonly NamespaceTables[] }) {
+  const t = tables.find((x) => x.host === ev.host && x.netns === ev.netns);
+  const row = ev.ref?.row;
+  const block = row !== undefined ? t?.ipvs[row] : undefined;
+  const vs = (ev.ref?.text ?? block?.split('\n')[0] ?? '').trim();
+  // `TCP  10.43.6.58:80 sh [persistent …]`: protocol, address, scheduler
+  const scheduler = vs.split(/\s+/)[2] ?? '';
+  const chosen = ev.kind === 'ipvs' ? ev.verdict : ev.changed.find((c) => c.field.endsWith('dst'))?.to?.toString();
+  const lines = (block ?? vs).split('\n');
+  return (
+    <section className="insp-section ipvs-view" aria-label="IPVS virtual server" data-testid="inspector.ipvs">
+      <h3 className="insp-h">
+        IPVS virtual server{scheduler && <span className="muted"> · scheduler {scheduler}{SCHEDULER[scheduler] ? ` (${SCHEDULER[scheduler]})` : ''}</span>}
+      </h3>
+      <pre className="mono ipvs-lines">
+        {lines.map((l, i) => {
+          const real = /->\s+(\S+)/.exec(l)?.[1];
+          // the ipvs step names `ip:port`, the NAT step after it only the new address
+          const hit = !!chosen && !!real && (real === chosen || real.startsWith(`${chosen}:`));
+          return (
+            <div key={i} className={i === 0 ? 'vs' : hit ? 'rs chosen' : 'rs'} data-testid={i === 0 ? 'inspector.ipvs.vs' : hit ? 'inspector.ipvs.chosen' : undefined}>
+              {/* ipvsadm pads for 80 columns; two spaces keep the columns apart in a narrow panel */}
+              {l.trimEnd().replace(/(\S) {3,}/g, '$1  ')}
+              {hit && <span className="ipvs-mark"> ← chosen</span>}
+            </div>
+          );
+        })}
+      </pre>
+      {chosen && (
+        <p className="ipvs-chosen">
+          real server <span className="mono">{chosen}</span>
+          {!block && <span className="muted"> (the virtual server's full listing is not in the tables yet)</span>}
+        </p>
+      )}
+    </section>
   );
 }
 

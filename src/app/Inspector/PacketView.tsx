@@ -1,4 +1,3 @@
-import { AnimatePresence, motion, useReducedMotion } from 'motion/react';
 import { useMemo } from 'react';
 import { encode, fieldSpans, type FieldSpan } from '../../sim/net/encode.ts';
 import type { Layer } from '../../sim/net/packet.ts';
@@ -78,7 +77,6 @@ function summary(layer: Layer): string {
 export function PacketView({ ev }: { ev: TraceEvent }) {
   const selected = useStore((s) => s.selectedField);
   const selectField = useStore((s) => s.selectField);
-  const reduced = useReducedMotion();
   const instant = useStore((s) => s.instant);
   const names = useMemo(() => layerNames(ev.packet), [ev.packet]);
   const wire = useMemo(() => {
@@ -99,21 +97,13 @@ export function PacketView({ ev }: { ev: TraceEvent }) {
         {ev.packet.length > 0 && <span className="muted"> · packet {ev.packetId}</span>}
       </h3>
       <div className="layer-stack" data-testid="inspector.layers" aria-label="Headers, outermost first">
-        <AnimatePresence initial={false} mode="popLayout">
-          {names.map((n, i) => (
-            <motion.span
-              key={`${n.id}`}
-              layout={!reduced && !instant}
-              initial={reduced || instant ? false : { opacity: 0, scale: 0.6 }}
-              animate={{ opacity: 1, scale: 1 }}
-              exit={reduced || instant ? { opacity: 0, transition: { duration: 0 } } : { opacity: 0, scale: 0.6 }}
-              transition={{ duration: reduced || instant ? 0 : 0.25 }}
-              className={`layer-chip s-${n.scope || 'plain'}${changedLayers.has(i) ? ' changed' : ''}`}
-            >
-              {n.title.replace(/^(outer|inner|quoted) /, '')}
-            </motion.span>
-          ))}
-        </AnimatePresence>
+        {/* a header that appears (VXLAN's outer four, an ICMP error's quote) pops in with a CSS
+            animation on mount: no layout measuring on every step, which a layout animation would need */}
+        {names.map((n, i) => (
+          <span key={`${n.id}`} className={`layer-chip s-${n.scope || 'plain'}${changedLayers.has(i) ? ' changed' : ''}${instant ? ' still' : ''}`}>
+            {n.title.replace(/^(outer|inner|quoted) /, '')}
+          </span>
+        ))}
       </div>
       <div className="layers">
         {ev.packet.map((layer, li) => (

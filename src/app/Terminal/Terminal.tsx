@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { simClient } from '../boot.ts';
 import { useStore } from '../store/store.ts';
+import { namespaceMembers } from '../Topology/docker.ts';
 import './Terminal.css';
 
 const EXAMPLES = ['ip route', 'ip neigh show dev flannel.1', 'bridge fdb show dev flannel.1', 'iptables -nvL -t nat', 'ipvsadm -Ln', 'ip route del 10.42.1.0/24'];
@@ -20,14 +21,22 @@ export function Terminal() {
   const [, setHist] = useState<{ list: string[]; at: number }>({ list: [], at: -1 });
   const outRef = useRef<HTMLDivElement>(null);
 
+  const containers = useStore((s) => s.containers);
   const targets = useMemo(() => {
     const t: { value: string; label: string }[] = [];
     for (const h of hosts ?? []) {
       t.push({ value: h.name, label: `${h.name} (host)` });
-      for (const ns of h.namespaces) if (ns.kind !== 'root') t.push({ value: ns.name, label: `${ns.name} (pod on ${h.name})` });
+      for (const ns of h.namespaces) {
+        if (ns.kind === 'pod') t.push({ value: ns.name, label: `${ns.name} (pod on ${h.name})` });
+        else if (ns.kind === 'container') {
+          const m = namespaceMembers(ns, h.name, containers);
+          t.push({ value: ns.name, label: `${ns.name} (container${m.names.length > 1 ? `s ${m.names.join(', ')}` : ''} on ${h.name})` });
+        }
+      }
+      for (const c of containers) if (c.host === h.name && c.mode === 'host') t.push({ value: c.name, label: `${c.name} (container in ${h.name}'s network)` });
     }
     return t;
-  }, [hosts]);
+  }, [hosts, containers]);
   const current = target || targets[0]?.value || '';
 
   useEffect(() => {
@@ -80,7 +89,7 @@ export function Terminal() {
           void run();
         }}
       >
-        <select className="select" aria-label="Host or pod to run the command on" data-testid="terminal.target" value={current} onChange={(e) => setTarget(e.target.value)}>
+        <select className="select" aria-label="Host, pod or container to run the command on" data-testid="terminal.target" value={current} onChange={(e) => setTarget(e.target.value)}>
           {targets.map((t) => (
             <option key={t.value} value={t.value}>
               {t.label}

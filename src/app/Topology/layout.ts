@@ -16,8 +16,12 @@ export const SIZE = {
   pad: 14,
   title: 52,
   devW: 150,
+  /** a container's lo: its name and 127.0.0.1 */
+  loW: 104,
   devH: 40,
   podTitle: 34,
+  /** a Docker container namespace also lists its members and its network mode */
+  containerTitle: 50,
   podW: 170,
   gapX: 14,
   rowGap: 28,
@@ -86,10 +90,11 @@ interface HostBox {
 
 /** Lays out one host's insides; `flipped` mirrors it vertically so the NIC row faces up. */
 function layoutHost(host: TopoHost, flipped: boolean): HostBox {
-  const { pad, devW, devH, podTitle, podW, gapX, rowGap, title } = SIZE;
+  const { pad, devW, devH, podW, gapX, rowGap, title } = SIZE;
   const hid = hostId(host.name);
   const root = host.namespaces.find((n) => n.kind === 'root');
   const pods = host.namespaces.filter((n) => n.kind !== 'root');
+  const podTitle = pods.some((n) => n.kind === 'container') ? SIZE.containerTitle : SIZE.podTitle;
   const rootDevs = (root?.devices ?? []).filter(isShown);
 
   type Row = { h: number; items: Placed[] };
@@ -100,25 +105,28 @@ function layoutHost(host: TopoHost, flipped: boolean): HostBox {
   const podCenter = new Map<string, number>();
   let x = pad;
   for (const ns of pods) {
-    const devs = ns.devices.filter(isShown);
-    const w = Math.max(podW, devs.length * (devW + gapX) - gapX + 2 * 10);
+    // a container's lo is drawn: containers sharing a namespace (container mode, a pod) talk over it
+    const devs = ns.devices.filter((d) => isShown(d) || ns.kind === 'container');
+    const width = (d: TopoDevice) => (d.kind === 'loopback' ? SIZE.loW : devW);
+    const span = devs.reduce((n, d) => n + width(d) + gapX, 0) - gapX;
+    const w = Math.max(podW, span + 2 * 10);
     const id = nsId(host.name, ns.name);
     const pod: Placed = { id, parent: hid, x, y: 0, w, h: podTitle + devH + 10, data: { kind: 'pod', host: host.name, ns, flipped }, type: 'pod' };
     podItems.push(pod);
-    let dx = (w - (devs.length * (devW + gapX) - gapX)) / 2;
+    let dx = (w - span) / 2;
     for (const d of devs) {
       podItems.push({
         id: devId(host.name, ns.name, d.name),
         parent: id,
         x: dx,
         y: flipped ? 10 : podTitle,
-        w: devW,
+        w: width(d),
         h: devH,
         data: { kind: 'device', host: host.name, netns: ns.name, dev: d, flipped },
         type: 'device',
       });
-      podCenter.set(`${ns.name}/${d.name}`, x + dx + devW / 2);
-      dx += devW + gapX;
+      podCenter.set(`${ns.name}/${d.name}`, x + dx + width(d) / 2);
+      dx += width(d) + gapX;
     }
     x += w + gapX;
   }

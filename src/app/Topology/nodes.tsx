@@ -1,8 +1,12 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import type { SimResult } from '../../sim/api-types.ts';
+import type { ContainerView } from '../../worker/protocol.ts';
+import { hostNetworkBadges, namespaceMembers } from './docker.ts';
+import type { TraceEvent } from '../../sim/trace/event.ts';
 import { shortName } from '../store/describe.ts';
 import { useStore, type Store } from '../store/store.ts';
+import { usesDummy } from './points.ts';
 import type { DeviceNodeData, HostNodeData, PodNodeData, SegmentNodeData, TopoNode } from './layout.ts';
 
 /** Devices the trace passes through, once per trace. */
@@ -21,20 +25,31 @@ const current = (s: Store) => s.result?.trace.events[s.cursor];
 
 const hidden = { opacity: 0, width: 1, height: 1, minWidth: 0, minHeight: 0, border: 0 } as const;
 
+const noContainers: readonly ContainerView[] = [];
+
 export const HostNode = memo(function HostNode({ data }: NodeProps<TopoNode>) {
   const d = data as HostNodeData;
   const active = useStore((s) => current(s)?.host === d.host.name);
   const role = d.host.role;
+  const docker = role === 'docker-host';
+  const containers = useStore((s) => (docker ? s.containers : noContainers));
+  const badges = useMemo(() => (docker ? hostNetworkBadges(d.host.name, containers) : []), [docker, d.host.name, containers]);
   return (
     <div className={`topo-host role-${role}${active ? ' active' : ''}${d.flipped ? ' flipped' : ''}`} data-testid={`topology.host.${d.host.name}`}>
       <div className="host-title">
         <div className="host-line">
           <span className="host-name">{d.host.name}</span>
-          <span className="host-role">{role}</span>
+          <span className="host-role">{docker ? 'docker host' : role}</span>
+          {docker && <span className="engine-tag">Docker Engine</span>}
         </div>
         <div className="host-line">
           {d.host.ip && <span className="host-ip mono">{d.host.ip}</span>}
           {d.host.podCIDR && <span className="host-cidr mono">pods {d.host.podCIDR}</span>}
+          {badges.map((b) => (
+            <span key={b.name} className="hostnet-badge mono" title={b.title} data-testid={`topology.hostnet.${b.name}`}>
+              {b.text}
+            </span>
+          ))}
         </div>
       </div>
     </div>
@@ -47,6 +62,7 @@ export const PodNode = memo(function PodNode({ data }: NodeProps<TopoNode>) {
     const e = current(s);
     return !!e && e.host === d.host && e.netns === d.ns.name;
   });
+  if (d.ns.kind === 'container') return <ContainerNs d={d} active={active} />;
   return (
     <div className={`topo-pod${active ? ' active' : ''}${d.flipped ? ' flipped' : ''}`} data-testid={`topology.ns.${d.host}.${d.ns.name}`} title={`${d.ns.kind} ${d.ns.name}${d.ns.ip ? ` ${d.ns.ip}` : ''}`}>
       <div className="pod-title">
@@ -57,31 +73,81 @@ export const PodNode = memo(function PodNode({ data }: NodeProps<TopoNode>) {
   );
 });
 
+/** A Docker container's network namespace: the containers that share it, its mode, its address. */
+function ContainerNs({ d, active }: { d: PodNodeData; active: boolean }) {
+  const containers = useStore((s) => s.containers);
+  const m = useMemo(() => namespaceMembers(d.ns, d.host, containers), [d.ns, d.host, containers]);
+  const shown = m.apps.length ? m.apps : m.names;
+  const title = [`container namespace ${d.ns.name}${d.ns.ip ? ` ${d.ns.ip}` : ''}`, ...m.details].join('\n');
+  return (
+    <div className={`topo-pod topo-container${active ? ' active' : ''}${d.flipped ? ' flipped' : ''}`} data-testid={`topology.ns.${d.host}.${d.ns.name}`} title={title}>
+      <div className="pod-title">
+        <span className="ctr-members" data-testid={`topology.members.${d.ns.name}`}>
+          {shown.map((n, i) => (
+            <span key={n}>
+              {i > 0 && <span className="ctr-plus"> + </span>}
+              <span className="ctr-name">{n}</span>
+            </span>
+          ))}
+        </span>
+        <span className="ctr-mode">
+          {m.pod ? `pod ${m.pod}${m.names.length > shown.length ? ' · pause' : ''}` : shown.length > 1 ? 'shared netns' : ''}
+          {m.mode && (m.pod || shown.length > 1 ? ' · ' : '')}
+          {m.mode}
+        </span>
+        {d.ns.ip && <span className="pod-ip mono">{d.ns.ip}</span>}
+      </div>
+    </div>
+  );
+}
+
 function devDetail(d: DeviceNodeData['dev']): string {
   if (d.kind === 'vxlan') return `VNI ${d.vni ?? '?'} · udp ${d.dstport ?? 8472}`;
+  if (d.kind === 'dummy') return d.addrs.length ? `${d.addrs.length} ClusterIP${d.addrs.length === 1 ? '' : 's'}` : 'no addresses';
+  if (d.kind === 'loopback') return d.addrs[0]?.replace(/\/\d+$/, '') ?? '';
   if (d.addrs[0]) return d.addrs[0];
   if (d.kind === 'veth' && d.master) return `port of ${d.master}`;
   return d.mac;
 }
 
+/** The ClusterIP a dummy device holds that the current packet is addressed to (before IPVS rewrote it). */
+function heldAddress(e: TraceEvent | undefined, host: string, addrs: readonly string[]): string | undefined {
+  if (!e || e.host !== host) return undefined;
+  // the virtual server's address (`TCP  10.43.6.58:80 sh`), else the packet's destination
+  const vs = e.ref?.table === 'ipvs' ? /\s(\d+\.\d+\.\d+\.\d+):/.exec(e.ref.text ?? '')?.[1] : undefined;
+  const ip = e.packet.find((l) => l.type === 'ipv4');
+  const dst = vs ?? (ip?.type === 'ipv4' ? ip.dst : undefined);
+  return dst && addrs.includes(`${dst}/32`) ? dst : undefined;
+}
+
 export const DeviceNode = memo(function DeviceNode({ data }: NodeProps<TopoNode>) {
   const d = data as DeviceNodeData;
+  const dummy = d.dev.kind === 'dummy';
   const state = useStore((s) => {
     const e = current(s);
+    if (dummy && e && e.host === d.host && e.netns === d.netns && usesDummy(e, d.dev.name)) return 'active';
     if (!e || e.host !== d.host || e.netns !== d.netns || e.dev !== d.dev.name) return visited(s.result)?.has(`${d.host}/${d.netns}/${d.dev.name}`) ? 'visited' : '';
     return e.kind === 'drop' ? 'dropped' : 'active';
   });
+  const held = useStore((s) => (dummy && state === 'active' ? heldAddress(current(s), d.host, d.dev.addrs) : undefined));
   const dev = d.dev;
+  // a dummy is never "up" in `ip link` (NOARP, state DOWN) and still holds its addresses: not drawn as down
+  const down = !dev.up && !dummy;
   return (
     <div
-      className={`topo-dev kind-${dev.kind}${state ? ` ${state}` : ''}${dev.up ? '' : ' down'}`}
+      className={`topo-dev kind-${dev.kind}${state ? ` ${state}` : ''}${down ? ' down' : ''}`}
       data-testid={`topology.dev.${d.host}.${d.netns}.${dev.name}`}
-      title={`${dev.name} (${dev.kind}) mtu ${dev.mtu}${dev.addrs.length ? ` ${dev.addrs.join(' ')}` : ''} ${dev.mac}${dev.up ? '' : ' DOWN'}`}
+      title={`${dev.name} (${dev.kind}) mtu ${dev.mtu}${dev.addrs.length ? `\n${dev.addrs.join('\n')}` : ''}\n${dev.mac}${dev.up ? '' : ' DOWN'}`}
     >
       <Handle type="source" id="t" position={Position.Top} isConnectable={false} style={hidden} />
       <Handle type="source" id="b" position={Position.Bottom} isConnectable={false} style={hidden} />
-      <span className="dev-name mono">{dev.name}</span>
-      <span className="dev-detail mono">{devDetail(dev)}</span>
+      <span className="dev-name mono">
+        {dev.name}
+        {dummy && <span className="dev-tag">dummy</span>}
+      </span>
+      <span className="dev-detail mono" data-testid={dummy ? `topology.dummy.${d.host}` : undefined}>
+        {held ? `holds ${held}` : devDetail(dev)}
+      </span>
     </div>
   );
 });

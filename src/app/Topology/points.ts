@@ -1,6 +1,16 @@
 import type { TraceEvent } from '../../sim/trace/event.ts';
 import { devId, hostId, nsId, type Rect } from './layout.ts';
 
+/**
+ * A dummy device (kube-ipvs0) takes part in a step without a packet crossing it: IPVS answers
+ * for the addresses it holds, and the local route to a ClusterIP points at it.
+ */
+export function usesDummy(e: TraceEvent, dev: string): boolean {
+  if (e.kind === 'ipvs' || (e.kind === 'nat' && e.ref?.table === 'ipvs')) return true;
+  const words = (e.ref?.text ?? '').split(/\s+/);
+  return e.kind === 'route' && words[0] === 'local' && words[words.indexOf('dev') + 1] === dev;
+}
+
 export interface Point {
   readonly x: number;
   readonly y: number;
@@ -9,11 +19,18 @@ export interface Point {
 /**
  * Where the packet token sits at each event: on the event's device; for a step with no device
  * (a rule, a lookup), where the packet last was in the same namespace; else on the namespace.
+ * IPVS and the local route to a ClusterIP sit on the dummy device that holds the ClusterIP
+ * (`dummies`: the dummy device of each `host/netns`, kube-ipvs0).
  */
-export function eventPoints(events: readonly TraceEvent[], rects: ReadonlyMap<string, Rect>): Point[] {
+export function eventPoints(events: readonly TraceEvent[], rects: ReadonlyMap<string, Rect>, dummies: ReadonlyMap<string, string> = new Map()): Point[] {
   const out: Point[] = [];
   const at = (r: Rect): Point => ({ x: r.x + r.w - 13, y: r.y + r.h / 2 });
-  const devRect = (e: TraceEvent) => (e.dev ? rects.get(devId(e.host, e.netns, e.dev)) : undefined);
+  const dummyRect = (e: TraceEvent) => {
+    const dev = dummies.get(`${e.host}/${e.netns}`);
+    if (!dev) return undefined;
+    return usesDummy(e, dev) ? rects.get(devId(e.host, e.netns, dev)) : undefined;
+  };
+  const devRect = (e: TraceEvent) => dummyRect(e) ?? (e.dev ? rects.get(devId(e.host, e.netns, e.dev)) : undefined);
   let prev: { p: Point; host: string; netns: string } | undefined;
   for (const [i, e] of events.entries()) {
     const dev = devRect(e);

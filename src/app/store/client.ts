@@ -1,21 +1,26 @@
-import type { ExecResult, FlowPreset, FlowSpec, Result, Scenario, SimRequest, SimResult } from '../../sim/api-types.ts';
+import type { ExecResult, FlowPreset, FlowSpec, Modes, ProxyMode, Result, Scenario, SimRequest, SimResult } from '../../sim/api-types.ts';
 import type { SimApi } from '../../worker/protocol.ts';
+import { compareRequest, flowTo, podBehindRouter, sideB } from './compare.ts';
 import { describeChange, type TraceSnapshot } from './derive.ts';
-import { requestOf, type AppStore, type Store, type TermEntry } from './store.ts';
+import { requestOf, scaleKey, type AppStore, type Store, type TermEntry } from './store.ts';
 import { parseShare } from './url.ts';
 
 /**
  * The worker client: the only code that talks to the simulation. It watches the store for a
  * new request (scenario or flow changed), asks the worker, and writes the answer back with
  * `setState` — outside React. Answers to superseded requests are dropped by request id; a
- * worker that dies is replaced and the last good trace stays on screen.
+ * worker that dies or hangs is replaced and the last good trace stays on screen.
  */
+
 export interface WorkerHandle {
   readonly api: SimApi;
   /** called once if the worker dies (uncaught error, failed load) */
   onCrash(cb: (message: string) => void): void;
   terminate(): void;
 }
+
+/** `sim` answers the debugger and the compare view; `scale` builds the big clusters of the scale chart. */
+export type WorkerRole = 'sim' | 'scale';
 
 export interface SimClient {
   /** load the defaults, read the share link, and compute the first trace */
@@ -24,8 +29,20 @@ export interface SimClient {
   switchCluster(preset: string): Promise<void>;
   runCommand(target: string, command: string): Promise<void>;
   tracePcap(): Promise<Result<Uint8Array>>;
+  /** show one side of the comparison in the debugger, at `cursor` */
+  openCompared(side: 'a' | 'b', cursor?: number): void;
+  /** the L2 requirement: the two-subnets cluster, pod → the pod behind the router, host-gw vs vxlan */
+  l2Demo(): Promise<void>;
   dispose(): void;
 }
+
+/** How long a worker call may take before the worker is presumed stuck and replaced. */
+export const CALL_TIMEOUT_MS = 10_000;
+/** A scale point builds a cluster of up to 1,000 services: it gets longer. */
+export const SCALE_TIMEOUT_MS = 60_000;
+/** The services counts of the scale chart, computed smallest first so the chart fills in. */
+export const SCALE_SERVICES = [10, 50, 100, 500, 1000] as const;
+export const SCALE_PROXIES: readonly ProxyMode[] = ['iptables', 'ipvs'];
 
 const key = (r: SimRequest) => JSON.stringify(r);
 
@@ -38,6 +55,28 @@ export function errorText(e: { code: string; where: string; message: string }): 
   return e.where ? `${e.message} (in ${e.where})` : e.message;
 }
 
+/** The store update that shows a good simulate answer: the trace, what changed, the cursor kept. */
+function answerPatch(s: Store, req: SimRequest, value: SimResult): Partial<Store> {
+  const n = value.trace.events.length;
+  const change = s.result && s.shown ? describeChange(snapshot(s.shown, s.result), snapshot(req, value)) : null;
+  const want = s.restoreCursor ?? s.cursor;
+  const notices =
+    s.restoreCursor !== null && s.restoreCursor > n - 1
+      ? [...s.notices, `URL parameter "step" is ${s.restoreCursor + 1} but the trace has ${n} steps; showing the last.`]
+      : s.notices;
+  return {
+    result: value,
+    shown: req,
+    pending: false,
+    error: null,
+    change,
+    cursor: Math.max(0, Math.min(want, n - 1)),
+    restoreCursor: null,
+    notices,
+    selectedField: null,
+  };
+}
+
 /**
  * Writes a simulate answer into the store. A good answer replaces the trace and says what
  * changed; an error keeps the last good trace and puts the request back to what it shows.
@@ -45,24 +84,7 @@ export function errorText(e: { code: string; where: string; message: string }): 
 export function applySimAnswer(store: AppStore, req: SimRequest, r: Result<SimResult>): void {
   const s: Store = store.getState();
   if (r.ok) {
-    const n = r.value.trace.events.length;
-    const change = s.result && s.shown ? describeChange(snapshot(s.shown, s.result), snapshot(req, r.value)) : null;
-    const want = s.restoreCursor ?? s.cursor;
-    const notices =
-      s.restoreCursor !== null && s.restoreCursor > n - 1
-        ? [...s.notices, `URL parameter "step" is ${s.restoreCursor + 1} but the trace has ${n} steps; showing the last.`]
-        : s.notices;
-    store.setState({
-      result: r.value,
-      shown: req,
-      pending: false,
-      error: null,
-      change,
-      cursor: Math.max(0, Math.min(want, n - 1)),
-      restoreCursor: null,
-      notices,
-      selectedField: null,
-    });
+    store.setState(answerPatch(s, req, r.value));
     return;
   }
   const message = errorText(r.error);
@@ -86,77 +108,204 @@ export function applySimAnswer(store: AppStore, req: SimRequest, r: Result<SimRe
   store.setState({ pending: false, error: message });
 }
 
-function stripFlow(r: SimRequest) {
+function stripFlow(r: SimRequest): Scenario {
   const { flow: _flow, ...scenario } = r;
   return scenario;
 }
 
-export function createSimClient(store: AppStore, spawn: () => WorkerHandle): SimClient {
-  let handle: WorkerHandle;
-  let latest = 0;
-  let termId = 0;
-  let disposed = false;
-  const inflight = new Set<(r: Result<never>) => void>();
+type Fail = (r: Result<never>) => void;
 
-  const start = () => {
-    handle = spawn();
+/**
+ * One worker and the calls in flight on it. A call that outlives its timeout means the worker
+ * is stuck in the core: it is terminated (that is the only way to stop it) and a fresh one
+ * takes its place; every call it held answers with an error.
+ */
+class Lane {
+  private handle: WorkerHandle | undefined;
+  private readonly inflight = new Set<Fail>();
+  private disposed = false;
+
+  constructor(
+    private readonly role: WorkerRole,
+    private readonly spawn: (role: WorkerRole) => WorkerHandle,
+    private readonly report: (message: string) => void,
+  ) {}
+
+  private start(): WorkerHandle {
+    const handle = this.spawn(this.role);
+    this.handle = handle;
     handle.onCrash((message) => {
-      if (disposed) return;
-      const err: Result<never> = { ok: false, error: { code: 'worker-crashed', where: 'simulation worker', message: `The simulation worker stopped: ${message}. It was restarted.` } };
-      // say so even when nothing was asked of it; a pending request answers with the same error
-      store.setState({ error: errorText(err.error) });
-      for (const fail of [...inflight]) fail(err);
-      inflight.clear();
-      handle.terminate();
-      start();
+      if (this.disposed || this.handle !== handle) return;
+      this.restart(`The simulation worker stopped: ${message}. It was restarted.`, 'worker-crashed');
     });
-  };
-  start();
+    return handle;
+  }
 
-  function call<T>(f: (api: SimApi) => Promise<Result<T>>): Promise<Result<T>> {
+  /** Fails every call in flight with `message`, replaces the worker, and says so. */
+  private restart(message: string, code: string): void {
+    const err: Result<never> = { ok: false, error: { code, where: 'simulation worker', message } };
+    // say so even when nothing was asked of it; a pending request answers with the same error
+    this.report(message);
+    for (const fail of [...this.inflight]) fail(err);
+    this.inflight.clear();
+    this.handle?.terminate();
+    this.handle = undefined;
+    if (!this.disposed) this.start();
+  }
+
+  /** Spawns the worker now (the sim worker starts with the app; the scale worker on first use). */
+  ensure(): void {
+    if (!this.handle && !this.disposed) this.start();
+  }
+
+  call<T>(what: string, f: (api: SimApi) => Promise<Result<T>>, timeoutMs: number): Promise<Result<T>> {
+    const handle = this.handle ?? this.start();
     return new Promise<Result<T>>((resolve) => {
-      const settle = (r: Result<T>) => {
-        if (!inflight.delete(settle as (r: Result<never>) => void)) return;
-        resolve(r);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle: Fail = (r) => {
+        if (!this.inflight.delete(settle)) return;
+        clearTimeout(timer);
+        resolve(r as Result<T>);
       };
-      inflight.add(settle as (r: Result<never>) => void);
-      f(handle.api).then(settle, (e: unknown) =>
-        settle({ ok: false, error: { code: 'worker-call', where: 'simulation worker', message: e instanceof Error ? e.message : String(e) } }),
+      this.inflight.add(settle);
+      timer = setTimeout(() => {
+        if (!this.inflight.has(settle)) return;
+        const seconds = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 100) / 10} s` : `${timeoutMs} ms`;
+        this.restart(`The simulation worker took longer than ${seconds} to answer "${what}"; it was stopped and restarted. The last good result stays on screen.`, 'worker-timeout');
+      }, timeoutMs);
+      f(handle.api).then(
+        (r) => settle(r as Result<never>),
+        (e: unknown) => settle({ ok: false, error: { code: 'worker-call', where: 'simulation worker', message: e instanceof Error ? e.message : String(e) } }),
       );
     });
   }
+
+  dispose(): void {
+    this.disposed = true;
+    this.inflight.clear();
+    this.handle?.terminate();
+    this.handle = undefined;
+  }
+}
+
+export interface ClientOptions {
+  /** per-call timeout of the sim worker (tests shorten it) */
+  timeoutMs?: () => number;
+}
+
+export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => WorkerHandle, opts: ClientOptions = {}): SimClient {
+  let latest = 0;
+  let latestCompare = 0;
+  let scaleRun = 0;
+  let termId = 0;
+  let disposed = false;
+  const timeout = opts.timeoutMs ?? (() => CALL_TIMEOUT_MS);
+  const report = (message: string) => {
+    if (!disposed) store.setState({ error: message });
+  };
+  const sim = new Lane('sim', spawn, report);
+  sim.ensure();
+  const scale = new Lane('scale', spawn, (message) => {
+    if (!disposed) store.setState({ scaleError: message });
+  });
+  const call = <T>(what: string, f: (api: SimApi) => Promise<Result<T>>) => sim.call(what, f, timeout());
 
   async function recompute(): Promise<void> {
     const req = requestOf(store.getState());
     const id = ++latest;
     store.setState({ pending: true, playing: false });
-    const r = await call((api) => api.simulate(req));
+    const r = await call('simulate', (api) => api.simulate(req));
     if (id !== latest || disposed) return; // a newer request superseded this one
     applySimAnswer(store, req, r);
+    if (r.ok) void loadContainers(req);
+  }
+
+  /** The Docker containers of a newly shown cluster file (the topology draws them). */
+  async function loadContainers(req: SimRequest): Promise<void> {
+    const cluster = JSON.stringify([req.preset ?? '', req.cluster ?? '']);
+    if (store.getState().containersFor === cluster) return;
+    const r = await call('containers', (api) => api.containers(stripFlow(req)));
+    if (disposed || !r.ok) return;
+    store.setState({ containers: r.value, containersFor: cluster });
+  }
+
+  async function recompare(): Promise<void> {
+    const s = store.getState();
+    const { req, modesB } = compareRequest(s);
+    const id = ++latestCompare;
+    store.setState({ comparePending: true });
+    const r = await call('compare', (api) => api.compare(req, modesB));
+    if (id !== latestCompare || disposed) return;
+    if (r.ok) store.setState({ comparison: { req, modesB, value: r.value }, comparePending: false, compareError: null });
+    else store.setState({ comparePending: false, compareError: errorText(r.error) });
+  }
+
+  const compareKey = (s: Store) => {
+    const c = compareRequest(s);
+    return JSON.stringify([c.req, c.modesB]);
+  };
+
+  /** Fills the scale chart point by point, smallest cluster first, skipping what is known. */
+  async function rescale(): Promise<void> {
+    const id = ++scaleRun;
+    store.setState({ scaleRunning: true, scaleError: null });
+    for (const n of SCALE_SERVICES) {
+      for (const proxy of SCALE_PROXIES) {
+        const e = store.getState().scaleEndpoints;
+        if (store.getState().scalePoints[scaleKey(proxy, n, e)]) continue;
+        const r = await scale.call(`scale ${n} services (${proxy})`, (api) => api.scalePoint(n, e, proxy), SCALE_TIMEOUT_MS);
+        if (disposed) return;
+        // a point is a fact about (services, endpoints, mode): keep it even if this run was stopped
+        if (r.ok) store.setState((x) => ({ scalePoints: { ...x.scalePoints, [scaleKey(proxy, n, e)]: r.value } }));
+        if (id !== scaleRun) return;
+        if (!r.ok) {
+          store.setState({ scaleRunning: false, scaleError: errorText(r.error) });
+          return;
+        }
+      }
+    }
+    store.setState({ scaleRunning: false });
   }
 
   const unsubscribe = store.subscribe((s, prev) => {
     if (!s.defaults) return;
-    if (s.scenario === prev.scenario && s.flow === prev.flow && s.defaults === prev.defaults) return;
-    if (s.shown && s.result && key(requestOf(s)) === key(s.shown)) {
-      latest++; // back to what is shown: drop whatever is in flight
-      if (s.pending) store.setState({ pending: false });
-      return;
+    // the debugger's trace
+    if (s.scenario !== prev.scenario || s.flow !== prev.flow || s.defaults !== prev.defaults) {
+      if (s.shown && s.result && key(requestOf(s)) === key(s.shown)) {
+        latest++; // back to what is shown: drop whatever is in flight
+        if (s.pending) store.setState({ pending: false });
+      } else void recompute();
     }
-    void recompute();
+    // the comparison, while its view is open
+    if (s.view === 'compare' && (s.view !== prev.view || s.scenario !== prev.scenario || s.flow !== prev.flow || s.compareAxis !== prev.compareAxis || s.defaults !== prev.defaults)) {
+      const k = compareKey(s);
+      const shown = s.comparison ? JSON.stringify([s.comparison.req, s.comparison.modesB]) : '';
+      if (k !== shown) void recompare();
+      else if (s.comparePending) {
+        latestCompare++;
+        store.setState({ comparePending: false });
+      }
+    }
+    // the scale chart, while its view is open
+    if (s.view === 'scale' && (s.view !== prev.view || s.scaleEndpoints !== prev.scaleEndpoints)) void rescale();
+    if (s.view !== 'scale' && prev.view === 'scale' && s.scaleRunning) {
+      scaleRun++; // the point in flight finishes in its worker; nothing more is asked
+      store.setState({ scaleRunning: false });
+    }
   });
 
   const sameFlow = (a: FlowSpec, b: FlowSpec) => a.from === b.from && a.to === b.to && a.proto === b.proto && a.kind === b.kind;
+
   /** A flow the cluster offers: `flow` itself when it is one of its presets, else the first preset. */
   async function flowFor(scenario: Scenario, flow: FlowSpec): Promise<Result<FlowSpec>> {
-    const r: Result<readonly FlowPreset[]> = await call((api) => api.presets(scenario));
+    const r: Result<readonly FlowPreset[]> = await call('presets', (api) => api.presets(scenario));
     if (!r.ok) return r;
     return { ok: true, value: r.value.find((p) => sameFlow(p.flow, flow))?.flow ?? r.value[0]?.flow ?? flow };
   }
 
   return {
     async boot(search) {
-      const r = await call((api) => api.defaults());
+      const r = await call('defaults', (api) => api.defaults());
       if (!r.ok) {
         store.setState({ error: errorText(r.error) });
         return;
@@ -173,11 +322,12 @@ export function createSimClient(store: AppStore, spawn: () => WorkerHandle): Sim
         flow,
         restoreCursor: p.hasStep ? p.cursor : null,
         notices: p.problems,
+        view: p.view,
+        compareAxis: p.compareAxis,
         ...(p.instant ? { instant: true } : {}),
         defaults: r.value,
       });
     },
-
     async switchCluster(preset) {
       const s = store.getState();
       const scenario = { ...s.scenario, preset, before: [] };
@@ -188,28 +338,57 @@ export function createSimClient(store: AppStore, spawn: () => WorkerHandle): Sim
       }
       store.setState({ scenario, flow: f.value });
     },
-
     async runCommand(target, command) {
       const s = store.getState();
       const base = s.shown ?? requestOf(s);
       store.setState({ terminalBusy: true });
-      const r: Result<ExecResult> = await call((api) => api.exec({ ...base, target, command }));
+      const r: Result<ExecResult> = await call('exec', (api) => api.exec({ ...base, target, command }));
       const entry: TermEntry = r.ok
         ? { id: ++termId, target, command, output: r.value.output, mutates: r.value.mutates }
         : { id: ++termId, target, command, output: '', error: errorText(r.error), mutates: false };
       store.setState((x) => ({ terminalBusy: false, terminalLog: [...x.terminalLog, entry].slice(-200) }));
       if (r.ok && r.value.mutates) store.getState().addEdit(`${target}: ${command}`);
     },
-
     tracePcap() {
       const s = store.getState();
-      return call((api) => api.tracePcap(s.shown ?? requestOf(s)));
+      return call('tracePcap', (api) => api.tracePcap(s.shown ?? requestOf(s)));
     },
-
+    openCompared(side, cursor = 0) {
+      const c = store.getState().comparison;
+      if (!c) return;
+      const req = side === 'a' ? c.req : sideB(c.req, c.modesB);
+      const result = side === 'a' ? c.value.resultA : c.value.resultB;
+      latest++; // whatever the debugger was computing is superseded by this trace
+      const n = result.trace.events.length;
+      // the request and its answer in one update: the subscription sees the request is shown
+      store.setState({
+        ...answerPatch(store.getState(), req, result),
+        cursor: Math.max(0, Math.min(cursor, n - 1)),
+        scenario: stripFlow(req),
+        flow: req.flow,
+        view: 'debug',
+      });
+    },
+    async l2Demo() {
+      const s = store.getState();
+      const { cluster: _file, ...rest } = s.scenario;
+      const modes: Modes = { ...rest.modes, backend: 'host-gw' };
+      const scenario: Scenario = { ...rest, preset: 'two-subnets', before: [], modes };
+      const presets = await call('presets', (api) => api.presets(scenario));
+      if (!presets.ok) return void store.setState({ error: errorText(presets.error) });
+      const base = presets.value.find((p) => p.id === 'pod-pod-cross-node')?.flow ?? presets.value[0]?.flow;
+      if (!base) return void store.setState({ error: 'The two-subnets cluster offers no pod flow.' });
+      const r = await call('simulate', (api) => api.simulate({ ...scenario, flow: base }));
+      if (!r.ok) return void store.setState({ error: errorText(r.error) });
+      const target = podBehindRouter(r.value.topology, base.from);
+      if (!target) return void store.setState({ error: 'The two-subnets cluster has no pod on a node behind the gateway.' });
+      store.setState({ scenario, flow: flowTo(base, target.ip), view: 'compare', compareAxis: 'backend' });
+    },
     dispose() {
       disposed = true;
       unsubscribe();
-      handle.terminate();
+      sim.dispose();
+      scale.dispose();
     },
   };
 }

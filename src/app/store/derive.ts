@@ -140,11 +140,17 @@ export function liveCounters(
 }
 
 export interface TraversedRule {
+  /** the event's index in the trace; -1 for rows tried without an event of their own */
   readonly index: number;
   readonly row: number;
   readonly text: string;
   readonly verdict: string;
   readonly matched: boolean;
+  /**
+   * rows `row`…`lastRow` were evaluated before the next visited rule and did not match (iptables
+   * tries a chain rule by rule: in a long KUBE-SERVICES this is where a packet's cost is)
+   */
+  readonly lastRow?: number;
 }
 
 export interface TraversedChain {
@@ -153,9 +159,19 @@ export interface TraversedChain {
   readonly rules: TraversedRule[];
 }
 
+/** IPVS's step at LOCAL_IN: the virtual server the packet hit and the real server it got. */
+export interface IpvsStep {
+  readonly index: number;
+  /** the virtual server as `ipvsadm -Ln` prints it: `TCP  10.43.6.58:80 sh` */
+  readonly virtualServer: string;
+  readonly realServer: string;
+}
+
 export interface ChainTraversal {
   /** the event the view centres on: the cursor, or for a NAT step the rule that asked for it */
   readonly current: number;
+  /** set when the walk ended in IPVS (kube-proxy ipvs mode: INPUT, then ip_vs_in) */
+  readonly ipvs?: IpvsStep;
   readonly hook: string;
   readonly host: string;
   readonly netns: string;
@@ -167,8 +183,17 @@ export interface ChainTraversal {
  * packet at the same hook that ends at the cursor, grouped into the chains in visiting order
  * (PREROUTING → KUBE-SERVICES → KUBE-SVC-… → KUBE-SEP-…). Undefined off a rule event.
  */
-export function chainTraversal(events: readonly TraceEvent[], cursor: number): ChainTraversal | undefined {
+export function chainTraversal(events: readonly TraceEvent[], cursor: number, tables?: readonly NamespaceTables[]): ChainTraversal | undefined {
   let at = cursor;
+  // IPVS at LOCAL_IN (and the DNAT it did): the INPUT walk that let the packet in, then IPVS
+  if (events[at]?.kind === 'nat' && events[at]?.ref?.table === 'ipvs' && events[at - 1]?.kind === 'ipvs') at--;
+  const vs = events[at];
+  if (vs?.kind === 'ipvs') {
+    const ipvs: IpvsStep = { index: at, virtualServer: vs.ref?.text ?? '', realServer: vs.verdict ?? '' };
+    const walk = chainTraversal(events, at - 1, tables);
+    const sameNs = walk && walk.host === vs.host && walk.netns === vs.netns && events[at - 1]?.packetId === vs.packetId;
+    return sameNs ? { ...walk, current: at, ipvs } : { current: at, hook: 'INPUT', host: vs.host, netns: vs.netns, chains: [], ipvs };
+  }
   // a NAT step right after the rule that ordered it (DNAT, MASQUERADE) shows that rule's walk
   if (events[at]?.kind === 'nat' && (events[at - 1]?.kind === 'rule' || events[at - 1]?.kind === 'policy') && events[at - 1]?.hook === events[at]?.hook) at--;
   const cur = events[at];
@@ -182,6 +207,7 @@ export function chainTraversal(events: readonly TraceEvent[], cursor: number): C
     else break;
   }
   const chains: TraversedChain[] = [];
+  const nsTables = tables?.find((t) => t.host === cur.host && t.netns === cur.netns);
   for (let i = start; i <= at; i++) {
     const e = events[i]!;
     if (e.kind === 'nat') continue;
@@ -191,6 +217,13 @@ export function chainTraversal(events: readonly TraceEvent[], cursor: number): C
     if (!last || last.chain !== chain || last.table !== table) {
       last = { table, chain, rules: [] };
       chains.push(last);
+    }
+    // the rows tried before this one (for a policy: every row after the last one visited)
+    const from = e.ref?.fromRow;
+    const upTo = e.kind === 'policy' ? nsTables?.iptables.find((c) => c.table === table && c.name === chain)?.rules.length : e.ref?.row;
+    if (from !== undefined && upTo !== undefined && from < upTo) {
+      const texts = nsTables?.iptables.find((c) => c.table === table && c.name === chain)?.rules.slice(from, upTo).map((r) => r.text) ?? [];
+      last.rules.push({ index: -1, row: from, lastRow: upTo - 1, text: texts.length === 1 ? texts[0]! : '', verdict: 'no match', matched: false });
     }
     last.rules.push({
       index: i,

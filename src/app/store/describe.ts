@@ -31,9 +31,9 @@ export function kindLabel(kind: EventKind): string {
   return KIND_LABEL[kind];
 }
 
-/** `root netns` for the host's own namespace, else `pod NAME`. */
-export function netnsLabel(netns: string): string {
-  return netns === 'root' ? 'root netns' : `pod ${netns}`;
+/** `root netns` for the host's own namespace, else `pod NAME` (`container NAME` for Docker's). */
+export function netnsLabel(netns: string, kind: 'root' | 'pod' | 'container' = 'pod'): string {
+  return netns === 'root' ? 'root netns' : `${kind === 'container' ? 'container' : 'pod'} ${netns}`;
 }
 
 /**
@@ -67,11 +67,13 @@ export function describeStep(ev: TraceEvent): string {
     }
     case 'policy':
       return `${ev.ref?.nfTable ?? ''} ${ev.ref?.chain ?? ev.hook ?? ''} ${/^policy/.test(ev.verdict ?? '') ? `→ ${ev.verdict}` : `policy${verdict}`}`.replace(/\s+/g, ' ').trim();
+    case 'ipvs':
+      // the virtual server the packet hit and the real server the scheduler gave it
+      return `IPVS ${(ev.ref?.text ?? '').replace(/\s+/g, ' ')}${verdict.replace('→', '→ real server')}`.replace(/\s+/g, ' ').trim();
     case 'route':
     case 'neigh':
     case 'fdb':
     case 'conntrack':
-    case 'ipvs':
     case 'arp': {
       const dev = ev.dev && ev.kind !== 'route' ? ` (${ev.dev})` : '';
       const what = ev.verdict ?? ev.ref?.text;

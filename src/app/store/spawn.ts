@@ -1,6 +1,6 @@
 import { releaseProxy, wrap } from 'comlink';
 import type { SimApi } from '../../worker/protocol.ts';
-import type { WorkerHandle } from './client.ts';
+import type { WorkerHandle, WorkerRole } from './client.ts';
 
 let current: Worker | undefined;
 
@@ -9,10 +9,10 @@ export function crashSimWorker(message: string): void {
   current?.dispatchEvent(new ErrorEvent('error', { message }));
 }
 
-/** Starts the simulation worker (a module worker, bundled by Vite) behind comlink. */
-export function spawnSimWorker(): WorkerHandle {
-  const worker = new Worker(new URL('../../worker/sim.worker.ts', import.meta.url), { type: 'module', name: 'kube-packet-lab-sim' });
-  current = worker;
+/** Starts a simulation worker (a module worker, bundled by Vite) behind comlink. */
+export function spawnSimWorker(role: WorkerRole = 'sim'): WorkerHandle {
+  const worker = new Worker(new URL('../../worker/sim.worker.ts', import.meta.url), { type: 'module', name: `kube-packet-lab-${role}` });
+  if (role === 'sim') current = worker;
   const remote = wrap<SimApi>(worker);
   let crashed: ((message: string) => void) | undefined;
   worker.addEventListener('error', (e) => {

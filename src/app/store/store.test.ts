@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Result, SimRequest, SimResult } from '../../sim/api-types.ts';
+import type { Modes, Result, SimRequest, SimResult } from '../../sim/api-types.ts';
+import type { Comparison } from '../../sim/compare.ts';
 import type { SimApi } from '../../worker/protocol.ts';
 import { fakeResult } from '../testing/traces.ts';
 import { createSimClient, type WorkerHandle } from './client.ts';
@@ -17,8 +18,11 @@ const DEFAULTS = {
 /** A worker stand-in whose answers the test releases by hand. */
 function fakeWorker() {
   const calls: { req: SimRequest; resolve: (r: Result<SimResult>) => void }[] = [];
+  const compares: { req: SimRequest; modesB: Modes; resolve: (r: Result<Comparison>) => void }[] = [];
+  const scaled: string[] = [];
   let crash: (m: string) => void = () => {};
   let spawned = 0;
+  let terminated = 0;
   const api: SimApi = {
     defaults: async () => ({ ok: true, value: DEFAULTS }),
     presets: async (s) => ({ ok: true, value: s.preset === 'other' ? [{ id: 'x', label: 'x', flow: { from: 'a', to: 'b', proto: 'tcp', kind: 'connect' } }] : fakeResult().presets }),
@@ -26,15 +30,26 @@ function fakeWorker() {
     exec: async (req) =>
       req.command === 'bad' ? { ok: false, error: { code: 'cli', where: req.target, message: 'unknown command "bad"' } } : { ok: true, value: { output: 'done', mutates: req.command.includes(' del ') } },
     tracePcap: async () => ({ ok: true, value: new Uint8Array([0xd4, 0xc3, 0xb2, 0xa1]) }),
+    compare: (req, modesB) => new Promise((resolve) => compares.push({ req, modesB, resolve })),
+    scalePoint: async (services, endpointsPerService, proxy) => {
+      scaled.push(`${proxy}|${services}|${endpointsPerService}`);
+      return { ok: true, value: { services, endpointsPerService, proxy, iptablesRules: services * 20, natRules: services * 18, ipsetEntries: 0, virtualServers: 0, rulesMatched: 21, rulesEvaluated: services + 40 } };
+    },
+    containers: async () => ({ ok: true, value: [] }),
   };
   const spawn = (): WorkerHandle => {
     spawned++;
-    return { api, onCrash: (cb) => (crash = cb), terminate: () => {} };
+    return { api, onCrash: (cb) => (crash = cb), terminate: () => void terminated++ };
   };
-  return { calls, spawn, crash: (m: string) => crash(m), spawned: () => spawned };
+  return { calls, compares, scaled, spawn, crash: (m: string) => crash(m), spawned: () => spawned, terminated: () => terminated };
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 0));
+function comparison(a: SimResult, b: SimResult): Comparison {
+  const summary = (r: SimResult) => ({ modes: r.modes, verdict: r.trace.verdict, events: r.trace.events.length, hookPaths: [], wireBytes: 74, innerBytes: 74, onlyHere: [] });
+  return { a: summary(a), b: summary(b), resultA: a, resultB: b };
+}
+
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 describe('store + worker client', () => {
   it('boots from the URL, simulates once, and restores the step', async () => {
@@ -168,6 +183,84 @@ describe('store + worker client', () => {
   });
 });
 
+describe('worker timeouts, compare and scale', () => {
+  it('a call that hangs times out: the worker is replaced and the last good trace stays', async () => {
+    const store = createAppStore();
+    const w = fakeWorker();
+    let limit = 10_000;
+    const client = createSimClient(store, w.spawn, { timeoutMs: () => limit });
+    await client.boot('');
+    const good = fakeResult();
+    w.calls[0]!.resolve({ ok: true, value: good });
+    await tick();
+    limit = 20;
+    store.getState().setModes({ backend: 'host-gw' }); // the worker never answers this one
+    await tick(60);
+    const s = store.getState();
+    expect(w.spawned()).toBe(2);
+    expect(w.terminated()).toBe(1);
+    expect(s.error).toMatch(/took longer than 20 ms to answer "simulate".*restarted/);
+    expect(s.result).toBe(good);
+    expect(s.pending).toBe(false);
+    expect(s.scenario.modes.backend).toBeUndefined();
+    // the new worker answers the next request
+    limit = 10_000;
+    store.getState().setModes({ backend: 'host-gw' });
+    w.calls.at(-1)!.resolve({ ok: true, value: fakeResult('host-gw') });
+    await tick();
+    expect(store.getState().result?.modes.backend).toBe('host-gw');
+    client.dispose();
+  });
+
+  it('compares while the compare view is open and opens a side in the debugger', async () => {
+    const store = createAppStore();
+    const w = fakeWorker();
+    const client = createSimClient(store, w.spawn);
+    await client.boot('');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    expect(w.compares).toHaveLength(0);
+    store.getState().setView('compare');
+    expect(w.compares).toHaveLength(1);
+    expect(w.compares[0]!.req.modes.proxy).toBe('iptables');
+    expect(w.compares[0]!.modesB).toEqual({ proxy: 'ipvs' });
+    store.getState().setCompareAxis('backend');
+    expect(w.compares).toHaveLength(2);
+    expect(w.compares[1]!.req.modes.backend).toBe('host-gw');
+    const a = fakeResult('host-gw');
+    const b = fakeResult('vxlan');
+    w.compares[1]!.resolve({ ok: true, value: comparison(a, b) });
+    w.compares[0]!.resolve({ ok: true, value: comparison(b, a) }); // stale
+    await tick();
+    expect(store.getState().comparison?.value.resultA).toBe(a);
+    const before = w.calls.length;
+    client.openCompared('b', 4);
+    const s = store.getState();
+    expect(s.view).toBe('debug');
+    expect(s.result).toBe(b);
+    expect(s.cursor).toBe(4);
+    expect(s.scenario.modes.backend).toBe('vxlan');
+    expect(w.calls).toHaveLength(before); // the trace is already known: no recompute
+    client.dispose();
+  });
+
+  it('fills the scale chart point by point and keeps what it has', async () => {
+    const store = createAppStore();
+    const w = fakeWorker();
+    const client = createSimClient(store, w.spawn);
+    await client.boot('');
+    store.getState().setView('scale');
+    await expect.poll(() => store.getState().scaleRunning).toBe(false);
+    expect(w.scaled).toEqual(['iptables|10|6', 'ipvs|10|6', 'iptables|50|6', 'ipvs|50|6', 'iptables|100|6', 'ipvs|100|6', 'iptables|500|6', 'ipvs|500|6', 'iptables|1000|6', 'ipvs|1000|6']);
+    store.getState().setView('debug');
+    store.getState().setView('scale');
+    await expect.poll(() => store.getState().scaleRunning).toBe(false);
+    expect(w.scaled).toHaveLength(10);
+    expect(store.getState().scalePoints['iptables|100|6']?.iptablesRules).toBe(2000);
+    client.dispose();
+  });
+});
+
 describe('derived state', () => {
   const r = fakeResult();
   const events = r.trace.events;
@@ -191,6 +284,21 @@ describe('derived state', () => {
     // a NAT step after the DNAT rule shows the same walk, centred on that rule
     const withNat = [...events.slice(0, 8), { ...events[7]!, seq: 8, kind: 'nat' as const, ref: { table: 'conntrack' as const } }];
     expect(chainTraversal(withNat, 8)?.current).toBe(7);
+  });
+
+  it('shows the rows a rule walk tried before the one that matched', () => {
+    const withSkips = events.map((e, i) => (i === 4 ? { ...e, ref: { ...e.ref!, row: 3, fromRow: 0 } } : e));
+    const tables = r.tables.map((t) =>
+      t.host === 'master' && t.netns === 'root'
+        ? { ...t, iptables: t.iptables.map((c) => (c.name === 'KUBE-SERVICES' ? { ...c, rules: [0, 1, 2, 3].map((k) => ({ pkts: 0, bytes: 0, text: `rule ${k}`, target: 'X' })) } : c)) }
+        : t,
+    );
+    const walk = chainTraversal(withSkips, 4, tables)!;
+    const svc = walk.chains.find((c) => c.chain === 'KUBE-SERVICES')!;
+    expect(svc.rules[0]).toMatchObject({ index: -1, row: 0, lastRow: 2, matched: false });
+    expect(svc.rules[1]).toMatchObject({ index: 4, row: 3, matched: true });
+    // without the tables the rows are still counted
+    expect(chainTraversal(withSkips, 4)!.chains.find((c) => c.chain === 'KUBE-SERVICES')!.rules[0]!.lastRow).toBe(2);
   });
 
   it('announces a step in the seed’s words', () => {

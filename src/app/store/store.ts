@@ -1,6 +1,7 @@
 import { create, type StateCreator } from 'zustand';
 import type { FlowSpec, Modes, Scenario, SimRequest, SimResult } from '../../sim/api-types.ts';
-import type { SimDefaults } from '../../worker/protocol.ts';
+import type { Comparison, ScalePoint } from '../../sim/compare.ts';
+import type { ContainerView, SimDefaults } from '../../worker/protocol.ts';
 
 /**
  * The app's one store, made of slices. The request slice is what the user asked for; the trace
@@ -77,7 +78,40 @@ export interface UiSlice {
   dismissNotice: (i: number) => void;
 }
 
-export type Store = RequestSlice & TraceSlice & PlaybackSlice & UiSlice;
+/** The main area: the step debugger, two modes side by side, or the rule counts as services grow. */
+export type View = 'debug' | 'compare' | 'scale';
+/** What the compare view varies: kube-proxy's mode or flannel's backend. */
+export type CompareAxis = 'proxy' | 'backend';
+
+export interface ComparisonShown {
+  /** the request of side A; side B is the same request with `modesB` on top */
+  readonly req: SimRequest;
+  readonly modesB: Modes;
+  readonly value: Comparison;
+}
+
+export interface ViewSlice {
+  view: View;
+  compareAxis: CompareAxis;
+  /** the last comparison the worker answered (kept while a newer one computes) */
+  comparison: ComparisonShown | null;
+  comparePending: boolean;
+  compareError: string | null;
+  /** endpoints per service for the scale chart (seed §5 counts with 6) */
+  scaleEndpoints: number;
+  /** computed points by `scaleKey` */
+  scalePoints: Readonly<Record<string, ScalePoint>>;
+  scaleRunning: boolean;
+  scaleError: string | null;
+  /** the Docker containers of the shown cluster, and the cluster they belong to */
+  containers: readonly ContainerView[];
+  containersFor: string | null;
+  setView: (v: View) => void;
+  setCompareAxis: (a: CompareAxis) => void;
+  setScaleEndpoints: (n: number) => void;
+}
+
+export type Store = RequestSlice & TraceSlice & PlaybackSlice & UiSlice & ViewSlice;
 
 /** One step every 900 ms at 1x: slow enough to read the inspector change. */
 export const STEP_MS = 900;
@@ -148,6 +182,29 @@ export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set) => ({
   dismissNotice: (i) => set((s) => ({ notices: s.notices.filter((_, k) => k !== i) })),
 });
 
+export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set) => ({
+  view: 'debug',
+  compareAxis: 'proxy',
+  comparison: null,
+  comparePending: false,
+  compareError: null,
+  scaleEndpoints: 6,
+  scalePoints: {},
+  scaleRunning: false,
+  scaleError: null,
+  containers: [],
+  containersFor: null,
+  // leaving the debugger stops playback: nothing would show it
+  setView: (view) => set(view === 'debug' ? { view } : { view, playing: false }),
+  setCompareAxis: (compareAxis) => set({ compareAxis }),
+  setScaleEndpoints: (scaleEndpoints) => set({ scaleEndpoints, scaleError: null }),
+});
+
+/** The key of one scale point in `scalePoints`. */
+export function scaleKey(proxy: string, services: number, endpoints: number): string {
+  return `${proxy}|${services}|${endpoints}`;
+}
+
 /** A fresh store; the app uses the one below, tests make their own. */
 export function createAppStore() {
   return create<Store>()((...a) => ({
@@ -155,6 +212,7 @@ export function createAppStore() {
     ...createTraceSlice(...a),
     ...createPlaybackSlice(...a),
     ...createUiSlice(...a),
+    ...createViewSlice(...a),
   }));
 }
 

@@ -1,4 +1,5 @@
 import type { FlannelBackend, FlowKind, FlowSpec, IpvsScheduler, Modes, ProxyMode, Scenario } from '../../sim/api-types.ts';
+import type { CompareAxis, View } from './store.ts';
 
 /**
  * The share link: the whole state in the query string, readable by a person
@@ -11,9 +12,14 @@ export interface ShareState {
   readonly flow: FlowSpec;
   /** 0-based cursor; the URL's `step` is 1-based as the UI counts */
   readonly cursor: number;
+  /** the main area (`view=compare&vs=backend`); absent: the debugger */
+  readonly view?: View;
+  readonly compareAxis?: CompareAxis;
 }
 
 export interface ParsedShare extends ShareState {
+  readonly view: View;
+  readonly compareAxis: CompareAxis;
   /** one sentence per bad parameter, naming it */
   readonly problems: string[];
   /** `?speed=instant`: the test hook that turns animation off */
@@ -27,7 +33,9 @@ const BACKEND: readonly FlannelBackend[] = ['vxlan', 'host-gw'];
 const SCHED: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'];
 const PROTO: readonly FlowSpec['proto'][] = ['tcp', 'udp', 'icmp'];
 const KIND: readonly FlowKind[] = ['connect', 'ping', 'traceroute'];
-const KNOWN = new Set(['cluster', 'proxy', 'backend', 'sched', 'seed', 'from', 'to', 'proto', 'kind', 'edit', 'step', 'speed']);
+const VIEWS: readonly View[] = ['debug', 'compare', 'scale'];
+const AXES: readonly CompareAxis[] = ['proxy', 'backend'];
+const KNOWN = new Set(['cluster', 'proxy', 'backend', 'sched', 'seed', 'from', 'to', 'proto', 'kind', 'edit', 'step', 'speed', 'view', 'vs']);
 
 /** The one wording of a bad-parameter message. */
 export function badParam(name: string, value: string, expected: string): string {
@@ -86,7 +94,9 @@ export function parseShare(search: string, defaults: { scenario: Scenario; flow:
   const step = int('step', 1);
   const speed = q.get('speed');
   if (speed !== null && speed !== 'instant') problems.push(badParam('speed', speed, 'instant'));
-  return { scenario, flow, cursor: step === undefined ? 0 : step - 1, hasStep: step !== undefined, problems, instant: speed === 'instant' };
+  const view = pick('view', VIEWS) ?? 'debug';
+  const compareAxis = pick('vs', AXES) ?? 'proxy';
+  return { scenario, flow, cursor: step === undefined ? 0 : step - 1, hasStep: step !== undefined, problems, instant: speed === 'instant', view, compareAxis };
 }
 
 /** The query string for a state; `keep` carries test-only parameters (`speed`) over. */
@@ -103,6 +113,8 @@ export function shareSearch(s: ShareState, keep?: URLSearchParams): string {
   q.set('kind', s.flow.kind);
   for (const e of s.scenario.before) q.append('edit', e);
   q.set('step', String(s.cursor + 1));
+  if (s.view && s.view !== 'debug') q.set('view', s.view);
+  if (s.view === 'compare' && s.compareAxis) q.set('vs', s.compareAxis);
   const speed = keep?.get('speed');
   if (speed === 'instant') q.set('speed', speed);
   return `?${q.toString()}`;
