@@ -1,11 +1,11 @@
-import type { ExecRequest, ExecResult, FlowPreset, FlowSpec, Result, Scenario, SimRequest, SimResult } from './api-types.ts';
+import type { ContainerView, ExecRequest, ExecResult, FlowPreset, FlowSpec, Result, Scenario, SimRequest, SimResult } from './api-types.ts';
 import { renderRuleRow } from './cli/iptables.ts';
 import { execCommand, tokenize } from './cli/exec.ts';
 import { applySpecEdit, isSpecEdit } from './k8s/spec-edits.ts';
 import { buildCluster, type Cluster } from './k8s/cluster.ts';
 import { traceFlow } from './k8s/flows.ts';
 import { parseCluster, type ClusterSpec } from './k8s/spec.ts';
-import { topologyOf } from './k8s/topology.ts';
+import { containerViews, topologyOf } from './k8s/topology.ts';
 import { encode } from './net/encode.ts';
 import { writePcap } from './net/pcap.ts';
 import { CLUSTER_PRESETS } from './scenarios/clusters.ts';
@@ -108,6 +108,12 @@ export function clusterPresets(): { readonly name: string; readonly label: strin
 export function flowPresets(s: Scenario): Result<FlowPreset[]> {
   const spec = loadSpec(s);
   return spec.ok ? { ok: true, value: presetsFor(spec.value) } : spec;
+}
+
+/** The Docker containers of the scenario's cluster file, as the topology draws them. */
+export function dockerContainers(s: Scenario): Result<ContainerView[]> {
+  const spec = loadSpec(s);
+  return spec.ok ? { ok: true, value: containerViews(spec.value) } : spec;
 }
 
 /** Every frame the trace put on a wire (veth or LAN), in order, as a pcap file. */

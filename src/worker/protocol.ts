@@ -1,3 +1,6 @@
+import type { ContainerView } from '../sim/api-types.ts';
+
+export type { ContainerView };
 import type {
   ExecRequest,
   ExecResult,
@@ -39,29 +42,6 @@ export interface SimDefaults {
   readonly flow: FlowSpec;
   /** the built-in clusters a scenario's `preset` can name */
   readonly clusters: readonly { readonly id: string; readonly label: string }[];
-}
-
-/**
- * A container as `docker ps` / `docker inspect` would describe it, reduced to what the
- * topology draws: which namespace it lives in and what it listens on. The topology itself only
- * knows namespaces; a host-mode container has none of its own, so it is drawn from this.
- */
-export interface ContainerView {
-  readonly name: string;
-  readonly host: string;
-  readonly image: string;
-  /** Docker's network mode: `bridge` (docker0 or a user network), `host`, `container`, `none` */
-  readonly mode: 'bridge' | 'host' | 'container' | 'none';
-  /** for bridge mode: the Docker network (`bridge` is docker0) */
-  readonly network?: string;
-  /** the container whose network namespace this one runs in (itself unless mode is container) */
-  readonly owner: string;
-  /** the Kubernetes pod it belongs to */
-  readonly pod?: string;
-  /** ports its processes listen on, as `80/tcp` */
-  readonly listen: readonly string[];
-  /** published ports as `docker ps` prints them: `0.0.0.0:8080->80/tcp` */
-  readonly publish: readonly string[];
 }
 
 /** The error code the worker answers with when the core threw instead of returning a Result. */

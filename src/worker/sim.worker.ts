@@ -1,9 +1,8 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
-import { clusterPresets, DEFAULT_FLOW, DEFAULT_SCENARIO, exec, flowPresets, loadSpec, simulate, tracePcap } from '../sim/api.ts';
+import { clusterPresets, DEFAULT_FLOW, DEFAULT_SCENARIO, dockerContainers, exec, flowPresets, simulate, tracePcap } from '../sim/api.ts';
 import type { Result } from '../sim/api-types.ts';
 import { compare, scalePoint } from '../sim/compare.ts';
-import { containerViews } from './containers.ts';
 import { WORKER_EXCEPTION, type SimApi } from './protocol.ts';
 
 /** Runs a core call; anything it throws becomes an error value so the worker stays alive. */
@@ -32,11 +31,7 @@ const api: SimApi = {
   tracePcap: (req) => guarded('tracePcap', () => tracePcap(req)),
   compare: (req, modesB) => guarded('compare', () => compare(req, modesB)),
   scalePoint: (services, endpoints, proxy) => guarded('scalePoint', () => scalePoint(services, endpoints, proxy)),
-  containers: (scenario) =>
-    guarded('containers', () => {
-      const spec = loadSpec(scenario);
-      return spec.ok ? { ok: true, value: containerViews(spec.value) } : spec;
-    }),
+  containers: (scenario) => guarded('containers', () => dockerContainers(scenario)),
 };
 
 expose(api);

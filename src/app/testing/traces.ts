@@ -37,7 +37,7 @@ export function fakeResult(backend: 'vxlan' | 'host-gw' = 'vxlan'): SimResult {
   ];
   const flow: FlowSpec = { from: 'pod-0-0', to: '10.43.6.58:80', proto: 'tcp', kind: 'connect' };
   return {
-    trace: { events, verdict: 'delivered', packets: [{ packetId: 0, role: 'request', verdict: 'delivered', host: 'node1', netns: 'pod-1-0', rulesEvaluated: 9 }] },
+    trace: { events, verdict: 'delivered', packets: [{ packetId: 0, role: 'request', verdict: 'delivered', host: 'node1', netns: 'pod-1-0', rulesEvaluated: 9, rulesEvaluatedByHost: { node0: 9 } }] },
     topology: fakeTopology(3, 1, backend === 'vxlan'),
     tables: [
       {

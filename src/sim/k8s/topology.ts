@@ -1,4 +1,6 @@
-import type { TopoDevice, TopoHost, TopoNamespace, Topology, TopoTunnel } from '../api-types.ts';
+import type { ContainerView, TopoDevice, TopoHost, TopoNamespace, Topology, TopoTunnel } from '../api-types.ts';
+import { namespaceOwner } from './docker-spec.ts';
+import type { ClusterSpec } from './spec.ts';
 import type { Device } from '../linux/devices.ts';
 import type { NetNs } from '../linux/netns.ts';
 import type { Cluster } from './cluster.ts';
@@ -64,11 +66,32 @@ function deviceView(d: Device): TopoDevice {
     addrs: d.addrs.map((a) => `${a.addr}/${a.prefixLen}`),
     mac: d.mac,
     mtu: d.mtu,
-    up: d.up,
+    // kube-ipvs0 is never set up: drawn DOWN as `ip link` shows it
+    up: d.up && !d.neverUp,
     master: d.master?.name,
     peer: d.kind === 'veth' && d.peer ? { netns: d.peer.netns.name, dev: d.peer.name } : undefined,
     segment: d.kind === 'nic' ? d.segment : undefined,
     vni: d.kind === 'vxlan' ? d.vni : undefined,
     dstport: d.kind === 'vxlan' ? d.dstport : undefined,
   };
+}
+
+/**
+ * The cluster file's containers as the topology draws them. The core's topology lists network
+ * namespaces only, so a host-mode container (no namespace of its own) and the members of a
+ * shared namespace are read from the Docker objects of the cluster file.
+ */
+export function containerViews(spec: ClusterSpec): ContainerView[] {
+  const byName = new Map(spec.docker.containers.map((c) => [c.name, c]));
+  return spec.docker.containers.map((c) => ({
+    name: c.name,
+    host: c.host,
+    image: c.image,
+    mode: c.mode,
+    ...(c.network !== undefined ? { network: c.network } : {}),
+    owner: namespaceOwner(c, byName).name,
+    ...(c.pod !== undefined ? { pod: c.pod } : {}),
+    listen: c.listen.map((l) => `${l.port}/${l.protocol.toLowerCase()}`),
+    publish: c.publish.map((p) => `${p.hostIp}:${p.hostPort ?? '?'}->${p.containerPort}/${p.protocol}`),
+  }));
 }

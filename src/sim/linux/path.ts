@@ -77,8 +77,9 @@ export class PacketWalk {
   private readonly outcomes: PacketOutcome[] = [];
   private readonly queue: Pending[] = [];
   private current = 0;
-  private ended?: Omit<PacketOutcome, 'rulesEvaluated'>;
+  private ended?: Omit<PacketOutcome, 'rulesEvaluated' | 'rulesEvaluatedByHost'>;
   private readonly nfStats = { evaluated: 0 };
+  private evaluatedByHost: Record<string, number> = {};
 
   constructor(
     private readonly world: World,
@@ -101,6 +102,7 @@ export class PacketWalk {
     const skb: Skb = { id: this.current, packet: p.packet, mark: 0, hops: 0 };
     this.ended = undefined;
     this.nfStats.evaluated = 0;
+    this.evaluatedByHost = {};
     this.emit(p.ns, 'send', skb, {
       explanation: describeSend(p.role, p.packet),
     });
@@ -110,7 +112,7 @@ export class PacketWalk {
     } catch (e) {
       if (!(e instanceof Dropped)) throw e;
     }
-    this.outcomes.push({ ...this.ended!, role: p.role, rulesEvaluated: this.nfStats.evaluated });
+    this.outcomes.push({ ...this.ended!, role: p.role, rulesEvaluated: this.nfStats.evaluated, rulesEvaluatedByHost: this.evaluatedByHost });
   }
 
   // ---------------------------------------------------------------- events
@@ -566,7 +568,7 @@ export class PacketWalk {
     const ip = ipOf(skb.packet)!;
     if (ns.isLocal(ip.dst) || ns.isBroadcast(ip.dst)) {
       this.emit(ns, 'route', skb, {
-        dev: dev.name,
+        dev: ns.deviceWithAddr(ip.dst)?.name ?? dev.name,
         ref: { table: 'route', text: `local ${ip.dst} dev ${ns.deviceWithAddr(ip.dst)?.name ?? 'lo'} table local proto kernel scope host src ${ip.dst}` },
         verdict: 'local',
         explanation: `${ip.dst} is a local address of ${nsLabel(ns)}${ns.deviceWithAddr(ip.dst) ? ` (on ${ns.deviceWithAddr(ip.dst)!.name})` : ''}: routed to the INPUT path for local delivery.`,
@@ -806,6 +808,7 @@ export class PacketWalk {
     const dstHook = hook === 'PREROUTING' || hook === 'OUTPUT';
     const srcHook = hook === 'INPUT' || hook === 'POSTROUTING';
     const natThisHook = isNew && (!tables || tables.includes('nat')) && ((dstHook && !skb.conn!.natDoneDst) || (srcHook && !skb.conn!.natDoneSrc));
+    const evaluatedBefore = this.nfStats.evaluated;
     const v = runHook(ns, pkt, {
       hook,
       tables,
@@ -831,6 +834,7 @@ export class PacketWalk {
       },
     });
     skb.mark = pkt.mark;
+    this.evaluatedByHost[ns.host] = (this.evaluatedByHost[ns.host] ?? 0) + this.nfStats.evaluated - evaluatedBefore;
     if (skb.conn && natThisHook) {
       if (dstHook) skb.conn.natDoneDst = true;
       else skb.conn.natDoneSrc = true;
@@ -1162,6 +1166,7 @@ function describeSend(role: string, p: Packet): string {
 function explainRule(hook: HookName, table: string, chain: string, verdict: string, markBefore: number, markAfter: number): string {
   const where = `${table} ${chain} (${hook})`;
   if (verdict.startsWith('policy')) return `No rule in ${where} decided; the chain's ${verdict} applies.`;
+  if (verdict === 'end of chain') return `No rule in ${where} matched: back to the chain that jumped here.`;
   if (verdict.startsWith('jump') || verdict.startsWith('goto')) return `${where}: the rule matches, so the packet ${verdict.startsWith('jump') ? 'jumps to' : 'goes to'} ${verdict.split(' ')[1]}.`;
   if (verdict.startsWith('MARK')) return `${where}: the packet is marked 0x${markBefore.toString(16)} → 0x${markAfter.toString(16)} (0x4000 is kube-proxy's "masquerade me" bit, acted on in POSTROUTING).`;
   if (verdict.startsWith('DNAT')) return `${where}: DNAT chosen — ${verdict}.`;

@@ -90,6 +90,8 @@ export interface PacketOutcome {
   readonly netns: string;
   /** netfilter rules evaluated for this packet on every host it crossed, matched or not */
   readonly rulesEvaluated: number;
+  /** the same, per host */
+  readonly rulesEvaluatedByHost: Readonly<Record<string, number>>;
 }
 
 export interface Trace {

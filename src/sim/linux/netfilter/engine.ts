@@ -99,6 +99,8 @@ function runTable(ns: NetNs, table: TableName, base: Chain, pkt: NfPacket, addrs
     if (i >= chain.rules.length) {
       const back = stack.pop();
       if (back) {
+        // a user chain ran out: an implicit RETURN (ipt_do_table pops the jump stack)
+        opts.visit({ table, chain: chain.name, row: -1, verdict: 'end of chain', markBefore: pkt.mark, fromRow: from });
         chain = back.chain;
         i = from = back.next;
         continue;
