@@ -9,7 +9,7 @@ const ENDPOINT_CHOICES = [1, 2, 6, 10] as const;
 
 /**
  * Seed §5's growth argument, measured: kube-proxy programs a 3-node cluster with 10 … 1,000
- * services in each mode, and the chart counts what it wrote on master and what one packet to
+ * services in each mode, and the chart counts what it wrote on a node (the same on every node) and what one packet to
  * the last service matched. Points arrive one by one from their own worker.
  */
 export function Scale() {
@@ -143,10 +143,10 @@ function Chart({ points }: { points: Record<string, ScalePoint | undefined> }) {
 }
 
 const COLUMNS: readonly { proxy: 'iptables' | 'ipvs'; field: keyof ScalePoint; head: string; title: string }[] = [
-  { proxy: 'iptables', field: 'iptablesRules', head: 'rules', title: 'all iptables rules on master (nat + filter + mangle + raw)' },
+  { proxy: 'iptables', field: 'iptablesRules', head: 'rules', title: 'all iptables rules on a node (nat + filter + mangle + raw)' },
   { proxy: 'iptables', field: 'rulesMatched', head: 'matched', title: 'rules the first packet to the last service matched on its node' },
   { proxy: 'iptables', field: 'rulesEvaluated', head: 'checked', title: 'rules that packet was checked against, matched or not, on every host' },
-  { proxy: 'ipvs', field: 'iptablesRules', head: 'rules', title: 'all iptables rules on master' },
+  { proxy: 'ipvs', field: 'iptablesRules', head: 'rules', title: 'all iptables rules on a node' },
   { proxy: 'ipvs', field: 'ipsetEntries', head: 'ipset', title: 'members of all ipsets' },
   { proxy: 'ipvs', field: 'virtualServers', head: 'virt. srv', title: 'IPVS virtual servers' },
   { proxy: 'ipvs', field: 'rulesMatched', head: 'matched', title: 'rules the first packet to the last service matched on its node' },
@@ -156,7 +156,7 @@ const COLUMNS: readonly { proxy: 'iptables' | 'ipvs'; field: keyof ScalePoint; h
 function ScaleTable({ points }: { points: Record<string, ScalePoint | undefined> }) {
   return (
     <table className="scale-table mono" data-testid="scale.table">
-      <caption className="sr-only">What kube-proxy wrote on master, per number of services</caption>
+      <caption className="sr-only">What kube-proxy wrote on a node, per number of services</caption>
       <thead>
         <tr>
           <th rowSpan={2} scope="col" className="svc">
@@ -220,7 +220,7 @@ function Reading({ points, endpoints }: { points: Record<string, ScalePoint | un
     <div className="scale-reading" data-testid="scale.reading">
       <p>
         <strong>10 services × {endpoints} endpoints.</strong> The seed counts at least 10 × {endpoints} × 2 = {10 * endpoints * 2} iptables entries (a DNAT and a
-        mark-masq rule per endpoint). kube-proxy in iptables mode wrote <span className="mono">{ipt.iptablesRules}</span> rules on master ({ipt.natRules} in nat).
+        mark-masq rule per endpoint). kube-proxy in iptables mode wrote <span className="mono">{ipt.iptablesRules}</span> rules on each node ({ipt.natRules} in nat).
       </p>
       <p>
         In ipvs mode it wrote <span className="mono">{ipvs.iptablesRules}</span> iptables rules, <span className="mono">{ipvs.ipsetEntries}</span> ipset entries and{' '}

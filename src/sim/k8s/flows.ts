@@ -67,6 +67,7 @@ function macSynOptions(mss: number, tsval: number): TcpOption[] {
 
 /** The MTU of the device the route to `dst` leaves by: what the socket derives its MSS from. */
 function pathMtu(ns: NetNs, dst: Ipv4): number {
+  if (ns.isLocal(dst)) return ns.dev('lo')?.mtu ?? 65536; // local traffic goes over lo: MSS 65495
   const r = ns.fib.lookup(dst);
   return (r && ns.dev(r.route.dev)?.mtu) || 1500;
 }
