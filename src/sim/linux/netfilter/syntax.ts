@@ -178,6 +178,7 @@ function parseU32(ext: string, opt: string, s: string, min = 0): number {
 
 /** inet_aton's forms, which xtables_ipparse_any accepts: `a.b.c.d`, `a.b.c`, `a.b`, `a` (so `0/0`). */
 function inetAton(s: string): number | undefined {
+  if (isIpv4(s)) return ipToInt(s); // the common case, on kube-proxy's hot path
   if (!/^\d+(\.\d+){0,3}$/.test(s)) return undefined;
   const parts = s.split('.').map(Number);
   const last = parts.pop()!;
