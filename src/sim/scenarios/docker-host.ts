@@ -1,3 +1,5 @@
+import { SEED_LAN_ITEMS } from './seed-cluster.ts';
+
 /**
  * Seed §2 ("Intra-Host Networking") as a cluster file: one Docker host on the seed's LAN with a
  * container in each of Docker's four network modes, a user-defined bridge network, and a
@@ -17,43 +19,7 @@
 export const DOCKER_HOST_YAML = `apiVersion: v1
 kind: List
 items:
-- apiVersion: kube-packet-lab.dev/v1
-  kind: Network
-  metadata: {name: lan}
-  spec: {cidr: 192.168.205.0/24, gateway: 192.168.205.1}
-- apiVersion: kube-packet-lab.dev/v1
-  kind: Network
-  metadata: {name: wan}
-  spec: {cidr: 203.0.113.0/24}
-- apiVersion: kube-packet-lab.dev/v1
-  kind: Host
-  metadata: {name: gateway}
-  spec:
-    role: gateway
-    ipForward: true
-    interfaces:
-    - {name: eth0, network: lan, address: 192.168.205.1/24}
-    - {name: eth1, network: wan, address: 203.0.113.1/24}
-- apiVersion: kube-packet-lab.dev/v1
-  kind: Host
-  metadata: {name: client}
-  spec:
-    role: client
-    os: macos
-    interfaces:
-    - {name: en0, network: lan, address: 192.168.205.100/24}
-    gateway: 192.168.205.1
-- apiVersion: kube-packet-lab.dev/v1
-  kind: Host
-  metadata: {name: example}
-  spec:
-    role: client
-    interfaces:
-    - {name: eth0, network: wan, address: 203.0.113.10/24}
-    gateway: 203.0.113.1
-    listen:
-    - {protocol: TCP, port: 80, process: nginx}
-- apiVersion: kube-packet-lab.dev/v1
+${SEED_LAN_ITEMS}- apiVersion: kube-packet-lab.dev/v1
   kind: DockerHost
   metadata: {name: docker-host}
   spec:

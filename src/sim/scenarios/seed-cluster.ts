@@ -1,20 +1,9 @@
 /**
- * The seed's test environment (kubernetes-network.md §1c) as the objects `kubectl get -o yaml`
- * prints, plus the machines around it (the LAN's gateway, an external client, a web server
- * behind the gateway) as kube-packet-lab `Host`/`Network` objects.
- *
- * Pods: the §3-5 endpoints 10.42.1.6 (node1) and 10.42.2.6 (node2), whose names the seed does
- * not give, and the §6 pods nginx-test-7646687cc4-n8s9s (10.42.0.65, master) and -z8xnq
- * (10.42.1.9, node1). The EndpointSlice is the §3-5 moment.
- *
- * VTEP MACs: node1's 62:c8:a9:ce:ca:4e is the seed's. The seed's captures disagree on node2's
- * (neighbour table ca:cb:1f:99:10:97, FDB ee:87:b2:4a:fd:62, taken at different times); a
- * consistent node has one, so node2 uses the FDB's. master's is not in the seed.
+ * The machines around the seed's cluster, as `kind: List` items: the LAN 192.168.205.0/24 with
+ * its gateway 192.168.205.1, an external client (192.168.205.100, a Mac) and a web server behind
+ * the gateway (203.0.113.10). Shared by every preset set on that LAN.
  */
-export const SEED_CLUSTER_YAML = `apiVersion: v1
-kind: List
-items:
-- apiVersion: kube-packet-lab.dev/v1
+export const SEED_LAN_ITEMS = `- apiVersion: kube-packet-lab.dev/v1
   kind: Network
   metadata: {name: lan}
   spec: {cidr: 192.168.205.0/24, gateway: 192.168.205.1}
@@ -50,7 +39,25 @@ items:
     gateway: 203.0.113.1
     listen:
     - {protocol: TCP, port: 80, process: nginx}
-- apiVersion: v1
+`;
+
+/**
+ * The seed's test environment (kubernetes-network.md §1c) as the objects `kubectl get -o yaml`
+ * prints, plus the machines around it (the LAN's gateway, an external client, a web server
+ * behind the gateway) as kube-packet-lab `Host`/`Network` objects.
+ *
+ * Pods: the §3-5 endpoints 10.42.1.6 (node1) and 10.42.2.6 (node2), whose names the seed does
+ * not give, and the §6 pods nginx-test-7646687cc4-n8s9s (10.42.0.65, master) and -z8xnq
+ * (10.42.1.9, node1). The EndpointSlice is the §3-5 moment.
+ *
+ * VTEP MACs: node1's 62:c8:a9:ce:ca:4e is the seed's. The seed's captures disagree on node2's
+ * (neighbour table ca:cb:1f:99:10:97, FDB ee:87:b2:4a:fd:62, taken at different times); a
+ * consistent node has one, so node2 uses the FDB's. master's is not in the seed.
+ */
+export const SEED_CLUSTER_YAML = `apiVersion: v1
+kind: List
+items:
+${SEED_LAN_ITEMS}- apiVersion: v1
   kind: Node
   metadata:
     name: master
