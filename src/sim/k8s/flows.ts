@@ -17,6 +17,7 @@ import type { NetNs } from '../linux/netns.ts';
 import { PacketWalk, type SocketBehaviour } from '../linux/path.ts';
 import type { Trace } from '../trace/event.ts';
 import type { Cluster } from './cluster.ts';
+import { inKubernetesTerms } from './explain.ts';
 import { containerAddress } from './docker.ts';
 
 /** Where a flow starts: a pod, a node or host, a Docker container, or an IP one of them owns. */
@@ -141,9 +142,8 @@ export function traceFlow(c: Cluster, flow: FlowSpec): Result<Trace> {
   if (!ns) return { ok: false, error: { code: 'FLOW_FROM', where: 'flow.from', message: `"${flow.from}" is not a pod, node, host or an address one of them owns` } };
   const dst = resolveDestination(c, flow.to);
   if (!dst) return { ok: false, error: { code: 'FLOW_TO', where: 'flow.to', message: `"${flow.to}" is not an IP[:port] or a pod, node, host or service name` } };
-  if (flow.kind === 'traceroute') return { ok: true, value: traceroute(c, ns, dst.ip).trace };
-  const walk = new PacketWalk(c.world, socketsFor(c));
-  return { ok: true, value: walk.run(ns, firstPacket(c, ns, flow, dst)) };
+  const t = flow.kind === 'traceroute' ? traceroute(c, ns, dst.ip).trace : new PacketWalk(c.world, socketsFor(c)).run(ns, firstPacket(c, ns, flow, dst));
+  return { ok: true, value: { ...t, events: t.events.map(inKubernetesTerms) } };
 }
 
 export interface TracerouteHop {

@@ -287,7 +287,7 @@ export class PacketWalk {
         dev: dev.name,
         ref,
         verdict: 'no reply',
-        explanation: `ARP: who-has ${target}? broadcast on ${dev.name} — nobody on that L2 domain owns ${target}${dev.kind === 'vxlan' ? ' (a VXLAN device floods only to FDB entries; flannel installs none for broadcast, it programs permanent neighbours instead)' : ''}.`,
+        explanation: `ARP: who-has ${target}? broadcast on ${dev.name} — nobody on that L2 domain owns ${target}${dev.kind === 'vxlan' ? ' (a VXLAN device floods only to its FDB entries with an all-zero MAC, and there are none)' : ''}.`,
       });
       ns.neigh.set({ ip: target, dev: dev.name, state: 'FAILED' });
       return undefined;
@@ -1168,7 +1168,7 @@ function explainRule(hook: HookName, table: string, chain: string, verdict: stri
   if (verdict.startsWith('policy')) return `No rule in ${where} decided; the chain's ${verdict} applies.`;
   if (verdict === 'end of chain') return `No rule in ${where} matched: back to the chain that jumped here.`;
   if (verdict.startsWith('jump') || verdict.startsWith('goto')) return `${where}: the rule matches, so the packet ${verdict.startsWith('jump') ? 'jumps to' : 'goes to'} ${verdict.split(' ')[1]}.`;
-  if (verdict.startsWith('MARK')) return `${where}: the packet is marked 0x${markBefore.toString(16)} → 0x${markAfter.toString(16)} (0x4000 is kube-proxy's "masquerade me" bit, acted on in POSTROUTING).`;
+  if (verdict.startsWith('MARK')) return `${where}: the packet's mark becomes 0x${markBefore.toString(16)} → 0x${markAfter.toString(16)}.`;
   if (verdict.startsWith('DNAT')) return `${where}: DNAT chosen — ${verdict}.`;
   if (verdict === 'MASQUERADE') return `${where}: MASQUERADE — the source becomes the address of the outgoing device.`;
   if (verdict === 'RETURN') return `${where}: RETURN to the calling chain.`;
