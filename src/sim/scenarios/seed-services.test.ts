@@ -6,6 +6,7 @@ import type { Cluster } from '../k8s/cluster.ts';
 import { traceFlow } from '../k8s/flows.ts';
 import type { Ipv4Layer, TcpLayer } from '../net/packet.ts';
 import type { Trace, TraceEvent } from '../trace/event.ts';
+import { SEED_CLUSTER_YAML } from './seed-cluster.ts';
 
 const N8S9S = 'nginx-test-7646687cc4-n8s9s';
 
@@ -191,5 +192,41 @@ describe('seed §4c/§5: the same NodePort flow in ipvs mode', () => {
     const d = delivered(t, 1);
     expect([d.host, ip(d).src, tcp(d).srcport]).toEqual(['client', '192.168.205.4', 32506]);
     expect(t.packets.every((p) => p.verdict === 'delivered')).toBe(true);
+  });
+});
+
+describe('session affinity and traffic policy, as kube-proxy renders them', () => {
+  const variant = (from: string, to: string) => {
+    expect(SEED_CLUSTER_YAML).toContain(from);
+    const c = loadScenario({ cluster: SEED_CLUSTER_YAML.replace(from, to), modes: {}, seed: 3, before: [] });
+    if (!c.ok) throw new Error(c.error.message);
+    return c.value;
+  };
+
+  it('sessionAffinity ClientIP: every connection from one pod reaches the same endpoint (-m recent)', () => {
+    const c = variant('sessionAffinity: None', 'sessionAffinity: ClientIP');
+    expect(sh(c, 'master', 'iptables -t nat -S KUBE-SVC-7CWUT4JBGBRVUN2L')).toContain('-m recent --rcheck --seconds 10800 --reap --name KUBE-SEP-');
+    const reached = new Set<string>();
+    for (let i = 0; i < 20; i++) reached.add(ip(delivered(run(c, toService), 0)).dst);
+    expect(reached.size).toBe(1);
+  });
+
+  it('externalTrafficPolicy Local: master has no local endpoint, so its NodePort drops the client', () => {
+    const c = variant('externalTrafficPolicy: Cluster', 'externalTrafficPolicy: Local');
+    const t = run(c, nodePort);
+    expect(t.verdict).toBe('dropped');
+    const last = t.events.filter((e) => e.packetId === 0).at(-1)!;
+    expect(last).toMatchObject({ host: 'master', kind: 'drop', reason: 'NETFILTER_DROP' });
+    // no local endpoint: no KUBE-SVL chain here, but filter drops the NodePort (proxier.go)
+    expect(sh(c, 'master', 'iptables -t nat -S')).not.toContain('KUBE-SVL-');
+    expect(sh(c, 'master', 'iptables -S KUBE-EXTERNAL-SERVICES')).toMatch(/"default\/nginx-test:80-80 has no local endpoints".*--dport 32506 -j DROP/);
+  });
+
+  it('externalTrafficPolicy Local: node1 has one, serves it, and keeps the client address (no MASQUERADE)', () => {
+    const c = variant('externalTrafficPolicy: Cluster', 'externalTrafficPolicy: Local');
+    const t = run(c, { ...nodePort, to: '192.168.205.3:32506' });
+    expect(t.verdict).toBe('delivered');
+    const at = delivered(t, 0);
+    expect([at.netns, ip(at).src]).toEqual(['nginx-test-7646687cc4-5kqbd', '192.168.205.100']);
   });
 });
