@@ -230,3 +230,22 @@ describe('session affinity and traffic policy, as kube-proxy renders them', () =
     expect([at.netns, ip(at).src]).toEqual(['nginx-test-7646687cc4-5kqbd', '192.168.205.100']);
   });
 });
+
+describe('pod → ClusterIP with the endpoint on the same node', () => {
+  it('is DNATed and stays on the bridge (bridged DNAT: no routing, TTL 64), and the reply comes from the ClusterIP', () => {
+    const c = cluster();
+    const from = 'nginx-test-7646687cc4-z8xnq'; // node1, beside endpoint 10.42.1.6
+    let t: Trace | undefined;
+    for (let i = 0; i < 40 && !t; i++) {
+      const x = run(c, { ...toService, from });
+      if (ip(delivered(x, 0)).dst === '10.42.1.6') t = x;
+    }
+    expect(t, 'some connection picks the local endpoint').toBeDefined();
+    const req = t!.events.filter((e) => e.packetId === 0);
+    expect(req.every((e) => e.host === 'node1')).toBe(true);
+    expect(req.some((e) => e.kind === 'forward')).toBe(false);
+    expect(ip(delivered(t!, 0)).ttl).toBe(64);
+    const reply = delivered(t!, 1);
+    expect([reply.netns, ip(reply).src, tcp(reply).srcport]).toEqual([from, '10.43.6.58', 80]);
+  });
+});
