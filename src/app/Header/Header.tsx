@@ -67,6 +67,7 @@ function ClusterPicker() {
         className="select cluster"
         data-testid="scenario.cluster"
         aria-label="Cluster"
+        title={clusters?.find((c) => c.id === preset)?.label ?? preset}
         value={preset}
         onChange={(e) => void simClient().switchCluster(e.target.value)}
       >
@@ -93,6 +94,7 @@ function PresetPicker() {
         className="select preset"
         data-testid="flow.preset"
         aria-label="Flow preset"
+        title={current?.label ?? 'custom flow'}
         value={current?.id ?? ''}
         onChange={(e) => {
           const p = presets?.find((x) => x.id === e.target.value);
@@ -234,7 +236,7 @@ function FlowEditor() {
     >
       <label className="field">
         <span className="label">From</span>
-        <select className="select" aria-label="Source" data-testid="flow.from" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })}>
+        <select className="select" aria-label="Source" data-testid="flow.from" title={endpoints.sources.find((x) => x.value === draft.from)?.label ?? draft.from} value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })}>
           {!endpoints.sources.some((x) => x.value === draft.from) && <option value={draft.from}>{draft.from}</option>}
           {endpoints.sources.map((x) => (
             <option key={x.value} value={x.value}>
@@ -295,16 +297,28 @@ function Verdict() {
       packets: s.result?.trace.packets.length ?? 0,
     })),
   );
-  const last = useStore((s) => s.result?.trace.packets.find((p) => p.packetId === 0));
+  const traceroute = useStore((s) => s.flow.kind === 'traceroute');
+  // the request ends where the flow went; a traceroute's first probe dies at the first hop, so
+  // its outcome is where the last probe ended, after as many probes as it took
+  const last = useStore((s) => {
+    const ps = s.result?.trace.packets;
+    return traceroute ? ps?.filter((p) => p.role === 'probe').at(-1) : ps?.find((p) => p.packetId === 0);
+  });
+  const probes = useStore((s) => (traceroute ? (s.result?.trace.packets.filter((p) => p.role === 'probe').length ?? 0) : 0));
+  const where = last ? `${last.host}${last.netns !== 'root' ? ` / ${last.netns}` : ''}` : '';
+  // a traceroute that does not arrive dies where its last probe died, for that probe's reason
+  // (the trace's own reason is the first probe's TTL expiry, which is how traceroute works)
+  const why = traceroute && last?.verdict === 'dropped' ? (last.reason ?? reason) : reason;
+  const text = verdict === 'delivered' ? `delivered at ${where}` : `dropped${where ? ` at ${where}` : ''}${why ? `: ${why}` : ''}`;
   return (
     <div className="verdict" data-testid="trace.verdict" aria-live="off">
       {pending && <span className="spinner" aria-label="computing the trace" role="status" />}
       {verdict && (
-        <span className={`badge ${verdict}`} title={reason}>
-          {verdict === 'delivered' ? `delivered at ${last?.host ?? ''}${last && last.netns !== 'root' ? ` / ${last.netns}` : ''}` : `dropped${reason ? `: ${reason}` : ''}`}
+        <span className={`badge ${verdict}`} title={text}>
+          {text}
         </span>
       )}
-      {packets > 1 && <span className="muted">{packets} packets</span>}
+      {packets > 1 && <span className="muted">{traceroute && probes > 0 ? `${probes} probes, ${packets} packets` : `${packets} packets`}</span>}
     </div>
   );
 }

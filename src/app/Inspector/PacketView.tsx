@@ -160,6 +160,7 @@ function LayerFields(props: {
             <span className="fname mono">{r.field}</span>
             <span className="fval mono">{r.value}</span>
             {c && c.from !== undefined && <span className="fwas mono">was {String(c.from)}</span>}
+            {!c && layer.type === 'ipv4' && r.field === 'src' && r.value === '0.0.0.0' && <span className="fnote">not set yet: the route lookup picks it</span>}
           </button>
         );
       })}

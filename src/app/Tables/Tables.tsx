@@ -61,6 +61,7 @@ export function Tables() {
           className="select"
           aria-label="Namespace whose tables are shown"
           data-testid="tables.netns"
+          title={pinned ? `${tables.host} · ${tables.netns === 'root' ? 'root netns' : tables.netns}` : `follow the packet (${tables.host}, ${tables.netns === 'root' ? 'root' : tables.netns})`}
           value={pinned ? nsKey : ''}
           onChange={(e) => {
             const v = e.target.value;

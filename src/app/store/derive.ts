@@ -346,8 +346,12 @@ export function describeChange(a: TraceSnapshot, b: TraceSnapshot): string {
   }
   if (a.trace.verdict !== b.trace.verdict || a.trace.reason !== b.trace.reason) {
     if (b.trace.verdict === 'dropped') {
-      const drop = eb.find((e) => e.kind === 'drop' && e.packetId === 0);
-      parts.push(`now dropped${drop ? ` at ${drop.host}` : ''}${b.trace.reason ? `: ${b.trace.reason}` : ''}`);
+      // a traceroute's first probe always expires (that is how it works): the drop that matters is the last probe's
+      const probe = b.trace.packets.filter((p) => p.role === 'probe').at(-1);
+      const pid = probe?.packetId ?? 0;
+      const why = probe?.verdict === 'dropped' ? (probe.reason ?? b.trace.reason) : b.trace.reason;
+      const drop = eb.find((e) => e.kind === 'drop' && e.packetId === pid);
+      parts.push(`now dropped${drop ? ` at ${drop.host}` : ''}${why ? `: ${why}` : ''}`);
     } else parts.push('now delivered');
   }
   return `${cause}: ${parts.join(', ')}`;

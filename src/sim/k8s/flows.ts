@@ -181,8 +181,15 @@ export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHops = 30): { ho
     const reached = errIp?.src === dst;
     const lastOfErr = err ? t.events.filter((e) => e.packetId === err.packetId).at(-1) : undefined;
     hops.push({ ttl, from: errIp?.src, reached, ms: lastOfErr ? (lastOfErr.timeUs - t.events[0]!.timeUs) / 1000 : 0 });
-    if (reached || (!errIp && t.verdict === 'dropped' && ttl > 3)) break;
+    if (reached) break;
+    // a probe that died silently for a reason other than its TTL (no route, no ARP answer) dies
+    // the same way with any larger TTL in this unchanging state: the rest would be `* * *`
+    if (!errIp && t.packets[0]!.reason !== 'TTL_EXPIRED') {
+      for (let more = ttl + 1; more <= maxHops; more++) hops.push({ ttl: more, reached: false, ms: 0 });
+      break;
+    }
   }
-  const first = packets[0]!;
-  return { hops, trace: { events, packets, verdict: hops.at(-1)?.reached ? 'delivered' : 'dropped', reason: hops.at(-1)?.reached ? undefined : first.reason } };
+  const lastProbe = packets.filter((p) => p.role === 'probe').at(-1)!;
+  const done = hops.at(-1)?.reached === true;
+  return { hops, trace: { events, packets, verdict: done ? 'delivered' : 'dropped', reason: done ? undefined : lastProbe.reason } };
 }

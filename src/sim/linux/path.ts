@@ -234,8 +234,8 @@ export class PacketWalk {
     if (len > dev.mtu) {
       if (ip.df) {
         if (local) return this.drop(ns, skb, 'EMSGSIZE', `Message too long: ${len} bytes with DF set exceed ${outDev}'s MTU ${dev.mtu}`, outDev);
-        this.icmpError(ns, skb, 3, 4, isError, dev.mtu);
-        return this.drop(ns, skb, 'FRAG_NEEDED', `${len} bytes with DF set exceed ${outDev}'s MTU ${dev.mtu}; the kernel sends ICMP fragmentation needed (mtu ${dev.mtu})`, outDev);
+        const sent = this.icmpError(ns, skb, 3, 4, isError, dev.mtu);
+        return this.drop(ns, skb, 'FRAG_NEEDED', `${len} bytes with DF set exceed ${outDev}'s MTU ${dev.mtu}; ${sent} (mtu ${dev.mtu})`, outDev);
       }
     }
     const nexthop = via ?? ip.dst;
@@ -249,8 +249,8 @@ export class PacketWalk {
     if (!found) {
       const mac = this.arpResolve(ns, skb, dev, nexthop);
       if (!mac) {
-        if (!local) this.icmpError(ns, skb, 3, 1, isError);
-        return this.drop(ns, skb, 'NEIGH_FAILED', `No ARP reply for ${nexthop} on ${dev.name}: the neighbour stays unresolved (FAILED)`, dev.name);
+        const sent = local ? 'the sending socket gets EHOSTUNREACH' : this.icmpError(ns, skb, 3, 1, isError);
+        return this.drop(ns, skb, 'NEIGH_FAILED', `No ARP reply for ${nexthop} on ${dev.name}: the neighbour stays unresolved (FAILED); ${sent}`, dev.name);
       }
       found = ns.neigh.get(dev.name, nexthop)!;
     } else {
@@ -579,8 +579,8 @@ export class PacketWalk {
     const m = this.lookup(ns, ip.dst);
     if (!m) {
       this.emit(ns, 'route', skb, { dev: dev.name, ref: { table: 'route' }, verdict: 'no route', explanation: `No route in ${nsLabel(ns)} matches ${ip.dst}.` });
-      this.icmpError(ns, skb, 3, 0, false);
-      return this.drop(ns, skb, 'ENETUNREACH', `no route to ${ip.dst}; the kernel answers ICMP net unreachable`);
+      const sent = this.icmpError(ns, skb, 3, 0, false);
+      return this.drop(ns, skb, 'ENETUNREACH', `no route to ${ip.dst}; ${sent}`);
     }
     this.emitRoute(ns, skb, ip.dst, m);
     this.forward(ns, skb, m);
@@ -594,8 +594,8 @@ export class PacketWalk {
     const i = ipIndex(skb.packet);
     const ttl = (skb.packet[i] as Ipv4Layer).ttl;
     if (ttl <= 1) {
-      this.icmpError(ns, skb, 11, 0, false);
-      return this.drop(ns, skb, 'TTL_EXPIRED', `TTL ${ttl} would reach 0 here; the router answers ICMP time exceeded`);
+      const sent = this.icmpError(ns, skb, 11, 0, false);
+      return this.drop(ns, skb, 'TTL_EXPIRED', `TTL ${ttl} would reach 0 here; ${sent}`);
     }
     const changed = this.edit(skb, i, { ttl: ttl - 1 });
     this.emit(ns, 'forward', skb, {
@@ -715,8 +715,8 @@ export class PacketWalk {
     this.emitRoute(ns, skb, dest.addr, m);
     const ttl = (skb.packet[i] as Ipv4Layer).ttl;
     if (ttl <= 1) {
-      this.icmpError(ns, skb, 11, 0, false);
-      return this.drop(ns, skb, 'TTL_EXPIRED', `TTL ${ttl} would reach 0 in IPVS forwarding`);
+      const sent = this.icmpError(ns, skb, 11, 0, false);
+      return this.drop(ns, skb, 'TTL_EXPIRED', `TTL ${ttl} would reach 0 in IPVS forwarding; ${sent}`);
     }
     this.emit(ns, 'forward', skb, { changed: this.edit(skb, i, { ttl: ttl - 1 }), explanation: `ip_vs_nat_xmit forwards to the real server: the TTL is decremented ${ttl} → ${ttl - 1} (decrement_ttl) and the packet re-enters netfilter at LOCAL_OUT (the OUTPUT chain) before POSTROUTING.` });
     const ov = this.hook(ns, skb, 'OUTPUT', undefined, m.route.dev);
@@ -753,18 +753,20 @@ export class PacketWalk {
    * icmp_send: an error about `skb` back to its source. The source address is the original
    * destination when that was local, else the address the route back to the sender prefers.
    */
-  private icmpError(ns: NetNs, skb: Skb, type: number, code: number, isError: boolean, mtu?: number): void {
+  /** Returns what became of the error, for the drop's explanation. */
+  private icmpError(ns: NetNs, skb: Skb, type: number, code: number, isError: boolean, mtu?: number): string {
     const orig = ip(skb);
     const l4 = l4Of(skb.packet);
-    if (isError || (l4?.type === 'icmp' && l4.icmp_type !== 8 && l4.icmp_type !== 0)) return; // never an error about an error
+    const name = icmpName({ type: 'icmp', icmp_type: type, code });
+    if (isError || (l4?.type === 'icmp' && l4.icmp_type !== 8 && l4.icmp_type !== 0)) return 'no ICMP error is sent about an ICMP error'; // RFC 1122
     let src: Ipv4 | undefined;
     if (ns.isLocal(orig.dst)) src = orig.dst;
     else {
       const back = this.lookup(ns, orig.src);
-      if (!back) return;
+      if (!back) return `ICMP ${name} cannot be sent: there is no route back to ${orig.src}`;
       src = back.route.src ?? ns.selectSrc(back.route.dev, back.route.via ?? orig.src);
     }
-    if (!src) return;
+    if (!src) return `ICMP ${name} cannot be sent: no source address`;
     const quoted = skb.packet.slice(ipIndex(skb.packet));
     const packet: Packet = [
       { type: 'ipv4', src, dst: orig.src, ttl: DEFAULT_TTL, proto: IPPROTO_ICMP, id: this.world.rng.int(0, 0xffff), df: false, dsfield: 0xc0 },
@@ -772,6 +774,7 @@ export class PacketWalk {
       ...quoted,
     ];
     this.queue.push({ ns, packet, role: 'icmp-error', isError: true });
+    return `the kernel answers ICMP ${name} to ${orig.src}`;
   }
 
   // ---------------------------------------------------------------- netfilter and conntrack
@@ -1152,19 +1155,21 @@ function describeSend(role: string, p: Packet): string {
   const i = ipIndex(p);
   const ip4 = p[i] as Ipv4Layer;
   const l4 = p[i + 1];
-  const src = ip4.src === '0.0.0.0' ? '(source chosen by routing)' : ip4.src;
+  const unset = ip4.src === '0.0.0.0';
+  const from = (port?: number) => (unset ? `port ${port}` : `${ip4.src}${port !== undefined ? `:${port}` : ''}`);
+  const note = unset ? ' The source address is not set yet: the route lookup picks it.' : '';
   if (l4?.type === 'tcp') {
     const flags = [(l4.flags & TCP_SYN) !== 0 ? 'SYN' : '', (l4.flags & TCP_ACK) !== 0 ? 'ACK' : '', (l4.flags & TCP_RST) !== 0 ? 'RST' : ''].filter(Boolean).join('+');
     const who = role === 'reset' ? 'The kernel sends' : role === 'ack' ? 'The client completes the handshake with' : role === 'reply' ? 'The server answers with' : 'A socket sends';
-    return `${who} TCP ${flags} ${src}:${l4.srcport} → ${ip4.dst}:${l4.dstport} (TTL ${ip4.ttl}).`;
+    return `${who} TCP ${flags} from ${from(l4.srcport)} to ${ip4.dst}:${l4.dstport} (TTL ${ip4.ttl}).${note}`;
   }
-  if (l4?.type === 'udp') return `A socket sends UDP ${src}:${l4.srcport} → ${ip4.dst}:${l4.dstport} (TTL ${ip4.ttl}).`;
-  if (l4?.type === 'icmp') return `${role === 'icmp-error' ? 'The kernel sends' : 'Sending'} ICMP ${icmpName(l4)} ${src} → ${ip4.dst} (TTL ${ip4.ttl}).`;
-  return `Sending ${src} → ${ip4.dst}.`;
+  if (l4?.type === 'udp') return `A socket sends UDP from ${from(l4.srcport)} to ${ip4.dst}:${l4.dstport} (TTL ${ip4.ttl}).${note}`;
+  if (l4?.type === 'icmp') return `${role === 'icmp-error' ? 'The kernel sends' : 'Sending'} ICMP ${icmpName(l4)}${unset ? '' : ` from ${ip4.src}`} to ${ip4.dst} (TTL ${ip4.ttl}).${note}`;
+  return `Sending${unset ? '' : ` from ${ip4.src}`} to ${ip4.dst}.${note}`;
 }
 
 function explainRule(hook: HookName, table: string, chain: string, verdict: string, markBefore: number, markAfter: number): string {
-  const where = `${table} ${chain} (${hook})`;
+  const where = chain === hook ? `${table} ${chain}` : `${table} ${chain} (${hook})`;
   if (verdict.startsWith('policy')) return `No rule in ${where} decided; the chain's ${verdict} applies.`;
   if (verdict === 'end of chain') return `No rule in ${where} matched: back to the chain that jumped here.`;
   if (verdict.startsWith('jump') || verdict.startsWith('goto')) return `${where}: the rule matches, so the packet ${verdict.startsWith('jump') ? 'jumps to' : 'goes to'} ${verdict.split(' ')[1]}.`;
