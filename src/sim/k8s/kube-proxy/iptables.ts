@@ -1,5 +1,5 @@
 import { cidr, cidrContains } from '../../net/addr.ts';
-import { applyIptables, iptablesRestore, printfFixed } from '../../linux/netfilter/syntax.ts';
+import { applyIptables, iptablesRestoreStaged, printfFixed } from '../../linux/netfilter/syntax.ts';
 import type { IptablesResult } from '../../linux/netfilter/syntax.ts';
 import { commitTables, stageTables } from '../../linux/netfilter/tables.ts';
 import type { TableName, Tables } from '../../linux/netfilter/types.ts';
@@ -87,14 +87,28 @@ class LineBuffer {
   private readonly blocks: string[] = [];
   private lines: string[] = [];
   write(...words: readonly (string | readonly string[])[]): void {
-    // `words.flat().join(' ')`, minus flat()'s generic (slow) path: a sync writes hundreds of
-    // thousands of lines
-    const parts: string[] = [];
+    // `words.flat().join(' ')` without the intermediate arrays
+    let text = '';
+    let first = true;
     for (const w of words) {
-      if (typeof w === 'string') parts.push(w);
-      else for (const x of w) parts.push(x);
+      if (typeof w === 'string') {
+        text = first ? w : `${text} ${w}`;
+        first = false;
+      } else {
+        for (const x of w) {
+          text = first ? x : `${text} ${x}`;
+          first = false;
+        }
+      }
     }
-    this.lines.push(parts.join(' '));
+    this.line(text);
+  }
+  /**
+   * One line already joined: what the per-service and per-endpoint rules use (a sync writes
+   * hundreds of thousands of lines, and write's argument arrays would be garbage).
+   */
+  line(text: string): void {
+    this.lines.push(text);
     // joined into blocks as we go, so a line is short-lived rather than kept to the end
     if (this.lines.length === 1024) this.flush();
   }
@@ -245,9 +259,9 @@ export function syncProxyRules(
   const nodeIP = config.nodeIPs[0];
 
   for (const c of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL]) {
-    filterChains.write(chainLine(c));
+    filterChains.line(chainLine(c));
   }
-  for (const c of [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ]) natChains.write(chainLine(c));
+  for (const c of [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ]) natChains.line(chainLine(c));
 
   natRules.write('-A', KUBE_POSTROUTING, '-m', 'mark', '!', '--mark', `${masqueradeMark}/${masqueradeMark}`, '-j', 'RETURN');
   // Clear the mark to avoid re-masquerading if the packet re-traverses the network stack.
@@ -260,7 +274,7 @@ export function syncProxyRules(
 
   if (config.localhostNodePorts) {
     // mitigates the route_localnet hole (issue 90259); kubelet keeps an identical rule
-    filterChains.write(chainLine(KUBE_FIREWALL));
+    filterChains.line(chainLine(KUBE_FIREWALL));
     filterRules.write(
       '-A', KUBE_FIREWALL, '-m', 'comment', '--comment', q('block incoming localnet connections'),
       '-d', '127.0.0.0/8', '!', '-s', '127.0.0.0/8', '-m', 'conntrack', '!', '--ctstate', 'RELATED,ESTABLISHED,DNAT',
@@ -272,7 +286,8 @@ export function syncProxyRules(
   const totalEndpoints = services.reduce((n, s) => n + s.endpoints.length, 0);
   // largeClusterEndpointsThreshold: above 1000 endpoints the per-endpoint comments are dropped
   const largeClusterMode = totalEndpoints > 1000;
-  const serviceComment = (comment: string): string[] => (largeClusterMode ? [] : ['-m', 'comment', '--comment', comment]);
+  /** ` -m comment --comment C`, or nothing in large cluster mode (a line's middle, with its leading space) */
+  const serviceComment = (comment: string): string => (largeClusterMode ? '' : ` -m comment --comment ${comment}`);
 
   // each sort key built once, not once per comparison
   const ordered = services
@@ -288,7 +303,7 @@ export function syncProxyRules(
     const externalTrafficChain = `KUBE-EXT-${hash}`;
     const fwChain = `KUBE-FW-${hash}`;
     const sepChain = (ep: ServiceEndpoint): string => endpointChainName(name, protocol, ep);
-    const proto = ['-m', protocol, '-p', protocol];
+    const proto = `-m ${protocol} -p ${protocol}`;
 
     // serviceport.go: ExternallyAccessible, ExternalPolicyLocal, UsesClusterEndpoints, UsesLocalEndpoints
     const externallyAccessible =
@@ -299,7 +314,10 @@ export function syncProxyRules(
     const usesLocal = internalPolicyLocal || (externalPolicyLocal && externallyAccessible);
 
     // endpointslicecache.go: endpoints sorted by their `ip:port` string
-    const sorted = [...svc.endpoints].sort(byString(endpointString));
+    const sorted = svc.endpoints
+      .map((ep) => ({ ep, key: endpointString(ep) }))
+      .sort(byString((e) => e.key))
+      .map((e) => e.ep);
     const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints: hasEndpoints } =
       categorizeEndpoints(sorted, usesCluster, usesLocal, config.nodeName);
 
@@ -350,9 +368,8 @@ export function syncProxyRules(
 
     // Capture the clusterIP.
     if (hasInternalEndpoints) {
-      natRules.write(
-        '-A', KUBE_SERVICES, '-m', 'comment', '--comment', q(`${name} cluster IP`), proto,
-        '-d', svc.clusterIP, '--dport', String(svc.port), '-j', internalTrafficChain,
+      natRules.line(
+        `-A ${KUBE_SERVICES} -m comment --comment "${name} cluster IP" ${proto} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTrafficChain}`,
       );
     } else {
       filterRules.write(
@@ -428,17 +445,17 @@ export function syncProxyRules(
 
     // Set up internal traffic handling.
     if (hasInternalEndpoints) {
-      const args = ['-m', 'comment', '--comment', q(`${name} cluster IP`), ...proto, '-d', svc.clusterIP, '--dport', String(svc.port)];
-      if (config.masqueradeAll) natRules.write('-A', internalTrafficChain, args, '-j', KUBE_MARK_MASQ);
+      const args = `-A ${internalTrafficChain} -m comment --comment "${name} cluster IP" ${proto} -d ${svc.clusterIP} --dport ${svc.port}`;
+      if (config.masqueradeAll) natRules.line(`${args} -j ${KUBE_MARK_MASQ}`);
       else if (localDetector !== undefined) {
         // masquerade off-cluster traffic to the service VIP (it may bounce off-node)
-        natRules.write('-A', internalTrafficChain, args, '!', '-s', localDetector, '-j', KUBE_MARK_MASQ);
+        natRules.line(`${args} ! -s ${localDetector} -j ${KUBE_MARK_MASQ}`);
       }
     }
 
     // Set up external traffic handling.
     if (usesExternalTrafficChain) {
-      natChains.write(chainLine(externalTrafficChain));
+      natChains.line(chainLine(externalTrafficChain));
       activeNatChains.add(externalTrafficChain);
       if (!externalPolicyLocal) {
         // non-local endpoints may be on another node: masquerade
@@ -468,7 +485,7 @@ export function syncProxyRules(
 
     // Set up firewall chain, if needed.
     if (usesFWChain) {
-      natChains.write(chainLine(fwChain));
+      natChains.line(chainLine(fwChain));
       activeNatChains.add(fwChain);
       const args = ['-A', fwChain, '-m', 'comment', '--comment', q(`${name} loadbalancer IP`)];
       let allowFromNode = false;
@@ -489,30 +506,27 @@ export function syncProxyRules(
     const writeServiceToEndpointRules = (svcChain: string, endpoints: readonly ServiceEndpoint[]): void => {
       if (svc.sessionAffinity === 'ClientIP') {
         for (const ep of endpoints) {
-          natRules.write(
-            '-A', svcChain, serviceComment(q(`${name} -> ${endpointString(ep)}`)),
-            '-m', 'recent', '--name', sepChain(ep), '--rcheck', '--seconds', String(svc.sessionAffinityTimeout), '--reap',
-            '-j', sepChain(ep),
+          const sep = sepChain(ep);
+          natRules.line(
+            `-A ${svcChain}${serviceComment(q(`${name} -> ${endpointString(ep)}`))} -m recent --name ${sep} --rcheck --seconds ${svc.sessionAffinityTimeout} --reap -j ${sep}`,
           );
         }
       }
       endpoints.forEach((ep, i) => {
         // each rule but the last is a probabilistic match: 1/n, 1/(n-1), …, 1/2
         const statistic =
-          i < endpoints.length - 1
-            ? ['-m', 'statistic', '--mode', 'random', '--probability', computeProbability(endpoints.length - i)]
-            : [];
-        natRules.write('-A', svcChain, serviceComment(q(`${name} -> ${endpointString(ep)}`)), statistic, '-j', sepChain(ep));
+          i < endpoints.length - 1 ? ` -m statistic --mode random --probability ${computeProbability(endpoints.length - i)}` : '';
+        natRules.line(`-A ${svcChain}${serviceComment(q(`${name} -> ${endpointString(ep)}`))}${statistic} -j ${sepChain(ep)}`);
       });
     };
 
     if (usesClusterPolicyChain) {
-      natChains.write(chainLine(clusterPolicyChain));
+      natChains.line(chainLine(clusterPolicyChain));
       activeNatChains.add(clusterPolicyChain);
       writeServiceToEndpointRules(clusterPolicyChain, clusterEndpoints);
     }
     if (usesLocalPolicyChain) {
-      natChains.write(chainLine(localPolicyChain));
+      natChains.line(chainLine(localPolicyChain));
       activeNatChains.add(localPolicyChain);
       writeServiceToEndpointRules(localPolicyChain, localEndpoints);
     }
@@ -520,13 +534,13 @@ export function syncProxyRules(
     // Generate the per-endpoint chains.
     for (const ep of allReachableEndpoints) {
       const endpointChain = sepChain(ep);
-      natChains.write(chainLine(endpointChain));
+      natChains.line(chainLine(endpointChain));
       activeNatChains.add(endpointChain);
-      const args = ['-A', endpointChain, ...serviceComment(name)];
+      const args = `-A ${endpointChain}${serviceComment(name)}`;
       // hairpin: an endpoint reaching itself through the service must be masqueraded
-      natRules.write(args, '-s', ep.ip, '-j', KUBE_MARK_MASQ);
-      const affinity = svc.sessionAffinity === 'ClientIP' ? ['-m', 'recent', '--name', endpointChain, '--set'] : [];
-      natRules.write(args, affinity, proto, '-j', 'DNAT', '--to-destination', endpointString(ep));
+      natRules.line(`${args} -s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
+      const affinity = svc.sessionAffinity === 'ClientIP' ? ` -m recent --name ${endpointChain} --set` : '';
+      natRules.line(`${args}${affinity} ${proto} -j DNAT --to-destination ${endpointString(ep)}`);
     }
   }
 
@@ -535,7 +549,7 @@ export function syncProxyRules(
     .filter((c) => !activeNatChains.has(c) && SERVICE_CHAIN_PREFIXES.some((p) => c.startsWith(p)))
     .sort();
   for (const chain of stale) {
-    natChains.write(chainLine(chain));
+    natChains.line(chainLine(chain));
     natRules.write('-X', chain);
   }
 
@@ -605,7 +619,8 @@ export const KubeProxyIptables = {
       if (!canary.ok) return canary;
     }
     const { payload } = syncProxyRules(services, config, staged.nat.keys());
-    const restored = iptablesRestore(staged, payload, { noflush: true, counters: true });
+    // staged is this sync's own transaction, dropped on an error: restore straight into it
+    const restored = iptablesRestoreStaged(staged, payload, { noflush: true, counters: true });
     if (!restored.ok) return restored;
     commitTables(tables, staged);
     return { ok: true };

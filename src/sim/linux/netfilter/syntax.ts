@@ -1508,8 +1508,20 @@ const COUNTERS_RE = /^\[(\d+):(\d+)\]$/;
  * kube-proxy sync leaves the previous rules in place.
  */
 export function iptablesRestore(tables: Tables, payload: string, opts: RestoreOptions): IptablesResult {
-  const prog = 'iptables-restore';
   const staged = stageTables(tables);
+  const restored = iptablesRestoreStaged(staged, payload, opts);
+  if (restored.ok) commitTables(tables, staged);
+  return restored;
+}
+
+/**
+ * iptablesRestore into tables that are already a transaction's staged copy (stageTables), for a
+ * caller that commits them itself and drops them on an error — then they may hold part of the
+ * payload. Saves a second staging and commit of every chain (a kube-proxy sync's nat table
+ * has tens of thousands).
+ */
+export function iptablesRestoreStaged(staged: Tables, payload: string, opts: RestoreOptions): IptablesResult {
+  const prog = 'iptables-restore';
   const memo = newRestoreMemo();
   let current: TableName | undefined;
   /**
@@ -1534,7 +1546,10 @@ export function iptablesRestore(tables: Tables, payload: string, opts: RestoreOp
       const first = line.charCodeAt(0);
       // blank (only whitespace) or a comment; `trim` only when the line starts with a space
       if (line === '' || first === 0x23 || (isSpaceLike(first) && line.trim() === '')) continue;
-      if (first !== 0x2d /* - */) refCounts = undefined;
+      if (first !== 0x2d /* - */) {
+        refCounts = undefined;
+        memo.appendTo = undefined;
+      }
       if (line === 'COMMIT' && current !== undefined) {
         checkLoops(staged[current]);
         current = undefined;
@@ -1565,7 +1580,6 @@ export function iptablesRestore(tables: Tables, payload: string, opts: RestoreOp
   } catch (e) {
     return toFailure(e, prog, lineNo);
   }
-  commitTables(tables, staged);
   return { ok: true };
 }
 
@@ -1625,25 +1639,40 @@ function restoreRuleLine(
     rest = line.slice(m[0].length);
     if (opts.counters) counters.push('--set-counters', m[1] ?? '0', m[2] ?? '0');
   }
+  const fast = counters.length === 0 && parseAppendFast(table, staged[table], rest, memo);
+  if (fast) {
+    // execute's `-A`, with the chain of the previous `-A` line (most come in runs) kept
+    const t = staged[table];
+    let chain = memo.appendTo;
+    if (!chain || memo.appendTable !== t || chain.name !== fast.chain) {
+      chain = memo.appendTo = needWritableChain(t, fast.chain);
+      memo.appendTable = t;
+    }
+    checkRuleInTable(t, table, chain, fast.rule);
+    chain.rules.push(fast.rule);
+    return 'A';
+  }
+  memo.appendTo = undefined;
   const words = tokenizeRestoreLine(rest);
   if (words.includes('-t') || words.includes('--table')) {
     throw paramError('The -t option cannot be used in iptables-restore.', line);
   }
-  const cmd =
-    (counters.length === 0 && parseAppendFast(table, staged[table], words, memo)) ||
-    parseCommand(['-t', table, ...counters, ...words]);
+  const cmd = parseCommand(['-t', table, ...counters, ...words]);
   execute(staged, cmd, cmd.verb === 'X' ? refs : undefined);
   return cmd.verb;
 }
+
 
 // ---------------------------------------------------------------------------------------------
 // The fast path for kube-proxy's rule lines
 
 /**
- * Objects a restore has built for the matches kube-proxy repeats thousands of times (`-p tcp`,
- * `-m tcp --dport 80`, the same few probabilities), keyed by number so that finding one costs
- * less than building it. Rules are never changed in place (only their counters, which are not
- * shared), so they may share these.
+ * Objects a restore has built for what kube-proxy repeats thousands of times (`-p tcp`, `-m tcp
+ * --dport 80`, the same few probabilities, `-j KUBE-MARK-MASQ`, a pod's address, a comment on
+ * the rules of one chain), found by key so that finding one costs less than building it. Rules
+ * are never changed in place (only their counters, which are not shared), so they may share
+ * these; sharing also keeps a synced table a third smaller, which is most of a sync's garbage
+ * collection.
  */
 interface RestoreMemo {
   readonly protos: Map<ProtoName, NonNullable<Rule['proto']>>;
@@ -1651,18 +1680,163 @@ interface RestoreMemo {
   readonly ports: Map<ProtoName, Map<number, Match>>;
   /** by the stored probability */
   readonly statistics: Map<number, Match>;
+  /** `--probability` text → the stored value */
+  readonly probabilities: Map<string, number>;
+  /** `-s`/`-d` text → addrMatch of it, not negated and negated (null: matches everything) */
+  readonly addrs: Map<string, AddrMatch | null>;
+  readonly negAddrs: Map<string, AddrMatch | null>;
+  /** by comment text; cleared now and then, since repeats come close together */
+  readonly comments: Map<string, Match>;
+  /** `-j CHAIN` by chain name (cleared now and then), `-j DNAT --to-destination` (with a protocol) by its text */
+  readonly jumps: Map<string, Target>;
+  readonly dnats: Map<string, Target>;
+  readonly standard: { readonly [T in 'ACCEPT' | 'DROP' | 'RETURN' | 'none']: Target };
+  /** a rule's match list when it holds one match (by that match), and the empty list */
+  readonly singleMatches: Map<Match, readonly Match[]>;
+  readonly noMatches: readonly Match[];
+  /** the chain of the previous `-A` line (lines of one chain come together) */
+  lastChain: string;
+  /**
+   * this transaction's copy of that chain, in that table, while only fast `-A` lines have run
+   * since (any other line may replace or rename it)
+   */
+  appendTo: Chain | undefined;
+  appendTable: Table | undefined;
+  readonly scan: LineScanner;
 }
 
-const newRestoreMemo = (): RestoreMemo => ({ protos: new Map(), ports: new Map(), statistics: new Map() });
+const newRestoreMemo = (): RestoreMemo => ({
+  protos: new Map(),
+  ports: new Map(),
+  statistics: new Map(),
+  probabilities: new Map(),
+  addrs: new Map(),
+  negAddrs: new Map(),
+  comments: new Map(),
+  jumps: new Map(),
+  dnats: new Map(),
+  standard: { ACCEPT: { t: 'ACCEPT' }, DROP: { t: 'DROP' }, RETURN: { t: 'RETURN' }, none: { t: 'none' } },
+  singleMatches: new Map(),
+  noMatches: [],
+  lastChain: '',
+  appendTo: undefined,
+  appendTable: undefined,
+  scan: new LineScanner(),
+});
 
-/** A match extension the fast path knows, loaded by `-m`: the state its options fill in. */
-type FastMatch =
-  | { readonly kind: 'comment'; comment?: string }
-  | { readonly kind: 'tcp' | 'udp' | 'sctp'; sport?: PortMatch; dport?: PortMatch }
-  | { readonly kind: 'statistic'; mode?: 'random'; probability?: number };
+/** How many comment texts and jump targets the memo keeps before starting over. */
+const COMMENT_MEMO_SIZE = 256;
+const JUMP_MEMO_SIZE = 256;
 
-/** The extension kind that owns each long option the fast path knows (no two share a name). */
-function fastOptionKind(word: string): 'comment' | 'port' | 'statistic' | 'DNAT' | undefined {
+/**
+ * The words of a line that splitPlainLine would split (single spaces, quotes only around whole
+ * words, no tabs or backslashes), one at a time as index ranges into the line, so that only the
+ * words a rule keeps become strings. `bad` is set when the line is not of that kind.
+ */
+class LineScanner {
+  line = '';
+  /** the current word is line[start, end) (without its quotes) */
+  start = 0;
+  end = 0;
+  bad = false;
+  private pos = 0;
+  /** the first `"` at or after pos (-1: none left) */
+  private quote = -1;
+
+  reset(line: string): boolean {
+    this.line = line;
+    this.pos = 0;
+    this.bad = line === '' || NOT_PLAIN_RE.test(line);
+    this.quote = this.bad ? -1 : line.indexOf('"');
+    return !this.bad;
+  }
+
+  /** Moves to the next word; false at the end of the line or when the line is not plain. */
+  next(): boolean {
+    const line = this.line;
+    const n = line.length;
+    const i = this.pos;
+    if (this.bad || i >= n) return false;
+    if (i === this.quote) {
+      // a quoted word: ends at the next quote, which ends the word (a space or the line's end)
+      const close = line.indexOf('"', i + 1);
+      if (close < 0 || (close !== n - 1 && line.charCodeAt(close + 1) !== SPACE)) return this.fail();
+      this.start = i + 1;
+      this.end = close;
+      this.pos = close + 2;
+      this.quote = line.indexOf('"', close + 1);
+      return true;
+    }
+    const sp = line.indexOf(' ', i);
+    const end = sp < 0 ? n : sp;
+    // a quote inside a word (not at its start) is not plain
+    if (this.quote >= 0 && this.quote < end) return this.fail();
+    this.start = i;
+    this.end = end;
+    this.pos = end + 1;
+    return true;
+  }
+
+  private fail(): false {
+    this.bad = true;
+    return false;
+  }
+
+  /** The current word is `s`. */
+  is(s: string): boolean {
+    return this.end - this.start === s.length && this.line.startsWith(s, this.start);
+  }
+
+  /** The current word as one of the options the fast path knows (undefined: another word). */
+  option(): '-s' | '-d' | '-p' | '-m' | '-j' | FastOption | undefined {
+    const { line, start } = this;
+    if (line.charCodeAt(start) !== 0x2d /* - */) return undefined;
+    if (this.end - start === 2) {
+      switch (line.charCodeAt(start + 1)) {
+        case 0x73:
+          return '-s';
+        case 0x64:
+          return '-d';
+        case 0x70:
+          return '-p';
+        case 0x6d:
+          return '-m';
+        case 0x6a:
+          return '-j';
+        default:
+          return undefined;
+      }
+    }
+    for (const o of FAST_OPTIONS) if (this.is(o)) return o;
+    return undefined;
+  }
+
+  text(): string {
+    return this.line.slice(this.start, this.end);
+  }
+
+  /** The current word is one the fast path must leave to the general parser: a getopt bundle or `-t`. */
+  special(): boolean {
+    const { line, start, end } = this;
+    const n = end - start;
+    if (n < 2 || line.charCodeAt(start) !== 0x2d /* - */) return false;
+    if (n === 2) return line.charCodeAt(start + 1) === 0x74 /* t */;
+    if (n === 7 && line.startsWith('--table', start)) return true;
+    // isBundle in place: `-[nvx]+` and a last letter
+    for (let i = start + 1; i < end - 1; i++) {
+      const c = line.charCodeAt(i);
+      if (c !== 0x6e && c !== 0x76 && c !== 0x78) return false; // n v x
+    }
+    const last = line.charCodeAt(end - 1) | 0x20; // ASCII letters, either case
+    return last >= 0x61 && last <= 0x7a;
+  }
+}
+
+/** The long options the fast path knows; the extension kind that owns each (no two share a name). */
+const FAST_OPTIONS = ['--comment', '--sport', '--dport', '--mode', '--probability', '--to-destination'] as const;
+type FastOption = (typeof FAST_OPTIONS)[number];
+
+function fastOptionKind(word: FastOption): 'comment' | 'port' | 'statistic' | 'DNAT' {
   switch (word) {
     case '--comment':
       return 'comment';
@@ -1674,10 +1848,14 @@ function fastOptionKind(word: string): 'comment' | 'port' | 'statistic' | 'DNAT'
       return 'statistic';
     case '--to-destination':
       return 'DNAT';
-    default:
-      return undefined;
   }
 }
+
+/** A match extension the fast path knows, loaded by `-m`: the state its options fill in. */
+type FastMatch =
+  | { readonly kind: 'comment'; comment?: Match }
+  | { readonly kind: 'tcp' | 'udp' | 'sctp'; sport?: PortMatch; dport?: PortMatch }
+  | { readonly kind: 'statistic'; mode?: 'random'; probability?: number };
 
 const fastKind = (e: FastMatch): 'comment' | 'port' | 'statistic' =>
   e.kind === 'tcp' || e.kind === 'udp' || e.kind === 'sctp' ? 'port' : e.kind;
@@ -1697,7 +1875,7 @@ function hasWhitespace(s: string): boolean {
 function buildFastMatch(e: FastMatch, proto: ProtoName | undefined, memo: RestoreMemo): Match {
   switch (e.kind) {
     case 'comment':
-      return e.comment === undefined ? mandatory('comment', 'comment') : { m: 'comment', comment: e.comment };
+      return e.comment ?? mandatory('comment', 'comment');
     case 'tcp':
     case 'udp':
     case 'sctp': {
@@ -1727,6 +1905,77 @@ function buildFastMatch(e: FastMatch, proto: ProtoName | undefined, memo: Restor
   }
 }
 
+/** The comment match for `comment`, shared with the rules near it that carry the same one. */
+function sharedCommentMatch(memo: RestoreMemo, comment: string): Match {
+  let m = memo.comments.get(comment);
+  if (!m) {
+    if (memo.comments.size >= COMMENT_MEMO_SIZE) memo.comments.clear();
+    memo.comments.set(comment, (m = { m: 'comment', comment }));
+  }
+  return m;
+}
+
+/** addrMatch, memoized (the same pod and cluster addresses come back in every chain). */
+function fastAddrMatch(memo: RestoreMemo, value: string, neg: boolean): AddrMatch | undefined {
+  const known = neg ? memo.negAddrs : memo.addrs;
+  let a = known.get(value);
+  if (a === undefined) {
+    a = addrMatch(value, neg) ?? null;
+    known.set(value, a);
+  }
+  return a ?? undefined;
+}
+
+/** The stored `--probability`, memoized by its text (undefined: not a probability). */
+function fastProbability(memo: RestoreMemo, value: string): number | undefined {
+  let p = memo.probabilities.get(value);
+  if (p === undefined) {
+    const x = PROBABILITY_RE.test(value) ? Number(value) : NaN;
+    if (!(x >= 0 && x <= 1)) return undefined;
+    memo.probabilities.set(value, (p = statisticProbability(x)));
+  }
+  return p;
+}
+
+/** `-j CHAIN`: one target object per chain name, holding the chain's own name string when it exists. */
+function jumpTarget(memo: RestoreMemo, chains: Table, name: string): Target {
+  let t = memo.jumps.get(name);
+  if (!t) {
+    // the chain's own name string: every later lookup of this jump (the table check, the loop
+    // check, each packet's walk) then finds its key by identity
+    const dest = chains.get(name);
+    t = { t: 'jump', chain: dest && dest.name === name ? dest.name : name };
+    if (dest) {
+      // kept a short while: the jumps that repeat (KUBE-MARK-MASQ, a service's own chains) come
+      // back soon, and a big map costs more to look in than a target costs to make
+      if (memo.jumps.size >= JUMP_MEMO_SIZE) memo.jumps.clear();
+      memo.jumps.set(name, t);
+    }
+  }
+  return t;
+}
+
+/** `-j DNAT --to-destination to`, memoized when the protocol is known (only its presence matters). */
+function dnatTarget(memo: RestoreMemo, to: string, proto: ProtoName | undefined): Target {
+  let t = proto === undefined ? undefined : memo.dnats.get(to);
+  if (!t) {
+    const nat = parseNatTo(to, proto);
+    t = nat.toPort === undefined ? { t: 'DNAT', toAddr: nat.toAddr } : { t: 'DNAT', toAddr: nat.toAddr, toPort: nat.toPort };
+    if (proto !== undefined) memo.dnats.set(to, t);
+  }
+  return t;
+}
+
+/** The rule's match list; the empty and one-match lists are shared. */
+function matchList(memo: RestoreMemo, matches: Match[]): readonly Match[] {
+  if (matches.length === 0) return memo.noMatches;
+  if (matches.length > 1) return matches;
+  const only = matches[0]!;
+  let list = memo.singleMatches.get(only);
+  if (!list) memo.singleMatches.set(only, (list = matches));
+  return list;
+}
+
 /**
  * The rule object parseSpec builds, keys in its order, each shape written out as one literal so
  * the object is made at its final size (a quarter of a million of them stay in a kube-proxy table).
@@ -1748,22 +1997,25 @@ function fastRule(
 /**
  * `-A CHAIN …` lines in the shapes kube-proxy writes — `-s`/`-d` (maybe negated), `-p`, `-m
  * comment|tcp|udp|sctp|statistic` with their plain options, `-j CHAIN|ACCEPT|DROP|RETURN|DNAT` —
- * parsed straight into a command, without building the extension objects and option tables of
- * the general parser for each of a sync's hundreds of thousands of lines. It follows parseSpec
- * step by step for these words (the newest loaded extension takes an option, each option once,
- * the same value parsers, builders and checks) and gives up, returning false, on anything else
- * and on anything the general parser would refuse: then parseCommand parses the line and reports
- * the error. So a line it accepts yields exactly the rule parseCommand would have built.
+ * parsed straight from the line into a command, without a words array, a string per word, or
+ * the extension objects and option tables of the general parser for each of a sync's hundreds of
+ * thousands of lines. It reads the words tokenizeRestoreLine would split (splitPlainLine's kind
+ * of line only) and follows parseSpec step by step for these words (the newest loaded extension
+ * takes an option, each option once, the same value parsers, builders and checks), and gives up,
+ * returning false, on anything else and on anything the general parser would refuse — `-t`
+ * included: then the caller tokenizes and parseCommand parses the line and reports the error. So
+ * a line it accepts yields exactly the rule parseCommand would have built.
  */
 function parseAppendFast(
   table: TableName,
   chains: Table,
-  words: readonly string[],
+  line: string,
   memo: RestoreMemo,
-): ParsedCommand | false {
-  const chain = words[1];
-  if (words[0] !== '-A' || chain === undefined) return false;
-  for (const w of words) if (isBundle(w)) return false;
+): (ParsedCommand & { readonly chain: string; readonly rule: Rule }) | false {
+  const w = memo.scan;
+  if (!w.reset(line) || !w.next() || !w.is('-A') || !w.next() || w.special()) return false;
+  // the previous line's chain string when it is the same chain (no new string, its hash known)
+  const chain = w.is(memo.lastChain) ? memo.lastChain : (memo.lastChain = w.text());
   let src: AddrMatch | undefined;
   let dst: AddrMatch | undefined;
   let proto: ProtoName | undefined;
@@ -1773,51 +2025,54 @@ function parseAppendFast(
   const loaded: FastMatch[] = [];
   let invert = false;
   try {
-    for (let i = 2; i < words.length; ) {
-      const word = words[i]!;
-      if (word === '!') {
+    while (w.next()) {
+      if (w.special()) return false;
+      if (w.is('!')) {
         if (invert) return false;
         invert = true;
-        i++;
         continue;
       }
-      const value = words[i + 1];
-      if (value === undefined) return false;
-      i += 2;
-      if (word === '-s' || word === '-d') {
-        if (word === '-s' ? src : dst) return false;
-        const a = addrMatch(value, invert);
-        if (word === '-s') src = a;
+      // the option word, then its value
+      const option = w.option();
+      if (!w.next() || w.special()) return false;
+      if (option === '-s' || option === '-d') {
+        if (option === '-s' ? src : dst) return false;
+        const a = fastAddrMatch(memo, w.text(), invert);
+        if (option === '-s') src = a;
         else dst = a;
         invert = false;
         continue;
       }
-      if (invert) return false;
-      if (word === '-p') {
-        const p = value === 'tcp' || value === 'udp' ? value : own(PROTO_NUMBERS, value.toLowerCase());
+      if (invert || option === undefined) return false;
+      if (option === '-p') {
+        const p = w.is('tcp') ? 'tcp' : w.is('udp') ? 'udp' : own(PROTO_NUMBERS, w.text().toLowerCase());
         if (proto || p === undefined || p === 'all') return false;
         proto = p;
-      } else if (word === '-m') {
-        if (value === 'comment' || value === 'tcp' || value === 'udp' || value === 'sctp' || value === 'statistic') {
-          loaded.push({ kind: value });
-        } else return false;
-      } else if (word === '-j') {
-        if (target || dnat || value === '' || hasWhitespace(value)) return false;
-        if (value === 'DNAT') dnat = {};
-        else if (value === 'ACCEPT' || value === 'DROP' || value === 'RETURN') target = { t: value };
-        // (every target extension's name is short; a long name is a chain without the lookup)
-        else if (value.length <= MAX_TARGET_NAME && Object.hasOwn(TARGETS, value)) return false;
+      } else if (option === '-m') {
+        if (w.is('comment')) loaded.push({ kind: 'comment' });
+        else if (w.is('tcp')) loaded.push({ kind: 'tcp' });
+        else if (w.is('udp')) loaded.push({ kind: 'udp' });
+        else if (w.is('sctp')) loaded.push({ kind: 'sctp' });
+        else if (w.is('statistic')) loaded.push({ kind: 'statistic' });
+        else return false;
+      } else if (option === '-j') {
+        if (target || dnat) return false;
+        if (w.is('DNAT')) dnat = {};
+        else if (w.is('ACCEPT')) target = memo.standard.ACCEPT;
+        else if (w.is('DROP')) target = memo.standard.DROP;
+        else if (w.is('RETURN')) target = memo.standard.RETURN;
         else {
-          // the chain's own name string when it exists: every later lookup of this jump (the
-          // table check, the loop check, each packet's walk) then finds its key by identity
-          const dest = chains.get(value);
-          target = { t: 'jump', chain: dest && dest.name === value ? dest.name : value };
+          const value = w.text();
+          if (value === '' || hasWhitespace(value)) return false;
+          // (every target extension's name is short; a long name is a chain without the lookup)
+          if (value.length <= MAX_TARGET_NAME && Object.hasOwn(TARGETS, value)) return false;
+          target = jumpTarget(memo, chains, value);
         }
       } else {
-        const kind = fastOptionKind(word);
+        const kind = fastOptionKind(option);
         if (kind === 'DNAT') {
           if (!dnat || dnat.to !== undefined) return false;
-          dnat.to = value;
+          dnat.to = w.text();
           continue;
         }
         // getopt's merged option table: the newest loaded extension with the option takes it
@@ -1826,44 +2081,45 @@ function parseAppendFast(
         if (!ext) return false;
         switch (ext.kind) {
           case 'comment':
-            if (ext.comment !== undefined || value.length > 255) return false;
-            ext.comment = value;
+            if (ext.comment !== undefined || w.end - w.start > 255) return false;
+            ext.comment = sharedCommentMatch(memo, w.text());
             break;
           case 'tcp':
           case 'udp':
           case 'sctp':
-            if (word === '--sport') {
+            if (option === '--sport') {
               if (ext.sport) return false;
-              ext.sport = parsePortRange(value, false);
+              ext.sport = parsePortRange(w.text(), false);
             } else {
               if (ext.dport) return false;
-              ext.dport = parsePortRange(value, false);
+              ext.dport = parsePortRange(w.text(), false);
             }
             break;
           case 'statistic':
-            if (word === '--mode') {
-              if (ext.mode || value !== 'random') return false;
-              ext.mode = value;
+            if (option === '--mode') {
+              if (ext.mode || !w.is('random')) return false;
+              ext.mode = 'random';
             } else {
-              const p = PROBABILITY_RE.test(value) ? Number(value) : NaN;
-              if (ext.probability !== undefined || !(p >= 0 && p <= 1)) return false;
-              ext.probability = statisticProbability(p);
+              if (ext.probability !== undefined) return false;
+              const p = fastProbability(memo, w.text());
+              if (p === undefined) return false;
+              ext.probability = p;
             }
             break;
         }
       }
     }
-    if (invert) return false;
+    if (w.bad || invert) return false;
 
-    const matches = loaded.map((e) => buildFastMatch(e, proto, memo));
+    const built: Match[] = [];
+    for (const e of loaded) built.push(buildFastMatch(e, proto, memo));
     if (dnat) {
       if (dnat.to === undefined) return false;
-      const to = parseNatTo(dnat.to, proto);
-      target = to.toPort === undefined ? { t: 'DNAT', toAddr: to.toAddr } : { t: 'DNAT', toAddr: to.toAddr, toPort: to.toPort };
+      target = dnatTarget(memo, dnat.to, proto);
     }
     let protoMatch = proto === undefined ? undefined : memo.protos.get(proto);
     if (proto !== undefined && !protoMatch) memo.protos.set(proto, (protoMatch = { name: proto, neg: false }));
-    const rule = fastRule(src, dst, protoMatch, matches, target ?? { t: 'none' });
+    const rule = fastRule(src, dst, protoMatch, matchList(memo, built), target ?? memo.standard.none);
     return { verb: 'A', table, chain, rule, numeric: false, verbose: false, exact: false, lineNumbers: false };
   } catch (e) {
     // a value the general parser refuses: let it say so
