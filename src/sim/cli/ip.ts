@@ -587,10 +587,6 @@ export function fdbTable(ns: NetNs, f: FdbFilter = {}): FdbTable {
   return { lines, rows };
 }
 
-/** All FDB lines of the namespace (`bridge fdb show`). */
-export function fdbLines(ns: NetNs): string[] {
-  return [...fdbTable(ns).lines];
-}
 
 /** The `bridge fdb show` line index of a trace event's FDB row (`ref.table`, `dev`, `ref.row`), or -1. */
 export function fdbLineIndex(ns: NetNs, table: 'bridge-fdb' | 'fdb', dev: string, row: number): number {

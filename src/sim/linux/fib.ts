@@ -1,4 +1,4 @@
-import { ipToInt, parseCidr, prefixContains, type Ipv4, type Prefix } from '../net/addr.ts';
+import { ipToInt, prefixContains, type Ipv4, type Prefix } from '../net/addr.ts';
 
 /** A route as the kernel keeps it in the main table (what `ip route` lists). */
 export interface Route {
@@ -65,8 +65,4 @@ export class Fib {
 function compareRoutes(a: Route, b: Route): number {
   if ((a.dst.len === 0) !== (b.dst.len === 0)) return a.dst.len === 0 ? -1 : 1;
   return a.dst.net - b.dst.net || b.dst.len - a.dst.len || (a.metric ?? 0) - (b.metric ?? 0);
-}
-
-export function routeTo(text: string): Prefix {
-  return parseCidr(text === 'default' ? '0.0.0.0/0' : text);
 }

@@ -94,7 +94,6 @@ export function mac(s: string): Mac {
 }
 
 export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff' as Mac;
-export const ZERO_MAC = '00:00:00:00:00:00' as Mac;
 
 export function macToBytes(m: Mac): number[] {
   return m.split(':').map((h) => parseInt(h, 16));
