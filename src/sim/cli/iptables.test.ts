@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KubeProxyIptables } from '../k8s/kube-proxy/iptables.ts';
+import { MASTER_PROXIER_CONFIG, seedServicePort } from '../k8s/kube-proxy/testing.ts';
 import type { ProxierConfig, ServicePortInfo } from '../k8s/kube-proxy/types.ts';
 import { applyIptables, iptablesRestore, parseRuleSpec, tokenizeRestoreLine } from '../linux/netfilter/syntax.ts';
 import { newTables } from '../linux/netfilter/tables.ts';
@@ -14,40 +15,13 @@ import {
   saveString,
 } from './iptables.ts';
 
-/** The seed's Service (sections 3 and 4): default/nginx-test, port 80-80, two endpoints. */
+/** The seed's Service (sections 3 and 4), with or without its NodePort. */
 function nginxTest(nodePort?: number): ServicePortInfo {
-  return {
-    namespace: 'default',
-    name: 'nginx-test',
-    portName: '80-80',
-    protocol: 'TCP',
-    clusterIP: '10.43.6.58',
-    port: 80,
-    targetPort: 80,
-    ...(nodePort !== undefined && { nodePort }),
-    externalIPs: [],
-    loadBalancerIPs: [],
-    loadBalancerSourceRanges: [],
-    sessionAffinity: 'None',
-    sessionAffinityTimeout: 10800,
-    externalTrafficPolicy: 'Cluster',
-    internalTrafficPolicy: 'Cluster',
-    endpoints: [
-      { ip: '10.42.1.6', port: 80, nodeName: 'node1', ready: true, serving: true, terminating: false },
-      { ip: '10.42.2.6', port: 80, nodeName: 'node2', ready: true, serving: true, terminating: false },
-    ],
-  };
+  const { nodePort: _, ...withoutNodePort } = seedServicePort();
+  return nodePort === undefined ? withoutNodePort : { ...withoutNodePort, nodePort };
 }
 
-const masterConfig: ProxierConfig = {
-  nodeName: 'master',
-  nodeIPs: ['192.168.205.4'],
-  clusterCIDR: '10.42.0.0/16',
-  masqueradeBit: 14,
-  masqueradeAll: false,
-  localhostNodePorts: true,
-  hasRandomFully: true,
-};
+const masterConfig = MASTER_PROXIER_CONFIG;
 
 function synced(services: ServicePortInfo[], config: ProxierConfig = masterConfig): Tables {
   const t = newTables();

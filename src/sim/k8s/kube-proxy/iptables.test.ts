@@ -5,49 +5,12 @@ import { newTables } from '../../linux/netfilter/tables.ts';
 import type { Tables } from '../../linux/netfilter/types.ts';
 import { portProtoHash, servicePortEndpointChainName } from './hash.ts';
 import { computeProbability, KubeProxyIptables, servicePortName, syncProxyRules } from './iptables.ts';
-import type { ProxierConfig, ServiceEndpoint, ServicePortInfo } from './types.ts';
+import type { ProxierConfig, ServicePortInfo } from './types.ts';
+import { endpoint, MASTER_PROXIER_CONFIG, seedServicePort } from './testing.ts';
 
-const ep = (ip: string, port: number, nodeName: string, cond: Partial<ServiceEndpoint> = {}): ServiceEndpoint => ({
-  ip,
-  port,
-  nodeName,
-  ready: true,
-  serving: true,
-  terminating: false,
-  ...cond,
-});
-
-function service(over: Partial<ServicePortInfo> = {}): ServicePortInfo {
-  return {
-    namespace: 'default',
-    name: 'nginx-test',
-    portName: '80-80',
-    protocol: 'TCP',
-    clusterIP: '10.43.6.58',
-    port: 80,
-    targetPort: 80,
-    nodePort: 32506,
-    externalIPs: [],
-    loadBalancerIPs: [],
-    loadBalancerSourceRanges: [],
-    sessionAffinity: 'None',
-    sessionAffinityTimeout: 10800,
-    externalTrafficPolicy: 'Cluster',
-    internalTrafficPolicy: 'Cluster',
-    endpoints: [ep('10.42.1.6', 80, 'node1'), ep('10.42.2.6', 80, 'node2')],
-    ...over,
-  };
-}
-
-const config: ProxierConfig = {
-  nodeName: 'master',
-  nodeIPs: ['192.168.205.4'],
-  clusterCIDR: '10.42.0.0/16',
-  masqueradeBit: 14,
-  masqueradeAll: false,
-  localhostNodePorts: true,
-  hasRandomFully: true,
-};
+const ep = endpoint;
+const service = seedServicePort;
+const config = MASTER_PROXIER_CONFIG;
 
 function sync(t: Tables, services: ServicePortInfo[], cfg: ProxierConfig = config): Tables {
   const r = KubeProxyIptables.sync(t, services, cfg);
