@@ -296,7 +296,14 @@ function echo(c: Cluster, ns: NetNs, dst: Ipv4, seq: number, size: number): Echo
   const icmp = last.packet[ipIndex(last.packet) + 1];
   const ms = (last.timeUs - start) / 1000;
   if (icmp?.type === 'icmp' && icmp.icmp_type === 0) return { ttl: ip4.ttl, ms };
-  return { ms, error: `From ${ip4.src} seq=${seq} ${icmp?.type === 'icmp' && icmp.icmp_type === 11 ? 'Time to live exceeded' : 'Destination Host Unreachable'}` };
+  return { ms, error: `From ${ip4.src} seq=${seq} ${icmp?.type === 'icmp' ? pingErrorText(icmp.icmp_type, icmp.code) : 'Destination Host Unreachable'}` };
+}
+
+/** How ping names an ICMP error it receives (iputils pr_icmph). */
+function pingErrorText(type: number, code: number): string {
+  if (type === 11) return 'Time to live exceeded';
+  if (type !== 3) return `ICMP type ${type}`;
+  return ['Destination Net Unreachable', 'Destination Host Unreachable', 'Destination Protocol Unreachable', 'Destination Port Unreachable', 'Frag needed'][code] ?? `Dest Unreachable, Bad Code: ${code}`;
 }
 
 function tracerouteCommand(c: Cluster, ns: NetNs, args: string[]): Run {

@@ -249,3 +249,19 @@ describe('pod → ClusterIP with the endpoint on the same node', () => {
     expect([reply.netns, ip(reply).src, tcp(reply).srcport]).toEqual([from, '10.43.6.58', 80]);
   });
 });
+
+describe('ping a ClusterIP: iptables vs ipvs mode', () => {
+  const ping = (proxy: 'iptables' | 'ipvs') => {
+    const c = loadScenario({ preset: 'seed', modes: { proxy }, seed: 1, before: [] });
+    if (!c.ok) throw new Error(c.error.message);
+    return sh(c.value, 'nginx-test-7646687cc4-n8s9s', 'ping -c 1 10.43.6.58');
+  };
+
+  it('iptables: no rule matches ICMP, so the packet follows the default route and the gateway answers net unreachable', () => {
+    expect(ping('iptables')).toContain('From 192.168.205.1 seq=0 Destination Net Unreachable');
+  });
+
+  it('ipvs: the ClusterIP is local on kube-ipvs0, and KUBE-IPVS-FILTER rejects what is not a service port', () => {
+    expect(ping('ipvs')).toContain('From 10.43.6.58 seq=0 Destination Port Unreachable');
+  });
+});
