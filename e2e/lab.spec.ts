@@ -292,3 +292,17 @@ test('chain view: the rules iptables tried before the one that matched are shown
   await expect(skipped.first().locator('td.num')).toHaveText('1');
   await expect(lab.testid('timeline.list').locator('.packet-head').first()).toContainText('rules checked');
 });
+
+test('tables at a step: the conntrack entry the flow creates is not there before it is confirmed', async ({ lab }) => {
+  await lab.open();
+  await lab.choosePreset(/ClusterIP/i);
+  await lab.testid('tabs.tables').click();
+  await lab.page.keyboard.press('Home');
+  await lab.expectStep(1);
+  await lab.testid('tables.netns').selectOption('master|root');
+  await lab.testid('tables.tab.conntrack').click();
+  await expect(lab.testid('tables.body.conntrack')).toContainText('appear');
+  await expect(lab.testid('tables.body.conntrack')).not.toContainText('dport=80');
+  await lab.page.keyboard.press('End');
+  await expect(lab.testid('tables.body.conntrack')).toContainText('dst=10.43.6.58');
+});

@@ -147,6 +147,15 @@ export interface NamespaceTables {
   readonly conntrack: readonly string[];
   readonly iptables: readonly IptablesChainView[];
   readonly ipvs: readonly string[];
+  /**
+   * when each row came to be during the flow, in the simulated µs of TraceEvent.timeUs (null:
+   * it was there before the flow) — so a view at step k can leave out rows that do not exist yet
+   */
+  readonly since: {
+    readonly neigh: readonly (number | null)[];
+    readonly fdb: readonly (number | null)[];
+    readonly conntrack: readonly (number | null)[];
+  };
 }
 
 export interface SimResult {

@@ -1,6 +1,6 @@
 import type { IptablesChainView, NamespaceTables } from './api-types.ts';
 import { conntrackLines } from './cli/conntrack.ts';
-import { fdbLineIndex, fdbTable, neighLines, routeLines } from './cli/ip.ts';
+import { fdbLineIndex, fdbTable, neighLines, routeLines, type FdbRowRef } from './cli/ip.ts';
 import { renderRuleRow } from './cli/iptables.ts';
 import { ipvsTableRows } from './cli/ipvs.ts';
 import type { Cluster } from './k8s/cluster.ts';
@@ -32,15 +32,25 @@ function namespaceTables(ns: NetNs): NamespaceTables {
       });
     }
   }
+  const fdb = fdbTable(ns);
+  const fdbEntry = (r: FdbRowRef) => {
+    const dev = ns.dev(r.dev);
+    return dev?.kind === 'bridge' ? dev.fdb[r.row] : undefined;
+  };
   return {
     host: ns.host,
     netns: ns.name,
     routes: routeLines(ns),
     neigh: neighLines(ns),
-    fdb: fdbTable(ns).lines,
+    fdb: fdb.lines,
     conntrack: conntrackLines(ns),
     iptables,
     ipvs: ipvsTableRows(ns),
+    since: {
+      neigh: ns.neigh.entries.map((e) => e.createdUs ?? null),
+      fdb: fdb.rows.map((r) => fdbEntry(r)?.createdUs ?? null),
+      conntrack: ns.conntrack.connections.map((c) => c.createdUs ?? null),
+    },
   };
 }
 

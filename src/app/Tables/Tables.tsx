@@ -120,7 +120,7 @@ export function Tables() {
         {sub === 'iptables' ? (
           <Iptables tables={tables} nf={nf} ev={here ? ev : undefined} counters={counters} />
         ) : (
-          <Lines rows={rowsOf(tables, sub)} hit={here && refSub === sub ? ev.ref?.row : undefined} testid={sub} />
+          <Lines rows={rowsOf(tables, sub)} since={sinceOf(tables, sub)} nowUs={ev?.timeUs} hit={here && refSub === sub ? ev.ref?.row : undefined} testid={sub} />
         )}
       </div>
     </div>
@@ -142,20 +142,40 @@ function rowsOf(t: NamespaceTables, sub: Exclude<Sub, 'iptables'>): readonly str
   }
 }
 
+/** When each row came to be during the flow (null: before it); routes and ipvs rows do not change. */
+function sinceOf(t: NamespaceTables, sub: Exclude<Sub, 'iptables'>): readonly (number | null)[] | undefined {
+  return sub === 'neigh' || sub === 'fdb' || sub === 'conntrack' ? t.since[sub] : undefined;
+}
+
 function count(t: NamespaceTables, sub: Sub): number {
   return sub === 'iptables' ? t.iptables.reduce((n, c) => n + c.rules.length, 0) : rowsOf(t, sub).length;
 }
 
-function Lines({ rows, hit, testid }: { rows: readonly string[]; hit: number | undefined; testid: string }) {
-  if (!rows.length) return <div className="muted empty-rows">(empty)</div>;
+/**
+ * A table's rows as they stand at the current step: rows the flow has not created yet (an ARP
+ * answer, a learned MAC, a conntrack entry) are left out, and counted below.
+ */
+function Lines({ rows, since, nowUs, hit, testid }: { rows: readonly string[]; since: readonly (number | null)[] | undefined; nowUs: number | undefined; hit: number | undefined; testid: string }) {
+  const exists = (i: number) => nowUs === undefined || since === undefined || (since[i] ?? null) === null || since[i]! <= nowUs;
+  const later = rows.filter((_, i) => !exists(i)).length;
+  if (rows.length === later) return <div className="muted empty-rows">(empty{later ? ` at this step; ${later} ${later === 1 ? 'entry appears' : 'entries appear'} later in the trace` : ''})</div>;
   return (
-    <ol className="lines">
-      {rows.map((r, i) => (
-        <li key={i} className={i === hit ? 'hit' : ''} data-testid={`tables.${testid}.${i}`} aria-current={i === hit ? 'true' : undefined}>
-          {r}
-        </li>
-      ))}
-    </ol>
+    <>
+      <ol className="lines">
+        {rows.map((r, i) =>
+          exists(i) ? (
+            <li key={i} className={i === hit ? 'hit' : ''} data-testid={`tables.${testid}.${i}`} aria-current={i === hit ? 'true' : undefined}>
+              {r}
+            </li>
+          ) : null,
+        )}
+      </ol>
+      {later > 0 && (
+        <div className="muted empty-rows" data-testid={`tables.${testid}.later`}>
+          {later} more {later === 1 ? 'entry appears' : 'entries appear'} later in this trace
+        </div>
+      )}
+    </>
   );
 }
 

@@ -168,13 +168,16 @@ class Lane {
         resolve(r as Result<T>);
       };
       this.inflight.add(settle);
-      timer = setTimeout(() => {
+      const started = performance.now();
+      const timedOut = () => {
         if (!this.inflight.has(settle)) return;
         const seconds = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 100) / 10} s` : `${timeoutMs} ms`;
         this.restart(`The simulation worker took longer than ${seconds} to answer "${what}"; it was stopped and restarted. The last good result stays on screen.`, 'worker-timeout');
-      }, timeoutMs);
+      };
+      timer = setTimeout(timedOut, timeoutMs);
       f(handle.api).then(
-        (r) => settle(r as Result<never>),
+        // an answer that arrives after the deadline (the timer's task can queue behind it) is late all the same
+        (r) => (performance.now() - started > timeoutMs ? timedOut() : settle(r as Result<never>)),
         (e: unknown) => settle({ ok: false, error: { code: 'worker-call', where: 'simulation worker', message: e instanceof Error ? e.message : String(e) } }),
       );
     });

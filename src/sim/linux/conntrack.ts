@@ -28,6 +28,8 @@ export interface Connection {
   natDoneSrc: boolean;
   /** an IPVS-owned connection (ipvs sets the conntrack for masq) */
   ipvs?: boolean;
+  /** when it was confirmed into the table (simulated µs) */
+  createdUs?: number;
 }
 
 export function invert(t: Tuple): Tuple {

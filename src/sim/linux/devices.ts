@@ -50,6 +50,8 @@ export interface BridgeFdbEntry {
   readonly permanent: boolean;
   /** a local entry: frames to this MAC go up to the bridge's own stack */
   readonly local: boolean;
+  /** when a frame taught it (simulated µs); absent: there from the start */
+  readonly createdUs?: number;
 }
 
 export interface BridgeDevice extends DeviceCommon {

@@ -8,6 +8,8 @@ export interface Neighbour {
   readonly dev: string;
   readonly lladdr?: Mac;
   state: NudState;
+  /** when a packet's ARP exchange created it (simulated µs); absent: programmed beforehand */
+  readonly createdUs?: number;
 }
 
 /** The neighbour table of one namespace, keyed by (dev, ip) as the kernel's arp_tbl is. */

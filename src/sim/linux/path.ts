@@ -289,10 +289,10 @@ export class PacketWalk {
         verdict: 'no reply',
         explanation: `ARP: who-has ${target}? broadcast on ${dev.name} — nobody on that L2 domain owns ${target}${dev.kind === 'vxlan' ? ' (a VXLAN device floods only to its FDB entries with an all-zero MAC, and there are none)' : ''}.`,
       });
-      ns.neigh.set({ ip: target, dev: dev.name, state: 'FAILED' });
+      ns.neigh.set({ ip: target, dev: dev.name, state: 'FAILED', createdUs: this.world.timeUs });
       return undefined;
     }
-    ns.neigh.set({ ip: target, dev: dev.name, lladdr: answer.mac, state: 'REACHABLE' });
+    ns.neigh.set({ ip: target, dev: dev.name, lladdr: answer.mac, state: 'REACHABLE', createdUs: this.world.timeUs });
     const row = ns.neigh.get(dev.name, target)!.row;
     this.emit(ns, 'arp', skb, {
       dev: dev.name,
@@ -339,11 +339,12 @@ export class PacketWalk {
         continue;
       }
       if (d.netns !== out.netns && d.netns.isLocal(target)) {
-        d.netns.neigh.set({ ip: asker, dev: d.name, lladdr: out.mac, state: 'STALE' });
+        const now = this.world.timeUs;
+        d.netns.neigh.set({ ip: asker, dev: d.name, lladdr: out.mac, state: 'STALE', createdUs: now });
         // bridges on the way learn the asker from the request and the owner from the reply
         for (let h: Hop | undefined = hop; h; h = h.prev) {
-          if (h.dev.master && !h.tx) learn(h.dev.master, out.mac, h.dev.name);
-          if (h.dev.master && h.tx) learn(h.dev.master, d.mac, h.dev.name);
+          if (h.dev.master && !h.tx) learn(h.dev.master, out.mac, h.dev.name, now);
+          if (h.dev.master && h.tx) learn(h.dev.master, d.mac, h.dev.name, now);
         }
         return { mac: d.mac, host: nsLabel(d.netns), dev: d.name };
       }
@@ -419,7 +420,7 @@ export class PacketWalk {
   /** br_handle_frame: learn the source, br_netfilter PREROUTING, then FDB lookup. */
   private bridgeInput(ns: NetNs, br: BridgeDevice, port: Device, skb: Skb): void {
     const eth = skb.packet[0] as EthernetLayer;
-    learn(br, eth.src, port.name);
+    learn(br, eth.src, port.name, this.world.timeUs);
     skb.physIn = port.name;
     skb.inDev = br.name;
     if (ns.sysctl.bridgeNfCallIptables && ipIndex(skb.packet) >= 0) {
@@ -1020,6 +1021,7 @@ export class PacketWalk {
   private confirm(ns: NetNs, skb: Skb): void {
     if (skb.conn && !skb.related && !ns.conntrack.isConfirmed(skb.conn)) {
       skb.conn.mark = skb.mark;
+      skb.conn.createdUs = this.world.timeUs;
       ns.conntrack.confirm(skb.conn);
     }
   }
@@ -1077,13 +1079,14 @@ function conntrackRow(ns: NetNs, conn: Connection): number | undefined {
   return row < 0 ? undefined : row;
 }
 
-function learn(br: BridgeDevice, mac: Mac, port: string): void {
+function learn(br: BridgeDevice, mac: Mac, port: string, nowUs: number): void {
   const row = br.fdb.findIndex((e) => e.mac === mac);
   if (row >= 0) {
-    if (br.fdb[row]!.permanent) return;
+    const old = br.fdb[row]!;
+    if (old.permanent || old.port === port) return;
     br.fdb.splice(row, 1);
   }
-  br.fdb.push({ mac, port, permanent: false, local: false });
+  br.fdb.push({ mac, port, permanent: false, local: false, createdUs: nowUs });
 }
 
 /**
