@@ -10,6 +10,7 @@
  */
 import { iptablesList, iptablesSave } from '../src/sim/cli/iptables.ts';
 import { KubeProxyIptables, syncProxyRules } from '../src/sim/k8s/kube-proxy/iptables.ts';
+import { endpoint, MASTER_PROXIER_CONFIG, seedServicePort } from '../src/sim/k8s/kube-proxy/testing.ts';
 import type { ProxierConfig, ServiceEndpoint, ServicePortInfo } from '../src/sim/k8s/kube-proxy/types.ts';
 import { runHook, type NfPacket } from '../src/sim/linux/netfilter/engine.ts';
 import { iptablesRestore } from '../src/sim/linux/netfilter/syntax.ts';
@@ -40,15 +41,7 @@ function time<S>(runs: number, warm: number, setup: () => S, f: (s: S) => void):
 
 const NODES = ['node0', 'node1', 'node2'];
 
-const config: ProxierConfig = {
-  nodeName: 'node0',
-  nodeIPs: ['192.168.205.10'],
-  clusterCIDR: '10.42.0.0/16',
-  masqueradeBit: 14,
-  masqueradeAll: false,
-  localhostNodePorts: true,
-  hasRandomFully: true,
-};
+const config: ProxierConfig = { ...MASTER_PROXIER_CONFIG, nodeName: 'node0', nodeIPs: ['192.168.205.10'] };
 
 /**
  * `count` service ports with `perService` endpoints each, spread over three nodes (pod CIDRs
@@ -62,33 +55,19 @@ function services(count: number, perService: number): ServicePortInfo[] {
     const endpoints: ServiceEndpoint[] = [];
     for (let j = 0; j < perService; j++, pod++) {
       const node = pod % NODES.length;
-      endpoints.push({
-        ip: `10.42.${node}.${2 + ((pod / NODES.length) % 250 | 0)}`,
-        port: 8080 + (i % 16),
-        nodeName: NODES[node]!,
-        ready: true,
-        serving: true,
-        terminating: false,
-      });
+      endpoints.push(endpoint(`10.42.${node}.${2 + ((pod / NODES.length) % 250 | 0)}`, 8080 + (i % 16), NODES[node]!));
     }
-    out.push({
-      namespace: `ns-${i % 40}`,
-      name: `svc-${String(i).padStart(5, '0')}`,
-      portName: 'http',
-      protocol: 'TCP',
-      clusterIP: clusterIP(i),
-      port: 80,
-      targetPort: 8080 + (i % 16),
-      ...(i % 50 === 0 && { nodePort: 30000 + (i % 2700) }),
-      externalIPs: [],
-      loadBalancerIPs: [],
-      loadBalancerSourceRanges: [],
-      sessionAffinity: 'None',
-      sessionAffinityTimeout: 10800,
-      externalTrafficPolicy: 'Cluster',
-      internalTrafficPolicy: 'Cluster',
-      endpoints,
-    });
+    out.push(
+      seedServicePort({
+        namespace: `ns-${i % 40}`,
+        name: `svc-${String(i).padStart(5, '0')}`,
+        portName: 'http',
+        clusterIP: clusterIP(i),
+        targetPort: 8080 + (i % 16),
+        nodePort: i % 50 === 0 ? 30000 + (i % 2700) : undefined,
+        endpoints,
+      }),
+    );
   }
   return out;
 }

@@ -51,12 +51,19 @@ function comparison(a: SimResult, b: SimResult): Comparison {
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
+
+/** A store whose worker client has booted from `query`, with the fake worker to answer it. */
+async function booted(query: string) {
+  const store = createAppStore();
+  const w = fakeWorker();
+  const client = createSimClient(store, w.spawn);
+  await client.boot(query);
+  return { store, w, client };
+}
+
 describe('store + worker client', () => {
   it('boots from the URL, simulates once, and restores the step', async () => {
-    const store = createAppStore();
-    const w = fakeWorker();
-    const client = createSimClient(store, w.spawn);
-    await client.boot('?step=4&backend=vxlan');
+    const { store, w } = await booted('?step=4&backend=vxlan');
     expect(w.calls).toHaveLength(1);
     expect(w.calls[0]!.req.modes.backend).toBe('vxlan');
     w.calls[0]!.resolve({ ok: true, value: fakeResult() });
@@ -66,10 +73,7 @@ describe('store + worker client', () => {
   });
 
   it('never calls the worker to step', async () => {
-    const store = createAppStore();
-    const w = fakeWorker();
-    const client = createSimClient(store, w.spawn);
-    await client.boot('');
+    const { store, w } = await booted('');
     w.calls[0]!.resolve({ ok: true, value: fakeResult() });
     await tick();
     const s = store.getState();
@@ -85,10 +89,7 @@ describe('store + worker client', () => {
   });
 
   it('drops stale answers and says what changed', async () => {
-    const store = createAppStore();
-    const w = fakeWorker();
-    const client = createSimClient(store, w.spawn);
-    await client.boot('');
+    const { store, w } = await booted('');
     w.calls[0]!.resolve({ ok: true, value: fakeResult('vxlan') });
     await tick();
     store.getState().setModes({ backend: 'host-gw' });
@@ -105,10 +106,7 @@ describe('store + worker client', () => {
   });
 
   it('keeps the last good trace on an error and puts the request back', async () => {
-    const store = createAppStore();
-    const w = fakeWorker();
-    const client = createSimClient(store, w.spawn);
-    await client.boot('');
+    const { store, w } = await booted('');
     const good = fakeResult();
     w.calls[0]!.resolve({ ok: true, value: good });
     await tick();
@@ -123,10 +121,7 @@ describe('store + worker client', () => {
   });
 
   it('recreates a crashed worker and answers the lost call with an error', async () => {
-    const store = createAppStore();
-    const w = fakeWorker();
-    const client = createSimClient(store, w.spawn);
-    await client.boot('');
+    const { store, w } = await booted('');
     w.calls[0]!.resolve({ ok: true, value: fakeResult() });
     await tick();
     store.getState().setModes({ backend: 'host-gw' });
@@ -139,10 +134,7 @@ describe('store + worker client', () => {
   });
 
   it('falls back to the defaults when the share link is refused', async () => {
-    const store = createAppStore();
-    const w = fakeWorker();
-    const client = createSimClient(store, w.spawn);
-    await client.boot('?from=ghost');
+    const { store, w } = await booted('?from=ghost');
     w.calls[0]!.resolve({ ok: false, error: { code: 'flow', where: 'flow.from', message: 'no pod "ghost"' } });
     await tick();
     expect(store.getState().flow.from).toBe('pod-0-0');
@@ -151,10 +143,7 @@ describe('store + worker client', () => {
   });
 
   it('switching cluster picks a flow the new cluster offers and drops the edits', async () => {
-    const store = createAppStore();
-    const w = fakeWorker();
-    const client = createSimClient(store, w.spawn);
-    await client.boot('?edit=master%3A%20ip%20route%20del%2010.42.1.0%2F24');
+    const { w, client } = await booted('?edit=master%3A%20ip%20route%20del%2010.42.1.0%2F24');
     w.calls[0]!.resolve({ ok: true, value: fakeResult() });
     await tick();
     await client.switchCluster('other');
@@ -165,10 +154,7 @@ describe('store + worker client', () => {
   });
 
   it('appends a mutating command to the edits and recomputes', async () => {
-    const store = createAppStore();
-    const w = fakeWorker();
-    const client = createSimClient(store, w.spawn);
-    await client.boot('');
+    const { store, w, client } = await booted('');
     w.calls[0]!.resolve({ ok: true, value: fakeResult() });
     await tick();
     await client.runCommand('master', 'ip route');
@@ -213,10 +199,7 @@ describe('worker timeouts, compare and scale', () => {
   });
 
   it('compares while the compare view is open and opens a side in the debugger', async () => {
-    const store = createAppStore();
-    const w = fakeWorker();
-    const client = createSimClient(store, w.spawn);
-    await client.boot('');
+    const { store, w, client } = await booted('');
     w.calls[0]!.resolve({ ok: true, value: fakeResult() });
     await tick();
     expect(w.compares).toHaveLength(0);
@@ -245,10 +228,7 @@ describe('worker timeouts, compare and scale', () => {
   });
 
   it('fills the scale chart point by point and keeps what it has', async () => {
-    const store = createAppStore();
-    const w = fakeWorker();
-    const client = createSimClient(store, w.spawn);
-    await client.boot('');
+    const { store, w, client } = await booted('');
     store.getState().setView('scale');
     await expect.poll(() => store.getState().scaleRunning).toBe(false);
     expect(w.scaled).toEqual(['iptables|10|6', 'ipvs|10|6', 'iptables|50|6', 'ipvs|50|6', 'iptables|100|6', 'ipvs|100|6', 'iptables|500|6', 'ipvs|500|6', 'iptables|1000|6', 'ipvs|1000|6']);

@@ -1,6 +1,6 @@
 import { BROADCAST_MAC, type Ipv4, type Mac } from '../net/addr.ts';
 import { addedFields, ipIndex, ipOf, l4Of, patchLayer } from '../net/edit.ts';
-import { ipLength } from '../net/encode.ts';
+import { ipLength, VXLAN_OVERHEAD } from '../net/encode.ts';
 import {
   ETHERTYPE_IPV4,
   IPPROTO_ICMP,
@@ -524,12 +524,12 @@ export class PacketWalk {
       { type: 'udp', srcport: sport, dstport: dev.dstport },
       { type: 'vxlan', flags: 0x08, vni: dev.vni },
     ];
-    skb.packet = [...outer, ...inner];
-    const outerSkb: Skb = { id: skb.id, packet: skb.packet, mark: skb.mark, hops: skb.hops };
+    // a new outer IPv4 header on the same skb: the mark travels with it (iptunnel_xmit keeps it in-namespace)
+    const outerSkb: Skb = { id: skb.id, packet: [...outer, ...inner], mark: skb.mark, hops: skb.hops };
     this.emit(ns, 'encap', outerSkb, {
       dev: dev.name,
-      changed: addedFields(skb.packet, 0, 3),
-      explanation: `${dev.name} encapsulates: outer IPv4 ${dev.local} → ${entry.dst}, UDP ${sport} → ${dev.dstport}, VXLAN VNI ${dev.vni}. The inner Ethernet frame (${inner.length > 0 ? 'unchanged' : ''}) becomes the UDP payload: 50 bytes more on the wire.`,
+      changed: addedFields(outerSkb.packet, 0, 3),
+      explanation: `${dev.name} encapsulates: outer IPv4 ${dev.local} → ${entry.dst}, UDP ${sport} → ${dev.dstport}, VXLAN VNI ${dev.vni}. The inner Ethernet frame, unchanged, becomes the UDP payload: ${VXLAN_OVERHEAD} bytes more on the wire once the outer Ethernet header is added.`,
     });
     this.localOut(ns, outerSkb, false);
   }
