@@ -7,7 +7,7 @@ import type { FlowSpec, ProxyMode } from '../src/sim/api-types.ts';
 import { buildCluster, type Cluster } from '../src/sim/k8s/cluster.ts';
 import { firstPacket, resolveDestination, resolveSource, traceFlow } from '../src/sim/k8s/flows.ts';
 import { parseCluster } from '../src/sim/k8s/spec.ts';
-import { PacketWalk } from '../src/sim/linux/path.ts';
+import { PacketWalk } from '../src/sim/linux/path/walk.ts';
 import { generateClusterYaml } from '../src/sim/scenarios/generate.ts';
 import { SEED_CLUSTER_YAML } from '../src/sim/scenarios/seed-cluster.ts';
 

@@ -3,7 +3,7 @@ import { isIpv4, type Ipv4 } from '../net/addr.ts';
 import { ipIndex } from '../net/edit.ts';
 import type { Ipv4Layer, Packet } from '../net/packet.ts';
 import type { NetNs } from '../linux/netns.ts';
-import { PacketWalk } from '../linux/path.ts';
+import { PacketWalk } from '../linux/path/walk.ts';
 import type { Cluster } from '../k8s/cluster.ts';
 import { endpointsByServicePort } from '../k8s/kube-proxy/controller.ts';
 import { firstPacket, resolveSource, socketsFor, traceroute } from '../k8s/flows.ts';

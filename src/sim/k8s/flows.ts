@@ -14,7 +14,7 @@ import {
   type UdpLayer,
 } from '../net/packet.ts';
 import type { NetNs } from '../linux/netns.ts';
-import { PacketWalk, type SocketBehaviour } from '../linux/path.ts';
+import { PacketWalk, type SocketBehaviour } from '../linux/path/walk.ts';
 import type { Trace } from '../trace/event.ts';
 import type { Cluster } from './cluster.ts';
 import { inKubernetesTerms } from './explain.ts';

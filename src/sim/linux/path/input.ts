@@ -1,0 +1,99 @@
+import { ipOf, l4Of } from '../../net/edit.ts';
+import { TCP_SYN } from '../../net/packet.ts';
+import type { Device } from '../devices.ts';
+import type { NetNs } from '../netns.ts';
+import { conntrackIn, confirm } from './conntrack.ts';
+import { nsLabel } from './describe.ts';
+import { forward } from './forward.ts';
+import { icmpError, echoReply, tcpReset, icmpName } from './icmp.ts';
+import { ipvsIn } from './ipvs.ts';
+import { hook, applyVerdict } from './netfilter.ts';
+import { emitRoute } from './output.ts';
+import { type Skb, ip } from './skb.ts';
+import { vxlanRcv } from './vxlan.ts';
+import type { PacketWalk } from './walk.ts';
+
+// The input path (net/ipv4/ip_input.c): ip_rcv → PREROUTING → routing → ip_local_deliver, and what local sockets do with it.
+
+/** ip_rcv → PREROUTING → ip_route_input → ip_local_deliver | ip_forward. */
+export function ipRcv(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb): void {
+  skb.inDev = dev.name;
+  if (!skb.brnfDone) {
+    conntrackIn(w, ns, skb, 'PREROUTING');
+    const v = hook(w, ns, skb, 'PREROUTING', dev.name, undefined);
+    applyVerdict(w, ns, skb, v, 'PREROUTING', false);
+  }
+  const ip = ipOf(skb.packet)!;
+  if (ns.isLocal(ip.dst) || ns.isBroadcast(ip.dst)) {
+    w.emit(ns, 'route', skb, {
+      dev: ns.deviceWithAddr(ip.dst)?.name ?? dev.name,
+      ref: { table: 'route', text: `local ${ip.dst} dev ${ns.deviceWithAddr(ip.dst)?.name ?? 'lo'} table local proto kernel scope host src ${ip.dst}` },
+      verdict: 'local',
+      explanation: `${ip.dst} is a local address of ${nsLabel(ns)}${ns.deviceWithAddr(ip.dst) ? ` (on ${ns.deviceWithAddr(ip.dst)!.name})` : ''}: routed to the INPUT path for local delivery.`,
+    });
+    localDeliver(w, ns, dev, skb);
+    return;
+  }
+  const m = w.lookup(ns, ip.dst);
+  if (!m) {
+    w.emit(ns, 'route', skb, { dev: dev.name, ref: { table: 'route' }, verdict: 'no route', explanation: `No route in ${nsLabel(ns)} matches ${ip.dst}.` });
+    const sent = icmpError(w, ns, skb, 3, 0, false);
+    return w.drop(ns, skb, 'ENETUNREACH', `no route to ${ip.dst}; ${sent}`);
+  }
+  emitRoute(w, ns, skb, ip.dst, m);
+  forward(w, ns, skb, m);
+}
+
+/** ip_local_deliver: INPUT hooks, local-in modules (IPVS), then the transport protocol. */
+export function localDeliver(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb): void {
+  // IPVS's ip_vs_remote_request4 sits at LOCAL_IN priority NF_IP_PRI_NAT_SRC - 1: after mangle
+  // and filter, before nat INPUT — a packet it takes never initialises the SNAT binding, so
+  // POSTROUTING's MASQUERADE still applies to it
+  const v = hook(w, ns, skb, 'INPUT', dev.name, undefined, ['mangle', 'filter']);
+  applyVerdict(w, ns, skb, v, 'INPUT', false);
+  if (ns.ipvs && ipvsIn(w, ns, ns.ipvs, skb)) return;
+  const nv = hook(w, ns, skb, 'INPUT', dev.name, undefined, ['nat']);
+  applyVerdict(w, ns, skb, nv, 'INPUT', false);
+  confirm(w, ns, skb);
+  const ip4 = ip(skb);
+  const l4 = l4Of(skb.packet);
+  if (l4?.type === 'udp' && vxlanRcv(w, ns, skb)) return;
+  if (l4?.type === 'icmp' && l4.icmp_type === 8) {
+    deliver(w, ns, skb, `ICMP echo request for ${ip4.dst}: the kernel itself answers with an echo reply.`);
+    w.queue.push({ ns, packet: echoReply(skb.packet), role: 'reply', isError: false });
+    return;
+  }
+  if (l4?.type === 'icmp') {
+    deliver(w, ns, skb, `ICMP ${icmpName(l4)} from ${ip4.src} reaches the socket that sent the original packet.`);
+    return;
+  }
+  if (l4?.type === 'tcp' || l4?.type === 'udp') {
+    const listener = ns.listeners.find((s) => s.proto === l4.type && s.port === l4.dstport);
+    if (listener) {
+      deliver(w, ns, skb, listener.process === 'client' ? `Delivered to the client's socket (${l4.type.toUpperCase()} port ${l4.dstport}).` : `Delivered to ${listener.process} listening on ${l4.type.toUpperCase()} port ${l4.dstport}.`);
+      const reply = w.sockets.reply(ns, skb.packet);
+      if (reply) w.queue.push({ ns, packet: reply, role: listener.process === 'client' ? 'ack' : 'reply', isError: false });
+      return;
+    }
+    if (l4.type === 'tcp' && (l4.flags & TCP_SYN) === 0) {
+      deliver(w, ns, skb, `TCP segment for ${ip4.dst}:${l4.dstport} reaches the socket.`);
+      return;
+    }
+    if (l4.type === 'tcp') {
+      w.emit(ns, 'deliver', skb, { verdict: 'RST', explanation: `Nothing listens on TCP port ${l4.dstport}: the kernel answers with a RST (connection refused).` });
+      w.finish(ns, 'delivered');
+      w.queue.push({ ns, packet: tcpReset(skb.packet), role: 'reset', isError: false });
+      return;
+    }
+    icmpError(w, ns, skb, 3, 3, false);
+    w.emit(ns, 'deliver', skb, { verdict: 'port unreachable', explanation: `Nothing listens on UDP port ${l4.dstport}: the kernel answers ICMP port unreachable.` });
+    w.finish(ns, 'delivered');
+    return;
+  }
+  deliver(w, ns, skb, 'Delivered locally.');
+}
+
+export function deliver(w: PacketWalk, ns: NetNs, skb: Skb, explanation: string): void {
+  w.emit(ns, 'deliver', skb, { verdict: 'delivered', explanation });
+  w.finish(ns, 'delivered');
+}

@@ -1,0 +1,128 @@
+import type { Ipv4 } from '../../net/addr.ts';
+import { addedFields, ipIndex, ipOf } from '../../net/edit.ts';
+import { ipLength } from '../../net/encode.ts';
+import { ETHERTYPE_IPV4, type EthernetLayer, type FieldChange } from '../../net/packet.ts';
+import type { Device } from '../devices.ts';
+import type { RouteMatch } from '../fib.ts';
+import type { NetNs } from '../netns.ts';
+import { arpResolve } from './arp.ts';
+import { conntrackIn, confirm } from './conntrack.ts';
+import { intToDotted } from './describe.ts';
+import { devXmit } from './dev.ts';
+import { icmpError } from './icmp.ts';
+import { ipRcv } from './input.ts';
+import { hook, applyVerdict } from './netfilter.ts';
+import type { Skb } from './skb.ts';
+import type { PacketWalk } from './walk.ts';
+
+// The output path (net/ipv4/ip_output.c, route.c): ip_local_out → OUTPUT → routing → POSTROUTING → the neighbour layer.
+
+/** ip_local_out for a packet a socket (or the kernel) in `ns` originates. */
+export function localOut(w: PacketWalk, ns: NetNs, skb: Skb, isError: boolean): void {
+  let ip = ipOf(skb.packet)!;
+  let rt = routeOutput(w, ns, skb, ip.dst);
+  if (ip.src === '0.0.0.0') {
+    const src = rt.route.src ?? ns.selectSrc(rt.route.dev, rt.route.via ?? ip.dst);
+    if (!src) w.drop(ns, skb, 'EADDRNOTAVAIL', `no address to send from on ${rt.route.dev}`);
+    w.edit(skb, ipIndex(skb.packet), { src });
+  }
+  conntrackIn(w, ns, skb, 'OUTPUT');
+  const v = hook(w, ns, skb, 'OUTPUT', undefined, rt.route.dev);
+  applyVerdict(w, ns, skb, v, 'OUTPUT', isError);
+  ip = ipOf(skb.packet)!;
+  if (ip.dst !== rt.dstChecked) rt = routeOutput(w, ns, skb, ip.dst); // ip_route_me_harder after DNAT
+  if (rt.local) {
+    postRouting(w, ns, skb, 'lo', undefined, true, isError);
+    return;
+  }
+  postRouting(w, ns, skb, rt.route.dev, rt.route.via, true, isError);
+}
+
+export function routeOutput(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4): { route: { dev: string; via?: Ipv4; src?: Ipv4 }; local: boolean; dstChecked: Ipv4 } {
+  if (ns.isLocal(dst)) {
+    w.emit(ns, 'route', skb, {
+      ref: { table: 'route', text: `local ${dst} dev ${ns.deviceWithAddr(dst)?.name ?? 'lo'} table local proto kernel scope host src ${dst}` },
+      verdict: 'local',
+      explanation: `${dst} is one of this namespace's own addresses (table local), so the packet loops back through lo.`,
+    });
+    return { route: { dev: 'lo', src: dst }, local: true, dstChecked: dst };
+  }
+  const m = w.lookup(ns, dst);
+  if (!m) unreachable(w, ns, skb, dst);
+  emitRoute(w, ns, skb, dst, m);
+  return { route: m.route, local: false, dstChecked: dst };
+}
+
+export function unreachable(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4): never {
+  w.emit(ns, 'route', skb, { ref: { table: 'route' }, verdict: 'no route', explanation: `No route in the main table matches ${dst}.` });
+  return w.drop(ns, skb, 'ENETUNREACH', `Network is unreachable: no route to ${dst}`);
+}
+
+export function emitRoute(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4, m: RouteMatch): void {
+  const r = m.route;
+  const how = r.via ? `via ${r.via} dev ${r.dev}${r.onlink ? ' onlink' : ''}` : `dev ${r.dev} (directly connected)`;
+  w.emit(ns, 'route', skb, {
+    dev: r.dev,
+    ref: { table: 'route', row: m.row },
+    verdict: how,
+    explanation: `Routing table lookup for ${dst}: the longest matching prefix is ${r.dst.len === 0 ? 'default' : `${intToDotted(r.dst.net)}/${r.dst.len}`}, so the next hop is ${r.via ?? dst} ${how}.`,
+  });
+}
+
+/** POSTROUTING, then fragmentation check, then the neighbour layer (ip_output → ip_finish_output2). */
+export function postRouting(w: PacketWalk, ns: NetNs, skb: Skb, outDev: string, via: Ipv4 | undefined, local: boolean, isError: boolean): void {
+  const v = hook(w, ns, skb, 'POSTROUTING', skb.inDev, outDev);
+  applyVerdict(w, ns, skb, v, 'POSTROUTING', isError);
+  confirm(w, ns, skb);
+  const dev = ns.dev(outDev);
+  if (!dev) return w.drop(ns, skb, 'ENODEV', `device ${outDev} does not exist`);
+  if (dev.kind === 'loopback') {
+    w.emit(ns, 'tx', skb, { dev: 'lo', explanation: 'Looped back through lo to this namespace.' });
+    ipRcv(w, ns, dev, skb);
+    return;
+  }
+  const len = ipLength(skb.packet);
+  const ip = ipOf(skb.packet)!;
+  if (len > dev.mtu) {
+    if (ip.df) {
+      if (local) return w.drop(ns, skb, 'EMSGSIZE', `Message too long: ${len} bytes with DF set exceed ${outDev}'s MTU ${dev.mtu}`, outDev);
+      const sent = icmpError(w, ns, skb, 3, 4, isError, dev.mtu);
+      return w.drop(ns, skb, 'FRAG_NEEDED', `${len} bytes with DF set exceed ${outDev}'s MTU ${dev.mtu}; ${sent} (mtu ${dev.mtu})`, outDev);
+    }
+  }
+  const nexthop = via ?? ip.dst;
+  neighOutput(w, ns, skb, dev, nexthop, isError, local);
+}
+
+/** neigh_output: find the next hop's MAC (resolving it with ARP if needed), write the Ethernet header. */
+export function neighOutput(w: PacketWalk, ns: NetNs, skb: Skb, dev: Device, nexthop: Ipv4, isError: boolean, local: boolean): void {
+  let found = ns.neigh.get(dev.name, nexthop);
+  if (found && found.entry.state === 'FAILED') found = undefined;
+  if (!found) {
+    const mac = arpResolve(w, ns, skb, dev, nexthop);
+    if (!mac) {
+      const sent = local ? 'the sending socket gets EHOSTUNREACH' : icmpError(w, ns, skb, 3, 1, isError);
+      return w.drop(ns, skb, 'NEIGH_FAILED', `No ARP reply for ${nexthop} on ${dev.name}: the neighbour stays unresolved (FAILED); ${sent}`, dev.name);
+    }
+    found = ns.neigh.get(dev.name, nexthop)!;
+  } else {
+    const n = found.entry;
+    w.emit(ns, 'neigh', skb, {
+      dev: dev.name,
+      ref: { table: 'neigh', row: found.row },
+      verdict: n.lladdr ?? 'incomplete',
+      explanation: `Neighbour table: ${nexthop} on ${dev.name} is at ${n.lladdr} (${n.state}).`,
+    });
+  }
+  const eth: EthernetLayer = { type: 'ethernet', src: dev.mac, dst: found.entry.lladdr!, ethertype: ETHERTYPE_IPV4 };
+  const before = skb.packet;
+  const hasEth = before[0]?.type === 'ethernet';
+  skb.packet = hasEth ? [eth, ...before.slice(1)] : [eth, ...before];
+  const changed: FieldChange[] = hasEth
+    ? [
+        ...(before[0] as EthernetLayer).src !== eth.src ? [{ layer: 0, field: 'src', from: (before[0] as EthernetLayer).src, to: eth.src }] : [],
+        ...(before[0] as EthernetLayer).dst !== eth.dst ? [{ layer: 0, field: 'dst', from: (before[0] as EthernetLayer).dst, to: eth.dst }] : [],
+      ]
+    : addedFields(skb.packet, 0, 1);
+  devXmit(w, ns, dev, skb, changed);
+}
