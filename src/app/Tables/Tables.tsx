@@ -19,7 +19,7 @@ const SUBS: readonly { id: Sub; label: string; cmd: string }[] = [
 const NF_TABLES = ['nat', 'filter', 'mangle', 'raw'] as const;
 
 function subOf(ref: TableRef | undefined): Sub | undefined {
-  if (!ref) return undefined;
+  if (!ref || ref.table === 'nftables') return undefined;
   return ref.table === 'bridge-fdb' ? 'fdb' : ref.table;
 }
 
