@@ -4,7 +4,7 @@ import type { Trace } from './trace/event.ts';
  * The simulation's public request/response shapes: what the worker, the CLI and the tests ask
  * of the core. Plain data only, so they cross a worker boundary by structured clone.
  */
-export type ProxyMode = 'iptables' | 'ipvs';
+export type ProxyMode = 'iptables' | 'ipvs' | 'nftables';
 export type FlannelBackend = 'vxlan' | 'host-gw';
 export type IpvsScheduler = 'rr' | 'wrr' | 'lc' | 'sh' | 'dh' | 'mh';
 

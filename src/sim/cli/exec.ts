@@ -14,6 +14,7 @@ import { dockerCommand } from './docker.ts';
 import { ipsetCommand, ipvsadmCommand } from './ipvs.ts';
 import { iptablesSave, runIptables } from './iptables.ts';
 import { kubectlCommand } from './kubectl.ts';
+import { nftCommand } from './nft.ts';
 
 /**
  * A shell on a host or in a pod: the seed's commands, with `| grep` and `| head` as the seed
@@ -87,6 +88,8 @@ function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
       return ipvsadmCommand(ns, args, { nowSec: Math.floor(c.world.timeUs / 1e6) });
     case 'ipset':
       return ipsetCommand(ns, args);
+    case 'nft':
+      return nftCommand(ns, args, c.world.timeUs);
     case 'hostname':
       return { ok: true, output: `${hostname(c, ns)}\n`, mutates: false };
     default:

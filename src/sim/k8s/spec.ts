@@ -19,6 +19,8 @@ export interface ClusterSpec {
   readonly endpointSlices: readonly EndpointSliceSpec[];
   readonly flannel: FlannelConfig;
   readonly kubeProxy: KubeProxyConfig;
+  /** the ServiceCIDR objects' ranges (networking.k8s.io/v1): kube-proxy learns the service range from them */
+  readonly serviceCIDRs: readonly Cidr[];
   /** Docker hosts, their networks and containers (seed §2; docker-spec.ts) */
   readonly docker: DockerSpec;
 }
@@ -114,6 +116,8 @@ export interface FlannelConfig {
   readonly backend: FlannelBackend;
   readonly vni: number;
   readonly port: number;
+  /** `EnableNFTables`: flanneld writes `table ip flannel-ipv4` instead of its iptables chains */
+  readonly enableNFTables: boolean;
 }
 
 export interface KubeProxyConfig {
@@ -121,6 +125,8 @@ export interface KubeProxyConfig {
   readonly clusterCIDR?: Cidr;
   readonly scheduler: IpvsScheduler;
   readonly masqueradeAll: boolean;
+  /** `nodePortAddresses`; absent: the mode's default (all local IPs, `primary` in nftables mode) */
+  readonly nodePortAddresses?: readonly string[];
 }
 
 const SCHEDULERS: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'];
@@ -165,7 +171,8 @@ function buildSpec(items: unknown[]): ClusterSpec {
   const pods: PodSpec[] = [];
   const services: ServiceSpec[] = [];
   const slices: EndpointSliceSpec[] = [];
-  let flannel: FlannelConfig = { network: '10.42.0.0/16' as Cidr, backend: 'vxlan', vni: 1, port: 8472 };
+  let flannel: FlannelConfig = { network: '10.42.0.0/16' as Cidr, backend: 'vxlan', vni: 1, port: 8472, enableNFTables: false };
+  const serviceCIDRs: Cidr[] = [];
   let kubeProxy: KubeProxyConfig = { mode: 'iptables', scheduler: 'rr', masqueradeAll: false };
   const dockerItems: DockerItem[] = [];
 
@@ -297,6 +304,12 @@ function buildSpec(items: unknown[]): ClusterSpec {
         });
         return;
       }
+      case 'ServiceCIDR':
+        r.items('spec.cidrs').forEach((_, k) => {
+          const c = r.cidr(`spec.cidrs.${k}`);
+          if (!c.includes(':')) serviceCIDRs.push(c);
+        });
+        return;
       case 'ConfigMap':
         if (name === 'kube-flannel-cfg') flannel = flannelConfig(r);
         if (name === 'kube-proxy') kubeProxy = kubeProxyConfig(r);
@@ -314,7 +327,7 @@ function buildSpec(items: unknown[]): ClusterSpec {
 
   const docker = parseDockerObjects(dockerItems, { networks, hosts, nodes, pods });
   if (!docker.ok) throw new SpecError(docker.where, docker.message);
-  return checkConsistency({ networks, hosts, nodes, pods, services, endpointSlices: slices, flannel, kubeProxy, docker: docker.value });
+  return checkConsistency({ networks, hosts, nodes, pods, services, endpointSlices: slices, flannel, kubeProxy, serviceCIDRs, docker: docker.value });
 }
 
 function listens(r: Reader, path: string): ListenSpec[] {
@@ -337,7 +350,7 @@ function flannelConfig(r: Reader): FlannelConfig {
   }
   const cr = new Reader(`${r.where} net-conf.json`, conf);
   const backend = cr.oneOf('Backend.Type', ['vxlan', 'host-gw'] as const, 'vxlan');
-  return { network: cr.cidr('Network'), backend, vni: cr.num('Backend.VNI', 1), port: cr.num('Backend.Port', 8472) };
+  return { network: cr.cidr('Network'), backend, vni: cr.num('Backend.VNI', 1), port: cr.num('Backend.Port', 8472), enableNFTables: cr.bool('EnableNFTables', false) };
 }
 
 function kubeProxyConfig(r: Reader): KubeProxyConfig {
@@ -352,9 +365,11 @@ function kubeProxyConfig(r: Reader): KubeProxyConfig {
   const cr = new Reader(`${r.where} config.conf`, conf);
   // an empty mode means the platform default, iptables on Linux
   const mode = cr.str('mode', 'iptables') || 'iptables';
-  if (mode !== 'iptables' && mode !== 'ipvs') cr.fail('mode', `"${mode}" is not supported here (iptables, ipvs)`);
+  if (mode !== 'iptables' && mode !== 'ipvs' && mode !== 'nftables') cr.fail('mode', `"${mode}" is not supported here (iptables, ipvs, nftables)`);
+  const nodePortAddresses = cr.has('nodePortAddresses') ? cr.items('nodePortAddresses').map((_, k) => cr.str(`nodePortAddresses.${k}`)) : undefined;
   return {
     mode: mode as ProxyMode,
+    nodePortAddresses,
     clusterCIDR: cr.optStr('clusterCIDR') === undefined ? undefined : cr.cidr('clusterCIDR'),
     scheduler: cr.oneOf('ipvs.scheduler', SCHEDULERS, 'rr'),
     masqueradeAll: cr.bool('masqueradeAll', false),

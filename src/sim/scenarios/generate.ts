@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import type { ProxyMode } from '../api-types.ts';
 
 /**
  * Makes a cluster file of any size in the seed's shape (same LAN, gateway and flannel network):
@@ -13,7 +14,7 @@ export interface GenerateOptions {
   /** pod subnet prefix length per node (24 in the seed) */
   readonly podPrefix?: number;
   readonly backend?: 'vxlan' | 'host-gw';
-  readonly proxy?: 'iptables' | 'ipvs';
+  readonly proxy?: ProxyMode;
 }
 
 export function generateClusterYaml(o: GenerateOptions): string {
@@ -51,6 +52,7 @@ export function generateClusterYaml(o: GenerateOptions): string {
       });
     }
   }
+  items.push({ apiVersion: 'networking.k8s.io/v1', kind: 'ServiceCIDR', metadata: { name: 'kubernetes' }, spec: { cidrs: ['10.43.0.0/16'] } });
   for (let s = 0; s < o.services; s++) {
     const name = `svc-${s}`;
     const ip = `10.43.${Math.floor((s + 10) / 256)}.${(s + 10) % 256}`;

@@ -162,6 +162,10 @@ ${SEED_LAN_ITEMS}- apiVersion: v1
     type: ClusterIP
     clusterIP: 10.43.0.1
     ports: [{name: https, port: 443, targetPort: 6443, protocol: TCP}]
+- apiVersion: networking.k8s.io/v1
+  kind: ServiceCIDR
+  metadata: {name: kubernetes}
+  spec: {cidrs: [10.43.0.0/16]}
 - apiVersion: discovery.k8s.io/v1
   kind: EndpointSlice
   metadata:

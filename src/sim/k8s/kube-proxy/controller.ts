@@ -2,6 +2,7 @@ import type { Cluster } from '../cluster.ts';
 import type { ClusterSpec, ServicePortSpec, ServiceSpec } from '../spec.ts';
 import { KubeProxyIptables } from './iptables.ts';
 import { KubeProxyIpvs } from './ipvs.ts';
+import { KubeProxyNftables } from './nftables.ts';
 import type { ProxierConfig, ServiceEndpoint, ServicePortInfo } from './types.ts';
 
 /**
@@ -91,6 +92,8 @@ export function proxierConfig(c: Cluster, nodeName: string): ProxierConfig {
     masqueradeAll: c.spec.kubeProxy.masqueradeAll,
     localhostNodePorts: true,
     hasRandomFully: true,
+    serviceCIDRs: c.spec.serviceCIDRs,
+    nodePortAddresses: c.spec.kubeProxy.nodePortAddresses,
   };
 }
 
@@ -106,6 +109,9 @@ export function syncKubeProxy(c: Cluster): void {
       if (!r.ok) throw new Error(`kube-proxy sync on ${name}: ${r.error}`);
     } else if (c.modes.proxy === 'ipvs') {
       const r = KubeProxyIpvs.sync(c.world, ns, services, { ...proxierConfig(c, name), scheduler: c.modes.scheduler });
+      if (!r.ok) throw new Error(`kube-proxy sync on ${name}: ${r.error}`);
+    } else {
+      const r = KubeProxyNftables.sync(ns, services, proxierConfig(c, name), c.world.timeUs);
       if (!r.ok) throw new Error(`kube-proxy sync on ${name}: ${r.error}`);
     }
   }

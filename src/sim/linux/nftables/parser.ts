@@ -17,14 +17,20 @@ export type NftRunResult = { readonly ok: true; readonly output: string } | { re
 /**
  * Runs nft input against a ruleset as one batch: everything applies, or — on a syntax error or a
  * change the kernel refuses — nothing does, and the error reads as nft's would. `file` names the
- * input for `nft -f` style locations; without it errors print as for a command line.
+ * input for `nft -f` style locations; without it errors print as for a command line. `check`
+ * validates and then discards the batch (`nft -c`).
  */
-export function runNft(rs: NftRuleset, text: string, o: { readonly file?: string; readonly list?: ListOptions; readonly nowUs?: number } = {}): NftRunResult {
+export function runNft(rs: NftRuleset, text: string, o: { readonly file?: string; readonly list?: ListOptions; readonly nowUs?: number; readonly check?: boolean } = {}): NftRunResult {
   const tx = new NftTx(rs, o.nowUs ?? o.list?.nowUs);
   const out: string[] = [];
   try {
     new Parser(new Lexer(text), tx, out, o.list ?? {}).script();
-    tx.commit({ start: 0, end: Math.max(1, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')) });
+    const firstLine = { start: 0, end: Math.max(1, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')) };
+    // --check: the kernel validates the batch (NLM_F_ACK without commit), then it is thrown away
+    if (o.check) {
+      tx.validate(firstLine);
+      tx.abort();
+    } else tx.commit(firstLine);
   } catch (e) {
     tx.abort();
     if (e instanceof NftError) return { ok: false, error: formatNftError(text, e, o.file) };

@@ -75,9 +75,14 @@ export class NftTx {
     this.undo.length = 0;
   }
 
-  /** nf_tables_commit: validate (no chain may reach itself), then make the batch visible. */
-  commit(at: At): void {
+  /** nft_table_validate: no chain may reach itself. */
+  validate(at: At): void {
     for (const table of this.rs.tables) checkLoops(table, at);
+  }
+
+  /** nf_tables_commit: validate, then make the batch visible. */
+  commit(at: At): void {
+    this.validate(at);
     if (this.touched) this.rs.generation++;
     this.undo.length = 0;
   }
