@@ -33,7 +33,7 @@ function fakeWorker() {
     compare: (req, modesB) => new Promise((resolve) => compares.push({ req, modesB, resolve })),
     scalePoint: async (services, endpointsPerService, proxy) => {
       scaled.push(`${proxy}|${services}|${endpointsPerService}`);
-      return { ok: true, value: { services, endpointsPerService, proxy, iptablesRules: services * 20, natRules: services * 18, ipsetEntries: 0, virtualServers: 0, rulesMatched: 21, rulesEvaluated: services + 40 } };
+      return { ok: true, value: { services, endpointsPerService, proxy, iptablesRules: services * 20, natRules: services * 18, ipsetEntries: 0, virtualServers: 0, nftRules: 0, nftElements: 0, rulesMatched: 21, rulesEvaluated: services + 40 } };
     },
     containers: async () => ({ ok: true, value: [] }),
   };

@@ -1,6 +1,7 @@
 import { cidrContains } from '../../net/addr.ts';
-import { runNft } from '../../linux/nftables/parser.ts';
+import { KnfTransaction, runTransaction } from '../../linux/nftables/transaction.ts';
 import type { NftRuleset } from '../../linux/nftables/ruleset.ts';
+import type { NftChainType, NftHook } from '../../linux/nftables/types.ts';
 import { hashAndTruncate } from './hash.ts';
 import { endpointString, planServicePort, servicePortName, sortedServicePorts } from './policy.ts';
 import type { ProxierConfig, ServiceEndpoint, ServicePortInfo } from './types.ts';
@@ -9,15 +10,14 @@ import type { ProxierConfig, ServiceEndpoint, ServicePortInfo } from './types.ts
  * kube-proxy in nftables mode (pkg/proxy/nftables/proxier.go, GA in 1.33): one table `ip
  * kube-proxy` whose base chains hook in beside iptables', a `services` chain that finds the
  * service with one verdict-map lookup on `ip daddr . meta l4proto . th dport`, and per service
- * port a chain that balances with `numgen random mod N vmap { … }`. The transaction is written as
- * knftables writes it (objects.go writeOperation) and loaded with the same parser `nft -f` uses.
+ * port a chain that balances with `numgen random mod N vmap { … }`. The transaction is built as
+ * kube-proxy builds its knftables transaction; its rule bodies are kube-proxy's text, parsed as
+ * `nft -f` parses them.
  *
  * Revision: the base chains of proxier_test.go at kubernetes 81810de (filter-prerouting-pre-dnat
  * and filter-output-pre-dnat at -110, filter-input/forward/output at 0), before the v1.36
  * hairpin-connections set.
  */
-
-const TABLE = 'ip kube-proxy';
 
 // proxier.go constants
 const FILTER_PREROUTING_PRE_DNAT = 'filter-prerouting-pre-dnat';
@@ -45,7 +45,7 @@ const MARK_MASQ = 'mark-for-masquerade';
 const MASQUERADING = 'masquerading';
 
 /** nftablesBaseChains: name, type, hook, priority (knftables writes priorities as numbers). */
-const BASE_CHAINS: readonly (readonly [string, string, string, number])[] = [
+const BASE_CHAINS: readonly (readonly [string, NftChainType, NftHook, number])[] = [
   // filtering on pre-DNAT destination addresses runs before DNAT (dstnat - 10)
   [FILTER_PREROUTING_PRE_DNAT, 'filter', 'prerouting', -110],
   [FILTER_OUTPUT_PRE_DNAT, 'filter', 'output', -110],
@@ -73,9 +73,6 @@ const JUMP_CHAINS: readonly (readonly [string, string, string])[] = [
   [CLUSTER_IPS_CHECK, FILTER_OUTPUT, 'ct state new'],
 ];
 
-/** Go `%q` for the plain ASCII comments kube-proxy writes. */
-const q = (s: string): string => JSON.stringify(s);
-
 /** The chain names of one service port (newServiceInfo) and of its endpoints (newEndpointInfo). */
 export function nftServiceChains(svc: Pick<ServicePortInfo, 'namespace' | 'name' | 'portName' | 'protocol'>): {
   readonly cluster: string;
@@ -92,6 +89,31 @@ export function nftEndpointChain(svc: Pick<ServicePortInfo, 'namespace' | 'name'
   return `${prefix}${hashAndTruncate(`${svc.namespace}/${svc.name}/${svc.protocol.toLowerCase()}/${svc.portName}__${ep.ip.replaceAll(':', '.')}/${ep.port}`)}`;
 }
 
+/**
+ * Chain names kept with the objects they were computed for (kube-proxy computes them once, in
+ * newServiceInfo / newEndpointInfo, not on every sync), with the inputs, so a changed object gets
+ * new names.
+ */
+const serviceChainCache = new WeakMap<ServicePortInfo, { readonly base: string; readonly chains: ReturnType<typeof nftServiceChains> }>();
+const endpointChainCache = new WeakMap<ServiceEndpoint, { readonly svc: ServicePortInfo; readonly ip: string; readonly port: number; readonly chain: string; readonly affinity: string }>();
+
+function serviceChainsOf(svc: ServicePortInfo): ReturnType<typeof nftServiceChains> {
+  const base = `${svc.namespace}/${svc.name}/${svc.protocol}/${svc.portName}`;
+  const known = serviceChainCache.get(svc);
+  if (known?.base === base) return known.chains;
+  const chains = nftServiceChains(svc);
+  serviceChainCache.set(svc, { base, chains });
+  return chains;
+}
+
+function endpointChainsOf(svc: ServicePortInfo, ep: ServiceEndpoint): { readonly chain: string; readonly affinity: string } {
+  const known = endpointChainCache.get(ep);
+  if (known && known.svc === svc && known.ip === ep.ip && known.port === ep.port) return known;
+  const made = { svc, ip: ep.ip, port: ep.port, chain: nftEndpointChain(svc, ep), affinity: nftEndpointChain(svc, ep, 'affinity-') };
+  endpointChainCache.set(ep, made);
+  return made;
+}
+
 /** Go `fmt.Sprintf("%#08x", 1<<bit)`: Go pads the digits to 8 and then adds the 0x. */
 function masqueradeMark(bit: number): string {
   return `0x${(1 << bit).toString(16).padStart(8, '0')}`;
@@ -105,22 +127,22 @@ export interface ExistingObjects {
 
 /**
  * proxier.go setupNFTables + syncProxyRules (a full sync by a freshly started kube-proxy): the
- * text of the knftables transaction, one operation per line, as `nft -f -` receives it.
+ * knftables transaction, object by object in kube-proxy's order.
  */
-export function nftablesTransaction(services: readonly ServicePortInfo[], config: ProxierConfig, existing: ExistingObjects = { chains: [], sets: [] }): string {
-  const out: string[] = [];
-  const line = (s: string) => out.push(s);
+export function kubeProxyTransaction(services: readonly ServicePortInfo[], config: ProxierConfig, existing: ExistingObjects = { chains: [], sets: [] }): KnfTransaction {
+  const tx = new KnfTransaction('ip', 'kube-proxy');
   const created = new Set<string>();
   /** ensureChain: add and flush, once per transaction */
   const ensureChain = (chain: string) => {
     if (created.has(chain)) return;
     created.add(chain);
-    line(`add chain ${TABLE} ${chain}`);
-    line(`flush chain ${TABLE} ${chain}`);
+    tx.add({ verb: 'add', obj: 'chain', name: chain });
+    tx.add({ verb: 'flush', obj: 'chain', name: chain });
   };
-  const rule = (chain: string, text: string, comment?: string) => line(`add rule ${TABLE} ${chain} ${text}${comment !== undefined ? ` comment ${q(comment)}` : ''}`);
+  const rule = (chain: string, text: string, comment?: string) => tx.add({ verb: 'add', obj: 'rule', chain, rule: text, comment });
   const element = (set: string, key: readonly (string | number)[], value?: string, comment?: string) =>
-    line(`add element ${TABLE} ${set} { ${key.join(' . ')}${comment !== undefined ? ` comment ${q(comment)}` : ''}${value !== undefined ? ` : ${value}` : ''} }`);
+    tx.add({ verb: 'add', obj: 'element', set, key: key.map(String), value, comment });
+  const map = (name: string, type: string, comment: string) => tx.add({ verb: 'add', obj: 'map', name, type, comment });
   const mark = masqueradeMark(config.masqueradeBit);
   const localDetector = config.clusterCIDR;
   // nodePortAddresses: nftables mode defaults to "primary", the node's own IPs
@@ -129,15 +151,15 @@ export function nftablesTransaction(services: readonly ServicePortInfo[], config
   const noLocalhost = 'ip daddr != 127.0.0.0/8';
 
   // setupNFTables
-  line(`add table ${TABLE} { comment ${q('rules for kube-proxy')} ; }`);
+  tx.add({ verb: 'add', obj: 'table', comment: 'rules for kube-proxy' });
   // the first sync deletes the base chains once so changed priorities can apply
   for (const [name] of BASE_CHAINS) {
-    line(`add chain ${TABLE} ${name}`);
-    line(`delete chain ${TABLE} ${name}`);
+    tx.add({ verb: 'add', obj: 'chain', name });
+    tx.add({ verb: 'delete', obj: 'chain', name });
   }
   for (const [name, type, hook, priority] of BASE_CHAINS) {
-    line(`add chain ${TABLE} ${name} { type ${type} hook ${hook} priority ${priority} ; }`);
-    line(`flush chain ${TABLE} ${name}`);
+    tx.add({ verb: 'add', obj: 'chain', name, base: { type, hook, priority } });
+    tx.add({ verb: 'flush', obj: 'chain', name });
   }
   for (const [dst, src, extra] of JUMP_CHAINS) {
     ensureChain(dst);
@@ -148,36 +170,36 @@ export function nftablesTransaction(services: readonly ServicePortInfo[], config
   rule(MASQUERADING, `mark and ${mark} == 0 return`);
   rule(MASQUERADING, `mark set mark xor ${mark}`);
   rule(MASQUERADING, 'masquerade fully-random');
-  line(`add set ${TABLE} ${CLUSTER_IPS} { type ipv4_addr ; comment ${q('Active ClusterIPs')} ; }`);
+  tx.add({ verb: 'add', obj: 'set', name: CLUSTER_IPS, type: 'ipv4_addr', comment: 'Active ClusterIPs' });
   rule(CLUSTER_IPS_CHECK, `ip daddr @${CLUSTER_IPS} reject`, 'Reject traffic to invalid ports of ClusterIPs');
   const serviceCIDRs = config.serviceCIDRs ?? [];
   if (serviceCIDRs.length > 0) rule(CLUSTER_IPS_CHECK, `ip daddr { ${serviceCIDRs.join(',')} } drop`, 'Drop traffic to unallocated ClusterIPs');
-  line(`add set ${TABLE} ${NODEPORT_IPS} { type ipv4_addr ; comment ${q('IPs that accept NodePort traffic')} ; }`);
-  if (matchAll) line(`delete set ${TABLE} ${NODEPORT_IPS}`);
+  tx.add({ verb: 'add', obj: 'set', name: NODEPORT_IPS, type: 'ipv4_addr', comment: 'IPs that accept NodePort traffic' });
+  if (matchAll) tx.add({ verb: 'delete', obj: 'set', name: NODEPORT_IPS });
   else {
-    line(`flush set ${TABLE} ${NODEPORT_IPS}`);
+    tx.add({ verb: 'flush', obj: 'set', name: NODEPORT_IPS });
     // GetNodeIPs: "primary" is the node's IPs from the Node object, CIDRs select among them;
     // loopback is never accepted
     const ips = nodePortAddresses.includes('primary') ? config.nodeIPs : config.nodeIPs.filter((ip) => nodePortAddresses.some((c) => cidrContains(c, ip)));
     for (const ip of ips) if (!ip.startsWith('127.')) element(NODEPORT_IPS, [ip]);
   }
-  line(`add map ${TABLE} ${NO_ENDPOINT_SERVICES} { type ipv4_addr . inet_proto . inet_service : verdict ; comment ${q('vmap to drop or reject packets to services with no endpoints')} ; }`);
-  line(`add map ${TABLE} ${NO_ENDPOINT_NODEPORTS} { type inet_proto . inet_service : verdict ; comment ${q('vmap to drop or reject packets to service nodeports with no endpoints')} ; }`);
-  line(`add chain ${TABLE} ${REJECT_CHAIN} { comment ${q('helper for @no-endpoint-services / @no-endpoint-nodeports')} ; }`);
-  line(`flush chain ${TABLE} ${REJECT_CHAIN}`);
+  map(NO_ENDPOINT_SERVICES, 'ipv4_addr . inet_proto . inet_service : verdict', 'vmap to drop or reject packets to services with no endpoints');
+  map(NO_ENDPOINT_NODEPORTS, 'inet_proto . inet_service : verdict', 'vmap to drop or reject packets to service nodeports with no endpoints');
+  tx.add({ verb: 'add', obj: 'chain', name: REJECT_CHAIN, comment: 'helper for @no-endpoint-services / @no-endpoint-nodeports' });
+  tx.add({ verb: 'flush', obj: 'chain', name: REJECT_CHAIN });
   rule(REJECT_CHAIN, 'reject');
   rule(SERVICE_ENDPOINTS_CHECK, `ip daddr . meta l4proto . th dport vmap @${NO_ENDPOINT_SERVICES}`);
   rule(NODEPORT_ENDPOINTS_CHECK, `${matchAll ? noLocalhost : `ip daddr @${NODEPORT_IPS}`} meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS}`);
-  line(`add map ${TABLE} ${FIREWALL_IPS} { type ipv4_addr . inet_proto . inet_service : verdict ; comment ${q('destinations that are subject to LoadBalancerSourceRanges')} ; }`);
+  map(FIREWALL_IPS, 'ipv4_addr . inet_proto . inet_service : verdict', 'destinations that are subject to LoadBalancerSourceRanges');
   ensureChain(FIREWALL_CHECK);
   rule(FIREWALL_CHECK, `ip daddr . meta l4proto . th dport vmap @${FIREWALL_IPS}`);
-  line(`add map ${TABLE} ${SERVICE_IPS} { type ipv4_addr . inet_proto . inet_service : verdict ; comment ${q('ClusterIP, ExternalIP and LoadBalancer IP traffic')} ; }`);
-  line(`add map ${TABLE} ${SERVICE_NODEPORTS} { type inet_proto . inet_service : verdict ; comment ${q('NodePort traffic')} ; }`);
+  map(SERVICE_IPS, 'ipv4_addr . inet_proto . inet_service : verdict', 'ClusterIP, ExternalIP and LoadBalancer IP traffic');
+  map(SERVICE_NODEPORTS, 'inet_proto . inet_service : verdict', 'NodePort traffic');
   rule(SERVICES, `ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS}`);
   rule(SERVICES, `${matchAll ? `fib daddr type local ${noLocalhost}` : `ip daddr @${NODEPORT_IPS}`} meta l4proto . th dport vmap @${SERVICE_NODEPORTS}`);
   // nftElementStorage.reset: the sets and maps are refilled from scratch
-  line(`flush set ${TABLE} ${CLUSTER_IPS}`);
-  for (const m of [SERVICE_IPS, FIREWALL_IPS, NO_ENDPOINT_SERVICES, NO_ENDPOINT_NODEPORTS, SERVICE_NODEPORTS]) line(`flush map ${TABLE} ${m}`);
+  tx.add({ verb: 'flush', obj: 'set', name: CLUSTER_IPS });
+  for (const m of [SERVICE_IPS, FIREWALL_IPS, NO_ENDPOINT_SERVICES, NO_ENDPOINT_NODEPORTS, SERVICE_NODEPORTS]) tx.add({ verb: 'flush', obj: 'map', name: m });
 
   // syncProxyRules
   const activeChains = new Set<string>();
@@ -189,11 +211,11 @@ export function nftablesTransaction(services: readonly ServicePortInfo[], config
   for (const svc of sortedServicePorts(services)) {
     const protocol = svc.protocol.toLowerCase();
     const name = servicePortName(svc);
-    const chains = nftServiceChains(svc);
+    const chains = serviceChainsOf(svc);
     const plan = planServicePort(svc, config.nodeName);
     const affinity = svc.sessionAffinity === 'ClientIP';
-    const epChain = (ep: ServiceEndpoint) => nftEndpointChain(svc, ep);
-    const affinitySet = (ep: ServiceEndpoint) => nftEndpointChain(svc, ep, 'affinity-');
+    const epChain = (ep: ServiceEndpoint) => endpointChainsOf(svc, ep).chain;
+    const affinitySet = (ep: ServiceEndpoint) => endpointChainsOf(svc, ep).affinity;
 
     for (const ep of plan.allReachableEndpoints) {
       ensureServiceChain(epChain(ep));
@@ -275,7 +297,7 @@ export function nftablesTransaction(services: readonly ServicePortInfo[], config
 
     if (affinity) {
       for (const ep of plan.allReachableEndpoints) {
-        line(`add set ${TABLE} ${affinitySet(ep)} { type ipv4_addr ; flags dynamic,timeout ; timeout ${svc.sessionAffinityTimeout}s ; }`);
+        tx.add({ verb: 'add', obj: 'set', name: affinitySet(ep), type: 'ipv4_addr', flags: ['dynamic', 'timeout'], timeoutSec: svc.sessionAffinityTimeout });
       }
     }
 
@@ -299,9 +321,14 @@ export function nftablesTransaction(services: readonly ServicePortInfo[], config
 
   // Stale service chains are flushed now and deleted by a later sync (a map element pointing at
   // them may take a moment to go on kernels before 6.2); stale affinity sets go at once.
-  for (const chain of existing.chains) if (chain.includes('/') && !activeChains.has(chain)) line(`flush chain ${TABLE} ${chain}`);
-  for (const set of existing.sets) if (set.startsWith('affinity-') && !activeAffinitySets.has(set)) line(`delete set ${TABLE} ${set}`);
-  return `${out.join('\n')}\n`;
+  for (const chain of existing.chains) if (chain.includes('/') && !activeChains.has(chain)) tx.add({ verb: 'flush', obj: 'chain', name: chain });
+  for (const set of existing.sets) if (set.startsWith('affinity-') && !activeAffinitySets.has(set)) tx.add({ verb: 'delete', obj: 'set', name: set });
+  return tx;
+}
+
+/** The transaction's text, as `nft -f -` receives it from knftables. */
+export function nftablesTransaction(services: readonly ServicePortInfo[], config: ProxierConfig, existing?: ExistingObjects): string {
+  return kubeProxyTransaction(services, config, existing).text();
 }
 
 /** The outcome of a sync: nft's complaint if the transaction was refused. */
@@ -315,7 +342,6 @@ export const KubeProxyNftables = {
   sync(ns: { readonly nft: NftRuleset }, services: readonly ServicePortInfo[], config: ProxierConfig, nowUs = 0): NftSyncResult {
     const table = ns.nft.table('ip', 'kube-proxy');
     const existing: ExistingObjects = { chains: table ? [...table.chains.keys()] : [], sets: table ? [...table.sets.values()].filter((s) => !s.anonymous).map((s) => s.name) : [] };
-    const r = runNft(ns.nft, nftablesTransaction(services, config, existing), { file: '/dev/stdin', nowUs });
-    return r.ok ? { ok: true } : { ok: false, error: r.error };
+    return runTransaction(ns.nft, kubeProxyTransaction(services, config, existing), nowUs);
   },
 } as const;

@@ -16,6 +16,8 @@ const PROTOCOL_NAMES = new Map(Object.entries(PROTOCOLS).map(([k, v]) => [v, k])
 
 /** A few /etc/services names nft accepts for ports (it prints them as numbers). */
 const SERVICES: Readonly<Record<string, number>> = { ssh: 22, domain: 53, http: 80, https: 443 };
+const serviceNumber = (t: string): number | undefined => SERVICES[t];
+const noName = (): undefined => undefined;
 
 /** ct.c ct_state_tbl: the bits of `ct state`, in the order nft prints a combination. */
 export const CT_STATE_BITS: readonly (readonly [string, number])[] = [
@@ -30,6 +32,28 @@ export const CT_STATE_BITS: readonly (readonly [string, number])[] = [
 export const FIB_ADDRTYPES = ['unspec', 'unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit'] as const;
 
 export const single = (n: number): NftConst => ({ lo: n, hi: n });
+
+/** A dotted quad as a number, or -1 (read character by character: sets are loaded by the ten thousand). */
+function dottedQuad(s: string): number {
+  let n = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if ((digits > 0 && part === 0) || ++digits > 3) return -1;
+      part = part * 10 + (c - 48);
+      if (part > 255) return -1;
+    } else return -1;
+  }
+  return dots === 3 && digits > 0 ? n * 256 + part : -1;
+}
 
 /** Parses one constant of `type`; a string says what is wrong with it. */
 export function parseConst(type: NftType, text: string): NftConst | string {
@@ -54,17 +78,18 @@ export function parseConst(type: NftType, text: string): NftConst | string {
         if (lo > hi) return 'Range has zero or negative size';
         return { lo, hi };
       }
-      return isIpv4(text) ? single(ipToInt(text)) : `Could not resolve hostname: ${text}`;
+      const n = dottedQuad(text);
+      return n >= 0 ? single(n) : `Could not resolve hostname: ${text}`;
     }
     case 'inet_proto': {
       const n = PROTOCOLS[text] ?? (/^\d+$/.test(text) ? Number(text) : NaN);
       return Number.isInteger(n) && n >= 0 && n <= 255 ? single(n) : `Could not parse Internet protocol: ${text}`;
     }
     case 'inet_service':
-      return parseRange(text, 0xffff, (t) => SERVICES[t], 'Could not resolve service');
+      return parseRange(text, 0xffff, serviceNumber, 'Could not resolve service');
     case 'mark':
     case 'integer':
-      return parseRange(text, 0xffffffff, () => undefined, 'Could not parse integer');
+      return parseRange(text, 0xffffffff, noName, 'Could not parse integer');
     case 'ifname':
       return { lo: 0, hi: 0, s: text.replace(/^"(.*)"$/, '$1') };
     case 'ipv6_addr':
@@ -87,37 +112,42 @@ export function parseConst(type: NftType, text: string): NftConst | string {
   }
 }
 
+function numberOf(t: string, named: (t: string) => number | undefined): number {
+  return named(t) ?? (/^0x[0-9a-f]+$/i.test(t) || /^\d+$/.test(t) ? Number(t) : NaN);
+}
+
 function parseRange(text: string, max: number, named: (t: string) => number | undefined, what: string): NftConst | string {
-  const num = (t: string): number => named(t) ?? (/^0x[0-9a-f]+$/i.test(t) || /^\d+$/.test(t) ? Number(t) : NaN);
   const dash = text.indexOf('-', 1);
-  const lo = num(dash > 0 ? text.slice(0, dash) : text);
-  const hi = dash > 0 ? num(text.slice(dash + 1)) : lo;
+  const lo = numberOf(dash > 0 ? text.slice(0, dash) : text, named);
+  const hi = dash > 0 ? numberOf(text.slice(dash + 1), named) : lo;
   if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi > max) return `${what}: ${text}`;
   if (lo > hi) return 'Range has zero or negative size';
   return { lo, hi };
 }
 
+/** One value of `type` as nft prints it. */
+function printOne(type: NftType, n: number): string {
+  switch (type) {
+    case 'ipv4_addr':
+      return intToIp(n);
+    case 'inet_proto':
+      return PROTOCOL_NAMES.get(n) ?? String(n);
+    case 'mark':
+      return `0x${n.toString(16).padStart(8, '0')}`;
+    case 'fib_addrtype':
+      return FIB_ADDRTYPES[n] ?? String(n);
+    case 'ct_state':
+      return CT_STATE_BITS.filter(([, b]) => (n & b) !== 0).map(([name]) => name).join(',') || `0x${n.toString(16)}`;
+    default:
+      return String(n);
+  }
+}
+
 /** How nft prints a constant of `type` (datatype print functions). */
 export function printConst(type: NftType, c: NftConst): string {
   if (c.s !== undefined) return type === 'ifname' ? `"${c.s}"` : c.s;
-  const one = (n: number): string => {
-    switch (type) {
-      case 'ipv4_addr':
-        return intToIp(n);
-      case 'inet_proto':
-        return PROTOCOL_NAMES.get(n) ?? String(n);
-      case 'mark':
-        return `0x${n.toString(16).padStart(8, '0')}`;
-      case 'fib_addrtype':
-        return FIB_ADDRTYPES[n] ?? String(n);
-      case 'ct_state':
-        return CT_STATE_BITS.filter(([, b]) => (n & b) !== 0).map(([name]) => name).join(',') || `0x${n.toString(16)}`;
-      default:
-        return String(n);
-    }
-  };
   if (c.len !== undefined && c.len < 32 && type === 'ipv4_addr') return `${intToIp(c.lo)}/${c.len}`;
-  return c.lo === c.hi ? one(c.lo) : `${one(c.lo)}-${one(c.hi)}`;
+  return c.lo === c.hi ? printOne(type, c.lo) : `${printOne(type, c.lo)}-${printOne(type, c.hi)}`;
 }
 
 /** The canonical text of a key, as the element Map is keyed: exact lookups build the same text. */
@@ -131,19 +161,22 @@ export function elementKey(key: readonly NftConst[]): string {
   return out;
 }
 
-/** Bytes of one key component as the kernel stores it (big-endian network types, host-order others). */
-function componentBytes(type: NftType, c: NftConst): number[] {
-  const be = (n: number, width: number) => Array.from({ length: width }, (_, i) => (n >>> ((width - 1 - i) * 8)) & 0xff);
+/** Appends one key component's bytes as the kernel stores it (big-endian network types, host order others). */
+function pushBytes(out: number[], type: NftType, c: NftConst): void {
+  const n = c.lo;
   switch (type) {
     case 'ipv4_addr':
-      return be(c.lo, 4);
+      out.push(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+      return;
     case 'inet_proto':
-      return [c.lo & 0xff];
+      out.push(n & 0xff);
+      return;
     case 'inet_service':
-      return be(c.lo, 2);
+      out.push((n >>> 8) & 0xff, n & 0xff);
+      return;
     default:
       // host byte order (little-endian here): mark, integer, ct_state
-      return be(c.lo, 4).reverse();
+      out.push(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
   }
 }
 
@@ -152,21 +185,22 @@ function componentBytes(type: NftType, c: NftConst): number[] {
  * mergesort.c): by value; a concatenation's components are exported byte by byte and the bytes
  * compared as one host-endian (little-endian) number, so the last byte of the key weighs most —
  * which is why a verdict map of `ip . proto . port` keys comes out ordered by the port's low byte.
+ * Each element's sort key is built once.
  */
-export function compareElements(types: readonly NftType[], a: NftElement, b: NftElement): number {
-  if (types.length === 1) {
-    const x = a.key[0]!;
-    const y = b.key[0]!;
-    if (x.s !== undefined || y.s !== undefined) return (x.s ?? '') < (y.s ?? '') ? -1 : (x.s ?? '') > (y.s ?? '') ? 1 : 0;
-    return x.lo - y.lo || x.hi - y.hi;
+export function sortElements(types: readonly NftType[], elements: Iterable<NftElement>): NftElement[] {
+  const keyed: { e: NftElement; lo: number; hi: number; s: string }[] = [];
+  for (const e of elements) {
+    if (types.length === 1) {
+      const c = e.key[0]!;
+      keyed.push({ e, lo: c.lo, hi: c.hi, s: c.s ?? '' });
+      continue;
+    }
+    const bytes: number[] = [];
+    types.forEach((t, i) => pushBytes(bytes, t, e.key[i]!));
+    keyed.push({ e, lo: 0, hi: 0, s: String.fromCharCode(...bytes.reverse()) });
   }
-  const ab = types.flatMap((t, i) => componentBytes(t, a.key[i]!));
-  const bb = types.flatMap((t, i) => componentBytes(t, b.key[i]!));
-  for (let i = Math.max(ab.length, bb.length) - 1; i >= 0; i--) {
-    const d = (ab[i] ?? 0) - (bb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
+  keyed.sort((a, b) => a.lo - b.lo || a.hi - b.hi || (a.s < b.s ? -1 : a.s > b.s ? 1 : 0));
+  return keyed.map((k) => k.e);
 }
 
 /** nft's time_print: `3h`, `2h59m59s990ms`. */

@@ -42,6 +42,12 @@ export class Lexer {
     private readonly limit = text.length,
   ) {}
 
+  /** Continues scanning at `pos` (after a caller read a line's head itself). */
+  seek(pos: number): void {
+    this.pos = pos;
+    this.peeked = undefined;
+  }
+
   /** Where the next token starts (after whitespace), for recording a range to parse later. */
   get offset(): number {
     return this.peek().start;

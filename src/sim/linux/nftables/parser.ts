@@ -11,6 +11,20 @@ import type { NftChain, NftChainType, NftConst, NftElement, NftFamily, NftHook, 
 const FAMILIES: readonly string[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
 const HOOKS: readonly string[] = ['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress'];
 const PRIORITY_NAMES: Readonly<Record<string, number>> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };
+const BINOPS: Readonly<Record<string, '&' | '|' | '^'>> = { '&': '&', and: '&', '|': '|', or: '|', '^': '^', xor: '^' };
+const RELATIONS: Readonly<Record<string, NftOp>> = { '==': '==', '!=': '!=', '<': '<', '>': '>', '<=': '<=', '>=': '>=', eq: '==', ne: '!=', lt: '<', gt: '>', le: '<=', ge: '>=' };
+const REJECT_TYPES: readonly string[] = ['net-unreachable', 'host-unreachable', 'prot-unreachable', 'port-unreachable', 'net-prohibited', 'host-prohibited', 'admin-prohibited'];
+const SADDR_DADDR_PROTOCOL: readonly string[] = ['saddr', 'daddr', 'protocol'];
+const SADDR_DADDR: readonly string[] = ['saddr', 'daddr'];
+const PORTS: readonly string[] = ['sport', 'dport'];
+const META_KEYS: readonly string[] = ['l4proto', 'mark', 'iifname', 'oifname', 'nfproto'];
+
+/** A match that makes a transport header's ports mappable (`dnat to a:port` needs one before it). */
+function isL4Match(s: NftStmt): boolean {
+  if (s.k !== 'match') return false;
+  const l = s.left;
+  return (l.k === 'payload' && (l.field === 'sport' || l.field === 'dport' || l.field === 'protocol')) || (l.k === 'meta' && l.key === 'l4proto');
+}
 
 export type NftRunResult = { readonly ok: true; readonly output: string } | { readonly ok: false; readonly error: string };
 
@@ -56,13 +70,70 @@ class Parser {
   script(): void {
     for (;;) {
       this.lx.skipNewlines();
-      if (this.lx.peek().kind === 'eof') return;
-      this.command();
+      const first = this.lx.peek();
+      if (first.kind === 'eof') return;
+      if (!this.fastLine(first)) this.command();
       const end = this.lx.peek();
       if (end.kind === 'eof') return;
       if (end.kind === 'nl' || (end.kind === 'punct' && end.t === ';')) continue;
       throw new NftError(`syntax error, unexpected ${describe(end)}`, end.start, end.end);
     }
+  }
+
+  /**
+   * The line shapes a proxier writes by the hundred thousand — `add chain|flush chain FAMILY
+   * TABLE NAME`, the head of `add rule FAMILY TABLE CHAIN …` and of `add element FAMILY TABLE SET
+   * { … }` — read straight off the text instead of token by token (as iptables-restore's fast
+   * path does). Anything else, or any surprise, goes the general way. True when handled.
+   */
+  private fastLine(first: Token): boolean {
+    if (first.kind !== 'word' || (first.t !== 'add' && first.t !== 'flush')) return false;
+    const text = this.lx.text;
+    const words: string[] = [];
+    let at0 = first.start;
+    for (let k = 0; k < 5; k++) {
+      const sp = text.indexOf(' ', at0);
+      const nl = text.indexOf('\n', at0);
+      const end = sp < 0 || (nl >= 0 && nl < sp) ? (nl < 0 ? text.length : nl) : sp;
+      const w = text.slice(at0, end);
+      if (w === '' || /[{};"#\\]/.test(w)) return false;
+      words.push(w);
+      at0 = end + 1;
+      if (end === nl || end === text.length) break;
+    }
+    const [verb, what, family, tableName, name] = words;
+    if (!FAMILIES.includes(family ?? '') || tableName === undefined || name === undefined) return false;
+    const lineEnd = text.indexOf('\n', first.start);
+    const eol = lineEnd < 0 ? text.length : lineEnd;
+    const nameAt: At = { start: at0 - 1 - name.length, end: at0 - 1 };
+    if (what === 'chain' && words.length === 5 && at0 - 1 === eol) {
+      const table = this.tx.requireTable(family as NftFamily, tableName, { start: first.start, end: nameAt.start - 1 });
+      if (verb === 'add') this.tx.addChain(table, name, {}, { start: first.start, end: nameAt.end });
+      else this.tx.flushChain(table, this.tx.requireChain(table, name, nameAt));
+      this.lx.seek(eol);
+      return true;
+    }
+    if (verb !== 'add' || words.length < 5 || at0 - 1 >= eol) return false;
+    if (what === 'rule') {
+      this.lx.seek(at0);
+      const head = this.lx.peek();
+      if (head.kind === 'word' && (head.t === 'handle' || head.t === 'index' || head.t === 'position')) {
+        this.lx.seek(first.start);
+        return false;
+      }
+      const table = this.tx.requireTable(family as NftFamily, tableName, nameAt);
+      const chain = this.tx.requireChain(table, name, nameAt);
+      this.appendRule(table, chain, this.stmts(table), head);
+      return true;
+    }
+    if (what === 'element') {
+      const table = this.tx.requireTable(family as NftFamily, tableName, nameAt);
+      const set = this.tx.requireSet(table, name, nameAt);
+      this.lx.seek(at0);
+      for (const [e, where] of this.elements(set)) this.tx.addElement(table, set, e, {}, where);
+      return true;
+    }
+    return false;
   }
 
   private command(): void {
@@ -274,7 +345,7 @@ class Parser {
       if (this.lx.acceptPunct('}')) break;
       const k = this.lx.word('chain, set, map or comment');
       if (k.t === 'comment') {
-        this.tx.setComment(table, this.lx.word('string').t);
+        this.tx.setComment(table, table, this.lx.word('string').t);
       } else if (k.t === 'chain') {
         const cn = this.lx.word('chain name');
         this.chainName(cn);
@@ -478,16 +549,32 @@ class Parser {
     const rule: NftRule = { handle: this.tx.allocHandle(table), stmts: r.stmts, comment: r.comment };
     this.tx.tookHandle(table);
     this.checkRule(table, rule, first);
-    if (verb === 'replace') this.tx.addRule(chain, rule, { replace: ref });
-    else if (verb === 'insert') this.tx.addRule(chain, rule, ref ? { before: ref } : { insert: true });
-    else this.tx.addRule(chain, rule, ref ? { after: ref } : {});
+    if (verb === 'replace') this.tx.addRule(table, chain, rule, { replace: ref });
+    else if (verb === 'insert') this.tx.addRule(table, chain, rule, ref ? { before: ref } : { insert: true });
+    else this.tx.addRule(table, chain, rule, ref ? { after: ref } : {});
+  }
+
+  /** A whole input that is one rule body (with the rule's comment given apart). */
+  ruleBody(table: NftTable, chain: NftChain, comment: string | undefined): void {
+    const first = this.lx.peek();
+    const r = this.stmts(table);
+    const t = this.lx.peek();
+    if (t.kind !== 'eof') throw new NftError(`syntax error, unexpected ${describe(t)}`, t.start, t.end);
+    this.appendRule(table, chain, comment === undefined ? r : { ...r, comment }, first);
+  }
+
+  verdictOnly(): NftVerdict {
+    const v = this.verdict();
+    const t = this.lx.peek();
+    if (t.kind !== 'eof') throw new NftError(`syntax error, unexpected ${describe(t)}`, t.start, t.end);
+    return v;
   }
 
   private appendRule(table: NftTable, chain: NftChain, r: NftStmtsResult, first: Token): void {
     const rule: NftRule = { handle: this.tx.allocHandle(table), stmts: r.stmts, comment: r.comment };
     this.tx.tookHandle(table);
     this.checkRule(table, rule, first);
-    this.tx.addRule(chain, rule, {});
+    this.tx.addRule(table, chain, rule, {});
   }
 
   /** What the kernel checks when a rule is added: its jump targets exist (nft_verdict_init). */
@@ -513,9 +600,7 @@ class Parser {
         continue;
       }
       const s = this.stmt(table, l4Matched);
-      if (s.k === 'match' && selectorTypes(s.left).includes('inet_service')) l4Matched = true;
-      if (s.k === 'match' && s.left.k === 'meta' && s.left.key === 'l4proto') l4Matched = true;
-      if (s.k === 'match' && s.left.k === 'payload' && s.left.field === 'protocol') l4Matched = true;
+      if (!l4Matched && isL4Match(s)) l4Matched = true;
       stmts.push(s);
     }
     if (stmts.length === 0) {
@@ -559,8 +644,7 @@ class Parser {
         if (fam.t !== 'icmp' && fam.t !== 'icmpx') throw new NftError(`syntax error, unexpected ${describe(fam)}`, fam.start, fam.end);
         this.lx.accept('type');
         const type = this.lx.word('icmp type');
-        const known = ['net-unreachable', 'host-unreachable', 'prot-unreachable', 'port-unreachable', 'net-prohibited', 'host-prohibited', 'admin-prohibited'];
-        if (!known.includes(type.t)) throw new NftError(`Could not parse icmp type: ${type.t}`, type.start, type.end);
+        if (!REJECT_TYPES.includes(type.t)) throw new NftError(`Could not parse icmp type: ${type.t}`, type.start, type.end);
         if (fam.t === 'icmpx' && type.t !== 'port-unreachable' && type.t !== 'admin-prohibited' && type.t !== 'host-unreachable' && type.t !== 'no-route') {
           throw new NftError(`Could not parse icmpx type: ${type.t}`, type.start, type.end);
         }
@@ -649,10 +733,10 @@ class Parser {
       return { k: 'mark-set', value: this.constant('mark', c.t, c, false) };
     }
     let op: NftOp = 'implicit';
-    if (next.kind === 'word' && ['==', '!=', '<', '>', '<=', '>=', 'eq', 'ne', 'lt', 'gt', 'le', 'ge'].includes(next.t)) {
+    const rel = next.kind === 'word' ? RELATIONS[next.t] : undefined;
+    if (rel) {
       this.lx.next();
-      const words: Record<string, NftOp> = { eq: '==', ne: '!=', lt: '<', gt: '>', le: '<=', ge: '>=' };
-      op = words[next.t] ?? (next.t as NftOp);
+      op = rel;
     }
     return { k: 'match', left, op, right: this.rhs(table, types) };
   }
@@ -727,8 +811,7 @@ class Parser {
     if (parts.length > 1) sel = { k: 'concat', parts };
     for (;;) {
       const t = this.lx.peek();
-      const ops: Record<string, '&' | '|' | '^'> = { '&': '&', and: '&', '|': '|', or: '|', '^': '^', xor: '^' };
-      const op = t.kind === 'word' ? ops[t.t] : undefined;
+      const op = t.kind === 'word' ? BINOPS[t.t] : undefined;
       if (!op) return sel;
       this.lx.next();
       const type = selectorTypes(sel);
@@ -738,43 +821,44 @@ class Parser {
     }
   }
 
+  private field(allowed: readonly string[]): string {
+    const f = this.lx.word(allowed.join(', '));
+    if (!allowed.includes(f.t)) throw new NftError(`syntax error, unexpected ${describe(f)}`, f.start, f.end);
+    return f.t;
+  }
+
   private primary(): NftSelector {
     const t = this.lx.word('expression');
-    const field = (allowed: readonly string[]): string => {
-      const f = this.lx.word(allowed.join(', '));
-      if (!allowed.includes(f.t)) throw new NftError(`syntax error, unexpected ${describe(f)}`, f.start, f.end);
-      return f.t;
-    };
     switch (t.t) {
       case 'ip':
-        return { k: 'payload', proto: 'ip', field: field(['saddr', 'daddr', 'protocol']) as 'saddr' };
+        return { k: 'payload', proto: 'ip', field: this.field(SADDR_DADDR_PROTOCOL) as 'saddr' };
       case 'ip6':
-        return { k: 'payload', proto: 'ip6', field: field(['saddr', 'daddr']) as 'saddr' };
+        return { k: 'payload', proto: 'ip6', field: this.field(SADDR_DADDR) as 'saddr' };
       case 'tcp':
       case 'udp':
       case 'sctp':
       case 'th':
-        return { k: 'payload', proto: t.t, field: field(['sport', 'dport']) as 'sport' };
+        return { k: 'payload', proto: t.t, field: this.field(PORTS) as 'sport' };
       case 'icmp':
-        return { k: 'payload', proto: 'icmp', field: field(['type']) as 'type' };
+        this.field(['type']);
+        return { k: 'payload', proto: 'icmp', field: 'type' };
       case 'meta':
-        return { k: 'meta', key: field(['l4proto', 'mark', 'iifname', 'oifname', 'nfproto']) as 'mark' };
+        return { k: 'meta', key: this.field(META_KEYS) as 'mark' };
       case 'mark':
       case 'iifname':
       case 'oifname':
         return { k: 'meta', key: t.t };
-      case 'ct': {
-        field(['state']);
+      case 'ct':
+        this.field(['state']);
         return { k: 'ct', key: 'state' };
-      }
       case 'fib': {
-        const addr = field(['saddr', 'daddr']) as 'saddr' | 'daddr';
-        field(['type']);
+        const addr = this.field(SADDR_DADDR) as 'saddr' | 'daddr';
+        this.field(['type']);
         return { k: 'fib', addr };
       }
       case 'numgen': {
-        const mode = field(['random', 'inc']) as 'random' | 'inc';
-        field(['mod']);
+        const mode = this.field(['random', 'inc']) as 'random' | 'inc';
+        this.field(['mod']);
         const mod = this.number();
         if (mod === 0) throw new NftError('Numgen expression modulus cannot be 0', t.start, t.end);
         let offset = 0;
@@ -841,7 +925,7 @@ class Parser {
         const set = this.tx.requireSet(table, name.t, at(name));
         // a delete names elements by key alone; a map's data may be left out
         const shape = { ...set, dataType: undefined };
-        for (const [e, where] of this.elements(shape)) this.tx.deleteElement(set, e, where);
+        for (const [e, where] of this.elements(shape)) this.tx.deleteElement(table, set, e, where);
         return;
       }
       default:
@@ -861,7 +945,7 @@ class Parser {
       case 'table': {
         const { table } = this.table();
         for (const c of table.chains.values()) this.tx.flushChain(table, c);
-        for (const s of table.sets.values()) if (!s.anonymous) this.tx.flushSet(s);
+        for (const s of table.sets.values()) if (!s.anonymous) this.tx.flushSet(table, s);
         return;
       }
       case 'chain': {
@@ -874,7 +958,7 @@ class Parser {
       case 'map': {
         const { table } = this.table();
         const name = this.lx.word('set name');
-        this.tx.flushSet(this.tx.requireSet(table, name.t, at(name)));
+        this.tx.flushSet(table, this.tx.requireSet(table, name.t, at(name)));
         return;
       }
       default:
@@ -925,6 +1009,20 @@ class Parser {
         throw new NftError(`syntax error, unexpected ${describe(what)}`, what.start, what.end);
     }
   }
+}
+
+/**
+ * A rule body given as text on its own (knftables' Rule.Rule), parsed and appended to `chain`
+ * within an open batch: what `add rule FAMILY TABLE CHAIN BODY` does after its head.
+ */
+export function addRuleText(tx: NftTx, table: NftTable, chain: NftChain, body: string, comment?: string): void {
+  const p = new Parser(new Lexer(body), tx, [], {});
+  p.ruleBody(table, chain, comment);
+}
+
+/** A verdict as text (`goto service-…`, `drop`), for a map element's value. */
+export function parseVerdictText(text: string): NftVerdict {
+  return new Parser(new Lexer(text), undefined as unknown as NftTx, [], {}).verdictOnly();
 }
 
 interface NftStmtsResult {

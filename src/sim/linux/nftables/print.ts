@@ -1,4 +1,4 @@
-import { compareElements, printConst, printTime } from './datatypes.ts';
+import { printConst, printTime, sortElements } from './datatypes.ts';
 import type { NftRuleset } from './ruleset.ts';
 import type { NftChain, NftElement, NftFamily, NftRhs, NftRule, NftSelector, NftSet, NftStmt, NftTable, NftType, NftVerdict } from './types.ts';
 
@@ -69,7 +69,7 @@ export function printElement(set: Pick<NftSet, 'keyType' | 'timeoutMs'>, e: NftE
 }
 
 export function sortedElements(set: NftSet): NftElement[] {
-  return [...set.elements.values()].sort((a, b) => compareElements(set.keyType, a, b));
+  return sortElements(set.keyType, set.elements.values());
 }
 
 /** `{ a, b }` of an anonymous set or map inside a rule: always on one line. */

@@ -35,14 +35,28 @@ export class NftRuleset {
     return this.tables.find((t) => t.family === family && t.name === name);
   }
 
-  /** Base chains registered at `hook` for IPv4 packets (families ip and inet), with their tables. */
-  baseChains(hook: NftHook): { readonly table: NftTable; readonly chain: NftChain }[] {
-    const out: { table: NftTable; chain: NftChain }[] = [];
-    for (const table of this.tables) {
-      if (table.family !== 'ip' && table.family !== 'inet') continue;
-      for (const chain of table.chains.values()) if (chain.base?.hook === hook) out.push({ table, chain });
+  private hooked?: { readonly generation: number; readonly byHook: Map<NftHook, { readonly table: NftTable; readonly chain: NftChain }[]> };
+
+  /**
+   * Base chains registered at `hook` for IPv4 packets (families ip and inet), with their tables:
+   * the hook's entry list, rebuilt only after a commit (a node holds tens of thousands of chains
+   * and every packet asks at every hook).
+   */
+  baseChains(hook: NftHook): readonly { readonly table: NftTable; readonly chain: NftChain }[] {
+    if (this.hooked?.generation !== this.generation) {
+      const byHook = new Map<NftHook, { table: NftTable; chain: NftChain }[]>();
+      for (const table of this.tables) {
+        if (table.family !== 'ip' && table.family !== 'inet') continue;
+        for (const chain of table.chains.values()) {
+          if (!chain.base) continue;
+          const list = byHook.get(chain.base.hook);
+          if (list) list.push({ table, chain });
+          else byHook.set(chain.base.hook, [{ table, chain }]);
+        }
+      }
+      this.hooked = { generation: this.generation, byHook };
     }
-    return out;
+    return this.hooked.byHook.get(hook) ?? [];
   }
 
   get empty(): boolean {
@@ -58,6 +72,8 @@ export class NftRuleset {
 export class NftTx {
   private readonly undo: (() => void)[] = [];
   private touched = false;
+  /** tables this batch created: an abort drops them whole, so changes inside need no undo */
+  private readonly fresh = new Set<NftTable>();
 
   constructor(
     readonly rs: NftRuleset,
@@ -68,6 +84,15 @@ export class NftTx {
   private did(u: () => void): void {
     this.undo.push(u);
     this.touched = true;
+  }
+
+  /**
+   * Whether a change to `table` must record its undo (the table existed before this batch); a
+   * first sync fills a table it just created with hundreds of thousands of objects.
+   */
+  private undoable(table: NftTable): boolean {
+    this.touched = true;
+    return !this.fresh.has(table);
   }
 
   abort(): void {
@@ -113,6 +138,7 @@ export class NftTx {
     }
     const table: NftTable = { family, name, handle: ++this.rs.tableHandles, comment: o.comment, chains: new Map(), sets: new Map(), nextHandle: 1 };
     this.rs.tables.push(table);
+    this.fresh.add(table);
     this.did(() => {
       this.rs.tables.splice(this.rs.tables.indexOf(table), 1);
       this.rs.tableHandles--;
@@ -136,7 +162,7 @@ export class NftTx {
         if (!b || b.type !== o.base.type || b.hook !== o.base.hook || b.priority !== o.base.priority) throw kernel(b ? EBUSY : EOPNOTSUPP, at);
         const before = b.policy;
         b.policy = o.base.policy;
-        this.did(() => (b.policy = before));
+        if (this.undoable(table)) this.did(() => (b.policy = before));
       }
       return existing;
     }
@@ -149,20 +175,24 @@ export class NftTx {
       registered: o.base ? ++this.rs.registrations : 0,
     };
     table.chains.set(name, chain);
-    this.did(() => {
-      table.chains.delete(name);
-      table.nextHandle--;
-      if (o.base) this.rs.registrations--;
-    });
+    if (this.undoable(table)) {
+      this.did(() => {
+        table.chains.delete(name);
+        table.nextHandle--;
+        if (o.base) this.rs.registrations--;
+      });
+    }
     return chain;
   }
 
   deleteChain(table: NftTable, chain: NftChain, at: At): void {
     if (chainReferences(table, chain.name) > 0) throw kernel(EBUSY, at);
     this.flushChain(table, chain);
-    const entries = [...table.chains];
+    if (this.undoable(table)) {
+      const entries = [...table.chains];
+      this.did(() => restoreMap(table.chains, entries));
+    }
     table.chains.delete(chain.name);
-    this.did(() => restoreMap(table.chains, entries));
   }
 
   flushChain(table: NftTable, chain: NftChain): void {
@@ -171,10 +201,12 @@ export class NftTx {
     chain.rules = [];
     const anon = rules.flatMap((r) => anonymousSetsOf(r)).map((n) => table.sets.get(n)).filter((s): s is NftSet => !!s);
     for (const s of anon) table.sets.delete(s.name);
-    this.did(() => {
-      chain.rules = rules;
-      for (const s of anon) table.sets.set(s.name, s);
-    });
+    if (this.undoable(table)) {
+      this.did(() => {
+        chain.rules = rules;
+        for (const s of anon) table.sets.set(s.name, s);
+      });
+    }
   }
 
   /** The kernel's handle for a new chain, set or rule of this table (nf_tables_alloc_handle). */
@@ -183,24 +215,24 @@ export class NftTx {
   }
 
   /** Puts a rule into a chain: appended, first (`insert`), before/after another, or in its place. */
-  addRule(chain: NftChain, rule: NftRule, position: { readonly before?: NftRule; readonly after?: NftRule; readonly insert?: boolean; readonly replace?: NftRule }): void {
+  addRule(table: NftTable, chain: NftChain, rule: NftRule, position: { readonly before?: NftRule; readonly after?: NftRule; readonly insert?: boolean; readonly replace?: NftRule }): void {
     const rules = chain.rules;
-    let i: number;
+    const undo = this.undoable(table);
     if (position.replace) {
-      i = rules.indexOf(position.replace);
+      const i = rules.indexOf(position.replace);
       rules[i] = rule;
       const old = position.replace;
-      this.did(() => (rules[i] = old));
+      if (undo) this.did(() => (rules[i] = old));
       return;
     }
-    if (position.after) i = rules.indexOf(position.after) + 1;
-    else if (position.before) i = rules.indexOf(position.before);
-    else i = position.insert ? 0 : rules.length;
-    rules.splice(i, 0, rule);
-    this.did(() => {
-      const at = chain.rules.indexOf(rule);
-      if (at >= 0) chain.rules.splice(at, 1);
-    });
+    if (!position.after && !position.before && !position.insert) rules.push(rule);
+    else rules.splice(position.after ? rules.indexOf(position.after) + 1 : position.before ? rules.indexOf(position.before) : 0, 0, rule);
+    if (undo) {
+      this.did(() => {
+        const at = chain.rules.indexOf(rule);
+        if (at >= 0) chain.rules.splice(at, 1);
+      });
+    }
   }
 
   deleteRule(table: NftTable, chain: NftChain, rule: NftRule): void {
@@ -208,15 +240,17 @@ export class NftTx {
     chain.rules.splice(i, 1);
     const anon = anonymousSetsOf(rule).map((n) => table.sets.get(n)).filter((s): s is NftSet => !!s);
     for (const s of anon) table.sets.delete(s.name);
-    this.did(() => {
-      chain.rules.splice(i, 0, rule);
-      for (const s of anon) table.sets.set(s.name, s);
-    });
+    if (this.undoable(table)) {
+      this.did(() => {
+        chain.rules.splice(i, 0, rule);
+        for (const s of anon) table.sets.set(s.name, s);
+      });
+    }
   }
 
   /** Records a handle taken by allocHandle for an anonymous set, so an abort gives it back. */
   tookHandle(table: NftTable): void {
-    this.did(() => table.nextHandle--);
+    if (this.undoable(table)) this.did(() => table.nextHandle--);
   }
 
   addSet(table: NftTable, set: Omit<NftSet, 'handle'>, o: { create?: boolean }, at: At): NftSet {
@@ -233,39 +267,58 @@ export class NftTx {
     }
     const created: NftSet = { ...set, handle: this.allocHandle(table) };
     table.sets.set(set.name, created);
-    this.did(() => {
-      table.sets.delete(set.name);
-      table.nextHandle--;
-    });
+    if (this.undoable(table)) {
+      this.did(() => {
+        table.sets.delete(set.name);
+        table.nextHandle--;
+      });
+    }
     return created;
   }
 
   /** An anonymous set for a rule (`{ a, b }`, a vmap's `{ k : v }`): named `__set%d`/`__map%d` by the kernel. */
   addAnonymousSet(table: NftTable, set: Omit<NftSet, 'handle' | 'name' | 'anonymous'>): NftSet {
-    const prefix = set.dataType ? '__map' : '__set';
-    let n = 0;
-    while (table.sets.has(`${prefix}${n}`)) n++;
-    const created: NftSet = { ...set, name: `${prefix}${n}`, anonymous: true, handle: this.allocHandle(table) };
+    // the kernel names them `__set%d`; the number is never shown, only unique
+    const n = (anonymousCount.get(table) ?? 0) + 1;
+    anonymousCount.set(table, n);
+    const created: NftSet = {
+      name: `${set.dataType ? '__map' : '__set'}${n}`,
+      handle: this.allocHandle(table),
+      keyType: set.keyType,
+      dataType: set.dataType,
+      flags: set.flags,
+      timeoutMs: set.timeoutMs,
+      size: set.size,
+      comment: set.comment,
+      anonymous: true,
+      elements: set.elements,
+    };
     table.sets.set(created.name, created);
-    this.did(() => {
-      table.sets.delete(created.name);
-      table.nextHandle--;
-    });
+    if (this.undoable(table)) {
+      this.did(() => {
+        table.sets.delete(created.name);
+        table.nextHandle--;
+      });
+    }
     return created;
   }
 
   deleteSet(table: NftTable, set: NftSet, at: At): void {
     if (setReferences(table, set.name) > 0) throw kernel(EBUSY, at);
-    const entries = [...table.sets];
+    if (this.undoable(table)) {
+      const entries = [...table.sets];
+      this.did(() => restoreMap(table.sets, entries));
+    }
     table.sets.delete(set.name);
-    this.did(() => restoreMap(table.sets, entries));
   }
 
-  flushSet(set: NftSet): void {
+  flushSet(table: NftTable, set: NftSet): void {
     if (set.elements.size === 0) return;
-    const before = new Map(set.elements);
+    if (this.undoable(table)) {
+      const before = [...set.elements];
+      this.did(() => restoreMap(set.elements, before));
+    }
     set.elements.clear();
-    this.did(() => restoreMap(set.elements, [...before]));
   }
 
   addElement(table: NftTable, set: NftSet, e: NftElement, o: { create?: boolean }, at: At): void {
@@ -281,23 +334,26 @@ export class NftTx {
     const timeout = e.timeoutMs ?? set.timeoutMs;
     if (timeout !== undefined && set.flags.includes('timeout')) e.expiresUs = this.nowUs + timeout * 1000;
     set.elements.set(key, e);
-    this.did(() => set.elements.delete(key));
+    if (this.undoable(table)) this.did(() => set.elements.delete(key));
   }
 
-  deleteElement(set: NftSet, e: NftElement, at: At): void {
+  deleteElement(table: NftTable, set: NftSet, e: NftElement, at: At): void {
     const key = elementKey(e.key);
     const existing = set.elements.get(key);
     if (!existing) throw kernel(ENOENT, at);
     set.elements.delete(key);
-    this.did(() => set.elements.set(key, existing));
+    if (this.undoable(table)) this.did(() => set.elements.set(key, existing));
   }
 
-  setComment(obj: { comment?: string }, comment: string): void {
+  setComment(table: NftTable, obj: { comment?: string }, comment: string): void {
     const before = obj.comment;
     obj.comment = comment;
-    this.did(() => (obj.comment = before));
+    if (this.undoable(table)) this.did(() => (obj.comment = before));
   }
 }
+
+/** Anonymous sets made per table so far, for their names. */
+const anonymousCount = new WeakMap<NftTable, number>();
 
 function restoreMap<K, V>(map: Map<K, V>, entries: readonly (readonly [K, V])[]): void {
   map.clear();
@@ -327,13 +383,14 @@ function anonymousSetsOf(rule: NftRule): string[] {
 /** The chains one chain can pass a packet to: its jumps, gotos and verdict-map targets. */
 export function chainTargets(table: NftTable, chain: NftChain): string[] {
   const out: string[] = [];
-  const verdict = (v: NftVerdict | undefined) => {
-    if (v && (v.k === 'jump' || v.k === 'goto')) out.push(v.chain);
-  };
   for (const rule of chain.rules) {
     for (const s of rule.stmts) {
-      if (s.k === 'verdict') verdict(s.v);
-      else if (s.k === 'vmap') for (const e of table.sets.get(s.map)?.elements.values() ?? []) verdict(e.data);
+      if (s.k === 'verdict') {
+        if (s.v.k === 'jump' || s.v.k === 'goto') out.push(s.v.chain);
+      } else if (s.k === 'vmap') {
+        const map = table.sets.get(s.map);
+        if (map) for (const e of map.elements.values()) if (e.data && (e.data.k === 'jump' || e.data.k === 'goto')) out.push(e.data.chain);
+      }
     }
   }
   return out;
@@ -360,19 +417,33 @@ export function setReferences(table: NftTable, name: string): number {
   return n;
 }
 
-/** nft_table_validate / nf_tables_check_loops: a chain that can reach itself is refused (ELOOP). */
+/**
+ * nft_table_validate / nf_tables_check_loops: a chain that can reach itself through jumps, gotos
+ * or verdict-map elements is refused (ELOOP). One depth-first pass over the whole table.
+ */
 function checkLoops(table: NftTable, at: At): void {
-  const state = new Map<string, 1 | 2>();
-  const visit = (name: string): void => {
-    const st = state.get(name);
-    if (st === 2) return;
-    if (st === 1) throw kernel(ELOOP, at);
-    state.set(name, 1);
-    const chain = table.chains.get(name);
-    if (chain) for (const next of chainTargets(table, chain)) visit(next);
-    state.set(name, 2);
-  };
-  for (const name of table.chains.keys()) visit(name);
+  const state = new Map<NftChain, 1 | 2>();
+  const stack: { chain: NftChain; targets: string[]; next: number }[] = [];
+  for (const start of table.chains.values()) {
+    if (state.has(start)) continue;
+    state.set(start, 1);
+    stack.push({ chain: start, targets: chainTargets(table, start), next: 0 });
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next >= top.targets.length) {
+        state.set(top.chain, 2);
+        stack.pop();
+        continue;
+      }
+      const next = table.chains.get(top.targets[top.next++]!);
+      if (!next) continue;
+      const st = state.get(next);
+      if (st === 1) throw kernel(ELOOP, at);
+      if (st === 2) continue;
+      state.set(next, 1);
+      stack.push({ chain: next, targets: chainTargets(table, next), next: 0 });
+    }
+  }
 }
 
 /** The statements that end a rule's evaluation (their verdict or NAT decision). */
