@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runNft } from '../../linux/nftables/parser.ts';
 import { NftRuleset } from '../../linux/nftables/ruleset.ts';
-import { printRule, sortedElements, printElement } from '../../linux/nftables/print.ts';
+import { printElement, printRule, sortedElements } from '../../linux/nftables/print.ts';
 import { KubeProxyNftables, nftablesTransaction } from './nftables.ts';
 import { endpoint, MASTER_PROXIER_CONFIG, seedServicePort } from './testing.ts';
 import type { ProxierConfig, ServicePortInfo } from './types.ts';
