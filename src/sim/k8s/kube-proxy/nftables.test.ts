@@ -214,6 +214,14 @@ describe('kube-proxy nftables proxier: kube-proxy\'s own test vectors', () => {
     expect(facts(ours)).toEqual(facts(load(BASE_RULES + EXPECTED)));
   });
 
+  it('applies object by object exactly what its text loads to through nft -f', () => {
+    const viaText = new NftRuleset();
+    const r = runNft(viaText, nftablesTransaction(OVERALL, FAKE_CONFIG), { file: '/dev/stdin' });
+    expect(r.ok).toBe(true);
+    expect(facts(ours)).toEqual(facts(viaText));
+    expect(runNft(ours, 'list ruleset', { list: { handles: true } })).toEqual(runNft(viaText, 'list ruleset', { list: { handles: true } }));
+  });
+
   it('names a service port\'s chains ULMVA6XW-ns1/svc1/tcp/p80 and its endpoint 5OJB2KTY-…__10.180.0.1/80', () => {
     const table = ours.table('ip', 'kube-proxy')!;
     expect(table.chains.has('service-ULMVA6XW-ns1/svc1/tcp/p80')).toBe(true);
