@@ -35,10 +35,13 @@ async function tokenInView(lab: LabPage): Promise<boolean> {
 
 /** Zooms the topology far into its bottom-right corner (the cards, where no packet goes), as a user would with the wheel. */
 async function zoomIntoCorner(lab: LabPage): Promise<void> {
+  await lab.testid('topology.fit').click();
+  await lab.page.waitForTimeout(350);
   const pane = (await lab.page.locator('.topo-flow').boundingBox())!;
   await lab.page.mouse.move(pane.x + pane.width - 80, pane.y + pane.height - 50);
   for (let i = 0; i < 8; i++) await lab.page.mouse.wheel(0, -300);
-  await lab.page.waitForTimeout(300);
+  await expect.poll(() => lab.page.evaluate(() => new DOMMatrix(getComputedStyle(document.querySelector('.topo .react-flow__viewport')!).transform).a)).toBe(2.5);
+  await lab.page.waitForTimeout(200);
 }
 
 /** Puts the cursor on 0-based `i` through the test hook (as clicking its trace row would). */
@@ -72,6 +75,7 @@ test('device names are at least 11 px in the fitted view, seed and five nodes; h
 
 test('edges and nodes are named in words, not ids', async ({ lab, page }) => {
   await lab.open();
+  await expect(page.locator('.react-flow__edge').first()).toBeAttached();
   const names = await page.evaluate(() => [...document.querySelectorAll('.react-flow__edge, .react-flow__node')].map((e) => e.getAttribute('aria-label') ?? ''));
   expect(names.length).toBeGreaterThan(20);
   expect(names.filter((n) => !n || /dev:|host:|seg:|Edge from/.test(n))).toEqual([]);
@@ -197,6 +201,9 @@ test('first load says which flow is loaded and the key that starts it; Back and 
   await expect(lab.testid('first.orient')).toHaveCount(0);
 
   await lab.choosePreset(/across nodes/i);
+  await expect.poll(() => page.url()).toContain('to=10.42.1.9');
+  await page.keyboard.press('Home');
+  await lab.expectStep(1);
   await lab.stepForward.click();
   await lab.stepForward.click();
   await expect.poll(() => page.url()).toContain('step=3');
@@ -214,6 +221,7 @@ test('first load says which flow is loaded and the key that starts it; Back and 
   await expect.poll(() => page.url()).toContain('edit=');
   await lab.loadCluster('five-nodes');
   expect((await lab.state()).before).toEqual([]);
+  await expect.poll(() => page.url()).toContain('cluster=five-nodes');
   await page.goBack();
   await expect.poll(async () => (await lab.state()).preset).toBe('seed');
   await lab.idle();
@@ -222,6 +230,7 @@ test('first load says which flow is loaded and the key that starts it; Back and 
   // and the views: Compare, then Back to the debugger
   await lab.openView('compare');
   await lab.compareIdle();
+  await expect.poll(() => page.url()).toContain('view=compare');
   await page.goBack();
   await expect(lab.testid('view.debug')).toHaveAttribute('aria-current', 'page');
 });

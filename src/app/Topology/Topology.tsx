@@ -227,6 +227,8 @@ function hopMs(speed: number): number {
 function Token({ places, cursor, encap, dropped }: { places: readonly Place[]; cursor: number; encap: boolean; dropped: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   const last = useRef<{ cursor: number; places: readonly Place[] } | null>(null);
+  // the running glide (getAnimations() would flush style on every step)
+  const glide = useRef<Animation | null>(null);
   const speed = useStore((s) => s.speed);
   const instant = useStore((s) => s.instant);
   const reduced = useMediaQuery(REDUCED);
@@ -238,7 +240,8 @@ function Token({ places, cursor, encap, dropped }: { places: readonly Place[]; c
     last.current = { cursor, places };
     const end = `translate(${to.x}px, ${to.y}px)`;
     const from = prev && prev.places === places && Math.abs(prev.cursor - cursor) === 1 ? places[prev.cursor] : undefined;
-    for (const a of el.getAnimations()) a.cancel();
+    glide.current?.cancel();
+    glide.current = null;
     el.style.transform = end;
     if (!from || instant || reduced || typeof el.animate !== 'function') return;
     const pts = route(from, to);
@@ -251,7 +254,7 @@ function Token({ places, cursor, encap, dropped }: { places: readonly Place[]; c
       if (i > 0) run += legs[i - 1]!;
       return { transform: `translate(${p.x}px, ${p.y}px)`, offset: run / total };
     });
-    el.animate(frames, { duration: hopMs(speed), easing: 'ease-in-out' });
+    glide.current = el.animate(frames, { duration: hopMs(speed), easing: 'ease-in-out' });
   }, [places, cursor, speed, instant, reduced]);
   return (
     <div ref={ref} className="token-wrap" data-testid="topology.token" aria-hidden="true">
@@ -273,16 +276,22 @@ function useFollowCamera(places: readonly Place[], cursor: number, paneRef: Reac
   const instant = useStore((s) => s.instant);
   const reduced = useMediaQuery(REDUCED);
   const { getViewport, setViewport } = useReactFlow();
+  // the pane's size as the resize observer last saw it: no layout read on a step
+  const size = useRef({ w: 0, h: 0 });
   useEffect(() => {
     const pane = paneRef.current;
-    const here = places[cursor];
-    if (!on || !pane || !here) return;
-    const pts = [places[cursor - 1], here, places[cursor + 1]].filter((p): p is Place => !!p);
-    // read the pane's size in the next frame, where the browser lays out anyway
-    const frame = requestAnimationFrame(() => {
-      const next = follow(getViewport(), { w: pane.clientWidth, h: pane.clientHeight }, pts);
-      if (next) void setViewport(next, { duration: instant || reduced ? 0 : Math.max(120, hopMs(speed)) });
+    if (!pane) return;
+    const ro = new ResizeObserver(([e]) => {
+      if (e) size.current = { w: e.contentRect.width, h: e.contentRect.height };
     });
-    return () => cancelAnimationFrame(frame);
-  }, [on, places, cursor, paneRef, getViewport, setViewport, speed, instant, reduced]);
+    ro.observe(pane);
+    return () => ro.disconnect();
+  }, [paneRef]);
+  useEffect(() => {
+    const here = places[cursor];
+    if (!on || !here || !size.current.w) return;
+    const pts = [places[cursor - 1], here, places[cursor + 1]].filter((p): p is Place => !!p);
+    const next = follow(getViewport(), size.current, pts);
+    if (next) void setViewport(next, { duration: instant || reduced ? 0 : Math.max(120, hopMs(speed)) });
+  }, [on, places, cursor, getViewport, setViewport, speed, instant, reduced]);
 }
