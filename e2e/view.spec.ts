@@ -234,3 +234,27 @@ test('first load says which flow is loaded and the key that starts it; Back and 
   await page.goBack();
   await expect(lab.testid('view.debug')).toHaveAttribute('aria-current', 'page');
 });
+
+test('screenshots at 900, 1280, 1440 and 1920 px: first load, mid-path, encapsulation, compare, five nodes', async ({ lab, page }) => {
+  test.setTimeout(180_000);
+  for (const [width, height] of [
+    [900, 800],
+    [1280, 720],
+    [1440, 900],
+    [1920, 1080],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await lab.open();
+    await lab.screenshot(`view-${width}-first-load`);
+    const encap = await lab.seekKind('encap');
+    await seek(lab, Math.floor(encap / 2));
+    await lab.screenshot(`view-${width}-mid-path`);
+    await seek(lab, encap);
+    await lab.screenshot(`view-${width}-encap`);
+    await lab.compare('proxy');
+    await lab.screenshot(`view-${width}-compare`);
+    await lab.openView('debug');
+    await lab.loadCluster('five-nodes');
+    await lab.screenshot(`view-${width}-five-nodes`);
+  }
+});

@@ -33,7 +33,7 @@ export function Header() {
       <div className="header-row">
         <h1 className="brand">
           <img src="/favicon.svg" alt="" width={20} height={20} />
-          kube-packet-lab
+          <span className="brand-text">kube-packet-lab</span>
         </h1>
         <ViewTabs />
         <ClusterPicker />

@@ -289,8 +289,14 @@ function useFollowCamera(places: readonly Place[], cursor: number, paneRef: Reac
     ro.observe(pane);
     return () => ro.disconnect();
   }, [paneRef]);
+  // a new trace or layout is fitted whole (TopologyFlow); the camera follows steps within one
+  const shown = useRef(places);
   useEffect(() => {
     const here = places[cursor];
+    if (shown.current !== places) {
+      shown.current = places;
+      return;
+    }
     if (!on || !here || !size.current.w) return;
     const pts = [places[cursor - 1], here, places[cursor + 1]].filter((p): p is Place => !!p);
     const next = follow(getViewport(), size.current, pts);
