@@ -3,6 +3,7 @@ import '@xyflow/react/dist/style.css';
 import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import type { SimResult, Topology } from '../../sim/api-types.ts';
 import { useMediaQuery } from '../media.ts';
+import { defineKeys } from '../keys/keys.ts';
 import { Orientation, useOrientation } from '../Orientation/Orientation.tsx';
 import { STEP_MS, useStore, type HostDetailOverride } from '../store/store.ts';
 import { follow } from './camera.ts';
@@ -30,7 +31,16 @@ const REDUCED = '(prefers-reduced-motion: reduce)';
 function TopologyBar() {
   const followOn = useStore((s) => s.followPacket);
   const allDevices = useStore((s) => s.allDevices);
-  const { fitView } = useReactFlow();
+  const { fitView, zoomIn, zoomOut } = useReactFlow();
+  useEffect(
+    () =>
+      defineKeys([
+        { id: 'topology.fit', keys: ['0'], label: 'Fit the whole cluster in view', group: 'Topology', views: ['debug'], run: () => void fitView({ padding: 0.04, duration: 250 }) },
+        { id: 'topology.zoom-in', keys: ['+', '='], display: '+', label: 'Zoom in', group: 'Topology', views: ['debug'], run: () => void zoomIn({ duration: 150 }) },
+        { id: 'topology.zoom-out', keys: ['-'], label: 'Zoom out', group: 'Topology', views: ['debug'], run: () => void zoomOut({ duration: 150 }) },
+      ]),
+    [fitView, zoomIn, zoomOut],
+  );
   return (
     <div className="topo-bar">
       <h2 className="label">Topology</h2>
