@@ -163,8 +163,6 @@ function TopologyFlow() {
         elementsSelectable={false}
         minZoom={0.15}
         maxZoom={2.5}
-        // a big cluster with every device drawn: only what is in view is in the DOM
-        onlyRenderVisibleElements={layout.nodes.length > 150}
         fitView
         fitViewOptions={{ padding: 0.04 }}
         onNodeClick={(_, node) => {
