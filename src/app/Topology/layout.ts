@@ -78,10 +78,6 @@ export interface TopologyLayout {
   readonly edges: TopoEdge[];
   /** absolute rectangle of every node, for the packet token and for tests */
   readonly rects: ReadonlyMap<string, Rect>;
-  /** the LAN segment each drawn NIC (or card) is plugged into: node id → segment node id */
-  readonly segmentOf: ReadonlyMap<string, string>;
-  /** hosts whose LAN links face down (drawn above the LAN) */
-  readonly faceDown: ReadonlySet<string>;
   readonly width: number;
   readonly height: number;
 }
@@ -413,7 +409,6 @@ export function layoutTopology(topo: Topology, opts: LayoutOptions = {}): Topolo
       }
     }
   }
-  const segmentOf = new Map<string, string>();
   for (const s of segments) {
     const linked = new Set<string>();
     for (const m of s.members) {
@@ -421,7 +416,6 @@ export function layoutTopology(topo: Topology, opts: LayoutOptions = {}): Topolo
       const id = rects.has(dev) ? dev : hostId(m.host);
       if (!rects.has(id) || linked.has(id)) continue;
       linked.add(id);
-      segmentOf.set(id, segId(s.name));
       const down = faceDown.has(m.host);
       const ip = topo.hosts.find((h) => h.name === m.host)?.namespaces.find((n) => n.kind === 'root')?.devices.find((d) => d.name === m.dev)?.addrs[0];
       link({ id: `lan:${s.name}:${id}`, source: id, target: segId(s.name), sourceHandle: down ? 'b' : 't', targetHandle: down ? 't' : 'b', type: 'drop', className: 'edge-lan', data: { kind: 'lan', segment: s.name }, ariaLabel: `LAN link: ${m.host} ${m.dev}${ip ? ` ${ip}` : ''} on LAN ${s.name}` });
@@ -450,7 +444,7 @@ export function layoutTopology(topo: Topology, opts: LayoutOptions = {}): Topolo
 
   const allRects = [...rects.values()];
   const height = Math.max(...allRects.map((r) => r.y + r.h), 0);
-  return { nodes, edges, rects, segmentOf, faceDown, width, height };
+  return { nodes, edges, rects, width, height };
 }
 
 /**
