@@ -26,6 +26,8 @@ export function Topology() {
 }
 
 const REDUCED = '(prefers-reduced-motion: reduce)';
+/** The whole cluster in view, with a small margin. */
+const FIT = { padding: 0.04, duration: 0 } as const;
 
 /** The pane's title, legend and camera buttons: fit, follow the packet, every device. */
 function TopologyBar() {
@@ -113,14 +115,25 @@ function TopologyFlow() {
   const hostNames = topology ? topology.hosts.map((h) => h.name).join(',') : '';
   useEffect(() => useStore.getState().resetHostDetail(), [hostNames]);
   const structure = layout ? layout.nodes.map((n) => `${n.id}@${n.position.x},${n.position.y}`).join(',') : '';
-  const { fitView } = useReactFlow();
+  const { fitView, getNodes } = useReactFlow();
   const fitted = useRef('');
+  // a new layout is fitted once React Flow holds and has measured all its nodes (a fit before
+  // that uses the old nodes' bounds); a few frames at most
+  const count = layout?.nodes.length ?? 0;
   useEffect(() => {
     if (!structure || fitted.current === structure) return;
     fitted.current = structure;
-    // after React Flow has measured the new nodes
-    requestAnimationFrame(() => void fitView({ padding: 0.04, duration: 0 }));
-  }, [structure, fitView]);
+    let frame = 0;
+    const fit = (tries: number) => {
+      frame = requestAnimationFrame(() => {
+        const ns = getNodes();
+        if (tries > 0 && (ns.length !== count || ns.some((n) => !n.measured?.width))) return fit(tries - 1);
+        void fitView(FIT);
+      });
+    };
+    fit(30);
+    return () => cancelAnimationFrame(frame);
+  }, [structure, count, fitView, getNodes]);
   // the pane changes size when messages come and go above it: fit the cluster again
   const paneRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -136,7 +149,7 @@ function TopologyFlow() {
       last = size;
       if (first) return;
       cancelAnimationFrame(frame);
-      frame = requestAnimationFrame(() => void fitView({ padding: 0.04, duration: 0 }));
+      frame = requestAnimationFrame(() => void fitView(FIT));
     });
     ro.observe(el);
     return () => {
@@ -164,7 +177,7 @@ function TopologyFlow() {
         minZoom={0.15}
         maxZoom={2.5}
         fitView
-        fitViewOptions={{ padding: 0.04 }}
+        fitViewOptions={FIT}
         onNodeClick={(_, node) => {
           const d = node.data;
           const s = useStore.getState();
