@@ -253,6 +253,20 @@ test('first load says which flow is loaded and the key that starts it; Back and 
   await expect(lab.testid('view.debug')).toHaveAttribute('aria-current', 'page');
 });
 
+/** Waits until the topology's camera has stopped moving (a fit after a new layout, a follow). */
+async function settled(lab: LabPage): Promise<void> {
+  const transform = () => lab.page.evaluate(() => getComputedStyle(document.querySelector('.topo .react-flow__viewport')!).transform);
+  let last = '';
+  await expect
+    .poll(async () => {
+      const now = await transform();
+      const same = now === last;
+      last = now;
+      return same;
+    }, { intervals: [300] })
+    .toBe(true);
+}
+
 test('screenshots at 900, 1280, 1440 and 1920 px: first load, mid-path, encapsulation, compare, five nodes', async ({ lab, page }) => {
   test.setTimeout(180_000);
   for (const [width, height] of [
@@ -263,6 +277,7 @@ test('screenshots at 900, 1280, 1440 and 1920 px: first load, mid-path, encapsul
   ] as const) {
     await page.setViewportSize({ width, height });
     await lab.open();
+    await settled(lab);
     await lab.screenshot(`view-${width}-first-load`);
     const encap = await lab.seekKind('encap');
     await seek(lab, Math.floor(encap / 2));
@@ -273,6 +288,7 @@ test('screenshots at 900, 1280, 1440 and 1920 px: first load, mid-path, encapsul
     await lab.screenshot(`view-${width}-compare`);
     await lab.openView('debug');
     await lab.loadCluster('five-nodes');
+    await settled(lab);
     await lab.screenshot(`view-${width}-five-nodes`);
   }
 });

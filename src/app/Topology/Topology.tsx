@@ -310,6 +310,9 @@ function useFollowCamera(places: readonly Place[], cursor: number, paneRef: Reac
     ro.observe(pane);
     return () => ro.disconnect();
   }, [paneRef]);
+  // the camera moves on a step, and only then: what else it needs is read when it moves
+  const now = useRef({ getViewport, setViewport, speed, instant, reduced });
+  now.current = { getViewport, setViewport, speed, instant, reduced };
   // a new trace or layout is fitted whole (TopologyFlow); the camera follows steps within one
   const shown = useRef(places);
   useEffect(() => {
@@ -320,7 +323,8 @@ function useFollowCamera(places: readonly Place[], cursor: number, paneRef: Reac
     }
     if (!on || !here || !size.current.w) return;
     const pts = [places[cursor - 1], here, places[cursor + 1]].filter((p): p is Place => !!p);
-    const next = follow(getViewport(), size.current, pts);
-    if (next) void setViewport(next, { duration: instant || reduced ? 0 : Math.max(120, hopMs(speed)) });
-  }, [on, places, cursor, getViewport, setViewport, speed, instant, reduced]);
+    const c = now.current;
+    const next = follow(c.getViewport(), size.current, pts);
+    if (next) void c.setViewport(next, { duration: c.instant || c.reduced ? 0 : Math.max(120, hopMs(c.speed)) });
+  }, [on, places, cursor]);
 }
