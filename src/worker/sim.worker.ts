@@ -30,7 +30,8 @@ const api: SimApi = {
   exec: (req) => guarded('exec', () => exec(req)),
   tracePcap: (req) => guarded('tracePcap', () => tracePcap(req)),
   compare: (req, modesB) => guarded('compare', () => compare(req, modesB)),
-  scalePoint: (services, endpoints, proxy) => guarded('scalePoint', () => scalePoint(services, endpoints, proxy)),
+  // the worker lends the sim its clock: the trace time of each point (the sim never reads one)
+  scalePoint: (services, endpoints, proxy) => guarded('scalePoint', () => scalePoint(services, endpoints, proxy, () => performance.now())),
   containers: (scenario) => guarded('containers', () => dockerContainers(scenario)),
 };
 

@@ -1,7 +1,8 @@
-import { useMemo } from 'react';
+import { Fragment, useMemo } from 'react';
 import { chainTraversal, ruleKey } from '../store/derive.ts';
 import { countersAt } from '../store/hooks.ts';
 import { useStore } from '../store/store.ts';
+import { NftLookupRow } from './NftLookup.tsx';
 
 /**
  * The netfilter walk at this hook so far — PREROUTING → KUBE-SERVICES → KUBE-SVC-… → KUBE-SEP-…
@@ -55,8 +56,8 @@ export function ChainView() {
                   const cnt = r.row >= 0 ? counters.get(ruleKey(walk.host, walk.netns, c.table, c.chain, r.row)) : undefined;
                   const current = r.index === walk.current;
                   return (
+                    <Fragment key={r.index}>
                     <tr
-                      key={r.index}
                       className={`${current ? 'current' : ''} ${r.matched ? 'matched' : 'nomatch'}`}
                       data-testid={current ? 'inspector.chainview.current' : undefined}
                       onClick={() => seek(r.index)}
@@ -67,6 +68,8 @@ export function ChainView() {
                       <td className="rt" title={r.text}>{r.text.replace(/\s+/g, ' ')}</td>
                       <td className="vd">{r.matched ? `→ ${r.verdict}` : 'no match'}</td>
                     </tr>
+                    {r.element !== undefined && <NftLookupRow element={r.element} current={current} />}
+                    </Fragment>
                   );
                 })}
               </tbody>

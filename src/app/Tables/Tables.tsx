@@ -5,21 +5,23 @@ import { ruleKey } from '../store/derive.ts';
 import { countersAt, useCurrentEvent } from '../store/hooks.ts';
 import { revealIn } from '../store/scroll.ts';
 import { useStore } from '../store/store.ts';
+import { NftTables } from './NftTables.tsx';
 import './Tables.css';
 
-type Sub = 'route' | 'neigh' | 'fdb' | 'iptables' | 'conntrack' | 'ipvs';
+type Sub = 'route' | 'neigh' | 'fdb' | 'iptables' | 'nftables' | 'conntrack' | 'ipvs';
 const SUBS: readonly { id: Sub; label: string; cmd: string }[] = [
   { id: 'route', label: 'routes', cmd: 'ip route' },
   { id: 'neigh', label: 'neighbours', cmd: 'ip neigh' },
   { id: 'fdb', label: 'FDB', cmd: 'bridge fdb show' },
   { id: 'iptables', label: 'iptables', cmd: 'iptables -nvL' },
+  { id: 'nftables', label: 'nftables', cmd: 'nft list ruleset' },
   { id: 'conntrack', label: 'conntrack', cmd: 'conntrack -L' },
   { id: 'ipvs', label: 'ipvs', cmd: 'ipvsadm -Ln' },
 ];
 const NF_TABLES = ['nat', 'filter', 'mangle', 'raw'] as const;
 
 function subOf(ref: TableRef | undefined): Sub | undefined {
-  if (!ref || ref.table === 'nftables') return undefined;
+  if (!ref) return undefined;
   return ref.table === 'bridge-fdb' ? 'fdb' : ref.table;
 }
 
@@ -119,6 +121,8 @@ export function Tables() {
         </div>
         {sub === 'iptables' ? (
           <Iptables tables={tables} nf={nf} ev={here ? ev : undefined} counters={counters} />
+        ) : sub === 'nftables' ? (
+          <NftTables tables={tables} ev={here ? ev : undefined} />
         ) : (
           <Lines rows={rowsOf(tables, sub)} since={sinceOf(tables, sub)} nowUs={ev?.timeUs} hit={here && refSub === sub ? ev.ref?.row : undefined} testid={sub} />
         )}
@@ -127,7 +131,7 @@ export function Tables() {
   );
 }
 
-function rowsOf(t: NamespaceTables, sub: Exclude<Sub, 'iptables'>): readonly string[] {
+function rowsOf(t: NamespaceTables, sub: Exclude<Sub, 'iptables' | 'nftables'>): readonly string[] {
   switch (sub) {
     case 'route':
       return t.routes;
@@ -143,12 +147,14 @@ function rowsOf(t: NamespaceTables, sub: Exclude<Sub, 'iptables'>): readonly str
 }
 
 /** When each row came to be during the flow (null: before it); routes and ipvs rows do not change. */
-function sinceOf(t: NamespaceTables, sub: Exclude<Sub, 'iptables'>): readonly (number | null)[] | undefined {
+function sinceOf(t: NamespaceTables, sub: Exclude<Sub, 'iptables' | 'nftables'>): readonly (number | null)[] | undefined {
   return sub === 'neigh' || sub === 'fdb' || sub === 'conntrack' ? t.since[sub] : undefined;
 }
 
 function count(t: NamespaceTables, sub: Sub): number {
-  return sub === 'iptables' ? t.iptables.reduce((n, c) => n + c.rules.length, 0) : rowsOf(t, sub).length;
+  if (sub === 'iptables') return t.iptables.reduce((n, c) => n + c.rules.length, 0);
+  if (sub === 'nftables') return t.nftables.reduce((n, o) => n + (o.kind === 'chain' ? o.rows.length : 0), 0);
+  return rowsOf(t, sub).length;
 }
 
 /**

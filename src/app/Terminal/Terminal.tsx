@@ -5,7 +5,7 @@ import { useStore } from '../store/store.ts';
 import { namespaceMembers } from '../Topology/docker.ts';
 import './Terminal.css';
 
-const EXAMPLES = ['ip route', 'ip neigh show dev flannel.1', 'bridge fdb show dev flannel.1', 'iptables -nvL -t nat', 'ipvsadm -Ln', 'ip route del 10.42.1.0/24'];
+const EXAMPLES = ['ip route', 'ip neigh show dev flannel.1', 'bridge fdb show dev flannel.1', 'iptables -nvL -t nat', 'ipvsadm -Ln', 'nft list ruleset', 'ip route del 10.42.1.0/24'];
 
 /**
  * A shell on any host or pod. Output is what the real command prints for the model's state; a

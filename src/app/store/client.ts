@@ -38,11 +38,11 @@ export interface SimClient {
 
 /** How long a worker call may take before the worker is presumed stuck and replaced. */
 export const CALL_TIMEOUT_MS = 10_000;
-/** A scale point builds a cluster of up to 1,000 services: it gets longer. */
-export const SCALE_TIMEOUT_MS = 60_000;
+/** A scale point builds a cluster of up to 10,000 services: it gets longer. */
+export const SCALE_TIMEOUT_MS = 180_000;
 /** The services counts of the scale chart, computed smallest first so the chart fills in. */
-export const SCALE_SERVICES = [10, 50, 100, 500, 1000] as const;
-export const SCALE_PROXIES: readonly ProxyMode[] = ['iptables', 'ipvs'];
+export const SCALE_SERVICES = [10, 50, 100, 500, 1000, 10000] as const;
+export const SCALE_PROXIES: readonly ProxyMode[] = ['iptables', 'ipvs', 'nftables'];
 
 const key = (r: SimRequest) => JSON.stringify(r);
 

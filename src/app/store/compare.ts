@@ -12,13 +12,20 @@ import { requestOf, type CompareAxis, type Store } from './store.ts';
 /** The two sides of each axis, in the order the issue reads them (A left, B right). */
 export const COMPARE_SIDES: Readonly<Record<CompareAxis, readonly [Modes, Modes]>> = {
   proxy: [{ proxy: 'iptables' }, { proxy: 'ipvs' }],
+  'iptables-nftables': [{ proxy: 'iptables' }, { proxy: 'nftables' }],
+  'ipvs-nftables': [{ proxy: 'ipvs' }, { proxy: 'nftables' }],
   backend: [{ backend: 'host-gw' }, { backend: 'vxlan' }],
 };
 
 export const AXIS_LABEL: Readonly<Record<CompareAxis, string>> = {
   proxy: 'kube-proxy: iptables vs ipvs',
+  'iptables-nftables': 'iptables vs nftables',
+  'ipvs-nftables': 'ipvs vs nftables',
   backend: 'flannel: host-gw vs vxlan',
 };
+
+/** The axes that compare kube-proxy modes (any two of the three). */
+export const PROXY_AXES: readonly CompareAxis[] = ['proxy', 'iptables-nftables', 'ipvs-nftables'];
 
 /** Side A's request (the current scenario and flow, the axis set to A) and side B's modes. */
 export function compareRequest(s: Pick<Store, 'scenario' | 'flow' | 'compareAxis'>): { req: SimRequest; modesB: Modes } {
@@ -34,7 +41,7 @@ export function sideB(req: SimRequest, modesB: Modes): SimRequest {
 
 /** The modes in words for a column head: `ipvs (sh)`, `vxlan`. */
 export function sideLabel(axis: CompareAxis, modes: Required<Modes>): string {
-  return axis === 'proxy' ? (modes.proxy === 'ipvs' ? `ipvs (${modes.scheduler})` : 'iptables') : modes.backend;
+  return PROXY_AXES.includes(axis) ? (modes.proxy === 'ipvs' ? `ipvs (${modes.scheduler})` : modes.proxy) : modes.backend;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -101,7 +101,8 @@ export interface UiSlice {
 /** The main area: the step debugger, two modes side by side, or the rule counts as services grow. */
 export type View = 'debug' | 'compare' | 'scale';
 /** What the compare view varies: kube-proxy's mode or flannel's backend. */
-export type CompareAxis = 'proxy' | 'backend';
+/** What the compare view sets side by side: two kube-proxy modes, or the two flannel backends. */
+export type CompareAxis = 'proxy' | 'iptables-nftables' | 'ipvs-nftables' | 'backend';
 
 export interface ComparisonShown {
   /** the request of side A; side B is the same request with `modesB` on top */

@@ -150,11 +150,18 @@ export function printPriority(family: NftFamily, hook: string, prio: number): st
 
 const handle = (o: ListOptions, h: number): string => (o.handles ? ` # handle ${h}` : '');
 
+/** A chain's declaration lines, as `nft list` prints them under `chain NAME {`. */
+export function chainDeclaration(table: NftTable, chain: NftChain): string[] {
+  const out: string[] = [];
+  if (chain.comment !== undefined) out.push(`comment "${chain.comment}"`);
+  const b = chain.base;
+  if (b) out.push(`type ${b.type} hook ${b.hook} priority ${printPriority(table.family, b.hook, b.priority)}; policy ${b.policy};`);
+  return out;
+}
+
 function chainText(table: NftTable, chain: NftChain, o: ListOptions, rules: boolean): string {
   let s = `\tchain ${chain.name} {${handle(o, chain.handle)}\n`;
-  if (chain.comment !== undefined) s += `\t\tcomment "${chain.comment}"\n`;
-  const b = chain.base;
-  if (b) s += `\t\ttype ${b.type} hook ${b.hook} priority ${printPriority(table.family, b.hook, b.priority)}; policy ${b.policy};\n`;
+  for (const d of chainDeclaration(table, chain)) s += `\t\t${d}\n`;
   if (rules) for (const r of chain.rules) s += `\t\t${printRule(table, r)}${handle(o, r.handle)}\n`;
   return `${s}\t}\n`;
 }
@@ -179,16 +186,27 @@ function perLine(set: NftSet): number {
 
 const FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
 
+/** A set's or map's declaration lines (type, size, flags, timeout, comment), without its elements. */
+export function setDeclaration(set: NftSet): string[] {
+  const out = [`type ${set.keyType.join(' . ')}${set.dataType ? ` : ${set.dataType}` : ''}`];
+  if (set.size !== undefined) out.push(`size ${set.size}`);
+  const flags = FLAG_ORDER.filter((f) => set.flags.includes(f));
+  if (flags.length) out.push(`flags ${flags.join(',')}`);
+  if (set.timeoutMs !== undefined) out.push(`timeout ${printTime(set.timeoutMs)}`);
+  if (set.comment !== undefined) out.push(`comment "${set.comment}"`);
+  return out;
+}
+
+/** The elements a listing shows at `nowUs`: sorted as nft sorts them, expired ones gone. */
+export function liveElements(set: NftSet, nowUs: number | undefined): NftElement[] {
+  return sortedElements(set).filter((e) => e.expiresUs === undefined || nowUs === undefined || e.expiresUs > nowUs);
+}
+
 function setText(set: NftSet, o: ListOptions): string {
   const kind = set.dataType ? 'map' : 'set';
   let s = `\t${kind} ${set.name} {${handle(o, set.handle)}\n`;
-  s += `\t\ttype ${set.keyType.join(' . ')}${set.dataType ? ` : ${set.dataType}` : ''}\n`;
-  if (set.size !== undefined) s += `\t\tsize ${set.size}\n`;
-  const flags = FLAG_ORDER.filter((f) => set.flags.includes(f));
-  if (flags.length) s += `\t\tflags ${flags.join(',')}\n`;
-  if (set.timeoutMs !== undefined) s += `\t\ttimeout ${printTime(set.timeoutMs)}\n`;
-  if (set.comment !== undefined) s += `\t\tcomment "${set.comment}"\n`;
-  const live = sortedElements(set).filter((e) => e.expiresUs === undefined || o.nowUs === undefined || e.expiresUs > o.nowUs);
+  for (const d of setDeclaration(set)) s += `\t\t${d}\n`;
+  const live = liveElements(set, o.nowUs);
   if (live.length) {
     const n = perLine(set);
     const parts = live.map((e, i) => `${printElement(set, e, o.nowUs)}${i === live.length - 1 ? '' : (i + 1) % n === 0 ? ',\n\t\t\t     ' : ', '}`);

@@ -246,10 +246,10 @@ export function explainNftRule(hookName: HookName, v: NftVisit, markAfter: numbe
   const where = `${v.table.family} ${v.table.name} ${v.chain.name}${v.chain.base ? '' : ` (${hookName})`}`;
   if (v.verdict.startsWith('policy')) return `No rule in ${where} decided; the base chain's ${v.verdict} applies.`;
   if (v.verdict === 'end of chain') return `The end of ${where}: back to the chain that jumped here.`;
-  if (v.element !== undefined) {
-    const drew = v.numgen !== undefined ? `numgen drew ${v.numgen}; ` : '';
-    return `${where}: ${drew}one lookup in ${v.lookup} finds the element ${v.element}, so the packet does ${v.verdict}.`;
+  if (v.element !== undefined && v.numgen !== undefined) {
+    return `${where}: numgen drew ${v.numgen}; the rule's own verdict map holds ${v.element}, so the packet does ${v.verdict}.`;
   }
+  if (v.element !== undefined) return `${where}: one lookup in ${v.lookup} finds the element ${v.element}, so the packet does ${v.verdict}.`;
   if (v.verdict.startsWith('jump') || v.verdict.startsWith('goto')) return `${where}: the rule matches, so the packet ${v.verdict.startsWith('jump') ? 'jumps to' : 'goes to'} ${v.verdict.split(' ')[1]}${v.verdict.startsWith('goto') ? ' (goto: it will not come back here)' : ''}.`;
   if (v.verdict.startsWith('meta mark set')) return `${where}: the packet's mark becomes 0x${v.markBefore.toString(16)} → 0x${markAfter.toString(16)}.`;
   if (v.verdict.startsWith('dnat')) return `${where}: ${v.verdict} — the nat core records the binding in conntrack.`;
