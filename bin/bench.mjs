@@ -9,6 +9,7 @@ const run = (args) => {
 };
 run(['--import', 'tsx', 'bench/sim.ts']);
 run(['--import', 'tsx', 'bench/kube-proxy-sync.ts']);
+run(['--import', 'tsx', 'bench/nftables-sync.ts']);
 if (existsSync('bench/ui.mjs')) {
   run(['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
   run(['bench/ui.mjs']);

@@ -123,7 +123,16 @@ class Parser {
       }
       const table = this.tx.requireTable(family as NftFamily, tableName, nameAt);
       const chain = this.tx.requireChain(table, name, nameAt);
-      this.appendRule(table, chain, this.stmts(table), head);
+      // a body alone on its line can be reused as parsed before (see addRuleText)
+      const body = text.slice(at0, eol);
+      const single = body.indexOf(';') < 0 && body.indexOf('#') < 0;
+      const known = single ? parsedBodies.get(body) : undefined;
+      if (known && reuseBody(this.tx, table, chain, known, undefined)) {
+        this.lx.seek(eol);
+        return true;
+      }
+      const rule = this.appendRule(table, chain, this.stmts(table), head);
+      if (single && this.lx.peek().start >= eol) rememberBody(table, body, rule, true);
       return true;
     }
     if (what === 'element') {
@@ -555,12 +564,12 @@ class Parser {
   }
 
   /** A whole input that is one rule body (with the rule's comment given apart). */
-  ruleBody(table: NftTable, chain: NftChain, comment: string | undefined): void {
+  ruleBody(table: NftTable, chain: NftChain, comment: string | undefined): NftRule {
     const first = this.lx.peek();
     const r = this.stmts(table);
     const t = this.lx.peek();
     if (t.kind !== 'eof') throw new NftError(`syntax error, unexpected ${describe(t)}`, t.start, t.end);
-    this.appendRule(table, chain, comment === undefined ? r : { ...r, comment }, first);
+    return this.appendRule(table, chain, comment === undefined ? r : { ...r, comment }, first);
   }
 
   verdictOnly(): NftVerdict {
@@ -570,11 +579,12 @@ class Parser {
     return v;
   }
 
-  private appendRule(table: NftTable, chain: NftChain, r: NftStmtsResult, first: Token): void {
+  private appendRule(table: NftTable, chain: NftChain, r: NftStmtsResult, first: Token): NftRule {
     const rule: NftRule = { handle: this.tx.allocHandle(table), stmts: r.stmts, comment: r.comment };
     this.tx.tookHandle(table);
     this.checkRule(table, rule, first);
     this.tx.addRule(table, chain, rule, {});
+    return rule;
   }
 
   /** What the kernel checks when a rule is added: its jump targets exist (nft_verdict_init). */
@@ -822,8 +832,8 @@ class Parser {
   }
 
   private field(allowed: readonly string[]): string {
-    const f = this.lx.word(allowed.join(', '));
-    if (!allowed.includes(f.t)) throw new NftError(`syntax error, unexpected ${describe(f)}`, f.start, f.end);
+    const f = this.lx.next();
+    if ((f.kind !== 'word' && f.kind !== 'str') || !allowed.includes(f.t)) throw new NftError(`syntax error, unexpected ${describe(f)}, expecting ${allowed.join(' or ')}`, f.start, f.end);
     return f.t;
   }
 
@@ -1016,8 +1026,78 @@ class Parser {
  * within an open batch: what `add rule FAMILY TABLE CHAIN BODY` does after its head.
  */
 export function addRuleText(tx: NftTx, table: NftTable, chain: NftChain, body: string, comment?: string): void {
+  const known = parsedBodies.get(body);
+  if (known && reuseBody(tx, table, chain, known, comment)) return;
   const p = new Parser(new Lexer(body), tx, [], {});
-  p.ruleBody(table, chain, comment);
+  const rule = p.ruleBody(table, chain, comment);
+  rememberBody(table, body, rule, comment === undefined);
+}
+
+/**
+ * A rule body parsed before, to be reused: its statements (immutable, so shared between the
+ * rules of every node that holds the same text) and the anonymous sets it made, which each
+ * table gets a copy of under its own name. kube-proxy writes the same rule texts on every node
+ * and the lab rebuilds the cluster on every change, so most bodies are parsed once.
+ */
+interface ParsedBody {
+  readonly stmts: readonly NftStmt[];
+  readonly anonymous: readonly NftSet[];
+  /** named sets and maps the body looks up, with the key types it was checked against */
+  readonly named: readonly { readonly name: string; readonly keyType: readonly NftType[]; readonly map: boolean }[];
+  /** a `comment "…"` written inside the body */
+  readonly comment?: string;
+}
+
+const parsedBodies = new Map<string, ParsedBody>();
+const MAX_PARSED_BODIES = 500_000;
+
+function rememberBody(table: NftTable, body: string, rule: NftRule, commentInBody: boolean): void {
+  const anonymous: NftSet[] = [];
+  const named: { name: string; keyType: readonly NftType[]; map: boolean }[] = [];
+  for (const st of rule.stmts) {
+    // a counter's numbers belong to its rule: such a body is not shared
+    if (st.k === 'counter') return;
+    const name = st.k === 'vmap' ? st.map : st.k === 'set-update' ? st.set : st.k === 'match' && st.right.k === 'set' ? st.right.name : undefined;
+    if (name === undefined) continue;
+    const set = table.sets.get(name);
+    if (!set) return;
+    if (set.anonymous) anonymous.push(set);
+    else named.push({ name, keyType: set.keyType, map: st.k === 'vmap' });
+  }
+  if (parsedBodies.size >= MAX_PARSED_BODIES) parsedBodies.clear();
+  parsedBodies.set(body, { stmts: rule.stmts, anonymous, named, comment: commentInBody ? rule.comment : undefined });
+}
+
+/** Adds a rule from a parsed body, if everything it names exists here as it did; else false. */
+function reuseBody(tx: NftTx, table: NftTable, chain: NftChain, known: ParsedBody, comment: string | undefined): boolean {
+  for (const n of known.named) {
+    const set = table.sets.get(n.name);
+    if (!set || set.anonymous || (n.map && set.dataType !== 'verdict') || set.keyType.length !== n.keyType.length || set.keyType.some((t, i) => t !== n.keyType[i])) return false;
+  }
+  for (const st of known.stmts) {
+    if (st.k === 'verdict' && (st.v.k === 'jump' || st.v.k === 'goto') && !table.chains.has(st.v.chain)) return false;
+  }
+  for (const a of known.anonymous) {
+    for (const e of a.elements.values()) if ((e.data?.k === 'jump' || e.data?.k === 'goto') && !table.chains.has(e.data.chain)) return false;
+  }
+  let stmts = known.stmts;
+  if (known.anonymous.length > 0) {
+    const renamed = new Map<string, string>();
+    for (const a of known.anonymous) {
+      // the elements never change once the rule is made: the copy shares them
+      const copy = tx.addAnonymousSet(table, { keyType: a.keyType, dataType: a.dataType, flags: a.flags, timeoutMs: a.timeoutMs, size: a.size, comment: a.comment, elements: a.elements });
+      renamed.set(a.name, copy.name);
+    }
+    stmts = known.stmts.map((st) => {
+      if (st.k === 'vmap') return { ...st, map: renamed.get(st.map) ?? st.map };
+      if (st.k === 'match' && st.right.k === 'set' && renamed.has(st.right.name)) return { ...st, right: { k: 'set', name: renamed.get(st.right.name)! } };
+      return st;
+    });
+  }
+  const rule: NftRule = { handle: tx.allocHandle(table), stmts, comment: comment ?? known.comment };
+  tx.tookHandle(table);
+  tx.addRule(table, chain, rule, {});
+  return true;
 }
 
 /** A verdict as text (`goto service-…`, `drop`), for a map element's value. */

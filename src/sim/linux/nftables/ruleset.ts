@@ -417,30 +417,33 @@ export function setReferences(table: NftTable, name: string): number {
   return n;
 }
 
+/** Walks of checkLoops so far: a chain's `walk` mark is current when it equals 2·walk (+1 when done). */
+let walks = 0;
+
 /**
  * nft_table_validate / nf_tables_check_loops: a chain that can reach itself through jumps, gotos
- * or verdict-map elements is refused (ELOOP). One depth-first pass over the whole table.
+ * or verdict-map elements is refused (ELOOP). One depth-first pass over the whole table, the
+ * visit state kept on the chains themselves (a node holds tens of thousands of them).
  */
 function checkLoops(table: NftTable, at: At): void {
-  const state = new Map<NftChain, 1 | 2>();
+  const onPath = (walks += 2);
+  const done = onPath + 1;
   const stack: { chain: NftChain; targets: string[]; next: number }[] = [];
   for (const start of table.chains.values()) {
-    if (state.has(start)) continue;
-    state.set(start, 1);
+    if (start.walk === onPath || start.walk === done) continue;
+    start.walk = onPath;
     stack.push({ chain: start, targets: chainTargets(table, start), next: 0 });
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
       if (top.next >= top.targets.length) {
-        state.set(top.chain, 2);
+        top.chain.walk = done;
         stack.pop();
         continue;
       }
       const next = table.chains.get(top.targets[top.next++]!);
-      if (!next) continue;
-      const st = state.get(next);
-      if (st === 1) throw kernel(ELOOP, at);
-      if (st === 2) continue;
-      state.set(next, 1);
+      if (!next || next.walk === done) continue;
+      if (next.walk === onPath) throw kernel(ELOOP, at);
+      next.walk = onPath;
       stack.push({ chain: next, targets: chainTargets(table, next), next: 0 });
     }
   }

@@ -86,6 +86,8 @@ export interface NftChain {
   rules: NftRule[];
   /** base chains: when the hook was registered (ties in priority run the newer one first) */
   readonly registered: number;
+  /** scratch for the loop check at commit (which walk saw this chain last, and how far) */
+  walk?: number;
 }
 
 export interface NftElement {
