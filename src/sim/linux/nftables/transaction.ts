@@ -2,7 +2,7 @@ import { isNftType, parseConst } from './datatypes.ts';
 import { NftError } from './lexer.ts';
 import { addRuleText, parseVerdictText, runNft } from './parser.ts';
 import { NftTx, type NftRuleset } from './ruleset.ts';
-import type { NftChainType, NftConst, NftFamily, NftHook, NftTable, NftType } from './types.ts';
+import type { NftChainType, NftConst, NftFamily, NftHook, NftTable, NftType, NftVerdict } from './types.ts';
 
 /**
  * A batch of changes to one table as a program builds it with sigs.k8s.io/knftables (a
@@ -115,7 +115,20 @@ function setType(type: string): { keyType: NftType[]; dataType?: NftType } {
 
 const NOWHERE = { start: 0, end: 0 };
 
-function applyOp(tx: NftTx, family: NftFamily, name: string, op: KnfOp): void {
+/** A verdict as written in a map element (`goto service-…`, `drop`); the parser only for anything else. */
+function verdictOf(text: string): NftVerdict {
+  const sp = text.indexOf(' ');
+  if (sp < 0 && (text === 'accept' || text === 'drop' || text === 'continue' || text === 'return')) return { k: text };
+  const verb = text.slice(0, sp);
+  if ((verb === 'goto' || verb === 'jump') && text.indexOf(' ', sp + 1) < 0) return { k: verb, chain: text.slice(sp + 1) };
+  return parseVerdictText(text);
+}
+
+/**
+ * One operation of the batch. `table` is the transaction's table as last resolved (undefined
+ * until it exists); the caller refreshes it after a table operation.
+ */
+function applyOp(tx: NftTx, family: NftFamily, name: string, op: KnfOp, resolved: NftTable | undefined): void {
   if (op.obj === 'table') {
     if (op.verb === 'add' || op.verb === 'create') tx.addTable(family, name, { comment: op.comment, create: op.verb === 'create' }, NOWHERE);
     else {
@@ -128,7 +141,7 @@ function applyOp(tx: NftTx, family: NftFamily, name: string, op: KnfOp): void {
     }
     return;
   }
-  const table: NftTable = tx.requireTable(family, name, NOWHERE);
+  const table: NftTable = resolved ?? tx.requireTable(family, name, NOWHERE);
   switch (op.obj) {
     case 'chain':
       if (op.verb === 'add' || op.verb === 'create') tx.addChain(table, op.name, { base: op.base ? { ...op.base, policy: 'accept' } : undefined, comment: op.comment, create: op.verb === 'create' }, NOWHERE);
@@ -159,7 +172,7 @@ function applyOp(tx: NftTx, family: NftFamily, name: string, op: KnfOp): void {
         return c;
       });
       if (op.verb === 'delete') tx.deleteElement(table, set, { key }, NOWHERE);
-      else tx.addElement(table, set, { key, data: op.value === undefined ? undefined : parseVerdictText(op.value), comment: op.comment }, {}, NOWHERE);
+      else tx.addElement(table, set, { key, data: op.value === undefined ? undefined : verdictOf(op.value), comment: op.comment }, {}, NOWHERE);
       return;
     }
     case 'rule':
@@ -176,7 +189,11 @@ function applyOp(tx: NftTx, family: NftFamily, name: string, op: KnfOp): void {
 export function runTransaction(rs: NftRuleset, t: KnfTransaction, nowUs = 0): { readonly ok: true } | { readonly ok: false; readonly error: string } {
   const tx = new NftTx(rs, nowUs);
   try {
-    for (const op of t.ops) applyOp(tx, t.family, t.table, op);
+    let table = rs.table(t.family, t.table);
+    for (const op of t.ops) {
+      applyOp(tx, t.family, t.table, op, table);
+      if (op.obj === 'table') table = rs.table(t.family, t.table);
+    }
     tx.commit(NOWHERE);
     return { ok: true };
   } catch (e) {
