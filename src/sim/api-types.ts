@@ -156,12 +156,17 @@ export interface NamespaceTables {
     readonly fdb: readonly (number | null)[];
     readonly conntrack: readonly (number | null)[];
   };
+  /**
+   * each conntrack row's lines over the flow, oldest first: the state, timeout and flags it
+   * showed from `sinceUs` on (SYN_SENT [UNREPLIED] → SYN_RECV → ESTABLISHED [ASSURED])
+   */
+  readonly conntrackVersions: readonly (readonly { readonly sinceUs: number; readonly line: string }[])[];
 }
 
 export interface SimResult {
   readonly trace: Trace;
   readonly topology: Topology;
-  /** every namespace's tables after the flow ran; counters at step k = final − hits after k */
+  /** every namespace's tables after the flow ran; counters at step k = final − matches after k */
   readonly tables: readonly NamespaceTables[];
   /** the modes actually in force (after defaults from the cluster file) */
   readonly modes: Required<Modes>;

@@ -2,6 +2,7 @@ import type { Ipv4 } from '../../net/addr.ts';
 import { patchLayer } from '../../net/edit.ts';
 import type { FieldChange, Packet } from '../../net/packet.ts';
 import type { EventKind, PacketOutcome, TableRef, Trace, TraceEvent } from '../../trace/event.ts';
+import { connState, type Connection } from '../conntrack.ts';
 import type { RouteMatch } from '../fib.ts';
 import type { HookName } from '../netfilter/types.ts';
 import type { NetNs } from '../netns.ts';
@@ -35,7 +36,15 @@ export interface EmitOptions {
   readonly changed?: readonly FieldChange[];
   readonly explanation: string;
   readonly onWire?: boolean;
+  /** the packet's conntrack entry, shown as it stands after the step */
+  readonly conn?: Connection;
+  /** `statistic` draws made while the rules were evaluated */
+  readonly draws?: EmitDraws;
+  /** why the load balancer chose its endpoint (IPVS's scheduler) */
+  readonly decision?: string;
 }
+
+type EmitDraws = TraceEvent['draws'];
 
 export const MAX_HOPS = 64;
 const MAX_PACKETS = 12;
@@ -121,7 +130,19 @@ export class PacketWalk {
       explanation: o.explanation,
       onWire: o.onWire,
       timeUs: this.world.timeUs,
+      ...(o.conn ? { conn: { ...connState(o.conn), id: o.conn.id, confirmed: ns.conntrack.isConfirmed(o.conn) } } : {}),
+      ...(o.draws?.length ? { draws: o.draws } : {}),
+      ...(o.decision ? { decision: o.decision } : {}),
     });
+  }
+
+  /**
+   * The simulated time a state change made now is stamped with: after the last step, before the
+   * next one (every step advances the clock by at least 2 µs), so tables read at a step show it
+   * from the next step on.
+   */
+  get pendingUs(): number {
+    return this.world.timeUs + 1;
   }
 
   /** kfree_skb with a reason: records the drop and ends this packet's walk. */
