@@ -7,6 +7,7 @@ import { renderTrace, traceJson } from '../sim/cli/trace-text.ts';
 import { traceFlow } from '../sim/k8s/flows.ts';
 import { CLUSTER_PRESETS } from '../sim/scenarios/clusters.ts';
 import type { Trace } from '../sim/trace/event.ts';
+import { isTraceLevel, TRACE_LEVELS, type TraceLevel } from '../sim/trace/levels.ts';
 
 export const HELP = `kube-packet-lab — trace a packet through a Kubernetes cluster's kernel state
 
@@ -25,6 +26,10 @@ trace options:
   --count N                run N connections and count which endpoint each reached
   --json                   print {verdict, reason, events[...]} as JSON
   --verbose, -v            print each step's explanation
+  --level path|kernel|rules
+                           path: device/namespace crossings and packet changes;
+                           kernel: adds lookups, conntrack and each table's verdict
+                           at a hook; rules: every rule matched (default)
   --pcap FILE              write every frame the trace put on a wire (veth or LAN)
 
 options for every verb (before --):
@@ -63,6 +68,7 @@ interface Parsed {
   endpoints: number;
   flow: Partial<FlowSpec>;
   count: number;
+  level: TraceLevel;
   json: boolean;
   verbose: boolean;
   pcap?: string;
@@ -79,7 +85,7 @@ function parseArgs(argv: string[]): Parsed {
   let preset: string | undefined;
   let seed = 1;
   const flow: { -readonly [K in keyof FlowSpec]?: FlowSpec[K] } = {};
-  const p: Parsed = { scenario: { modes, seed, before }, vs: {}, services: [10, 100, 1000], endpoints: 6, flow, count: 1, json: false, verbose: false, positional: [], command: [] };
+  const p: Parsed = { scenario: { modes, seed, before }, vs: {}, services: [10, 100, 1000], endpoints: 6, flow, count: 1, level: 'rules', json: false, verbose: false, positional: [], command: [] };
   const value = (i: number, name: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
@@ -149,6 +155,12 @@ function parseArgs(argv: string[]): Parsed {
       case '--json':
         p.json = true;
         break;
+      case '--level': {
+        const v = value(++i, a);
+        if (!isTraceLevel(v)) throw new UsageError(`--level: "${v}" is not ${TRACE_LEVELS.join(', ')}`);
+        p.level = v;
+        break;
+      }
       case '--vs':
         for (const kv of value(++i, a).split(',')) {
           const [k, v] = kv.split('=');
@@ -240,7 +252,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return 1;
     }
     if (p.pcap) writeFileSync(p.pcap, pcapOf(t.value));
-    io.stdout.write(p.json ? `${JSON.stringify(traceJson(t.value), null, 2)}\n` : renderTrace(t.value, p.verbose));
+    io.stdout.write(p.json ? `${JSON.stringify(traceJson(t.value), null, 2)}\n` : renderTrace(t.value, p.verbose, p.level));
     return t.value.verdict === 'delivered' ? 0 : 3;
   }
   io.stderr.write(`kube-packet-lab: unknown verb "${verb}" (trace, exec, presets)\nTry 'kube-packet-lab --help'.\n`);

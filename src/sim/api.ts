@@ -11,6 +11,7 @@ import { writePcap } from './net/pcap.ts';
 import { CLUSTER_PRESETS } from './scenarios/clusters.ts';
 import { presetsFor } from './scenarios/presets.ts';
 import { tablesOf, withTableRows } from './tables.ts';
+import { completeChanges } from './trace/changes.ts';
 import type { Trace } from './trace/event.ts';
 
 /**
@@ -80,7 +81,7 @@ export function simulate(req: SimRequest): Result<SimResult> {
   return {
     ok: true,
     value: {
-      trace: { ...t.value, events: withTableRows(c.value, t.value.events) },
+      trace: { ...t.value, events: completeChanges(withTableRows(c.value, t.value.events)) },
       topology: topologyOf(c.value),
       tables: tablesOf(c.value),
       modes: c.value.modes,

@@ -20,12 +20,7 @@ import type { PacketWalk } from './walk.ts';
 /** ip_local_out for a packet a socket (or the kernel) in `ns` originates. */
 export function localOut(w: PacketWalk, ns: NetNs, skb: Skb, isError: boolean): void {
   let ip = ipOf(skb.packet)!;
-  let rt = routeOutput(w, ns, skb, ip.dst);
-  if (ip.src === '0.0.0.0') {
-    const src = rt.route.src ?? ns.selectSrc(rt.route.dev, rt.route.via ?? ip.dst);
-    if (!src) w.drop(ns, skb, 'EADDRNOTAVAIL', `no address to send from on ${rt.route.dev}`);
-    w.edit(skb, ipIndex(skb.packet), { src });
-  }
+  let rt = routeOutput(w, ns, skb, ip.dst, true);
   conntrackIn(w, ns, skb, 'OUTPUT');
   const v = hook(w, ns, skb, 'OUTPUT', undefined, rt.route.dev);
   applyVerdict(w, ns, skb, v, 'OUTPUT', isError);
@@ -38,9 +33,22 @@ export function localOut(w: PacketWalk, ns: NetNs, skb: Skb, isError: boolean): 
   postRouting(w, ns, skb, rt.route.dev, rt.route.via, true, isError);
 }
 
-export function routeOutput(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4): { route: { dev: string; via?: Ipv4; src?: Ipv4 }; local: boolean; dstChecked: Ipv4 } {
+/**
+ * ip_route_output: the route for `dst`; for a socket that has not bound a source address
+ * (`pickSrc`), the lookup also chooses it (fib_result_prefsrc / inet_select_addr), so the
+ * route step is where the packet gets its source.
+ */
+export function routeOutput(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4, pickSrc = false): { route: { dev: string; via?: Ipv4; src?: Ipv4 }; local: boolean; dstChecked: Ipv4 } {
+  const setSrc = (route: { dev: string; via?: Ipv4; src?: Ipv4 }): FieldChange[] => {
+    if (!pickSrc || ipOf(skb.packet)!.src !== '0.0.0.0') return [];
+    const src = route.src ?? ns.selectSrc(route.dev, route.via ?? dst);
+    if (!src) w.drop(ns, skb, 'EADDRNOTAVAIL', `no address to send from on ${route.dev}`);
+    return w.edit(skb, ipIndex(skb.packet), { src });
+  };
   if (ns.isLocal(dst)) {
+    const changed = setSrc({ dev: 'lo', src: dst });
     w.emit(ns, 'route', skb, {
+      changed,
       ref: { table: 'route', text: `local ${dst} dev ${ns.deviceWithAddr(dst)?.name ?? 'lo'} table local proto kernel scope host src ${dst}` },
       verdict: 'local',
       explanation: `${dst} is one of this namespace's own addresses (table local), so the packet loops back through lo.`,
@@ -49,7 +57,7 @@ export function routeOutput(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4): { ro
   }
   const m = w.lookup(ns, dst);
   if (!m) unreachable(w, ns, skb, dst);
-  emitRoute(w, ns, skb, dst, m);
+  emitRoute(w, ns, skb, dst, m, setSrc(m.route));
   return { route: m.route, local: false, dstChecked: dst };
 }
 
@@ -58,14 +66,16 @@ export function unreachable(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4): neve
   return w.drop(ns, skb, 'ENETUNREACH', `Network is unreachable: no route to ${dst}`);
 }
 
-export function emitRoute(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4, m: RouteMatch): void {
+export function emitRoute(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4, m: RouteMatch, changed: readonly FieldChange[] = []): void {
   const r = m.route;
   const how = r.via ? `via ${r.via} dev ${r.dev}${r.onlink ? ' onlink' : ''}` : `dev ${r.dev} (directly connected)`;
+  const src = changed.find((c) => c.field === 'src');
   w.emit(ns, 'route', skb, {
     dev: r.dev,
+    changed,
     ref: { table: 'route', row: m.row },
     verdict: how,
-    explanation: `Routing table lookup for ${dst}: the longest matching prefix is ${r.dst.len === 0 ? 'default' : `${intToDotted(r.dst.net)}/${r.dst.len}`}, so the next hop is ${r.via ?? dst} ${how}.`,
+    explanation: `Routing table lookup for ${dst}: the longest matching prefix is ${r.dst.len === 0 ? 'default' : `${intToDotted(r.dst.net)}/${r.dst.len}`}, so the next hop is ${r.via ?? dst} ${how}.${src ? ` The socket has no source address yet: the route gives it ${String(src.to)}.` : ''}`,
   });
 }
 
