@@ -45,11 +45,13 @@ export interface SimRequest extends Scenario {
   readonly flow: FlowSpec;
 }
 
-/** Run a command on a host or pod after the flow ran (so counters include it). */
+/** Run a command on a host or pod after the flow ran (so counters include it), or at one of its steps. */
 export interface ExecRequest extends SimRequest {
   /** host name or pod name */
   readonly target: string;
   readonly command: string;
+  /** 0-based step of the trace: the command sees the tables as they stand right after it; absent: after the whole flow */
+  readonly atStep?: number;
 }
 
 export interface ExecResult {
@@ -160,7 +162,7 @@ export interface NamespaceTables {
    * each conntrack row's lines over the flow, oldest first: the state, timeout and flags it
    * showed from `sinceUs` on (SYN_SENT [UNREPLIED] → SYN_RECV → ESTABLISHED [ASSURED])
    */
-  readonly conntrackVersions: readonly (readonly { readonly sinceUs: number; readonly line: string }[])[];
+  readonly conntrackVersions: readonly { readonly id: number; readonly versions: readonly { readonly sinceUs: number; readonly line: string }[] }[];
 }
 
 export interface SimResult {

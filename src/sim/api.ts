@@ -91,11 +91,12 @@ export function simulate(req: SimRequest): Result<SimResult> {
   };
 }
 
-/** Runs the flow, then the command: so counters and conntrack show the flow's packets. */
+/** Runs the flow (or its first `atStep` + 1 steps), then the command: so counters and conntrack show the flow's packets so far. */
 export function exec(req: ExecRequest): Result<ExecResult> {
   const c = loadScenario(req);
   if (!c.ok) return c;
-  const t = traceFlow(c.value, req.flow);
+  if (req.atStep !== undefined && (!Number.isInteger(req.atStep) || req.atStep < 0)) return { ok: false, error: { code: 'EXEC_STEP', where: 'atStep', message: `step ${req.atStep} is not a step of the trace (a whole number from 0)` } };
+  const t = traceFlow(c.value, req.flow, req.atStep === undefined ? Infinity : req.atStep + 1);
   if (!t.ok) return t;
   return execCommand(c.value, req.target, req.command);
 }

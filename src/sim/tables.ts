@@ -51,7 +51,7 @@ function namespaceTables(ns: NetNs): NamespaceTables {
       fdb: fdb.rows.map((r) => fdbEntry(r)?.createdUs ?? null),
       conntrack: ns.conntrack.connections.map((c) => c.createdUs ?? null),
     },
-    conntrackVersions: ns.conntrack.connections.map((c) => c.versions.map((v) => ({ sinceUs: v.sinceUs, line: conntrackLine(v) }))),
+    conntrackVersions: ns.conntrack.connections.map((c) => ({ id: c.id, versions: c.versions.map((v) => ({ sinceUs: v.sinceUs, line: conntrackLine(v) })) })),
   };
 }
 

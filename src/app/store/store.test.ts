@@ -245,14 +245,15 @@ describe('derived state', () => {
   const r = fakeResult();
   const events = r.trace.events;
 
-  it('counts matched rules up to the cursor on top of the tables', () => {
+  it('counts only the matches up to the cursor: the tables hold the counters after the flow', () => {
     const k = ruleKey('master', 'root', 'nat', 'PREROUTING', 0);
-    expect(liveCounters(r.tables, events, 2).get(k)).toEqual({ pkts: 298, bytes: 19090 });
-    const after = liveCounters(r.tables, events, 3).get(k)!;
-    expect(after.pkts).toBe(299);
-    expect(after.bytes).toBe(19090 + ipLength(events[3]!.packet));
+    const before = liveCounters(r.tables, events, 2).get(k)!;
+    expect(before.pkts).toBe(297);
+    expect(before.bytes).toBe(19090 - ipLength(events[3]!.packet));
+    expect(liveCounters(r.tables, events, 3).get(k)).toEqual({ pkts: 298, bytes: 19090 });
     // a visited rule that did not match does not count
     expect(liveCounters(r.tables, events, 9).get(ruleKey('master', 'root', 'nat', 'KUBE-SVC-7CWUT4JBGBRVUN2L', 0))).toEqual({ pkts: 0, bytes: 0 });
+    expect(liveCounters(r.tables, events, 5).get(ruleKey('master', 'root', 'nat', 'KUBE-SVC-7CWUT4JBGBRVUN2L', 1))?.pkts).toBe(0);
     expect(liveCounters(r.tables, events, 9).get(ruleKey('master', 'root', 'nat', 'KUBE-SVC-7CWUT4JBGBRVUN2L', 1))?.pkts).toBe(1);
   });
 

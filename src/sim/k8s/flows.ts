@@ -136,13 +136,16 @@ export function firstPacket(c: Cluster, ns: NetNs, flow: FlowSpec, dst: { ip: Ip
   ];
 }
 
-/** Runs one flow over the cluster: the request and everything it causes (replies, errors). */
-export function traceFlow(c: Cluster, flow: FlowSpec): Result<Trace> {
+/**
+ * Runs one flow over the cluster: the request and everything it causes (replies, errors).
+ * `steps` stops it after that many steps, leaving the kernel's tables as they stand there.
+ */
+export function traceFlow(c: Cluster, flow: FlowSpec, steps = Infinity): Result<Trace> {
   const ns = resolveSource(c, flow.from);
   if (!ns) return { ok: false, error: { code: 'FLOW_FROM', where: 'flow.from', message: `"${flow.from}" is not a pod, node, host or an address one of them owns` } };
   const dst = resolveDestination(c, flow.to);
   if (!dst) return { ok: false, error: { code: 'FLOW_TO', where: 'flow.to', message: `"${flow.to}" is not an IP[:port] or a pod, node, host or service name` } };
-  const t = flow.kind === 'traceroute' ? traceroute(c, ns, dst.ip).trace : new PacketWalk(c.world, socketsFor(c)).run(ns, firstPacket(c, ns, flow, dst));
+  const t = flow.kind === 'traceroute' ? traceroute(c, ns, dst.ip, 30, steps).trace : new PacketWalk(c.world, socketsFor(c), steps).run(ns, firstPacket(c, ns, flow, dst));
   return { ok: true, value: { ...t, events: t.events.map(inKubernetesTerms) } };
 }
 
@@ -160,12 +163,12 @@ export interface TracerouteHop {
  * destination answers port unreachable. Each probe is walked by the kernel model; the hop is
  * whoever sent the ICMP error back.
  */
-export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHops = 30): { hops: TracerouteHop[]; trace: Trace } {
+export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHops = 30, steps = Infinity): { hops: TracerouteHop[]; trace: Trace } {
   const hops: TracerouteHop[] = [];
   const events: Trace['events'][number][] = [];
   const packets: Trace['packets'][number][] = [];
   for (let ttl = 1; ttl <= maxHops; ttl++) {
-    const walk = new PacketWalk(c.world, socketsFor(c));
+    const walk = new PacketWalk(c.world, socketsFor(c), steps - events.length);
     const probe: Packet = [
       { type: 'ipv4', src: '0.0.0.0' as Ipv4, dst, ttl, proto: IPPROTO_UDP, id: c.world.rng.int(0, 0xffff), df: false, dsfield: 0 },
       { type: 'udp', srcport: c.world.rng.int(32768, 60999), dstport: 33434 + ttl - 1 },
@@ -175,6 +178,7 @@ export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHops = 30): { ho
     const base = packets.length;
     for (const e of t.events) events.push({ ...e, seq: events.length, packetId: e.packetId + base });
     for (const p of t.packets) packets.push({ ...p, packetId: p.packetId + base });
+    if (walk.halted) break;
     const err = t.packets.find((p, k) => k > 0 && p.role === 'icmp-error' && p.verdict === 'delivered');
     const errEvent = err ? t.events.find((e) => e.packetId === err.packetId) : undefined;
     const errIp = errEvent ? (errEvent.packet[ipIndex(errEvent.packet)] as Ipv4Layer) : undefined;
@@ -189,7 +193,7 @@ export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHops = 30): { ho
       break;
     }
   }
-  const lastProbe = packets.filter((p) => p.role === 'probe').at(-1)!;
+  const lastProbe = packets.filter((p) => p.role === 'probe').at(-1);
   const done = hops.at(-1)?.reached === true;
-  return { hops, trace: { events, packets, verdict: done ? 'delivered' : 'dropped', reason: done ? undefined : lastProbe.reason } };
+  return { hops, trace: { events, packets, verdict: done ? 'delivered' : 'dropped', reason: done ? undefined : (lastProbe?.reason ?? 'the walk was stopped before the probe ended') } };
 }

@@ -53,7 +53,7 @@ describe('conntrack TCP state machine (nf_conntrack_proto_tcp.c tcp_conntracks)'
     const { events } = r.value.trace;
     const master = r.value.tables.find((t) => t.host === 'master' && t.netns === 'root')!;
     const row = master.conntrack.findIndex((l) => l.includes('dst=10.43.6.58'));
-    const versions = master.conntrackVersions[row]!;
+    const versions = master.conntrackVersions[row]!.versions;
     expect(versions.map((v) => v.line.split(' ').filter(Boolean).slice(2, 4).join(' '))).toEqual(['120 SYN_SENT', '60 SYN_RECV', '432000 ESTABLISHED']);
     expect(versions[0]!.line).toContain('[UNREPLIED]');
     expect(versions[2]!.line).toContain('[ASSURED]');

@@ -55,6 +55,9 @@ class Dropped {
   constructor(readonly reason: string) {}
 }
 
+/** Thrown when the walk has taken the steps it was allowed: the kernel state is as at that step. */
+class Halted {}
+
 /**
  * The kernel's packet path over a World: ip_local_out → OUTPUT → routing → POSTROUTING →
  * neighbour → dev_queue_xmit; on the other side netif_receive_skb → bridge or ip_rcv →
@@ -77,20 +80,28 @@ export class PacketWalk {
   readonly nfStats = { evaluated: 0 };
   evaluatedByHost: Record<string, number> = {};
 
+  /**
+   * @param maxSteps stop after this many steps, leaving every table as it stands at that step
+   *   (counters, conntrack, caches): the state a command run "at step k" sees
+   */
   constructor(
     readonly world: World,
     readonly sockets: SocketBehaviour,
+    private readonly maxSteps = Infinity,
   ) {}
+
+  /** The walk stopped at its step limit before the flow was done. */
+  halted = false;
 
   /** Sends `packet` (from its IPv4 header inwards) from a socket in `ns` and follows everything it causes. */
   run(ns: NetNs, packet: Packet, role = 'request'): Trace {
     this.queue.push({ ns, packet, role, isError: false });
-    while (this.queue.length > 0 && this.current < MAX_PACKETS) {
+    while (this.queue.length > 0 && this.current < MAX_PACKETS && !this.halted) {
       const next = this.queue.shift()!;
       this.walk(next);
       this.current++;
     }
-    const first = this.outcomes[0]!;
+    const first = this.outcomes[0] ?? { verdict: 'dropped' as const, reason: 'the walk was stopped before the packet ended' };
     return { events: this.events, verdict: first.verdict, reason: first.reason, packets: this.outcomes };
   }
 
@@ -99,13 +110,15 @@ export class PacketWalk {
     this.ended = undefined;
     this.nfStats.evaluated = 0;
     this.evaluatedByHost = {};
-    this.emit(p.ns, 'send', skb, {
-      explanation: describeSend(p.role, p.packet),
-    });
     try {
+      this.emit(p.ns, 'send', skb, { explanation: describeSend(p.role, p.packet) });
       localOut(this, p.ns, skb, p.isError);
       if (!this.ended) this.finish(p.ns, 'dropped', 'the packet was consumed without being delivered');
     } catch (e) {
+      if (e instanceof Halted) {
+        this.halted = true;
+        return;
+      }
       if (!(e instanceof Dropped)) throw e;
     }
     this.outcomes.push({ ...this.ended!, role: p.role, rulesEvaluated: this.nfStats.evaluated, rulesEvaluatedByHost: this.evaluatedByHost });
@@ -134,6 +147,7 @@ export class PacketWalk {
       ...(o.draws?.length ? { draws: o.draws } : {}),
       ...(o.decision ? { decision: o.decision } : {}),
     });
+    if (this.events.length >= this.maxSteps) throw new Halted();
   }
 
   /**
