@@ -5,8 +5,8 @@ import { compare, scalePoint, type ScalePoint } from '../sim/compare.ts';
 import { execCommand } from '../sim/cli/exec.ts';
 import { renderTrace, traceJson } from '../sim/cli/trace-text.ts';
 import { traceFlow } from '../sim/k8s/flows.ts';
+import { runOn } from '../sim/runs.ts';
 import { CLUSTER_PRESETS } from '../sim/scenarios/clusters.ts';
-import type { Trace } from '../sim/trace/event.ts';
 import { isTraceLevel, TRACE_LEVELS, type TraceLevel } from '../sim/trace/levels.ts';
 
 export const HELP = `kube-packet-lab — trace a packet through a Kubernetes cluster's kernel state
@@ -24,6 +24,8 @@ trace options:
                            connect: TCP handshake or a UDP exchange (default);
                            ping: one ICMP echo; traceroute: UDP probes with rising TTL
   --count N                run N connections and count which endpoint each reached
+  --size N                 payload bytes (ping -s; UDP data), default 56 / 32
+  --df do|dont             the Don't Fragment bit, as ping -M do|dont
   --json                   print {verdict, reason, events[...]} as JSON
   --verbose, -v            print each step's explanation
   --level path|kernel|rules
@@ -148,6 +150,18 @@ function parseArgs(argv: string[]): Parsed {
         flow.kind = v;
         break;
       }
+      case '--size': {
+        const v = Number(value(++i, a));
+        if (!Number.isInteger(v) || v < 0 || v > 65507) throw new UsageError('--size needs an integer from 0 to 65507');
+        flow.size = v;
+        break;
+      }
+      case '--df': {
+        const v = value(++i, a);
+        if (v !== 'do' && v !== 'dont') throw new UsageError(`--df: "${v}" is not do or dont`);
+        flow.df = v === 'do';
+        break;
+      }
       case '--count':
         p.count = Number(value(++i, a));
         if (!Number.isInteger(p.count) || p.count < 1 || p.count > 100000) throw new UsageError('--count needs an integer from 1 to 100000');
@@ -244,7 +258,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return 2;
     }
     const proto = p.flow.proto ?? (p.flow.kind === 'ping' ? 'icmp' : p.flow.kind === 'traceroute' ? 'udp' : 'tcp');
-    const flow: FlowSpec = { from: p.flow.from, to: p.flow.to, proto, kind: p.flow.kind ?? (proto === 'icmp' ? 'ping' : 'connect') };
+    const flow: FlowSpec = { from: p.flow.from, to: p.flow.to, proto, kind: p.flow.kind ?? (proto === 'icmp' ? 'ping' : 'connect'), ...(p.flow.size !== undefined ? { size: p.flow.size } : {}), ...(p.flow.df !== undefined ? { df: p.flow.df } : {}) };
     if (p.count > 1) return countFlows(c.value, flow, p.count, io);
     const t = traceFlow(c.value, flow);
     if (!t.ok) {
@@ -319,25 +333,14 @@ function quoteIfNeeded(w: string): string {
 
 /** --count: N connections through the same kernel state; where did each one land? */
 function countFlows(c: Parameters<typeof traceFlow>[0], flow: FlowSpec, n: number, io: Io): number {
-  const reached = new Map<string, number>();
-  let last: Trace | undefined;
-  for (let i = 0; i < n; i++) {
-    const t = traceFlow(c, flow);
-    if (!t.ok) {
-      io.stderr.write(`kube-packet-lab: ${t.error.where}: ${t.error.message}\n`);
-      return 1;
-    }
-    last = t.value;
-    const first = t.value.packets[0]!;
-    const key = first.verdict === 'delivered' ? `${first.host}/${first.netns}` : `dropped (${first.reason})`;
-    reached.set(key, (reached.get(key) ?? 0) + 1);
+  const r = runOn(c, flow, n);
+  if (!r.ok) {
+    io.stderr.write(`kube-packet-lab: ${r.error.where}: ${r.error.message}\n`);
+    return 1;
   }
   io.stdout.write(`${n} connections from ${flow.from} to ${flow.to}:\n`);
-  for (const [k, v] of [...reached].sort()) io.stdout.write(`  ${String(v).padStart(7)}  ${((v / n) * 100).toFixed(1).padStart(5)}%  ${k}\n`);
-  const src = last?.events[0];
-  if (src) {
-    const counters = execCommand(c, src.host, 'iptables -nvL -t nat');
-    if (counters.ok) io.stdout.write(`\ncounters on ${src.host} afterwards (iptables -nvL -t nat):\n${counters.value.output}`);
-  }
+  for (const o of r.value.outcomes) io.stdout.write(`  ${String(o.count).padStart(7)}  ${((o.count / n) * 100).toFixed(1).padStart(5)}%  ${o.where}\n`);
+  const k = r.value.counters;
+  if (k) io.stdout.write(`\ncounters on ${k.host} afterwards (${k.command}):\n${k.output}`);
   return 0;
 }

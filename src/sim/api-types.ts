@@ -27,6 +27,11 @@ export interface FlowSpec {
   readonly kind: FlowKind;
   /** payload bytes (ping's -s, the UDP datagram's data); default 56 for ping, 32 for UDP */
   readonly size?: number;
+  /**
+   * the Don't Fragment bit (ping's `-M do` true, `-M dont` false); default: set for ping and
+   * TCP (path MTU discovery), clear for UDP
+   */
+  readonly df?: boolean;
 }
 
 /** Everything that determines the cluster's state: a trace is reproducible from it plus a flow. */

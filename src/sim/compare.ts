@@ -1,5 +1,5 @@
 import type { Modes, ProxyMode, Result, SimRequest, SimResult } from './api-types.ts';
-import { simulate } from './api.ts';
+import { loadScenario, simulate } from './api.ts';
 import { buildCluster } from './k8s/cluster.ts';
 import { traceFlow } from './k8s/flows.ts';
 import { parseCluster } from './k8s/spec.ts';
@@ -30,7 +30,28 @@ export interface Comparison {
   readonly b: ModeSummary;
   readonly resultA: SimResult;
   readonly resultB: SimResult;
+  /** where each side's request ended (`node1/nginx-test-…`, or `dropped`) */
+  readonly endedA: string;
+  readonly endedB: string;
+  /** set when the endpoint was pinned: the endpoint, and the seed each side needed to reach it */
+  readonly pinned?: PinnedEndpoint;
 }
+
+/** Both sides reach `where`: side A with seed `seedA`, side B with `seedB`. */
+export interface PinnedEndpoint {
+  readonly where: string;
+  readonly seedA: number;
+  readonly seedB: number;
+}
+
+/**
+ * `auto`: the endpoint side A reaches with the request's seed if side B can reach it too, else
+ * side B's; or a `host/netns` to reach.
+ */
+export type EndpointPin = 'auto' | string;
+
+/** How many seeds a side may try to reach a pinned endpoint (each is a fresh cluster and connection). */
+export const PIN_SEEDS = 32;
 
 /** Where the request went through netfilter, per host: PREROUTING → FORWARD → POSTROUTING, … */
 export function hookPaths(t: Trace, packetId = 0): HookPath[] {
@@ -72,13 +93,69 @@ function summary(r: SimResult, other: SimResult): ModeSummary {
   };
 }
 
-/** The same flow under two sets of modes, side by side (seed §5 and §6c). */
-export function compare(req: SimRequest, modesB: Modes): Result<Comparison> {
+/** Where a trace's request ended: `host/netns` when delivered. */
+export function endedAt(t: Trace): string {
+  const p = t.packets[0];
+  return p?.verdict === 'delivered' ? `${p.host}/${p.netns}` : 'dropped';
+}
+
+/**
+ * The same flow under two sets of modes, side by side (seed §5 and §6c). With `pin`, both sides
+ * reach the same endpoint so that they differ only by the mode: each side takes the first seed
+ * from the request's on (at most PIN_SEEDS) whose connection the kernel model sends there — the
+ * statistic draws and ephemeral ports come from the seed, so this chooses among the outcomes
+ * the kernel would produce, never forces one. A scheduler that ignores the seed (ipvs rr, sh)
+ * may have only one answer; then the other side follows it, or the error says why.
+ */
+export function compare(req: SimRequest, modesB: Modes, pin?: EndpointPin): Result<Comparison> {
+  const reqB = { ...req, modes: { ...req.modes, ...modesB } };
   const a = simulate(req);
   if (!a.ok) return a;
-  const b = simulate({ ...req, modes: { ...req.modes, ...modesB } });
+  const b = simulate(reqB);
   if (!b.ok) return b;
-  return { ok: true, value: { a: summary(a.value, b.value), b: summary(b.value, a.value), resultA: a.value, resultB: b.value } };
+  let ra = a.value;
+  let rb = b.value;
+  let pinned: PinnedEndpoint | undefined;
+  if (pin !== undefined) {
+    const candidates = pin === 'auto' ? [...new Set([endedAt(ra.trace), endedAt(rb.trace)])].filter((w) => w !== 'dropped') : [pin];
+    const tried: string[] = [];
+    for (const where of candidates) {
+      const sa = seedReaching(req, where);
+      if (!sa.ok) return sa;
+      const sb = seedReaching(reqB, where);
+      if (!sb.ok) return sb;
+      if (sa.value && sb.value) {
+        ra = sa.value.result;
+        rb = sb.value.result;
+        pinned = { where, seedA: sa.value.seed, seedB: sb.value.seed };
+        break;
+      }
+      tried.push(`${where} (${!sa.value ? 'side A' : 'side B'} never lands there)`);
+    }
+    if (!pinned) {
+      const why = candidates.length ? tried.join('; ') : 'neither side delivered its request';
+      return { ok: false, error: { code: 'PIN', where: 'compare pin', message: `no seed from ${req.seed} to ${req.seed + PIN_SEEDS - 1} brings both sides to one endpoint: ${why}` } };
+    }
+  }
+  return {
+    ok: true,
+    value: { a: summary(ra, rb), b: summary(rb, ra), resultA: ra, resultB: rb, endedA: endedAt(ra.trace), endedB: endedAt(rb.trace), ...(pinned ? { pinned } : {}) },
+  };
+}
+
+/** The first seed (from the request's) whose connection ends at `where`, with its result. */
+function seedReaching(req: SimRequest, where: string): Result<{ seed: number; result: SimResult } | undefined> {
+  for (let seed = req.seed; seed < req.seed + PIN_SEEDS; seed++) {
+    // the trace alone says where it ends; the full answer (tables, topology) only for the one kept
+    const c = loadScenario({ ...req, seed });
+    if (!c.ok) return c;
+    const t = traceFlow(c.value, req.flow);
+    if (!t.ok) return t;
+    if (endedAt(t.value) !== where) continue;
+    const r = simulate({ ...req, seed });
+    return r.ok ? { ok: true, value: { seed, result: r.value } } : r;
+  }
+  return { ok: true, value: undefined };
 }
 
 export interface ScalePoint {

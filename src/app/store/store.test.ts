@@ -36,6 +36,7 @@ function fakeWorker() {
       return { ok: true, value: { services, endpointsPerService, proxy, iptablesRules: services * 20, natRules: services * 18, ipsetEntries: 0, virtualServers: 0, rulesMatched: 21, rulesEvaluated: services + 40 } };
     },
     containers: async () => ({ ok: true, value: [] }),
+    runs: async (_req, n) => ({ ok: true, value: { n, outcomes: [{ where: 'node1/pod-1-0', count: n, delivered: true }] } }),
   };
   const spawn = (): WorkerHandle => {
     spawned++;
@@ -46,7 +47,7 @@ function fakeWorker() {
 
 function comparison(a: SimResult, b: SimResult): Comparison {
   const summary = (r: SimResult) => ({ modes: r.modes, verdict: r.trace.verdict, events: r.trace.events.length, hookPaths: [], wireBytes: 74, innerBytes: 74, onlyHere: [] });
-  return { a: summary(a), b: summary(b), resultA: a, resultB: b };
+  return { a: summary(a), b: summary(b), resultA: a, resultB: b, endedA: `${a.trace.packets[0]?.host}/${a.trace.packets[0]?.netns}`, endedB: `${b.trace.packets[0]?.host}/${b.trace.packets[0]?.netns}` };
 }
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));

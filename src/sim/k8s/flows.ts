@@ -118,20 +118,20 @@ export function firstPacket(c: Cluster, ns: NetNs, flow: FlowSpec, dst: { ip: Ip
   const rng = c.world.rng;
   const ip4 = (proto: number, df: boolean): Ipv4Layer => ({ type: 'ipv4', src: '0.0.0.0' as Ipv4, dst: dst.ip, ttl, proto, id: rng.int(0, 0xffff), df, dsfield: 0 });
   if (flow.proto === 'icmp' || flow.kind === 'ping') {
-    return [ip4(IPPROTO_ICMP, true), { type: 'icmp', icmp_type: 8, code: 0, ident: rng.int(1, 0xffff), seq: 0 }, { type: 'data', length: flow.size ?? 56 }];
+    return [ip4(IPPROTO_ICMP, flow.df ?? true), { type: 'icmp', icmp_type: 8, code: 0, ident: rng.int(1, 0xffff), seq: 0 }, { type: 'data', length: flow.size ?? 56 }];
   }
   // the local port allocator skips ports this namespace already uses (inet_csk_get_port)
   let sport = rng.int(32768, 60999);
   while (ns.listeners.some((l) => l.port === sport)) sport = rng.int(32768, 60999);
   if (flow.proto === 'udp') {
     ns.listeners.push({ proto: 'udp', port: sport, process: 'client' });
-    return [ip4(IPPROTO_UDP, false), { type: 'udp', srcport: sport, dstport: dst.port ?? 53 }, { type: 'data', length: flow.size ?? 32 }];
+    return [ip4(IPPROTO_UDP, flow.df ?? false), { type: 'udp', srcport: sport, dstport: dst.port ?? 53 }, { type: 'data', length: flow.size ?? 32 }];
   }
   ns.listeners.push({ proto: 'tcp', port: sport, process: 'client' });
   const macos = c.spec.hosts.find((h) => h.name === ns.host && ns.name === 'root')?.os === 'macos';
   const mss = pathMtu(ns, dst.ip) - 40;
   return [
-    ip4(IPPROTO_TCP, true),
+    ip4(IPPROTO_TCP, flow.df ?? true),
     { type: 'tcp', srcport: sport, dstport: dst.port ?? 80, seq: rng.nextU32(), ack: 0, flags: TCP_SYN, window: macos ? 65535 : 64240, options: macos ? macSynOptions(mss, rng.nextU32()) : linuxSynOptions(mss, rng.nextU32()) },
   ];
 }
