@@ -3,6 +3,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 interface LabState {
   cursor: number;
   events: number;
+  level: 'path' | 'kernel' | 'rules';
   pending: boolean;
   modes?: { proxy: string; backend: string; scheduler: string };
   before: string[];
@@ -138,7 +139,7 @@ export class LabPage {
   }
 
   /**
-   * Every event of the trace as the transcript reads it. The list renders only the rows in view,
+   * Every step of the trace as the transcript reads it, at the level shown. The list renders only the rows in view,
    * so this scrolls it from top to bottom, as a reader would, and collects the rows by index.
    */
   async transcript(): Promise<string[]> {
@@ -150,7 +151,7 @@ export class LabPage {
       for (let top = 0; ; top += Math.max(40, box.clientHeight - 40)) {
         box.scrollTop = top;
         await frame();
-        for (const b of list.querySelectorAll<HTMLElement>('button[data-index]')) rows.set(Number(b.dataset.index), b.textContent ?? '');
+        for (const b of list.querySelectorAll<HTMLElement>('[data-index]')) rows.set(Number(b.dataset.index), b.textContent ?? '');
         if (top + box.clientHeight >= box.scrollHeight) break;
       }
       box.scrollTop = before;

@@ -5,9 +5,10 @@ import { Controls } from './Controls/Controls.tsx';
 import { Header } from './Header/Header.tsx';
 import { Inspector } from './Inspector/Inspector.tsx';
 import { Notices } from './Notices/Notices.tsx';
+import { PathStrip } from './PathStrip/PathStrip.tsx';
 import { Timeline } from './Timeline/Timeline.tsx';
 import { Topology } from './Topology/Topology.tsx';
-import { useStore } from './store/store.ts';
+import { rowsOf, useStore } from './store/store.ts';
 import './App.css';
 
 // the compare and scale views are not in the first download: the debugger is what opens first
@@ -70,6 +71,25 @@ function usePlaybackKeys(): void {
         case 'End':
           s.toEnd();
           break;
+        // reading the trace (Timeline/keys.ts)
+        case 'l':
+        case 'L':
+          s.cycleLevel();
+          break;
+        case '/':
+          document.querySelector<HTMLInputElement>('[data-testid="timeline.search"]')?.focus();
+          break;
+        case 'n':
+          s.findMatch(1);
+          break;
+        case 'N':
+          s.findMatch(-1);
+          break;
+        case 'e': {
+          const row = rowsOf(s).find((r) => r.index === s.cursor);
+          if (row && row.contains > 0) s.toggleExpanded(row.index);
+          break;
+        }
         default:
           return;
       }
@@ -116,6 +136,7 @@ function Debugger() {
       </section>
       <section className="app-playback" aria-label="Playback">
         <Controls />
+        <PathStrip />
         <div className="app-bottom">
           <Timeline />
           <BottomTabs />

@@ -35,6 +35,8 @@ export interface Comparison {
   readonly endedB: string;
   /** set when the endpoint was pinned: the endpoint, and the seed each side needed to reach it */
   readonly pinned?: PinnedEndpoint;
+  /** why an `auto` pin could not hold (a side never delivers, or never where the other does) */
+  readonly pinNote?: string;
 }
 
 /** Both sides reach `where`: side A with seed `seedA`, side B with `seedB`. */
@@ -46,7 +48,8 @@ export interface PinnedEndpoint {
 
 /**
  * `auto`: the endpoint side A reaches with the request's seed if side B can reach it too, else
- * side B's; or a `host/netns` to reach.
+ * side B's — and when neither can be shared, each side keeps its own and `pinNote` says why;
+ * or a `host/netns` both must reach (an error when one cannot).
  */
 export type EndpointPin = 'auto' | string;
 
@@ -116,6 +119,7 @@ export function compare(req: SimRequest, modesB: Modes, pin?: EndpointPin): Resu
   let ra = a.value;
   let rb = b.value;
   let pinned: PinnedEndpoint | undefined;
+  let pinNote: string | undefined;
   if (pin !== undefined) {
     const candidates = pin === 'auto' ? [...new Set([endedAt(ra.trace), endedAt(rb.trace)])].filter((w) => w !== 'dropped') : [pin];
     const tried: string[] = [];
@@ -133,13 +137,14 @@ export function compare(req: SimRequest, modesB: Modes, pin?: EndpointPin): Resu
       tried.push(`${where} (${!sa.value ? 'side A' : 'side B'} never lands there)`);
     }
     if (!pinned) {
-      const why = candidates.length ? tried.join('; ') : 'neither side delivered its request';
-      return { ok: false, error: { code: 'PIN', where: 'compare pin', message: `no seed from ${req.seed} to ${req.seed + PIN_SEEDS - 1} brings both sides to one endpoint: ${why}` } };
+      const why = `no seed from ${req.seed} to ${req.seed + PIN_SEEDS - 1} brings both sides to one endpoint: ${candidates.length ? tried.join('; ') : 'neither side delivers its request'}`;
+      if (pin !== 'auto') return { ok: false, error: { code: 'PIN', where: 'compare pin', message: why } };
+      pinNote = why;
     }
   }
   return {
     ok: true,
-    value: { a: summary(ra, rb), b: summary(rb, ra), resultA: ra, resultB: rb, endedA: endedAt(ra.trace), endedB: endedAt(rb.trace), ...(pinned ? { pinned } : {}) },
+    value: { a: summary(ra, rb), b: summary(rb, ra), resultA: ra, resultB: rb, endedA: endedAt(ra.trace), endedB: endedAt(rb.trace), ...(pinned ? { pinned } : {}), ...(pinNote ? { pinNote } : {}) },
   };
 }
 

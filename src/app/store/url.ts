@@ -1,4 +1,5 @@
 import type { FlannelBackend, FlowKind, FlowSpec, IpvsScheduler, Modes, ProxyMode, Scenario } from '../../sim/api-types.ts';
+import { TRACE_LEVELS, type TraceLevel } from '../../sim/trace/levels.ts';
 import type { CompareAxis, View } from './store.ts';
 
 /**
@@ -15,11 +16,14 @@ export interface ShareState {
   /** the main area (`view=compare&vs=backend`); absent: the debugger */
   readonly view?: View;
   readonly compareAxis?: CompareAxis;
+  /** the level of detail the steps are counted at (`level=rules`); absent: path */
+  readonly level?: TraceLevel;
 }
 
 export interface ParsedShare extends ShareState {
   readonly view: View;
   readonly compareAxis: CompareAxis;
+  readonly level: TraceLevel;
   /** one sentence per bad parameter, naming it */
   readonly problems: string[];
   /** `?speed=instant`: the test hook that turns animation off */
@@ -35,7 +39,7 @@ const PROTO: readonly FlowSpec['proto'][] = ['tcp', 'udp', 'icmp'];
 const KIND: readonly FlowKind[] = ['connect', 'ping', 'traceroute'];
 const VIEWS: readonly View[] = ['debug', 'compare', 'scale'];
 const AXES: readonly CompareAxis[] = ['proxy', 'backend'];
-const KNOWN = new Set(['cluster', 'proxy', 'backend', 'sched', 'seed', 'from', 'to', 'proto', 'kind', 'edit', 'step', 'speed', 'view', 'vs']);
+const KNOWN = new Set(['cluster', 'proxy', 'backend', 'sched', 'seed', 'from', 'to', 'proto', 'kind', 'size', 'df', 'edit', 'step', 'level', 'speed', 'view', 'vs']);
 
 /** The one wording of a bad-parameter message. */
 export function badParam(name: string, value: string, expected: string): string {
@@ -85,18 +89,24 @@ export function parseShare(search: string, defaults: { scenario: Scenario; flow:
     seed: int('seed', 0) ?? defaults.scenario.seed,
     before: q.has('edit') ? edits : defaults.scenario.before,
   };
+  const size = int('size', 0);
+  if (size !== undefined && size > 65507) problems.push(badParam('size', String(size), 'a payload size from 0 to 65507'));
+  const df = pick('df', ['do', 'dont'] as const);
   const flow: FlowSpec = {
     from: text('from') ?? defaults.flow.from,
     to: text('to') ?? defaults.flow.to,
     proto: pick('proto', PROTO) ?? defaults.flow.proto,
     kind: pick('kind', KIND) ?? defaults.flow.kind,
+    ...(size !== undefined && size <= 65507 ? { size } : {}),
+    ...(df ? { df: df === 'do' } : {}),
   };
   const step = int('step', 1);
   const speed = q.get('speed');
   if (speed !== null && speed !== 'instant') problems.push(badParam('speed', speed, 'instant'));
   const view = pick('view', VIEWS) ?? 'debug';
   const compareAxis = pick('vs', AXES) ?? 'proxy';
-  return { scenario, flow, cursor: step === undefined ? 0 : step - 1, hasStep: step !== undefined, problems, instant: speed === 'instant', view, compareAxis };
+  const level = pick('level', TRACE_LEVELS) ?? 'path';
+  return { scenario, flow, cursor: step === undefined ? 0 : step - 1, hasStep: step !== undefined, problems, instant: speed === 'instant', view, compareAxis, level };
 }
 
 /** The query string for a state; `keep` carries test-only parameters (`speed`) over. */
@@ -111,8 +121,12 @@ export function shareSearch(s: ShareState, keep?: URLSearchParams): string {
   q.set('to', s.flow.to);
   q.set('proto', s.flow.proto);
   q.set('kind', s.flow.kind);
+  if (s.flow.size !== undefined) q.set('size', String(s.flow.size));
+  if (s.flow.df !== undefined) q.set('df', s.flow.df ? 'do' : 'dont');
   for (const e of s.scenario.before) q.append('edit', e);
+  // the step is the event's number in the whole trace: the same moment at any level
   q.set('step', String(s.cursor + 1));
+  if (s.level && s.level !== 'path') q.set('level', s.level);
   if (s.view && s.view !== 'debug') q.set('view', s.view);
   if (s.view === 'compare' && s.compareAxis) q.set('vs', s.compareAxis);
   const speed = keep?.get('speed');

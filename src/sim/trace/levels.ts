@@ -22,16 +22,19 @@ export function isTraceLevel(s: string): s is TraceLevel {
 /** Steps that change the packet or end it: always part of the path. */
 const PATH_KINDS: ReadonlySet<EventKind> = new Set(['send', 'wire', 'encap', 'decap', 'nat', 'forward', 'deliver', 'drop']);
 
+/** What a device does with a frame it was handed, as a step of its own: a bridge's or VXLAN device's lookup, the encapsulation. */
+const DEVICE_GOES_ON: ReadonlySet<EventKind> = new Set(['fdb', 'bridge', 'encap', 'arp', 'neigh']);
+
 const sameHookTable = (a: TraceEvent, b: TraceEvent) =>
   a.packetId === b.packetId && a.host === b.host && a.netns === b.netns && a.hook === b.hook && a.ref?.nfTable === b.ref?.nfTable;
 const isNf = (e: TraceEvent | undefined) => e?.kind === 'rule' || e?.kind === 'policy';
 
 /**
  * The coarsest level at which each event is a step of its own (as ranks, see `levelRank`).
- * Classified from what the event is and where the next one happens, never from a scenario:
- * a transmit whose next step is in another namespace (a veth handing the frame to its peer) is
- * a crossing; one followed by the wire, the bridge or the tunnel is not, those say it; the
- * last rule visited at a hook in one table is that table's decision.
+ * Classified from what the event is and what the next one is, never from a scenario: a
+ * transmit that hands the frame over (a veth to its peer, lo to its own stack) is a crossing;
+ * one followed by the wire, or by the same device's FDB or encapsulation, is not — those steps
+ * say it; the last rule visited at a hook in one table is that table's decision.
  */
 export function eventLevels(events: readonly TraceEvent[]): Uint8Array {
   const out = new Uint8Array(events.length);
@@ -40,7 +43,9 @@ export function eventLevels(events: readonly TraceEvent[]): Uint8Array {
     const next = events[i + 1];
     let rank: number;
     if (PATH_KINDS.has(e.kind)) rank = 0;
-    else if (e.kind === 'tx') rank = next && next.packetId === e.packetId && next.kind !== 'wire' && (next.host !== e.host || next.netns !== e.netns) ? 0 : 1;
+    // a transmit crosses a link (veth to its peer, lo back to its own stack) unless the device
+    // itself goes on with the frame (a bridge's FDB, a VXLAN device's encapsulation) or the wire step says it
+    else if (e.kind === 'tx') rank = next && next.packetId === e.packetId && next.kind !== 'wire' && !(next.dev === e.dev && DEVICE_GOES_ON.has(next.kind)) ? 0 : 1;
     else if (isNf(e)) rank = isNf(next) && sameHookTable(e, next!) ? 2 : 1;
     else rank = 1;
     out[i] = rank;

@@ -1,0 +1,53 @@
+import { useMemo } from 'react';
+import { shortName } from '../store/describe.ts';
+import { pathStrip, type StripItem } from '../store/pathstrip.ts';
+import { useStore } from '../store/store.ts';
+import './PathStrip.css';
+
+/**
+ * The packet at the cursor in one line: the hosts and devices it crosses, in order, with what
+ * happens to it on the way; each item jumps there. The big picture of a flow at a glance.
+ */
+export function PathStrip() {
+  const events = useStore((s) => s.result?.trace.events);
+  const packets = useStore((s) => s.result?.trace.packets);
+  const cursor = useStore((s) => s.cursor);
+  const seek = useStore((s) => s.seek);
+  const packetId = events?.[cursor]?.packetId ?? 0;
+  const items = useMemo(() => (events ? pathStrip(events, packetId) : []), [events, packetId]);
+  if (!items.length) return null;
+  // the item the cursor has reached: the last one at or before it
+  let here = 0;
+  items.forEach((x, k) => {
+    if (x.index <= cursor) here = k;
+  });
+  const role = packets?.find((p) => p.packetId === packetId)?.role ?? '';
+  return (
+    <nav className="pathstrip" aria-label={`Path of packet ${packetId} (${role})`} data-testid="pathstrip">
+      <span className="ps-packet label">
+        packet {packetId} · {role}
+      </span>
+      <ol className="ps-items">
+        {items.map((x, k) => (
+          <li key={`${x.type}${x.index}${k}`} className={`ps-${x.type}${x.type === 'change' ? ` ps-${x.what}` : ''}${x.type === 'end' && !x.ok ? ' bad' : ''}${k === here ? ' here' : k < here ? ' past' : ''}`}>
+            <button type="button" data-testid={`pathstrip.${x.type}.${x.index}`} aria-current={k === here ? 'step' : undefined} title={`Jump to step: ${label(x)}`} onClick={() => seek(x.index)}>
+              {label(x, true)}
+            </button>
+          </li>
+        ))}
+      </ol>
+    </nav>
+  );
+}
+
+function label(x: StripItem, short = false): string {
+  switch (x.type) {
+    case 'place':
+      return x.netns === 'root' ? x.host : `${x.host} · ${short ? shortName(x.netns, 18) : x.netns}`;
+    case 'dev':
+      return x.dev;
+    case 'change':
+    case 'end':
+      return x.text;
+  }
+}
