@@ -108,6 +108,7 @@ test('search: MASQUERADE in client → NodePort jumps to the MASQUERADE step in 
   await expect(lab.testid('timeline.search.count')).toHaveText(/^1 \/ \d+$/);
   await expect(lab.testid('controls.scrubber').locator('.tick.match').first()).toBeVisible();
   // filters: only the NAT steps
+  await lab.testid('timeline.filter.toggle').click();
   await lab.testid('timeline.filter.nat').click();
   const nat = await lab.transcript();
   expect(nat.length).toBeGreaterThan(1);
@@ -125,7 +126,7 @@ test('why this endpoint: re-roll the connection, run N and see the spread and th
   await expect(lab.testid('why.result')).toContainText('200 connections');
   await lab.testid('controls.reroll').click();
   await lab.idle();
-  await expect(lab.page).toHaveURL(/seed=2/);
+  await expect(lab.page).toHaveURL(/draw=1/);
 });
 
 test('compare with a pinned endpoint: both sides reach the same pod; switching mode keeps the cursor on the same moment', async ({ lab }) => {
@@ -136,7 +137,9 @@ test('compare with a pinned endpoint: both sides reach the same pod; switching m
   const b = (await lab.testid('compare.b.verdict').textContent()) ?? '';
   expect(a).toMatch(/^delivered at node\d \/ pod nginx-test-/);
   expect(a).toBe(b);
-  await expect(lab.testid('compare.a.seed')).toBeVisible();
+  await expect(lab.testid('compare.a.draw')).toBeVisible();
+  // the same cluster on both sides: only the mode (and the connection's random choice) differs
+  await expect(lab.testid('compare.a.only')).not.toContainText('veth');
 
   // in the debugger, at the VXLAN encapsulation of the request, switch the mode: still there
   await lab.openView('debug');
@@ -159,4 +162,22 @@ test('sized flows: a 1472-byte ping with DF set is refused by the pod (EMSGSIZE 
   await lab.testid('flow.apply').click();
   await lab.idle();
   await expect(lab.testid('trace.verdict')).toContainText('delivered');
+});
+
+test('screenshots of the debugger panels at 900, 1280, 1440 and 1920 px', async ({ lab, page }) => {
+  test.setTimeout(180_000);
+  for (const width of [900, 1280, 1440, 1920]) {
+    await page.setViewportSize({ width, height: width === 1280 ? 720 : 900 });
+    // the DNAT step at the path level: the strip, the group summary, why this endpoint, a search
+    await lab.open(`${POD_TO_SERVICE}&step=11`);
+    await lab.testid('timeline.search').fill('KUBE-SEP');
+    await lab.screenshot(`debugger-dnat-${width}`);
+    // the encapsulation, expanded in place, with the conntrack table at that step
+    await lab.open(`${POD_TO_SERVICE}&step=34&level=kernel`);
+    await lab.testid('tabs.tables').click();
+    await lab.testid('tables.tab.conntrack').click();
+    await lab.screenshot(`debugger-encap-${width}`);
+    await lab.compare('proxy');
+    await lab.screenshot(`compare-pinned-${width}`);
+  }
 });

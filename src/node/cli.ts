@@ -42,6 +42,8 @@ options for every verb (before --):
   --scheduler rr|wrr|lc|sh|dh|mh
                            IPVS scheduler (default: the kube-proxy ConfigMap)
   --seed N                 PRNG seed: MACs, ports, statistic matches (default 1)
+  --draw N                 re-roll the connection: another draw of its random choices
+                           (statistic matches, port) in the same cluster (default 0)
   --before "<host|pod>: <command>"
                            apply a command first (repeatable), e.g.
                            --before "master: ip route del 10.42.1.0/24"
@@ -86,6 +88,7 @@ function parseArgs(argv: string[]): Parsed {
   let cluster: string | undefined;
   let preset: string | undefined;
   let seed = 1;
+  let draw = 0;
   const flow: { -readonly [K in keyof FlowSpec]?: FlowSpec[K] } = {};
   const p: Parsed = { scenario: { modes, seed, before }, vs: {}, services: [10, 100, 1000], endpoints: 6, flow, count: 1, level: 'rules', json: false, verbose: false, positional: [], command: [] };
   const value = (i: number, name: string): string => {
@@ -128,6 +131,10 @@ function parseArgs(argv: string[]): Parsed {
       case '--seed':
         seed = Number(value(++i, a));
         if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed needs a non-negative integer');
+        break;
+      case '--draw':
+        draw = Number(value(++i, a));
+        if (!Number.isInteger(draw) || draw < 0) throw new UsageError('--draw needs a non-negative integer');
         break;
       case '--before':
         before.push(value(++i, a));
@@ -204,7 +211,7 @@ function parseArgs(argv: string[]): Parsed {
         p.positional.push(a);
     }
   }
-  p.scenario = { ...(cluster !== undefined ? { cluster } : {}), ...(preset !== undefined ? { preset } : {}), modes, seed, before };
+  p.scenario = { ...(cluster !== undefined ? { cluster } : {}), ...(preset !== undefined ? { preset } : {}), modes, seed, ...(draw ? { draw } : {}), before };
   return p;
 }
 

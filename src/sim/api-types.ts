@@ -42,6 +42,12 @@ export interface Scenario {
   readonly preset?: string;
   readonly modes: Modes;
   readonly seed: number;
+  /**
+   * which draw of the flow's own random choices (statistic matches, ephemeral port, IP ids):
+   * 0 or absent continues the seed's stream; another number re-rolls the connection while the
+   * cluster — MACs, veth names, tables — stays exactly as the seed built it
+   */
+  readonly draw?: number;
   /** mutations applied before the flow, each `host-or-pod: command`, e.g. `master: ip route del 10.42.1.0/24` */
   readonly before: readonly string[];
 }

@@ -70,6 +70,11 @@ export function loadScenario(s: Scenario): Result<Cluster> {
     const r = execCommand(c, edit.slice(0, colon).trim(), edit.slice(colon + 1).trim());
     if (!r.ok) return { ok: false, error: { ...r.error, where: `before[${i}] ${r.error.where}` } };
   }
+  if (s.draw !== undefined && s.draw !== 0) {
+    if (!Number.isInteger(s.draw) || s.draw < 0) return { ok: false, error: { code: 'DRAW', where: 'draw', message: `draw ${s.draw} is not a whole number from 0` } };
+    // a draw of its own for the traffic, from (seed, draw): the cluster built above is untouched
+    c.world.rng.reseed(Math.imul(s.seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(s.draw, 0xc2b2ae35));
+  }
   return { ok: true, value: c };
 }
 

@@ -60,7 +60,7 @@ describe('seed §5: rule growth, measured', () => {
 });
 
 describe('compare fairly: a pinned endpoint', () => {
-  it('both sides reach the same pod, each with the first seed that lands there, and differ only by the mode', () => {
+  it('both sides reach the same pod, each with the first draw that lands there, and differ only by the mode', () => {
     for (const scheduler of ['rr', 'sh'] as const) {
       const c = ok(compare({ ...toService, modes: { ...toService.modes, scheduler } }, { proxy: 'ipvs' }, 'auto'));
       expect(c.endedA).toBe(c.endedB);
@@ -68,6 +68,9 @@ describe('compare fairly: a pinned endpoint', () => {
       expect(c.resultA.trace.packets[0]!.verdict).toBe('delivered');
       expect(c.resultA.modes.proxy).toBe('iptables');
       expect(c.resultB.modes.proxy).toBe('ipvs');
+      // another draw of the connection, the same cluster: the pod's veth and MACs are those of the request's seed
+      const veth = (r: typeof c.resultA) => r.topology.hosts.find((h) => h.name === 'master')!.namespaces[0]!.devices.filter((d) => d.kind === 'veth').map((d) => `${d.name} ${d.mac}`);
+      expect(veth(c.resultA)).toEqual(veth(c.resultB));
     }
   });
 

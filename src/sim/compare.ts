@@ -39,11 +39,11 @@ export interface Comparison {
   readonly pinNote?: string;
 }
 
-/** Both sides reach `where`: side A with seed `seedA`, side B with `seedB`. */
+/** Both sides reach `where`: side A with draw `drawA` of its connection, side B with `drawB`. */
 export interface PinnedEndpoint {
   readonly where: string;
-  readonly seedA: number;
-  readonly seedB: number;
+  readonly drawA: number;
+  readonly drawB: number;
 }
 
 /**
@@ -53,8 +53,8 @@ export interface PinnedEndpoint {
  */
 export type EndpointPin = 'auto' | string;
 
-/** How many seeds a side may try to reach a pinned endpoint (each is a fresh cluster and connection). */
-export const PIN_SEEDS = 32;
+/** How many draws a side may try to reach a pinned endpoint (each is a fresh cluster and connection). */
+export const PIN_DRAWS = 32;
 
 /** Where the request went through netfilter, per host: PREROUTING → FORWARD → POSTROUTING, … */
 export function hookPaths(t: Trace, packetId = 0): HookPath[] {
@@ -104,11 +104,12 @@ export function endedAt(t: Trace): string {
 
 /**
  * The same flow under two sets of modes, side by side (seed §5 and §6c). With `pin`, both sides
- * reach the same endpoint so that they differ only by the mode: each side takes the first seed
- * from the request's on (at most PIN_SEEDS) whose connection the kernel model sends there — the
- * statistic draws and ephemeral ports come from the seed, so this chooses among the outcomes
- * the kernel would produce, never forces one. A scheduler that ignores the seed (ipvs rr, sh)
- * may have only one answer; then the other side follows it, or the error says why.
+ * reach the same endpoint so that they differ only by the mode: each side takes the first draw
+ * of its connection (Scenario.draw, from the request's on, at most PIN_DRAWS) that the kernel
+ * model sends there — the cluster (MACs, veth names, tables) is the same for every draw, only
+ * the statistic draws and ephemeral port change, so this chooses among the outcomes the kernel
+ * would produce and never forces one. A scheduler that ignores them (ipvs rr, sh) may have only
+ * one answer; then the other side follows it, or the error says why.
  */
 export function compare(req: SimRequest, modesB: Modes, pin?: EndpointPin): Result<Comparison> {
   const reqB = { ...req, modes: { ...req.modes, ...modesB } };
@@ -124,20 +125,21 @@ export function compare(req: SimRequest, modesB: Modes, pin?: EndpointPin): Resu
     const candidates = pin === 'auto' ? [...new Set([endedAt(ra.trace), endedAt(rb.trace)])].filter((w) => w !== 'dropped') : [pin];
     const tried: string[] = [];
     for (const where of candidates) {
-      const sa = seedReaching(req, where);
+      const sa = drawReaching(req, where);
       if (!sa.ok) return sa;
-      const sb = seedReaching(reqB, where);
+      const sb = drawReaching(reqB, where);
       if (!sb.ok) return sb;
       if (sa.value && sb.value) {
         ra = sa.value.result;
         rb = sb.value.result;
-        pinned = { where, seedA: sa.value.seed, seedB: sb.value.seed };
+        pinned = { where, drawA: sa.value.draw, drawB: sb.value.draw };
         break;
       }
       tried.push(`${where} (${!sa.value ? 'side A' : 'side B'} never lands there)`);
     }
     if (!pinned) {
-      const why = `no seed from ${req.seed} to ${req.seed + PIN_SEEDS - 1} brings both sides to one endpoint: ${candidates.length ? tried.join('; ') : 'neither side delivers its request'}`;
+      const first = req.draw ?? 0;
+      const why = `no draw from ${first} to ${first + PIN_DRAWS - 1} brings both sides to one endpoint: ${candidates.length ? tried.join('; ') : 'neither side delivers its request'}`;
       if (pin !== 'auto') return { ok: false, error: { code: 'PIN', where: 'compare pin', message: why } };
       pinNote = why;
     }
@@ -148,17 +150,18 @@ export function compare(req: SimRequest, modesB: Modes, pin?: EndpointPin): Resu
   };
 }
 
-/** The first seed (from the request's) whose connection ends at `where`, with its result. */
-function seedReaching(req: SimRequest, where: string): Result<{ seed: number; result: SimResult } | undefined> {
-  for (let seed = req.seed; seed < req.seed + PIN_SEEDS; seed++) {
+/** The first draw (from the request's) whose connection ends at `where`, with its result. */
+function drawReaching(req: SimRequest, where: string): Result<{ draw: number; result: SimResult } | undefined> {
+  const first = req.draw ?? 0;
+  for (let draw = first; draw < first + PIN_DRAWS; draw++) {
     // the trace alone says where it ends; the full answer (tables, topology) only for the one kept
-    const c = loadScenario({ ...req, seed });
+    const c = loadScenario({ ...req, draw });
     if (!c.ok) return c;
     const t = traceFlow(c.value, req.flow);
     if (!t.ok) return t;
     if (endedAt(t.value) !== where) continue;
-    const r = simulate({ ...req, seed });
-    return r.ok ? { ok: true, value: { seed, result: r.value } } : r;
+    const r = simulate({ ...req, draw });
+    return r.ok ? { ok: true, value: { draw, result: r.value } } : r;
   }
   return { ok: true, value: undefined };
 }

@@ -154,8 +154,8 @@ function SideTitle({ side, axis, summary, result, shown }: { side: 'a' | 'b'; ax
         {sideLabel(axis, summary.modes)}
       </span>
       {shown.value.pinned && (
-        <span className="muted mono" data-testid={`compare.${side}.seed`} title="the first seed whose connection reaches the pinned endpoint">
-          seed {side === 'a' ? shown.value.pinned.seedA : shown.value.pinned.seedB}
+        <span className="muted mono cmp-draw" data-testid={`compare.${side}.draw`} title="the first draw of the connection that reaches the pinned endpoint (same cluster, another random choice)">
+          draw {side === 'a' ? shown.value.pinned.drawA : shown.value.pinned.drawB}
         </span>
       )}
       <span className={`badge ${summary.verdict}`} data-testid={`compare.${side}.verdict`} title={result.trace.reason}>

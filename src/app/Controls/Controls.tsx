@@ -83,20 +83,20 @@ export function Controls() {
   );
 }
 
-/** The next seed: another draw of every random choice (statistic matches, ephemeral ports, MACs). */
+/** The next draw of the connection: another random choice for the statistic rules and the port, the same cluster. */
 function ReRoll() {
-  const seed = useStore((s) => s.scenario.seed);
-  const setSeed = useStore((s) => s.setSeed);
+  const draw = useStore((s) => s.scenario.draw ?? 0);
+  const setDraw = useStore((s) => s.setDraw);
   return (
     <button
       type="button"
       className="btn reroll"
       data-testid="controls.reroll"
-      aria-label={`Re-roll the connection: seed ${seed} → ${seed + 1}`}
-      title={`Re-roll: seed ${seed} → ${seed + 1} — another random draw for kube-proxy's statistic rules, the ephemeral port and the MACs`}
-      onClick={() => setSeed(seed + 1)}
+      aria-label={`Re-roll the connection: draw ${draw} → ${draw + 1}`}
+      title={`Re-roll the connection (draw ${draw} → ${draw + 1}): another random choice for kube-proxy's statistic rules and the ephemeral port; the cluster, its MACs and names stay`}
+      onClick={() => setDraw(draw + 1)}
     >
-      ⟳ seed {seed}
+      ⟳ re-roll{draw ? ` · ${draw}` : ''}
     </button>
   );
 }

@@ -47,8 +47,8 @@ export function WhyEndpoint({ group }: { group: readonly [number, number] }) {
 }
 
 function Runs() {
-  const seed = useStore((s) => s.scenario.seed);
-  const setSeed = useStore((s) => s.setSeed);
+  const draw = useStore((s) => s.scenario.draw ?? 0);
+  const setDraw = useStore((s) => s.setDraw);
   const pending = useStore((s) => s.runsPending);
   const error = useStore((s) => s.runsError);
   const runs = useStore((s) => s.runs);
@@ -60,8 +60,8 @@ function Runs() {
   return (
     <div className="runs">
       <div className="runs-bar">
-        <button type="button" className="btn" data-testid="why.reroll" onClick={() => setSeed(seed + 1)} title="Another random draw for this connection: the next PRNG seed">
-          Re-roll (seed {seed} → {seed + 1})
+        <button type="button" className="btn" data-testid="why.reroll" onClick={() => setDraw(draw + 1)} title="Another random choice for this connection (statistic draws, ephemeral port); the cluster stays the same">
+          Re-roll (draw {draw} → {draw + 1})
         </button>
         <form
           className="runs-form"

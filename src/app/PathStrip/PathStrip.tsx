@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { shortName } from '../store/describe.ts';
 import { pathStrip, type StripItem } from '../store/pathstrip.ts';
 import { useStore } from '../store/store.ts';
@@ -15,6 +15,15 @@ export function PathStrip() {
   const seek = useStore((s) => s.seek);
   const packetId = events?.[cursor]?.packetId ?? 0;
   const items = useMemo(() => (events ? pathStrip(events, packetId) : []), [events, packetId]);
+  const box = useRef<HTMLElement>(null);
+  // keep the item the packet has reached in view (the strip scrolls sideways, the page does not)
+  useEffect(() => {
+    const el = box.current;
+    const here = el?.querySelector<HTMLElement>('.here');
+    if (!el || !here) return;
+    const left = here.offsetLeft;
+    if (left < el.scrollLeft + 40 || left + here.offsetWidth > el.scrollLeft + el.clientWidth - 40) el.scrollLeft = Math.max(0, left - el.clientWidth / 3);
+  });
   if (!items.length) return null;
   // the item the cursor has reached: the last one at or before it
   let here = 0;
@@ -23,7 +32,7 @@ export function PathStrip() {
   });
   const role = packets?.find((p) => p.packetId === packetId)?.role ?? '';
   return (
-    <nav className="pathstrip" aria-label={`Path of packet ${packetId} (${role})`} data-testid="pathstrip">
+    <nav className="pathstrip" ref={box} aria-label={`Path of packet ${packetId} (${role})`} data-testid="pathstrip">
       <span className="ps-packet label">
         packet {packetId} · {role}
       </span>

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { CATEGORY_LABEL, STEP_CATEGORIES, TRACE_LEVELS, type StepRow, type TraceLevel } from '../../sim/trace/levels.ts';
 import { rowMatches } from '../store/steps.ts';
 import { useStore } from '../store/store.ts';
@@ -41,8 +41,11 @@ export function FindBar({ rows, hits }: { rows: readonly StepRow[]; hits: Uint8A
   const found = useMemo(() => (hits && query.trim() ? rows.filter((r) => rowMatches(r, hits, expanded)) : []), [rows, hits, query, expanded]);
   const at = found.findIndex((r) => r.index === cursor);
   const none = query.trim() !== '' && found.length === 0;
+  // the kind chips fold away when no filter is on: the list keeps its room
+  const [open, setOpen] = useState(false);
+  const showChips = open || filter.size > 0;
   return (
-    <div className="findbar">
+    <>
       <div className="find-row">
         <input
           type="search"
@@ -73,8 +76,19 @@ export function FindBar({ rows, hits }: { rows: readonly StepRow[]; hits: Uint8A
         <button type="button" className="icon-btn small" aria-label="Next match (n)" title="Next match (n)" data-testid="timeline.search.next" aria-disabled={!found.length} onClick={() => findMatch(1)}>
           ↓
         </button>
+        <button
+          type="button"
+          className={`btn small kinds-toggle${filter.size ? ' on' : ''}`}
+          aria-expanded={showChips}
+          aria-controls="step-kinds"
+          data-testid="timeline.filter.toggle"
+          title="Show only some kinds of step: routing, ARP, bridge, netfilter, NAT, conntrack, encapsulation, drops"
+          onClick={() => setOpen(!open)}
+        >
+          kinds{filter.size ? ` · ${filter.size}` : ''} {showChips ? '▴' : '▾'}
+        </button>
       </div>
-      <div className="chips" role="group" aria-label="Show only these kinds of step">
+      <div className="chips" id="step-kinds" role="group" aria-label="Show only these kinds of step" hidden={!showChips}>
         {STEP_CATEGORIES.map((c) => (
           <button key={c} type="button" className="chip filter-chip" aria-pressed={filter.has(c)} data-testid={`timeline.filter.${c}`} onClick={() => toggleFilter(c)}>
             {CATEGORY_LABEL[c]}
@@ -86,6 +100,6 @@ export function FindBar({ rows, hits }: { rows: readonly StepRow[]; hits: Uint8A
           </button>
         )}
       </div>
-    </div>
+    </>
   );
 }

@@ -119,13 +119,13 @@ export function Timeline() {
   const top = events && rows[topRow] ? events[rows[topRow]!.index] : undefined;
   return (
     <section className="timeline" aria-label="Trace transcript">
+      <h2 className="sr-only" data-testid="timeline.count">
+        Trace · {n} steps{events && n !== events.length ? ` of ${events.length} events` : ''}
+      </h2>
       <div className="timeline-head">
-        <h2 className="label" data-testid="timeline.count">
-          Trace · {n} steps{events && n !== events.length ? <span className="muted"> of {events.length} events</span> : null}
-        </h2>
         <LevelSwitch />
+        <FindBar rows={rows} hits={hits} />
       </div>
-      <FindBar rows={rows} hits={hits} />
       <div className="timeline-scroll" ref={boxRef} onScroll={onScroll}>
         {top && (
           <div className={`packet-head sticky ${packetBad(packets, top.packetId) ? 'bad' : ''}`} aria-hidden="true">

@@ -393,9 +393,11 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
     openCompared(side, cursor = 0) {
       const c = store.getState().comparison;
       if (!c) return;
-      // a pinned comparison ran each side with the seed that reaches the endpoint
-      const seed = c.value.pinned ? (side === 'a' ? c.value.pinned.seedA : c.value.pinned.seedB) : c.req.seed;
-      const req = { ...(side === 'a' ? c.req : sideB(c.req, c.modesB)), seed };
+      // a pinned comparison ran each side with the draw that reaches the endpoint
+      const draw = c.value.pinned ? (side === 'a' ? c.value.pinned.drawA : c.value.pinned.drawB) : c.req.draw;
+      const base = side === 'a' ? c.req : sideB(c.req, c.modesB);
+      const { draw: _draw, ...rest } = base;
+      const req: SimRequest = draw ? { ...rest, draw } : rest;
       const result = side === 'a' ? c.value.resultA : c.value.resultB;
       latest++; // whatever the debugger was computing is superseded by this trace
       const n = result.trace.events.length;

@@ -18,8 +18,8 @@ export interface RequestSlice {
   flow: FlowSpec;
   setModes: (m: Partial<Modes>) => void;
   setFlow: (f: FlowSpec) => void;
-  /** the PRNG seed: statistic draws, ephemeral ports, MACs (re-roll = the next seed) */
-  setSeed: (seed: number) => void;
+  /** which draw of the connection's random choices (re-roll = the next draw; the cluster stays) */
+  setDraw: (draw: number) => void;
   addEdit: (edit: string) => void;
   removeEdit: (index: number) => void;
 }
@@ -186,7 +186,11 @@ export const createRequestSlice: StateCreator<Store, [], [], RequestSlice> = (se
   flow: EMPTY_FLOW,
   setModes: (m) => set((s) => ({ scenario: { ...s.scenario, modes: { ...s.scenario.modes, ...m } } })),
   setFlow: (flow) => set({ flow }),
-  setSeed: (seed) => set((s) => ({ scenario: { ...s.scenario, seed } })),
+  setDraw: (draw) =>
+    set((s) => {
+      const { draw: _draw, ...rest } = s.scenario;
+      return { scenario: draw ? { ...rest, draw } : rest };
+    }),
   addEdit: (edit) => set((s) => ({ scenario: { ...s.scenario, before: [...s.scenario.before, edit] } })),
   removeEdit: (index) => set((s) => ({ scenario: { ...s.scenario, before: s.scenario.before.filter((_, i) => i !== index) } })),
 });

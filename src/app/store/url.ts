@@ -39,7 +39,7 @@ const PROTO: readonly FlowSpec['proto'][] = ['tcp', 'udp', 'icmp'];
 const KIND: readonly FlowKind[] = ['connect', 'ping', 'traceroute'];
 const VIEWS: readonly View[] = ['debug', 'compare', 'scale'];
 const AXES: readonly CompareAxis[] = ['proxy', 'backend'];
-const KNOWN = new Set(['cluster', 'proxy', 'backend', 'sched', 'seed', 'from', 'to', 'proto', 'kind', 'size', 'df', 'edit', 'step', 'level', 'speed', 'view', 'vs']);
+const KNOWN = new Set(['cluster', 'proxy', 'backend', 'sched', 'seed', 'draw', 'from', 'to', 'proto', 'kind', 'size', 'df', 'edit', 'step', 'level', 'speed', 'view', 'vs']);
 
 /** The one wording of a bad-parameter message. */
 export function badParam(name: string, value: string, expected: string): string {
@@ -82,11 +82,13 @@ export function parseShare(search: string, defaults: { scenario: Scenario; flow:
     problems.push(badParam('edit', e, '"host-or-pod: command"'));
     return false;
   });
+  const draw = int('draw', 0);
   const scenario: Scenario = {
     ...defaults.scenario,
     ...(cluster !== null && cluster.trim() !== '' ? { preset: cluster.trim() } : {}),
     modes: { ...modes, ...(proxy ? { proxy } : {}), ...(backend ? { backend } : {}), ...(scheduler ? { scheduler } : {}) },
     seed: int('seed', 0) ?? defaults.scenario.seed,
+    ...(draw ? { draw } : {}),
     before: q.has('edit') ? edits : defaults.scenario.before,
   };
   const size = int('size', 0);
@@ -117,6 +119,7 @@ export function shareSearch(s: ShareState, keep?: URLSearchParams): string {
   if (s.scenario.modes.backend) q.set('backend', s.scenario.modes.backend);
   if (s.scenario.modes.scheduler) q.set('sched', s.scenario.modes.scheduler);
   q.set('seed', String(s.scenario.seed));
+  if (s.scenario.draw) q.set('draw', String(s.scenario.draw));
   q.set('from', s.flow.from);
   q.set('to', s.flow.to);
   q.set('proto', s.flow.proto);
