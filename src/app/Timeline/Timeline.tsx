@@ -5,6 +5,7 @@ import { describeStep, netnsLabel, shortName } from '../store/describe.ts';
 import { matchingEvents, rowMatches } from '../store/steps.ts';
 import { rowsOf, useStore } from '../store/store.ts';
 import { FindBar, LevelSwitch } from './FindBar.tsx';
+import { TRACE_KEYS } from './keys.ts';
 import { revealRow, ROW, rowAt, rowGeometry, rowsInView, type RowGeometry } from './rows.ts';
 import './Timeline.css';
 
@@ -138,6 +139,7 @@ export function Timeline() {
           role="listbox"
           aria-label="Trace steps (arrow keys move, → opens a step's finer steps)"
           tabIndex={0}
+          title={TRACE_KEYS.map((k) => `${k.key}: ${k.does}`).join('\n')}
           aria-activedescendant={at >= 0 ? `trow-${cursor}` : undefined}
           onKeyDown={onKeyDown}
           style={{ height: geo.total }}
