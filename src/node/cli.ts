@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { FlowSpec, Modes, Scenario } from '../sim/api-types.ts';
+import { CALICO_BACKENDS, cniOf, FLANNEL_BACKENDS, type Backend, type Cni, type FlowSpec, type Modes, type Scenario } from '../sim/api-types.ts';
 import { loadScenario, pcapOf } from '../sim/api.ts';
 import { compare, scalePoint, type ScalePoint } from '../sim/compare.ts';
 import { execCommand } from '../sim/cli/exec.ts';
@@ -13,7 +13,7 @@ export const HELP = `kube-packet-lab — trace a packet through a Kubernetes clu
 Usage:
   kube-packet-lab trace --from <pod|host|IP> --to <IP[:port]|name> [options]
   kube-packet-lab exec <host|pod> [options] -- <command ...>
-  kube-packet-lab compare --from <..> --to <..> --vs proxy=ipvs|backend=host-gw [options]
+  kube-packet-lab compare --from <..> --to <..> --vs proxy=ipvs|backend=<backend> [options]
   kube-packet-lab scale [--services 10,100,1000] [--endpoints 6]
   kube-packet-lab presets
 
@@ -30,7 +30,12 @@ trace options:
 options for every verb (before --):
   --cluster FILE|NAME      a kind: List file (YAML/JSON) or a built-in cluster:
                            ${Object.keys(CLUSTER_PRESETS).join(', ')} (default seed)
-  --backend vxlan|host-gw  flannel backend (default: the kube-flannel-cfg ConfigMap)
+  --backend vxlan|host-gw|udp|ipip|bgp|crosssubnet
+                           how pods reach pods on other nodes: flannel's backends,
+                           or Calico's IPPool ipipMode (Always, Never, CrossSubnet)
+                           (default: the IPPool, else the kube-flannel-cfg ConfigMap)
+  --cni flannel|calico     the CNI alone: calico means --backend ipip (IPIP Always,
+                           Calico's default), flannel --backend vxlan
   --proxy iptables|ipvs    kube-proxy mode (default: the kube-proxy ConfigMap)
   --scheduler rr|wrr|lc|sh|dh|mh
                            IPVS scheduler (default: the kube-proxy ConfigMap)
@@ -72,12 +77,16 @@ interface Parsed {
 
 class UsageError extends Error {}
 
+const BACKENDS: readonly Backend[] = [...FLANNEL_BACKENDS, ...CALICO_BACKENDS];
+const isBackend = (v: string): v is Backend => (BACKENDS as readonly string[]).includes(v);
+
 function parseArgs(argv: string[]): Parsed {
   const modes: { -readonly [K in keyof Modes]: Modes[K] } = {};
   const before: string[] = [];
   let cluster: string | undefined;
   let preset: string | undefined;
   let seed = 1;
+  let cni: Cni | undefined;
   const flow: { -readonly [K in keyof FlowSpec]?: FlowSpec[K] } = {};
   const p: Parsed = { scenario: { modes, seed, before }, vs: {}, services: [10, 100, 1000], endpoints: 6, flow, count: 1, json: false, verbose: false, positional: [], command: [] };
   const value = (i: number, name: string): string => {
@@ -101,8 +110,16 @@ function parseArgs(argv: string[]): Parsed {
       }
       case '--backend': {
         const v = value(++i, a);
-        if (v !== 'vxlan' && v !== 'host-gw') throw new UsageError(`--backend: "${v}" is not vxlan or host-gw`);
+        if (!isBackend(v)) throw new UsageError(`--backend: "${v}" is not one of ${BACKENDS.join(', ')}`);
+        if (cni !== undefined && cniOf(v) !== cni) throw new UsageError(`--backend ${v} is a ${cniOf(v)} backend, not ${cni}'s`);
         modes.backend = v;
+        break;
+      }
+      case '--cni': {
+        const v = value(++i, a);
+        if (v !== 'flannel' && v !== 'calico') throw new UsageError(`--cni: "${v}" is not flannel or calico`);
+        if (modes.backend !== undefined && cniOf(modes.backend) !== v) throw new UsageError(`--backend ${modes.backend} is a ${cniOf(modes.backend)} backend, not ${v}'s`);
+        cni = v;
         break;
       }
       case '--proxy': {
@@ -153,9 +170,9 @@ function parseArgs(argv: string[]): Parsed {
         for (const kv of value(++i, a).split(',')) {
           const [k, v] = kv.split('=');
           if (k === 'proxy' && (v === 'iptables' || v === 'ipvs')) p.vs.proxy = v;
-          else if (k === 'backend' && (v === 'vxlan' || v === 'host-gw')) p.vs.backend = v;
+          else if (k === 'backend' && isBackend(v ?? '')) p.vs.backend = v as Backend;
           else if (k === 'scheduler' && ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'].includes(v ?? '')) p.vs.scheduler = v as Modes['scheduler'];
-          else throw new UsageError(`--vs: "${kv}" is not proxy=iptables|ipvs, backend=vxlan|host-gw or scheduler=…`);
+          else throw new UsageError(`--vs: "${kv}" is not proxy=iptables|ipvs, backend=${BACKENDS.join('|')} or scheduler=…`);
         }
         break;
       case '--services':
@@ -178,6 +195,8 @@ function parseArgs(argv: string[]): Parsed {
         p.positional.push(a);
     }
   }
+  // --cni alone picks that CNI's default datapath (Calico: IPIP Always, as calico.yaml's default pool)
+  if (cni !== undefined && modes.backend === undefined) modes.backend = cni === 'calico' ? 'ipip' : 'vxlan';
   p.scenario = { ...(cluster !== undefined ? { cluster } : {}), ...(preset !== undefined ? { preset } : {}), modes, seed, before };
   return p;
 }

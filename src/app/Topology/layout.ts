@@ -38,7 +38,7 @@ export type SegmentNodeData = { kind: 'segment'; name: string; cidr?: string };
 export type TopoNodeData = HostNodeData | PodNodeData | DeviceNodeData | SegmentNodeData;
 export type TopoNode = Node<TopoNodeData>;
 
-export type TunnelEdgeData = { kind: 'tunnel'; laneY: number; vni: number; label: string; hosts: readonly string[]; ips: readonly string[] };
+export type TunnelEdgeData = { kind: 'tunnel'; laneY: number; vni?: number; label: string; hosts: readonly string[]; ips: readonly string[] };
 export type LinkEdgeData = { kind: 'veth' | 'port' | 'lan' };
 export type TopoEdgeData = TunnelEdgeData | LinkEdgeData;
 export type TopoEdge = Edge<TopoEdgeData>;
@@ -163,7 +163,7 @@ function layoutHost(host: TopoHost, flipped: boolean): HostBox {
   if (bridgeRows.length) rows.push({ h: devH, items: bridgeRows });
 
   // what faces the LAN: NICs first, then VTEPs and dummies
-  const order: Record<TopoDevice['kind'], number> = { nic: 0, vxlan: 1, dummy: 2, loopback: 3, bridge: 4, veth: 5 };
+  const order: Record<TopoDevice['kind'], number> = { nic: 0, vxlan: 1, ipip: 1, tun: 1, dummy: 2, loopback: 3, bridge: 4, veth: 5 };
   const edge = rootDevs.filter((d) => d.kind !== 'veth' && d.kind !== 'bridge').sort((a, b) => order[a.kind] - order[b.kind]);
   const edgeItems: Placed[] = [];
   let ex = pad;
@@ -208,7 +208,7 @@ export function layoutTopology(topo: Topology): TopologyLayout {
 
   // tunnels: one lane per unordered host pair
   const onTop = new Set(topHosts.map((h) => h.name));
-  const pairs: { a: string; b: string; dev: string; devB: string; vni: number }[] = [];
+  const pairs: { a: string; b: string; dev: string; devB: string; vni?: number; label: string }[] = [];
   const seen = new Set<string>();
   for (const t of topo.tunnels) {
     const [a, b] = [t.fromHost, t.toHost].sort() as [string, string];
@@ -218,7 +218,9 @@ export function layoutTopology(topo: Topology): TopologyLayout {
     const back = topo.tunnels.find((u) => u.fromHost === t.toHost && u.toHost === t.fromHost);
     const devA = a === t.fromHost ? t.dev : (back?.dev ?? t.dev);
     const devB = b === t.toHost ? (back?.dev ?? t.dev) : t.dev;
-    pairs.push({ a, b, dev: devA, devB, vni: t.vni });
+    // the overlay's own name: VXLAN with its VNI, IPIP (protocol 4), flanneld's UDP port
+    const label = t.kind === 'ipip' ? 'IPIP' : t.kind === 'udp' ? 'flannel udp' : `VXLAN ${t.vni ?? ''}`;
+    pairs.push({ a, b, dev: devA, devB, vni: t.vni, label });
   }
   const topLanes = Math.min(maxLanes, pairs.filter((p) => onTop.has(p.a) || onTop.has(p.b)).length);
   const bottomLanes = Math.min(maxLanes, pairs.filter((p) => !onTop.has(p.a) && !onTop.has(p.b)).length);
@@ -321,7 +323,7 @@ export function layoutTopology(topo: Topology): TopologyLayout {
       targetHandle: faceDown(p.b) ? 'b' : 't',
       type: 'tunnel',
       className: 'edge-tunnel',
-      data: { kind: 'tunnel', laneY, vni: p.vni, label: `VXLAN ${p.vni}`, hosts: [p.a, p.b], ips: [p.a, p.b].map((n) => topo.hosts.find((h) => h.name === n)?.ip ?? '') },
+      data: { kind: 'tunnel', laneY, vni: p.vni, label: p.label, hosts: [p.a, p.b], ips: [p.a, p.b].map((n) => topo.hosts.find((h) => h.name === n)?.ip ?? '') },
       focusable: false,
     });
   }

@@ -127,11 +127,14 @@ function printMatch(m: Match, numeric: boolean): string {
       return ` statistic mode random${m.neg ? ' !' : ''} probability ${statisticProbabilityText(m.probability)}`;
     case 'mark':
       return ` mark match${m.neg ? ' !' : ''} ${markText(m.mark, m.mask)}`;
+    case 'multiport':
+      return ` multiport ${m.dir}${m.neg ? ' !' : ''} ${multiportText(m.ports)}`;
     case 'addrtype':
       return (
         ' ADDRTYPE match' +
         (m.srcType ? ` src-type ${m.srcNeg ? '!' : ''}${m.srcType}` : '') +
-        (m.dstType ? ` dst-type ${m.dstNeg ? '!' : ''}${m.dstType}` : '')
+        (m.dstType ? ` dst-type ${m.dstNeg ? '!' : ''}${m.dstType}` : '') +
+        (m.limitIfaceOut ? ' limit-out' : '')
       );
     case 'conntrack':
       return `${m.neg ? ' !' : ''} ctstate ${m.ctstate.join(',')}`;
@@ -226,7 +229,8 @@ function ruleRow(rule: Rule, fmt: RowFormat): string {
   const t = rule.target;
   const out = [
     `${padEnd(targetName(t), 9)} `,
-    `${rule.proto?.neg ? '!' : ' '}${padEnd(rule.proto?.name ?? 'all', 4)} `,
+    // proto_to_name(proto, FMT_NUMERIC): names only for xtables_chain_protos, else the number
+    `${rule.proto?.neg ? '!' : ' '}${padEnd(rule.proto?.name === 'ipencap' ? '4' : (rule.proto?.name ?? 'all'), 4)} `,
     '-- ', // print_fragment: no -f in this model
   ];
   if (fmt.verbose) out.push(` ${ifaceColumn(rule.inIface, fmt.numeric)} ${ifaceColumn(rule.outIface, fmt.numeric)} `);
@@ -340,10 +344,13 @@ function saveMatch(m: Match): string {
       return ` --mode random${m.neg ? ' !' : ''} --probability ${statisticProbabilityText(m.probability)}`;
     case 'mark':
       return `${m.neg ? ' !' : ''} --mark ${markText(m.mark, m.mask)}`;
+    case 'multiport':
+      return `${m.neg ? ' !' : ''} --${m.dir} ${multiportText(m.ports)}`;
     case 'addrtype':
       return (
         (m.srcType ? `${m.srcNeg ? ' !' : ''} --src-type ${m.srcType}` : '') +
-        (m.dstType ? `${m.dstNeg ? ' !' : ''} --dst-type ${m.dstType}` : '')
+        (m.dstType ? `${m.dstNeg ? ' !' : ''} --dst-type ${m.dstType}` : '') +
+        (m.limitIfaceOut ? ' --limit-iface-out' : '')
       );
     case 'conntrack':
       return `${m.neg ? ' !' : ''} --ctstate ${m.ctstate.join(',')}`;
@@ -507,4 +514,9 @@ export function runIptables(
   }
   const applied = applyIptables(tables, args);
   return applied.ok ? { ok: true, output: '', changed: true } : { ok: false, error: applied.error };
+}
+
+/** libxt_multiport.c print_ports: `a,b:c` */
+function multiportText(ports: readonly { from: number; to: number }[]): string {
+  return ports.map((r) => (r.from === r.to ? String(r.from) : `${r.from}:${r.to}`)).join(',');
 }

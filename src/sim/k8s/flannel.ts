@@ -2,6 +2,7 @@ import { ipToInt, parseCidr, prefixContains, type Ipv4, type Mac } from '../net/
 import type { NetNs } from '../linux/netns.ts';
 import type { World } from '../linux/world.ts';
 import type { FlannelBackend } from '../api-types.ts';
+import { flannelUdpUp, UDP_ENCAP_OVERHEAD } from './flannel-udp.ts';
 import type { FlannelConfig, NodeSpec } from './spec.ts';
 
 /** flannel's pkg/backend/vxlan: encapOverhead = 50 (outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14). */
@@ -17,6 +18,7 @@ export interface Lease {
 
 /** FLANNEL_MTU in subnet.env: the NIC's MTU minus the backend's overhead. */
 export function flannelMtu(backend: FlannelBackend, nicMtu: number): number {
+  if (backend === 'udp') return nicMtu - UDP_ENCAP_OVERHEAD;
   return backend === 'vxlan' ? nicMtu - VXLAN_ENCAP_OVERHEAD : nicMtu;
 }
 
@@ -26,12 +28,17 @@ export function flannelMtu(backend: FlannelBackend, nicMtu: number): number {
  * network address /32 ("so that no broadcast routes are created"); then per remote lease, in
  * this order, a permanent neighbour, a permanent FDB entry and the onlink route.
  * host-gw (pkg/backend/hostgw): per remote lease, `<subnet> via <publicIP> dev <nic>`.
+ * udp (pkg/backend/udp): the TUN device flannel0 and flanneld's user-space proxy (flannel-udp.ts).
  */
 export function flannelUp(world: World, ns: NetNs, self: NodeSpec, leases: readonly Lease[], cfg: FlannelConfig, backend: FlannelBackend): string[] {
   const nic = ns.dev(self.nic)!;
   const own = leases.find((l) => l.node === self.name)!;
   const remotes = leases.filter((l) => l.node !== self.name);
   const log: string[] = [];
+  if (backend === 'udp') {
+    flannelUdpUp(world, ns, self, leases, cfg);
+    return log;
+  }
   if (backend === 'host-gw') {
     for (const l of remotes) {
       // the kernel refuses a gateway that is not on-link ("Nexthop has invalid gateway"); flanneld

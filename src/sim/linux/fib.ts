@@ -6,7 +6,8 @@ export interface Route {
   /** the gateway (`via`); absent for a directly connected route */
   readonly via?: Ipv4;
   readonly dev: string;
-  readonly proto: 'kernel' | 'boot' | 'static' | 'dhcp';
+  /** rtm_protocol; `bird` (12) is what BIRD installs */
+  readonly proto: 'kernel' | 'boot' | 'static' | 'dhcp' | 'bird';
   readonly scope: 'global' | 'link' | 'host';
   /** preferred source address (`src`) */
   readonly src?: Ipv4;

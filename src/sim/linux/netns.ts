@@ -5,6 +5,7 @@ import { Fib } from './fib.ts';
 import type { IpvsTable } from './ipvs.ts';
 import { NeighTable } from './neigh.ts';
 import { newTables } from './netfilter/tables.ts';
+import type { UserProcess } from './process.ts';
 import type { Tables } from './netfilter/types.ts';
 
 /** An ipset (`ipset list`): kube-proxy's ipvs mode matches whole service sets with one rule. */
@@ -35,6 +36,8 @@ export class NetNs {
   readonly conntrack = new Conntrack();
   readonly ipsets = new Map<string, IpSet>();
   readonly listeners: Listener[] = [];
+  /** user-space programs the packet path hands packets to (a TUN reader, a UDP socket owner), by name */
+  readonly processes = new Map<string, UserProcess>();
   readonly sysctl = { ipForward: false, bridgeNfCallIptables: false };
   /** the IPVS table, once the ip_vs module is in use here (kube-proxy ipvs mode) */
   ipvs?: IpvsTable;
