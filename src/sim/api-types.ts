@@ -100,6 +100,10 @@ export interface TopoDevice {
   /** for a VXLAN device */
   readonly vni?: number;
   readonly dstport?: number;
+  /** for a TUN device: the process that reads it (flanneld) */
+  readonly owner?: string;
+  /** for an IPIP device: its fixed far end, `any` for the fallback tunl0 */
+  readonly remote?: string;
 }
 
 export interface TopoNamespace {

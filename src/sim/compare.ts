@@ -3,6 +3,7 @@ import { simulate } from './api.ts';
 import { buildCluster } from './k8s/cluster.ts';
 import { traceFlow } from './k8s/flows.ts';
 import { parseCluster } from './k8s/spec.ts';
+import { innerStart } from './net/edit.ts';
 import { frameLength } from './net/encode.ts';
 import { generateClusterYaml } from './scenarios/generate.ts';
 import type { Trace } from './trace/event.ts';
@@ -18,7 +19,7 @@ export interface ModeSummary {
   readonly verdict: string;
   readonly events: number;
   readonly hookPaths: readonly HookPath[];
-  /** the largest frame the request put on the LAN, and the frame it carried inside (VXLAN) */
+  /** the largest frame the request put on the LAN, and the packet it carried inside (VXLAN, IPIP, flannel udp) */
   readonly wireBytes: number;
   readonly innerBytes: number;
   /** event kinds that occur in this trace and not in the other one */
@@ -38,7 +39,7 @@ export function hookPaths(t: Trace, packetId = 0): HookPath[] {
   let last = '';
   for (const e of t.events) {
     if (e.packetId !== packetId || !e.hook) continue;
-    const outer = e.packet.some((l) => l.type === 'vxlan');
+    const outer = innerStart(e.packet) >= 0;
     const hook = `${e.hook}${outer ? ' (outer)' : ''}`;
     let entry = out.at(-1);
     if (!entry || entry.host !== e.host) {
@@ -56,8 +57,7 @@ function summary(r: SimResult, other: SimResult): ModeSummary {
   const req = r.trace.events.filter((e) => e.packetId === 0);
   const wire = req.filter((e) => e.kind === 'wire');
   const wireBytes = Math.max(0, ...wire.map((e) => frameLength(e.packet)));
-  const inner = wire.map((e) => e.packet).find((p) => p.some((l) => l.type === 'vxlan'));
-  const innerStart = inner ? inner.findIndex((l) => l.type === 'vxlan') + 1 : -1;
+  const inner = wire.map((e) => e.packet).find((p) => innerStart(p) >= 0);
   const kinds = (x: SimResult) => new Set(x.trace.events.filter((e) => e.packetId === 0).map((e) => (e.dev ? `${e.kind} ${e.dev}` : e.kind)));
   const mine = kinds(r);
   const theirs = kinds(other);
@@ -67,7 +67,7 @@ function summary(r: SimResult, other: SimResult): ModeSummary {
     events: r.trace.events.length,
     hookPaths: hookPaths(r.trace),
     wireBytes,
-    innerBytes: inner ? frameLength(inner.slice(innerStart)) : wireBytes,
+    innerBytes: inner ? frameLength(inner.slice(innerStart(inner))) : wireBytes,
     onlyHere: [...mine].filter((k) => !theirs.has(k)).sort(),
   };
 }

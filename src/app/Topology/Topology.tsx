@@ -9,6 +9,7 @@ import { layoutTopology } from './layout.ts';
 import { nodeTypes } from './nodes.tsx';
 import { eventPoints } from './points.ts';
 import './Topology.css';
+import { innerStart } from '../../sim/net/edit.ts';
 
 /** The cluster as React Flow draws it, with the packet token moving along the trace. */
 export function Topology() {
@@ -134,7 +135,7 @@ function PacketToken({ points: rects, dummies }: { points: ReturnType<typeof lay
   const ev = events?.[cursor];
   const p = pts[cursor];
   if (!ev || !p) return null;
-  const encap = ev.packet.some((l) => l.type === 'vxlan');
+  const encap = innerStart(ev.packet) >= 0;
   const dropped = ev.kind === 'drop';
   const still = reduced || instant;
   const duration = still ? 0 : Math.min(0.55, (STEP_MS / speed / 1000) * 0.7);

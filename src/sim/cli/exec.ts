@@ -8,6 +8,7 @@ import type { Cluster } from '../k8s/cluster.ts';
 import { endpointsByServicePort } from '../k8s/kube-proxy/controller.ts';
 import { firstPacket, resolveSource, socketsFor, traceroute } from '../k8s/flows.ts';
 import { applySpecEdit, isSpecEdit } from '../k8s/spec-edits.ts';
+import { calicoctlCommand } from './calicoctl.ts';
 import { brctlCommand, bridgeCommand, ipCommand, routeCommand } from './ip.ts';
 import { conntrackCommand } from './conntrack.ts';
 import { dockerCommand } from './docker.ts';
@@ -87,6 +88,8 @@ function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
       return ipvsadmCommand(ns, args, { nowSec: Math.floor(c.world.timeUs / 1e6) });
     case 'ipset':
       return ipsetCommand(ns, args);
+    case 'calicoctl':
+      return calicoctlCommand(c, ns, args);
     case 'hostname':
       return { ok: true, output: `${hostname(c, ns)}\n`, mutates: false };
     default:
@@ -105,6 +108,7 @@ function hostname(c: Cluster, ns: NetNs): string {
 }
 
 function kindWord(kind: string | undefined): string {
+  if (kind === 'node' || kind === 'nodes' || kind === 'no') return 'node';
   return kind === 'service' || kind === 'svc' ? 'service' : 'pod';
 }
 
@@ -215,6 +219,18 @@ function sysctl(ns: NetNs, args: string[]): Run {
   let out = '';
   for (const item of items) {
     const [k, v] = item.split('=');
+    // net.ipv4.conf.DEV.proxy_arp: per device (devinet.c IPV4_DEVCONF_PROXY_ARP)
+    const perDev = /^net\.ipv4\.conf\.([^.]+)\.proxy_arp$/.exec(k ?? '');
+    const dev = perDev ? ns.dev(perDev[1]!) : undefined;
+    if (dev) {
+      if (v !== undefined) {
+        if (!write) return { ok: false, error: `sysctl: "${item}" must be of the form name=value with -w` };
+        if (v !== '0' && v !== '1') return { ok: false, error: `sysctl: setting key "${k}": Invalid argument` };
+        dev.proxyArp = v === '1';
+      }
+      out += `${k} = ${dev.proxyArp ? 1 : 0}\n`;
+      continue;
+    }
     const field = keys[k!];
     if (!field) return { ok: false, error: `sysctl: cannot stat /proc/sys/${k!.replaceAll('.', '/')}: No such file or directory` };
     if (v !== undefined) {

@@ -58,6 +58,7 @@ export function flanneldUdpProxy(tunIp: Ipv4, port: number, routes: readonly Pro
   };
   return {
     name: 'flanneld',
+    peers: () => routes.map((r) => r.nextHop),
     tunRead(io, dev, packet) {
       const ip = packet[0] as Ipv4Layer;
       const dst = ipToInt(ip.dst);

@@ -32,5 +32,12 @@ export function applySpecEdit(spec: ClusterSpec, argv: readonly string[]): Resul
     if (!svc) return fail(`Error from server (NotFound): services "${name}" not found`);
     return { ok: true, value: { ...spec, services: spec.services.filter((s) => s !== svc), endpointSlices: spec.endpointSlices.filter((s) => !(s.serviceName === svc.name && s.namespace === svc.namespace)) } };
   }
-  return fail(`kubectl ${verb ?? ''} ${kind ?? ''}: only "kubectl delete pod NAME" and "kubectl delete service NAME" change the cluster here`);
+  if (verb === 'delete' && (kind === 'node' || kind === 'nodes' || kind === 'no')) {
+    // the Node object leaves the API; the machine and its pods keep running until someone
+    // drains it, but flanneld's lease watch and Calico's BGP mesh drop it at once
+    const node = spec.nodes.find((n) => n.name === name && !n.deleted);
+    if (!node) return fail(`Error from server (NotFound): nodes "${name}" not found`);
+    return { ok: true, value: { ...spec, nodes: spec.nodes.map((n) => (n === node ? { ...n, deleted: true } : n)) } };
+  }
+  return fail(`kubectl ${verb ?? ''} ${kind ?? ''}: only "kubectl delete pod|service|node NAME" change the cluster here`);
 }

@@ -15,6 +15,8 @@ export interface UserProcess {
   tunRead?(io: ProcessIo, dev: TunDevice, packet: Packet): void;
   /** recvfrom(2) on its UDP socket returned `payload`, sent from `from` */
   udpRecv?(io: ProcessIo, from: { readonly ip: Ipv4; readonly port: number }, payload: Packet): void;
+  /** the addresses it sends to (its own table, e.g. flanneld's leases), for drawing the overlay */
+  peers?(): readonly Ipv4[];
 }
 
 /** The system calls a process makes while it handles a packet; each becomes steps of the trace. */

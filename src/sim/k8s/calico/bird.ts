@@ -10,6 +10,8 @@ export interface BgpPeer {
   readonly ip: Ipv4;
   readonly state: 'up' | 'start';
   readonly info: 'Established' | 'Active';
+  /** when the session last changed state (simulated µs): BIRD's `since` column */
+  readonly sinceUs: number;
 }
 
 /** The node's own BGP address: projectcalico.org/IPv4Address, else its InternalIP with its network's mask. */
@@ -27,7 +29,7 @@ export function bgpAddress(node: NodeSpec, networkCidr: Cidr | undefined): Cidr 
  * is not on a directly connected network resolves recursively through the kernel's own routes,
  * so without IPIP a block behind a router is sent to that router.
  */
-export function birdUp(ns: NetNs, self: NodeSpec, nodes: readonly NodeSpec[], ipam: CalicoIpam, selfCidr: Cidr, nic: string): BgpPeer[] {
+export function birdUp(ns: NetNs, self: NodeSpec, nodes: readonly NodeSpec[], ipam: CalicoIpam, selfCidr: Cidr, nic: string, nowUs: number): BgpPeer[] {
   for (const b of ipam.blocks.filter((x) => x.node === self.name)) {
     ns.fib.add({ dst: parseCidr(b.cidr), dev: 'lo', proto: 'bird', scope: 'global', type: 'blackhole' });
   }
@@ -37,7 +39,7 @@ export function birdUp(ns: NetNs, self: NodeSpec, nodes: readonly NodeSpec[], ip
     // the TCP session to port 179 comes up when the peer is reachable through the kernel's table
     const reach = ns.fib.lookup(peer.internalIP, (d) => ns.dev(d)?.up === true);
     const up = reach !== undefined && reach.route.type === 'unicast';
-    peers.push({ name: `Mesh_${peer.internalIP.replaceAll('.', '_')}`, ip: peer.internalIP, state: up ? 'up' : 'start', info: up ? 'Established' : 'Active' });
+    peers.push({ name: `Mesh_${peer.internalIP.replaceAll('.', '_')}`, ip: peer.internalIP, state: up ? 'up' : 'start', info: up ? 'Established' : 'Active', sinceUs: nowUs });
     if (!up) continue;
     const exported: { cidr: Cidr; pool: CalicoIpam['pools'][number] }[] = [
       ...ipam.blocks.filter((b) => b.node === peer.name),

@@ -41,7 +41,7 @@ export function calicoUp(world: World, spec: ClusterSpec, nodes: ReadonlyMap<str
     if (ipip) configureTunl0(world, ns, ipam.tunnelAddr.get(node.name), nic.mtu - IPIP_OVERHEAD);
     const net = spec.networks.find((n) => n.name === node.network)?.cidr;
     // a deleted Node is gone from the datastore: no calico-node config, no peers for it
-    if (!node.deleted) peers.set(node.name, birdUp(ns, node, spec.nodes, ipam, bgpAddress(node, net), node.nic));
+    if (!node.deleted) peers.set(node.name, birdUp(ns, node, spec.nodes, ipam, bgpAddress(node, net), node.nic, world.timeUs));
     const workloads = [];
     for (const pod of spec.pods.filter((p) => p.nodeName === node.name)) {
       pods.set(pod.name, calicoCniAdd(world, ns, pod, mtu, ipip));
