@@ -75,7 +75,7 @@ export class LabPage {
     await this.idle();
   }
 
-  async setBackend(b: 'vxlan' | 'host-gw'): Promise<void> {
+  async setBackend(b: 'vxlan' | 'host-gw' | 'udp' | 'ipip' | 'bgp' | 'crosssubnet'): Promise<void> {
     await this.testid(`mode.backend.${b}`).click();
     await expect.poll(async () => (await this.state()).modes?.backend).toBe(b);
     await this.idle();

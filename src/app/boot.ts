@@ -57,13 +57,13 @@ export function startApp(): void {
   // the address bar follows what is shown (not what is still computing), at most 4 times a second
   let timer: ReturnType<typeof setTimeout> | undefined;
   useStore.subscribe((s, prev) => {
-    if (!s.shown || (s.shown === prev.shown && s.cursor === prev.cursor && s.view === prev.view && s.compareAxis === prev.compareAxis)) return;
+    if (!s.shown || (s.shown === prev.shown && s.cursor === prev.cursor && s.view === prev.view && s.compareAxis === prev.compareAxis && s.compareBackends === prev.compareBackends)) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
       const st = useStore.getState();
       if (!st.shown) return;
       const { flow, ...scenario } = st.shown;
-      const search = shareSearch({ scenario, flow, cursor: st.cursor, view: st.view, compareAxis: st.compareAxis }, new URLSearchParams(window.location.search));
+      const search = shareSearch({ scenario, flow, cursor: st.cursor, view: st.view, compareAxis: st.compareAxis, compareBackends: st.compareBackends }, new URLSearchParams(window.location.search));
       if (search !== window.location.search) window.history.replaceState(null, '', search + window.location.hash);
     }, 250);
   });

@@ -4,7 +4,10 @@ import { buildCluster } from './k8s/cluster.ts';
 import { traceFlow } from './k8s/flows.ts';
 import { parseCluster } from './k8s/spec.ts';
 import { innerStart } from './net/edit.ts';
-import { frameLength } from './net/encode.ts';
+import { frameLength, headerLength } from './net/encode.ts';
+import type { LayerType } from './net/packet.ts';
+
+const HEADER_NAME: Partial<Record<LayerType, string>> = { ethernet: 'Ethernet', ipv4: 'IPv4', udp: 'UDP', vxlan: 'VXLAN' };
 import { generateClusterYaml } from './scenarios/generate.ts';
 import type { Trace } from './trace/event.ts';
 
@@ -19,9 +22,15 @@ export interface ModeSummary {
   readonly verdict: string;
   readonly events: number;
   readonly hookPaths: readonly HookPath[];
-  /** the largest frame the request put on the LAN, and the packet it carried inside (VXLAN, IPIP, flannel udp) */
+  /**
+   * the largest frame the request put on the LAN, and what that frame would have been without
+   * the encapsulation (VXLAN, IPIP, flannel udp): the inner frame, or the inner packet in its own
+   * Ethernet header
+   */
   readonly wireBytes: number;
   readonly innerBytes: number;
+  /** the headers the encapsulation added, as `IPv4 20`, `UDP 8`; empty without one */
+  readonly encapHeaders: readonly string[];
   /** event kinds that occur in this trace and not in the other one */
   readonly onlyHere: readonly string[];
 }
@@ -58,6 +67,9 @@ function summary(r: SimResult, other: SimResult): ModeSummary {
   const wire = req.filter((e) => e.kind === 'wire');
   const wireBytes = Math.max(0, ...wire.map((e) => frameLength(e.packet)));
   const inner = wire.map((e) => e.packet).find((p) => innerStart(p) >= 0);
+  // the outer Ethernet header is an addition only when the inner packet keeps its own (VXLAN)
+  const added = inner ? inner.slice(inner[innerStart(inner)]?.type === 'ethernet' ? 0 : 1, innerStart(inner)) : [];
+  const encapBytes = added.reduce((n, l) => n + headerLength(l), 0);
   const kinds = (x: SimResult) => new Set(x.trace.events.filter((e) => e.packetId === 0).map((e) => (e.dev ? `${e.kind} ${e.dev}` : e.kind)));
   const mine = kinds(r);
   const theirs = kinds(other);
@@ -67,7 +79,8 @@ function summary(r: SimResult, other: SimResult): ModeSummary {
     events: r.trace.events.length,
     hookPaths: hookPaths(r.trace),
     wireBytes,
-    innerBytes: inner ? frameLength(inner.slice(innerStart(inner))) : wireBytes,
+    innerBytes: wireBytes - encapBytes,
+    encapHeaders: added.map((l) => `${HEADER_NAME[l.type] ?? l.type} ${headerLength(l)}`),
     onlyHere: [...mine].filter((k) => !theirs.has(k)).sort(),
   };
 }

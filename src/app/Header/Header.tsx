@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { FlowKind, FlowSpec, IpvsScheduler } from '../../sim/api-types.ts';
+import { CALICO_BACKENDS, cniOf, FLANNEL_BACKENDS, type FlowKind, type FlowSpec, type IpvsScheduler } from '../../sim/api-types.ts';
 import { simClient } from '../boot.ts';
 import { useStore, type View } from '../store/store.ts';
 import './Header.css';
@@ -112,7 +112,7 @@ function PresetPicker() {
   );
 }
 
-function Seg<T extends string>(props: { name: string; testid: string; value: T | undefined; options: readonly T[]; onChange: (v: T) => void; disabled?: string }) {
+function Seg<T extends string>(props: { name: string; testid: string; value: T | undefined; options: readonly T[]; onChange: (v: T) => void; disabled?: string; optionTestid?: string }) {
   return (
     <div className="seg" role="group" aria-label={props.name} data-testid={props.testid} title={props.disabled}>
       {props.options.map((o) => (
@@ -121,7 +121,7 @@ function Seg<T extends string>(props: { name: string; testid: string; value: T |
           type="button"
           aria-pressed={props.value === o}
           disabled={!!props.disabled}
-          data-testid={`${props.testid}.${o}`}
+          data-testid={`${props.optionTestid ?? props.testid}.${o}`}
           onClick={() => props.value !== o && props.onChange(o)}
         >
           {o}
@@ -167,9 +167,12 @@ function ModePicker() {
           </select>
         )}
       </div>
-      <div className="field">
+      {/* the network between nodes: flannel's backends or Calico's IPPool ipipMode, one choice across both */}
+      <div className="field" data-testid="mode.backend">
         <span className="label">flannel</span>
-        <Seg name="flannel backend" testid="mode.backend" value={backend} options={['vxlan', 'host-gw'] as const} onChange={(v) => setModes({ backend: v })} disabled={off} />
+        <Seg name="flannel backend" testid="mode.backend.flannel" optionTestid="mode.backend" value={backend && cniOf(backend) === 'flannel' ? backend : undefined} options={FLANNEL_BACKENDS} onChange={(v) => setModes({ backend: v })} disabled={off} />
+        <span className="label">calico</span>
+        <Seg name="calico datapath" testid="mode.backend.calico" optionTestid="mode.backend" value={backend && cniOf(backend) === 'calico' ? backend : undefined} options={CALICO_BACKENDS} onChange={(v) => setModes({ backend: v })} disabled={off} />
       </div>
     </div>
   );

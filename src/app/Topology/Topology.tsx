@@ -19,7 +19,7 @@ export function Topology() {
         <h2 className="label">Topology</h2>
         <div className="topo-legend" aria-label="Legend">
           <span className="lg lg-under">underlay: LAN, veth, bridge port</span>
-          <span className="lg lg-over">overlay: VXLAN tunnel</span>
+          <span className="lg lg-over">overlay: VXLAN, IPIP or UDP tunnel</span>
           <span className="lg lg-pkt">packet</span>
         </div>
         <span className="hint">drag to pan · scroll to zoom</span>
@@ -135,7 +135,10 @@ function PacketToken({ points: rects, dummies }: { points: ReturnType<typeof lay
   const ev = events?.[cursor];
   const p = pts[cursor];
   if (!ev || !p) return null;
-  const encap = innerStart(ev.packet) >= 0;
+  const inner = innerStart(ev.packet);
+  const encap = inner >= 0;
+  // what wraps the packet: a VXLAN header, an IPIP outer header, or flanneld's UDP datagram
+  const wrap = ev.packet.some((l) => l.type === 'vxlan') ? 'VXLAN' : ev.packet[inner - 1]?.type === 'udp' ? 'UDP' : 'IPIP';
   const dropped = ev.kind === 'drop';
   const still = reduced || instant;
   const duration = still ? 0 : Math.min(0.55, (STEP_MS / speed / 1000) * 0.7);
@@ -145,7 +148,7 @@ function PacketToken({ points: rects, dummies }: { points: ReturnType<typeof lay
       <m.div className="token-wrap" data-testid="topology.token" initial={false} animate={{ x: p.x, y: p.y }} transition={{ duration, ease: 'easeInOut' }} aria-hidden="true">
         <m.div className="token-shell" initial={false} animate={{ scale: encap ? 1 : 0.4, opacity: encap ? 1 : 0 }} transition={{ duration: still ? 0 : 0.3 }} />
         <div className={`token-core${dropped ? ' dropped' : ''}`} />
-        {encap && <div className="token-tag">VXLAN</div>}
+        {encap && <div className="token-tag">{wrap}</div>}
       </m.div>
     </LazyMotion>
   );

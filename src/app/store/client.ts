@@ -280,7 +280,7 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
       } else void recompute();
     }
     // the comparison, while its view is open
-    if (s.view === 'compare' && (s.view !== prev.view || s.scenario !== prev.scenario || s.flow !== prev.flow || s.compareAxis !== prev.compareAxis || s.defaults !== prev.defaults)) {
+    if (s.view === 'compare' && (s.view !== prev.view || s.scenario !== prev.scenario || s.flow !== prev.flow || s.compareAxis !== prev.compareAxis || s.compareBackends !== prev.compareBackends || s.defaults !== prev.defaults)) {
       const k = compareKey(s);
       const shown = s.comparison ? JSON.stringify([s.comparison.req, s.comparison.modesB]) : '';
       if (k !== shown) void recompare();
@@ -327,6 +327,7 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
         notices: p.problems,
         view: p.view,
         compareAxis: p.compareAxis,
+        compareBackends: p.compareBackends,
         ...(p.instant ? { instant: true } : {}),
         defaults: r.value,
       });
@@ -385,7 +386,7 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
       if (!r.ok) return void store.setState({ error: errorText(r.error) });
       const target = podBehindRouter(r.value.topology, base.from);
       if (!target) return void store.setState({ error: 'The two-subnets cluster has no pod on a node behind the gateway.' });
-      store.setState({ scenario, flow: flowTo(base, target.ip), view: 'compare', compareAxis: 'backend' });
+      store.setState({ scenario, flow: flowTo(base, target.ip), view: 'compare', compareAxis: 'backend', compareBackends: ['host-gw', 'vxlan'] });
     },
     dispose() {
       disposed = true;

@@ -45,7 +45,7 @@ function fakeWorker() {
 }
 
 function comparison(a: SimResult, b: SimResult): Comparison {
-  const summary = (r: SimResult) => ({ modes: r.modes, verdict: r.trace.verdict, events: r.trace.events.length, hookPaths: [], wireBytes: 74, innerBytes: 74, onlyHere: [] });
+  const summary = (r: SimResult) => ({ modes: r.modes, verdict: r.trace.verdict, events: r.trace.events.length, hookPaths: [], wireBytes: 74, innerBytes: 74, encapHeaders: [], onlyHere: [] });
   return { a: summary(a), b: summary(b), resultA: a, resultB: b };
 }
 

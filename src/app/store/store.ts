@@ -1,5 +1,5 @@
 import { create, type StateCreator } from 'zustand';
-import type { FlowSpec, Modes, Scenario, SimRequest, SimResult } from '../../sim/api-types.ts';
+import type { Backend, FlowSpec, Modes, Scenario, SimRequest, SimResult } from '../../sim/api-types.ts';
 import type { Comparison, ScalePoint } from '../../sim/compare.ts';
 import type { ContainerView, SimDefaults } from '../../worker/protocol.ts';
 
@@ -80,7 +80,7 @@ export interface UiSlice {
 
 /** The main area: the step debugger, two modes side by side, or the rule counts as services grow. */
 export type View = 'debug' | 'compare' | 'scale';
-/** What the compare view varies: kube-proxy's mode or flannel's backend. */
+/** What the compare view varies: kube-proxy's mode, or the datapath between nodes (any two). */
 export type CompareAxis = 'proxy' | 'backend';
 
 export interface ComparisonShown {
@@ -93,6 +93,8 @@ export interface ComparisonShown {
 export interface ViewSlice {
   view: View;
   compareAxis: CompareAxis;
+  /** the two datapaths the backend axis compares, A then B: any two of flannel's and Calico's */
+  compareBackends: readonly [Backend, Backend];
   /** the last comparison the worker answered (kept while a newer one computes) */
   comparison: ComparisonShown | null;
   comparePending: boolean;
@@ -108,6 +110,7 @@ export interface ViewSlice {
   containersFor: string | null;
   setView: (v: View) => void;
   setCompareAxis: (a: CompareAxis) => void;
+  setCompareBackend: (side: 0 | 1, b: Backend) => void;
   setScaleEndpoints: (n: number) => void;
 }
 
@@ -185,6 +188,7 @@ export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set) => ({
 export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set) => ({
   view: 'debug',
   compareAxis: 'proxy',
+  compareBackends: ['host-gw', 'vxlan'],
   comparison: null,
   comparePending: false,
   compareError: null,
@@ -197,6 +201,7 @@ export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set) => 
   // leaving the debugger stops playback: nothing would show it
   setView: (view) => set(view === 'debug' ? { view } : { view, playing: false }),
   setCompareAxis: (compareAxis) => set({ compareAxis }),
+  setCompareBackend: (side, b) => set((s) => ({ compareBackends: side === 0 ? [b, s.compareBackends[1]] : [s.compareBackends[0], b] })),
   setScaleEndpoints: (scaleEndpoints) => set({ scaleEndpoints, scaleError: null }),
 });
 
