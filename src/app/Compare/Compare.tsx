@@ -68,6 +68,11 @@ export function Compare() {
   );
 }
 
+const NETWORKS: readonly (readonly [string, readonly Backend[]])[] = [
+  ['flannel', FLANNEL_BACKENDS],
+  ['calico', CALICO_BACKENDS],
+];
+
 /** One side's datapath: flannel's backends and Calico's, in two groups. */
 function BackendPick({ side }: { side: 0 | 1 }) {
   const value = useStore((s) => s.compareBackends[side]);
@@ -75,20 +80,15 @@ function BackendPick({ side }: { side: 0 | 1 }) {
   const letter = side === 0 ? 'a' : 'b';
   return (
     <select className="select" aria-label={`Side ${letter.toUpperCase()} datapath`} data-testid={`compare.backend.${letter}`} value={value} onChange={(e) => set(side, e.target.value as Backend)}>
-      <optgroup label="flannel">
-        {FLANNEL_BACKENDS.map((b) => (
-          <option key={b} value={b}>
-            flannel {b}
-          </option>
-        ))}
-      </optgroup>
-      <optgroup label="calico">
-        {CALICO_BACKENDS.map((b) => (
-          <option key={b} value={b}>
-            calico {b}
-          </option>
-        ))}
-      </optgroup>
+      {NETWORKS.map(([cni, backends]) => (
+        <optgroup key={cni} label={cni}>
+          {backends.map((b) => (
+            <option key={b} value={b}>
+              {cni} {b}
+            </option>
+          ))}
+        </optgroup>
+      ))}
     </select>
   );
 }
