@@ -59,12 +59,39 @@ function twoSubnets(backend: 'vxlan' | 'host-gw'): string {
   return stringify(doc);
 }
 
+/**
+ * The seed's cluster running Calico instead of flannel, as `kubectl get … -o yaml` prints it
+ * there: the IPPool calico-node created (the cluster CIDR, /26 blocks, IPIP Always, NAT
+ * outgoing), and each Node with Calico's annotations — its BGP address and the tunl0 address
+ * calico-ipam gave it — in place of flannel's. No kube-flannel-cfg.
+ */
+function seedCalico(): string {
+  const doc = parse(SEED_CLUSTER_YAML) as { items: Record<string, any>[] };
+  const tunnel: Record<string, string> = { master: '10.42.0.64', node1: '10.42.1.0', node2: '10.42.2.0' };
+  doc.items = doc.items
+    .filter((o) => !(o.kind === 'ConfigMap' && o.metadata.name === 'kube-flannel-cfg'))
+    .map((o) => {
+      if (o.kind !== 'Node') return o;
+      const ip = o.status.addresses.find((a: { type: string }) => a.type === 'InternalIP').address;
+      const annotations = { 'projectcalico.org/IPv4Address': `${ip}/24`, 'projectcalico.org/IPv4IPIPTunnelAddr': tunnel[o.metadata.name] };
+      return { ...o, metadata: { ...o.metadata, annotations } };
+    });
+  doc.items.push({
+    apiVersion: 'crd.projectcalico.org/v1',
+    kind: 'IPPool',
+    metadata: { name: 'default-ipv4-ippool' },
+    spec: { cidr: '10.42.0.0/16', blockSize: 26, ipipMode: 'Always', vxlanMode: 'Never', natOutgoing: true, nodeSelector: 'all()' },
+  });
+  return stringify(doc);
+}
+
 /** Built-in cluster files, by the name `--cluster NAME` and the app's picker use. */
 export const CLUSTER_PRESETS: Readonly<Record<string, ClusterPreset>> = {
   seed: { label: 'Seed cluster (§1c: master, node1, node2; §3-5 endpoints)', yaml: SEED_CLUSTER_YAML },
   'seed-section6': { label: 'Seed §6 moment (endpoints 10.42.0.65, 10.42.1.9)', yaml: seedSection6() },
   'five-nodes': { label: '5 nodes, 4 pods each, 3 services', yaml: generateClusterYaml({ nodes: 5, podsPerNode: 4, services: 3, endpointsPerService: 3 }) },
-  'two-subnets': { label: 'node2 on another subnet behind the gateway (host-gw cannot, vxlan can)', yaml: twoSubnets('host-gw') },
+  'seed-calico': { label: 'Seed cluster on Calico (IPPool with ipipMode Always; tunl0, cali veths)', yaml: seedCalico() },
+  'two-subnets': { label: 'node2 on another subnet behind the gateway (host-gw and BGP cannot, the overlays can)', yaml: twoSubnets('host-gw') },
   'pod-cidr-25': { label: '3 nodes with /25 pod subnets', yaml: generateClusterYaml({ nodes: 3, podsPerNode: 3, services: 2, endpointsPerService: 2, podPrefix: 25 }) },
   docker: { label: 'Docker host (§2: bridge, user network, host, container, none; a pod over lo)', yaml: DOCKER_HOST_YAML },
 };

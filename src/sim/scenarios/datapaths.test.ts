@@ -8,6 +8,7 @@ import type { Cluster } from '../k8s/cluster.ts';
 import { traceFlow } from '../k8s/flows.ts';
 import type { Ipv4Layer } from '../net/packet.ts';
 import type { Trace, TraceEvent } from '../trace/event.ts';
+import { CLUSTER_PRESETS } from './clusters.ts';
 
 // The seed's five ways across nodes (§1b): flannel host-gw and Calico BGP (underlay), flannel
 // vxlan, Calico IPIP and flannel udp (overlay), each on the seed's three nodes.
@@ -238,5 +239,40 @@ describe('Services over every datapath', () => {
     const t = run(cluster(backend), connect('client', '192.168.205.4:32506'));
     const last = request(t).at(-1)!;
     expect([t.verdict, last.host, innerIp(last).src]).toEqual(['delivered', 'node1', source]);
+  });
+});
+
+describe('the datapath from the cluster file', () => {
+  const calicoFile = CLUSTER_PRESETS['seed-calico']!.yaml;
+  const modesOf = (cluster: string) => {
+    const c = loadScenario({ cluster, modes: {}, seed: 1, before: [] });
+    if (!c.ok) throw new Error(`${c.error.where}: ${c.error.message}`);
+    return c.value;
+  };
+
+  it("a file with an IPPool runs Calico with the pool's ipipMode, and the nodes' tunnel addresses come from their annotations", () => {
+    const c = modesOf(calicoFile.replace('projectcalico.org/IPv4IPIPTunnelAddr: 10.42.0.64', 'projectcalico.org/IPv4IPIPTunnelAddr: 10.42.0.127'));
+    expect(c.modes.backend).toBe('ipip');
+    expect(sh(c, 'master', 'ip addr show tunl0')).toContain('inet 10.42.0.127/32 scope global tunl0');
+    expect(modesOf(calicoFile.replace('ipipMode: Always', 'ipipMode: CrossSubnet')).modes.backend).toBe('crosssubnet');
+    expect(modesOf(calicoFile.replace('ipipMode: Always', 'ipipMode: Never')).modes.backend).toBe('bgp');
+  });
+
+  it('a pool of /24 blocks gives each node a /24 blackhole and routes', () => {
+    const c = modesOf(calicoFile.replace('blockSize: 26', 'blockSize: 24'));
+    expect(sh(c, 'master', 'ip route')).toContain('blackhole 10.42.0.0/24 proto bird \n10.42.0.65 dev');
+    expect(sh(c, 'master', 'ip route')).toContain('10.42.1.0/24 via 192.168.205.3 dev tunl0 proto bird onlink \n');
+  });
+
+  it('names a bad IPPool field', () => {
+    const r = loadScenario({ cluster: calicoFile.replace('blockSize: 26', 'blockSize: 33'), modes: {}, seed: 1, before: [] });
+    expect(r.ok ? '' : `${r.error.where}: ${r.error.message}`).toBe('IPPool default-ipv4-ippool .spec.blockSize: 33 is not a block size for IPv4 (20-32)');
+  });
+
+  it("net-conf.json's Backend.Type udp runs flanneld's udp backend on its default port 8285", () => {
+    const c = modesOf(CLUSTER_PRESETS.seed!.yaml.replace('"Type": "vxlan"', '"Type": "udp"'));
+    expect(c.modes.backend).toBe('udp');
+    expect(c.spec.flannel.port).toBe(8285);
+    expect(sh(c, 'master', 'ip route')).toContain('10.42.0.0/16 dev flannel0 \n');
   });
 });
