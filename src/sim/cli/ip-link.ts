@@ -55,8 +55,8 @@ export function linkFlags(dev: Device, mdown: boolean): string {
   const f: string[] = [];
   const running = shownUp(dev) && (operState(dev) === 'UP' || operState(dev) === 'UNKNOWN');
   if (shownUp(dev) && !running) f.push('NO-CARRIER');
-  // ipip_tunnel_setup: IFF_NOARP only; tun_net_init (IFF_TUN): POINTOPOINT|MULTICAST|NOARP
-  if (dev.kind === 'tun') f.push('POINTOPOINT');
+  // ipip_tunnel_setup: IFF_NOARP, plus POINTOPOINT with a remote; tun_net_init (IFF_TUN): POINTOPOINT|MULTICAST|NOARP
+  if (dev.kind === 'tun' || (dev.kind === 'ipip' && dev.remote)) f.push('POINTOPOINT');
   else if (dev.kind !== 'ipip') f.push(dev.kind === 'loopback' ? 'LOOPBACK' : 'BROADCAST');
   if (dev.kind !== 'loopback' && dev.kind !== 'dummy' && dev.kind !== 'ipip') f.push('MULTICAST');
   if (dev.kind === 'dummy' || dev.kind === 'ipip' || dev.kind === 'tun') f.push('NOARP');

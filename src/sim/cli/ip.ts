@@ -4,6 +4,7 @@ import type { Route } from '../linux/fib.ts';
 import type { Neighbour, NudState } from '../linux/neigh.ts';
 import type { NetNs } from '../linux/netns.ts';
 import type { World } from '../linux/world.ts';
+import { ipLinkAdd, ipLinkDel } from './ip-link-add.ts';
 import { bridgeIdHex, briefShow, busyboxLinkShow, byIfindex, hasCarrier, ipLinkShow, isSecondary, linkFlags, linkName, mtuLimits, selectLinks, type LinkShowOpts } from './ip-link.ts';
 
 
@@ -55,6 +56,7 @@ const KERNEL = {
   noLladdr: 'Error: No link layer address given.',
   mtuMin: 'Error: mtu less than device minimum.',
   mtuMax: 'Error: mtu greater than device maximum.',
+  errorTypeNexthop: 'Error: Gateway, device and multipath can not be specified for this route type.',
 } as const;
 const INCOMPLETE = 'Command line is not complete. Try option "help"';
 const nodev = (d: string) => `Cannot find device "${d}"`;
@@ -387,7 +389,7 @@ interface RouteRequest {
 }
 
 const ROUTE_TYPES = ['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat'] as const;
-const PROTOS: Readonly<Record<string, Route['proto']>> = { kernel: 'kernel', boot: 'boot', static: 'static', dhcp: 'dhcp', '2': 'kernel', '3': 'boot', '4': 'static', '16': 'dhcp' };
+const PROTOS: Readonly<Record<string, Route['proto']>> = { kernel: 'kernel', boot: 'boot', static: 'static', dhcp: 'dhcp', bird: 'bird', '2': 'kernel', '3': 'boot', '4': 'static', '16': 'dhcp', '12': 'bird' };
 const SCOPES: Readonly<Record<string, Route['scope']>> = { global: 'global', universe: 'global', link: 'link', host: 'host', '0': 'global', '253': 'link', '254': 'host' };
 
 /** iproute_modify's argument loop. */
@@ -494,7 +496,7 @@ export function ipRouteEdit(ns: NetNs, cmd: RouteCmd, args: readonly string[], f
   if (!req.dst) return fail('Usage: ip route { add | del | change | append | replace } ROUTE');
   if (req.dev !== undefined && !ns.dev(req.dev)) return fail(nodev(req.dev));
   if (req.table !== undefined && req.table !== 'main' && req.table !== '254') return fail(notModelled(`routing table "${req.table}"`));
-  if (req.type !== 'unicast') return fail(notModelled(`a "${req.type}" route (the packet path forwards unicast routes)`));
+  if (req.type !== 'unicast' && req.type !== 'blackhole' && req.type !== 'unreachable' && req.type !== 'prohibit') return fail(notModelled(`a "${req.type}" route (the packet path forwards unicast routes and drops at blackhole, unreachable and prohibit ones)`));
   const mask = prefixMask(req.dst.len);
   if ((req.dst.addr & ~mask) >>> 0 !== 0) return fail(KERNEL.badPrefix);
   const dst = toPrefix(req.dst.addr, req.dst.len);
@@ -513,6 +515,12 @@ export function ipRouteEdit(ns: NetNs, cmd: RouteCmd, args: readonly string[], f
     if (i < 0) return fail(RTNL.noProcess);
     ns.fib.routes.splice(i, 1);
     return OK;
+  }
+
+  if (req.type !== 'unicast') {
+    // fib_create_info: a route whose type is an error has no nexthop at all
+    if (req.via || req.dev !== undefined) return fail(KERNEL.errorTypeNexthop);
+    return putRoute(ns, cmd, { dst, dev: 'lo', proto: req.proto ?? 'boot', scope: req.scope ?? 'global', ...(req.metric ? { metric: req.metric } : {}), type: req.type }, req.metric);
   }
 
   // fib_create_info → fib_check_nh
@@ -545,14 +553,20 @@ export function ipRouteEdit(ns: NetNs, cmd: RouteCmd, args: readonly string[], f
     ...(req.onlink ? { onlink: true } : {}),
     type: 'unicast',
   };
-  const same = ns.fib.routes.findIndex((r) => sameDst(r, dst) && (r.metric ?? 0) === (req.metric ?? 0));
+  return putRoute(ns, cmd, route, req.metric);
+}
+
+/** NLM_F_EXCL / NLM_F_APPEND / NLM_F_REPLACE on the main table: add, append, change or replace one route. */
+function putRoute(ns: NetNs, cmd: Exclude<RouteCmd, 'del'>, route: Route, metric: number | undefined): EditResult {
+  const dst = route.dst;
+  const same = ns.fib.routes.findIndex((r) => sameDst(r, dst) && (r.metric ?? 0) === (metric ?? 0));
   switch (cmd) {
     case 'add':
       if (same >= 0) return fail(RTNL.exists);
       ns.fib.add(route);
       return OK;
     case 'append': {
-      const identical = ns.fib.routes.some((r) => sameDst(r, dst) && (r.metric ?? 0) === (req.metric ?? 0) && r.via === route.via && r.dev === route.dev);
+      const identical = ns.fib.routes.some((r) => sameDst(r, dst) && (r.metric ?? 0) === (metric ?? 0) && r.via === route.via && r.dev === route.dev);
       if (identical) return fail(RTNL.exists);
       ns.fib.add(route);
       return OK;
@@ -995,7 +1009,7 @@ const IP_OBJECTS = ['address', 'addrlabel', 'maddress', 'route', 'rule', 'neighb
  * `addr|link|route|neigh` with show/get and the mutations. Unknown objects, commands and options
  * get iproute2's own messages.
  */
-export function ipCommand(_world: World, ns: NetNs, argv: readonly string[], opts: IpOptions = {}): CommandResult {
+export function ipCommand(world: World, ns: NetNs, argv: readonly string[], opts: IpOptions = {}): CommandResult {
   const busybox = (opts.flavor ?? (ns.kind === 'root' ? 'iproute2' : 'busybox')) === 'busybox';
   const g: GlobalOpts = { details: false, brief: false, family: 'any valid', inetOnly: false, busybox };
   let i = 0;
@@ -1031,7 +1045,7 @@ export function ipCommand(_world: World, ns: NetNs, argv: readonly string[], opt
     case 'address':
       return ipAddrCmd(ns, rest, g);
     case 'link':
-      return ipLinkCmd(ns, rest, g);
+      return ipLinkCmd(world, ns, rest, g);
     case 'route':
       return ipRouteCmd(ns, rest, g);
     case 'neighbor':
@@ -1120,7 +1134,7 @@ function ipAddrCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandRe
   return fail(`Command "${sub}" is unknown, try "ip address help".`);
 }
 
-function ipLinkCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandResult {
+function ipLinkCmd(world: World, ns: NetNs, args: readonly string[], g: GlobalOpts): CommandResult {
   const sub = args[0];
   const rest = args.slice(1);
   if (sub === undefined || matches(sub, 'show') || matches(sub, 'list') || matches(sub, 'lst')) {
@@ -1132,7 +1146,9 @@ function ipLinkCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandRe
   }
   if (matches(sub, 'set')) return edit(ipLinkSet(ns, rest));
   if (matches(sub, 'help')) return fail('Usage: ip link set { DEVICE | dev DEVICE } [ { up | down } ] [ mtu MTU ] [ master DEVICE ] [ nomaster ]');
-  if (matches(sub, 'add') || matches(sub, 'delete') || matches(sub, 'change') || matches(sub, 'replace') || matches(sub, 'property') || matches(sub, 'xstats') || matches(sub, 'afstats')) {
+  if (matches(sub, 'add')) return edit(ipLinkAdd(world, ns, rest));
+  if (matches(sub, 'delete')) return edit(ipLinkDel(ns, rest));
+  if (matches(sub, 'change') || matches(sub, 'replace') || matches(sub, 'property') || matches(sub, 'xstats') || matches(sub, 'afstats')) {
     return fail(notModelled(`"ip link ${sub}"`));
   }
   return fail(`Command "${sub}" is unknown, try "ip link help".`);

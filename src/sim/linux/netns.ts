@@ -13,6 +13,8 @@ export interface IpSet {
   readonly name: string;
   readonly type: string;
   readonly comment?: string;
+  /** `maxelem` at create (ipset's default 65536; Felix asks for 1048576, its MaxIPSetSize) */
+  readonly maxelem?: number;
   readonly entries: Set<string>;
 }
 

@@ -119,6 +119,19 @@ export class World {
     } as IpipDevice);
   }
 
+  /**
+   * `ip link add NAME type ipip …`: a tunnel of its own (not the fallback), created down. Its MTU
+   * is ip_tunnel_bind_dev's: the lower device's toward the remote, else ETH_DATA_LEN, minus 20.
+   */
+  addIpip(ns: NetNs, o: { name: string; local?: Ipv4; remote?: Ipv4; ttl: number; pmtudisc: boolean }): IpipDevice {
+    const toRemote = o.remote ? ns.fib.lookup(o.remote) : undefined;
+    const lower = toRemote ? ns.dev(toRemote.route.dev) : undefined;
+    return this.attach(ns, {
+      kind: 'ipip', name: o.name, ifindex: ns.allocIfindex(), netns: ns, mac: '00:00:00:00:00:00' as Mac, mtu: (lower?.mtu ?? 1500) - 20, up: false, addrs: [],
+      ...(o.local ? { local: o.local } : {}), ...(o.remote ? { remote: o.remote } : {}), ttl: o.ttl, pmtudisc: o.pmtudisc, fallback: false,
+    } as IpipDevice);
+  }
+
   /** open("/dev/net/tun") + TUNSETIFF IFF_TUN|IFF_NO_PI by `owner`: the device exists while the process holds it. */
   addTun(ns: NetNs, name: string, owner: string, mtu = 1500): TunDevice {
     return this.attach(ns, { kind: 'tun', name, ifindex: ns.allocIfindex(), netns: ns, mac: '00:00:00:00:00:00' as Mac, mtu, up: false, addrs: [], owner, persist: false } as TunDevice);

@@ -174,7 +174,7 @@ export function felixSync(ns: NetNs, cfg: FelixConfig): IptablesResult {
     [IPSET.allPools, cfg.allPools],
     [IPSET.allHosts, cfg.hostIPs],
   ];
-  for (const [name, entries] of sets) ns.ipsets.set(name, { name, type: 'hash:net', entries: new Set(entries) });
+  for (const [name, entries] of sets) ns.ipsets.set(name, { name, type: 'hash:net', maxelem: 1048576, entries: new Set(entries) });
   const { filter, nat } = felixChains(cfg);
   const jump = (chain: string): FelixRule[] => [{ match: [], action: act.jump(chain) }];
   const insert = (builtin: string, chain: string): string =>

@@ -66,12 +66,21 @@ export function unreachable(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4): neve
 
 export function emitRoute(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4, m: RouteMatch): void {
   const r = m.route;
+  const prefix = r.dst.len === 0 ? 'default' : `${intToDotted(r.dst.net)}/${r.dst.len}`;
+  if (r.type !== 'unicast') {
+    w.emit(ns, 'route', skb, {
+      ref: { table: 'route', row: m.row },
+      verdict: r.type,
+      explanation: `Routing table lookup for ${dst}: the longest matching prefix is ${prefix}, a ${r.type} route — it has no next hop and no device.`,
+    });
+    return;
+  }
   const how = r.via ? `via ${r.via} dev ${r.dev}${r.onlink ? ' onlink' : ''}` : `dev ${r.dev} (directly connected)`;
   w.emit(ns, 'route', skb, {
     dev: r.dev,
     ref: { table: 'route', row: m.row },
     verdict: how,
-    explanation: `Routing table lookup for ${dst}: the longest matching prefix is ${r.dst.len === 0 ? 'default' : `${intToDotted(r.dst.net)}/${r.dst.len}`}, so the next hop is ${r.via ?? dst} ${how}.`,
+    explanation: `Routing table lookup for ${dst}: the longest matching prefix is ${prefix}, so the next hop is ${r.via ?? dst} ${how}.`,
   });
 }
 
