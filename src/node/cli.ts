@@ -46,7 +46,8 @@ options for every verb (before --):
 
 exec commands: ip addr|link|route|neigh, route -n, bridge fdb show, brctl show,
   iptables -nvL/-S/-A/-I/-D/-F, iptables-save, conntrack -L, sysctl, ping -c N,
-  traceroute -n, kubectl get pod -owide|svc|nodes, kubectl describe service NAME;
+  traceroute -n, kubectl get pod -owide|svc|nodes, kubectl describe service NAME,
+  calicoctl get ippool [-o wide], calicoctl node status;
   "| grep PATTERN [-A N]" and "| head" work as in the seed.
 
 Examples:

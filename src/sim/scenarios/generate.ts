@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { cniOf, type Backend } from '../api-types.ts';
 
 /**
  * Makes a cluster file of any size in the seed's shape (same LAN, gateway and flannel network):
@@ -12,7 +13,8 @@ export interface GenerateOptions {
   readonly endpointsPerService: number;
   /** pod subnet prefix length per node (24 in the seed) */
   readonly podPrefix?: number;
-  readonly backend?: 'vxlan' | 'host-gw';
+  /** flannel's backend in net-conf.json, or for Calico's an IPPool with that ipipMode */
+  readonly backend?: Backend;
   readonly proxy?: 'iptables' | 'ipvs';
 }
 
@@ -74,7 +76,12 @@ export function generateClusterYaml(o: GenerateOptions): string {
       ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
     });
   }
-  items.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-flannel-cfg', namespace: 'kube-flannel' }, data: { 'net-conf.json': JSON.stringify({ Network: '10.42.0.0/16', Backend: { Type: o.backend ?? 'vxlan' } }) } });
+  if (o.backend && cniOf(o.backend) === 'calico') {
+    const ipipMode = { ipip: 'Always', bgp: 'Never', crosssubnet: 'CrossSubnet' }[o.backend as 'ipip' | 'bgp' | 'crosssubnet'];
+    items.push({ apiVersion: 'crd.projectcalico.org/v1', kind: 'IPPool', metadata: { name: 'default-ipv4-ippool' }, spec: { cidr: '10.42.0.0/16', blockSize: 26, ipipMode, natOutgoing: true } });
+  } else {
+    items.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-flannel-cfg', namespace: 'kube-flannel' }, data: { 'net-conf.json': JSON.stringify({ Network: '10.42.0.0/16', Backend: { Type: o.backend ?? 'vxlan' } }) } });
+  }
   items.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-proxy', namespace: 'kube-system' }, data: { 'config.conf': `mode: ${o.proxy ?? 'iptables'}\nclusterCIDR: 10.42.0.0/16\n` } });
   return stringify({ apiVersion: 'v1', kind: 'List', items });
 }
