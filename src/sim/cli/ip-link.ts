@@ -297,7 +297,8 @@ export function briefShow(ns: NetNs, o: LinkShowOpts): string {
     const { name, mdown } = linkName(d);
     const head = `${name.padEnd(16)} ${operState(d).padEnd(14)} `;
     if (o.addresses) s += `${head}${d.addrs.map((a) => `${a.addr}/${a.prefixLen} `).join('')}\n`;
-    else s += `${head}${d.mac} ${linkFlags(d, mdown)} \n`;
+    // print_linkinfo_brief: the link-layer address as ll_addr_n2a prints it (an IPv4 one for a tunnel), none for TUN
+    else s += `${head}${d.kind === 'tun' ? '' : `${d.kind === 'ipip' ? (d.local ?? '0.0.0.0') : d.mac} `}${linkFlags(d, mdown)} \n`;
   }
   return s;
 }
