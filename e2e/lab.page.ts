@@ -170,6 +170,15 @@ export class LabPage {
     return entry;
   }
 
+  /** Jumps to the first event of `kind` at or after 0-based `from` (as a click on its trace row); returns its index. */
+  async seekKind(kind: string, from = 0): Promise<number> {
+    const i = await this.page.evaluate(([k, f]) => (window as unknown as { __kplTest: { indexOf(k: string, f: number): number } }).__kplTest.indexOf(k, f), [kind, from] as const);
+    if (i < 0) throw new Error(`the trace has no ${kind} event from ${from}`);
+    await this.page.evaluate((n) => (window as unknown as { __kplTest: { seek(n: number): void } }).__kplTest.seek(n), i);
+    await this.expectStep(i + 1);
+    return i;
+  }
+
   async screenshot(name: string): Promise<void> {
     await this.page.waitForTimeout(150);
     await this.page.screenshot({ path: `e2e/screenshots/${name}.png` });

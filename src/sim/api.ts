@@ -100,8 +100,8 @@ export function exec(req: ExecRequest): Result<ExecResult> {
 }
 
 /** The built-in cluster files a user can pick, by name. */
-export function clusterPresets(): { readonly name: string; readonly label: string }[] {
-  return Object.entries(CLUSTER_PRESETS).map(([name, p]) => ({ name, label: p.label }));
+export function clusterPresets(): { readonly name: string; readonly label: string; readonly source: string }[] {
+  return Object.entries(CLUSTER_PRESETS).map(([name, p]) => ({ name, label: p.label, source: p.source }));
 }
 
 /** The flows worth offering for a scenario's cluster (the seed's scenarios, picked from its objects). */

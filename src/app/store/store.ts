@@ -51,6 +51,8 @@ export interface PlaybackSlice {
 }
 
 export type BottomTab = 'tables' | 'terminal' | 'edits';
+/** The tab of the narrow layout's one panel: the inspector, the trace, or the bottom tab. */
+export type PanelTab = 'inspector' | 'trace' | 'bottom';
 
 export interface TermEntry {
   readonly id: number;
@@ -61,18 +63,36 @@ export interface TermEntry {
   readonly mutates: boolean;
 }
 
+/** A host the user opened (`full`) or folded (`card`) by hand in the topology. */
+export type HostDetailOverride = 'full' | 'card';
+
 export interface UiSlice {
   /** problems found in the URL, each naming its parameter */
   notices: string[];
   selectedField: { readonly layer: number; readonly field: string } | null;
   bottomTab: BottomTab;
+  panelTab: PanelTab;
   /** the namespace the tables panel shows; null follows the packet */
   tablesNs: { readonly host: string; readonly netns: string } | null;
   terminalTarget: string;
   terminalLog: TermEntry[];
   terminalBusy: boolean;
+  /** the topology's camera keeps the current hop in view */
+  followPacket: boolean;
+  /** every host drawn with all its devices (else the hosts off the packet's path fold) */
+  allDevices: boolean;
+  hostDetail: Readonly<Record<string, HostDetailOverride>>;
+  /** the `?` sheet of keys is open */
+  keySheet: boolean;
+  setKeySheet: (open: boolean) => void;
+  toggleFollow: () => void;
+  toggleAllDevices: () => void;
+  setHostDetail: (host: string, d: HostDetailOverride) => void;
+  resetHostDetail: () => void;
   selectField: (f: { layer: number; field: string } | null) => void;
+  /** also shows the bottom tab in the narrow layout's panel */
   setBottomTab: (t: BottomTab) => void;
+  setPanelTab: (t: PanelTab) => void;
   setTablesNs: (ns: { host: string; netns: string } | null) => void;
   setTerminalTarget: (t: string) => void;
   dismissNotice: (i: number) => void;
@@ -174,12 +194,23 @@ export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set) => ({
   notices: [],
   selectedField: null,
   bottomTab: 'tables',
+  panelTab: 'inspector',
   tablesNs: null,
   terminalTarget: '',
   terminalLog: [],
   terminalBusy: false,
+  followPacket: true,
+  allDevices: false,
+  hostDetail: {},
+  keySheet: false,
+  setKeySheet: (keySheet) => set({ keySheet }),
+  toggleFollow: () => set((s) => ({ followPacket: !s.followPacket })),
+  toggleAllDevices: () => set((s) => ({ allDevices: !s.allDevices, hostDetail: {} })),
+  setHostDetail: (host, d) => set((s) => ({ hostDetail: { ...s.hostDetail, [host]: d } })),
+  resetHostDetail: () => set((s) => (Object.keys(s.hostDetail).length ? { hostDetail: {} } : {})),
   selectField: (selectedField) => set({ selectedField }),
-  setBottomTab: (bottomTab) => set({ bottomTab }),
+  setBottomTab: (bottomTab) => set({ bottomTab, panelTab: 'bottom' }),
+  setPanelTab: (panelTab) => set({ panelTab }),
   setTablesNs: (tablesNs) => set({ tablesNs }),
   setTerminalTarget: (terminalTarget) => set({ terminalTarget }),
   dismissNotice: (i) => set((s) => ({ notices: s.notices.filter((_, k) => k !== i) })),

@@ -127,3 +127,19 @@ export function shareSearch(s: ShareState, keep?: URLSearchParams): string {
   if (speed === 'instant') q.set('speed', speed);
   return `?${q.toString()}`;
 }
+
+/**
+ * How the address bar moves from one share link to the next: a different flow, mode, cluster,
+ * edit or view is a new place in the browser's history (`push`, so Back returns to it); the same
+ * place at another step only replaces the entry (`replace`: Back does not walk the steps).
+ */
+export function historyAction(prev: string, next: string): 'push' | 'replace' | 'none' {
+  if (prev === next) return 'none';
+  const place = (search: string) => {
+    const q = new URLSearchParams(search);
+    q.delete('step');
+    q.delete('speed');
+    return q.toString();
+  };
+  return place(prev) === place(next) ? 'replace' : 'push';
+}
