@@ -182,3 +182,11 @@ describe('the CLI never shows a stack trace', () => {
     expect(counts.map(([where]) => where).sort()).toEqual(['node1/nginx-test-7646687cc4-5kqbd', 'node2/nginx-test-7646687cc4-w7rlm']);
   });
 });
+
+describe('kube-packet-lab scale', () => {
+  it('refuses 20,000 services × 100 endpoints up front, with the memory it would need', async () => {
+    const r = await cli('scale', '--services', '20000', '--endpoints', '100');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('kube-packet-lab: scale: 20,000 services × 100 endpoints is 2,000,000 service endpoints (about 6,040,000 iptables rules on each of 3 nodes) and would need about 25.0 GB of memory; this lab builds up to 200,000 (about 2.5 GB) — use fewer services or endpoints\n');
+  });
+});

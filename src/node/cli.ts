@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { FlowSpec, Modes, Scenario } from '../sim/api-types.ts';
 import { loadScenario, pcapOf } from '../sim/api.ts';
-import { compare, scalePoint, type ScalePoint } from '../sim/compare.ts';
+import { compare, scalePoint, scaleRefusal, type ScalePoint } from '../sim/compare.ts';
 import { escapeControl } from '../sim/cli/escape.ts';
 import { execCommand } from '../sim/cli/exec.ts';
 import { renderTrace, traceJson } from '../sim/cli/trace-text.ts';
@@ -329,6 +329,14 @@ function compareVerb(p: Parsed, io: Io): number {
 
 /** `scale`: seed §5's growth argument — what kube-proxy writes on a node as services grow. */
 function scale(p: Parsed, io: Io): number {
+  // refused up front: a point too big would run out of memory minutes into the run
+  for (const n of p.services) {
+    const tooBig = scaleRefusal(n, p.endpoints);
+    if (tooBig) {
+      io.stderr.write(`kube-packet-lab: scale: ${tooBig}\n`);
+      return 1;
+    }
+  }
   const rows: ScalePoint[] = [];
   for (const n of p.services) {
     for (const proxy of ['iptables', 'ipvs'] as const) {
