@@ -10,6 +10,7 @@ const run = (args) => {
 run(['--import', 'tsx', 'bench/sim.ts']);
 run(['--import', 'tsx', 'bench/kube-proxy-sync.ts']);
 if (existsSync('bench/ui.mjs')) {
-  run(['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
+  // the UI benchmark reads the app through its test hook, which only a test build has
+  run(['node_modules/vite/bin/vite.js', 'build', '--mode', 'e2e', '--logLevel', 'warn']);
   run(['bench/ui.mjs']);
 }

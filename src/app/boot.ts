@@ -31,12 +31,16 @@ export function startApp(): void {
   let timeoutMs = CALL_TIMEOUT_MS;
   client = createSimClient(useStore, spawnSimWorker, { timeoutMs: () => timeoutMs });
   void client.boot(window.location.search);
+  // the test hook exists only in a test build (`vite build --mode e2e`), never in what ships
+  if (import.meta.env.MODE === 'e2e' || import.meta.env.DEV) installTestHook((ms) => (timeoutMs = ms));
+  followAddressBar();
+}
+
+function installTestHook(setTimeoutMs: (ms: number) => void): void {
   window.__kplTest = {
     setSpeed: (speed) => useStore.getState().setSpeed(speed),
     crashWorker: () => crashSimWorker('crash requested by a test'),
-    setCallTimeout: (ms) => {
-      timeoutMs = ms;
-    },
+    setCallTimeout: (ms) => setTimeoutMs(ms),
     state: () => {
       const s = useStore.getState();
       return {
@@ -53,7 +57,9 @@ export function startApp(): void {
       };
     },
   };
+}
 
+function followAddressBar(): void {
   // the address bar follows what is shown (not what is still computing), at most 4 times a second
   let timer: ReturnType<typeof setTimeout> | undefined;
   useStore.subscribe((s, prev) => {

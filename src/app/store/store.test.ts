@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Modes, Result, SimRequest, SimResult } from '../../sim/api-types.ts';
 import type { Comparison } from '../../sim/compare.ts';
 import type { SimApi } from '../../worker/protocol.ts';
 import { fakeResult } from '../testing/traces.ts';
-import { createSimClient, type WorkerHandle } from './client.ts';
+import { createSimClient, WORKER_MAX_CRASHES, WORKER_RESTART_BACKOFF_MS, type WorkerHandle } from './client.ts';
 import { ipLength } from '../../sim/net/encode.ts';
 import { chainTraversal, describeChange, layerNames, liveCounters, ruleKey } from './derive.ts';
 import { announceStep } from './describe.ts';
@@ -131,6 +131,32 @@ describe('store + worker client', () => {
     expect(store.getState().error).toContain('stopped');
     expect(store.getState().scenario.modes.backend).toBeUndefined();
     expect(store.getState().result).not.toBeNull();
+  });
+
+  it('a worker that cannot load is restarted with backoff, then given up on with a visible error', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = createAppStore();
+      const w = fakeWorker();
+      createSimClient(store, w.spawn);
+      // it crashes as soon as it starts, every time (a 404 or an unparsable cached script)
+      w.crash('it could not be loaded');
+      expect(w.spawned()).toBe(2); // the first restart is immediate
+      w.crash('it could not be loaded');
+      await vi.advanceTimersByTimeAsync(WORKER_RESTART_BACKOFF_MS - 1);
+      expect(w.spawned()).toBe(2); // the next one waits
+      await vi.advanceTimersByTimeAsync(1);
+      expect(w.spawned()).toBe(3);
+      w.crash('it could not be loaded');
+      await vi.advanceTimersByTimeAsync(WORKER_RESTART_BACKOFF_MS * 4);
+      expect(w.spawned()).toBe(4);
+      w.crash('it could not be loaded');
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(w.spawned()).toBe(WORKER_MAX_CRASHES);
+      expect(store.getState().error).toBe(`The simulation worker failed to start ${WORKER_MAX_CRASHES} times in a row (it could not be loaded). Check the connection and reload the page to try again.`);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('falls back to the defaults when the share link is refused', async () => {
