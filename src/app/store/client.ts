@@ -234,6 +234,8 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
   const report = (message: string) => {
     if (!disposed) store.setState({ error: message });
   };
+  /** each cluster's edits while another cluster is shown */
+  const editsByCluster = new Map<string, readonly string[]>();
   const sim = new Lane('sim', spawn, report);
   sim.ensure();
   const scale = new Lane('scale', spawn, (message) => {
@@ -361,13 +363,21 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
     },
     async switchCluster(preset) {
       const s = store.getState();
-      const scenario = { ...s.scenario, preset, before: [] };
+      // edits name the hosts of their cluster: they are set aside, not lost, and come back with it
+      const from = s.scenario.preset ?? 'custom';
+      const restored = editsByCluster.get(preset) ?? [];
+      const scenario = { ...s.scenario, preset, before: restored };
       const f = await flowFor(scenario, s.flow);
       if (!f.ok) {
         store.setState({ error: errorText(f.error) });
         return;
       }
-      store.setState({ scenario, flow: f.value });
+      if (s.scenario.before.length > 0) editsByCluster.set(from, s.scenario.before);
+      const said = [
+        ...(s.scenario.before.length > 0 ? [`${s.scenario.before.length} edit${s.scenario.before.length === 1 ? '' : 's'} of cluster "${from}" set aside; switching back restores them.`] : []),
+        ...(restored.length > 0 ? [`${restored.length} edit${restored.length === 1 ? '' : 's'} of cluster "${preset}" restored.`] : []),
+      ];
+      store.setState({ scenario, flow: f.value, ...(said.length ? { notices: [...store.getState().notices, ...said] } : {}) });
     },
     async runCommand(target, command) {
       const s = store.getState();

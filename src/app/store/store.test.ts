@@ -168,8 +168,8 @@ describe('store + worker client', () => {
     expect(store.getState().notices.join()).toMatch(/ghost.*default/);
   });
 
-  it('switching cluster picks a flow the new cluster offers and drops the edits', async () => {
-    const { w, client } = await booted('?edit=master%3A%20ip%20route%20del%2010.42.1.0%2F24');
+  it('switching cluster picks a flow the new cluster offers and sets the edits aside until it is back', async () => {
+    const { store, w, client } = await booted('?edit=master%3A%20ip%20route%20del%2010.42.1.0%2F24');
     w.calls[0]!.resolve({ ok: true, value: fakeResult() });
     await tick();
     await client.switchCluster('other');
@@ -177,6 +177,13 @@ describe('store + worker client', () => {
     expect(w.calls[1]!.req.preset).toBe('other');
     expect(w.calls[1]!.req.flow.from).toBe('a');
     expect(w.calls[1]!.req.before).toEqual([]);
+    expect(store.getState().notices.join()).toContain('1 edit of cluster "seed" set aside');
+    // and back: the edits come with their cluster
+    w.calls[1]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    await client.switchCluster('seed');
+    expect(w.calls.at(-1)!.req.before).toEqual(['master: ip route del 10.42.1.0/24']);
+    expect(store.getState().notices.join()).toContain('1 edit of cluster "seed" restored');
   });
 
   it('appends a mutating command to the edits and recomputes', async () => {
