@@ -36,12 +36,16 @@ export function startApp(): void {
   let timeoutMs = CALL_TIMEOUT_MS;
   client = createSimClient(useStore, spawnSimWorker, { timeoutMs: () => timeoutMs });
   void client.boot(window.location.search);
+  // the test hook exists only in a test build (`vite build --mode e2e`), never in what ships
+  if (import.meta.env.MODE === 'e2e' || import.meta.env.DEV) installTestHook((ms) => (timeoutMs = ms));
+  followAddressBar();
+}
+
+function installTestHook(setTimeoutMs: (ms: number) => void): void {
   window.__kplTest = {
     setSpeed: (speed) => useStore.getState().setSpeed(speed),
     crashWorker: () => crashSimWorker('crash requested by a test'),
-    setCallTimeout: (ms) => {
-      timeoutMs = ms;
-    },
+    setCallTimeout: (ms) => setTimeoutMs(ms),
     seek: (i) => useStore.getState().seek(i),
     indexOf: (kind, from = 0) => useStore.getState().result?.trace.events.findIndex((e, i) => i >= from && e.kind === kind) ?? -1,
     state: () => {
@@ -60,7 +64,9 @@ export function startApp(): void {
       };
     },
   };
+}
 
+function followAddressBar(): void {
   // the address bar follows what is shown (not what is still computing), at most 4 times a second;
   // a new flow, mode, cluster or view is a new history entry, a step only replaces the entry
   let timer: ReturnType<typeof setTimeout> | undefined;

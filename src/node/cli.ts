@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { CALICO_BACKENDS, cniOf, FLANNEL_BACKENDS, type Backend, type Cni, type FlowSpec, type Modes, type Scenario } from '../sim/api-types.ts';
 import { loadScenario, pcapOf } from '../sim/api.ts';
-import { compare, scalePoint, type ScalePoint } from '../sim/compare.ts';
+import { compare, scalePoint, scaleRefusal, type ScalePoint } from '../sim/compare.ts';
+import { escapeControl } from '../sim/cli/escape.ts';
 import { execCommand } from '../sim/cli/exec.ts';
 import { renderTrace, traceJson } from '../sim/cli/trace-text.ts';
-import { traceFlow } from '../sim/k8s/flows.ts';
+import { closedConnections, traceFlow } from '../sim/k8s/flows.ts';
 import { CLUSTER_PRESETS } from '../sim/scenarios/clusters.ts';
 import type { Trace } from '../sim/trace/event.ts';
 
@@ -105,7 +106,7 @@ function parseArgs(argv: string[]): Parsed {
       case '--cluster': {
         const v = value(++i, a);
         if (CLUSTER_PRESETS[v]) preset = v;
-        else if (existsSync(v)) cluster = readFileSync(v, 'utf8');
+        else if (existsSync(v)) cluster = withPath(`--cluster ${v}`, () => readFileSync(v, 'utf8'));
         else throw new UsageError(`--cluster: "${v}" is neither a file nor a built-in cluster (${Object.keys(CLUSTER_PRESETS).join(', ')})`);
         break;
       }
@@ -202,8 +203,57 @@ function parseArgs(argv: string[]): Parsed {
   return p;
 }
 
-/** The CLI: one thin user of the core, as the worker and the tests are. Returns the exit code. */
-export async function main(argv: string[], io: Io): Promise<number> {
+/** strerror(3) for the file errors a user can cause with a path. */
+const STRERROR: Readonly<Record<string, string>> = {
+  ENOENT: 'No such file or directory',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  ENOSPC: 'No space left on device',
+  EROFS: 'Read-only file system',
+  EEXIST: 'File exists',
+  EMFILE: 'Too many open files',
+  ENAMETOOLONG: 'File name too long',
+  ELOOP: 'Too many levels of symbolic links',
+  EFBIG: 'File too large',
+  EIO: 'Input/output error',
+};
+
+/** A Node system error (fs): its code and the path it was about. */
+function systemError(e: unknown): { code: string; path?: string } | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const { code, path } = e as { code?: unknown; path?: unknown };
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? { code, ...(typeof path === 'string' ? { path } : {}) } : undefined;
+}
+
+/** Everything the CLI writes goes through here: names from a cluster file may hold control characters. */
+function safeIo(io: Io): Io {
+  return { stdout: { write: (s: string) => io.stdout.write(escapeControl(s)) }, stderr: { write: (s: string) => io.stderr.write(escapeControl(s)) } };
+}
+
+/**
+ * The CLI: one thin user of the core, as the worker and the tests are. Returns the exit code.
+ * Nothing escapes it: a file error is one line naming the path and what the system said, and
+ * anything unexpected is one line too (exit 70, EX_SOFTWARE), never a stack trace.
+ */
+export async function main(argv: string[], ioIn: Io): Promise<number> {
+  const io = safeIo(ioIn);
+  try {
+    return await run(argv, io);
+  } catch (e) {
+    const sys = systemError(e);
+    if (sys) {
+      io.stderr.write(`kube-packet-lab: ${sys.path ?? 'file'}: ${STRERROR[sys.code] ?? sys.code}\n`);
+      return 1;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.stderr.write(`kube-packet-lab: internal error: ${message.split('\n')[0]!.slice(0, 500)}\n(this is a bug in kube-packet-lab; the command line above reproduces it)\n`);
+    return 70;
+  }
+}
+
+async function run(argv: string[], io: Io): Promise<number> {
   const [verb, ...rest] = argv;
   if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
     io.stdout.write(HELP);
@@ -259,7 +309,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr.write(`kube-packet-lab: ${t.error.where}: ${t.error.message}\n`);
       return 1;
     }
-    if (p.pcap) writeFileSync(p.pcap, pcapOf(t.value));
+    if (p.pcap) writePcapFile(p.pcap, pcapOf(t.value));
     io.stdout.write(p.json ? `${JSON.stringify(traceJson(t.value), null, 2)}\n` : renderTrace(t.value, p.verbose));
     return t.value.verdict === 'delivered' ? 0 : 3;
   }
@@ -299,6 +349,14 @@ function compareVerb(p: Parsed, io: Io): number {
 
 /** `scale`: seed §5's growth argument — what kube-proxy writes on a node as services grow. */
 function scale(p: Parsed, io: Io): number {
+  // refused up front: a point too big would run out of memory minutes into the run
+  for (const n of p.services) {
+    const tooBig = scaleRefusal(n, p.endpoints);
+    if (tooBig) {
+      io.stderr.write(`kube-packet-lab: scale: ${tooBig}\n`);
+      return 1;
+    }
+  }
   const rows: ScalePoint[] = [];
   for (const n of p.services) {
     for (const proxy of ['iptables', 'ipvs'] as const) {
@@ -321,6 +379,21 @@ function scale(p: Parsed, io: Io): number {
   return 0;
 }
 
+/** Runs a file operation; a system error it throws names `what` (the option and path the user gave). */
+function withPath<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const sys = systemError(e);
+    throw sys ? Object.assign(new Error(sys.code), { code: sys.code, path: what }) : e;
+  }
+}
+
+/** --pcap FILE: a failure names the file and the system's reason. */
+function writePcapFile(path: string, bytes: Uint8Array): void {
+  withPath(`--pcap ${path}`, () => writeFileSync(path, bytes));
+}
+
 function quoteIfNeeded(w: string): string {
   return /[\s"'|]/.test(w) ? `"${w.replaceAll('"', '\\"')}"` : w;
 }
@@ -329,8 +402,9 @@ function quoteIfNeeded(w: string): string {
 function countFlows(c: Parameters<typeof traceFlow>[0], flow: FlowSpec, n: number, io: Io): number {
   const reached = new Map<string, number>();
   let last: Trace | undefined;
+  const connect = closedConnections(c);
   for (let i = 0; i < n; i++) {
-    const t = traceFlow(c, flow);
+    const t = connect(flow);
     if (!t.ok) {
       io.stderr.write(`kube-packet-lab: ${t.error.where}: ${t.error.message}\n`);
       return 1;

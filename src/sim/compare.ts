@@ -112,11 +112,32 @@ export interface ScalePoint {
 }
 
 /**
+ * Memory a scale point takes per service endpoint, measured (`scale --endpoints 100` at 1,000
+ * and 2,000 services: 1.5 and 2.5 GB resident): three nodes each hold the endpoint's
+ * KUBE-SEP chain and rules (or its ipset members and IPVS real server) plus the restore
+ * payload kube-proxy writes and parses.
+ */
+export const SCALE_BYTES_PER_ENDPOINT = 12_500;
+/** The largest scale point built: 200,000 service endpoints, about 2.5 GB. */
+export const SCALE_MAX_ENDPOINTS = 200_000;
+
+/** Why a scale point is refused before any memory is spent on it, or undefined when it fits. */
+export function scaleRefusal(services: number, endpoints: number): string | undefined {
+  const total = services * endpoints;
+  if (total <= SCALE_MAX_ENDPOINTS) return undefined;
+  const gb = (n: number) => `${((n * SCALE_BYTES_PER_ENDPOINT) / 1e9).toFixed(1)} GB`;
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  return `${fmt(services)} services × ${fmt(endpoints)} endpoints is ${fmt(total)} service endpoints (about ${fmt(services * (3 * endpoints + 2))} iptables rules on each of 3 nodes) and would need about ${gb(total)} of memory; this lab builds up to ${fmt(SCALE_MAX_ENDPOINTS)} (about ${gb(SCALE_MAX_ENDPOINTS)}) — use fewer services or endpoints`;
+}
+
+/**
  * Seed §5's growth argument, measured: kube-proxy programs a 3-node cluster with `services`
  * services of `endpoints` endpoints each, and we count what it wrote on a node (the same on
  * every node) and what one packet from a pod there to the last service costs.
  */
 export function scalePoint(services: number, endpoints: number, proxy: ProxyMode): Result<ScalePoint> {
+  const tooBig = scaleRefusal(services, endpoints);
+  if (tooBig) return { ok: false, error: { code: 'SCALE_TOO_BIG', where: 'scale', message: tooBig } };
   const podsPerNode = Math.max(1, Math.ceil(Math.min(services * endpoints, 240) / 3));
   const spec = parseCluster(generateClusterYaml({ nodes: 3, podsPerNode, services, endpointsPerService: endpoints, proxy }));
   if (!spec.ok) return spec;

@@ -640,7 +640,7 @@ export function ipNeighEdit(ns: NetNs, cmd: NeighCmd, args: readonly string[], f
   const row = ns.neigh.entries.findIndex((n) => n.dev === dev && n.ip === dst);
   if (cmd === 'del') {
     if (row < 0) return fail(RTNL.noEntry);
-    ns.neigh.entries.splice(row, 1);
+    ns.neigh.removeWhere((_, i) => i === row);
     return OK;
   }
   if (row >= 0 && cmd === 'add') return fail(RTNL.exists);
@@ -649,8 +649,7 @@ export function ipNeighEdit(ns: NetNs, cmd: NeighCmd, args: readonly string[], f
   const mac = lladdr !== undefined ? normMac(lladdr) : old?.lladdr;
   if (mac === undefined && state !== 'FAILED') return fail(KERNEL.noLladdr);
   const entry: Neighbour = { ip: dst, dev, ...(mac ? { lladdr: mac } : {}), state };
-  if (row >= 0) ns.neigh.entries[row] = entry;
-  else ns.neigh.entries.push(entry);
+  ns.neigh.replace(entry);
   return OK;
 }
 
@@ -777,7 +776,7 @@ function linkDown(ns: NetNs, dev: Device): void {
   dev.up = false;
   dev.netns.invalidateAddrs();
   ns.fib.remove((r) => r.dev === dev.name);
-  for (let i = ns.neigh.entries.length - 1; i >= 0; i--) if (ns.neigh.entries[i]!.dev === dev.name) ns.neigh.entries.splice(i, 1);
+  ns.neigh.removeWhere((n) => n.dev === dev.name);
   if (dev.master) flushPortFdb(dev.master, dev.name);
   if (dev.kind === 'bridge') for (const p of dev.ports) flushPortFdb(dev, p);
   // vxlan_stop → vxlan_flush(do_all = false): learned remotes go, permanent ones stay
@@ -786,10 +785,7 @@ function linkDown(ns: NetNs, dev: Device): void {
     // the peer loses carrier: neigh_carrier_down keeps permanent entries; its bridge port stops forwarding
     const peer = dev.peer;
     const pns = peer.netns;
-    for (let i = pns.neigh.entries.length - 1; i >= 0; i--) {
-      const n = pns.neigh.entries[i]!;
-      if (n.dev === peer.name && n.state !== 'PERMANENT') pns.neigh.entries.splice(i, 1);
-    }
+    pns.neigh.removeWhere((n) => n.dev === peer.name && n.state !== 'PERMANENT');
     if (peer.master) flushPortFdb(peer.master, peer.name);
   }
 }
@@ -1334,9 +1330,7 @@ function ipNeighCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandR
       (nud === 'all' || (nud === undefined ? !flush || n.state !== 'PERMANENT' : n.state === nud));
     if (flush) {
       if (dev === undefined && to === undefined) return fail('Flush requires arguments.');
-      const before = ns.neigh.entries.length;
-      for (let k = ns.neigh.entries.length - 1; k >= 0; k--) if (pick(ns.neigh.entries[k]!)) ns.neigh.entries.splice(k, 1);
-      return { ok: true, output: '', mutates: ns.neigh.entries.length !== before };
+      return { ok: true, output: '', mutates: ns.neigh.removeWhere(pick) > 0 };
     }
     return out(ns.neigh.entries.filter(pick).map((n) => `${neighLine(n, dev !== undefined)}\n`).join(''));
   }

@@ -1,8 +1,9 @@
 import { intToIp } from '../net/addr.ts';
 import type { Prefix } from '../net/addr.ts';
-import { chainReferenceCounts, isBuiltinChain, orderedChains, TABLE_NAMES } from '../linux/netfilter/tables.ts';
+import { chainReferenceCounts, isBuiltinChain, isTableName, orderedChains, TABLE_NAMES } from '../linux/netfilter/tables.ts';
 import {
   applyIptables,
+  IPTABLES_VERSION,
   parseIptablesCommand,
   statisticProbabilityText,
 } from '../linux/netfilter/syntax.ts';
@@ -478,6 +479,27 @@ export function iptablesSave(tables: Tables, o: SaveOptions = {}): string {
     if (o.stamp) out.push(`# Completed on ${o.stamp.date}\n`);
   }
   return out.join('');
+}
+
+/**
+ * `iptables-save [-c] [-t TABLE]` as typed in a terminal: getopt's messages for a bad option and
+ * libiptc's for a table the kernel does not have (legacy iptables-save.c: "Cannot initialize").
+ */
+export function iptablesSaveCommand(tables: Tables, args: readonly string[]): CliResult {
+  const manual = "Look at manual page `iptables-save.8' for more information.";
+  let counters = false;
+  let table: TableName | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-c' || a === '--counters') counters = true;
+    else if (a === '-t' || a === '--table') {
+      const t = args[++i];
+      if (t === undefined) return { ok: false, error: `iptables-save: option requires an argument -- 't'\n${manual}` };
+      if (!isTableName(t)) return { ok: false, error: `iptables-save ${IPTABLES_VERSION}: Cannot initialize: Table does not exist (do you need to insmod?)` };
+      table = t;
+    } else return { ok: false, error: `iptables-save: ${a.startsWith('--') ? `unrecognized option '${a}'` : `invalid option -- '${a.slice(1, 2)}'`}\n${manual}` };
+  }
+  return { ok: true, output: iptablesSave(tables, { counters, ...(table ? { table } : {}) }) };
 }
 
 /**

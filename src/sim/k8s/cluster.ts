@@ -61,6 +61,12 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
 
   const pods = new Map<string, NetNs>();
   const notes: string[] = [];
+  const podsByNode = new Map<string, PodSpec[]>();
+  for (const p of spec.pods) {
+    const list = podsByNode.get(p.nodeName);
+    if (list) list.push(p);
+    else podsByNode.set(p.nodeName, [p]);
+  }
   let leases: Lease[] = [];
   let calico: CalicoState | undefined;
   if (cniOf(modes.backend) === 'calico') {
@@ -78,7 +84,7 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
     for (const n of spec.nodes) {
       const ns = nodes.get(n.name)!;
       const mtu = flannelMtu(backend, ns.dev(n.nic)!.mtu);
-      for (const p of spec.pods.filter((x: PodSpec) => x.nodeName === n.name)) {
+      for (const p of podsByNode.get(n.name) ?? []) {
         pods.set(p.name, cniAdd(world, ns, p, { bridge: 'cni0', mtu, subnet: n.podCIDR, network: spec.flannel.network }));
       }
       flannelIptables(ns, spec.flannel.network, n.podCIDR);

@@ -15,6 +15,10 @@ export function applySpecEdit(spec: ClusterSpec, argv: readonly string[]): Resul
   const fail = (message: string): Result<ClusterSpec> => ({ ok: false, error: { code: 'KUBECTL', where: argv.join(' '), message } });
   const nsFlag = rest.indexOf('-n');
   const namespace = nsFlag >= 0 ? rest[nsFlag + 1] ?? 'default' : 'default';
+  // kubectl's resource builder (cli-runtime resource/builder.go visitorResult)
+  if (verb === 'delete' && kind !== undefined && (name === undefined || name.startsWith('-'))) {
+    return fail('error: resource(s) were provided, but no name, label selector, or --all flag specified');
+  }
   if (verb === 'delete' && (kind === 'pod' || kind === 'pods' || kind === 'po')) {
     const pod = spec.pods.find((p) => p.name === name && p.namespace === namespace);
     if (!pod) return fail(`Error from server (NotFound): pods "${name}" not found`);

@@ -156,7 +156,8 @@ const SCHEDULERS: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh
 export function parseCluster(text: string): Result<ClusterSpec> {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { prettyErrors: true });
+    // JSON is YAML; JSON.parse reads a large `kubectl get -o json` dump many times faster
+    doc = /^\s*\{/.test(text) ? parseJsonOrYaml(text) : parseYaml(text, { prettyErrors: true });
   } catch (e) {
     return err('CLUSTER_YAML', 'cluster file', `not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -168,6 +169,14 @@ export function parseCluster(text: string): Result<ClusterSpec> {
   } catch (e) {
     if (e instanceof SpecError) return err('CLUSTER_INVALID', e.where, e.message);
     throw e;
+  }
+}
+
+function parseJsonOrYaml(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return parseYaml(text, { prettyErrors: true }); // flow-style YAML, or the YAML parser's own error
   }
 }
 

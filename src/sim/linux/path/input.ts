@@ -26,6 +26,12 @@ export function ipRcv(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb): void {
     applyVerdict(w, ns, skb, v, 'PREROUTING', false);
   }
   const ip = ipOf(skb.packet)!;
+  // fib_validate_source (net/ipv4/fib_frontend.c): "Within the same container, it is regarded as
+  // a martian source" — a packet arriving on a device with one of this namespace's own addresses
+  // as its source is dropped without an ICMP error (a routing loop back to the masquerading node)
+  if (dev.kind !== 'loopback' && ns.isLocal(ip.src)) {
+    return w.drop(ns, skb, 'IP_LOCAL_SOURCE', `martian source ${ip.src} from ${dev.name}: ${ip.src} is an address of ${nsLabel(ns)} itself, so the packet cannot have come from elsewhere; no ICMP error is sent`, dev.name);
+  }
   if (ns.isLocal(ip.dst) || ns.isBroadcast(ip.dst)) {
     w.emit(ns, 'route', skb, {
       dev: ns.deviceWithAddr(ip.dst)?.name ?? dev.name,
