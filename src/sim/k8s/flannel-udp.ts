@@ -42,7 +42,8 @@ export function flannelUdpUp(world: World, ns: NetNs, self: NodeSpec, leases: re
 /**
  * run_proxy (pkg/backend/udp/proxy_amd64.c), the loop between flannel0 and the UDP socket.
  * tun_to_udp: find_route by the inner destination — none: send_net_unreachable writes an ICMP
- * net unreachable (TTL 8, from the TUN address) back into flannel0, except about ICMP; then
+ * net unreachable (TTL 8, from the TUN address) back into flannel0, except about ICMP (the
+ * kernel then refuses it: its source is one of the node's own addresses, a martian); then
  * decrement_ttl (a packet reaching 0 is discarded: "TODO: send back ICMP Time Exceeded") and
  * sendto the next hop. udp_to_tun: decrement_ttl, then write into flannel0. Both directions
  * decrement the TTL, so a packet crossing it loses two more than the routers on its way.
