@@ -2,7 +2,7 @@ import type { FlowSpec, Result, SimRequest } from './api-types.ts';
 import { loadScenario } from './api.ts';
 import { execCommand } from './cli/exec.ts';
 import type { Cluster } from './k8s/cluster.ts';
-import { traceFlow } from './k8s/flows.ts';
+import { closedConnections } from './k8s/flows.ts';
 import type { Trace } from './trace/event.ts';
 
 /** The most connections one run may make: ~1 ms each, so a run stays within seconds. */
@@ -43,8 +43,10 @@ export function runConnections(req: SimRequest, n: number): Result<RunsResult> {
 export function runOn(c: Cluster, flow: FlowSpec, n: number): Result<RunsResult> {
   const reached = new Map<string, { count: number; delivered: boolean }>();
   let last: Trace | undefined;
+  // each connection closes before the next opens: its port and conntrack entries are freed
+  const connect = closedConnections(c);
   for (let i = 0; i < n; i++) {
-    const t = traceFlow(c, flow);
+    const t = connect(flow);
     if (!t.ok) return t;
     last = t.value;
     const first = t.value.packets[0]!;

@@ -5,7 +5,6 @@ import { describeStep, netnsLabel, shortName } from '../store/describe.ts';
 import { matchingEvents, rowMatches } from '../store/steps.ts';
 import { rowsOf, useStore } from '../store/store.ts';
 import { FindBar, LevelSwitch } from './FindBar.tsx';
-import { TRACE_KEYS } from './keys.ts';
 import { revealRow, ROW, rowAt, rowGeometry, rowsInView, type RowGeometry } from './rows.ts';
 import './Timeline.css';
 
@@ -80,40 +79,6 @@ export function Timeline() {
     update(geo);
   };
 
-  const onKeyDown = (e: React.KeyboardEvent) => {
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
-    const s = useStore.getState();
-    const row = rows[at];
-    switch (e.key) {
-      case 'ArrowDown':
-        s.stepBy(1);
-        break;
-      case 'ArrowUp':
-        s.stepBy(-1);
-        break;
-      case 'ArrowRight':
-      case '+':
-        if (row && row.contains > 0 && !s.expanded.has(row.index)) s.toggleExpanded(row.index);
-        break;
-      case 'ArrowLeft':
-      case '-': {
-        // fold the current step's group, or the group the current step sits in
-        if (row && s.expanded.has(row.index)) s.toggleExpanded(row.index);
-        else if (row && row.depth > 0) {
-          const parent = rows.slice(at + 1).find((r) => r.depth < row.depth);
-          if (parent) s.toggleExpanded(parent.index);
-        }
-        break;
-      }
-      case 'Enter':
-        if (row && row.contains > 0) s.toggleExpanded(row.index);
-        break;
-      default:
-        return;
-    }
-    e.preventDefault();
-  };
-
   const n = rows.length;
   const shown: number[] = [];
   for (let k = range[0]; k <= Math.min(range[1], n - 1); k++) shown.push(k);
@@ -139,9 +104,8 @@ export function Timeline() {
           role="listbox"
           aria-label="Trace steps (arrow keys move, → opens a step's finer steps)"
           tabIndex={0}
-          title={TRACE_KEYS.map((k) => `${k.key}: ${k.does}`).join('\n')}
+          title="↑ ↓ move between steps, → opens a step's finer steps, ← folds them (? lists every key)"
           aria-activedescendant={at >= 0 ? `trow-${cursor}` : undefined}
-          onKeyDown={onKeyDown}
           style={{ height: geo.total }}
         >
           {events &&

@@ -1,5 +1,5 @@
 import { create, type StateCreator } from 'zustand';
-import type { FlowSpec, Modes, Scenario, SimRequest, SimResult } from '../../sim/api-types.ts';
+import type { Backend, FlowSpec, Modes, Scenario, SimRequest, SimResult } from '../../sim/api-types.ts';
 import type { Comparison, EndpointPin, ScalePoint } from '../../sim/compare.ts';
 import { TRACE_LEVELS, type StepCategory, type TraceLevel } from '../../sim/trace/levels.ts';
 import type { RunsResult } from '../../sim/runs.ts';
@@ -78,6 +78,8 @@ export interface PlaybackSlice {
 }
 
 export type BottomTab = 'tables' | 'terminal' | 'edits';
+/** The tab of the narrow layout's one panel: the inspector, the trace, or the bottom tab. */
+export type PanelTab = 'inspector' | 'trace' | 'bottom';
 
 export interface TermEntry {
   readonly id: number;
@@ -90,11 +92,15 @@ export interface TermEntry {
   readonly atStep?: number;
 }
 
+/** A host the user opened (`full`) or folded (`card`) by hand in the topology. */
+export type HostDetailOverride = 'full' | 'card';
+
 export interface UiSlice {
   /** problems found in the URL, each naming its parameter */
   notices: string[];
   selectedField: { readonly layer: number; readonly field: string } | null;
   bottomTab: BottomTab;
+  panelTab: PanelTab;
   /** the namespace the tables panel shows; null follows the packet */
   tablesNs: { readonly host: string; readonly netns: string } | null;
   terminalTarget: string;
@@ -103,8 +109,22 @@ export interface UiSlice {
   /** the terminal runs commands on the tables as they stand at the cursor, not after the flow */
   terminalAtStep: boolean;
   setTerminalAtStep: (on: boolean) => void;
+  /** the topology's camera keeps the current hop in view */
+  followPacket: boolean;
+  /** every host drawn with all its devices (else the hosts off the packet's path fold) */
+  allDevices: boolean;
+  hostDetail: Readonly<Record<string, HostDetailOverride>>;
+  /** the `?` sheet of keys is open */
+  keySheet: boolean;
+  setKeySheet: (open: boolean) => void;
+  toggleFollow: () => void;
+  toggleAllDevices: () => void;
+  setHostDetail: (host: string, d: HostDetailOverride) => void;
+  resetHostDetail: () => void;
   selectField: (f: { layer: number; field: string } | null) => void;
+  /** also shows the bottom tab in the narrow layout's panel */
   setBottomTab: (t: BottomTab) => void;
+  setPanelTab: (t: PanelTab) => void;
   setTablesNs: (ns: { host: string; netns: string } | null) => void;
   setTerminalTarget: (t: string) => void;
   dismissNotice: (i: number) => void;
@@ -112,7 +132,7 @@ export interface UiSlice {
 
 /** The main area: the step debugger, two modes side by side, or the rule counts as services grow. */
 export type View = 'debug' | 'compare' | 'scale';
-/** What the compare view varies: kube-proxy's mode or flannel's backend. */
+/** What the compare view varies: kube-proxy's mode, or the datapath between nodes (any two). */
 export type CompareAxis = 'proxy' | 'backend';
 
 export interface ComparisonShown {
@@ -130,6 +150,8 @@ export interface ViewSlice {
   /** both sides reach one endpoint (`auto`: the first side's, else the other's; or `host/netns`); null: each its own */
   comparePin: EndpointPin | null;
   setComparePin: (p: EndpointPin | null) => void;
+  /** the two datapaths the backend axis compares, A then B: any two of flannel's and Calico's */
+  compareBackends: readonly [Backend, Backend];
   /** the last comparison the worker answered (kept while a newer one computes) */
   comparison: ComparisonShown | null;
   comparePending: boolean;
@@ -145,6 +167,7 @@ export interface ViewSlice {
   containersFor: string | null;
   setView: (v: View) => void;
   setCompareAxis: (a: CompareAxis) => void;
+  setCompareBackend: (side: 0 | 1, b: Backend) => void;
   setScaleEndpoints: (n: number) => void;
 }
 
@@ -277,14 +300,25 @@ export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set) => ({
   notices: [],
   selectedField: null,
   bottomTab: 'tables',
+  panelTab: 'inspector',
   tablesNs: null,
   terminalTarget: '',
   terminalLog: [],
   terminalBusy: false,
   terminalAtStep: false,
   setTerminalAtStep: (terminalAtStep) => set({ terminalAtStep }),
+  followPacket: true,
+  allDevices: false,
+  hostDetail: {},
+  keySheet: false,
+  setKeySheet: (keySheet) => set({ keySheet }),
+  toggleFollow: () => set((s) => ({ followPacket: !s.followPacket })),
+  toggleAllDevices: () => set((s) => ({ allDevices: !s.allDevices, hostDetail: {} })),
+  setHostDetail: (host, d) => set((s) => ({ hostDetail: { ...s.hostDetail, [host]: d } })),
+  resetHostDetail: () => set((s) => (Object.keys(s.hostDetail).length ? { hostDetail: {} } : {})),
   selectField: (selectedField) => set({ selectedField }),
-  setBottomTab: (bottomTab) => set({ bottomTab }),
+  setBottomTab: (bottomTab) => set({ bottomTab, panelTab: 'bottom' }),
+  setPanelTab: (panelTab) => set({ panelTab }),
   setTablesNs: (tablesNs) => set({ tablesNs }),
   setTerminalTarget: (terminalTarget) => set({ terminalTarget }),
   dismissNotice: (i) => set((s) => ({ notices: s.notices.filter((_, k) => k !== i) })),
@@ -295,6 +329,7 @@ export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set) => 
   compareAxis: 'proxy',
   comparePin: 'auto',
   setComparePin: (comparePin) => set({ comparePin }),
+  compareBackends: ['host-gw', 'vxlan'],
   comparison: null,
   comparePending: false,
   compareError: null,
@@ -307,6 +342,7 @@ export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set) => 
   // leaving the debugger stops playback: nothing would show it
   setView: (view) => set(view === 'debug' ? { view } : { view, playing: false }),
   setCompareAxis: (compareAxis) => set({ compareAxis }),
+  setCompareBackend: (side, b) => set((s) => ({ compareBackends: side === 0 ? [b, s.compareBackends[1]] : [s.compareBackends[0], b] })),
   setScaleEndpoints: (scaleEndpoints) => set({ scaleEndpoints, scaleError: null }),
 });
 

@@ -1,4 +1,4 @@
-import type { FlannelBackend, FlowKind, FlowSpec, IpvsScheduler, Modes, ProxyMode, Scenario } from '../../sim/api-types.ts';
+import { CALICO_BACKENDS, FLANNEL_BACKENDS, type Backend, type FlowKind, type FlowSpec, type IpvsScheduler, type Modes, type ProxyMode, type Scenario } from '../../sim/api-types.ts';
 import { TRACE_LEVELS, type TraceLevel } from '../../sim/trace/levels.ts';
 import type { CompareAxis, View } from './store.ts';
 
@@ -18,12 +18,15 @@ export interface ShareState {
   readonly compareAxis?: CompareAxis;
   /** the level of detail the steps are counted at (`level=rules`); absent: path */
   readonly level?: TraceLevel;
+  /** the two datapaths the backend comparison shows (`vsa`, `vsb`) */
+  readonly compareBackends?: readonly [Backend, Backend];
 }
 
 export interface ParsedShare extends ShareState {
   readonly view: View;
   readonly compareAxis: CompareAxis;
   readonly level: TraceLevel;
+  readonly compareBackends: readonly [Backend, Backend];
   /** one sentence per bad parameter, naming it */
   readonly problems: string[];
   /** `?speed=instant`: the test hook that turns animation off */
@@ -33,13 +36,13 @@ export interface ParsedShare extends ShareState {
 }
 
 const PROXY: readonly ProxyMode[] = ['iptables', 'ipvs'];
-const BACKEND: readonly FlannelBackend[] = ['vxlan', 'host-gw'];
+const BACKEND: readonly Backend[] = [...FLANNEL_BACKENDS, ...CALICO_BACKENDS];
 const SCHED: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'];
 const PROTO: readonly FlowSpec['proto'][] = ['tcp', 'udp', 'icmp'];
 const KIND: readonly FlowKind[] = ['connect', 'ping', 'traceroute'];
 const VIEWS: readonly View[] = ['debug', 'compare', 'scale'];
 const AXES: readonly CompareAxis[] = ['proxy', 'backend'];
-const KNOWN = new Set(['cluster', 'proxy', 'backend', 'sched', 'seed', 'draw', 'from', 'to', 'proto', 'kind', 'size', 'df', 'edit', 'step', 'level', 'speed', 'view', 'vs']);
+const KNOWN = new Set(['cluster', 'proxy', 'backend', 'sched', 'seed', 'draw', 'from', 'to', 'proto', 'kind', 'size', 'df', 'edit', 'step', 'level', 'speed', 'view', 'vs', 'vsa', 'vsb']);
 
 /** The one wording of a bad-parameter message. */
 export function badParam(name: string, value: string, expected: string): string {
@@ -108,7 +111,8 @@ export function parseShare(search: string, defaults: { scenario: Scenario; flow:
   const view = pick('view', VIEWS) ?? 'debug';
   const compareAxis = pick('vs', AXES) ?? 'proxy';
   const level = pick('level', TRACE_LEVELS) ?? 'path';
-  return { scenario, flow, cursor: step === undefined ? 0 : step - 1, hasStep: step !== undefined, problems, instant: speed === 'instant', view, compareAxis, level };
+  const compareBackends: [Backend, Backend] = [pick('vsa', BACKEND) ?? 'host-gw', pick('vsb', BACKEND) ?? 'vxlan'];
+  return { scenario, flow, cursor: step === undefined ? 0 : step - 1, hasStep: step !== undefined, problems, instant: speed === 'instant', view, compareAxis, compareBackends, level };
 }
 
 /** The query string for a state; `keep` carries test-only parameters (`speed`) over. */
@@ -132,7 +136,27 @@ export function shareSearch(s: ShareState, keep?: URLSearchParams): string {
   if (s.level && s.level !== 'path') q.set('level', s.level);
   if (s.view && s.view !== 'debug') q.set('view', s.view);
   if (s.view === 'compare' && s.compareAxis) q.set('vs', s.compareAxis);
+  if (s.view === 'compare' && s.compareAxis === 'backend' && s.compareBackends) {
+    q.set('vsa', s.compareBackends[0]);
+    q.set('vsb', s.compareBackends[1]);
+  }
   const speed = keep?.get('speed');
   if (speed === 'instant') q.set('speed', speed);
   return `?${q.toString()}`;
+}
+
+/**
+ * How the address bar moves from one share link to the next: a different flow, mode, cluster,
+ * edit or view is a new place in the browser's history (`push`, so Back returns to it); the same
+ * place at another step only replaces the entry (`replace`: Back does not walk the steps).
+ */
+export function historyAction(prev: string, next: string): 'push' | 'replace' | 'none' {
+  if (prev === next) return 'none';
+  const place = (search: string) => {
+    const q = new URLSearchParams(search);
+    q.delete('step');
+    q.delete('speed');
+    return q.toString();
+  };
+  return place(prev) === place(next) ? 'replace' : 'push';
 }

@@ -245,12 +245,12 @@ export class Conntrack {
     return this.byTuple.get(key(conn.orig))?.conn === conn;
   }
 
-  /** nf_ct_delete (`conntrack -D`): the entry leaves the table; the others keep their order. */
+  /** The entry leaves the table (nf_ct_delete: its timeout ran out, or conntrack -D). */
   remove(conn: Connection): void {
-    const i = this.connections.indexOf(conn);
-    if (i < 0) return;
-    this.connections.splice(i, 1);
-    for (const t of [conn.orig, conn.reply]) if (this.byTuple.get(key(t))?.conn === conn) this.byTuple.delete(key(t));
+    if (this.byTuple.get(key(conn.orig))?.conn === conn) this.byTuple.delete(key(conn.orig));
+    if (this.byTuple.get(key(conn.reply))?.conn === conn) this.byTuple.delete(key(conn.reply));
+    const i = this.connections.lastIndexOf(conn);
+    if (i >= 0) this.connections.splice(i, 1);
   }
 
   clear(): void {
