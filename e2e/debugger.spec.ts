@@ -11,7 +11,7 @@ test('levels: pod → ClusterIP reads in ≤ 40 path steps with the DNAT, the VX
   const path = await lab.transcript();
   expect(path.length).toBeLessThanOrEqual(40);
   expect(path.some((t) => /NAT PREROUTING dst 10\.43\.6\.58 → 10\.42\.\d\.6/.test(t))).toBe(true);
-  expect(path.some((t) => /VXLAN encap on flannel\.1/.test(t))).toBe(true);
+  expect(path.some((t) => /encapsulate on flannel\.1/.test(t))).toBe(true);
   expect(path.some((t) => /deliver/.test(t))).toBe(true);
   expect(path.some((t) => /rule \d/.test(t))).toBe(false);
   const { events } = await lab.state();
@@ -144,9 +144,9 @@ test('compare with a pinned endpoint: both sides reach the same pod; switching m
   // in the debugger, at the VXLAN encapsulation of the request, switch the mode: still there
   await lab.openView('debug');
   await lab.idle();
-  await lab.stepUntil(async () => /VXLAN encap/.test((await lab.testid('timeline.list').locator('[aria-selected="true"]').textContent()) ?? ''), 'the encapsulation');
+  await lab.stepUntil(async () => /encapsulate on/.test((await lab.testid('timeline.list').locator('[aria-selected="true"]').textContent()) ?? ''), 'the encapsulation');
   await lab.setProxy('ipvs');
-  await expect(lab.testid('timeline.list').locator('[aria-selected="true"]')).toContainText('VXLAN encap');
+  await expect(lab.testid('timeline.list').locator('[aria-selected="true"]')).toContainText('encapsulate on');
 });
 
 test('sized flows: a 1472-byte ping with DF set is refused by the pod (EMSGSIZE on its 1450-byte eth0)', async ({ lab }) => {

@@ -13,7 +13,7 @@ const strip = (req: SimRequest, packetId = 0) => {
 describe('path strip', () => {
   it('pod → ClusterIP over VXLAN: the hosts and devices crossed, with the DNAT (at the bridge port, by br_netfilter), the TTLs and the 50 bytes', () => {
     expect(strip(base).join(' ')).toMatch(
-      /^\[master nginx-test-7646687cc4-n8s9s\] eth0 \[master\] veth\w+ \(DNAT 10\.43\.6\.58 → 10\.42\.(1|2)\.6\) cni0 \(TTL 64 → 63\) flannel\.1 \(VXLAN \+50 B\) enp0s1 \[node(1|2)\] enp0s1 \(VXLAN decap\) flannel\.1 \(TTL 63 → 62\) cni0 veth\w+ \[node(1|2) nginx-test-7646687cc4-\w+\] eth0 = delivered$/,
+      /^\[master nginx-test-7646687cc4-n8s9s\] eth0 \[master\] veth\w+ \(DNAT 10\.43\.6\.58 → 10\.42\.(1|2)\.6\) cni0 \(TTL 64 → 63\) flannel\.1 \(VXLAN \+50 B\) enp0s1 \[node(1|2)\] enp0s1 \(decapsulated\) flannel\.1 \(TTL 63 → 62\) cni0 veth\w+ \[node(1|2) nginx-test-7646687cc4-\w+\] eth0 = delivered$/,
     );
   });
 
@@ -21,6 +21,12 @@ describe('path strip', () => {
     const s = strip({ ...base, flow: { from: 'client', to: '192.168.205.4:32506', proto: 'tcp', kind: 'connect' } });
     expect(s).toContain('(DNAT 192.168.205.4:32506 → 10.42.1.6:80)');
     expect(s.some((x) => /^\(MASQUERADE → 10\.42\.0\.0\)$/.test(x))).toBe(true);
+  });
+
+  it('IPIP and flannel udp: the tunnel named, with the bytes it adds', () => {
+    const ipip = strip({ ...base, modes: { ...base.modes, backend: 'ipip' } }).join(' ');
+    expect(ipip).toContain('(IPIP +20 B)');
+    expect(strip({ ...base, modes: { ...base.modes, backend: 'udp' } }).join(' ')).toMatch(/\(UDP \+\d+ B\)/);
   });
 
   it('the reply is un-NATed back to the ClusterIP', () => {

@@ -1,3 +1,4 @@
+import { innerStart } from '../../sim/net/edit.ts';
 import { frameLength } from '../../sim/net/encode.ts';
 import type { Packet } from '../../sim/net/packet.ts';
 import type { TraceEvent } from '../../sim/trace/event.ts';
@@ -14,6 +15,8 @@ export type StripItem =
   | { readonly type: 'change'; readonly index: number; readonly what: 'nat' | 'ttl' | 'encap' | 'decap'; readonly text: string }
   | { readonly type: 'end'; readonly index: number; readonly ok: boolean; readonly text: string };
 
+const ETHERNET_HEADER = 14;
+
 const DEVICE_KINDS = new Set(['tx', 'rx', 'bridge', 'fdb']);
 
 /** What a NAT step did, in the words of its kind: the field it rewrote, old → new. */
@@ -27,13 +30,22 @@ function natText(e: TraceEvent): string {
   return `${kind} ${String(addr.from)}${port ? `:${String(port.from)}` : ''} → ${String(addr.to)}${port ? `:${String(port.to)}` : ''}`.replace(/\s+/g, ' ');
 }
 
-/** The bytes VXLAN adds: the frame on the wire against the frame it carries. */
-function overhead(events: readonly TraceEvent[], at: number): number {
+/**
+ * What an encapsulation adds on the wire, named by its outer headers: `VXLAN +50 B` (Ethernet,
+ * IPv4, UDP, VXLAN), `IPIP +20 B`, `UDP +28 B` (flannel's udp backend).
+ */
+function encapText(events: readonly TraceEvent[], at: number): string {
   const e = events[at]!;
   const wire = events.slice(at).find((x) => x.packetId === e.packetId && x.kind === 'wire');
   const outer: Packet = wire?.packet ?? e.packet;
-  const vx = outer.findIndex((l) => l.type === 'vxlan');
-  return vx < 0 ? 0 : frameLength(outer) - frameLength(outer.slice(vx + 1));
+  const start = innerStart(outer);
+  if (start < 0) return 'encapsulated';
+  const name = outer.some((l) => l.type === 'vxlan') ? 'VXLAN' : outer[start - 1]?.type === 'udp' ? 'UDP' : 'IPIP';
+  // against the same packet sent plainly in an Ethernet frame: VXLAN carries the inner frame's
+  // Ethernet header, IPIP and UDP carry a bare IP packet
+  const inner = outer.slice(start);
+  const plain = frameLength(inner) + (inner[0]?.type === 'ethernet' ? 0 : ETHERNET_HEADER);
+  return `${name} +${frameLength(outer) - plain} B`;
 }
 
 export function pathStrip(events: readonly TraceEvent[], packetId: number): StripItem[] {
@@ -65,10 +77,10 @@ export function pathStrip(events: readonly TraceEvent[], packetId: number): Stri
       case 'encap':
         if (e.dev && e.dev !== lastDev) items.push({ type: 'dev', index, dev: e.dev });
         lastDev = e.dev ?? lastDev;
-        items.push({ type: 'change', index, what: 'encap', text: `VXLAN +${overhead(events, index)} B` });
+        items.push({ type: 'change', index, what: 'encap', text: encapText(events, index) });
         break;
       case 'decap':
-        items.push({ type: 'change', index, what: 'decap', text: 'VXLAN decap' });
+        items.push({ type: 'change', index, what: 'decap', text: 'decapsulated' });
         if (e.dev) items.push({ type: 'dev', index, dev: e.dev });
         lastDev = e.dev ?? lastDev;
         break;
