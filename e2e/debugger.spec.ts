@@ -61,7 +61,7 @@ test('the share link reproduces the level and the step', async ({ lab, page }) =
   expect((await lab.state()).level).toBe('kernel');
   expect((await lab.state()).cursor).toBe(at.cursor);
   expect(await lab.position()).toEqual(pos);
-  await expect(lab.testid('timeline.level.kernel')).toHaveAttribute('aria-pressed', 'true');
+  await expect(lab.testid('timeline.level.kernel')).toHaveAttribute('aria-checked', 'true');
 });
 
 test('per-step truth: right after the SYN is DNATed the DNAT rule has counted 1 packet and the entry is SYN_SENT [UNREPLIED]; after the handshake ESTABLISHED [ASSURED]', async ({ lab, page }) => {
@@ -170,6 +170,8 @@ test('screenshots of the debugger panels at 900, 1280, 1440 and 1920 px', async 
     await page.setViewportSize({ width, height: width === 1280 ? 720 : 900 });
     // the DNAT step at the path level: the strip, the group summary, why this endpoint, a search
     await lab.open(`${POD_TO_SERVICE}&step=11`);
+    // below 1100 px the trace is a tab of its own
+    if (width < 1100) await lab.testid('tabs.trace').click();
     await lab.testid('timeline.search').fill('KUBE-SEP');
     await lab.screenshot(`debugger-dnat-${width}`);
     // the encapsulation, expanded in place, with the conntrack table at that step

@@ -176,8 +176,16 @@ export class LabPage {
     const i = await this.page.evaluate(([k, f]) => (window as unknown as { __kplTest: { indexOf(k: string, f: number): number } }).__kplTest.indexOf(k, f), [kind, from] as const);
     if (i < 0) throw new Error(`the trace has no ${kind} event from ${from}`);
     await this.page.evaluate((n) => (window as unknown as { __kplTest: { seek(n: number): void } }).__kplTest.seek(n), i);
-    await this.expectStep(i + 1);
+    await this.expectEvent(i);
     return i;
+  }
+
+  /**
+   * Waits for the cursor to be on event `i` of the whole trace (whatever the level: a step the
+   * level folds is shown by opening its group).
+   */
+  async expectEvent(i: number): Promise<void> {
+    await expect.poll(async () => (await this.state()).cursor).toBe(i);
   }
 
   async screenshot(name: string): Promise<void> {

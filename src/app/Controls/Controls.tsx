@@ -36,12 +36,14 @@ export function Controls() {
   const none = total === 0;
   return (
     <div className="controls" role="toolbar" aria-label="Playback controls">
-      {/* aria-disabled, not disabled: a button that reaches its limit keeps the keyboard focus */}
+      {/* aria-disabled, not disabled: a button that reaches its limit keeps the keyboard focus.
+          The step buttons are not Tab stops: → ← Home End do what they do from anywhere, so
+          Tab goes from Play on to the trace (the ? sheet lists the keys) */}
       <div className="controls-buttons">
-        <button type="button" className="icon-btn" data-testid="controls.to-start" aria-label="Jump to start (Home)" title="Jump to start (Home)" aria-disabled={none || first} onClick={a.toStart}>
+        <button type="button" className="icon-btn" data-testid="controls.to-start" tabIndex={-1} aria-label="Jump to start (Home)" title="Jump to start (Home)" aria-disabled={none || first} onClick={a.toStart}>
           <Icon d="M6 5v14M18 5l-9 7 9 7z" />
         </button>
-        <button type="button" className="icon-btn" data-testid="controls.step-back" aria-label="Step back (←)" title="Step back (←)" aria-disabled={none || first} onClick={() => a.stepBy(-1)}>
+        <button type="button" className="icon-btn" data-testid="controls.step-back" tabIndex={-1} aria-label="Step back (←)" title="Step back (←)" aria-disabled={none || first} onClick={() => a.stepBy(-1)}>
           <Icon d="M15 5l-7 7 7 7" />
         </button>
         <button
@@ -56,10 +58,10 @@ export function Controls() {
         >
           {playing ? <Icon d="M8 5v14M16 5v14" /> : <Icon d="M7 5l12 7-12 7z" fill />}
         </button>
-        <button type="button" className="icon-btn" data-testid="controls.step-forward" aria-label="Step forward (→)" title="Step forward (→)" aria-disabled={none || last} onClick={() => a.stepBy(1)}>
+        <button type="button" className="icon-btn" data-testid="controls.step-forward" tabIndex={-1} aria-label="Step forward (→)" title="Step forward (→)" aria-disabled={none || last} onClick={() => a.stepBy(1)}>
           <Icon d="M9 5l7 7-7 7" />
         </button>
-        <button type="button" className="icon-btn" data-testid="controls.to-end" aria-label="Jump to end (End)" title="Jump to end (End)" aria-disabled={none || last} onClick={a.toEnd}>
+        <button type="button" className="icon-btn" data-testid="controls.to-end" tabIndex={-1} aria-label="Jump to end (End)" title="Jump to end (End)" aria-disabled={none || last} onClick={a.toEnd}>
           <Icon d="M18 5v14M6 5l9 7-9 7z" />
         </button>
       </div>

@@ -32,14 +32,22 @@ export function PathStrip() {
   });
   const role = packets?.find((p) => p.packetId === packetId)?.role ?? '';
   return (
-    <nav className="pathstrip" ref={box} aria-label={`Path of packet ${packetId} (${role})`} data-testid="pathstrip">
+    <nav
+      className="pathstrip"
+      ref={box}
+      onWheel={(e) => {
+        const el = box.current;
+        if (el) el.scrollLeft += e.deltaX + e.deltaY;
+      }}
+      aria-label={`Path of packet ${packetId} (${role})`} data-testid="pathstrip">
       <span className="ps-packet label">
         packet {packetId} · {role}
       </span>
       <ol className="ps-items">
         {items.map((x, k) => (
           <li key={`${x.type}${x.index}${k}`} className={`ps-${x.type}${x.type === 'change' ? ` ps-${x.what}` : ''}${x.type === 'end' && !x.ok ? ' bad' : ''}${k === here ? ' here' : k < here ? ' past' : ''}`}>
-            <button type="button" data-testid={`pathstrip.${x.type}.${x.index}`} aria-current={k === here ? 'step' : undefined} title={`Jump to step: ${label(x)}`} onClick={() => seek(x.index)}>
+            {/* a mouse's shortcut into the trace: the keyboard reaches the same steps in the trace list */}
+            <button type="button" tabIndex={-1} data-testid={`pathstrip.${x.type}.${x.index}`} aria-current={k === here ? 'step' : undefined} title={`Jump to step: ${label(x)}`} onClick={() => seek(x.index)}>
               {label(x, true)}
             </button>
           </li>

@@ -9,14 +9,31 @@ const LEVEL_TITLE: Readonly<Record<TraceLevel, string>> = {
   rules: 'rules: every netfilter rule the packet matched',
 };
 
-/** path · kernel · rules: how much of the trace is a step (key L cycles). */
+/** path · kernel · rules: how much of the trace is a step. One Tab stop; ← → choose, as does L anywhere. */
 export function LevelSwitch() {
   const level = useStore((s) => s.level);
   const setLevel = useStore((s) => s.setLevel);
+  const move = (e: React.KeyboardEvent<HTMLDivElement>) => {
+    if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+    e.preventDefault();
+    const at = TRACE_LEVELS.indexOf(level);
+    const next = TRACE_LEVELS[(at + (e.key === 'ArrowRight' ? 1 : TRACE_LEVELS.length - 1)) % TRACE_LEVELS.length]!;
+    setLevel(next);
+    e.currentTarget.querySelector<HTMLElement>(`[data-testid="timeline.level.${next}"]`)?.focus();
+  };
   return (
-    <div className="seg level-switch" role="group" aria-label="Level of detail (L)" data-testid="timeline.level">
+    <div className="seg level-switch" role="radiogroup" aria-label="Level of detail (L)" data-testid="timeline.level" onKeyDown={move}>
       {TRACE_LEVELS.map((l) => (
-        <button key={l} type="button" aria-pressed={level === l} data-testid={`timeline.level.${l}`} title={`${LEVEL_TITLE[l]} (L cycles)`} onClick={() => setLevel(l)}>
+        <button
+          key={l}
+          type="button"
+          role="radio"
+          aria-checked={level === l}
+          tabIndex={level === l ? 0 : -1}
+          data-testid={`timeline.level.${l}`}
+          title={`${LEVEL_TITLE[l]} (L cycles)`}
+          onClick={() => setLevel(l)}
+        >
           {l}
         </button>
       ))}
@@ -70,10 +87,11 @@ export function FindBar({ rows, hits }: { rows: readonly StepRow[]; hits: Uint8A
         <span className="find-count mono" data-testid="timeline.search.count" aria-live="polite">
           {query.trim() ? (found.length ? `${at >= 0 ? at + 1 : '–'} / ${found.length}` : 'no match') : ''}
         </span>
-        <button type="button" className="icon-btn small" aria-label="Previous match (N)" title="Previous match (N)" data-testid="timeline.search.prev" aria-disabled={!found.length} onClick={() => findMatch(-1)}>
+        {/* n / N and (Shift+)Enter in the box do what these do: not Tab stops of their own */}
+        <button type="button" tabIndex={-1} className="icon-btn small" aria-label="Previous match (N)" title="Previous match (N)" data-testid="timeline.search.prev" aria-disabled={!found.length} onClick={() => findMatch(-1)}>
           ↑
         </button>
-        <button type="button" className="icon-btn small" aria-label="Next match (n)" title="Next match (n)" data-testid="timeline.search.next" aria-disabled={!found.length} onClick={() => findMatch(1)}>
+        <button type="button" tabIndex={-1} className="icon-btn small" aria-label="Next match (n)" title="Next match (n)" data-testid="timeline.search.next" aria-disabled={!found.length} onClick={() => findMatch(1)}>
           ↓
         </button>
         <button

@@ -47,7 +47,8 @@ export const SCALE_TIMEOUT_MS = 60_000;
 export const SCALE_SERVICES = [10, 50, 100, 500, 1000] as const;
 export const SCALE_PROXIES: readonly ProxyMode[] = ['iptables', 'ipvs'];
 
-const key = (r: SimRequest) => JSON.stringify(r);
+/** A request's identity: its JSON with keys in one order, so that how an object was built does not matter. */
+const key = (r: SimRequest) => JSON.stringify(r, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
 
 function snapshot(req: SimRequest, result: SimResult): TraceSnapshot {
   return { modes: result.modes, flow: req.flow, before: req.before, trace: result.trace, ...(req.preset ? { preset: req.preset } : {}) };

@@ -69,9 +69,12 @@ export function pathStrip(events: readonly TraceEvent[], packetId: number): Stri
       case 'nat':
         items.push({ type: 'change', index, what: 'nat', text: natText(e) });
         break;
+      case 'user':
       case 'forward': {
         const ttl = e.changed.find((c) => c.field === 'ttl');
         if (ttl) items.push({ type: 'change', index, what: 'ttl', text: `TTL ${String(ttl.from)} → ${String(ttl.to)}` });
+        // the packet leaves the kernel for a process (flanneld) or comes back from it
+        else if (e.kind === 'user') items.push({ type: 'change', index, what: 'encap', text: e.verdict ?? 'user space' });
         break;
       }
       case 'encap':

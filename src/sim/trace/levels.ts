@@ -19,8 +19,11 @@ export function isTraceLevel(s: string): s is TraceLevel {
   return (TRACE_LEVELS as readonly string[]).includes(s);
 }
 
-/** Steps that change the packet or end it: always part of the path. */
-const PATH_KINDS: ReadonlySet<EventKind> = new Set(['send', 'wire', 'encap', 'decap', 'nat', 'forward', 'deliver', 'drop']);
+/**
+ * Steps that change the packet, carry it across a boundary or end it: always part of the path
+ * (`user`: the packet leaves the kernel for a process, flanneld's udp backend, and comes back).
+ */
+const PATH_KINDS: ReadonlySet<EventKind> = new Set(['send', 'wire', 'encap', 'decap', 'nat', 'forward', 'user', 'deliver', 'drop']);
 
 /** What a device does with a frame it was handed, as a step of its own: a bridge's or VXLAN device's lookup, the encapsulation. */
 const DEVICE_GOES_ON: ReadonlySet<EventKind> = new Set(['fdb', 'bridge', 'encap', 'arp', 'neigh']);
@@ -137,6 +140,7 @@ const CATEGORY_OF: Partial<Record<EventKind, StepCategory>> = {
   conntrack: 'conntrack',
   encap: 'encap',
   decap: 'encap',
+  user: 'encap',
   drop: 'drop',
 };
 
