@@ -8,6 +8,7 @@ import { Controls } from './Controls/Controls.tsx';
 import { Header } from './Header/Header.tsx';
 import { Inspector } from './Inspector/Inspector.tsx';
 import { Notices } from './Notices/Notices.tsx';
+import { PathStrip } from './PathStrip/PathStrip.tsx';
 import { Timeline } from './Timeline/Timeline.tsx';
 import { Topology } from './Topology/Topology.tsx';
 import { useStore } from './store/store.ts';
@@ -88,6 +89,7 @@ function Debugger() {
       </section>
       <section className="app-playback" aria-label="Playback">
         <Controls />
+        <PathStrip />
         {narrow ? (
           <BottomTabs narrow />
         ) : (

@@ -53,6 +53,7 @@ function installTestHook(setTimeoutMs: (ms: number) => void): void {
       return {
         cursor: s.cursor,
         events: s.result?.trace.events.length ?? 0,
+        level: s.level,
         pending: s.pending,
         modes: s.result?.modes,
         before: s.scenario.before,
@@ -74,13 +75,13 @@ function followAddressBar(): void {
   // entry the browser moved to is the one to keep
   let replaceNext = true;
   useStore.subscribe((s, prev) => {
-    if (!s.shown || (s.shown === prev.shown && s.cursor === prev.cursor && s.view === prev.view && s.compareAxis === prev.compareAxis && s.compareBackends === prev.compareBackends)) return;
+    if (!s.shown || (s.shown === prev.shown && s.cursor === prev.cursor && s.view === prev.view && s.compareAxis === prev.compareAxis && s.compareBackends === prev.compareBackends && s.level === prev.level)) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
       const st = useStore.getState();
       if (!st.shown || st.pending) return;
       const { flow, ...scenario } = st.shown;
-      const search = shareSearch({ scenario, flow, cursor: st.cursor, view: st.view, compareAxis: st.compareAxis, compareBackends: st.compareBackends }, new URLSearchParams(window.location.search));
+      const search = shareSearch({ scenario, flow, cursor: st.cursor, view: st.view, compareAxis: st.compareAxis, compareBackends: st.compareBackends, level: st.level }, new URLSearchParams(window.location.search));
       const action = historyAction(window.location.search, search);
       if (action === 'none') return;
       if (action === 'push' && !replaceNext) window.history.pushState(null, '', search + window.location.hash);
@@ -105,8 +106,11 @@ function followAddressBar(): void {
       view: p.view,
       compareAxis: p.compareAxis,
       compareBackends: p.compareBackends,
+      level: p.level,
       playing: false,
-      ...(same ? { cursor: Math.max(0, Math.min(p.cursor, n - 1)), restoreCursor: null } : { restoreCursor: p.cursor }),
+      ...(same ? { restoreCursor: null } : { restoreCursor: p.cursor }),
     });
+    // the same trace: the entry's step, its group opened if the level folds it
+    if (same) useStore.getState().seek(Math.max(0, Math.min(p.cursor, n - 1)));
   });
 }

@@ -5,9 +5,10 @@ import { compare, scalePoint, scaleRefusal, type ScalePoint } from '../sim/compa
 import { escapeControl } from '../sim/cli/escape.ts';
 import { execCommand } from '../sim/cli/exec.ts';
 import { renderTrace, traceJson } from '../sim/cli/trace-text.ts';
-import { closedConnections, traceFlow } from '../sim/k8s/flows.ts';
+import { traceFlow } from '../sim/k8s/flows.ts';
+import { runOn } from '../sim/runs.ts';
 import { CLUSTER_PRESETS } from '../sim/scenarios/clusters.ts';
-import type { Trace } from '../sim/trace/event.ts';
+import { isTraceLevel, TRACE_LEVELS, type TraceLevel } from '../sim/trace/levels.ts';
 
 export const HELP = `kube-packet-lab — trace a packet through a Kubernetes cluster's kernel state
 
@@ -24,8 +25,14 @@ trace options:
                            connect: TCP handshake or a UDP exchange (default);
                            ping: one ICMP echo; traceroute: UDP probes with rising TTL
   --count N                run N connections and count which endpoint each reached
+  --size N                 payload bytes (ping -s; UDP data), default 56 / 32
+  --df do|dont             the Don't Fragment bit, as ping -M do|dont
   --json                   print {verdict, reason, events[...]} as JSON
   --verbose, -v            print each step's explanation
+  --level path|kernel|rules
+                           path: device/namespace crossings and packet changes;
+                           kernel: adds lookups, conntrack and each table's verdict
+                           at a hook; rules: every rule matched (default)
   --pcap FILE              write every frame the trace put on a wire (veth or LAN)
 
 options for every verb (before --):
@@ -41,6 +48,8 @@ options for every verb (before --):
   --scheduler rr|wrr|lc|sh|dh|mh
                            IPVS scheduler (default: the kube-proxy ConfigMap)
   --seed N                 PRNG seed: MACs, ports, statistic matches (default 1)
+  --draw N                 re-roll the connection: another draw of its random choices
+                           (statistic matches, port) in the same cluster (default 0)
   --before "<host|pod>: <command>"
                            apply a command first (repeatable), e.g.
                            --before "master: ip route del 10.42.1.0/24"
@@ -70,6 +79,7 @@ interface Parsed {
   endpoints: number;
   flow: Partial<FlowSpec>;
   count: number;
+  level: TraceLevel;
   json: boolean;
   verbose: boolean;
   pcap?: string;
@@ -88,9 +98,10 @@ function parseArgs(argv: string[]): Parsed {
   let cluster: string | undefined;
   let preset: string | undefined;
   let seed = 1;
+  let draw = 0;
   let cni: Cni | undefined;
   const flow: { -readonly [K in keyof FlowSpec]?: FlowSpec[K] } = {};
-  const p: Parsed = { scenario: { modes, seed, before }, vs: {}, services: [10, 100, 1000], endpoints: 6, flow, count: 1, json: false, verbose: false, positional: [], command: [] };
+  const p: Parsed = { scenario: { modes, seed, before }, vs: {}, services: [10, 100, 1000], endpoints: 6, flow, count: 1, level: 'rules', json: false, verbose: false, positional: [], command: [] };
   const value = (i: number, name: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
@@ -140,6 +151,10 @@ function parseArgs(argv: string[]): Parsed {
         seed = Number(value(++i, a));
         if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed needs a non-negative integer');
         break;
+      case '--draw':
+        draw = Number(value(++i, a));
+        if (!Number.isInteger(draw) || draw < 0) throw new UsageError('--draw needs a non-negative integer');
+        break;
       case '--before':
         before.push(value(++i, a));
         break;
@@ -161,6 +176,18 @@ function parseArgs(argv: string[]): Parsed {
         flow.kind = v;
         break;
       }
+      case '--size': {
+        const v = Number(value(++i, a));
+        if (!Number.isInteger(v) || v < 0 || v > 65507) throw new UsageError('--size needs an integer from 0 to 65507');
+        flow.size = v;
+        break;
+      }
+      case '--df': {
+        const v = value(++i, a);
+        if (v !== 'do' && v !== 'dont') throw new UsageError(`--df: "${v}" is not do or dont`);
+        flow.df = v === 'do';
+        break;
+      }
       case '--count':
         p.count = Number(value(++i, a));
         if (!Number.isInteger(p.count) || p.count < 1 || p.count > 100000) throw new UsageError('--count needs an integer from 1 to 100000');
@@ -168,6 +195,12 @@ function parseArgs(argv: string[]): Parsed {
       case '--json':
         p.json = true;
         break;
+      case '--level': {
+        const v = value(++i, a);
+        if (!isTraceLevel(v)) throw new UsageError(`--level: "${v}" is not ${TRACE_LEVELS.join(', ')}`);
+        p.level = v;
+        break;
+      }
       case '--vs':
         for (const kv of value(++i, a).split(',')) {
           const [k, v] = kv.split('=');
@@ -199,7 +232,7 @@ function parseArgs(argv: string[]): Parsed {
   }
   // --cni alone picks that CNI's default datapath (Calico: IPIP Always, as calico.yaml's default pool)
   if (cni !== undefined && modes.backend === undefined) modes.backend = cni === 'calico' ? 'ipip' : 'vxlan';
-  p.scenario = { ...(cluster !== undefined ? { cluster } : {}), ...(preset !== undefined ? { preset } : {}), modes, seed, before };
+  p.scenario = { ...(cluster !== undefined ? { cluster } : {}), ...(preset !== undefined ? { preset } : {}), modes, seed, ...(draw ? { draw } : {}), before };
   return p;
 }
 
@@ -302,7 +335,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       return 2;
     }
     const proto = p.flow.proto ?? (p.flow.kind === 'ping' ? 'icmp' : p.flow.kind === 'traceroute' ? 'udp' : 'tcp');
-    const flow: FlowSpec = { from: p.flow.from, to: p.flow.to, proto, kind: p.flow.kind ?? (proto === 'icmp' ? 'ping' : 'connect') };
+    const flow: FlowSpec = { from: p.flow.from, to: p.flow.to, proto, kind: p.flow.kind ?? (proto === 'icmp' ? 'ping' : 'connect'), ...(p.flow.size !== undefined ? { size: p.flow.size } : {}), ...(p.flow.df !== undefined ? { df: p.flow.df } : {}) };
     if (p.count > 1) return countFlows(c.value, flow, p.count, io);
     const t = traceFlow(c.value, flow);
     if (!t.ok) {
@@ -310,7 +343,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       return 1;
     }
     if (p.pcap) writePcapFile(p.pcap, pcapOf(t.value));
-    io.stdout.write(p.json ? `${JSON.stringify(traceJson(t.value), null, 2)}\n` : renderTrace(t.value, p.verbose));
+    io.stdout.write(p.json ? `${JSON.stringify(traceJson(t.value), null, 2)}\n` : renderTrace(t.value, p.verbose, p.level));
     return t.value.verdict === 'delivered' ? 0 : 3;
   }
   io.stderr.write(`kube-packet-lab: unknown verb "${verb}" (trace, exec, presets)\nTry 'kube-packet-lab --help'.\n`);
@@ -400,26 +433,14 @@ function quoteIfNeeded(w: string): string {
 
 /** --count: N connections through the same kernel state; where did each one land? */
 function countFlows(c: Parameters<typeof traceFlow>[0], flow: FlowSpec, n: number, io: Io): number {
-  const reached = new Map<string, number>();
-  let last: Trace | undefined;
-  const connect = closedConnections(c);
-  for (let i = 0; i < n; i++) {
-    const t = connect(flow);
-    if (!t.ok) {
-      io.stderr.write(`kube-packet-lab: ${t.error.where}: ${t.error.message}\n`);
-      return 1;
-    }
-    last = t.value;
-    const first = t.value.packets[0]!;
-    const key = first.verdict === 'delivered' ? `${first.host}/${first.netns}` : `dropped (${first.reason})`;
-    reached.set(key, (reached.get(key) ?? 0) + 1);
+  const r = runOn(c, flow, n);
+  if (!r.ok) {
+    io.stderr.write(`kube-packet-lab: ${r.error.where}: ${r.error.message}\n`);
+    return 1;
   }
   io.stdout.write(`${n} connections from ${flow.from} to ${flow.to}:\n`);
-  for (const [k, v] of [...reached].sort()) io.stdout.write(`  ${String(v).padStart(7)}  ${((v / n) * 100).toFixed(1).padStart(5)}%  ${k}\n`);
-  const src = last?.events[0];
-  if (src) {
-    const counters = execCommand(c, src.host, 'iptables -nvL -t nat');
-    if (counters.ok) io.stdout.write(`\ncounters on ${src.host} afterwards (iptables -nvL -t nat):\n${counters.value.output}`);
-  }
+  for (const o of r.value.outcomes) io.stdout.write(`  ${String(o.count).padStart(7)}  ${((o.count / n) * 100).toFixed(1).padStart(5)}%  ${o.where}\n`);
+  const k = r.value.counters;
+  if (k) io.stdout.write(`\ncounters on ${k.host} afterwards (${k.command}):\n${k.output}`);
   return 0;
 }

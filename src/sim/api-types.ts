@@ -44,6 +44,11 @@ export interface FlowSpec {
   readonly kind: FlowKind;
   /** payload bytes (ping's -s, the UDP datagram's data); default 56 for ping, 32 for UDP */
   readonly size?: number;
+  /**
+   * the Don't Fragment bit (ping's `-M do` true, `-M dont` false); default: set for ping and
+   * TCP (path MTU discovery), clear for UDP
+   */
+  readonly df?: boolean;
 }
 
 /** Everything that determines the cluster's state: a trace is reproducible from it plus a flow. */
@@ -54,6 +59,12 @@ export interface Scenario {
   readonly preset?: string;
   readonly modes: Modes;
   readonly seed: number;
+  /**
+   * which draw of the flow's own random choices (statistic matches, ephemeral port, IP ids):
+   * 0 or absent continues the seed's stream; another number re-rolls the connection while the
+   * cluster — MACs, veth names, tables — stays exactly as the seed built it
+   */
+  readonly draw?: number;
   /** mutations applied before the flow, each `host-or-pod: command`, e.g. `master: ip route del 10.42.1.0/24` */
   readonly before: readonly string[];
 }
@@ -62,11 +73,13 @@ export interface SimRequest extends Scenario {
   readonly flow: FlowSpec;
 }
 
-/** Run a command on a host or pod after the flow ran (so counters include it). */
+/** Run a command on a host or pod after the flow ran (so counters include it), or at one of its steps. */
 export interface ExecRequest extends SimRequest {
   /** host name or pod name */
   readonly target: string;
   readonly command: string;
+  /** 0-based step of the trace: the command sees the tables as they stand right after it; absent: after the whole flow */
+  readonly atStep?: number;
 }
 
 export interface ExecResult {
@@ -180,12 +193,17 @@ export interface NamespaceTables {
     readonly fdb: readonly (number | null)[];
     readonly conntrack: readonly (number | null)[];
   };
+  /**
+   * each conntrack row's lines over the flow, oldest first: the state, timeout and flags it
+   * showed from `sinceUs` on (SYN_SENT [UNREPLIED] → SYN_RECV → ESTABLISHED [ASSURED])
+   */
+  readonly conntrackVersions: readonly { readonly id: number; readonly versions: readonly { readonly sinceUs: number; readonly line: string }[] }[];
 }
 
 export interface SimResult {
   readonly trace: Trace;
   readonly topology: Topology;
-  /** every namespace's tables after the flow ran; counters at step k = final − hits after k */
+  /** every namespace's tables after the flow ran; counters at step k = final − matches after k */
   readonly tables: readonly NamespaceTables[];
   /** the modes actually in force (after defaults from the cluster file) */
   readonly modes: Required<Modes>;

@@ -12,6 +12,7 @@ import { writePcap } from './net/pcap.ts';
 import { CLUSTER_PRESETS } from './scenarios/clusters.ts';
 import { presetsFor } from './scenarios/presets.ts';
 import { tablesOf, withTableRows } from './tables.ts';
+import { completeChanges } from './trace/changes.ts';
 import type { Trace } from './trace/event.ts';
 
 /**
@@ -76,6 +77,11 @@ export function loadScenario(s: Scenario): Result<Cluster> {
     const r = execCommand(c, edit.slice(0, colon).trim(), edit.slice(colon + 1).trim());
     if (!r.ok) return { ok: false, error: { ...r.error, where: `before[${i}] ${r.error.where}` } };
   }
+  if (s.draw !== undefined && s.draw !== 0) {
+    if (!Number.isInteger(s.draw) || s.draw < 0) return { ok: false, error: { code: 'DRAW', where: 'draw', message: `draw ${s.draw} is not a whole number from 0` } };
+    // a draw of its own for the traffic, from (seed, draw): the cluster built above is untouched
+    c.world.rng.reseed(Math.imul(s.seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(s.draw, 0xc2b2ae35));
+  }
   return { ok: true, value: c };
 }
 
@@ -87,7 +93,7 @@ export function simulate(req: SimRequest): Result<SimResult> {
   return {
     ok: true,
     value: {
-      trace: { ...t.value, events: withTableRows(c.value, t.value.events) },
+      trace: { ...t.value, events: completeChanges(withTableRows(c.value, t.value.events)) },
       topology: topologyOf(c.value),
       tables: tablesOf(c.value),
       modes: c.value.modes,
@@ -97,11 +103,12 @@ export function simulate(req: SimRequest): Result<SimResult> {
   };
 }
 
-/** Runs the flow, then the command: so counters and conntrack show the flow's packets. */
+/** Runs the flow (or its first `atStep` + 1 steps), then the command: so counters and conntrack show the flow's packets so far. */
 export function exec(req: ExecRequest): Result<ExecResult> {
   const c = loadScenario(req);
   if (!c.ok) return c;
-  const t = traceFlow(c.value, req.flow);
+  if (req.atStep !== undefined && (!Number.isInteger(req.atStep) || req.atStep < 0)) return { ok: false, error: { code: 'EXEC_STEP', where: 'atStep', message: `step ${req.atStep} is not a step of the trace (a whole number from 0)` } };
+  const t = traceFlow(c.value, req.flow, req.atStep === undefined ? Infinity : req.atStep + 1);
   if (!t.ok) return t;
   return execCommand(c.value, req.target, req.command);
 }

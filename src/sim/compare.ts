@@ -1,5 +1,5 @@
 import type { Modes, ProxyMode, Result, SimRequest, SimResult } from './api-types.ts';
-import { simulate } from './api.ts';
+import { loadScenario, simulate } from './api.ts';
 import { buildCluster } from './k8s/cluster.ts';
 import { traceFlow } from './k8s/flows.ts';
 import { parseCluster } from './k8s/spec.ts';
@@ -40,7 +40,31 @@ export interface Comparison {
   readonly b: ModeSummary;
   readonly resultA: SimResult;
   readonly resultB: SimResult;
+  /** where each side's request ended (`node1/nginx-test-…`, or `dropped`) */
+  readonly endedA: string;
+  readonly endedB: string;
+  /** set when the endpoint was pinned: the endpoint, and the seed each side needed to reach it */
+  readonly pinned?: PinnedEndpoint;
+  /** why an `auto` pin could not hold (a side never delivers, or never where the other does) */
+  readonly pinNote?: string;
 }
+
+/** Both sides reach `where`: side A with draw `drawA` of its connection, side B with `drawB`. */
+export interface PinnedEndpoint {
+  readonly where: string;
+  readonly drawA: number;
+  readonly drawB: number;
+}
+
+/**
+ * `auto`: the endpoint side A reaches with the request's seed if side B can reach it too, else
+ * side B's — and when neither can be shared, each side keeps its own and `pinNote` says why;
+ * or a `host/netns` both must reach (an error when one cannot).
+ */
+export type EndpointPin = 'auto' | string;
+
+/** How many draws a side may try to reach a pinned endpoint (each is a fresh cluster and connection). */
+export const PIN_DRAWS = 32;
 
 /** Where the request went through netfilter, per host: PREROUTING → FORWARD → POSTROUTING, … */
 export function hookPaths(t: Trace, packetId = 0): HookPath[] {
@@ -85,13 +109,74 @@ function summary(r: SimResult, other: SimResult): ModeSummary {
   };
 }
 
-/** The same flow under two sets of modes, side by side (seed §5 and §6c). */
-export function compare(req: SimRequest, modesB: Modes): Result<Comparison> {
+/** Where a trace's request ended: `host/netns` when delivered. */
+export function endedAt(t: Trace): string {
+  const p = t.packets[0];
+  return p?.verdict === 'delivered' ? `${p.host}/${p.netns}` : 'dropped';
+}
+
+/**
+ * The same flow under two sets of modes, side by side (seed §5 and §6c). With `pin`, both sides
+ * reach the same endpoint so that they differ only by the mode: each side takes the first draw
+ * of its connection (Scenario.draw, from the request's on, at most PIN_DRAWS) that the kernel
+ * model sends there — the cluster (MACs, veth names, tables) is the same for every draw, only
+ * the statistic draws and ephemeral port change, so this chooses among the outcomes the kernel
+ * would produce and never forces one. A scheduler that ignores them (ipvs rr, sh) may have only
+ * one answer; then the other side follows it, or the error says why.
+ */
+export function compare(req: SimRequest, modesB: Modes, pin?: EndpointPin): Result<Comparison> {
+  const reqB = { ...req, modes: { ...req.modes, ...modesB } };
   const a = simulate(req);
   if (!a.ok) return a;
-  const b = simulate({ ...req, modes: { ...req.modes, ...modesB } });
+  const b = simulate(reqB);
   if (!b.ok) return b;
-  return { ok: true, value: { a: summary(a.value, b.value), b: summary(b.value, a.value), resultA: a.value, resultB: b.value } };
+  let ra = a.value;
+  let rb = b.value;
+  let pinned: PinnedEndpoint | undefined;
+  let pinNote: string | undefined;
+  if (pin !== undefined) {
+    const candidates = pin === 'auto' ? [...new Set([endedAt(ra.trace), endedAt(rb.trace)])].filter((w) => w !== 'dropped') : [pin];
+    const tried: string[] = [];
+    for (const where of candidates) {
+      const sa = drawReaching(req, where);
+      if (!sa.ok) return sa;
+      const sb = drawReaching(reqB, where);
+      if (!sb.ok) return sb;
+      if (sa.value && sb.value) {
+        ra = sa.value.result;
+        rb = sb.value.result;
+        pinned = { where, drawA: sa.value.draw, drawB: sb.value.draw };
+        break;
+      }
+      tried.push(`${where} (${!sa.value ? 'side A' : 'side B'} never lands there)`);
+    }
+    if (!pinned) {
+      const first = req.draw ?? 0;
+      const why = `no draw from ${first} to ${first + PIN_DRAWS - 1} brings both sides to one endpoint: ${candidates.length ? tried.join('; ') : 'neither side delivers its request'}`;
+      if (pin !== 'auto') return { ok: false, error: { code: 'PIN', where: 'compare pin', message: why } };
+      pinNote = why;
+    }
+  }
+  return {
+    ok: true,
+    value: { a: summary(ra, rb), b: summary(rb, ra), resultA: ra, resultB: rb, endedA: endedAt(ra.trace), endedB: endedAt(rb.trace), ...(pinned ? { pinned } : {}), ...(pinNote ? { pinNote } : {}) },
+  };
+}
+
+/** The first draw (from the request's) whose connection ends at `where`, with its result. */
+function drawReaching(req: SimRequest, where: string): Result<{ draw: number; result: SimResult } | undefined> {
+  const first = req.draw ?? 0;
+  for (let draw = first; draw < first + PIN_DRAWS; draw++) {
+    // the trace alone says where it ends; the full answer (tables, topology) only for the one kept
+    const c = loadScenario({ ...req, draw });
+    if (!c.ok) return c;
+    const t = traceFlow(c.value, req.flow);
+    if (!t.ok) return t;
+    if (endedAt(t.value) !== where) continue;
+    const r = simulate({ ...req, draw });
+    return r.ok ? { ok: true, value: { draw, result: r.value } } : r;
+  }
+  return { ok: true, value: undefined };
 }
 
 export interface ScalePoint {

@@ -1,5 +1,5 @@
 import type { IptablesChainView, NamespaceTables } from './api-types.ts';
-import { conntrackLines } from './cli/conntrack.ts';
+import { conntrackLine, conntrackLines } from './cli/conntrack.ts';
 import { fdbLineIndex, fdbTable, neighLines, routeLines, type FdbRowRef } from './cli/ip.ts';
 import { renderRuleRow } from './cli/iptables.ts';
 import { ipvsTableRows } from './cli/ipvs.ts';
@@ -51,6 +51,7 @@ function namespaceTables(ns: NetNs): NamespaceTables {
       fdb: fdb.rows.map((r) => fdbEntry(r)?.createdUs ?? null),
       conntrack: ns.conntrack.connections.map((c) => c.createdUs ?? null),
     },
+    conntrackVersions: ns.conntrack.connections.map((c) => ({ id: c.id, versions: c.versions.map((v) => ({ sinceUs: v.sinceUs, line: conntrackLine(v) })) })),
   };
 }
 

@@ -3,6 +3,7 @@ import { expose } from 'comlink';
 import { clusterPresets, DEFAULT_FLOW, DEFAULT_SCENARIO, dockerContainers, exec, flowPresets, simulate, tracePcap } from '../sim/api.ts';
 import type { Result } from '../sim/api-types.ts';
 import { compare, scalePoint } from '../sim/compare.ts';
+import { runConnections } from '../sim/runs.ts';
 import { WORKER_EXCEPTION, type SimApi } from './protocol.ts';
 
 /** Runs a core call; anything it throws becomes an error value so the worker stays alive. */
@@ -29,7 +30,8 @@ const api: SimApi = {
   simulate: (req) => guarded('simulate', () => simulate(req)),
   exec: (req) => guarded('exec', () => exec(req)),
   tracePcap: (req) => guarded('tracePcap', () => tracePcap(req)),
-  compare: (req, modesB) => guarded('compare', () => compare(req, modesB)),
+  compare: (req, modesB, pin) => guarded('compare', () => compare(req, modesB, pin)),
+  runs: (req, n) => guarded('runs', () => runConnections(req, n)),
   scalePoint: (services, endpoints, proxy) => guarded('scalePoint', () => scalePoint(services, endpoints, proxy)),
   containers: (scenario) => guarded('containers', () => dockerContainers(scenario)),
 };

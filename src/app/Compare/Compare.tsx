@@ -46,6 +46,7 @@ export function Compare() {
           {flowText(flow)}
           {preset && preset !== 'seed' ? <span className="muted"> · {preset}</span> : null}
         </span>
+        <PinPicker />
         {pending && <span className="spinner" role="status" aria-label="computing both traces" data-testid="compare.pending" />}
         <div className="header-spacer" />
         <button
@@ -63,8 +64,45 @@ export function Compare() {
           <span>{error}</span>
         </div>
       )}
+      {shown?.value.pinNote && (
+        <p className="notice compare-pin-note muted" data-testid="compare.pin.note">
+          Each side keeps its own endpoint: {shown.value.pinNote}.
+        </p>
+      )}
       {shown ? <CompareBody shown={shown} /> : !error && <p className="compare-empty muted">Computing both traces…</p>}
     </div>
+  );
+}
+
+/**
+ * Pin the endpoint: both sides reach the same pod, so they differ only by the mode. Each side
+ * takes the first draw of its connection that the kernel sends there (the kernel's own random
+ * choice, not a forced one).
+ */
+function PinPicker() {
+  const pin = useStore((s) => s.comparePin);
+  const setPin = useStore((s) => s.setComparePin);
+  const shown = useStore((s) => s.comparison);
+  const ends = [...new Set([shown?.value.endedA, shown?.value.endedB, shown?.value.pinned?.where, pin !== 'auto' ? pin : undefined])].filter((x): x is string => !!x && x !== 'dropped');
+  return (
+    <label className="field">
+      <span className="label">endpoint</span>
+      <select
+        className="select"
+        data-testid="compare.pin"
+        aria-label="Endpoint: pin both sides to one pod, or let each side pick"
+        value={pin ?? ''}
+        onChange={(e) => setPin(e.target.value === '' ? null : e.target.value)}
+      >
+        <option value="auto">same on both sides</option>
+        <option value="">each side its own</option>
+        {ends.map((w) => (
+          <option key={w} value={w}>
+            {w.replace('/', ' / ')}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
@@ -108,8 +146,8 @@ function CompareBody({ shown }: { shown: ComparisonShown }) {
       {/* the titles stay in view while the steps scroll under them; the facts scroll away */}
       <div className="cmp-grid cmp-heads">
         <div className="cmp-corner" />
-        <SideTitle side="a" axis={axis} summary={a} result={resultA} />
-        <SideTitle side="b" axis={axis} summary={b} result={resultB} />
+        <SideTitle side="a" axis={axis} summary={a} result={resultA} shown={shown} />
+        <SideTitle side="b" axis={axis} summary={b} result={resultB} shown={shown} />
       </div>
       <div className="cmp-grid cmp-facts">
         <div className="cmp-corner" />
@@ -139,7 +177,7 @@ function CompareBody({ shown }: { shown: ComparisonShown }) {
   );
 }
 
-function SideTitle({ side, axis, summary, result }: { side: 'a' | 'b'; axis: CompareAxis; summary: ModeSummary; result: SimResult }) {
+function SideTitle({ side, axis, summary, result, shown }: { side: 'a' | 'b'; axis: CompareAxis; summary: ModeSummary; result: SimResult; shown: ComparisonShown }) {
   const last = result.trace.packets.find((p) => p.packetId === 0);
   const drop = result.trace.events.find((e) => e.packetId === 0 && e.kind === 'drop');
   return (
@@ -148,6 +186,11 @@ function SideTitle({ side, axis, summary, result }: { side: 'a' | 'b'; axis: Com
       <span className="cmp-mode mono" data-testid={`compare.${side}.mode`}>
         {sideLabel(axis, summary.modes)}
       </span>
+      {shown.value.pinned && (
+        <span className="muted mono cmp-draw" data-testid={`compare.${side}.draw`} title="the first draw of the connection that reaches the pinned endpoint (same cluster, another random choice)">
+          draw {side === 'a' ? shown.value.pinned.drawA : shown.value.pinned.drawB}
+        </span>
+      )}
       <span className={`badge ${summary.verdict}`} data-testid={`compare.${side}.verdict`} title={result.trace.reason}>
         {summary.verdict === 'delivered'
           ? `delivered at ${last?.host ?? ''}${last && last.netns !== 'root' ? ` / ${netnsLabel(last.netns)}` : ''}`

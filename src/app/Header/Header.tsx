@@ -12,7 +12,7 @@ const VIEWS: readonly { id: View; label: string; title: string }[] = [
 ];
 
 const SCHEDULERS: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'];
-const sameFlow = (a: FlowSpec, b: FlowSpec) => a.from === b.from && a.to === b.to && a.proto === b.proto && a.kind === b.kind;
+const sameFlow = (a: FlowSpec, b: FlowSpec) => a.from === b.from && a.to === b.to && a.proto === b.proto && a.kind === b.kind && a.size === b.size && a.df === b.df;
 
 /**
  * Arrow keys move the focus along a row of buttons that is one tab stop (the pressed button
@@ -300,7 +300,8 @@ function FlowEditor() {
           <option value="traceroute">traceroute</option>
         </select>
       </label>
-      <button type="submit" className="btn primary" data-testid="flow.apply" disabled={!dirty} aria-label="Run this flow">
+      <SizeFields draft={draft} setDraft={setDraft} />
+      <button type="submit" className="btn primary" data-testid="flow.apply" disabled={!dirty || !sizeOk(draft)} aria-label="Run this flow">
         Run flow
       </button>
       <div className="verdict-group">
@@ -308,6 +309,59 @@ function FlowEditor() {
         <ShareButton />
       </div>
     </form>
+  );
+}
+
+const sizeOk = (f: FlowSpec) => f.size === undefined || (Number.isInteger(f.size) && f.size >= 0 && f.size <= 65507);
+
+/**
+ * A sized flow, for MTU experiments: the payload (`ping -s`, the UDP datagram's data) and the
+ * Don't Fragment bit (`ping -M do|dont`). A TCP handshake carries no payload.
+ */
+function SizeFields({ draft, setDraft }: { draft: FlowSpec; setDraft: (f: FlowSpec) => void }) {
+  const [text, setText] = useState(draft.size === undefined ? '' : String(draft.size));
+  useEffect(() => setText(draft.size === undefined ? '' : String(draft.size)), [draft.size]);
+  if (draft.kind === 'traceroute' || (draft.kind === 'connect' && draft.proto === 'tcp')) return null;
+  const bad = text.trim() !== '' && !sizeOk({ ...draft, size: Number(text) });
+  return (
+    <>
+      <label className="field">
+        <span className="label">Size</span>
+        <input
+          className="input mono size-input"
+          data-testid="flow.size"
+          inputMode="numeric"
+          aria-label="Payload bytes (ping -s; empty: 56 for ping, 32 for UDP)"
+          aria-invalid={bad}
+          placeholder={draft.kind === 'ping' || draft.proto === 'icmp' ? '56' : '32'}
+          title={bad ? 'The payload must be a whole number of bytes from 0 to 65507' : 'Payload bytes (ping -s)'}
+          value={text}
+          onChange={(e) => {
+            setText(e.target.value);
+            const v = e.target.value.trim();
+            const { size: _size, ...rest } = draft;
+            setDraft(v === '' ? rest : { ...rest, size: Number(v) });
+          }}
+        />
+      </label>
+      <label className="field">
+        <span className="label">DF</span>
+        <select
+          className="select"
+          data-testid="flow.df"
+          aria-label="Don't Fragment bit (ping -M do or dont)"
+          value={draft.df === undefined ? '' : draft.df ? 'do' : 'dont'}
+          onChange={(e) => {
+            const { df: _df, ...rest } = draft;
+            setDraft(e.target.value === '' ? rest : { ...rest, df: e.target.value === 'do' });
+          }}
+        >
+          <option value="">default</option>
+          <option value="do">-M do (set)</option>
+          <option value="dont">-M dont (clear)</option>
+        </select>
+      </label>
+    </>
   );
 }
 

@@ -16,6 +16,9 @@ export function Terminal() {
   const log = useStore(useShallow((s) => s.terminalLog));
   const busy = useStore((s) => s.terminalBusy);
   const target = useStore((s) => s.terminalTarget);
+  const atStep = useStore((s) => s.terminalAtStep);
+  const setAtStep = useStore((s) => s.setTerminalAtStep);
+  const cursor = useStore((s) => s.cursor);
   const setTarget = useStore((s) => s.setTerminalTarget);
   const [line, setLine] = useState('');
   const [, setHist] = useState<{ list: string[]; at: number }>({ list: [], at: -1 });
@@ -70,6 +73,10 @@ export function Terminal() {
           <div key={e.id} className="term-entry" data-testid={`terminal.entry.${e.id}`}>
             <div className="term-cmd">
               <span className="prompt">{e.target}#</span> {e.command}
+              <span className="term-when" data-testid="terminal.when">
+                {' '}
+                · {e.atStep === undefined ? 'after the whole flow' : `at event ${e.atStep + 1} of the trace`}
+              </span>
               {e.mutates && <span className="mut"> · applied as an edit</span>}
             </div>
             {e.error ? (
@@ -81,6 +88,17 @@ export function Terminal() {
             )}
           </div>
         ))}
+      </div>
+      <div className="term-state" role="group" aria-label="State the commands run on">
+        <span className="label">runs on</span>
+        <div className="seg">
+          <button type="button" aria-pressed={!atStep} data-testid="terminal.state.end" title="The tables after the whole flow has run" onClick={() => setAtStep(false)}>
+            the end of the flow
+          </button>
+          <button type="button" aria-pressed={atStep} data-testid="terminal.state.step" title="The tables as they stand right after the current step (counters, conntrack, ARP and FDB so far)" onClick={() => setAtStep(true)}>
+            this step (event {cursor + 1})
+          </button>
+        </div>
       </div>
       <form
         className="term-line"

@@ -1,6 +1,7 @@
 import type { ExecResult, FlowPreset, FlowSpec, Modes, ProxyMode, Result, Scenario, SimRequest, SimResult } from '../../sim/api-types.ts';
 import type { SimApi } from '../../worker/protocol.ts';
-import { compareRequest, flowTo, podBehindRouter, sideB } from './compare.ts';
+import { compareRequest, equivalentEvent, flowTo, podBehindRouter, sideB } from './compare.ts';
+import { expansionsFor, representativeAt } from './steps.ts';
 import { describeChange, type TraceSnapshot } from './derive.ts';
 import { requestOf, scaleKey, type AppStore, type Store, type TermEntry } from './store.ts';
 import { parseShare } from './url.ts';
@@ -19,7 +20,7 @@ export interface WorkerHandle {
   terminate(): void;
 }
 
-/** `sim` answers the debugger and the compare view; `scale` builds the big clusters of the scale chart. */
+/** `sim` answers the debugger and the compare view; `scale` builds the big clusters of the scale chart and runs N connections. */
 export type WorkerRole = 'sim' | 'scale';
 
 export interface SimClient {
@@ -28,6 +29,8 @@ export interface SimClient {
   /** switch to a built-in cluster, keeping the flow if the new cluster offers it, else its first flow */
   switchCluster(preset: string): Promise<void>;
   runCommand(target: string, command: string): Promise<void>;
+  /** `n` connections of the shown flow, one after another: where they went and the balancer's counters */
+  runConnections(n: number): Promise<void>;
   tracePcap(): Promise<Result<Uint8Array>>;
   /** show one side of the comparison in the debugger, at `cursor` */
   openCompared(side: 'a' | 'b', cursor?: number): void;
@@ -44,7 +47,8 @@ export const SCALE_TIMEOUT_MS = 60_000;
 export const SCALE_SERVICES = [10, 50, 100, 500, 1000] as const;
 export const SCALE_PROXIES: readonly ProxyMode[] = ['iptables', 'ipvs'];
 
-const key = (r: SimRequest) => JSON.stringify(r);
+/** A request's identity: its JSON with keys in one order, so that how an object was built does not matter. */
+const key = (r: SimRequest) => JSON.stringify(r, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
 
 function snapshot(req: SimRequest, result: SimResult): TraceSnapshot {
   return { modes: result.modes, flow: req.flow, before: req.before, trace: result.trace, ...(req.preset ? { preset: req.preset } : {}) };
@@ -55,11 +59,27 @@ export function errorText(e: { code: string; where: string; message: string }): 
   return e.where ? `${e.message} (in ${e.where})` : e.message;
 }
 
-/** The store update that shows a good simulate answer: the trace, what changed, the cursor kept. */
+/**
+ * Where the cursor goes in a new trace: the step a share link named, exactly; after a change of
+ * modes or edits, the same moment of the flow (same packet, same place on its path), shown at
+ * the current level; for another flow or cluster, the start.
+ */
+function cursorFor(s: Store, req: SimRequest, value: SimResult): Pick<Store, 'cursor' | 'expanded'> {
+  const events = value.trace.events;
+  const n = events.length;
+  if (s.restoreCursor !== null) {
+    const cursor = Math.max(0, Math.min(s.restoreCursor, n - 1));
+    return { cursor, expanded: new Set(expansionsFor(events, s.level, cursor)) };
+  }
+  const sameFlow = !!s.shown && JSON.stringify(s.shown.flow) === JSON.stringify(req.flow) && s.shown.preset === req.preset && s.shown.cluster === req.cluster;
+  const at = sameFlow && s.result ? equivalentEvent(s.result.trace.events, events, s.cursor) : 0;
+  return { cursor: n ? representativeAt(events, s.level, Math.min(at, n - 1)) : 0, expanded: new Set() };
+}
+
+/** The store update that shows a good simulate answer: the trace, what changed, the cursor at the same moment. */
 function answerPatch(s: Store, req: SimRequest, value: SimResult): Partial<Store> {
   const n = value.trace.events.length;
   const change = s.result && s.shown ? describeChange(snapshot(s.shown, s.result), snapshot(req, value)) : null;
-  const want = s.restoreCursor ?? s.cursor;
   const notices =
     s.restoreCursor !== null && s.restoreCursor > n - 1
       ? [...s.notices, `URL parameter "step" is ${s.restoreCursor + 1} but the trace has ${n} steps; showing the last.`]
@@ -70,7 +90,7 @@ function answerPatch(s: Store, req: SimRequest, value: SimResult): Partial<Store
     pending: false,
     error: null,
     change,
-    cursor: Math.max(0, Math.min(want, n - 1)),
+    ...cursorFor(s, req, value),
     restoreCursor: null,
     notices,
     selectedField: null,
@@ -265,17 +285,18 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
   async function recompare(): Promise<void> {
     const s = store.getState();
     const { req, modesB } = compareRequest(s);
+    const pin = s.comparePin;
     const id = ++latestCompare;
     store.setState({ comparePending: true });
-    const r = await call('compare', (api) => api.compare(req, modesB));
+    const r = await call('compare', (api) => api.compare(req, modesB, pin ?? undefined));
     if (id !== latestCompare || disposed) return;
-    if (r.ok) store.setState({ comparison: { req, modesB, value: r.value }, comparePending: false, compareError: null });
+    if (r.ok) store.setState({ comparison: { req, modesB, pin, value: r.value }, comparePending: false, compareError: null });
     else store.setState({ comparePending: false, compareError: errorText(r.error) });
   }
 
   const compareKey = (s: Store) => {
     const c = compareRequest(s);
-    return JSON.stringify([c.req, c.modesB]);
+    return JSON.stringify([c.req, c.modesB, s.comparePin]);
   };
 
   /** Fills the scale chart point by point, smallest cluster first, skipping what is known. */
@@ -310,9 +331,9 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
       } else void recompute();
     }
     // the comparison, while its view is open
-    if (s.view === 'compare' && (s.view !== prev.view || s.scenario !== prev.scenario || s.flow !== prev.flow || s.compareAxis !== prev.compareAxis || s.compareBackends !== prev.compareBackends || s.defaults !== prev.defaults)) {
+    if (s.view === 'compare' && (s.view !== prev.view || s.scenario !== prev.scenario || s.flow !== prev.flow || s.compareAxis !== prev.compareAxis || s.compareBackends !== prev.compareBackends || s.comparePin !== prev.comparePin || s.defaults !== prev.defaults)) {
       const k = compareKey(s);
-      const shown = s.comparison ? JSON.stringify([s.comparison.req, s.comparison.modesB]) : '';
+      const shown = s.comparison ? JSON.stringify([s.comparison.req, s.comparison.modesB, s.comparison.pin]) : '';
       if (k !== shown) void recompare();
       else if (s.comparePending) {
         latestCompare++;
@@ -327,7 +348,7 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
     }
   });
 
-  const sameFlow = (a: FlowSpec, b: FlowSpec) => a.from === b.from && a.to === b.to && a.proto === b.proto && a.kind === b.kind;
+  const sameFlow = (a: FlowSpec, b: FlowSpec) => a.from === b.from && a.to === b.to && a.proto === b.proto && a.kind === b.kind && a.size === b.size && a.df === b.df;
 
   /** A flow the cluster offers: `flow` itself when it is one of its presets, else the first preset. */
   async function flowFor(scenario: Scenario, flow: FlowSpec): Promise<Result<FlowSpec>> {
@@ -357,6 +378,7 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
         notices: p.problems,
         view: p.view,
         compareAxis: p.compareAxis,
+        level: p.level,
         compareBackends: p.compareBackends,
         ...(p.instant ? { instant: true } : {}),
         defaults: r.value,
@@ -383,13 +405,26 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
     async runCommand(target, command) {
       const s = store.getState();
       const base = s.shown ?? requestOf(s);
+      // at the cursor, the command sees the tables as they stand at that step
+      const at = s.terminalAtStep && s.result ? { atStep: s.cursor } : {};
       store.setState({ terminalBusy: true });
-      const r: Result<ExecResult> = await call('exec', (api) => api.exec({ ...base, target, command }));
+      const r: Result<ExecResult> = await call('exec', (api) => api.exec({ ...base, target, command, ...at }));
       const entry: TermEntry = r.ok
-        ? { id: ++termId, target, command, output: r.value.output, mutates: r.value.mutates }
-        : { id: ++termId, target, command, output: '', error: errorText(r.error), mutates: false };
+        ? { id: ++termId, target, command, output: r.value.output, mutates: r.value.mutates, ...at }
+        : { id: ++termId, target, command, output: '', error: errorText(r.error), mutates: false, ...at };
       store.setState((x) => ({ terminalBusy: false, terminalLog: [...x.terminalLog, entry].slice(-200) }));
       if (r.ok && r.value.mutates) store.getState().addEdit(`${target}: ${command}`);
+    },
+    async runConnections(n) {
+      const s = store.getState();
+      const req = s.shown ?? requestOf(s);
+      const key = JSON.stringify(req);
+      store.setState({ runsPending: true, runsError: null });
+      // in the second worker: a few thousand connections take seconds, the debugger stays live
+      const r = await scale.call(`run ${n} connections`, (api) => api.runs(req, n), SCALE_TIMEOUT_MS);
+      if (disposed) return;
+      if (r.ok) store.setState({ runs: { key, value: r.value }, runsPending: false });
+      else store.setState({ runsPending: false, runsError: errorText(r.error) });
     },
     tracePcap() {
       const s = store.getState();
@@ -398,14 +433,20 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
     openCompared(side, cursor = 0) {
       const c = store.getState().comparison;
       if (!c) return;
-      const req = side === 'a' ? c.req : sideB(c.req, c.modesB);
+      // a pinned comparison ran each side with the draw that reaches the endpoint
+      const draw = c.value.pinned ? (side === 'a' ? c.value.pinned.drawA : c.value.pinned.drawB) : c.req.draw;
+      const base = side === 'a' ? c.req : sideB(c.req, c.modesB);
+      const { draw: _draw, ...rest } = base;
+      const req: SimRequest = draw ? { ...rest, draw } : rest;
       const result = side === 'a' ? c.value.resultA : c.value.resultB;
       latest++; // whatever the debugger was computing is superseded by this trace
       const n = result.trace.events.length;
       // the request and its answer in one update: the subscription sees the request is shown
+      const at = Math.max(0, Math.min(cursor, n - 1));
       store.setState({
         ...answerPatch(store.getState(), req, result),
-        cursor: Math.max(0, Math.min(cursor, n - 1)),
+        cursor: at,
+        expanded: new Set(expansionsFor(result.trace.events, store.getState().level, at)),
         scenario: stripFlow(req),
         flow: req.flow,
         view: 'debug',

@@ -218,3 +218,23 @@ export function flowTo(base: FlowSpec, ip: string): FlowSpec {
   const port = /:(\d+)$/.exec(base.to)?.[1];
   return { from: base.from, to: port ? `${ip}:${port}` : ip, proto: base.proto, kind: base.kind };
 }
+
+// ---------------------------------------------------------------------------------------------
+// The same moment in another trace
+
+/**
+ * The event of trace `b` that is the same moment as event `cursor` of trace `a` — the same
+ * packet at the same place of its path — found by the alignment the compare view uses (hosts
+ * first, then steps by what they are). A step `b` lacks maps to the last step before it that
+ * both share; with nothing shared, the start.
+ */
+export function equivalentEvent(a: readonly TraceEvent[], b: readonly TraceEvent[], cursor: number): number {
+  if (!b.length) return 0;
+  let shared = 0;
+  for (const r of stepRows(a, b, 'all')) {
+    if (r.type !== 'step') continue;
+    if (r.a === cursor) return r.b >= 0 ? r.b : shared;
+    if (r.a >= 0 && r.b >= 0 && r.a < cursor) shared = r.b;
+  }
+  return shared;
+}

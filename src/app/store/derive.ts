@@ -1,7 +1,8 @@
 import type { Modes, NamespaceTables, FlowSpec } from '../../sim/api-types.ts';
 import { ipLength } from '../../sim/net/encode.ts';
 import type { Layer, Packet, TcpOption } from '../../sim/net/packet.ts';
-import type { Trace, TraceEvent, EventKind } from '../../sim/trace/event.ts';
+import { conntrackLine } from '../../sim/cli/conntrack.ts';
+import type { CtEntry, Trace, TraceEvent, EventKind } from '../../sim/trace/event.ts';
 import { innerStart } from '../../sim/net/edit.ts';
 
 /**
@@ -115,8 +116,9 @@ export interface Counter {
 }
 
 /**
- * Counters as `iptables -nvL` would print them after the step at `cursor`: the tables'
- * counters before the flow plus every matched rule event up to and including the cursor.
+ * Counters as `iptables -nvL` would print them right after the step at `cursor`: the tables
+ * hold the counters after the whole flow, so every rule the flow matched after the cursor is
+ * taken back off — what remains counts exactly the packets that have passed so far.
  */
 export function liveCounters(
   tables: readonly NamespaceTables[],
@@ -129,15 +131,56 @@ export function liveCounters(
       c.rules.forEach((r, i) => m.set(ruleKey(t.host, t.netns, c.table, c.name, i), { pkts: r.pkts, bytes: r.bytes }));
     }
   }
-  const end = Math.min(cursor, events.length - 1);
-  for (let i = 0; i <= end; i++) {
+  for (let i = Math.max(0, cursor + 1); i < events.length; i++) {
     const ev = events[i]!;
     if (!ruleMatched(ev) || ev.ref?.row === undefined || !ev.ref.chain) continue;
     const k = ruleKey(ev.host, ev.netns, ev.ref.nfTable ?? '', ev.ref.chain, ev.ref.row);
-    const prev = m.get(k) ?? { pkts: 0, bytes: 0 };
-    m.set(k, { pkts: prev.pkts + 1, bytes: prev.bytes + ipLength(ev.packet) });
+    const prev = m.get(k);
+    if (prev) m.set(k, { pkts: prev.pkts - 1, bytes: prev.bytes - ipLength(ev.packet) });
   }
   return m;
+}
+
+/** One row of `conntrack -L` at a step. */
+export interface CtRowAt {
+  /** the row in the table after the flow (`TableRef.row` of the events) */
+  readonly row: number;
+  readonly line: string;
+}
+
+/**
+ * `conntrack -L` as it reads right after the step at simulated time `nowUs`: the entries
+ * confirmed by then, each in the state it was in then (SYN_SENT [UNREPLIED], later SYN_RECV,
+ * ESTABLISHED [ASSURED]).
+ */
+export function conntrackAt(t: NamespaceTables, nowUs: number): CtRowAt[] {
+  const out: CtRowAt[] = [];
+  t.conntrackVersions.forEach((c, row) => {
+    let line: string | undefined;
+    for (const v of c.versions) if (v.sinceUs <= nowUs) line = v.line;
+    if (line !== undefined) out.push({ row, line });
+  });
+  return out;
+}
+
+/**
+ * The connection the packet at `cursor` is creating in its namespace and that is not in the
+ * table yet (conntrack confirms a new entry only once the packet has passed the last hook): the
+ * entry as the packet carries it, as `conntrack -L` will print it.
+ */
+export function unconfirmedAt(events: readonly TraceEvent[], cursor: number, t: NamespaceTables): { entry: CtEntry; line: string } | undefined {
+  const cur = events[cursor];
+  if (!cur) return undefined;
+  for (let i = cursor; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.packetId !== cur.packetId) break;
+    if (e.host !== t.host || e.netns !== t.netns || !e.conn) continue;
+    if (e.conn.confirmed) return undefined;
+    const row = t.conntrackVersions.find((c) => c.id === e.conn!.id);
+    if (row?.versions[0] && row.versions[0].sinceUs <= cur.timeUs) return undefined;
+    return { entry: e.conn, line: conntrackLine(e.conn) };
+  }
+  return undefined;
 }
 
 export interface TraversedRule {

@@ -48,6 +48,9 @@ export function shortName(name: string, max = 20): string {
   return `${name.slice(0, max - 7)}…${name.slice(-6)}`;
 }
 
+/** Fields the bytes derive (checksums, lengths): listed as changed in the packet, not in a step's one-line summary. */
+const DERIVED: ReadonlySet<string> = new Set(['checksum', 'len', 'length', 'hdr_len']);
+
 /** 1-based rule number as `iptables -nvL --line-numbers` counts. */
 export function ruleNumber(ev: TraceEvent): number | undefined {
   return ev.ref?.row === undefined ? undefined : ev.ref.row + 1;
@@ -81,7 +84,11 @@ export function describeStep(ev: TraceEvent): string {
       return `${KIND_LABEL[ev.kind]}${dev}${what ? `: ${what}` : ''}`;
     }
     case 'nat':
-      return `NAT${ev.hook ? ` ${ev.hook}` : ''}${ev.changed.map((c) => ` ${c.field} ${String(c.from ?? '')} → ${String(c.to ?? '')}`).join(',')}${ev.verdict ? ` (${ev.verdict})` : ''}`;
+      // the fields the NAT rewrote, not the checksums that follow from them
+      return `NAT${ev.hook ? ` ${ev.hook}` : ''}${ev.changed
+        .filter((c) => !DERIVED.has(c.field))
+        .map((c) => ` ${c.field} ${String(c.from ?? '')} → ${String(c.to ?? '')}`)
+        .join(',')}${ev.verdict ? ` (${ev.verdict})` : ''}`;
     case 'deliver':
       return `deliver${ev.dev ? ` on ${ev.dev}` : ''}${ev.verdict && ev.verdict !== 'delivered' ? verdict : ''}`;
     case 'drop':

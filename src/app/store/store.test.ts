@@ -36,6 +36,7 @@ function fakeWorker() {
       return { ok: true, value: { services, endpointsPerService, proxy, iptablesRules: services * 20, natRules: services * 18, ipsetEntries: 0, virtualServers: 0, rulesMatched: 21, rulesEvaluated: services + 40 } };
     },
     containers: async () => ({ ok: true, value: [] }),
+    runs: async (_req, n) => ({ ok: true, value: { n, outcomes: [{ where: 'node1/pod-1-0', count: n, delivered: true }] } }),
   };
   const spawn = (): WorkerHandle => {
     spawned++;
@@ -46,7 +47,7 @@ function fakeWorker() {
 
 function comparison(a: SimResult, b: SimResult): Comparison {
   const summary = (r: SimResult) => ({ modes: r.modes, verdict: r.trace.verdict, events: r.trace.events.length, hookPaths: [], wireBytes: 74, innerBytes: 74, encapHeaders: [], onlyHere: [] });
-  return { a: summary(a), b: summary(b), resultA: a, resultB: b };
+  return { a: summary(a), b: summary(b), resultA: a, resultB: b, endedA: `${a.trace.packets[0]?.host}/${a.trace.packets[0]?.netns}`, endedB: `${b.trace.packets[0]?.host}/${b.trace.packets[0]?.netns}` };
 }
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
@@ -278,14 +279,15 @@ describe('derived state', () => {
   const r = fakeResult();
   const events = r.trace.events;
 
-  it('counts matched rules up to the cursor on top of the tables', () => {
+  it('counts only the matches up to the cursor: the tables hold the counters after the flow', () => {
     const k = ruleKey('master', 'root', 'nat', 'PREROUTING', 0);
-    expect(liveCounters(r.tables, events, 2).get(k)).toEqual({ pkts: 298, bytes: 19090 });
-    const after = liveCounters(r.tables, events, 3).get(k)!;
-    expect(after.pkts).toBe(299);
-    expect(after.bytes).toBe(19090 + ipLength(events[3]!.packet));
+    const before = liveCounters(r.tables, events, 2).get(k)!;
+    expect(before.pkts).toBe(297);
+    expect(before.bytes).toBe(19090 - ipLength(events[3]!.packet));
+    expect(liveCounters(r.tables, events, 3).get(k)).toEqual({ pkts: 298, bytes: 19090 });
     // a visited rule that did not match does not count
     expect(liveCounters(r.tables, events, 9).get(ruleKey('master', 'root', 'nat', 'KUBE-SVC-7CWUT4JBGBRVUN2L', 0))).toEqual({ pkts: 0, bytes: 0 });
+    expect(liveCounters(r.tables, events, 5).get(ruleKey('master', 'root', 'nat', 'KUBE-SVC-7CWUT4JBGBRVUN2L', 1))?.pkts).toBe(0);
     expect(liveCounters(r.tables, events, 9).get(ruleKey('master', 'root', 'nat', 'KUBE-SVC-7CWUT4JBGBRVUN2L', 1))?.pkts).toBe(1);
   });
 

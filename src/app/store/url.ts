@@ -1,4 +1,5 @@
 import { CALICO_BACKENDS, FLANNEL_BACKENDS, type Backend, type FlowKind, type FlowSpec, type IpvsScheduler, type Modes, type ProxyMode, type Scenario } from '../../sim/api-types.ts';
+import { TRACE_LEVELS, type TraceLevel } from '../../sim/trace/levels.ts';
 import type { CompareAxis, View } from './store.ts';
 
 /**
@@ -15,6 +16,8 @@ export interface ShareState {
   /** the main area (`view=compare&vs=backend`); absent: the debugger */
   readonly view?: View;
   readonly compareAxis?: CompareAxis;
+  /** the level of detail the steps are counted at (`level=rules`); absent: path */
+  readonly level?: TraceLevel;
   /** the two datapaths the backend comparison shows (`vsa`, `vsb`) */
   readonly compareBackends?: readonly [Backend, Backend];
 }
@@ -22,6 +25,7 @@ export interface ShareState {
 export interface ParsedShare extends ShareState {
   readonly view: View;
   readonly compareAxis: CompareAxis;
+  readonly level: TraceLevel;
   readonly compareBackends: readonly [Backend, Backend];
   /** one sentence per bad parameter, naming it */
   readonly problems: string[];
@@ -38,7 +42,7 @@ const PROTO: readonly FlowSpec['proto'][] = ['tcp', 'udp', 'icmp'];
 const KIND: readonly FlowKind[] = ['connect', 'ping', 'traceroute'];
 const VIEWS: readonly View[] = ['debug', 'compare', 'scale'];
 const AXES: readonly CompareAxis[] = ['proxy', 'backend'];
-const KNOWN = new Set(['cluster', 'proxy', 'backend', 'sched', 'seed', 'from', 'to', 'proto', 'kind', 'edit', 'step', 'speed', 'view', 'vs', 'vsa', 'vsb']);
+const KNOWN = new Set(['cluster', 'proxy', 'backend', 'sched', 'seed', 'draw', 'from', 'to', 'proto', 'kind', 'size', 'df', 'edit', 'step', 'level', 'speed', 'view', 'vs', 'vsa', 'vsb']);
 
 /** The one wording of a bad-parameter message. */
 export function badParam(name: string, value: string, expected: string): string {
@@ -81,26 +85,34 @@ export function parseShare(search: string, defaults: { scenario: Scenario; flow:
     problems.push(badParam('edit', e, '"host-or-pod: command"'));
     return false;
   });
+  const draw = int('draw', 0);
   const scenario: Scenario = {
     ...defaults.scenario,
     ...(cluster !== null && cluster.trim() !== '' ? { preset: cluster.trim() } : {}),
     modes: { ...modes, ...(proxy ? { proxy } : {}), ...(backend ? { backend } : {}), ...(scheduler ? { scheduler } : {}) },
     seed: int('seed', 0) ?? defaults.scenario.seed,
+    ...(draw ? { draw } : {}),
     before: q.has('edit') ? edits : defaults.scenario.before,
   };
+  const size = int('size', 0);
+  if (size !== undefined && size > 65507) problems.push(badParam('size', String(size), 'a payload size from 0 to 65507'));
+  const df = pick('df', ['do', 'dont'] as const);
   const flow: FlowSpec = {
     from: text('from') ?? defaults.flow.from,
     to: text('to') ?? defaults.flow.to,
     proto: pick('proto', PROTO) ?? defaults.flow.proto,
     kind: pick('kind', KIND) ?? defaults.flow.kind,
+    ...(size !== undefined && size <= 65507 ? { size } : {}),
+    ...(df ? { df: df === 'do' } : {}),
   };
   const step = int('step', 1);
   const speed = q.get('speed');
   if (speed !== null && speed !== 'instant') problems.push(badParam('speed', speed, 'instant'));
   const view = pick('view', VIEWS) ?? 'debug';
   const compareAxis = pick('vs', AXES) ?? 'proxy';
+  const level = pick('level', TRACE_LEVELS) ?? 'path';
   const compareBackends: [Backend, Backend] = [pick('vsa', BACKEND) ?? 'host-gw', pick('vsb', BACKEND) ?? 'vxlan'];
-  return { scenario, flow, cursor: step === undefined ? 0 : step - 1, hasStep: step !== undefined, problems, instant: speed === 'instant', view, compareAxis, compareBackends };
+  return { scenario, flow, cursor: step === undefined ? 0 : step - 1, hasStep: step !== undefined, problems, instant: speed === 'instant', view, compareAxis, compareBackends, level };
 }
 
 /** The query string for a state; `keep` carries test-only parameters (`speed`) over. */
@@ -111,12 +123,17 @@ export function shareSearch(s: ShareState, keep?: URLSearchParams): string {
   if (s.scenario.modes.backend) q.set('backend', s.scenario.modes.backend);
   if (s.scenario.modes.scheduler) q.set('sched', s.scenario.modes.scheduler);
   q.set('seed', String(s.scenario.seed));
+  if (s.scenario.draw) q.set('draw', String(s.scenario.draw));
   q.set('from', s.flow.from);
   q.set('to', s.flow.to);
   q.set('proto', s.flow.proto);
   q.set('kind', s.flow.kind);
+  if (s.flow.size !== undefined) q.set('size', String(s.flow.size));
+  if (s.flow.df !== undefined) q.set('df', s.flow.df ? 'do' : 'dont');
   for (const e of s.scenario.before) q.append('edit', e);
+  // the step is the event's number in the whole trace: the same moment at any level
   q.set('step', String(s.cursor + 1));
+  if (s.level && s.level !== 'path') q.set('level', s.level);
   if (s.view && s.view !== 'debug') q.set('view', s.view);
   if (s.view === 'compare' && s.compareAxis) q.set('vs', s.compareAxis);
   if (s.view === 'compare' && s.compareAxis === 'backend' && s.compareBackends) {

@@ -138,25 +138,28 @@ export function firstPacket(c: Cluster, ns: NetNs, flow: FlowSpec, dst: { ip: Ip
   const rng = c.world.rng;
   const ip4 = (proto: number, df: boolean): Ipv4Layer => ({ type: 'ipv4', src: '0.0.0.0' as Ipv4, dst: dst.ip, ttl, proto, id: rng.int(0, 0xffff), df, dsfield: 0 });
   if (flow.proto === 'icmp' || flow.kind === 'ping') {
-    return [ip4(IPPROTO_ICMP, true), { type: 'icmp', icmp_type: 8, code: 0, ident: rng.int(1, 0xffff), seq: 0 }, { type: 'data', length: flow.size ?? 56 }];
+    return [ip4(IPPROTO_ICMP, flow.df ?? true), { type: 'icmp', icmp_type: 8, code: 0, ident: rng.int(1, 0xffff), seq: 0 }, { type: 'data', length: flow.size ?? 56 }];
   }
   const sport = localPort(c, ns);
   if (sport === undefined) throw new Error(`no free local port in ${ns.id}`); // traceFlow says so first
   if (flow.proto === 'udp') {
     ns.listeners.push({ proto: 'udp', port: sport, process: 'client' });
-    return [ip4(IPPROTO_UDP, false), { type: 'udp', srcport: sport, dstport: dst.port ?? 53 }, { type: 'data', length: flow.size ?? 32 }];
+    return [ip4(IPPROTO_UDP, flow.df ?? false), { type: 'udp', srcport: sport, dstport: dst.port ?? 53 }, { type: 'data', length: flow.size ?? 32 }];
   }
   ns.listeners.push({ proto: 'tcp', port: sport, process: 'client' });
   const macos = c.spec.hosts.find((h) => h.name === ns.host && ns.name === 'root')?.os === 'macos';
   const mss = pathMtu(ns, dst.ip) - 40;
   return [
-    ip4(IPPROTO_TCP, true),
+    ip4(IPPROTO_TCP, flow.df ?? true),
     { type: 'tcp', srcport: sport, dstport: dst.port ?? 80, seq: rng.nextU32(), ack: 0, flags: TCP_SYN, window: macos ? 65535 : 64240, options: macos ? macSynOptions(mss, rng.nextU32()) : linuxSynOptions(mss, rng.nextU32()) },
   ];
 }
 
-/** Runs one flow over the cluster: the request and everything it causes (replies, errors). */
-export function traceFlow(c: Cluster, flow: FlowSpec): Result<Trace> {
+/**
+ * Runs one flow over the cluster: the request and everything it causes (replies, errors).
+ * `steps` stops it after that many steps, leaving the kernel's tables as they stand there.
+ */
+export function traceFlow(c: Cluster, flow: FlowSpec, steps = Infinity): Result<Trace> {
   const ns = resolveSource(c, flow.from);
   if (!ns) return { ok: false, error: { code: 'FLOW_FROM', where: 'flow.from', message: `"${flow.from}" is not a pod, node, host or an address one of them owns` } };
   const dst = resolveDestination(c, flow.to);
@@ -165,7 +168,7 @@ export function traceFlow(c: Cluster, flow: FlowSpec): Result<Trace> {
   if (needsPort && ns.listeners.filter((l) => l.port >= EPHEMERAL_PORTS.low && l.port <= EPHEMERAL_PORTS.high).length > EPHEMERAL_PORTS.high - EPHEMERAL_PORTS.low) {
     return { ok: false, error: { code: 'FLOW_PORTS', where: 'flow.from', message: `connect: Cannot assign requested address — all ${EPHEMERAL_PORTS.high - EPHEMERAL_PORTS.low + 1} local ports of ${flow.from} (ip_local_port_range ${EPHEMERAL_PORTS.low}-${EPHEMERAL_PORTS.high}) are in use by open connections` } };
   }
-  const t = flow.kind === 'traceroute' ? traceroute(c, ns, dst.ip).trace : new PacketWalk(c.world, socketsFor(c)).run(ns, firstPacket(c, ns, flow, dst));
+  const t = flow.kind === 'traceroute' ? traceroute(c, ns, dst.ip, 30, steps).trace : new PacketWalk(c.world, socketsFor(c), steps).run(ns, firstPacket(c, ns, flow, dst));
   return { ok: true, value: { ...t, events: t.events.map(inKubernetesTerms) } };
 }
 
@@ -226,14 +229,14 @@ function unreachableFlag(code: number): string | undefined {
  * stop with `!H`/`!N`), or `maxHops` (1-255) probes went out. Each probe is walked by the
  * kernel model; the hop is whoever sent the ICMP error back.
  */
-export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHopsIn = 30): { hops: TracerouteHop[]; trace: Trace } {
+export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHopsIn = 30, steps = Infinity): { hops: TracerouteHop[]; trace: Trace } {
   const maxHops = Math.min(Math.max(Math.trunc(maxHopsIn) || 1, 1), TRACEROUTE_MAX_TTL);
   const hops: TracerouteHop[] = [];
   const events: Trace['events'][number][] = [];
   const packets: Trace['packets'][number][] = [];
   let lastReason: string | undefined;
   for (let ttl = 1; ttl <= maxHops; ttl++) {
-    const walk = new PacketWalk(c.world, socketsFor(c));
+    const walk = new PacketWalk(c.world, socketsFor(c), steps - events.length);
     const probe: Packet = [
       { type: 'ipv4', src: '0.0.0.0' as Ipv4, dst, ttl, proto: IPPROTO_UDP, id: c.world.rng.int(0, 0xffff), df: false, dsfield: 0 },
       { type: 'udp', srcport: c.world.rng.int(32768, 60999), dstport: 33434 + ttl - 1 },
@@ -243,6 +246,7 @@ export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHopsIn = 30): { 
     const base = packets.length;
     for (const e of t.events) events.push({ ...e, seq: events.length, packetId: e.packetId + base });
     for (const p of t.packets) packets.push({ ...p, packetId: p.packetId + base });
+    if (walk.halted) break;
     const err = t.packets.find((p, k) => k > 0 && p.role === 'icmp-error' && p.verdict === 'delivered' && p.host === ns.host && p.netns === ns.name);
     const errEvent = err ? t.events.filter((e) => e.packetId === err.packetId).at(-1) : undefined;
     const errIp = errEvent ? (errEvent.packet[ipIndex(errEvent.packet)] as Ipv4Layer) : undefined;

@@ -16,7 +16,8 @@ export function hook(w: PacketWalk, ns: NetNs, skb: Skb, hook: HookName, inDev: 
   const ip4 = skb.packet[i] as Ipv4Layer;
   const l4 = skb.packet[i + 1];
   const ctState: CtState[] = [];
-  if (skb.conn) {
+  if (skb.invalid) ctState.push('INVALID');
+  else if (skb.conn) {
     // ctinfo: IP_CT_NEW in the original direction until a reply has been seen
     if (skb.related) ctState.push('RELATED');
     else if (skb.conn.seenReply || skb.dir === 'reply') ctState.push('ESTABLISHED');
@@ -64,6 +65,7 @@ export function hook(w: PacketWalk, ns: NetNs, skb: Skb, hook: HookName, inDev: 
           text: visit.row < 0 ? undefined : w.world.describeRule?.(ns, visit.table, visit.chain, visit.row),
         },
         verdict: visit.verdict,
+        draws: visit.draws,
         explanation: explainRule(hook, visit.table, visit.chain, visit.verdict, visit.markBefore, pkt.mark),
       });
     },
