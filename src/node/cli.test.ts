@@ -102,12 +102,12 @@ describe('bad input', () => {
   it('unparseable YAML', async () => {
     const r = await cli('exec', 'master', '--cluster', write('bad.yaml', 'kind: List\nitems: [\n'), '--', 'ip', 'route');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/cluster file: not valid YAML/);
+    expect(r.err).toMatch(/cluster file \(line 3\): is not valid YAML/);
   });
 
   it('a pod IP outside its node\'s CIDR names the pod and field', async () => {
     const r = await cli('exec', 'master', '--cluster', seedWith('podIP: 10.42.0.65', 'podIP: 10.42.7.65'), '--', 'ip', 'route');
-    expect(r.err).toContain('Pod default/nginx-test-7646687cc4-n8s9s .status.podIP: 10.42.7.65 is outside node master\'s podCIDR 10.42.0.0/24');
+    expect(r.err).toContain('Pod default/nginx-test-7646687cc4-n8s9s .status.podIP (line 95): 10.42.7.65 is outside node master\'s podCIDR 10.42.0.0/24');
   });
 
   it('a duplicate IP', async () => {
@@ -117,12 +117,12 @@ describe('bad input', () => {
 
   it('an unknown node', async () => {
     const r = await cli('exec', 'master', '--cluster', seedWith('nodeName: node2', 'nodeName: node9'), '--', 'ip', 'route');
-    expect(r.err).toContain('.spec.nodeName: no Node named "node9"');
+    expect(r.err).toContain('Pod default/nginx-test-7646687cc4-w7rlm .spec.nodeName (line 129): no Node named "node9"');
   });
 
   it('a NodePort outside 30000-32767', async () => {
     const r = await cli('exec', 'master', '--cluster', seedWith('nodePort: 32506', 'nodePort: 8080'), '--', 'ip', 'route');
-    expect(r.err).toContain('Service default/nginx-test .spec.ports.0.nodePort: 8080 is outside the NodePort range 30000-32767');
+    expect(r.err).toContain('Service default/nginx-test .spec.ports[0].nodePort (line 166): Invalid value: 8080: provided port is not in the valid range. The range of valid ports is 30000-32767');
   });
 
   it('an unknown option or verb', async () => {

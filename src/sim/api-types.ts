@@ -63,6 +63,19 @@ export interface SimError {
   readonly code: string;
   readonly where: string;
   readonly message: string;
+  /** a refused cluster file: every problem found (the first is `where`/`message`) */
+  readonly problems?: readonly Problem[];
+}
+
+/** One thing wrong with a cluster file: which object, which field, which line, and why. */
+export interface Problem {
+  /** `Service default/web`, or `cluster file` when the file as a whole is at fault */
+  readonly object: string;
+  /** `spec.ports[0].targetPort` */
+  readonly field?: string;
+  readonly message: string;
+  /** 1-based line in the file */
+  readonly line?: number;
 }
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: SimError };

@@ -6,7 +6,7 @@ import type { NetNs } from '../linux/netns.ts';
 import { PacketWalk } from '../linux/path/walk.ts';
 import type { Cluster } from '../k8s/cluster.ts';
 import { endpointsByServicePort } from '../k8s/kube-proxy/controller.ts';
-import { firstPacket, resolveSource, socketsFor, traceroute } from '../k8s/flows.ts';
+import { firstPacket, socketsFor, sourceOf, traceroute } from '../k8s/flows.ts';
 import { applySpecEdit, isSpecEdit } from '../k8s/spec-edits.ts';
 import { brctlCommand, bridgeCommand, ipCommand, routeCommand } from './ip.ts';
 import { conntrackCommand } from './conntrack.ts';
@@ -20,8 +20,9 @@ import { kubectlCommand } from './kubectl.ts';
  * uses them. Every output is rendered from the kernel model's current state.
  */
 export function execCommand(c: Cluster, target: string, line: string): Result<ExecResult> {
-  const ns = resolveSource(c, target);
-  if (!ns) return fail('EXEC_TARGET', target, `no host or pod named "${target}"`);
+  const src = sourceOf(c, target);
+  if (!src.ok) return fail('EXEC_TARGET', target, src.error.code === 'FLOW_FROM' ? `no host or pod named "${target}"` : src.error.message);
+  const ns = src.value;
   const stages = splitPipes(line);
   const argv = tokenize(stages[0] ?? '');
   if (!argv.ok) return fail('EXEC_PARSE', line, argv.error);

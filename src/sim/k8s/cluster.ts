@@ -7,7 +7,7 @@ import { flannelMtu, flannelUp, type Lease } from './flannel.ts';
 import { flannelIptables } from './flannel-iptables.ts';
 import { syncKubeProxy } from './kube-proxy/controller.ts';
 import { provisionHost, provisionNode } from './machines.ts';
-import type { ClusterSpec, PodSpec } from './spec.ts';
+import { podKey, type ClusterSpec, type PodSpec } from './spec.ts';
 
 /** A cluster brought up in the kernel model: the world plus where each object's namespace is. */
 export interface Cluster {
@@ -16,6 +16,7 @@ export interface Cluster {
   readonly modes: Required<Modes>;
   readonly nodes: ReadonlyMap<string, NetNs>;
   readonly hosts: ReadonlyMap<string, NetNs>;
+  /** by `namespace/name`, as Kubernetes keys pods; a hostNetwork pod's is its node's root namespace */
   readonly pods: ReadonlyMap<string, NetNs>;
   readonly leases: readonly Lease[];
   /** where each Docker container's processes run (host mode: its host's root namespace) */
@@ -61,15 +62,30 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
   for (const n of spec.nodes) notes.push(...flannelUp(world, nodes.get(n.name)!, n, leases, spec.flannel, modes.backend));
 
   const pods = new Map<string, NetNs>();
+  const netnsName = podNetnsNames(spec.pods);
+  const podsOn = new Map<string, PodSpec[]>();
+  for (const p of spec.pods) podsOn.set(p.nodeName, [...(podsOn.get(p.nodeName) ?? []), p]);
   for (const n of spec.nodes) {
     const ns = nodes.get(n.name)!;
     const mtu = flannelMtu(modes.backend, ns.dev(n.nic)!.mtu);
-    for (const p of spec.pods.filter((x: PodSpec) => x.nodeName === n.name)) {
-      pods.set(p.name, cniAdd(world, ns, p, { bridge: 'cni0', mtu, subnet: n.podCIDR, network: spec.flannel.network }));
+    for (const p of podsOn.get(n.name) ?? []) {
+      // kubelet runs a hostNetwork pod in the node's own namespace: no CNI ADD, no veth
+      if (p.hostNetwork) pods.set(podKey(p), ns);
+      else pods.set(podKey(p), cniAdd(world, ns, p, { bridge: 'cni0', mtu, subnet: n.podCIDR, network: spec.flannel.network }, netnsName.get(podKey(p))!));
     }
     flannelIptables(ns, spec.flannel.network, n.podCIDR);
   }
   const cluster: Cluster = { world, spec, modes, nodes, hosts, pods, leases, notes, containers: docker.containers, docker };
   syncKubeProxy(cluster);
   return cluster;
+}
+
+/**
+ * The name each pod's network namespace is shown under: the pod's name, or `namespace/name`
+ * when another namespace has a pod of the same name (valid in Kubernetes, ambiguous on screen).
+ */
+export function podNetnsNames(pods: readonly PodSpec[]): Map<string, string> {
+  const count = new Map<string, number>();
+  for (const p of pods) count.set(p.name, (count.get(p.name) ?? 0) + 1);
+  return new Map(pods.map((p) => [podKey(p), count.get(p.name)! > 1 ? podKey(p) : p.name]));
 }
