@@ -2,10 +2,14 @@ import { parse, stringify } from 'yaml';
 import { DOCKER_HOST_YAML } from './docker-host.ts';
 import { generateClusterYaml } from './generate.ts';
 import { SEED_CLUSTER_YAML } from './seed-cluster.ts';
+import { K3S_SEED_YAML } from './examples/k3s.ts';
+import { KUBEADM_FLANNEL_JSON, KUBEADM_IPVS_YAML, KUBEADM_TWO_SUBNETS_YAML } from './examples/kubeadm.ts';
 
 export interface ClusterPreset {
   readonly label: string;
   readonly yaml: string;
+  /** a plain `kubectl get -o yaml|json` dump (no kube-packet-lab kinds): shown in the import gallery */
+  readonly dump?: boolean;
 }
 
 /**
@@ -67,4 +71,8 @@ export const CLUSTER_PRESETS: Readonly<Record<string, ClusterPreset>> = {
   'two-subnets': { label: 'node2 on another subnet behind the gateway (host-gw cannot, vxlan can)', yaml: twoSubnets('host-gw') },
   'pod-cidr-25': { label: '3 nodes with /25 pod subnets', yaml: generateClusterYaml({ nodes: 3, podsPerNode: 3, services: 2, endpointsPerService: 2, podPrefix: 25 }) },
   docker: { label: 'Docker host (§2: bridge, user network, host, container, none; a pod over lo)', yaml: DOCKER_HOST_YAML },
+  k3s: { label: 'k3s, 3 nodes: the seed as kubectl prints it (-o yaml, §6 moment)', yaml: K3S_SEED_YAML, dump: true },
+  kubeadm: { label: 'kubeadm + flannel, 4 nodes, CoreDNS (-o json, managedFields and all)', yaml: KUBEADM_FLANNEL_JSON, dump: true },
+  'kubeadm-2-subnets': { label: 'kubeadm + flannel, nodes on two subnets behind a router (-o yaml)', yaml: KUBEADM_TWO_SUBNETS_YAML, dump: true },
+  'kubeadm-ipvs': { label: 'kubeadm with kube-proxy in ipvs mode, 3 nodes (multi-document YAML)', yaml: KUBEADM_IPVS_YAML, dump: true },
 };

@@ -173,6 +173,7 @@ function infer(input: InferInput, opts: ParseOptions): Inferred {
 
   // ---- the service network -----------------------------------------------------------
   let serviceCIDR = kubeadm.serviceSubnet ?? args.serviceCidr?.value;
+  if (serviceCIDR && plainDump) notes.push(`service network ${serviceCIDR}: from ${kubeadm.serviceSubnet ? `${cmName(kubeadmCm!)} (networking.serviceSubnet)` : args.serviceCidr!.from}`);
   if (!serviceCIDR) {
     const dflt = DEFAULTS[distro].services;
     const api = input.services.find((s) => s.namespace === 'default' && s.name === 'kubernetes');
