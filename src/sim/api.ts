@@ -1,7 +1,7 @@
 import type { ContainerView, ExecRequest, ExecResult, FlowPreset, FlowSpec, Result, Scenario, SimRequest, SimResult } from './api-types.ts';
 import { renderRuleRow } from './cli/iptables.ts';
-import { execCommand, tokenize } from './cli/exec.ts';
-import { applySpecEdit, isSpecEdit } from './k8s/spec-edits.ts';
+import { execCommand, specEditOf } from './cli/exec.ts';
+import { applySpecEdit } from './k8s/spec-edits.ts';
 import { buildCluster, type Cluster } from './k8s/cluster.ts';
 import { traceFlow } from './k8s/flows.ts';
 import { parseCluster, type ClusterSpec } from './k8s/spec.ts';
@@ -50,12 +50,11 @@ export function loadScenario(s: Scenario): Result<Cluster> {
   let spec = loaded.value;
   const nodeEdits: [number, string][] = [];
   for (const [i, edit] of s.before.entries()) {
-    const command = edit.slice(edit.indexOf(':') + 1).trim();
-    const argv = tokenize(command);
-    if (argv.ok && isSpecEdit(argv.value)) {
-      const r = applySpecEdit(spec, argv.value);
+    const specEdit = specEditOf(edit.slice(edit.indexOf(':') + 1).trim());
+    if (specEdit) {
+      const r = applySpecEdit(spec, specEdit);
       if (!r.ok) return { ok: false, error: { ...r.error, where: `before[${i}] ${r.error.where}` } };
-      spec = r.value;
+      spec = r.value.spec;
     } else nodeEdits.push([i, edit]);
   }
   const c = buildCluster(spec, s.modes, s.seed);

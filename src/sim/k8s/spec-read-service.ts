@@ -31,7 +31,7 @@ function portAt(r: Reader, path: string): number {
   return n;
 }
 
-export function readService(r: Reader, name: string, namespace: string, notes: string[]): ServiceSpec | undefined {
+export function readService(r: Reader, name: string, namespace: string, notes: string[], applying = false): ServiceSpec | undefined {
   const type = r.str('spec.type', 'ClusterIP');
   if (type === 'ExternalName') {
     notes.push(`Service ${namespace}/${name} is type ExternalName (a DNS CNAME): kube-proxy writes no rules for it`);
@@ -43,8 +43,10 @@ export function readService(r: Reader, name: string, namespace: string, notes: s
     notes.push(`Service ${namespace}/${name} is headless (clusterIP: None): clients reach its pods directly, kube-proxy writes no rules for it`);
     return undefined;
   }
-  if (clusterIPText === undefined || clusterIPText === '') r.fail('spec.clusterIP', required('a dump of a running cluster has the allocated ClusterIP (kubectl get svc CLUSTER-IP)'));
-  const clusterIP = r.has('spec.clusterIP') ? r.ip('spec.clusterIP') : r.ip('spec.clusterIPs.0');
+  const unallocated = clusterIPText === undefined || clusterIPText === '';
+  if (unallocated && !applying) r.fail('spec.clusterIP', required('a dump of a running cluster has the allocated ClusterIP (kubectl get svc CLUSTER-IP)'));
+  // '' until the allocator gives one (kubectl apply of a new Service)
+  const clusterIP = unallocated ? ('' as Ipv4) : r.has('spec.clusterIP') ? r.ip('spec.clusterIP') : r.ip('spec.clusterIPs.0');
   const portList = r.list('spec.ports');
   if (portList.length === 0) r.fail('spec.ports', required());
   const names = new Set<string>();

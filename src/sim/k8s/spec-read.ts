@@ -32,6 +32,8 @@ export interface ReadObjects extends InferInput {
   readonly notes: string[];
   /** newest timestamp in the file: the moment the dump was taken, for AGE */
   latest: number;
+  /** `kubectl apply`: a new Service may come without a ClusterIP (the allocator gives one) */
+  readonly applying: boolean;
 }
 
 export class Problems {
@@ -68,7 +70,8 @@ function objLabel(o: SourceObject): string {
   return `${typeof o.obj.kind === 'string' ? short(o.obj.kind, 40) : 'object'} ${ns}${name}`;
 }
 
-export function readCluster(objects: readonly SourceObject[], opts: ParseOptions): { ok: true; value: ClusterSpec } | { ok: false; problems: Problem[] } {
+/** Reads every object kind by kind; `applying` lets a new Service leave its ClusterIP to the allocator. */
+export function readObjects(objects: readonly SourceObject[], applying = false): { read: ReadObjects; problems: Problems } {
   const problems = new Problems();
   const read: ReadObjects = {
     networks: [],
@@ -87,6 +90,7 @@ export function readCluster(objects: readonly SourceObject[], opts: ParseOptions
     skipped: new Map(),
     notes: [],
     latest: 0,
+    applying,
   };
   const seen = new Map<string, number | undefined>();
   for (const o of objects) {
@@ -107,6 +111,11 @@ export function readCluster(objects: readonly SourceObject[], opts: ParseOptions
       readOne(r, kind, o, read);
     });
   }
+  return { read, problems };
+}
+
+export function readCluster(objects: readonly SourceObject[], opts: ParseOptions): { ok: true; value: ClusterSpec } | { ok: false; problems: Problem[] } {
+  const { read, problems } = readObjects(objects);
   if (problems.list.length > 0) return { ok: false, problems: problems.list };
 
   const inferred = inferCluster(read, opts);
@@ -134,15 +143,16 @@ export function readCluster(objects: readonly SourceObject[], opts: ParseOptions
   if (hostNet > 0) notes.push(`${hostNet} hostNetwork pod${hostNet === 1 ? ' runs' : 's run'} in ${hostNet === 1 ? 'its' : 'their'} node's root network namespace (no veth, no pod IP of ${hostNet === 1 ? 'its' : 'their'} own)`);
 
   const pods = read.pods.map((p) => ({ ...p, age: ageOf(p, read) }));
+  const withAges = nodes.map((n) => (n.age ? { ...n, age: ageOf({ age: n.age }, read) } : n));
   const pendingPods = read.pendingPods.map((p) => ({ ...p, age: ageOf(p, read) }));
-  const docker = parseDockerObjects(read.docker, { networks, hosts, nodes, pods });
+  const docker = parseDockerObjects(read.docker, { networks, hosts, nodes: withAges, pods });
   if (!docker.ok) {
     return { ok: false, problems: [{ object: docker.where.split(' .')[0]!, ...(docker.where.includes(' .') ? { field: docker.where.split(' .').slice(1).join(' .') } : {}), message: docker.message, ...(docker.line !== undefined ? { line: docker.line } : {}) }] };
   }
   const spec: ClusterSpec = {
     networks,
     hosts,
-    nodes,
+    nodes: withAges,
     pods,
     pendingPods,
     services: read.services,
@@ -161,7 +171,7 @@ export function readCluster(objects: readonly SourceObject[], opts: ParseOptions
 /** Lines of objects by `Kind namespace/name`, so the checks (which see specs, not text) can name them. */
 export type SourceIndex = ReadonlyMap<string, SourceObject>;
 
-function sourcesOf(objects: readonly SourceObject[]): SourceIndex {
+export function sourcesOf(objects: readonly SourceObject[]): SourceIndex {
   const m = new Map<string, SourceObject>();
   for (const o of objects) {
     const md = isObj(o.obj.metadata) ? o.obj.metadata : {};
@@ -201,7 +211,7 @@ function readOne(r: Reader, kind: string, o: SourceObject, read: ReadObjects): v
       readPod(r, read);
       return;
     case 'Service': {
-      const s = readService(r, objName(r, dns1035Label), namespaceOf(r), read.notes);
+      const s = readService(r, objName(r, dns1035Label), namespaceOf(r), read.notes, read.applying);
       if (s) read.services.push(s);
       return;
     }
@@ -345,7 +355,8 @@ function readNode(r: Reader): NodeSpec {
       ...(r.has('status.nodeInfo.kernelVersion') ? { kernelVersion: r.str('status.nodeInfo.kernelVersion') } : {}),
       ...(r.has('status.nodeInfo.containerRuntimeVersion') ? { containerRuntimeVersion: r.str('status.nodeInfo.containerRuntimeVersion') } : {}),
     },
-    ...(r.has('metadata.creationTimestamp') ? { created: r.str('metadata.creationTimestamp') } : {}),
+    roles: Object.keys(labels).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.slice('node-role.kubernetes.io/'.length)).filter(Boolean).sort(),
+    ...(stamp(r) ? { age: stamp(r) } : {}),
   };
 }
 
@@ -397,7 +408,7 @@ function readPod(r: Reader, read: ReadObjects): void {
   // the seed's own shorthand (status.age / restartedAgo) wins over timestamps
   const age = r.optStr('status.age') ?? '';
   if (!nodeName || !ip || (phase !== 'Running' && phase !== 'Unknown')) {
-    read.pendingPods.push({ name, namespace, phase, ...(nodeName ? { nodeName } : {}), labels, ...(owner ? { owner } : {}), age: age || stamp(r) });
+    read.pendingPods.push({ name, namespace, phase, ...(nodeName ? { nodeName } : {}), labels, ports, ...(owner ? { owner } : {}), age: age || stamp(r) });
     return;
   }
   const statuses = r.list('status.containerStatuses');
@@ -448,10 +459,16 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(days / 365)}y`;
 }
 
+/** The newest creationTimestamp or node heartbeat seen: the dump was taken just after it. */
 function noteTimestamps(read: ReadObjects, o: Record<string, unknown>): void {
   const md = isObj(o.metadata) ? o.metadata : undefined;
-  const t = md && typeof md.creationTimestamp === 'string' ? Date.parse(md.creationTimestamp) : NaN;
-  if (Number.isFinite(t) && t > read.latest) read.latest = t;
+  const stamps: unknown[] = [md?.creationTimestamp];
+  const conditions = isObj(o.status) && Array.isArray(o.status.conditions) ? o.status.conditions : [];
+  if (o.kind === 'Node') for (const c of conditions) if (isObj(c)) stamps.push(c.lastHeartbeatTime);
+  for (const s of stamps) {
+    const t = typeof s === 'string' ? Date.parse(s) : NaN;
+    if (Number.isFinite(t) && t > read.latest) read.latest = t;
+  }
 }
 
 function readWorkload(r: Reader, kind: 'Deployment' | 'ReplicaSet'): WorkloadSpec {

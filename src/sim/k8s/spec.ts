@@ -76,8 +76,10 @@ export interface NodeSpec {
   /** new pods may land here: not cordoned, no NoSchedule/NoExecute taint */
   readonly schedulable: boolean;
   readonly info: NodeInfo;
-  /** metadata.creationTimestamp, for AGE */
-  readonly created?: string;
+  /** the node-role.kubernetes.io/<role> labels, sorted: kubectl get nodes ROLES */
+  readonly roles: readonly string[];
+  /** AGE from metadata.creationTimestamp, when the file has one */
+  readonly age?: string;
 }
 
 export interface ContainerPortSpec {
@@ -114,6 +116,7 @@ export interface PendingPodSpec {
   readonly phase: string;
   readonly nodeName?: string;
   readonly labels: Readonly<Record<string, string>>;
+  readonly ports: readonly ContainerPortSpec[];
   readonly owner?: OwnerRef;
   readonly age: string;
 }

@@ -95,7 +95,7 @@ export function node(o: NodeOpts): Json {
     'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
     ...(o.extraAnnotations ?? {}),
   };
-  const t = stamp(60);
+  // kubelet posts node status every 10 s: the newest timestamps of a dump
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -109,9 +109,9 @@ export function node(o: NodeOpts): Json {
       allocatable: { cpu: '2', 'ephemeral-storage': '38161122446', 'hugepages-2Mi': '0', memory: '3922224Ki', pods: '110' },
       capacity: { cpu: '2', 'ephemeral-storage': '39226748Ki', 'hugepages-2Mi': '0', memory: '4024624Ki', pods: '110' },
       conditions: [
-        { lastHeartbeatTime: t, lastTransitionTime: stamp(o.ageSeconds - 30), message: 'Flannel is running on this node', reason: 'FlannelIsUp', status: 'False', type: 'NetworkUnavailable' },
-        { lastHeartbeatTime: t, lastTransitionTime: stamp(o.ageSeconds), message: 'kubelet has sufficient memory available', reason: 'KubeletHasSufficientMemory', status: 'False', type: 'MemoryPressure' },
-        { lastHeartbeatTime: t, lastTransitionTime: stamp(o.ageSeconds - 20), message: 'kubelet is posting ready status', reason: 'KubeletReady', status: 'True', type: 'Ready' },
+        { lastHeartbeatTime: stamp(10), lastTransitionTime: stamp(o.ageSeconds - 30), message: 'Flannel is running on this node', reason: 'FlannelIsUp', status: 'False', type: 'NetworkUnavailable' },
+        { lastHeartbeatTime: stamp(10), lastTransitionTime: stamp(o.ageSeconds), message: 'kubelet has sufficient memory available', reason: 'KubeletHasSufficientMemory', status: 'False', type: 'MemoryPressure' },
+        { lastHeartbeatTime: stamp(10), lastTransitionTime: stamp(o.ageSeconds - 20), message: 'kubelet is posting ready status', reason: 'KubeletReady', status: 'True', type: 'Ready' },
       ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
       nodeInfo: {
