@@ -35,6 +35,8 @@ export interface Scenario {
   readonly cluster?: string;
   /** a built-in cluster name (`seed`, `seed-section6`, …) instead of `cluster` */
   readonly preset?: string;
+  /** the node LAN(s) as `CIDR[,CIDR…]`, instead of a /24 inferred around each group of InternalIPs */
+  readonly lan?: string;
   readonly modes: Modes;
   readonly seed: number;
   /** mutations applied before the flow, each `host-or-pod: command`, e.g. `master: ip route del 10.42.1.0/24` */

@@ -33,11 +33,12 @@ export function loadSpec(s: Scenario): Result<ClusterSpec> {
     if (!preset) return { ok: false, error: { code: 'PRESET', where: 'preset', message: `no built-in cluster named "${name}" (have: ${Object.keys(CLUSTER_PRESETS).join(', ')})` } };
     text = preset.yaml;
   }
-  let r = specCache.get(text);
+  const key = s.lan ? `${s.lan}\n${text}` : text;
+  let r = specCache.get(key);
   if (!r) {
-    r = parseCluster(text);
+    r = parseCluster(text, s.lan ? { lan: s.lan } : {});
     if (specCache.size > 8) specCache.clear();
-    specCache.set(text, r);
+    specCache.set(key, r);
   }
   return r;
 }
@@ -84,7 +85,8 @@ export function simulate(req: SimRequest): Result<SimResult> {
       tables: tablesOf(c.value),
       modes: c.value.modes,
       presets: presetsFor(c.value.spec),
-      notes: c.value.notes,
+      // what the import inferred from the file, then what the controllers logged
+      notes: [...c.value.spec.notes, ...c.value.notes],
     },
   };
 }

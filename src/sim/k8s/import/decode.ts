@@ -58,12 +58,12 @@ function decodeJson(text: string): Decoded {
   } catch (whole) {
     // `cat a.json b.json`: several top-level values one after another
     const parts = splitJson(text);
-    if (parts.length < 2) return { ok: false, problems: [jsonError(whole, lines, 0)] };
+    if (parts.length < 2) return { ok: false, problems: [jsonError(whole, text, lines, 0)] };
     for (const [start, end] of parts) {
       try {
         values.push({ value: JSON.parse(text.slice(start, end)), start });
       } catch (e) {
-        return { ok: false, problems: [jsonError(e, lines, start)] };
+        return { ok: false, problems: [jsonError(e, text, lines, start)] };
       }
     }
   }
@@ -95,14 +95,28 @@ function splitJson(text: string): [number, number][] {
 }
 
 /** V8 says `… at position 123` (Node) or `… (line 5 column 3)` (newer Chromium). */
-function jsonError(e: unknown, lines: Lines, base: number): DecodeProblem {
+function jsonError(e: unknown, text: string, lines: Lines, base: number): DecodeProblem {
   const raw = e instanceof Error ? e.message : String(e);
   if (e instanceof RangeError) return { message: `is not valid JSON: nested too deeply to read (${raw})` };
   const pos = /position (\d+)/.exec(raw);
   const lc = /line (\d+) column (\d+)/.exec(raw);
-  const line = pos ? lines.lineAt(base + Number(pos[1])) : lc ? lines.lineAt(base) + Number(lc[1]) - 1 : undefined;
+  const line = pos ? lines.lineAt(base + Number(pos[1])) : lc ? lines.lineAt(base) + Number(lc[1]) - 1 : offsetLine(lines.lineAt(base), yamlErrorLine(text.slice(base)));
   const why = raw.replace(/^JSON\.parse: /, '').replace(/\s*(in JSON )?at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '');
   return { message: `is not valid JSON: ${short(why)}`, ...(line !== undefined ? { line } : {}) };
+}
+
+/**
+ * Where JSON went wrong when V8's message does not say (`Unexpected token '}', …`): YAML reads
+ * JSON, and its parser reports a position. Only for texts small enough to parse twice quickly.
+ */
+const offsetLine = (first: number, line: number | undefined) => (line === undefined ? undefined : first + line - 1);
+
+function yamlErrorLine(text: string): number | undefined {
+  if (text.length > 2_000_000) return undefined;
+  const lc = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
+  const err = (Array.isArray(docs) ? docs : []).flatMap((d) => d.errors)[0];
+  return err ? lc.linePos(err.pos[0]).line : undefined;
 }
 
 // ---- YAML ----------------------------------------------------------------------------------
