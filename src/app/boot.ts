@@ -2,6 +2,22 @@ import { CALL_TIMEOUT_MS, createSimClient, type SimClient } from './store/client
 import { crashSimWorker, spawnSimWorker } from './store/spawn.ts';
 import { useStore } from './store/store.ts';
 import { shareSearch } from './store/url.ts';
+import { clusterFromHash, clusterHash } from './Import/link.ts';
+
+/** The fragment for the cluster shown: `#cluster=…` for a user's file (compact, deflated), '' for a built-in one. */
+let lastLink: { text: string; hash: string } | undefined;
+async function linkHash(text: string | undefined): Promise<string> {
+  if (text === undefined) {
+    useStore.setState({ linkTooBig: false });
+    return '';
+  }
+  if (lastLink?.text === text) return lastLink.hash;
+  const compact = await simClient().compactCluster(text);
+  const hash = (await clusterHash(compact.ok ? compact.value : text)) ?? '';
+  lastLink = { text, hash };
+  useStore.setState({ linkTooBig: hash === '' });
+  return hash;
+}
 
 /**
  * Wires the store to the outside world: the simulation worker, the share link in the address
@@ -30,7 +46,8 @@ export function startApp(): void {
   if (client) return;
   let timeoutMs = CALL_TIMEOUT_MS;
   client = createSimClient(useStore, spawnSimWorker, { timeoutMs: () => timeoutMs });
-  void client.boot(window.location.search);
+  const booting = client;
+  void clusterFromHash(window.location.hash).then((linkCluster) => booting.boot(window.location.search, linkCluster));
   window.__kplTest = {
     setSpeed: (speed) => useStore.getState().setSpeed(speed),
     crashWorker: () => crashSimWorker('crash requested by a test'),
@@ -46,6 +63,8 @@ export function startApp(): void {
         modes: s.result?.modes,
         before: s.scenario.before,
         preset: s.shown?.preset,
+        /** the user's cluster file shown (its name), null for a built-in one */
+        cluster: s.shown?.cluster !== undefined ? s.clusterName : null,
         view: s.view,
         comparePending: s.comparePending,
         scalePoints: Object.keys(s.scalePoints).length,
@@ -64,7 +83,10 @@ export function startApp(): void {
       if (!st.shown) return;
       const { flow, ...scenario } = st.shown;
       const search = shareSearch({ scenario, flow, cursor: st.cursor, view: st.view, compareAxis: st.compareAxis }, new URLSearchParams(window.location.search));
-      if (search !== window.location.search) window.history.replaceState(null, '', search + window.location.hash);
+      void linkHash(scenario.cluster).then((hash) => {
+        if (useStore.getState().shown !== st.shown) return; // something newer is shown
+        if (search !== window.location.search || hash !== window.location.hash) window.history.replaceState(null, '', search + hash);
+      });
     }, 250);
   });
 }

@@ -184,6 +184,8 @@ export interface SimResult {
   readonly presets: readonly FlowPreset[];
   /** what the controllers logged while programming the nodes, e.g. a route flanneld could not add */
   readonly notes: readonly string[];
+  /** what reading the cluster file inferred (the LAN, the modes…) or left out (kinds, pods not running) */
+  readonly clusterNotes: readonly string[];
 }
 
 export interface FlowPreset {

@@ -5,6 +5,7 @@ import { applySpecEdit } from './k8s/spec-edits.ts';
 import { buildCluster, type Cluster } from './k8s/cluster.ts';
 import { traceFlow } from './k8s/flows.ts';
 import { parseCluster, type ClusterSpec } from './k8s/spec.ts';
+import { decodeObjects } from './k8s/import/decode.ts';
 import { containerViews, topologyOf } from './k8s/topology.ts';
 import { encode } from './net/encode.ts';
 import { writePcap } from './net/pcap.ts';
@@ -85,8 +86,8 @@ export function simulate(req: SimRequest): Result<SimResult> {
       tables: tablesOf(c.value),
       modes: c.value.modes,
       presets: presetsFor(c.value.spec),
-      // what the import inferred from the file, then what the controllers logged
-      notes: [...c.value.spec.notes, ...c.value.notes],
+      notes: c.value.notes,
+      clusterNotes: c.value.spec.notes,
     },
   };
 }
@@ -100,9 +101,54 @@ export function exec(req: ExecRequest): Result<ExecResult> {
   return execCommand(c.value, req.target, req.command);
 }
 
-/** The built-in cluster files a user can pick, by name. */
-export function clusterPresets(): { readonly name: string; readonly label: string }[] {
-  return Object.entries(CLUSTER_PRESETS).map(([name, p]) => ({ name, label: p.label }));
+/** The built-in cluster files a user can pick, by name; `dump` marks the kubectl examples. */
+export function clusterPresets(): { readonly name: string; readonly label: string; readonly dump: boolean }[] {
+  return Object.entries(CLUSTER_PRESETS).map(([name, p]) => ({ name, label: p.label, dump: !!p.dump }));
+}
+
+/** What a user's cluster file holds, checked before it replaces the one shown. */
+export interface ClusterCheck {
+  readonly nodes: number;
+  readonly pods: number;
+  readonly services: number;
+  /** what was inferred or skipped */
+  readonly notes: readonly string[];
+  /** the first flow the cluster offers */
+  readonly flow?: FlowSpec;
+}
+
+/**
+ * Parses and checks a cluster (a user's file, or a preset) without running anything: every
+ * problem comes back with its object, field and line, and nothing shown changes.
+ */
+export function checkCluster(s: Scenario): Result<ClusterCheck> {
+  const spec = loadSpec(s);
+  if (!spec.ok) return spec;
+  const built = loadScenario({ ...s, before: [] });
+  if (!built.ok) return built;
+  const v = spec.value;
+  const flow = presetsFor(v)[0]?.flow;
+  return { ok: true, value: { nodes: v.nodes.length, pods: v.pods.length, services: v.services.length, notes: v.notes, ...(flow ? { flow } : {}) } };
+}
+
+/**
+ * The cluster as the share link carries it: the same objects without what changes nothing
+ * (managedFields, Events), as compact JSON — often a tenth of a verbose dump. The text as
+ * given when that is not shorter, or when it does not read.
+ */
+export function compactCluster(text: string): string {
+  const d = decodeObjects(text);
+  if (!d.ok) return text;
+  const items = d.objects
+    .filter((o) => o.obj.kind !== 'Event')
+    .map((o) => {
+      const md = o.obj.metadata;
+      if (typeof md !== 'object' || md === null || !('managedFields' in md)) return o.obj;
+      const { managedFields: _m, ...rest } = md as Record<string, unknown>;
+      return { ...o.obj, metadata: rest };
+    });
+  const compact = JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+  return compact.length < text.length ? compact : text;
 }
 
 /** The flows worth offering for a scenario's cluster (the seed's scenarios, picked from its objects). */

@@ -14,6 +14,9 @@ import type {
   SimResult,
 } from '../sim/api-types.ts';
 import type { Comparison, ScalePoint } from '../sim/compare.ts';
+import type { ClusterCheck } from '../sim/api.ts';
+
+export type { ClusterCheck };
 
 /**
  * The one typed boundary between the UI and the simulation worker. The worker `expose`s an
@@ -35,13 +38,17 @@ export interface SimApi {
   scalePoint(services: number, endpointsPerService: number, proxy: ProxyMode): Promise<Result<ScalePoint>>;
   /** the Docker containers of the scenario's cluster file (none without a Docker host) */
   containers(scenario: Scenario): Promise<Result<readonly ContainerView[]>>;
+  /** checks a user's cluster file (every problem with object, field and line) before it is shown */
+  checkCluster(scenario: Scenario): Promise<Result<ClusterCheck>>;
+  /** the cluster text the share link carries: the same objects, compact */
+  compactCluster(text: string): Promise<Result<string>>;
 }
 
 export interface SimDefaults {
   readonly scenario: Scenario;
   readonly flow: FlowSpec;
-  /** the built-in clusters a scenario's `preset` can name */
-  readonly clusters: readonly { readonly id: string; readonly label: string }[];
+  /** the built-in clusters a scenario's `preset` can name; `dump` marks the kubectl examples */
+  readonly clusters: readonly { readonly id: string; readonly label: string; readonly dump?: boolean }[];
 }
 
 /** The error code the worker answers with when the core threw instead of returning a Result. */

@@ -3,6 +3,7 @@ import type { SimApi } from '../../worker/protocol.ts';
 import { compareRequest, flowTo, podBehindRouter, sideB } from './compare.ts';
 import { describeChange, type TraceSnapshot } from './derive.ts';
 import { requestOf, scaleKey, type AppStore, type Store, type TermEntry } from './store.ts';
+import type { Lab } from './lab.ts';
 import { parseShare } from './url.ts';
 
 /**
@@ -23,10 +24,19 @@ export interface WorkerHandle {
 export type WorkerRole = 'sim' | 'scale';
 
 export interface SimClient {
-  /** load the defaults, read the share link, and compute the first trace */
-  boot(search: string): Promise<void>;
+  /** load the defaults, read the share link (and the cluster its fragment carries), and compute the first trace */
+  boot(search: string, linkCluster?: { ok: true; text: string } | { ok: false; error: string }): Promise<void>;
   /** switch to a built-in cluster, keeping the flow if the new cluster offers it, else its first flow */
   switchCluster(preset: string): Promise<void>;
+  /**
+   * open a user's cluster file after the worker checked it; a refused file changes nothing
+   * shown and lists its problems in the import dialog. Answers whether it was opened.
+   */
+  openCluster(text: string, opts?: { name?: string; lan?: string }): Promise<boolean>;
+  /** restore a saved lab: its cluster, modes, edits, flow, view and step */
+  openLab(lab: Lab, name: string): Promise<boolean>;
+  /** the cluster text the share link carries */
+  compactCluster(text: string): Promise<Result<string>>;
   runCommand(target: string, command: string): Promise<void>;
   tracePcap(): Promise<Result<Uint8Array>>;
   /** show one side of the comparison in the debugger, at `cursor` */
@@ -307,13 +317,17 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
   }
 
   return {
-    async boot(search) {
+    async boot(search, linkCluster) {
       const r = await call('defaults', (api) => api.defaults());
       if (!r.ok) {
         store.setState({ error: errorText(r.error) });
         return;
       }
-      const p = parseShare(search, r.value);
+      const parsed = parseShare(search, r.value);
+      // a user's cluster from the link's fragment stands in for the built-in one
+      const { preset: _preset, ...withoutPreset } = parsed.scenario;
+      const p = linkCluster?.ok ? { ...parsed, scenario: { ...withoutPreset, cluster: linkCluster.text } } : parsed;
+      if (linkCluster && !linkCluster.ok) p.problems.push(`${linkCluster.error}; showing the default cluster.`);
       let flow = p.flow;
       // a link that names a cluster but no flow starts with that cluster's first flow
       if (p.scenario.preset !== r.value.scenario.preset && !new URLSearchParams(search).has('from')) {
@@ -328,18 +342,58 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
         view: p.view,
         compareAxis: p.compareAxis,
         ...(p.instant ? { instant: true } : {}),
+        ...(linkCluster?.ok ? { clusterName: 'cluster from the link' } : {}),
         defaults: r.value,
       });
     },
     async switchCluster(preset) {
       const s = store.getState();
-      const scenario = { ...s.scenario, preset, before: [] };
+      // a built-in cluster replaces the user's file (and the LAN given for it)
+      const { cluster: _file, lan: _lan, ...rest } = s.scenario;
+      const scenario = { ...rest, preset, before: [] };
       const f = await flowFor(scenario, s.flow);
       if (!f.ok) {
         store.setState({ error: errorText(f.error) });
         return;
       }
-      store.setState({ scenario, flow: f.value });
+      store.setState({ scenario, flow: f.value, clusterName: null, linkTooBig: false });
+    },
+    async openCluster(text, opts = {}) {
+      const s = store.getState();
+      const name = opts.name ?? 'pasted cluster';
+      const scenario: Scenario = { cluster: text, ...(opts.lan ? { lan: opts.lan } : {}), modes: {}, seed: s.scenario.seed, before: [] };
+      store.setState({ importBusy: true });
+      const r = await call('checkCluster', (api) => api.checkCluster(scenario));
+      if (disposed) return false;
+      if (!r.ok) {
+        // the cluster shown stays; the dialog lists what is wrong with the file
+        store.setState({ importBusy: false, importOpen: true, importRefused: { name, message: errorText(r.error), problems: r.error.problems ?? [{ object: r.error.where || name, message: r.error.message }] } });
+        return false;
+      }
+      store.setState({ importBusy: false, importOpen: false, importRefused: null, scenario, flow: r.value.flow ?? s.flow, clusterName: name, linkTooBig: false, restoreCursor: null });
+      return true;
+    },
+    async openLab(lab, name) {
+      const r = await call('checkCluster', (api) => api.checkCluster({ ...lab.scenario, before: [] }));
+      if (disposed) return false;
+      if (!r.ok) {
+        store.setState({ importOpen: true, importRefused: { name, message: errorText(r.error), problems: r.error.problems ?? [{ object: r.error.where || name, message: r.error.message }] } });
+        return false;
+      }
+      store.setState({
+        importOpen: false,
+        importRefused: null,
+        scenario: lab.scenario,
+        flow: lab.flow,
+        restoreCursor: lab.cursor,
+        view: lab.view,
+        clusterName: lab.scenario.cluster !== undefined ? (lab.clusterName ?? name) : null,
+        linkTooBig: false,
+      });
+      return true;
+    },
+    compactCluster(text) {
+      return call('compactCluster', (api) => api.compactCluster(text));
     },
     async runCommand(target, command) {
       const s = store.getState();

@@ -67,7 +67,7 @@ describe('a kubeadm + flannel dump (kubectl get … -A -o json, managedFields an
     );
     const r = simulate({ cluster: KUBEADM_FLANNEL_JSON, modes: {}, seed: 1, before: [], flow: { from: 'client', to: '192.168.56.12:30080', proto: 'tcp', kind: 'connect' } });
     if (!r.ok) throw new Error(r.error.message);
-    expect(r.value.notes).toEqual(expect.arrayContaining([expect.stringMatching(/^LAN 192\.168\.56\.0\/24/)]));
+    expect(r.value.clusterNotes).toEqual(expect.arrayContaining([expect.stringMatching(/^LAN 192\.168\.56\.0\/24/)]));
     expect(r.value.trace.verdict).toBe('delivered');
   });
 
