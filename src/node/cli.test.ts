@@ -185,6 +185,6 @@ describe('your own cluster: --cluster FILE|-, --lan, presets NAME', () => {
     const svc = join(dir, 'svc.yaml');
     writeFileSync(svc, 'apiVersion: v1\nkind: Service\nmetadata: {name: echo}\nspec:\n  selector: {app: web}\n  ports: [{port: 8080, targetPort: http}]\n');
     const r = await cli('exec', 'cp-1', '--cluster', 'kubeadm', '--before', `cp-1: kubectl apply -f ${svc}`, '--', 'kubectl', 'get', 'endpointslices');
-    expect(r.out).toMatch(/echo-\w{5}\s+IPv4\s+80\s+10\.244\.1\.2,10\.244\.2\.2,10\.244\.3\.2/);
+    expect(r.out).toMatch(/echo-\w{5}\s+IPv4\s+80\s+(10\.244\.[123]\.2,?){3}\s/);
   });
 });

@@ -33,9 +33,10 @@ export async function clusterHash(text: string): Promise<string | null> {
 
 /** The cluster a link's fragment carries: undefined when it has none, else its text or what is wrong. */
 export async function clusterFromHash(hash: string): Promise<{ ok: true; text: string } | { ok: false; error: string } | undefined> {
-  const m = /^#(?:.*&)?cluster=([A-Za-z0-9_-]*)/.exec(hash);
+  const m = /^#(?:.*&)?cluster=([^&]*)/.exec(hash);
   if (!m) return undefined;
   const data = m[1]!;
+  if (!/^[A-Za-z0-9_-]+$/.test(data)) return { ok: false, error: 'the link\'s cluster is not base64url text (was the link cut or changed?)' };
   if (hash.length > HASH_MAX_CHARS) return { ok: false, error: `the link's cluster is ${hash.length} characters long; links hold at most ${HASH_MAX_CHARS}` };
   try {
     const { Inflate, strFromU8 } = await import('fflate');

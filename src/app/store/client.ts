@@ -56,8 +56,10 @@ export const SCALE_PROXIES: readonly ProxyMode[] = ['iptables', 'ipvs'];
 
 const key = (r: SimRequest) => JSON.stringify(r);
 
-function snapshot(req: SimRequest, result: SimResult): TraceSnapshot {
-  return { modes: result.modes, flow: req.flow, before: req.before, trace: result.trace, ...(req.preset ? { preset: req.preset } : {}) };
+function snapshot(req: SimRequest, result: SimResult, clusterName?: string | null): TraceSnapshot {
+  // a user's file goes by its name in "what changed"
+  const preset = req.cluster !== undefined ? (clusterName ?? 'your cluster file') : req.preset;
+  return { modes: result.modes, flow: req.flow, before: req.before, trace: result.trace, ...(preset ? { preset } : {}) };
 }
 
 /** The one wording of a worker error for the UI. */
@@ -68,7 +70,7 @@ export function errorText(e: { code: string; where: string; message: string }): 
 /** The store update that shows a good simulate answer: the trace, what changed, the cursor kept. */
 function answerPatch(s: Store, req: SimRequest, value: SimResult): Partial<Store> {
   const n = value.trace.events.length;
-  const change = s.result && s.shown ? describeChange(snapshot(s.shown, s.result), snapshot(req, value)) : null;
+  const change = s.result && s.shown ? describeChange(snapshot(s.shown, s.result, s.shownClusterName), snapshot(req, value, s.clusterName)) : null;
   const want = s.restoreCursor ?? s.cursor;
   const notices =
     s.restoreCursor !== null && s.restoreCursor > n - 1
@@ -77,6 +79,7 @@ function answerPatch(s: Store, req: SimRequest, value: SimResult): Partial<Store
   return {
     result: value,
     shown: req,
+    shownClusterName: s.clusterName,
     pending: false,
     error: null,
     change,

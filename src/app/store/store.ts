@@ -119,8 +119,10 @@ export interface ImportSlice {
   importBusy: boolean;
   /** the last file refused, with every problem (object, field, line); the shown cluster stayed */
   importRefused: { readonly name: string; readonly message: string; readonly problems: readonly Problem[] } | null;
-  /** the file name of the user's cluster shown (null: a built-in one) */
+  /** the file name of the user's cluster asked for (null: a built-in one) */
   clusterName: string | null;
+  /** … and of the one the trace shown was computed on */
+  shownClusterName: string | null;
   /** the share link cannot hold the user's cluster (Save lab can) */
   linkTooBig: boolean;
   setImportOpen: (open: boolean) => void;
@@ -220,6 +222,7 @@ export const createImportSlice: StateCreator<Store, [], [], ImportSlice> = (set)
   importBusy: false,
   importRefused: null,
   clusterName: null,
+  shownClusterName: null,
   linkTooBig: false,
   setImportOpen: (importOpen) => set(importOpen ? { importOpen } : { importOpen, importRefused: null }),
 });

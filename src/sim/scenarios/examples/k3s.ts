@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { hashName } from '../../k8s/names.ts';
-import { configMap, daemonSet, deployment, endpointSlice, node, pod, service, type Json } from './objects.ts';
+import { configMap, daemonSet, deployment, endpointSlice, kubectlOrder, node, pod, service, type Json } from './objects.ts';
 
 /**
  * The seed's cluster (kubernetes-network.md §1c) as a k3s user's `kubectl get
@@ -102,7 +102,7 @@ export function k3sObjects(): Json[] {
   items.push(configMap({ name: 'coredns', namespace: 'kube-system', data: { Corefile: '.:53 {\n    errors\n    health\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n      pods insecure\n      fallthrough in-addr.arpa ip6.arpa\n    }\n    hosts /etc/coredns/NodeHosts {\n      ttl 60\n      reload 15s\n      fallthrough\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf\n    cache 30\n    loop\n    reload\n    loadbalance\n    import /etc/coredns/custom/*.override\n}\nimport /etc/coredns/custom/*.server\n', NodeHosts: '192.168.205.4 master\n192.168.205.3 node1\n192.168.205.5 node2\n' }, ageSeconds: (26 * DAY + 3600) }));
   items.push(configMap({ name: 'local-path-config', namespace: 'kube-system', data: { 'config.json': '{\n  "nodePathMap":[\n  {\n    "node":"DEFAULT_PATH_FOR_NON_LISTED_NODES",\n    "paths":["/var/lib/rancher/k3s/storage"]\n  }\n  ]\n}' }, ageSeconds: (26 * DAY + 3600) }));
   for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) items.push(configMap({ name: 'kube-root-ca.crt', namespace: ns, data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIBADAKBggqhkjOPQQDAjAjMSEwHwYDVQQDDBhrM3Mtc2Vy\n-----END CERTIFICATE-----\n' }, ageSeconds: (26 * DAY + 3600) }));
-  return items;
+  return kubectlOrder(items);
 }
 
 /** `kubectl get … -A -o yaml` on the seed's k3s cluster. */

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { hashName } from '../../k8s/names.ts';
-import { configMap, daemonSet, deployment, endpointSlice, event, jsonList, node, pod, service, type Json } from './objects.ts';
+import { configMap, daemonSet, deployment, endpointSlice, event, jsonList, kubectlOrder, node, pod, service, type Json } from './objects.ts';
 
 /**
  * kubeadm clusters with flannel from kube-flannel.yml, as `kubectl get
@@ -155,7 +155,7 @@ export function kubeadmObjects(o: KubeadmOptions): Json[] {
   for (const ns of ['default', 'kube-system', 'kube-flannel']) items.push(configMap({ name: 'kube-root-ca.crt', namespace: ns, data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIQ2x1c3RlckNBMA0GCSqGSIb3DQEBCwUAMBUxEzARBgNV\n-----END CERTIFICATE-----\n' }, ageSeconds: 12 * DAY }));
   items.push(event({ namespace: 'default', involved: webPods[0]!.name, kind: 'Pod', reason: 'Started', message: 'Started container nginx', ageSeconds: 3 * DAY }));
   items.push(event({ namespace: 'default', involved: 'batch-report', kind: 'Pod', reason: 'FailedScheduling', message: '0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 Insufficient memory.', ageSeconds: 600 }));
-  return items;
+  return kubectlOrder(items);
 }
 
 /** kubeadm + flannel, 4 nodes, with CoreDNS: `kubectl get … -A -o json`. */

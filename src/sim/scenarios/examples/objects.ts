@@ -364,7 +364,20 @@ export function event(o: { namespace: string; involved: string; kind: string; re
   };
 }
 
+/**
+ * The order `kubectl get nodes,pods,services,endpointslices,configmaps,deployments,replicasets,
+ * daemonsets,events -A` prints: kind by kind as asked, each sorted by namespace and name.
+ */
+export function kubectlOrder(items: readonly Json[]): Json[] {
+  const KINDS = ['Node', 'Pod', 'Service', 'EndpointSlice', 'ConfigMap', 'Deployment', 'ReplicaSet', 'DaemonSet', 'Event'];
+  const key = (o: Json) => {
+    const md = o.metadata as { namespace?: string; name?: string };
+    return `${String(KINDS.indexOf(o.kind as string)).padStart(2, '0')}/${md.namespace ?? ''}/${md.name ?? ''}`;
+  };
+  return [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
 /** `kubectl get … -o json`: a List with 4-space indentation. */
 export function jsonList(items: readonly Json[]): string {
-  return `${JSON.stringify({ apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } }, null, 4)}\n`;
+  return `${JSON.stringify({ apiVersion: 'v1', items: kubectlOrder(items), kind: 'List', metadata: { resourceVersion: '' } }, null, 4)}\n`;
 }
