@@ -13,3 +13,5 @@ if (existsSync('bench/ui.mjs')) {
   run(['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
   run(['bench/ui.mjs']);
 }
+// a 100-node / 3,000-pod kubectl dump: parse and build in Node, then opened in Chromium
+run(['--import', 'tsx', 'bench/import.ts']);

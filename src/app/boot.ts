@@ -2,7 +2,7 @@ import { CALL_TIMEOUT_MS, createSimClient, type SimClient } from './store/client
 import { crashSimWorker, spawnSimWorker } from './store/spawn.ts';
 import { useStore } from './store/store.ts';
 import { shareSearch } from './store/url.ts';
-import { clusterFromHash, clusterHash } from './Import/link.ts';
+import { clusterFromHash, clusterHash, LINK_MAX_CHARS } from './Import/link.ts';
 
 /** The fragment for the cluster shown: `#cluster=…` for a user's file (compact, deflated), '' for a built-in one. */
 let lastLink: { text: string; hash: string } | undefined;
@@ -13,7 +13,9 @@ async function linkHash(text: string | undefined): Promise<string> {
   }
   if (lastLink?.text === text) return lastLink.hash;
   const compact = await simClient().compactCluster(text);
-  const hash = (await clusterHash(compact.ok ? compact.value : text)) ?? '';
+  const body = compact.ok ? compact.value : text;
+  // deflate gets JSON down ~15×: past that no link is possible, so the main thread is spared the work
+  const hash = body.length > LINK_MAX_CHARS * 20 ? '' : ((await clusterHash(body)) ?? '');
   lastLink = { text, hash };
   useStore.setState({ linkTooBig: hash === '' });
   return hash;
@@ -65,6 +67,8 @@ export function startApp(): void {
         preset: s.shown?.preset,
         /** the user's cluster file shown (its name), null for a built-in one */
         cluster: s.shown?.cluster !== undefined ? s.clusterName : null,
+        importCheckMs: s.importCheckMs,
+        simulateMs: client?.simulateMs() ?? null,
         view: s.view,
         comparePending: s.comparePending,
         scalePoints: Object.keys(s.scalePoints).length,

@@ -78,16 +78,19 @@ export function simulate(req: SimRequest): Result<SimResult> {
   if (!c.ok) return c;
   const t = traceFlow(c.value, req.flow);
   if (!t.ok) return t;
+  const crossed = new Set(t.value.events.map((e) => `${e.host}/${e.netns}`));
+  const tables = tablesOf(c.value, crossed);
+  const partial = tables.length < c.value.world.namespaces.size;
   return {
     ok: true,
     value: {
       trace: { ...t.value, events: withTableRows(c.value, t.value.events) },
       topology: topologyOf(c.value),
-      tables: tablesOf(c.value),
+      tables,
       modes: c.value.modes,
       presets: presetsFor(c.value.spec),
       notes: c.value.notes,
-      clusterNotes: c.value.spec.notes,
+      clusterNotes: partial ? [...c.value.spec.notes, `tables shown for the ${tables.length} network namespaces this flow crossed (of ${c.value.world.namespaces.size}); the terminal prints any other's`] : c.value.spec.notes,
     },
   };
 }
@@ -118,14 +121,14 @@ export interface ClusterCheck {
 }
 
 /**
- * Parses and checks a cluster (a user's file, or a preset) without running anything: every
- * problem comes back with its object, field and line, and nothing shown changes.
+ * Parses and checks a cluster (a user's file, or a preset) without building it: every problem
+ * comes back with its object, field and line, and nothing shown changes.
  */
 export function checkCluster(s: Scenario): Result<ClusterCheck> {
+  // parsing finds what is wrong with a file; the build comes with the first trace (and its
+  // parse is cached), so a large cluster is built once, not twice
   const spec = loadSpec(s);
   if (!spec.ok) return spec;
-  const built = loadScenario({ ...s, before: [] });
-  if (!built.ok) return built;
   const v = spec.value;
   const flow = presetsFor(v)[0]?.flow;
   return { ok: true, value: { nodes: v.nodes.length, pods: v.pods.length, services: v.services.length, notes: v.notes, ...(flow ? { flow } : {}) } };

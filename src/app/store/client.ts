@@ -37,6 +37,8 @@ export interface SimClient {
   openLab(lab: Lab, name: string): Promise<boolean>;
   /** the cluster text the share link carries */
   compactCluster(text: string): Promise<Result<string>>;
+  /** how long the last trace took to come back from the worker, ms */
+  simulateMs(): number;
   runCommand(target: string, command: string): Promise<void>;
   tracePcap(): Promise<Result<Uint8Array>>;
   /** show one side of the comparison in the debugger, at `cursor` */
@@ -48,6 +50,9 @@ export interface SimClient {
 
 /** How long a worker call may take before the worker is presumed stuck and replaced. */
 export const CALL_TIMEOUT_MS = 10_000;
+/** A user's cluster of more than LARGE_CLUSTER_CHARS (thousands of pods) gets this long to build. */
+export const LARGE_CLUSTER_TIMEOUT_MS = 120_000;
+export const LARGE_CLUSTER_CHARS = 1_000_000;
 /** A scale point builds a cluster of up to 1,000 services: it gets longer. */
 export const SCALE_TIMEOUT_MS = 60_000;
 /** The services counts of the scale chart, computed smallest first so the chart fills in. */
@@ -214,6 +219,8 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
   let latestCompare = 0;
   let scaleRun = 0;
   let termId = 0;
+  /** the last simulate round trip, ms (the import benchmark reads it through the test hook) */
+  let lastSimulateMs = 0;
   let disposed = false;
   const timeout = opts.timeoutMs ?? (() => CALL_TIMEOUT_MS);
   const report = (message: string) => {
@@ -224,14 +231,21 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
   const scale = new Lane('scale', spawn, (message) => {
     if (!disposed) store.setState({ scaleError: message });
   });
-  const call = <T>(what: string, f: (api: SimApi) => Promise<Result<T>>) => sim.call(what, f, timeout());
+  // a large user cluster takes seconds to parse and build: its calls get longer before the worker is presumed stuck
+  const call = <T>(what: string, f: (api: SimApi) => Promise<Result<T>>) => {
+    const cluster = store.getState().scenario.cluster;
+    return sim.call(what, f, cluster !== undefined && cluster.length > LARGE_CLUSTER_CHARS ? Math.max(timeout(), LARGE_CLUSTER_TIMEOUT_MS) : timeout());
+  };
+  const callFor = <T>(text: string, what: string, f: (api: SimApi) => Promise<Result<T>>) => sim.call(what, f, text.length > LARGE_CLUSTER_CHARS ? Math.max(timeout(), LARGE_CLUSTER_TIMEOUT_MS) : timeout());
 
   async function recompute(): Promise<void> {
     const req = requestOf(store.getState());
     const id = ++latest;
     store.setState({ pending: true, playing: false });
+    const t0 = performance.now();
     const r = await call('simulate', (api) => api.simulate(req));
     if (id !== latest || disposed) return; // a newer request superseded this one
+    lastSimulateMs = performance.now() - t0;
     applySimAnswer(store, req, r);
     if (r.ok) void loadContainers(req);
   }
@@ -366,8 +380,10 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
       const name = opts.name ?? 'pasted cluster';
       const scenario: Scenario = { cluster: text, ...(opts.lan ? { lan: opts.lan } : {}), modes: {}, seed: s.scenario.seed, before: [] };
       store.setState({ importBusy: true });
-      const r = await call('checkCluster', (api) => api.checkCluster(scenario));
+      const t0 = performance.now();
+      const r = await callFor(text, 'checkCluster', (api) => api.checkCluster(scenario));
       if (disposed) return false;
+      store.setState({ importCheckMs: performance.now() - t0 });
       if (!r.ok) {
         // the cluster shown stays; the dialog lists what is wrong with the file
         store.setState({ importBusy: false, importOpen: true, importRefused: { name, message: errorText(r.error), problems: r.error.problems ?? [{ object: r.error.where || name, message: r.error.message }] } });
@@ -377,7 +393,7 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
       return true;
     },
     async openLab(lab, name) {
-      const r = await call('checkCluster', (api) => api.checkCluster({ ...lab.scenario, before: [] }));
+      const r = await callFor(lab.scenario.cluster ?? '', 'checkCluster', (api) => api.checkCluster({ ...lab.scenario, before: [] }));
       if (disposed) return false;
       if (!r.ok) {
         store.setState({ importOpen: true, importRefused: { name, message: errorText(r.error), problems: r.error.problems ?? [{ object: r.error.where || name, message: r.error.message }] } });
@@ -396,7 +412,7 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
       return true;
     },
     compactCluster(text) {
-      return call('compactCluster', (api) => api.compactCluster(text));
+      return callFor(text, 'compactCluster', (api) => api.compactCluster(text));
     },
     async runCommand(target, command) {
       const s = store.getState();
@@ -443,6 +459,9 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
       const target = podBehindRouter(r.value.topology, base.from);
       if (!target) return void store.setState({ error: 'The two-subnets cluster has no pod on a node behind the gateway.' });
       store.setState({ scenario, flow: flowTo(base, target.ip), view: 'compare', compareAxis: 'backend' });
+    },
+    simulateMs() {
+      return lastSimulateMs;
     },
     dispose() {
       disposed = true;

@@ -125,6 +125,8 @@ export interface ImportSlice {
   shownClusterName: string | null;
   /** the share link cannot hold the user's cluster (Save lab can) */
   linkTooBig: boolean;
+  /** how long the worker took to parse and build the last file opened (ms) */
+  importCheckMs: number | null;
   setImportOpen: (open: boolean) => void;
 }
 
@@ -224,6 +226,7 @@ export const createImportSlice: StateCreator<Store, [], [], ImportSlice> = (set)
   clusterName: null,
   shownClusterName: null,
   linkTooBig: false,
+  importCheckMs: null,
   setImportOpen: (importOpen) => set(importOpen ? { importOpen } : { importOpen, importRefused: null }),
 });
 

@@ -92,7 +92,7 @@ export function readObjects(objects: readonly SourceObject[], applying = false):
     latest: 0,
     applying,
   };
-  const seen = new Map<string, number | undefined>();
+  const seen = new Map<string, SourceObject>();
   for (const o of objects) {
     if (problems.full) break;
     const label = objLabel(o);
@@ -105,8 +105,8 @@ export function readObjects(objects: readonly SourceObject[], applying = false):
       const key = identity(r, kind);
       if (key) {
         const first = seen.get(key);
-        if (seen.has(key)) r.fail('metadata.name', `${kind} ${key.split('|').slice(1).join('/')} is defined twice${first !== undefined ? ` (first at line ${first})` : ''}`);
-        seen.set(key, o.src.line);
+        if (first) r.fail('metadata.name', `${kind} ${key.split('|').slice(1).join('/')} is defined twice (first at line ${first.src.line})`);
+        seen.set(key, o);
       }
       readOne(r, kind, o, read);
     });

@@ -30,12 +30,15 @@ export function topologyOf(c: Cluster): Topology {
     members: s.ports.map((p) => ({ host: p.ns.host, dev: p.dev })),
   }));
   const tunnels: TopoTunnel[] = [];
+  // a VTEP's FDB points at node addresses: look them up in one index, not a scan per entry
+  const nodeAt = new Map<string, string>();
+  for (const ns of c.nodes.values()) for (const d of ns.devices.values()) if (d.kind === 'nic') for (const a of d.addrs) nodeAt.set(a.addr, ns.host);
   for (const ns of c.nodes.values()) {
     for (const d of ns.devices.values()) {
       if (d.kind !== 'vxlan') continue;
       for (const e of d.fdb) {
-        const peer = c.world.ownerOf(e.dst);
-        if (peer) tunnels.push({ fromHost: ns.host, toHost: peer.host, dev: d.name, vni: d.vni });
+        const peer = nodeAt.get(e.dst) ?? c.world.ownerOf(e.dst)?.host;
+        if (peer) tunnels.push({ fromHost: ns.host, toHost: peer, dev: d.name, vni: d.vni });
       }
     }
   }

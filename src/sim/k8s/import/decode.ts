@@ -48,6 +48,17 @@ export function decodeObjects(text: string): Decoded {
   return first === '{' || first === '[' ? decodeJson(body) : decodeYaml(body);
 }
 
+/** A SourceRef whose line is looked up on first read. */
+function lazyRef(line: () => number, lineOf: (field: string) => number): SourceRef {
+  let cached: number | undefined;
+  return {
+    get line() {
+      return (cached ??= line());
+    },
+    lineOf,
+  };
+}
+
 // ---- JSON ----------------------------------------------------------------------------------
 
 function decodeJson(text: string): Decoded {
@@ -70,10 +81,12 @@ function decodeJson(text: string): Decoded {
   const objects: SourceObject[] = [];
   const problems: DecodeProblem[] = [];
   for (const { value, start } of values) {
-    const src = (path: readonly (string | number)[]): SourceRef => {
-      const at = locateJson(text, start, path);
-      return { line: lines.lineAt(at), lineOf: (field) => lines.lineAt(locateJson(text, start, [...path, ...pathSegments(field)])) };
-    };
+    // positions are found only when a problem asks (a scan per object would be quadratic)
+    const src = (path: readonly (string | number)[]): SourceRef =>
+      lazyRef(
+        () => lines.lineAt(locateJson(text, start, path)),
+        (field) => lines.lineAt(locateJson(text, start, [...path, ...pathSegments(field)])),
+      );
     flatten(value, [], 0, src, objects, problems);
   }
   const notes = values.length > 1 ? [`read ${values.length} JSON documents written one after another`] : [];
@@ -146,10 +159,11 @@ function decodeYaml(text: string): Decoded {
       return { ok: false, problems: [{ message: `is not valid YAML: ${short((e as Error).message)}`, line: lineAt(doc.range[0]) }] };
     }
     if (value === null || value === undefined) continue; // an empty document (a trailing ---)
-    const src = (path: readonly (string | number)[]): SourceRef => ({
-      line: lineAt(yamlOffset(doc, path)),
-      lineOf: (field) => lineAt(yamlOffset(doc, [...path, ...pathSegments(field)])),
-    });
+    const src = (path: readonly (string | number)[]): SourceRef =>
+      lazyRef(
+        () => lineAt(yamlOffset(doc, path)),
+        (field) => lineAt(yamlOffset(doc, [...path, ...pathSegments(field)])),
+      );
     flatten(value, [], 0, src, objects, problems);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, objects, notes };
