@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from './fixtures.ts';
-import { KUBEADM_FLANNEL_JSON } from '../src/sim/scenarios/examples/kubeadm.ts';
+import { kubeadmFlannelJson } from '../src/sim/scenarios/examples/kubeadm.ts';
 import { stringify } from 'yaml';
-import { K3S_SEED_YAML, k3sObjects } from '../src/sim/scenarios/examples/k3s.ts';
+import { k3sObjects, k3sSeedYaml } from '../src/sim/scenarios/examples/k3s.ts';
+
+const K3S_SEED_YAML = k3sSeedYaml();
+const KUBEADM_FLANNEL_JSON = kubeadmFlannelJson();
 
 /**
  * Bring your own cluster (issue 9): a kubectl dump opened by the file picker, a drop and a

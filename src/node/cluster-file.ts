@@ -42,15 +42,15 @@ export function readClusterFile(path: string): FileText {
     fd = openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory, not a cluster file' : (code ?? (e as Error).message);
-    return { ok: false, message: `--cluster: "${path}": ${why}` };
+    const why = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code === 'EISDIR' ? 'Is a directory' : (code ?? (e as Error).message);
+    return { ok: false, message: `--cluster ${path}: ${why}` };
   }
   try {
     const st = fstatSync(fd);
-    if (st.isDirectory()) return { ok: false, message: `--cluster: "${path}" is a directory, not a cluster file` };
-    if (!st.isFile() && !st.isFIFO()) return { ok: false, message: `--cluster: "${path}" is not a regular file (a device or socket); give a file, or - for standard input` };
-    if (st.isFile() && st.size > MAX_CLUSTER_BYTES) return { ok: false, message: `--cluster: "${path}" is ${mb(st.size)}; the limit for a cluster file is ${mb(MAX_CLUSTER_BYTES)}` };
-    return readBounded(fd, `--cluster: "${path}"`);
+    if (st.isDirectory()) return { ok: false, message: `--cluster ${path}: Is a directory` };
+    if (!st.isFile() && !st.isFIFO()) return { ok: false, message: `--cluster ${path}: not a regular file (a device or socket); give a file, or - for standard input` };
+    if (st.isFile() && st.size > MAX_CLUSTER_BYTES) return { ok: false, message: `--cluster ${path}: ${mb(st.size)}; the limit for a cluster file is ${mb(MAX_CLUSTER_BYTES)}` };
+    return readBounded(fd, `--cluster ${path}`);
   } finally {
     closeSync(fd);
   }

@@ -3,6 +3,7 @@ import { renderRuleRow } from './cli/iptables.ts';
 import { execCommand, specEditOf } from './cli/exec.ts';
 import { applySpecEdit } from './k8s/spec-edits.ts';
 import { buildCluster, type Cluster } from './k8s/cluster.ts';
+import { ControllerError } from './k8s/kube-proxy/controller.ts';
 import { traceFlow } from './k8s/flows.ts';
 import { parseCluster, type ClusterSpec } from './k8s/spec.ts';
 import { decodeObjects } from './k8s/import/decode.ts';
@@ -59,7 +60,13 @@ export function loadScenario(s: Scenario): Result<Cluster> {
       spec = r.value.spec;
     } else nodeEdits.push([i, edit]);
   }
-  const c = buildCluster(spec, s.modes, s.seed);
+  let c: Cluster;
+  try {
+    c = buildCluster(spec, s.modes, s.seed);
+  } catch (e) {
+    if (e instanceof ControllerError) return { ok: false, error: { code: 'CONTROLLER', where: e.where, message: e.message } };
+    throw e;
+  }
   c.world.describeRule = (ns, table, chain, row) => {
     const rule = ns.nf[table].get(chain)?.rules[row];
     return rule ? renderRuleRow(rule) : '';
@@ -105,8 +112,8 @@ export function exec(req: ExecRequest): Result<ExecResult> {
 }
 
 /** The built-in cluster files a user can pick, by name; `dump` marks the kubectl examples. */
-export function clusterPresets(): { readonly name: string; readonly label: string; readonly dump: boolean }[] {
-  return Object.entries(CLUSTER_PRESETS).map(([name, p]) => ({ name, label: p.label, dump: !!p.dump }));
+export function clusterPresets(): { readonly name: string; readonly label: string; readonly source: string; readonly dump: boolean }[] {
+  return Object.entries(CLUSTER_PRESETS).map(([name, p]) => ({ name, label: p.label, source: p.source, dump: !!p.dump }));
 }
 
 /** What a user's cluster file holds, checked before it replaces the one shown. */

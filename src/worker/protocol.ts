@@ -47,8 +47,8 @@ export interface SimApi {
 export interface SimDefaults {
   readonly scenario: Scenario;
   readonly flow: FlowSpec;
-  /** the built-in clusters a scenario's `preset` can name; `dump` marks the kubectl examples */
-  readonly clusters: readonly { readonly id: string; readonly label: string; readonly dump?: boolean }[];
+  /** the built-in clusters a scenario's `preset` can name: a plain label, where each comes from, `dump` for the kubectl examples */
+  readonly clusters: readonly { readonly id: string; readonly label: string; readonly source?: string; readonly dump?: boolean }[];
 }
 
 /** The error code the worker answers with when the core threw instead of returning a Result. */

@@ -22,7 +22,7 @@ const api: SimApi = {
       value: {
         scenario: DEFAULT_SCENARIO,
         flow: DEFAULT_FLOW,
-        clusters: clusterPresets().map((p) => ({ id: p.name, label: p.label, ...(p.dump ? { dump: true } : {}) })),
+        clusters: clusterPresets().map((p) => ({ id: p.name, label: p.label, source: p.source, ...(p.dump ? { dump: true } : {}) })),
       },
     })),
   presets: (scenario) => guarded('presets', () => flowPresets(scenario)),

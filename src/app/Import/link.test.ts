@@ -1,7 +1,9 @@
 import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { KUBEADM_FLANNEL_JSON } from '../../sim/scenarios/examples/kubeadm.ts';
+import { kubeadmFlannelJson } from '../../sim/scenarios/examples/kubeadm.ts';
 import { clusterFromHash, clusterHash, LINK_MAX_CHARS } from './link.ts';
+
+const KUBEADM_FLANNEL_JSON = kubeadmFlannelJson();
 
 describe('a cluster in the share link', () => {
   it('round-trips through #cluster= and is much shorter than the file', async () => {

@@ -21,8 +21,9 @@ const KIND_LABEL: Readonly<Record<EventKind, string>> = {
   ipvs: 'ipvs',
   nat: 'NAT',
   forward: 'forward',
-  encap: 'VXLAN encap on',
-  decap: 'VXLAN decap on',
+  encap: 'encapsulate on',
+  decap: 'decapsulate on',
+  user: 'user space',
   deliver: 'deliver',
   drop: 'drop',
 };

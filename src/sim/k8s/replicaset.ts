@@ -104,7 +104,7 @@ function shrink(spec: ClusterSpec, running: PodSpec[], pending: PendingPodSpec[]
 export function schedule(nodes: readonly NodeSpec[], perNode: Map<string, number>, onNode: Map<string, number>, used: Map<string, Set<number>>): { node: NodeSpec; ip: Ipv4 } | undefined {
   let best: NodeSpec | undefined;
   for (const n of nodes) {
-    if (!n.schedulable || (onNode.get(n.name) ?? 0) >= MAX_PODS_PER_NODE) continue;
+    if (!n.schedulable || n.deleted || (onNode.get(n.name) ?? 0) >= MAX_PODS_PER_NODE) continue;
     if (!freeIp(n, used.get(n.name) ?? new Set(), true)) continue;
     if (!best || (perNode.get(n.name) ?? 0) < (perNode.get(best.name) ?? 0)) best = n;
   }

@@ -58,6 +58,7 @@ export function checkCluster(spec: ClusterSpec, sources: ReadonlyMap<string, Sou
 
   // ---- nodes -------------------------------------------------------------------------
   const flannelNet = parseCidr(spec.flannel.network);
+  const calico = spec.ipPools.length > 0;
   const nodeByName = new Map<string, { spec: NodeSpec; pod: Prefix }>();
   const macs = new Map<string, string>();
   for (const n of spec.nodes) {
@@ -70,7 +71,8 @@ export function checkCluster(spec: ClusterSpec, sources: ReadonlyMap<string, Sou
     else if (isEdge(net.prefix, n.internalIP)) add(who, 'status.addresses', `InternalIP ${n.internalIP} is the network or broadcast address of ${net.spec.cidr}`);
     claim(n.internalIP, who, 'status.addresses', 'InternalIP');
     if (pod.len > 30) add(who, 'spec.podCIDR', `${n.podCIDR} leaves no room for cni0's gateway and a pod (at most /30)`);
-    if (!prefixContains(flannelNet, pod.net) || pod.len < flannelNet.len) add(who, 'spec.podCIDR', `${n.podCIDR} is outside the flannel Network ${spec.flannel.network}`);
+    // Calico's IPAM hands out its pools' blocks; the podCIDR matters to flannel only
+    if (!calico && (!prefixContains(flannelNet, pod.net) || pod.len < flannelNet.len)) add(who, 'spec.podCIDR', `${n.podCIDR} is outside the flannel Network ${spec.flannel.network}`);
     for (const l of nets.values()) {
       if (rangesOverlap(pod, l.prefix)) add(who, 'spec.podCIDR', `${n.podCIDR} overlaps the LAN ${l.spec.cidr} (Network ${l.spec.name})`);
     }
@@ -94,6 +96,10 @@ export function checkCluster(spec: ClusterSpec, sources: ReadonlyMap<string, Sou
     }
     if (p.hostNetwork) {
       if (p.ip !== node.spec.internalIP) add(who, 'status.podIP', `${p.ip} is not node ${node.spec.name}'s InternalIP ${node.spec.internalIP}; a hostNetwork pod has its node's address`);
+      continue;
+    }
+    if (calico) {
+      claim(p.ip, who, 'status.podIP'); // calico-ipam: from a pool's block (calico/ipam.ts notes one outside every pool)
       continue;
     }
     if (!prefixContains(node.pod, ipToInt(p.ip))) {

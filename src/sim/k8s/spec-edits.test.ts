@@ -87,7 +87,7 @@ describe('kubectl delete', () => {
   });
 
   it('refuses as kubectl does and changes nothing', () => {
-    expect(refused('master: kubectl delete pod')).toBe('error: resource(s) were provided, but no name was specified');
+    expect(refused('master: kubectl delete pod')).toBe('error: resource(s) were provided, but no name, label selector, or --all flag specified');
     expect(refused('master: kubectl delete pod nope')).toBe('Error from server (NotFound): pods "nope" not found');
     expect(refused('master: kubectl delete endpointslice nope -n kube-system')).toBe('Error from server (NotFound): endpointslices.discovery.k8s.io "nope" not found');
     expect(refused('master: kubectl delete frobs x')).toBe('error: the server doesn\'t have a resource type "frobs"');

@@ -76,8 +76,9 @@ function parseArgs(argv: readonly string[]): Args | string {
   return { words, flags };
 }
 
-const RESOURCE: Readonly<Record<string, 'pods' | 'services' | 'endpointslices' | 'deployments' | 'replicasets'>> = {
+const RESOURCE: Readonly<Record<string, 'pods' | 'services' | 'endpointslices' | 'deployments' | 'replicasets' | 'nodes'>> = {
   pod: 'pods', pods: 'pods', po: 'pods',
+  node: 'nodes', nodes: 'nodes', no: 'nodes',
   service: 'services', services: 'services', svc: 'services',
   endpointslice: 'endpointslices', endpointslices: 'endpointslices',
   deployment: 'deployments', deployments: 'deployments', deploy: 'deployments',
@@ -85,9 +86,9 @@ const RESOURCE: Readonly<Record<string, 'pods' | 'services' | 'endpointslices' |
 };
 
 /** kubectl's resource printing: `pod`, `deployment.apps`, `endpointslice.discovery.k8s.io` */
-const GROUP_KIND: Readonly<Record<string, string>> = { pods: 'pod', services: 'service', endpointslices: 'endpointslice.discovery.k8s.io', deployments: 'deployment.apps', replicasets: 'replicaset.apps' };
+const GROUP_KIND: Readonly<Record<string, string>> = { nodes: 'node', pods: 'pod', services: 'service', endpointslices: 'endpointslice.discovery.k8s.io', deployments: 'deployment.apps', replicasets: 'replicaset.apps' };
 /** what the API server calls it in NotFound */
-const NOT_FOUND: Readonly<Record<string, string>> = { pods: 'pods', services: 'services', endpointslices: 'endpointslices.discovery.k8s.io', deployments: 'deployments.apps', replicasets: 'replicasets.apps' };
+const NOT_FOUND: Readonly<Record<string, string>> = { nodes: 'nodes', pods: 'pods', services: 'services', endpointslices: 'endpointslices.discovery.k8s.io', deployments: 'deployments.apps', replicasets: 'replicasets.apps' };
 
 /** `TYPE NAME…` or `TYPE/NAME` */
 function target(words: readonly string[]): { resource?: string; kind?: string; names: string[] } {
@@ -134,9 +135,10 @@ function del(spec: ClusterSpec, words: readonly string[], ns: string, fail: Fail
   const t = target(words);
   if (t.resource === undefined) return fail('error: You must provide one or more resources by argument or filename.');
   if (!t.kind || t.kind === 'deployments' || t.kind === 'replicasets') {
-    return t.kind ? fail(`kube-packet-lab: kubectl delete ${t.resource} is not modelled (delete pod, service or endpointslice)`) : fail(`error: the server doesn't have a resource type "${t.resource}"`);
+    return t.kind ? fail(`kube-packet-lab: kubectl delete ${t.resource} is not modelled (delete pod, service, endpointslice or node)`) : fail(`error: the server doesn't have a resource type "${t.resource}"`);
   }
-  if (t.names.length === 0 || t.names.some((n) => n === '')) return fail('error: resource(s) were provided, but no name was specified');
+  // kubectl's resource builder (cli-runtime resource/builder.go visitorResult)
+  if (t.names.length === 0 || t.names.some((n) => n === '')) return fail('error: resource(s) were provided, but no name, label selector, or --all flag specified');
   let next = spec;
   const out: string[] = [];
   for (const name of t.names) {
@@ -150,6 +152,13 @@ function del(spec: ClusterSpec, words: readonly string[], ns: string, fail: Fail
 
 function deleteOne(spec: ClusterSpec, kind: string, name: string, ns: string): ClusterSpec | string {
   const notFound = `Error from server (NotFound): ${NOT_FOUND[kind]} "${name}" not found`;
+  if (kind === 'nodes') {
+    // the Node object leaves the API; the machine and its pods keep running until someone
+    // drains it, but flanneld's lease watch and Calico's BGP mesh drop it at once
+    const node = spec.nodes.find((n) => n.name === name && !n.deleted);
+    if (!node) return notFound;
+    return { ...spec, nodes: spec.nodes.map((n) => (n === node ? { ...n, deleted: true } : n)) };
+  }
   if (kind === 'pods') {
     const pod = spec.pods.find((p) => p.name === name && p.namespace === ns);
     const pending = spec.pendingPods.find((p) => p.name === name && p.namespace === ns);

@@ -7,7 +7,7 @@ import { inferCluster, type InferInput } from './import/infer.ts';
 import { isObj, Reader, SpecError, specError } from './reader.ts';
 import { checkCluster } from './spec-check.ts';
 import { readEndpointSlice, readEndpoints, readService } from './spec-read-service.ts';
-import type { ClusterSpec, ContainerPortSpec, HostSpec, NetworkSpec, NodeSpec, OwnerRef, ParseOptions, PendingPodSpec, PodSpec, WorkloadSpec } from './spec.ts';
+import type { ClusterSpec, ContainerPortSpec, HostSpec, IPPoolSpec, NetworkSpec, NodeSpec, OwnerRef, ParseOptions, PendingPodSpec, PodSpec, WorkloadSpec } from './spec.ts';
 import { MAX_PROBLEMS } from './spec.ts';
 import { dns1035Label, dns1123Label, dns1123Subdomain, invalid, labelKey, labelValue, portName, portNum, required, notSupported } from './validation.ts';
 
@@ -86,6 +86,7 @@ export function readObjects(objects: readonly SourceObject[], applying = false):
     configMaps: [],
     commandLines: [],
     nodeMeta: new Map(),
+    ipPools: [],
     docker: [],
     skipped: new Map(),
     notes: [],
@@ -159,6 +160,7 @@ export function readCluster(objects: readonly SourceObject[], opts: ParseOptions
     endpointSlices,
     workloads: read.workloads,
     flannel,
+    ipPools: read.ipPools,
     kubeProxy,
     ...(serviceCIDR ? { serviceCIDR } : {}),
     docker: docker.value,
@@ -182,11 +184,11 @@ export function sourcesOf(objects: readonly SourceObject[]): SourceIndex {
   return m;
 }
 
-const CLUSTER_SCOPED = new Set(['Node', 'Network', 'Host', 'DockerHost', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'PriorityClass', 'IngressClass', 'RuntimeClass', 'APIService', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'CSIDriver', 'CSINode', 'VolumeAttachment']);
+const CLUSTER_SCOPED = new Set(['Node', 'IPPool', 'Network', 'Host', 'DockerHost', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'PriorityClass', 'IngressClass', 'RuntimeClass', 'APIService', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'CSIDriver', 'CSINode', 'VolumeAttachment']);
 
 /** `Kind|ns|name` for the kinds whose duplicates break the model; undefined for the rest. */
 function identity(r: Reader, kind: string): string | undefined {
-  if (!['Node', 'Pod', 'Service', 'EndpointSlice', 'Endpoints', 'Network', 'Host', 'Deployment', 'ReplicaSet', 'ConfigMap'].includes(kind)) return undefined;
+  if (!['Node', 'IPPool', 'Pod', 'Service', 'EndpointSlice', 'Endpoints', 'Network', 'Host', 'Deployment', 'ReplicaSet', 'ConfigMap'].includes(kind)) return undefined;
   const name = r.optStr('metadata.name');
   if (name === undefined) return undefined;
   const ns = CLUSTER_SCOPED.has(kind) ? '' : r.str('metadata.namespace', 'default');
@@ -209,6 +211,9 @@ function readOne(r: Reader, kind: string, o: SourceObject, read: ReadObjects): v
     }
     case 'Pod':
       readPod(r, read);
+      return;
+    case 'IPPool':
+      read.ipPools.push(ipPool(r, objName(r, dns1123Subdomain)));
       return;
     case 'Service': {
       const s = readService(r, objName(r, dns1035Label), namespaceOf(r), read.notes, read.applying);
@@ -355,6 +360,8 @@ function readNode(r: Reader): NodeSpec {
       ...(r.has('status.nodeInfo.kernelVersion') ? { kernelVersion: r.str('status.nodeInfo.kernelVersion') } : {}),
       ...(r.has('status.nodeInfo.containerRuntimeVersion') ? { containerRuntimeVersion: r.str('status.nodeInfo.containerRuntimeVersion') } : {}),
     },
+    ...(ann['projectcalico.org/IPv4Address'] !== undefined ? { calicoIPv4Address: r.cidr('metadata.annotations[projectcalico.org/IPv4Address]') } : {}),
+    ...(ann['projectcalico.org/IPv4IPIPTunnelAddr'] !== undefined ? { calicoTunnelAddr: r.ip('metadata.annotations[projectcalico.org/IPv4IPIPTunnelAddr]') } : {}),
     roles: Object.keys(labels).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.slice('node-role.kubernetes.io/'.length)).filter(Boolean).sort(),
     ...(stamp(r) ? { age: stamp(r) } : {}),
   };
@@ -483,6 +490,29 @@ function readWorkload(r: Reader, kind: 'Deployment' | 'ReplicaSet'): WorkloadSpe
   }
   const owner = ownerOf(r);
   return { kind, namespace, name, replicas, selector, template: { labels, ports: containerPorts(r, 'spec.template.spec') }, ...(owner ? { owner } : {}) };
+}
+
+/** An IPPool's spec with the API server's defaults (blockSize 26, modes Never, natOutgoing false). */
+function ipPool(r: Reader, name: string): IPPoolSpec {
+  const cidr = r.subnet('spec.cidr');
+  const blockSize = r.num('spec.blockSize', 26);
+  const len = Number(cidr.split('/')[1]);
+  if (blockSize < 20 || blockSize > 32) r.fail('spec.blockSize', `${blockSize} is not a block size for IPv4 (20-32)`);
+  if (blockSize < len) r.fail('spec.blockSize', `${blockSize} is larger than the pool ${cidr} itself`);
+  const modes = ['Always', 'CrossSubnet', 'Never'] as const;
+  const pool: IPPoolSpec = {
+    name,
+    cidr,
+    blockSize,
+    ipipMode: r.oneOf('spec.ipipMode', modes, 'Never'),
+    vxlanMode: r.oneOf('spec.vxlanMode', modes, 'Never'),
+    natOutgoing: r.bool('spec.natOutgoing', false),
+    disabled: r.bool('spec.disabled', false),
+    nodeSelector: r.str('spec.nodeSelector', 'all()'),
+  };
+  if (pool.ipipMode !== 'Never' && pool.vxlanMode !== 'Never') r.fail('spec.vxlanMode', 'may not be enabled together with ipipMode');
+  if (pool.vxlanMode !== 'Never') r.fail('spec.vxlanMode', 'Calico VXLAN is not modelled here (ipipMode Always|CrossSubnet|Never is)');
+  return pool;
 }
 
 /** Container command lines (kube-proxy's --proxy-mode, flannel's --iface, the API server's range) for the inference. */

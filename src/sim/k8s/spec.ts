@@ -24,6 +24,8 @@ export interface ClusterSpec {
   /** Deployments and ReplicaSets: what `kubectl scale` changes and `kubectl expose` selects */
   readonly workloads: readonly WorkloadSpec[];
   readonly flannel: FlannelConfig;
+  /** Calico's IPPool objects (projectcalico.org/v3), empty when the file has none */
+  readonly ipPools: readonly IPPoolSpec[];
   readonly kubeProxy: KubeProxyConfig;
   /** the API server's --service-cluster-ip-range, when the file says or implies it */
   readonly serviceCIDR?: Cidr;
@@ -80,6 +82,31 @@ export interface NodeSpec {
   readonly roles: readonly string[];
   /** AGE from metadata.creationTimestamp, when the file has one */
   readonly age?: string;
+  /** Calico's node annotations: projectcalico.org/IPv4Address (the BGP address with its mask) */
+  readonly calicoIPv4Address?: Cidr;
+  /** projectcalico.org/IPv4IPIPTunnelAddr: tunl0's address, from the IP pool */
+  readonly calicoTunnelAddr?: Ipv4;
+  /**
+   * `kubectl delete node` took the Node object out of the API: the machine and its pods still run,
+   * but every controller that watches Nodes (flanneld's leases, Calico's BGP mesh) forgets it
+   */
+  readonly deleted?: boolean;
+}
+
+/**
+ * A Calico IPPool (projectcalico.org/v3): the addresses calico-ipam hands out, in blocks of
+ * `blockSize` affine to one node, and how traffic between the pool's addresses on different
+ * nodes travels (ipipMode) and leaves the pool (natOutgoing).
+ */
+export interface IPPoolSpec {
+  readonly name: string;
+  readonly cidr: Cidr;
+  readonly blockSize: number;
+  readonly ipipMode: 'Always' | 'CrossSubnet' | 'Never';
+  readonly vxlanMode: 'Always' | 'CrossSubnet' | 'Never';
+  readonly natOutgoing: boolean;
+  readonly disabled: boolean;
+  readonly nodeSelector: string;
 }
 
 export interface ContainerPortSpec {

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadScenario, simulate } from '../../api.ts';
 import { execCommand } from '../../cli/exec.ts';
-import { K3S_SEED_YAML } from '../../scenarios/examples/k3s.ts';
-import { KUBEADM_FLANNEL_JSON, kubeadmObjects, multiDocumentYaml } from '../../scenarios/examples/kubeadm.ts';
+import { k3sSeedYaml } from '../../scenarios/examples/k3s.ts';
+import { kubeadmFlannelJson, kubeadmObjects, multiDocumentYaml } from '../../scenarios/examples/kubeadm.ts';
 import type { Json } from '../../scenarios/examples/objects.ts';
 import { parseCluster } from '../spec.ts';
+
+const K3S_SEED_YAML = k3sSeedYaml();
+const KUBEADM_FLANNEL_JSON = kubeadmFlannelJson();
 
 /** Issue 9's "what must hold": real dumps load as they are, with what was inferred said. */
 

@@ -2,7 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import { intToIp, ipToInt, parseCidr, prefixContains, prefixToString, type Cidr, type Ipv4 } from '../../net/addr.ts';
 import type { FlannelBackend, IpvsScheduler, Problem, ProxyMode } from '../../api-types.ts';
 import { isObj, Reader, SpecError, specError } from '../reader.ts';
-import type { FlannelConfig, HostSpec, KubeProxyConfig, NetworkSpec, NodeSpec, ParseOptions, ServiceSpec } from '../spec.ts';
+import type { FlannelConfig, HostSpec, IPPoolSpec, KubeProxyConfig, NetworkSpec, NodeSpec, ParseOptions, ServiceSpec } from '../spec.ts';
 
 /**
  * What `kubectl get` does not print but a packet needs, inferred from what it does print, each
@@ -35,6 +35,8 @@ export interface InferInput {
   readonly commandLines: CommandLine[];
   /** each node's annotations and labels, by node name */
   readonly nodeMeta: Map<string, { readonly annotations: Readonly<Record<string, string>>; readonly labels: Readonly<Record<string, string>> }>;
+  /** Calico's IPPools: a file with one runs Calico, not flannel */
+  readonly ipPools: IPPoolSpec[];
 }
 
 export interface Inferred {
@@ -92,6 +94,9 @@ function infer(input: InferInput, opts: ParseOptions): Inferred {
   if (netConf) {
     network = netConf.network;
     if (plainDump) notes.push(`pod network ${network}: from ${cmName(flannelCm!)} (net-conf.json Network)`);
+  } else if (input.ipPools.length > 0) {
+    network = input.ipPools[0]!.cidr;
+    notes.push(`pod network ${network}: Calico's IPPool ${input.ipPools[0]!.name}; no kube-flannel-cfg in the file`);
   } else if (kubeadm.podSubnet) {
     network = kubeadm.podSubnet;
     notes.push(`pod network ${network}: from ${cmName(kubeadmCm!)} (networking.podSubnet); no kube-flannel-cfg in the file`);
@@ -139,6 +144,8 @@ function infer(input: InferInput, opts: ParseOptions): Inferred {
     }
     backend = backendOf([...annBackends][0]!, 'the nodes\' flannel.alpha.coreos.com/backend-type annotation');
     notes.push(`flannel backend ${backend}: from the nodes' flannel.alpha.coreos.com/backend-type annotation`);
+  } else if (input.ipPools.length > 0) {
+    backend = 'vxlan'; // unused: the IPPools' modes choose Calico's datapath (resolveModes)
   } else if (args.flannelBackend) {
     backend = backendOf(args.flannelBackend.value, args.flannelBackend.from);
     notes.push(`flannel backend ${backend}: from ${args.flannelBackend.from}`);
@@ -217,9 +224,10 @@ interface NetConf {
 /** flannel's net-conf.json (pkg/subnet/config.go ParseConfig; pkg/backend/vxlan's VNI and Port). */
 function readNetConf(c: ConfigMapRead): NetConf {
   const cr = embedded(c.reader, 'net-conf.json', 'JSON', 'a JSON object')!;
-  const backend = cr.oneOf('Backend.Type', ['vxlan', 'host-gw'] as const, 'vxlan');
+  const backend = cr.oneOf('Backend.Type', ['vxlan', 'host-gw', 'udp'] as const, 'vxlan');
   const vni = cr.has('Backend.VNI') ? cr.num('Backend.VNI') : undefined;
-  const rawPort = cr.num('Backend.Port', 0);
+  // the udp backend's defaultPort is 8285; vxlan's 0 means the kernel's 8472
+  const rawPort = cr.num('Backend.Port', backend === 'udp' ? 8285 : 0);
   // "Port … On Linux, defaults to kernel default, currently 8472" (Documentation/backends.md)
   if (rawPort < 0 || rawPort > 65535) cr.fail('Backend.Port', `${rawPort} is not a UDP port (0 for the kernel's default 8472, else 1-65535)`);
   const prefix = parseCidr(cr.subnet('Network'));
@@ -406,8 +414,8 @@ function nicsOf(input: InferInput, _args: Args): Map<string, string> {
 }
 
 function backendOf(v: string, from: string): FlannelBackend {
-  if (v === 'vxlan' || v === 'host-gw') return v;
-  throw new SpecError(from, `flannel backend "${v}" is not one of vxlan, host-gw`);
+  if (v === 'vxlan' || v === 'host-gw' || v === 'udp') return v;
+  throw new SpecError(from, `flannel backend "${v}" is not one of vxlan, host-gw, udp`);
 }
 
 function modeOf(v: string, from: string): ProxyMode {

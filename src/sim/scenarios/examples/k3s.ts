@@ -106,4 +106,6 @@ export function k3sObjects(): Json[] {
 }
 
 /** `kubectl get … -A -o yaml` on the seed's k3s cluster. */
-export const K3S_SEED_YAML = stringify({ apiVersion: 'v1', items: k3sObjects(), kind: 'List', metadata: { resourceVersion: '' } }, { lineWidth: 0 });
+export function k3sSeedYaml(): string {
+  return stringify({ apiVersion: 'v1', items: k3sObjects(), kind: 'List', metadata: { resourceVersion: '' } }, { lineWidth: 0 });
+}

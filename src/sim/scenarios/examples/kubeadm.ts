@@ -159,7 +159,8 @@ export function kubeadmObjects(o: KubeadmOptions): Json[] {
 }
 
 /** kubeadm + flannel, 4 nodes, with CoreDNS: `kubectl get … -A -o json`. */
-export const KUBEADM_FLANNEL_JSON = jsonList(
+export const kubeadmFlannelJson = (): string =>
+  jsonList(
   kubeadmObjects({
     nodes: [
       ['cp-1', '192.168.56.10'],
@@ -176,7 +177,8 @@ export function multiDocumentYaml(items: readonly Json[]): string {
 }
 
 /** kubeadm with nodes on two subnets joined by a router: `-o yaml` (a List). */
-export const KUBEADM_TWO_SUBNETS_YAML = stringify(
+export const kubeadmTwoSubnetsYaml = (): string =>
+  stringify(
   {
     apiVersion: 'v1',
     items: kubeadmObjects({
@@ -194,7 +196,8 @@ export const KUBEADM_TWO_SUBNETS_YAML = stringify(
 );
 
 /** kubeadm with kube-proxy in ipvs mode, 3 nodes: multi-document YAML. */
-export const KUBEADM_IPVS_YAML = multiDocumentYaml(
+export const kubeadmIpvsYaml = (): string =>
+  multiDocumentYaml(
   kubeadmObjects({
     nodes: [
       ['cp-1', '172.16.0.10'],
