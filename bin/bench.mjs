@@ -18,3 +18,5 @@ if (existsSync('bench/ui.mjs')) {
   run(['node_modules/vite/bin/vite.js', 'build', '--mode', 'e2e', '--logLevel', 'warn']);
   run(['bench/ui.mjs']);
 }
+// a 100-node / 3,000-pod kubectl dump: parse and build in Node, then opened in Chromium
+run(['--import', 'tsx', 'bench/import.ts']);

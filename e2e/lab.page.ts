@@ -8,6 +8,7 @@ interface LabState {
   modes?: { proxy: string; backend: string; scheduler: string };
   before: string[];
   preset?: string;
+  cluster: string | null;
   view: 'debug' | 'compare' | 'scale';
   comparePending: boolean;
   scalePoints: number;

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { readClusterFile, readClusterStdin, MAX_CLUSTER_BYTES, type FileText } from './cluster-file.ts';
 import { CALICO_BACKENDS, cniOf, FLANNEL_BACKENDS, type Backend, type Cni, type FlowSpec, type Modes, type Scenario } from '../sim/api-types.ts';
 import { loadScenario, pcapOf } from '../sim/api.ts';
 import { compare, scalePoint, scaleRefusal, type ScalePoint } from '../sim/compare.ts';
@@ -17,7 +18,7 @@ Usage:
   kube-packet-lab exec <host|pod> [options] -- <command ...>
   kube-packet-lab compare --from <..> --to <..> --vs proxy=ipvs|backend=<backend> [options]
   kube-packet-lab scale [--services 10,100,1000] [--endpoints 6]
-  kube-packet-lab presets
+  kube-packet-lab presets [NAME]      list the built-in clusters, or print one
 
 trace options:
   --proto tcp|udp|icmp     protocol of the flow (default tcp; icmp means ping)
@@ -36,8 +37,11 @@ trace options:
   --pcap FILE              write every frame the trace put on a wire (veth or LAN)
 
 options for every verb (before --):
-  --cluster FILE|NAME      a kind: List file (YAML/JSON) or a built-in cluster:
+  --cluster FILE|-|NAME    what kubectl get … -o yaml|json printed (a List, several
+                           documents or files concatenated; - reads standard input;
+                           up to ${MAX_CLUSTER_BYTES / 1048576} MB) or a built-in cluster:
                            ${Object.keys(CLUSTER_PRESETS).join(', ')} (default seed)
+  --lan CIDR[,CIDR]        the nodes' LAN (default: a /24 around each group of InternalIPs)
   --backend vxlan|host-gw|udp|ipip|bgp|crosssubnet
                            how pods reach pods on other nodes: flannel's backends,
                            or Calico's IPPool ipipMode (Always, Never, CrossSubnet)
@@ -58,6 +62,8 @@ exec commands: ip addr|link|route|neigh, route -n, bridge fdb show, brctl show,
   iptables -nvL/-S/-A/-I/-D/-F, iptables-save, conntrack -L, sysctl, ping -c N,
   traceroute -n, kubectl get pod -owide|svc|nodes, kubectl describe service NAME,
   calicoctl get ippool [-o wide], calicoctl node status;
+  kubectl scale deployment|rs NAME --replicas N, kubectl delete pod|svc|endpointslice|node NAME,
+  kubectl expose pod|deployment NAME --port P [--type NodePort], kubectl apply -f -;
   "| grep PATTERN [-A N]" and "| head" work as in the seed.
 
 Examples:
@@ -70,6 +76,8 @@ Examples:
 export interface Io {
   readonly stdout: { write(s: string): unknown };
   readonly stderr: { write(s: string): unknown };
+  /** `--cluster -`: standard input, bounded (tests pass text; the CLI reads fd 0) */
+  readonly readStdin?: () => FileText;
 }
 
 interface Parsed {
@@ -88,15 +96,18 @@ interface Parsed {
 }
 
 class UsageError extends Error {}
+/** A file the user named could not be used (a directory, a device, too large): exit 1, one line. */
+class InputError extends Error {}
 
 const BACKENDS: readonly Backend[] = [...FLANNEL_BACKENDS, ...CALICO_BACKENDS];
 const isBackend = (v: string): v is Backend => (BACKENDS as readonly string[]).includes(v);
 
-function parseArgs(argv: string[]): Parsed {
+function parseArgs(argv: string[], io: Io): Parsed {
   const modes: { -readonly [K in keyof Modes]: Modes[K] } = {};
   const before: string[] = [];
   let cluster: string | undefined;
   let preset: string | undefined;
+  let lan: string | undefined;
   let seed = 1;
   let draw = 0;
   let cni: Cni | undefined;
@@ -115,12 +126,24 @@ function parseArgs(argv: string[]): Parsed {
     }
     switch (a) {
       case '--cluster': {
-        const v = value(++i, a);
+        const v = argv[++i];
+        if (v === undefined || (v.startsWith('--') && v !== '-')) throw new UsageError('--cluster needs a value');
         if (CLUSTER_PRESETS[v]) preset = v;
-        else if (existsSync(v)) cluster = withPath(`--cluster ${v}`, () => readFileSync(v, 'utf8'));
-        else throw new UsageError(`--cluster: "${v}" is neither a file nor a built-in cluster (${Object.keys(CLUSTER_PRESETS).join(', ')})`);
+        else if (v === '-') {
+          const r = (io.readStdin ?? (() => readClusterStdin(process.stdin.isTTY)))();
+          if (!r.ok) throw new InputError(r.message);
+          cluster = r.text;
+        } else if (existsSync(v)) {
+          const r = readClusterFile(v);
+          if (!r.ok) throw new InputError(r.message);
+          cluster = r.text;
+        } else throw new UsageError(`--cluster: "${v}" is neither a file nor a built-in cluster (${Object.keys(CLUSTER_PRESETS).join(', ')})`);
         break;
       }
+      case '--lan':
+        lan = value(++i, a);
+        if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}(,\d{1,3}(\.\d{1,3}){3}\/\d{1,2})*$/.test(lan)) throw new UsageError(`--lan: "${lan}" is not a CIDR or a comma list of them (e.g. 192.168.56.0/24)`);
+        break;
       case '--backend': {
         const v = value(++i, a);
         if (!isBackend(v)) throw new UsageError(`--backend: "${v}" is not one of ${BACKENDS.join(', ')}`);
@@ -156,7 +179,7 @@ function parseArgs(argv: string[]): Parsed {
         if (!Number.isInteger(draw) || draw < 0) throw new UsageError('--draw needs a non-negative integer');
         break;
       case '--before':
-        before.push(value(++i, a));
+        before.push(withApplyInput(value(++i, a), io));
         break;
       case '--from':
         flow.from = value(++i, a);
@@ -232,7 +255,7 @@ function parseArgs(argv: string[]): Parsed {
   }
   // --cni alone picks that CNI's default datapath (Calico: IPIP Always, as calico.yaml's default pool)
   if (cni !== undefined && modes.backend === undefined) modes.backend = cni === 'calico' ? 'ipip' : 'vxlan';
-  p.scenario = { ...(cluster !== undefined ? { cluster } : {}), ...(preset !== undefined ? { preset } : {}), modes, seed, ...(draw ? { draw } : {}), before };
+  p.scenario = { ...(cluster !== undefined ? { cluster } : {}), ...(preset !== undefined ? { preset } : {}), ...(lan !== undefined ? { lan } : {}), modes, seed, ...(draw ? { draw } : {}), before };
   return p;
 }
 
@@ -262,7 +285,7 @@ function systemError(e: unknown): { code: string; path?: string } | undefined {
 
 /** Everything the CLI writes goes through here: names from a cluster file may hold control characters. */
 function safeIo(io: Io): Io {
-  return { stdout: { write: (s: string) => io.stdout.write(escapeControl(s)) }, stderr: { write: (s: string) => io.stderr.write(escapeControl(s)) } };
+  return { stdout: { write: (s: string) => io.stdout.write(escapeControl(s)) }, stderr: { write: (s: string) => io.stderr.write(escapeControl(s)) }, ...(io.readStdin ? { readStdin: io.readStdin } : {}) };
 }
 
 /**
@@ -294,16 +317,31 @@ async function run(argv: string[], io: Io): Promise<number> {
   }
   let p: Parsed;
   try {
-    p = parseArgs(rest);
+    p = parseArgs(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`kube-packet-lab: ${e.message}\nTry 'kube-packet-lab --help'.\n`);
       return 2;
     }
+    if (e instanceof InputError) {
+      io.stderr.write(`kube-packet-lab: ${e.message}\n`);
+      return 1;
+    }
     throw e;
   }
   if (verb === 'presets') {
-    for (const [name, c] of Object.entries(CLUSTER_PRESETS)) io.stdout.write(`${name.padEnd(16)} ${c.label}\n`);
+    // `presets NAME` prints the file itself: the examples are dumps a user could have made
+    const name = p.positional[0];
+    if (name !== undefined) {
+      const c = CLUSTER_PRESETS[name];
+      if (!c) {
+        io.stderr.write(`kube-packet-lab: no built-in cluster named "${name}" (have: ${Object.keys(CLUSTER_PRESETS).join(', ')})\n`);
+        return 2;
+      }
+      io.stdout.write(c.yaml);
+      return 0;
+    }
+    for (const [n, c] of Object.entries(CLUSTER_PRESETS)) io.stdout.write(`${n.padEnd(18)} ${c.dump ? '(kubectl dump) ' : ''}${c.label}\n`);
     return 0;
   }
   if (verb === 'scale') return scale(p, io);
@@ -311,8 +349,12 @@ async function run(argv: string[], io: Io): Promise<number> {
   const c = loadScenario(p.scenario);
   if (!c.ok) {
     io.stderr.write(`kube-packet-lab: ${c.error.where}: ${c.error.message}\n`);
+    // the rest of what is wrong with the file, each with its object, field and line
+    for (const q of (c.error.problems ?? []).slice(1)) io.stderr.write(`  also: ${q.object}${q.field ? ` .${q.field}` : ''}${q.line !== undefined ? ` (line ${q.line})` : ''}: ${q.message}\n`);
     return 1;
   }
+  // what was inferred from a user's own file is said once, on standard error
+  if (p.scenario.cluster !== undefined && !p.json) for (const n of c.value.spec.notes) io.stderr.write(`kube-packet-lab: note: ${n}\n`);
   if (verb === 'exec') {
     const target = p.positional[0];
     if (!target || p.command.length === 0) {
@@ -410,6 +452,19 @@ function scale(p: Parsed, io: Io): number {
     io.stdout.write(`${String(r.services).padStart(8)}                ${r.proxy.padEnd(9)} ${String(r.iptablesRules).padStart(14)} ${String(r.ipsetEntries).padStart(14)} ${String(r.virtualServers).padStart(16)} ${String(r.rulesMatched).padStart(14)} ${String(r.rulesEvaluated).padStart(16)}\n`);
   }
   return 0;
+}
+
+/**
+ * `--before "master: kubectl apply -f FILE"` (or `-f -`): the file's text goes under the command
+ * as a here-document, the form the core and the app's terminal take.
+ */
+function withApplyInput(edit: string, io: Io): string {
+  const m = /^([^:]+:\s*kubectl\s+apply\s+.*?(?:-f|--filename)[ =])(\S+)(.*)$/.exec(edit);
+  if (!m || edit.includes('\n')) return edit;
+  const [, head, file, tail] = m as unknown as [string, string, string, string];
+  const r = file === '-' ? (io.readStdin ?? (() => readClusterStdin(process.stdin.isTTY)))() : readClusterFile(file);
+  if (!r.ok) throw new InputError(r.message.replace(/^--cluster/, '--before'));
+  return `${head}-${tail} <<'KPL_EOF'\n${r.text.replace(/\n?$/, '\n')}KPL_EOF`;
 }
 
 /** Runs a file operation; a system error it throws names `what` (the option and path the user gave). */

@@ -57,6 +57,8 @@ export interface Scenario {
   readonly cluster?: string;
   /** a built-in cluster name (`seed`, `seed-section6`, …) instead of `cluster` */
   readonly preset?: string;
+  /** the node LAN(s) as `CIDR[,CIDR…]`, instead of a /24 inferred around each group of InternalIPs */
+  readonly lan?: string;
   readonly modes: Modes;
   readonly seed: number;
   /**
@@ -93,6 +95,19 @@ export interface SimError {
   readonly code: string;
   readonly where: string;
   readonly message: string;
+  /** a refused cluster file: every problem found (the first is `where`/`message`) */
+  readonly problems?: readonly Problem[];
+}
+
+/** One thing wrong with a cluster file: which object, which field, which line, and why. */
+export interface Problem {
+  /** `Service default/web`, or `cluster file` when the file as a whole is at fault */
+  readonly object: string;
+  /** `spec.ports[0].targetPort` */
+  readonly field?: string;
+  readonly message: string;
+  /** 1-based line in the file */
+  readonly line?: number;
 }
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: SimError };
@@ -211,6 +226,8 @@ export interface SimResult {
   readonly presets: readonly FlowPreset[];
   /** what the controllers logged while programming the nodes, e.g. a route flanneld could not add */
   readonly notes: readonly string[];
+  /** what reading the cluster file inferred (the LAN, the modes…) or left out (kinds, pods not running) */
+  readonly clusterNotes: readonly string[];
 }
 
 export interface FlowPreset {

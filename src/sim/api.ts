@@ -1,11 +1,12 @@
 import type { ContainerView, ExecRequest, ExecResult, FlowPreset, FlowSpec, Result, Scenario, SimRequest, SimResult } from './api-types.ts';
 import { renderRuleRow } from './cli/iptables.ts';
-import { execCommand, tokenize } from './cli/exec.ts';
-import { applySpecEdit, isSpecEdit } from './k8s/spec-edits.ts';
+import { execCommand, specEditOf } from './cli/exec.ts';
+import { applySpecEdit } from './k8s/spec-edits.ts';
 import { buildCluster, type Cluster } from './k8s/cluster.ts';
 import { ControllerError } from './k8s/kube-proxy/controller.ts';
 import { traceFlow } from './k8s/flows.ts';
 import { parseCluster, type ClusterSpec } from './k8s/spec.ts';
+import { decodeObjects } from './k8s/import/decode.ts';
 import { containerViews, topologyOf } from './k8s/topology.ts';
 import { encode } from './net/encode.ts';
 import { writePcap } from './net/pcap.ts';
@@ -35,11 +36,12 @@ export function loadSpec(s: Scenario): Result<ClusterSpec> {
     if (!preset) return { ok: false, error: { code: 'PRESET', where: 'preset', message: `no built-in cluster named "${name}" (have: ${Object.keys(CLUSTER_PRESETS).join(', ')})` } };
     text = preset.yaml;
   }
-  let r = specCache.get(text);
+  const key = s.lan ? `${s.lan}\n${text}` : text;
+  let r = specCache.get(key);
   if (!r) {
-    r = parseCluster(text);
+    r = parseCluster(text, s.lan ? { lan: s.lan } : {});
     if (specCache.size > 8) specCache.clear();
-    specCache.set(text, r);
+    specCache.set(key, r);
   }
   return r;
 }
@@ -52,12 +54,11 @@ export function loadScenario(s: Scenario): Result<Cluster> {
   let spec = loaded.value;
   const nodeEdits: [number, string][] = [];
   for (const [i, edit] of s.before.entries()) {
-    const command = edit.slice(edit.indexOf(':') + 1).trim();
-    const argv = tokenize(command);
-    if (argv.ok && isSpecEdit(argv.value)) {
-      const r = applySpecEdit(spec, argv.value);
+    const specEdit = specEditOf(edit.slice(edit.indexOf(':') + 1).trim());
+    if (specEdit) {
+      const r = applySpecEdit(spec, specEdit);
       if (!r.ok) return { ok: false, error: { ...r.error, where: `before[${i}] ${r.error.where}` } };
-      spec = r.value;
+      spec = r.value.spec;
     } else nodeEdits.push([i, edit]);
   }
   let c: Cluster;
@@ -90,15 +91,19 @@ export function simulate(req: SimRequest): Result<SimResult> {
   if (!c.ok) return c;
   const t = traceFlow(c.value, req.flow);
   if (!t.ok) return t;
+  const crossed = new Set(t.value.events.map((e) => `${e.host}/${e.netns}`));
+  const tables = tablesOf(c.value, crossed);
+  const partial = tables.length < c.value.world.namespaces.size;
   return {
     ok: true,
     value: {
       trace: { ...t.value, events: completeChanges(withTableRows(c.value, t.value.events)) },
       topology: topologyOf(c.value),
-      tables: tablesOf(c.value),
+      tables,
       modes: c.value.modes,
       presets: presetsFor(c.value.spec),
       notes: c.value.notes,
+      clusterNotes: partial ? [...c.value.spec.notes, `tables shown for the ${tables.length} network namespaces this flow crossed (of ${c.value.world.namespaces.size}); the terminal prints any other's`] : c.value.spec.notes,
     },
   };
 }
@@ -113,9 +118,54 @@ export function exec(req: ExecRequest): Result<ExecResult> {
   return execCommand(c.value, req.target, req.command);
 }
 
-/** The built-in cluster files a user can pick, by name. */
-export function clusterPresets(): { readonly name: string; readonly label: string; readonly source: string }[] {
-  return Object.entries(CLUSTER_PRESETS).map(([name, p]) => ({ name, label: p.label, source: p.source }));
+/** The built-in cluster files a user can pick, by name; `dump` marks the kubectl examples. */
+export function clusterPresets(): { readonly name: string; readonly label: string; readonly source: string; readonly dump: boolean }[] {
+  return Object.entries(CLUSTER_PRESETS).map(([name, p]) => ({ name, label: p.label, source: p.source, dump: !!p.dump }));
+}
+
+/** What a user's cluster file holds, checked before it replaces the one shown. */
+export interface ClusterCheck {
+  readonly nodes: number;
+  readonly pods: number;
+  readonly services: number;
+  /** what was inferred or skipped */
+  readonly notes: readonly string[];
+  /** the first flow the cluster offers */
+  readonly flow?: FlowSpec;
+}
+
+/**
+ * Parses and checks a cluster (a user's file, or a preset) without building it: every problem
+ * comes back with its object, field and line, and nothing shown changes.
+ */
+export function checkCluster(s: Scenario): Result<ClusterCheck> {
+  // parsing finds what is wrong with a file; the build comes with the first trace (and its
+  // parse is cached), so a large cluster is built once, not twice
+  const spec = loadSpec(s);
+  if (!spec.ok) return spec;
+  const v = spec.value;
+  const flow = presetsFor(v)[0]?.flow;
+  return { ok: true, value: { nodes: v.nodes.length, pods: v.pods.length, services: v.services.length, notes: v.notes, ...(flow ? { flow } : {}) } };
+}
+
+/**
+ * The cluster as the share link carries it: the same objects without what changes nothing
+ * (managedFields, Events), as compact JSON — often a tenth of a verbose dump. The text as
+ * given when that is not shorter, or when it does not read.
+ */
+export function compactCluster(text: string): string {
+  const d = decodeObjects(text);
+  if (!d.ok) return text;
+  const items = d.objects
+    .filter((o) => o.obj.kind !== 'Event')
+    .map((o) => {
+      const md = o.obj.metadata;
+      if (typeof md !== 'object' || md === null || !('managedFields' in md)) return o.obj;
+      const { managedFields: _m, ...rest } = md as Record<string, unknown>;
+      return { ...o.obj, metadata: rest };
+    });
+  const compact = JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+  return compact.length < text.length ? compact : text;
 }
 
 /** The flows worth offering for a scenario's cluster (the seed's scenarios, picked from its objects). */

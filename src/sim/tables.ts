@@ -11,9 +11,18 @@ import type { TraceEvent } from './trace/event.ts';
 
 const TABLES: readonly TableName[] = ['raw', 'mangle', 'nat', 'filter'];
 
-/** Every namespace's tables as the real commands print them, row for row. */
-export function tablesOf(c: Cluster): NamespaceTables[] {
-  return [...c.world.namespaces.values()].map((ns) => namespaceTables(ns));
+/** Past this many network namespaces only those a flow crossed are sent (the rest: the terminal). */
+export const ALL_TABLES_UP_TO = 150;
+
+/**
+ * Every namespace's tables as the real commands print them, row for row — or, for a large
+ * cluster (hundreds of pods, thousands of rules per node), only the namespaces in `crossed`:
+ * a 100-node cluster's full tables are ~170 MB, more than any view needs at once.
+ */
+export function tablesOf(c: Cluster, crossed?: ReadonlySet<string>): NamespaceTables[] {
+  const all = [...c.world.namespaces.values()];
+  const keep = crossed && all.length > ALL_TABLES_UP_TO ? all.filter((ns) => crossed.has(`${ns.host}/${ns.name}`)) : all;
+  return keep.map((ns) => namespaceTables(ns));
 }
 
 function namespaceTables(ns: NetNs): NamespaceTables {

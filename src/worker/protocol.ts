@@ -15,6 +15,9 @@ import type {
 } from '../sim/api-types.ts';
 import type { Comparison, EndpointPin, ScalePoint } from '../sim/compare.ts';
 import type { RunsResult } from '../sim/runs.ts';
+import type { ClusterCheck } from '../sim/api.ts';
+
+export type { ClusterCheck };
 
 /**
  * The one typed boundary between the UI and the simulation worker. The worker `expose`s an
@@ -38,13 +41,17 @@ export interface SimApi {
   scalePoint(services: number, endpointsPerService: number, proxy: ProxyMode): Promise<Result<ScalePoint>>;
   /** the Docker containers of the scenario's cluster file (none without a Docker host) */
   containers(scenario: Scenario): Promise<Result<readonly ContainerView[]>>;
+  /** checks a user's cluster file (every problem with object, field and line) before it is shown */
+  checkCluster(scenario: Scenario): Promise<Result<ClusterCheck>>;
+  /** the cluster text the share link carries: the same objects, compact */
+  compactCluster(text: string): Promise<Result<string>>;
 }
 
 export interface SimDefaults {
   readonly scenario: Scenario;
   readonly flow: FlowSpec;
-  /** the built-in clusters a scenario's `preset` can name: a plain label, and where each comes from */
-  readonly clusters: readonly { readonly id: string; readonly label: string; readonly source?: string }[];
+  /** the built-in clusters a scenario's `preset` can name: a plain label, where each comes from, `dump` for the kubectl examples */
+  readonly clusters: readonly { readonly id: string; readonly label: string; readonly source?: string; readonly dump?: boolean }[];
 }
 
 /** The error code the worker answers with when the core threw instead of returning a Result. */

@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
-import { clusterPresets, DEFAULT_FLOW, DEFAULT_SCENARIO, dockerContainers, exec, flowPresets, simulate, tracePcap } from '../sim/api.ts';
+import { checkCluster, clusterPresets, compactCluster, DEFAULT_FLOW, DEFAULT_SCENARIO, dockerContainers, exec, flowPresets, simulate, tracePcap } from '../sim/api.ts';
 import type { Result } from '../sim/api-types.ts';
 import { compare, scalePoint } from '../sim/compare.ts';
 import { runConnections } from '../sim/runs.ts';
@@ -23,7 +23,7 @@ const api: SimApi = {
       value: {
         scenario: DEFAULT_SCENARIO,
         flow: DEFAULT_FLOW,
-        clusters: clusterPresets().map((p) => ({ id: p.name, label: p.label, source: p.source })),
+        clusters: clusterPresets().map((p) => ({ id: p.name, label: p.label, source: p.source, ...(p.dump ? { dump: true } : {}) })),
       },
     })),
   presets: (scenario) => guarded('presets', () => flowPresets(scenario)),
@@ -34,6 +34,8 @@ const api: SimApi = {
   runs: (req, n) => guarded('runs', () => runConnections(req, n)),
   scalePoint: (services, endpoints, proxy) => guarded('scalePoint', () => scalePoint(services, endpoints, proxy)),
   containers: (scenario) => guarded('containers', () => dockerContainers(scenario)),
+  checkCluster: (scenario) => guarded('checkCluster', () => checkCluster(scenario)),
+  compactCluster: (text) => guarded('compactCluster', () => ({ ok: true, value: compactCluster(text) })),
 };
 
 expose(api);

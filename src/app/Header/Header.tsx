@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { CALICO_BACKENDS, cniOf, FLANNEL_BACKENDS, type FlowKind, type FlowSpec, type IpvsScheduler } from '../../sim/api-types.ts';
 import { simClient } from '../boot.ts';
 import { useStore, type View } from '../store/store.ts';
+import { ImportButtons } from '../Import/ImportBar.tsx';
 import './Header.css';
 
 const VIEWS: readonly { id: View; label: string; title: string }[] = [
@@ -37,6 +38,7 @@ export function Header() {
         </h1>
         <ViewTabs />
         <ClusterPicker />
+        <ImportButtons />
         <PresetPicker />
         <div className="header-spacer" />
         <ModePicker />
@@ -75,7 +77,9 @@ function ViewTabs() {
 
 function ClusterPicker() {
   const clusters = useStore((s) => s.defaults?.clusters);
-  const preset = useStore((s) => s.scenario.preset ?? s.defaults?.scenario.preset ?? '');
+  // a user's file shows under its name; choosing a built-in one replaces it
+  const own = useStore((s) => (s.scenario.cluster !== undefined ? (s.clusterName ?? 'your cluster') : null));
+  const preset = useStore((s) => (s.scenario.cluster !== undefined ? '' : (s.scenario.preset ?? s.defaults?.scenario.preset ?? '')));
   const known = !!clusters?.some((c) => c.id === preset);
   const shown = clusters?.find((c) => c.id === preset);
   return (
@@ -85,7 +89,7 @@ function ClusterPicker() {
         className="select cluster"
         data-testid="scenario.cluster"
         aria-label="Cluster"
-        title={shown ? `${shown.label}${shown.source ? ` — ${shown.source}` : ''}` : preset}
+        title={own ?? (shown ? `${shown.label}${shown.source ? ` — ${shown.source}` : ''}` : preset)}
         value={preset}
         onChange={(e) => void simClient().switchCluster(e.target.value)}
       >
@@ -94,7 +98,7 @@ function ClusterPicker() {
             {c.label}
           </option>
         ))}
-        {!known && <option value={preset}>{preset || 'cluster file'}</option>}
+        {!known && <option value={preset}>{own ?? (preset || 'cluster file')}</option>}
       </select>
     </label>
   );
@@ -199,6 +203,7 @@ function ModePicker() {
 
 function ShareButton() {
   const [copied, setCopied] = useState(false);
+  const tooBig = useStore((s) => s.linkTooBig);
   useEffect(() => {
     if (!copied) return;
     const t = setTimeout(() => setCopied(false), 1600);
@@ -210,7 +215,8 @@ function ShareButton() {
       className="btn"
       data-testid="share.copy"
       aria-label="Copy a link to this exact state"
-      title="The link holds the cluster, modes, flow, edits and step"
+      disabled={tooBig}
+      title={tooBig ? 'Your cluster is too big for a link: use Save lab, and share the file' : 'The link holds the cluster, modes, flow, edits and step'}
       onClick={() => {
         void navigator.clipboard?.writeText(window.location.href).then(
           () => setCopied(true),

@@ -4,6 +4,7 @@ import { compareRequest, equivalentEvent, flowTo, podBehindRouter, sideB } from 
 import { expansionsFor, representativeAt } from './steps.ts';
 import { describeChange, type TraceSnapshot } from './derive.ts';
 import { requestOf, scaleKey, type AppStore, type Store, type TermEntry } from './store.ts';
+import type { Lab } from './lab.ts';
 import { parseShare } from './url.ts';
 
 /**
@@ -24,10 +25,21 @@ export interface WorkerHandle {
 export type WorkerRole = 'sim' | 'scale';
 
 export interface SimClient {
-  /** load the defaults, read the share link, and compute the first trace */
-  boot(search: string): Promise<void>;
+  /** load the defaults, read the share link (and the cluster its fragment carries), and compute the first trace */
+  boot(search: string, linkCluster?: { ok: true; text: string } | { ok: false; error: string }): Promise<void>;
   /** switch to a built-in cluster, keeping the flow if the new cluster offers it, else its first flow */
   switchCluster(preset: string): Promise<void>;
+  /**
+   * open a user's cluster file after the worker checked it; a refused file changes nothing
+   * shown and lists its problems in the import dialog. Answers whether it was opened.
+   */
+  openCluster(text: string, opts?: { name?: string; lan?: string }): Promise<boolean>;
+  /** restore a saved lab: its cluster, modes, edits, flow, view and step */
+  openLab(lab: Lab, name: string): Promise<boolean>;
+  /** the cluster text the share link carries */
+  compactCluster(text: string): Promise<Result<string>>;
+  /** how long the last trace took to come back from the worker, ms */
+  simulateMs(): number;
   runCommand(target: string, command: string): Promise<void>;
   /** `n` connections of the shown flow, one after another: where they went and the balancer's counters */
   runConnections(n: number): Promise<void>;
@@ -41,6 +53,9 @@ export interface SimClient {
 
 /** How long a worker call may take before the worker is presumed stuck and replaced. */
 export const CALL_TIMEOUT_MS = 10_000;
+/** A user's cluster of more than LARGE_CLUSTER_CHARS (thousands of pods) gets this long to build. */
+export const LARGE_CLUSTER_TIMEOUT_MS = 120_000;
+export const LARGE_CLUSTER_CHARS = 1_000_000;
 /** A scale point builds a cluster of up to 1,000 services: it gets longer. */
 export const SCALE_TIMEOUT_MS = 60_000;
 /** The services counts of the scale chart, computed smallest first so the chart fills in. */
@@ -50,8 +65,10 @@ export const SCALE_PROXIES: readonly ProxyMode[] = ['iptables', 'ipvs'];
 /** A request's identity: its JSON with keys in one order, so that how an object was built does not matter. */
 const key = (r: SimRequest) => JSON.stringify(r, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
 
-function snapshot(req: SimRequest, result: SimResult): TraceSnapshot {
-  return { modes: result.modes, flow: req.flow, before: req.before, trace: result.trace, ...(req.preset ? { preset: req.preset } : {}) };
+function snapshot(req: SimRequest, result: SimResult, clusterName?: string | null): TraceSnapshot {
+  // a user's file goes by its name in "what changed"
+  const preset = req.cluster !== undefined ? (clusterName ?? 'your cluster file') : req.preset;
+  return { modes: result.modes, flow: req.flow, before: req.before, trace: result.trace, ...(preset ? { preset } : {}) };
 }
 
 /** The one wording of a worker error for the UI. */
@@ -79,7 +96,7 @@ function cursorFor(s: Store, req: SimRequest, value: SimResult): Pick<Store, 'cu
 /** The store update that shows a good simulate answer: the trace, what changed, the cursor at the same moment. */
 function answerPatch(s: Store, req: SimRequest, value: SimResult): Partial<Store> {
   const n = value.trace.events.length;
-  const change = s.result && s.shown ? describeChange(snapshot(s.shown, s.result), snapshot(req, value)) : null;
+  const change = s.result && s.shown ? describeChange(snapshot(s.shown, s.result, s.shownClusterName), snapshot(req, value, s.clusterName)) : null;
   const notices =
     s.restoreCursor !== null && s.restoreCursor > n - 1
       ? [...s.notices, `URL parameter "step" is ${s.restoreCursor + 1} but the trace has ${n} steps; showing the last.`]
@@ -87,6 +104,7 @@ function answerPatch(s: Store, req: SimRequest, value: SimResult): Partial<Store
   return {
     result: value,
     shown: req,
+    shownClusterName: s.clusterName,
     pending: false,
     error: null,
     change,
@@ -249,6 +267,8 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
   let latestCompare = 0;
   let scaleRun = 0;
   let termId = 0;
+  /** the last simulate round trip, ms (the import benchmark reads it through the test hook) */
+  let lastSimulateMs = 0;
   let disposed = false;
   const timeout = opts.timeoutMs ?? (() => CALL_TIMEOUT_MS);
   const report = (message: string) => {
@@ -261,14 +281,21 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
   const scale = new Lane('scale', spawn, (message) => {
     if (!disposed) store.setState({ scaleError: message });
   });
-  const call = <T>(what: string, f: (api: SimApi) => Promise<Result<T>>) => sim.call(what, f, timeout());
+  // a large user cluster takes seconds to parse and build: its calls get longer before the worker is presumed stuck
+  const call = <T>(what: string, f: (api: SimApi) => Promise<Result<T>>) => {
+    const cluster = store.getState().scenario.cluster;
+    return sim.call(what, f, cluster !== undefined && cluster.length > LARGE_CLUSTER_CHARS ? Math.max(timeout(), LARGE_CLUSTER_TIMEOUT_MS) : timeout());
+  };
+  const callFor = <T>(text: string, what: string, f: (api: SimApi) => Promise<Result<T>>) => sim.call(what, f, text.length > LARGE_CLUSTER_CHARS ? Math.max(timeout(), LARGE_CLUSTER_TIMEOUT_MS) : timeout());
 
   async function recompute(): Promise<void> {
     const req = requestOf(store.getState());
     const id = ++latest;
     store.setState({ pending: true, playing: false });
+    const t0 = performance.now();
     const r = await call('simulate', (api) => api.simulate(req));
     if (id !== latest || disposed) return; // a newer request superseded this one
+    lastSimulateMs = performance.now() - t0;
     applySimAnswer(store, req, r);
     if (r.ok) void loadContainers(req);
   }
@@ -358,13 +385,17 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
   }
 
   return {
-    async boot(search) {
+    async boot(search, linkCluster) {
       const r = await call('defaults', (api) => api.defaults());
       if (!r.ok) {
         store.setState({ error: errorText(r.error) });
         return;
       }
-      const p = parseShare(search, r.value);
+      const parsed = parseShare(search, r.value);
+      // a user's cluster from the link's fragment stands in for the built-in one
+      const { preset: _preset, ...withoutPreset } = parsed.scenario;
+      const p = linkCluster?.ok ? { ...parsed, scenario: { ...withoutPreset, cluster: linkCluster.text } } : parsed;
+      if (linkCluster && !linkCluster.ok) p.problems.push(`${linkCluster.error}; showing the default cluster.`);
       let flow = p.flow;
       // a link that names a cluster but no flow starts with that cluster's first flow
       if (p.scenario.preset !== r.value.scenario.preset && !new URLSearchParams(search).has('from')) {
@@ -381,15 +412,18 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
         level: p.level,
         compareBackends: p.compareBackends,
         ...(p.instant ? { instant: true } : {}),
+        ...(linkCluster?.ok ? { clusterName: 'cluster from the link' } : {}),
         defaults: r.value,
       });
     },
     async switchCluster(preset) {
       const s = store.getState();
-      // edits name the hosts of their cluster: they are set aside, not lost, and come back with it
-      const from = s.scenario.preset ?? 'custom';
+      // edits name the hosts of their cluster: they are set aside, not lost, and come back with it;
+      // a built-in cluster replaces the user's file (and the LAN given for it)
+      const from = s.scenario.cluster !== undefined ? (s.clusterName ?? 'your cluster file') : (s.scenario.preset ?? 'custom');
       const restored = editsByCluster.get(preset) ?? [];
-      const scenario = { ...s.scenario, preset, before: restored };
+      const { cluster: _file, lan: _lan, ...rest } = s.scenario;
+      const scenario = { ...rest, preset, before: restored };
       const f = await flowFor(scenario, s.flow);
       if (!f.ok) {
         store.setState({ error: errorText(f.error) });
@@ -400,7 +434,50 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
         ...(s.scenario.before.length > 0 ? [`${s.scenario.before.length} edit${s.scenario.before.length === 1 ? '' : 's'} of cluster "${from}" set aside; switching back restores them.`] : []),
         ...(restored.length > 0 ? [`${restored.length} edit${restored.length === 1 ? '' : 's'} of cluster "${preset}" restored.`] : []),
       ];
-      store.setState({ scenario, flow: f.value, ...(said.length ? { notices: [...store.getState().notices, ...said] } : {}) });
+      store.setState({ scenario, flow: f.value, clusterName: null, linkTooBig: false, ...(said.length ? { notices: [...store.getState().notices, ...said] } : {}) });
+    },
+    async openCluster(text, opts = {}) {
+      const s = store.getState();
+      const name = opts.name ?? 'pasted cluster';
+      const scenario: Scenario = { cluster: text, ...(opts.lan ? { lan: opts.lan } : {}), modes: {}, seed: s.scenario.seed, before: [] };
+      store.setState({ importBusy: true });
+      const t0 = performance.now();
+      const r = await callFor(text, 'checkCluster', (api) => api.checkCluster(scenario));
+      if (disposed) return false;
+      store.setState({ importCheckMs: performance.now() - t0 });
+      if (!r.ok) {
+        // the cluster shown stays; the dialog lists what is wrong with the file
+        store.setState({ importBusy: false, importOpen: true, importRefused: { name, message: errorText(r.error), problems: r.error.problems ?? [{ object: r.error.where || name, message: r.error.message }] } });
+        return false;
+      }
+      // the edits of the cluster it replaces are set aside, as a switch of cluster does
+      const from = s.scenario.cluster !== undefined ? (s.clusterName ?? 'your cluster file') : (s.scenario.preset ?? 'custom');
+      if (s.scenario.before.length > 0) editsByCluster.set(from, s.scenario.before);
+      const said = s.scenario.before.length > 0 ? [`${s.scenario.before.length} edit${s.scenario.before.length === 1 ? '' : 's'} of cluster "${from}" set aside.`] : [];
+      store.setState({ importBusy: false, importOpen: false, importRefused: null, scenario, flow: r.value.flow ?? s.flow, clusterName: name, linkTooBig: false, restoreCursor: null, ...(said.length ? { notices: [...store.getState().notices, ...said] } : {}) });
+      return true;
+    },
+    async openLab(lab, name) {
+      const r = await callFor(lab.scenario.cluster ?? '', 'checkCluster', (api) => api.checkCluster({ ...lab.scenario, before: [] }));
+      if (disposed) return false;
+      if (!r.ok) {
+        store.setState({ importOpen: true, importRefused: { name, message: errorText(r.error), problems: r.error.problems ?? [{ object: r.error.where || name, message: r.error.message }] } });
+        return false;
+      }
+      store.setState({
+        importOpen: false,
+        importRefused: null,
+        scenario: lab.scenario,
+        flow: lab.flow,
+        restoreCursor: lab.cursor,
+        view: lab.view,
+        clusterName: lab.scenario.cluster !== undefined ? (lab.clusterName ?? name) : null,
+        linkTooBig: false,
+      });
+      return true;
+    },
+    compactCluster(text) {
+      return callFor(text, 'compactCluster', (api) => api.compactCluster(text));
     },
     async runCommand(target, command) {
       const s = store.getState();
@@ -466,6 +543,9 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
       const target = podBehindRouter(r.value.topology, base.from);
       if (!target) return void store.setState({ error: 'The two-subnets cluster has no pod on a node behind the gateway.' });
       store.setState({ scenario, flow: flowTo(base, target.ip), view: 'compare', compareAxis: 'backend', compareBackends: ['host-gw', 'vxlan'] });
+    },
+    simulateMs() {
+      return lastSimulateMs;
     },
     dispose() {
       disposed = true;

@@ -3,6 +3,7 @@ import type { Modes, Result, SimRequest, SimResult } from '../../sim/api-types.t
 import type { Comparison } from '../../sim/compare.ts';
 import type { SimApi } from '../../worker/protocol.ts';
 import { fakeResult } from '../testing/traces.ts';
+import { labFile, parseLab } from './lab.ts';
 import { createSimClient, WORKER_MAX_CRASHES, WORKER_RESTART_BACKOFF_MS, type WorkerHandle } from './client.ts';
 import { ipLength } from '../../sim/net/encode.ts';
 import { chainTraversal, describeChange, layerNames, liveCounters, ruleKey } from './derive.ts';
@@ -37,6 +38,11 @@ function fakeWorker() {
     },
     containers: async () => ({ ok: true, value: [] }),
     runs: async (_req, n) => ({ ok: true, value: { n, outcomes: [{ where: 'node1/pod-1-0', count: n, delivered: true }] } }),
+    checkCluster: async (s) =>
+      s.cluster?.includes('broken')
+        ? { ok: false, error: { code: 'CLUSTER_INVALID', where: 'Service default/web .spec.ports[0].port (line 7)', message: 'Invalid value: 0: must be between 1 and 65535, inclusive', problems: [{ object: 'Service default/web', field: 'spec.ports[0].port', line: 7, message: 'Invalid value: 0: must be between 1 and 65535, inclusive' }] } }
+        : { ok: true, value: { nodes: 2, pods: 3, services: 1, notes: ['LAN 10.0.0.0/24: inferred'], flow: { from: 'web-1', to: '10.96.0.10:53', proto: 'udp', kind: 'connect' } } },
+    compactCluster: async (text) => ({ ok: true, value: text }),
   };
   const spawn = (): WorkerHandle => {
     spawned++;
@@ -340,5 +346,54 @@ describe('derived state', () => {
       { modes: a.modes, flow: DEFAULTS.flow, before: ['master: ip route del 10.42.1.0/24'], trace: dropped },
     );
     expect(text).toMatch(/^applied "master: ip route del 10.42.1.0\/24": 1 event removed.*now dropped at master: SKB_DROP_REASON_IP_NOROUTE/);
+  });
+});
+
+describe('a user\'s cluster file', () => {
+  it('opens after the worker checked it: the scenario carries the text and the LAN, the flow is the file\'s first', async () => {
+    const { store, w, client } = await booted('');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    expect(await client.openCluster('apiVersion: v1\nkind: List\nitems: []\n', { name: 'mine.yaml', lan: '10.0.0.0/24' })).toBe(true);
+    const s = store.getState();
+    expect(s.scenario).toMatchObject({ cluster: 'apiVersion: v1\nkind: List\nitems: []\n', lan: '10.0.0.0/24', before: [] });
+    expect(s.scenario.preset).toBeUndefined();
+    expect(s.flow).toEqual({ from: 'web-1', to: '10.96.0.10:53', proto: 'udp', kind: 'connect' });
+    expect(s.clusterName).toBe('mine.yaml');
+    expect(w.calls.at(-1)!.req.cluster).toContain('kind: List');
+    // a built-in cluster replaces the file and its LAN
+    await client.switchCluster('other');
+    expect(store.getState().scenario.cluster).toBeUndefined();
+    expect(store.getState().scenario.lan).toBeUndefined();
+    expect(store.getState().clusterName).toBeNull();
+  });
+
+  it('a refused file changes nothing shown and lists its problems', async () => {
+    const { store, w, client } = await booted('');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    const before = store.getState().scenario;
+    expect(await client.openCluster('broken', { name: 'bad.yaml' })).toBe(false);
+    const s = store.getState();
+    expect(s.scenario).toBe(before);
+    expect(w.calls).toHaveLength(1);
+    expect(s.importOpen).toBe(true);
+    expect(s.importRefused).toMatchObject({ name: 'bad.yaml', problems: [{ object: 'Service default/web', field: 'spec.ports[0].port', line: 7 }] });
+  });
+
+  it('a lab restores its cluster, modes, edits, flow, view and step', async () => {
+    const { store, w, client } = await booted('');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    const lab = parseLab(labFile({ scenario: { cluster: 'kind: List\nitems: []\n', modes: { backend: 'host-gw' }, seed: 3, before: ['master: ip route del 10.42.1.0/24'] }, flow: { from: 'a', to: 'b:80', proto: 'tcp', kind: 'connect' }, cursor: 5, view: 'debug', clusterName: 'x.json' }));
+    if (!lab.ok) throw new Error(lab.error);
+    expect(await client.openLab(lab.value, 'x.kpl-lab.json')).toBe(true);
+    const s = store.getState();
+    expect(s.scenario).toEqual({ cluster: 'kind: List\nitems: []\n', modes: { backend: 'host-gw' }, seed: 3, before: ['master: ip route del 10.42.1.0/24'] });
+    expect(s.restoreCursor).toBe(5);
+    expect(s.clusterName).toBe('x.json');
+    w.calls.at(-1)!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    expect(store.getState().cursor).toBe(5);
   });
 });

@@ -1,5 +1,5 @@
 import { create, type StateCreator } from 'zustand';
-import type { Backend, FlowSpec, Modes, Scenario, SimRequest, SimResult } from '../../sim/api-types.ts';
+import type { Backend, FlowSpec, Modes, Problem, Scenario, SimRequest, SimResult } from '../../sim/api-types.ts';
 import type { Comparison, EndpointPin, ScalePoint } from '../../sim/compare.ts';
 import { TRACE_LEVELS, type StepCategory, type TraceLevel } from '../../sim/trace/levels.ts';
 import type { RunsResult } from '../../sim/runs.ts';
@@ -171,7 +171,26 @@ export interface ViewSlice {
   setScaleEndpoints: (n: number) => void;
 }
 
-export type Store = RequestSlice & TraceSlice & PlaybackSlice & UiSlice & ViewSlice;
+/** A cluster file the user opened and the import dialog around it. */
+export interface ImportSlice {
+  /** the dialog is open (the header's Open button, or a refused drop) */
+  importOpen: boolean;
+  /** a file is being checked by the worker */
+  importBusy: boolean;
+  /** the last file refused, with every problem (object, field, line); the shown cluster stayed */
+  importRefused: { readonly name: string; readonly message: string; readonly problems: readonly Problem[] } | null;
+  /** the file name of the user's cluster asked for (null: a built-in one) */
+  clusterName: string | null;
+  /** … and of the one the trace shown was computed on */
+  shownClusterName: string | null;
+  /** the share link cannot hold the user's cluster (Save lab can) */
+  linkTooBig: boolean;
+  /** how long the worker took to parse and build the last file opened (ms) */
+  importCheckMs: number | null;
+  setImportOpen: (open: boolean) => void;
+}
+
+export type Store = RequestSlice & TraceSlice & PlaybackSlice & UiSlice & ViewSlice & ImportSlice;
 
 /** One step every 900 ms at 1x: slow enough to read the inspector change. */
 export const STEP_MS = 900;
@@ -346,6 +365,17 @@ export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set) => 
   setScaleEndpoints: (scaleEndpoints) => set({ scaleEndpoints, scaleError: null }),
 });
 
+export const createImportSlice: StateCreator<Store, [], [], ImportSlice> = (set) => ({
+  importOpen: false,
+  importBusy: false,
+  importRefused: null,
+  clusterName: null,
+  shownClusterName: null,
+  linkTooBig: false,
+  importCheckMs: null,
+  setImportOpen: (importOpen) => set(importOpen ? { importOpen } : { importOpen, importRefused: null }),
+});
+
 /** The key of one scale point in `scalePoints`. */
 export function scaleKey(proxy: string, services: number, endpoints: number): string {
   return `${proxy}|${services}|${endpoints}`;
@@ -359,6 +389,7 @@ export function createAppStore() {
     ...createPlaybackSlice(...a),
     ...createUiSlice(...a),
     ...createViewSlice(...a),
+    ...createImportSlice(...a),
   }));
 }
 

@@ -81,3 +81,14 @@ describe('share URL', () => {
     expect(historyAction(a, `${a}&edit=master%3A+ip+route+del+10.42.1.0%2F24`)).toBe('push');
   });
 });
+
+describe('share URL: a user cluster', () => {
+  it('carries the LAN in the query (the cluster itself goes in the fragment) and names a bad one', () => {
+    const s = { scenario: { cluster: 'kind: List', lan: '192.168.56.0/24', modes: {}, seed: 1, before: [] } as Scenario, flow: defaults.flow, cursor: 0 };
+    const q = shareSearch(s);
+    expect(q).toContain('lan=192.168.56.0%2F24');
+    expect(q).not.toContain('cluster=');
+    expect(parseShare(q, defaults).scenario.lan).toBe('192.168.56.0/24');
+    expect(parseShare('?lan=nope', defaults).problems).toEqual(['URL parameter "lan" has a bad value "nope" (expected a CIDR like 192.168.56.0/24); using the default.']);
+  });
+});

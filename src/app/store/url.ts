@@ -42,7 +42,7 @@ const PROTO: readonly FlowSpec['proto'][] = ['tcp', 'udp', 'icmp'];
 const KIND: readonly FlowKind[] = ['connect', 'ping', 'traceroute'];
 const VIEWS: readonly View[] = ['debug', 'compare', 'scale'];
 const AXES: readonly CompareAxis[] = ['proxy', 'backend'];
-const KNOWN = new Set(['cluster', 'proxy', 'backend', 'sched', 'seed', 'draw', 'from', 'to', 'proto', 'kind', 'size', 'df', 'edit', 'step', 'level', 'speed', 'view', 'vs', 'vsa', 'vsb']);
+const KNOWN = new Set(['cluster', 'lan', 'proxy', 'backend', 'sched', 'seed', 'draw', 'from', 'to', 'proto', 'kind', 'size', 'df', 'edit', 'step', 'level', 'speed', 'view', 'vs', 'vsa', 'vsb']);
 
 /** The one wording of a bad-parameter message. */
 export function badParam(name: string, value: string, expected: string): string {
@@ -86,9 +86,16 @@ export function parseShare(search: string, defaults: { scenario: Scenario; flow:
     return false;
   });
   const draw = int('draw', 0);
+  const lanText = q.get('lan');
+  let lan: string | undefined;
+  if (lanText !== null) {
+    if (/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}(,\d{1,3}(\.\d{1,3}){3}\/\d{1,2}){0,15}$/.test(lanText)) lan = lanText;
+    else problems.push(badParam('lan', lanText, 'a CIDR like 192.168.56.0/24'));
+  }
   const scenario: Scenario = {
     ...defaults.scenario,
     ...(cluster !== null && cluster.trim() !== '' ? { preset: cluster.trim() } : {}),
+    ...(lan ? { lan } : {}),
     modes: { ...modes, ...(proxy ? { proxy } : {}), ...(backend ? { backend } : {}), ...(scheduler ? { scheduler } : {}) },
     seed: int('seed', 0) ?? defaults.scenario.seed,
     ...(draw ? { draw } : {}),
@@ -118,7 +125,9 @@ export function parseShare(search: string, defaults: { scenario: Scenario; flow:
 /** The query string for a state; `keep` carries test-only parameters (`speed`) over. */
 export function shareSearch(s: ShareState, keep?: URLSearchParams): string {
   const q = new URLSearchParams();
-  if (s.scenario.preset) q.set('cluster', s.scenario.preset);
+  // a user's cluster travels in the fragment (link.ts), the LAN given for it here
+  if (s.scenario.preset && s.scenario.cluster === undefined) q.set('cluster', s.scenario.preset);
+  if (s.scenario.lan) q.set('lan', s.scenario.lan);
   if (s.scenario.modes.proxy) q.set('proxy', s.scenario.modes.proxy);
   if (s.scenario.modes.backend) q.set('backend', s.scenario.modes.backend);
   if (s.scenario.modes.scheduler) q.set('sched', s.scenario.modes.scheduler);

@@ -59,5 +59,6 @@ export function fakeResult(backend: 'vxlan' | 'host-gw' = 'vxlan'): SimResult {
     modes: { proxy: 'iptables', backend, scheduler: 'rr' },
     presets: [{ id: 'pod-clusterip', label: 'pod → ClusterIP', flow }],
     notes: [],
+    clusterNotes: [],
   };
 }

@@ -2,8 +2,8 @@ import type { ExecResult, Result } from '../api-types.ts';
 import type { NetNs } from '../linux/netns.ts';
 import type { Cluster } from '../k8s/cluster.ts';
 import { endpointsByServicePort } from '../k8s/kube-proxy/controller.ts';
-import { resolveSource } from '../k8s/flows.ts';
-import { applySpecEdit, isSpecEdit } from '../k8s/spec-edits.ts';
+import { sourceOf } from '../k8s/flows.ts';
+import { applySpecEdit, isSpecEdit, splitHeredoc, type SpecEdit } from '../k8s/spec-edits.ts';
 import { calicoctlCommand } from './calicoctl.ts';
 import { brctlCommand, bridgeCommand, ipCommand, routeCommand } from './ip.ts';
 import { conntrackCommand } from './conntrack.ts';
@@ -25,12 +25,16 @@ export function execCommand(c: Cluster, target: string, line: string): Result<Ex
 }
 
 function execRaw(c: Cluster, target: string, line: string): Result<ExecResult> {
-  const ns = resolveSource(c, target);
-  if (!ns) return fail('EXEC_TARGET', target, `no host or pod named "${target}"`);
-  const stages = splitPipes(line);
+  const src = sourceOf(c, target);
+  if (!src.ok) return fail('EXEC_TARGET', target, src.error.code === 'FLOW_FROM' ? `no host or pod named "${target}"` : src.error.message);
+  const ns = src.value;
+  // `kubectl apply -f - <<EOF`: the lines under it are its standard input, not more commands
+  const { command, stdin } = splitHeredoc(line);
+  const stages = stdin === undefined ? splitPipes(command) : [command];
   const argv = tokenize(stages[0] ?? '');
   if (!argv.ok) return fail('EXEC_PARSE', line, argv.error);
-  const r = runOne(c, ns, argv.value);
+  if (stdin !== undefined && !isSpecEdit(argv.value)) return fail('EXEC_PARSE', command, 'only kubectl apply -f - reads a here-document here');
+  const r = runOne(c, ns, argv.value, stdin);
   if (!r.ok) return fail('EXEC_COMMAND', `${target}: ${line}`, r.error);
   let output = r.output;
   for (const stage of stages.slice(1)) {
@@ -49,7 +53,15 @@ function fail(code: string, where: string, message: string): { ok: false; error:
   return { ok: false, error: { code, where, message } };
 }
 
-function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
+/** The edit a command line makes to the objects (`kubectl delete|scale|expose|apply`), or undefined. */
+export function specEditOf(line: string): SpecEdit | undefined {
+  const { command, stdin } = splitHeredoc(line);
+  const argv = tokenize(command);
+  if (!argv.ok || !isSpecEdit(argv.value)) return undefined;
+  return { argv: argv.value, ...(stdin !== undefined ? { stdin } : {}) };
+}
+
+function runOne(c: Cluster, ns: NetNs, argv: string[], stdin?: string): Run {
   const [cmd, ...args] = argv;
   switch (cmd) {
     case undefined:
@@ -75,8 +87,8 @@ function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
     case 'kubectl': {
       if (isSpecEdit(argv)) {
         // validated against the current objects; the caller records it and the cluster is rebuilt with it
-        const r = applySpecEdit(c.spec, argv);
-        return r.ok ? { ok: true, output: `${kindWord(args[1])} "${args[2]}" deleted\n`, mutates: true } : { ok: false, error: r.error.message };
+        const r = applySpecEdit(c.spec, { argv, ...(stdin !== undefined ? { stdin } : {}) });
+        return r.ok ? { ok: true, output: r.value.output, mutates: true } : { ok: false, error: r.error.message };
       }
       return kubectlCommand(c.spec, endpointsByServicePort(c), args);
     }
@@ -109,11 +121,6 @@ function hostname(c: Cluster, ns: NetNs): string {
     if (ct) return ct.id.slice(0, 12);
   }
   return ns.name;
-}
-
-function kindWord(kind: string | undefined): string {
-  if (kind === 'node' || kind === 'nodes' || kind === 'no') return 'node';
-  return kind === 'service' || kind === 'svc' ? 'service' : 'pod';
 }
 
 /** Splits on `|` outside quotes. */

@@ -9,7 +9,7 @@ import { flannelMtu, flannelUp, type Lease } from './flannel.ts';
 import { flannelIptables } from './flannel-iptables.ts';
 import { syncKubeProxy } from './kube-proxy/controller.ts';
 import { provisionHost, provisionNode } from './machines.ts';
-import type { ClusterSpec, PodSpec } from './spec.ts';
+import { podKey, type ClusterSpec, type PodSpec } from './spec.ts';
 
 /** A cluster brought up in the kernel model: the world plus where each object's namespace is. */
 export interface Cluster {
@@ -18,6 +18,7 @@ export interface Cluster {
   readonly modes: Required<Modes>;
   readonly nodes: ReadonlyMap<string, NetNs>;
   readonly hosts: ReadonlyMap<string, NetNs>;
+  /** by `namespace/name`, as Kubernetes keys pods; a hostNetwork pod's is its node's root namespace */
   readonly pods: ReadonlyMap<string, NetNs>;
   /** flanneld's leases (flannel backends), one per live Node */
   readonly leases: readonly Lease[];
@@ -59,7 +60,9 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
   const nodes = new Map<string, NetNs>();
   for (const n of spec.nodes) nodes.set(n.name, provisionNode(world, spec, n));
 
+  /** by `namespace/name`, as Kubernetes keys pods */
   const pods = new Map<string, NetNs>();
+  const netnsName = podNetnsNames(spec.pods);
   const notes: string[] = [];
   const podsByNode = new Map<string, PodSpec[]>();
   for (const p of spec.pods) {
@@ -70,7 +73,7 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
   let leases: Lease[] = [];
   let calico: CalicoState | undefined;
   if (cniOf(modes.backend) === 'calico') {
-    const up = calicoUp(world, spec, nodes, modes.backend as CalicoBackend, pods);
+    const up = calicoUp(world, spec, nodes, modes.backend as CalicoBackend, pods, netnsName);
     calico = up.state;
     notes.push(...up.notes);
   } else {
@@ -85,7 +88,9 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
       const ns = nodes.get(n.name)!;
       const mtu = flannelMtu(backend, ns.dev(n.nic)!.mtu);
       for (const p of podsByNode.get(n.name) ?? []) {
-        pods.set(p.name, cniAdd(world, ns, p, { bridge: 'cni0', mtu, subnet: n.podCIDR, network: spec.flannel.network }));
+        // kubelet runs a hostNetwork pod in the node's own namespace: no CNI ADD, no veth
+        if (p.hostNetwork) pods.set(podKey(p), ns);
+        else pods.set(podKey(p), cniAdd(world, ns, p, { bridge: 'cni0', mtu, subnet: n.podCIDR, network: spec.flannel.network }, netnsName.get(podKey(p))!));
       }
       flannelIptables(ns, spec.flannel.network, n.podCIDR);
     }
@@ -94,4 +99,14 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
   syncKubeProxy(cluster);
   if (calico) notes.push(...felixUp(calico, nodes));
   return cluster;
+}
+
+/**
+ * The name each pod's network namespace is shown under: the pod's name, or `namespace/name`
+ * when another namespace has a pod of the same name (valid in Kubernetes, ambiguous on screen).
+ */
+export function podNetnsNames(pods: readonly PodSpec[]): Map<string, string> {
+  const count = new Map<string, number>();
+  for (const p of pods) count.set(p.name, (count.get(p.name) ?? 0) + 1);
+  return new Map(pods.map((p) => [podKey(p), count.get(p.name)! > 1 ? podKey(p) : p.name]));
 }

@@ -24,9 +24,9 @@ export interface BridgeConf {
  * `eth0` in the pod), enslave the host end with hairpin mode, give eth0 the pod IP and the
  * routes, and bring lo up.
  */
-export function cniAdd(world: World, host: NetNs, pod: PodSpec, conf: BridgeConf): NetNs {
+export function cniAdd(world: World, host: NetNs, pod: PodSpec, conf: BridgeConf, netnsName = pod.name): NetNs {
   const br = ensureBridge(world, host, conf);
-  const podNs = world.createNs(host.host, pod.name, 'pod');
+  const podNs = world.createNs(host.host, netnsName, 'pod');
   const hostVeth = randomVethName(world, host);
   const [hostEnd, podEnd] = world.addVethPair(host, hostVeth, podNs, 'eth0', conf.mtu);
   world.enslave(br, hostEnd, true);

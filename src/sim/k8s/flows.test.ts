@@ -58,7 +58,7 @@ describe('connections that close', () => {
   it('give their client port back and leave no conntrack entry behind', () => {
     const c = cluster();
     const flow = { from: POD, to: '10.43.6.58:80', proto: 'tcp', kind: 'connect' } as const;
-    const src = c.pods.get(POD)!;
+    const src = c.pods.get(`default/${POD}`)!;
     const before = src.listeners.length;
     // all but three local ports held by other sockets: fifty connections in a row still get one
     for (let p = EPHEMERAL_PORTS.low + 3; p <= EPHEMERAL_PORTS.high; p++) src.listeners.push({ proto: 'tcp', port: p, process: 'other' });
@@ -72,7 +72,7 @@ describe('connections that close', () => {
 
   it('kept open, they run out of local ports with connect\'s EADDRNOTAVAIL instead of looping', () => {
     const c = cluster();
-    const src = c.pods.get(POD)!;
+    const src = c.pods.get(`default/${POD}`)!;
     for (let p = EPHEMERAL_PORTS.low; p <= EPHEMERAL_PORTS.high; p++) src.listeners.push({ proto: 'tcp', port: p, process: 'client' });
     const t = traceFlow(c, { from: POD, to: '10.43.6.58:80', proto: 'tcp', kind: 'connect' });
     expect(t.ok).toBe(false);

@@ -19,17 +19,48 @@ import type { Trace } from '../trace/event.ts';
 import type { Cluster } from './cluster.ts';
 import { inKubernetesTerms } from './explain.ts';
 import { containerAddress } from './docker.ts';
+import { podKey } from './spec.ts';
 
-/** Where a flow starts: a pod, a node or host, a Docker container, or an IP one of them owns. */
-export function resolveSource(c: Cluster, from: string): NetNs | undefined {
-  // a container by its name, or a shared namespace by its topology name (`web+sidecar`, a pod's)
-  const byName = c.pods.get(from) ?? c.nodes.get(from) ?? c.hosts.get(from) ?? c.containers.get(from) ?? [...c.containers.values()].find((ns) => ns.name === from);
-  if (byName) return byName;
-  if (!isIpv4(from)) return undefined;
-  for (const ns of [...c.pods.values(), ...c.nodes.values(), ...c.hosts.values(), ...c.containers.values()]) {
-    for (const d of ns.devices.values()) if (d.kind !== 'loopback' && d.kind !== 'dummy' && d.addrs.some((a) => a.addr === from)) return ns;
+/**
+ * Where a flow starts or a shell runs: a pod (`namespace/name`, or its bare name when no other
+ * namespace has one), a node or host (`node/NAME` when a pod shares the name), a Docker
+ * container, or an IP one of them owns. A name that could mean two things is refused with
+ * the ways to say which.
+ */
+export function sourceOf(c: Cluster, from: string): Result<NetNs> {
+  const ok = (ns: NetNs): Result<NetNs> => ({ ok: true, value: ns });
+  const byKey = c.pods.get(from);
+  if (byKey) return ok(byKey);
+  const kind = /^(node|host)\/(.+)$/.exec(from);
+  if (kind) {
+    const ns = kind[1] === 'node' ? c.nodes.get(kind[2]!) : c.hosts.get(kind[2]!);
+    return ns ? ok(ns) : { ok: false, error: { code: 'FLOW_FROM', where: from, message: `no ${kind[1]} named "${kind[2]}"` } };
   }
-  return undefined;
+  const candidates: { what: string; say: string; ns: NetNs }[] = [];
+  for (const p of c.spec.pods) if (p.name === from) candidates.push({ what: `pod ${podKey(p)}`, say: podKey(p), ns: c.pods.get(podKey(p))! });
+  const node = c.nodes.get(from);
+  if (node) candidates.push({ what: `node ${from}`, say: `node/${from}`, ns: node });
+  const host = c.hosts.get(from);
+  if (host) candidates.push({ what: `host ${from}`, say: `host/${from}`, ns: host });
+  const container = c.containers.get(from) ?? [...c.containers.values()].find((ns) => ns.name === from);
+  if (container && candidates.length === 0) candidates.push({ what: `container ${from}`, say: from, ns: container });
+  if (candidates.length === 1) return ok(candidates[0]!.ns);
+  if (candidates.length > 1) {
+    const says = candidates.map((x) => x.say);
+    return { ok: false, error: { code: 'FLOW_AMBIGUOUS', where: from, message: `"${from}" is ambiguous: ${candidates.map((x) => x.what).join(', ')}; say ${says.slice(0, -1).join(', ')} or ${says.at(-1)}` } };
+  }
+  if (isIpv4(from)) {
+    for (const ns of [...c.pods.values(), ...c.nodes.values(), ...c.hosts.values(), ...c.containers.values()]) {
+      for (const d of ns.devices.values()) if (d.kind !== 'loopback' && d.kind !== 'dummy' && d.addrs.some((a) => a.addr === from)) return ok(ns);
+    }
+  }
+  return { ok: false, error: { code: 'FLOW_FROM', where: 'flow.from', message: `"${from}" is not a pod, node, host or an address one of them owns` } };
+}
+
+/** `sourceOf` without the reason: the namespace, or undefined. */
+export function resolveSource(c: Cluster, from: string): NetNs | undefined {
+  const r = sourceOf(c, from);
+  return r.ok ? r.value : undefined;
 }
 
 /** `to`: an IP[:port], or a pod/node/host/service name (its IP), optionally with `:port`. */
@@ -40,13 +71,14 @@ export function resolveDestination(c: Cluster, to: string): { ip: Ipv4; port?: n
   const port = m[2] === undefined ? undefined : Number(m[2]);
   if (port !== undefined && (port < 1 || port > 65535)) return undefined;
   if (isIpv4(name)) return { ip: name, port };
-  const pod = c.spec.pods.find((p) => p.name === name);
+  const pod = c.spec.pods.find((p) => podKey(p) === name) ?? c.spec.pods.find((p) => p.name === name);
   if (pod) return { ip: pod.ip, port };
-  const node = c.spec.nodes.find((n) => n.name === name);
+  const nodeName = name.replace(/^node\//, '');
+  const node = c.spec.nodes.find((n) => n.name === nodeName);
   if (node) return { ip: node.internalIP, port };
   const svc = c.spec.services.find((s) => s.name === name || `${s.namespace}/${s.name}` === name);
   if (svc) return { ip: svc.clusterIP, port: port ?? svc.ports[0]!.port };
-  const host = c.spec.hosts.find((h) => h.name === name);
+  const host = c.spec.hosts.find((h) => h.name === name.replace(/^host\//, ''));
   if (host?.interfaces[0]) return { ip: host.interfaces[0].address, port };
   // Docker: a host by name, a container by the address it is reached at (host mode: its host's)
   const dockerHost = c.spec.docker.hosts.find((h) => h.name === name);
@@ -160,8 +192,9 @@ export function firstPacket(c: Cluster, ns: NetNs, flow: FlowSpec, dst: { ip: Ip
  * `steps` stops it after that many steps, leaving the kernel's tables as they stand there.
  */
 export function traceFlow(c: Cluster, flow: FlowSpec, steps = Infinity): Result<Trace> {
-  const ns = resolveSource(c, flow.from);
-  if (!ns) return { ok: false, error: { code: 'FLOW_FROM', where: 'flow.from', message: `"${flow.from}" is not a pod, node, host or an address one of them owns` } };
+  const src = sourceOf(c, flow.from);
+  if (!src.ok) return src;
+  const ns = src.value;
   const dst = resolveDestination(c, flow.to);
   if (!dst) return { ok: false, error: { code: 'FLOW_TO', where: 'flow.to', message: `"${flow.to}" is not an IP[:port] or a pod, node, host or service name` } };
   const needsPort = flow.kind === 'connect' && flow.proto !== 'icmp';

@@ -39,18 +39,21 @@ export function topologyOf(c: Cluster): Topology {
  */
 function tunnelsOf(c: Cluster): TopoTunnel[] {
   const tunnels: TopoTunnel[] = [];
+  // a VTEP's FDB points at node addresses: look them up in one index, not a scan per entry
+  const nodeAt = new Map<string, string>();
+  for (const ns of c.nodes.values()) for (const d of ns.devices.values()) if (d.kind === 'nic') for (const a of d.addrs) nodeAt.set(a.addr, ns.host);
   for (const ns of c.nodes.values()) {
     for (const d of ns.devices.values()) {
       if (d.kind === 'vxlan') {
         for (const e of d.fdb) {
-          const peer = c.world.ownerOf(e.dst);
-          if (peer) tunnels.push({ fromHost: ns.host, toHost: peer.host, dev: d.name, vni: d.vni, kind: 'vxlan' });
+          const peer = nodeAt.get(e.dst) ?? c.world.ownerOf(e.dst)?.host;
+          if (peer) tunnels.push({ fromHost: ns.host, toHost: peer, dev: d.name, vni: d.vni, kind: 'vxlan' });
         }
       }
       if (d.kind === 'ipip') {
         for (const r of ns.fib.routes) {
-          const peer = r.dev === d.name && r.via ? c.world.ownerOf(r.via) : undefined;
-          if (peer) tunnels.push({ fromHost: ns.host, toHost: peer.host, dev: d.name, kind: 'ipip' });
+          const peer = r.dev === d.name && r.via ? (nodeAt.get(r.via) ?? c.world.ownerOf(r.via)?.host) : undefined;
+          if (peer) tunnels.push({ fromHost: ns.host, toHost: peer, dev: d.name, kind: 'ipip' });
         }
       }
       if (d.kind === 'tun' && d.owner) {

@@ -2,6 +2,8 @@ import { parse, stringify } from 'yaml';
 import { DOCKER_HOST_YAML } from './docker-host.ts';
 import { generateClusterYaml } from './generate.ts';
 import { SEED_CLUSTER_YAML } from './seed-cluster.ts';
+import { k3sSeedYaml } from './examples/k3s.ts';
+import { kubeadmFlannelJson, kubeadmIpvsYaml, kubeadmTwoSubnetsYaml } from './examples/kubeadm.ts';
 
 export interface ClusterPreset {
   /** a plain name for the picker */
@@ -9,6 +11,8 @@ export interface ClusterPreset {
   /** where the cluster comes from (the source text's section, or how it is generated) */
   readonly source: string;
   readonly yaml: string;
+  /** a plain `kubectl get -o yaml|json` dump (no kube-packet-lab kinds): shown in the import gallery */
+  readonly dump?: boolean;
 }
 
 /**
@@ -92,11 +96,12 @@ function seedCalico(): string {
  * A preset whose file is made on first use: the derived and generated files cost parsing and
  * YAML writing, which a worker that only traces the seed should not pay at start-up.
  */
-function made(label: string, source: string, make: () => string): ClusterPreset {
+function made(label: string, source: string, make: () => string, dump = false): ClusterPreset {
   let yaml: string | undefined;
   return {
     label,
     source,
+    ...(dump ? { dump } : {}),
     get yaml() {
       return (yaml ??= make());
     },
@@ -139,4 +144,9 @@ export const CLUSTER_PRESETS: Readonly<Record<string, ClusterPreset>> = {
     source: 'The source text’s section 2: Docker’s four network modes, and two containers of one pod talking over lo',
     yaml: DOCKER_HOST_YAML,
   },
+  // what `kubectl get … -A -o yaml|json` prints of a real cluster: nothing kube-packet-lab-specific
+  k3s: made('k3s, 3 nodes: the seed as kubectl prints it', 'kubectl get … -A -o yaml on the seed’s k3s cluster at section 6’s moment: k3s’s own pods and Services, no flannel or kube-proxy ConfigMap', k3sSeedYaml, true),
+  kubeadm: made('kubeadm + flannel, 4 nodes, CoreDNS', 'kubectl get … -A -o json of a kubeadm cluster with kube-flannel.yml: managedFields, static pods, DaemonSets, a Completed and a Pending pod', kubeadmFlannelJson, true),
+  'kubeadm-2-subnets': made('kubeadm + flannel on two subnets', 'kubectl get … -A -o yaml: nodes on two /24s, so the import infers two segments and a router', kubeadmTwoSubnetsYaml, true),
+  'kubeadm-ipvs': made('kubeadm, kube-proxy in ipvs mode', 'Multi-document YAML of a kubeadm cluster whose kube-proxy ConfigMap says mode: ipvs', kubeadmIpvsYaml, true),
 };

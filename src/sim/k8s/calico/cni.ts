@@ -26,8 +26,8 @@ export function calicoVethName(namespace: string, pod: string): string {
  * /32, `169.254.1.1 dev eth0 scope link` and `default via 169.254.1.1 dev eth0`. The host gets
  * a route to the pod's /32 through its veth (SetupRoutes), which Felix then keeps.
  */
-export function calicoCniAdd(world: World, host: NetNs, pod: PodSpec, mtu: number, tunl0InPods: boolean): NetNs {
-  const podNs = world.createNs(host.host, pod.name, 'pod');
+export function calicoCniAdd(world: World, host: NetNs, pod: PodSpec, mtu: number, tunl0InPods: boolean, netnsName = pod.name): NetNs {
+  const podNs = world.createNs(host.host, netnsName, 'pod');
   // the ipip module, loaded on the host, creates its fallback tunl0 in every new namespace
   if (tunl0InPods) world.addIpipFallback(podNs);
   const [hostEnd, podEnd] = world.addVethPair(host, calicoVethName(pod.namespace, pod.name), podNs, 'eth0', mtu);

@@ -73,9 +73,11 @@ export function assignBlocks(spec: ClusterSpec, pools: readonly IPPoolSpec[], ip
   const blocks: Block[] = [];
   const borrowed = new Map<string, Ipv4[]>();
   const notes: string[] = [];
-  const used = new Set<number>(spec.pods.map((p) => ipToInt(p.ip)));
+  // hostNetwork pods have their node's address, not one of calico-ipam's
+  const workloads = spec.pods.filter((p) => !p.hostNetwork);
+  const used = new Set<number>(workloads.map((p) => ipToInt(p.ip)));
   const enabled = pools.filter((p) => !p.disabled);
-  for (const pod of spec.pods) {
+  for (const pod of workloads) {
     const pool = enabled.find((p) => cidrContains(p.cidr, pod.ip));
     if (!pool) {
       notes.push(`calico-ipam: pod ${pod.namespace}/${pod.name} has ${pod.ip}, which is in no enabled IPPool (${enabled.map((p) => p.cidr).join(', ') || 'none'}); BIRD advertises no route to it`);

@@ -1,7 +1,7 @@
 import type { CalicoBackend } from '../../api-types.ts';
 import type { NetNs } from '../../linux/netns.ts';
 import type { World } from '../../linux/world.ts';
-import type { ClusterSpec, NodeSpec } from '../spec.ts';
+import { podKey, type ClusterSpec, type NodeSpec } from '../spec.ts';
 import { bgpAddress, birdUp, type BgpPeer } from './bird.ts';
 import { calicoCniAdd, calicoVethName } from './cni.ts';
 import { felixSync, type FelixConfig } from './felix.ts';
@@ -27,7 +27,7 @@ export interface CalicoState {
  * periodic refresh would leave them: its jumps back on top of the built-in chains. Pods get their
  * veth from the CNI plugin; nothing here looks at a flow.
  */
-export function calicoUp(world: World, spec: ClusterSpec, nodes: ReadonlyMap<string, NetNs>, backend: CalicoBackend, pods: Map<string, NetNs>): { state: CalicoState; notes: string[] } {
+export function calicoUp(world: World, spec: ClusterSpec, nodes: ReadonlyMap<string, NetNs>, backend: CalicoBackend, pods: Map<string, NetNs>, netnsName: ReadonlyMap<string, string>): { state: CalicoState; notes: string[] } {
   const pools = effectivePools(spec, backend);
   const ipip = pools.some((p) => !p.disabled && p.ipipMode !== 'Never');
   const ipam = assignBlocks(spec, pools, ipip);
@@ -44,7 +44,12 @@ export function calicoUp(world: World, spec: ClusterSpec, nodes: ReadonlyMap<str
     if (!node.deleted) peers.set(node.name, birdUp(ns, node, spec.nodes, ipam, bgpAddress(node, net), node.nic, world.timeUs));
     const workloads = [];
     for (const pod of spec.pods.filter((p) => p.nodeName === node.name)) {
-      pods.set(pod.name, calicoCniAdd(world, ns, pod, mtu, ipip));
+      // a hostNetwork pod runs in the node's namespace: no workload endpoint
+      if (pod.hostNetwork) {
+        pods.set(podKey(pod), ns);
+        continue;
+      }
+      pods.set(podKey(pod), calicoCniAdd(world, ns, pod, mtu, ipip, netnsName.get(podKey(pod))));
       workloads.push({ iface: calicoVethName(pod.namespace, pod.name), namespace: pod.namespace, serviceAccount: 'default' });
     }
     felix.set(node.name, {

@@ -1,5 +1,5 @@
 import type { Cluster } from '../cluster.ts';
-import type { ClusterSpec, ServicePortSpec, ServiceSpec } from '../spec.ts';
+import type { ClusterSpec, PodSpec, ServicePortSpec, ServiceSpec } from '../spec.ts';
 import { KubeProxyIptables } from './iptables.ts';
 import { KubeProxyIpvs } from './ipvs.ts';
 import type { ProxierConfig, ServiceEndpoint, ServicePortInfo } from './types.ts';
@@ -27,7 +27,19 @@ export function endpointsFor(spec: ClusterSpec, svc: ServiceSpec, port: ServiceP
   const sel = Object.entries(svc.selector);
   return spec.pods
     .filter((p) => p.namespace === svc.namespace && sel.every(([k, v]) => p.labels[k] === v))
-    .map((p) => ({ ip: p.ip, port: port.targetPort, nodeName: p.nodeName, ready: true, serving: true, terminating: false }));
+    .flatMap((p) => {
+      const target = targetPortOf(port, p);
+      return target === undefined ? [] : [{ ip: p.ip, port: target, nodeName: p.nodeName, ready: true, serving: true, terminating: false }];
+    });
+}
+
+/**
+ * The port a Service port reaches on one pod (podutil.FindPort): a number as it is, a name
+ * looked up among the pod's container ports of that protocol — a pod without it is no endpoint.
+ */
+export function targetPortOf(port: ServicePortSpec, pod: PodSpec): number | undefined {
+  if (typeof port.targetPort === 'number') return port.targetPort;
+  return pod.ports.find((c) => c.name === port.targetPort && c.protocol === port.protocol)?.port;
 }
 
 /** EndpointSlices by the service they belong to (`namespace/name`), as EndpointSliceCache keys them. */
