@@ -3,7 +3,8 @@ import { expect, test } from './fixtures.ts';
 test.use({ viewport: { width: 1440, height: 900 } });
 
 test('ipvs + sh: the ipvs step shows the virtual server, the chosen real server and kube-ipvs0', async ({ lab }) => {
-  await lab.open();
+  // the IPVS lookup is a step of the kernel level
+  await lab.open('?level=kernel');
   await lab.choosePreset(/pod → ClusterIP/i);
   await lab.setProxy('ipvs');
   await expect(lab.testid('mode.scheduler')).toBeVisible();
@@ -31,7 +32,7 @@ test('ipvs + sh: the ipvs step shows the virtual server, the chosen real server 
 });
 
 test('ipvs: every scheduler re-traces, and ipvsadm lists the virtual server', async ({ lab }) => {
-  await lab.open('?proxy=ipvs');
+  await lab.open('?proxy=ipvs&level=kernel');
   await lab.choosePreset(/pod → ClusterIP/i);
   for (const sched of ['lc', 'dh', 'mh', 'wrr', 'rr'] as const) {
     await lab.setScheduler(sched);

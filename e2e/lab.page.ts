@@ -3,10 +3,12 @@ import { expect, type Locator, type Page } from '@playwright/test';
 interface LabState {
   cursor: number;
   events: number;
+  level: 'path' | 'kernel' | 'rules';
   pending: boolean;
   modes?: { proxy: string; backend: string; scheduler: string };
   before: string[];
   preset?: string;
+  cluster: string | null;
   view: 'debug' | 'compare' | 'scale';
   comparePending: boolean;
   scalePoints: number;
@@ -75,7 +77,7 @@ export class LabPage {
     await this.idle();
   }
 
-  async setBackend(b: 'vxlan' | 'host-gw'): Promise<void> {
+  async setBackend(b: 'vxlan' | 'host-gw' | 'udp' | 'ipip' | 'bgp' | 'crosssubnet'): Promise<void> {
     await this.testid(`mode.backend.${b}`).click();
     await expect.poll(async () => (await this.state()).modes?.backend).toBe(b);
     await this.idle();
@@ -138,7 +140,7 @@ export class LabPage {
   }
 
   /**
-   * Every event of the trace as the transcript reads it. The list renders only the rows in view,
+   * Every step of the trace as the transcript reads it, at the level shown. The list renders only the rows in view,
    * so this scrolls it from top to bottom, as a reader would, and collects the rows by index.
    */
   async transcript(): Promise<string[]> {
@@ -150,7 +152,7 @@ export class LabPage {
       for (let top = 0; ; top += Math.max(40, box.clientHeight - 40)) {
         box.scrollTop = top;
         await frame();
-        for (const b of list.querySelectorAll<HTMLElement>('button[data-index]')) rows.set(Number(b.dataset.index), b.textContent ?? '');
+        for (const b of list.querySelectorAll<HTMLElement>('[data-index]')) rows.set(Number(b.dataset.index), b.textContent ?? '');
         if (top + box.clientHeight >= box.scrollHeight) break;
       }
       box.scrollTop = before;
@@ -175,8 +177,16 @@ export class LabPage {
     const i = await this.page.evaluate(([k, f]) => (window as unknown as { __kplTest: { indexOf(k: string, f: number): number } }).__kplTest.indexOf(k, f), [kind, from] as const);
     if (i < 0) throw new Error(`the trace has no ${kind} event from ${from}`);
     await this.page.evaluate((n) => (window as unknown as { __kplTest: { seek(n: number): void } }).__kplTest.seek(n), i);
-    await this.expectStep(i + 1);
+    await this.expectEvent(i);
     return i;
+  }
+
+  /**
+   * Waits for the cursor to be on event `i` of the whole trace (whatever the level: a step the
+   * level folds is shown by opening its group).
+   */
+  async expectEvent(i: number): Promise<void> {
+    await expect.poll(async () => (await this.state()).cursor).toBe(i);
   }
 
   async screenshot(name: string): Promise<void> {

@@ -6,8 +6,10 @@ import { Announcer } from './Announcer/Announcer.tsx';
 import { BottomTabs } from './BottomTabs/BottomTabs.tsx';
 import { Controls } from './Controls/Controls.tsx';
 import { Header } from './Header/Header.tsx';
+import { DropTarget } from './Import/ImportBar.tsx';
 import { Inspector } from './Inspector/Inspector.tsx';
 import { Notices } from './Notices/Notices.tsx';
+import { PathStrip } from './PathStrip/PathStrip.tsx';
 import { Timeline } from './Timeline/Timeline.tsx';
 import { Topology } from './Topology/Topology.tsx';
 import { useStore } from './store/store.ts';
@@ -18,6 +20,8 @@ const loadCompare = () => import('./Compare/Compare.tsx');
 const loadScale = () => import('./Scale/Scale.tsx');
 const Compare = lazy(() => loadCompare().then((m) => ({ default: m.Compare })));
 const Scale = lazy(() => loadScale().then((m) => ({ default: m.Scale })));
+// the import dialog is fetched when first opened (the header button, or a refused drop)
+const ImportDialog = lazy(() => import('./Import/ImportDialog.tsx').then((m) => ({ default: m.ImportDialog })));
 
 /** Fetches the other views once the debugger is up, so they open at once and offline too. */
 function usePrefetchViews(): void {
@@ -50,6 +54,7 @@ export function App() {
   useAppKeys();
   usePrefetchViews();
   const view = useStore((s) => s.view);
+  const importOpen = useStore((s) => s.importOpen);
   return (
     <div className="app">
       {view === 'debug' && (
@@ -69,6 +74,14 @@ export function App() {
         </main>
       )}
       <Announcer />
+      <DropTarget />
+      {importOpen && (
+        <ViewBoundary>
+          <Suspense fallback={null}>
+            <ImportDialog />
+          </Suspense>
+        </ViewBoundary>
+      )}
       <KeySheet />
     </div>
   );
@@ -88,6 +101,7 @@ function Debugger() {
       </section>
       <section className="app-playback" aria-label="Playback">
         <Controls />
+        <PathStrip />
         {narrow ? (
           <BottomTabs narrow />
         ) : (

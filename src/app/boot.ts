@@ -3,6 +3,7 @@ import { crashSimWorker, spawnSimWorker } from './store/spawn.ts';
 import { useStore } from './store/store.ts';
 import { historyAction, parseShare, shareSearch } from './store/url.ts';
 import { requestOf } from './store/store.ts';
+import { clusterFromHash, clusterHash, LINK_MAX_CHARS } from './Import/link.ts';
 
 /**
  * Wires the store to the outside world: the simulation worker, the share link in the address
@@ -35,13 +36,19 @@ export function startApp(): void {
   if (client) return;
   let timeoutMs = CALL_TIMEOUT_MS;
   client = createSimClient(useStore, spawnSimWorker, { timeoutMs: () => timeoutMs });
-  void client.boot(window.location.search);
+  const booting = client;
+  // a user's cluster travels in the link's fragment (`#cluster=…`, deflated)
+  void clusterFromHash(window.location.hash).then((linkCluster) => booting.boot(window.location.search, linkCluster));
+  // the test hook exists only in a test build (`vite build --mode e2e`), never in what ships
+  if (import.meta.env.MODE === 'e2e' || import.meta.env.DEV) installTestHook((ms) => (timeoutMs = ms));
+  followAddressBar();
+}
+
+function installTestHook(setTimeoutMs: (ms: number) => void): void {
   window.__kplTest = {
     setSpeed: (speed) => useStore.getState().setSpeed(speed),
     crashWorker: () => crashSimWorker('crash requested by a test'),
-    setCallTimeout: (ms) => {
-      timeoutMs = ms;
-    },
+    setCallTimeout: (ms) => setTimeoutMs(ms),
     seek: (i) => useStore.getState().seek(i),
     indexOf: (kind, from = 0) => useStore.getState().result?.trace.events.findIndex((e, i) => i >= from && e.kind === kind) ?? -1,
     state: () => {
@@ -49,10 +56,15 @@ export function startApp(): void {
       return {
         cursor: s.cursor,
         events: s.result?.trace.events.length ?? 0,
+        level: s.level,
         pending: s.pending,
         modes: s.result?.modes,
         before: s.scenario.before,
         preset: s.shown?.preset,
+        /** the user's cluster file shown (its name), null for a built-in one */
+        cluster: s.shown?.cluster !== undefined ? s.clusterName : null,
+        importCheckMs: s.importCheckMs,
+        simulateMs: client?.simulateMs() ?? null,
         view: s.view,
         comparePending: s.comparePending,
         scalePoints: Object.keys(s.scalePoints).length,
@@ -60,7 +72,9 @@ export function startApp(): void {
       };
     },
   };
+}
 
+function followAddressBar(): void {
   // the address bar follows what is shown (not what is still computing), at most 4 times a second;
   // a new flow, mode, cluster or view is a new history entry, a step only replaces the entry
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -68,28 +82,36 @@ export function startApp(): void {
   // entry the browser moved to is the one to keep
   let replaceNext = true;
   useStore.subscribe((s, prev) => {
-    if (!s.shown || (s.shown === prev.shown && s.cursor === prev.cursor && s.view === prev.view && s.compareAxis === prev.compareAxis)) return;
+    if (!s.shown || (s.shown === prev.shown && s.cursor === prev.cursor && s.view === prev.view && s.compareAxis === prev.compareAxis && s.compareBackends === prev.compareBackends && s.level === prev.level)) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
       const st = useStore.getState();
       if (!st.shown || st.pending) return;
       const { flow, ...scenario } = st.shown;
-      const search = shareSearch({ scenario, flow, cursor: st.cursor, view: st.view, compareAxis: st.compareAxis }, new URLSearchParams(window.location.search));
-      const action = historyAction(window.location.search, search);
-      if (action === 'none') return;
-      if (action === 'push' && !replaceNext) window.history.pushState(null, '', search + window.location.hash);
-      else window.history.replaceState(null, '', search + window.location.hash);
-      replaceNext = false;
+      const search = shareSearch({ scenario, flow, cursor: st.cursor, view: st.view, compareAxis: st.compareAxis, compareBackends: st.compareBackends, level: st.level }, new URLSearchParams(window.location.search));
+      void linkHash(scenario.cluster).then((hash) => {
+        if (useStore.getState().shown !== st.shown) return; // something newer is shown
+        const action = hash !== window.location.hash ? 'push' : historyAction(window.location.search, search);
+        if (action === 'none') return;
+        if (action === 'push' && !replaceNext) window.history.pushState(null, '', search + hash);
+        else window.history.replaceState(null, '', search + hash);
+        replaceNext = false;
+      });
     }, 250);
   });
 
-  // Back and Forward: show the state the entry's link describes
-  window.addEventListener('popstate', () => {
-    const st = useStore.getState();
-    if (!st.defaults) return;
+  // Back and Forward: show the state the entry's link describes (its cluster too, when it carries one)
+  window.addEventListener('popstate', () => void goToEntry());
+  const goToEntry = async () => {
+    const st0 = useStore.getState();
+    if (!st0.defaults) return;
     clearTimeout(timer);
     replaceNext = true;
-    const p = parseShare(window.location.search, st.defaults);
+    const linkCluster = await clusterFromHash(window.location.hash);
+    const st = useStore.getState();
+    const parsed = parseShare(window.location.search, st0.defaults);
+    const { preset: _preset, ...withoutPreset } = parsed.scenario;
+    const p = linkCluster?.ok ? { ...parsed, scenario: { ...withoutPreset, cluster: linkCluster.text } } : parsed;
     const want = JSON.stringify(requestOf({ scenario: p.scenario, flow: p.flow }));
     const same = !!st.shown && st.result !== null && JSON.stringify(st.shown) === want;
     const n = st.result?.trace.events.length ?? 0;
@@ -98,8 +120,30 @@ export function startApp(): void {
       flow: p.flow,
       view: p.view,
       compareAxis: p.compareAxis,
+      compareBackends: p.compareBackends,
+      level: p.level,
       playing: false,
-      ...(same ? { cursor: Math.max(0, Math.min(p.cursor, n - 1)), restoreCursor: null } : { restoreCursor: p.cursor }),
+      ...(same ? { restoreCursor: null } : { restoreCursor: p.cursor }),
+      ...(linkCluster?.ok ? (st.shown?.cluster === linkCluster.text ? {} : { clusterName: 'cluster from the link' }) : { clusterName: null }),
     });
-  });
+    // the same trace: the entry's step, its group opened if the level folds it
+    if (same) useStore.getState().seek(Math.max(0, Math.min(p.cursor, n - 1)));
+  };
+}
+
+/** The fragment for the cluster shown: `#cluster=…` for a user's file (compact, deflated), '' for a built-in one. */
+let lastLink: { text: string; hash: string } | undefined;
+async function linkHash(text: string | undefined): Promise<string> {
+  if (text === undefined) {
+    useStore.setState({ linkTooBig: false });
+    return '';
+  }
+  if (lastLink?.text === text) return lastLink.hash;
+  const compact = await simClient().compactCluster(text);
+  const body = compact.ok ? compact.value : text;
+  // deflate gets JSON down ~15×: past that no link is possible, so the main thread is spared the work
+  const hash = body.length > LINK_MAX_CHARS * 20 ? '' : ((await clusterHash(body)) ?? '');
+  lastLink = { text, hash };
+  useStore.setState({ linkTooBig: hash === '' });
+  return hash;
 }

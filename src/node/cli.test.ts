@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SEED_CLUSTER_YAML } from '../sim/scenarios/seed-cluster.ts';
 import { main } from './cli.ts';
+import { CLUSTER_PRESETS } from '../sim/scenarios/clusters.ts';
+import { kubeadmObjects, multiDocumentYaml } from '../sim/scenarios/examples/kubeadm.ts';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -116,12 +118,12 @@ describe('bad input', () => {
   it('unparseable YAML', async () => {
     const r = await cli('exec', 'master', '--cluster', write('bad.yaml', 'kind: List\nitems: [\n'), '--', 'ip', 'route');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/cluster file: not valid YAML/);
+    expect(r.err).toMatch(/cluster file \(line 3\): is not valid YAML/);
   });
 
   it('a pod IP outside its node\'s CIDR names the pod and field', async () => {
     const r = await cli('exec', 'master', '--cluster', seedWith('podIP: 10.42.0.65', 'podIP: 10.42.7.65'), '--', 'ip', 'route');
-    expect(r.err).toContain('Pod default/nginx-test-7646687cc4-n8s9s .status.podIP: 10.42.7.65 is outside node master\'s podCIDR 10.42.0.0/24');
+    expect(r.err).toContain('Pod default/nginx-test-7646687cc4-n8s9s .status.podIP (line 95): 10.42.7.65 is outside node master\'s podCIDR 10.42.0.0/24');
   });
 
   it('a duplicate IP', async () => {
@@ -131,16 +133,131 @@ describe('bad input', () => {
 
   it('an unknown node', async () => {
     const r = await cli('exec', 'master', '--cluster', seedWith('nodeName: node2', 'nodeName: node9'), '--', 'ip', 'route');
-    expect(r.err).toContain('.spec.nodeName: no Node named "node9"');
+    expect(r.err).toContain('Pod default/nginx-test-7646687cc4-w7rlm .spec.nodeName (line 129): no Node named "node9"');
   });
 
   it('a NodePort outside 30000-32767', async () => {
     const r = await cli('exec', 'master', '--cluster', seedWith('nodePort: 32506', 'nodePort: 8080'), '--', 'ip', 'route');
-    expect(r.err).toContain('Service default/nginx-test .spec.ports.0.nodePort: 8080 is outside the NodePort range 30000-32767');
+    expect(r.err).toContain('Service default/nginx-test .spec.ports[0].nodePort (line 166): Invalid value: 8080: provided port is not in the valid range. The range of valid ports is 30000-32767');
   });
 
   it('an unknown option or verb', async () => {
     expect((await cli('trace', '--frm', 'x')).err).toContain('unknown option --frm');
     expect((await cli('frob')).code).toBe(2);
+  });
+});
+
+describe('your own cluster: --cluster FILE|-, --lan, presets NAME', () => {
+  const kubeadm = CLUSTER_PRESETS.kubeadm!.yaml;
+  const file = join(dir, 'kubeadm.json');
+  writeFileSync(file, kubeadm);
+  const stdin = (text: string) => () => ({ ok: true as const, text });
+  async function cliIn(input: string, ...argv: string[]) {
+    let out = '';
+    let err = '';
+    const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, readStdin: stdin(input) });
+    return { code, out, err };
+  }
+
+  it('a file, the same text on standard input, and the same objects as multi-document YAML give the same routes and trace', async () => {
+    const fromFile = await cli('exec', 'worker-1', '--cluster', file, '--', 'ip', 'route');
+    const fromStdin = await cliIn(kubeadm, 'exec', 'worker-1', '--cluster', '-', '--', 'ip', 'route');
+    const yaml = await cliIn(multiDocumentYaml(kubeadmObjects({ nodes: [['cp-1', '192.168.56.10'], ['worker-1', '192.168.56.11'], ['worker-2', '192.168.56.12'], ['worker-3', '192.168.56.13']] })), 'exec', 'worker-1', '--cluster', '-', '--', 'ip', 'route');
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.out).toContain('10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink');
+    expect(fromStdin.out).toBe(fromFile.out);
+    expect(yaml.out).toBe(fromFile.out);
+    const t1 = await cli('trace', '--cluster', file, '--from', 'client', '--to', '192.168.56.12:30080', '--json');
+    const t2 = await cliIn(kubeadm, 'trace', '--cluster', '-', '--from', 'client', '--to', '192.168.56.12:30080', '--json');
+    expect(t1.code).toBe(0);
+    expect(t2.out).toBe(t1.out);
+  });
+
+  it('says what it inferred on standard error', async () => {
+    const r = await cli('exec', 'worker-1', '--cluster', file, '--', 'hostname');
+    expect(r.err).toContain('kube-packet-lab: note: gateway 192.168.56.1 on 192.168.56.0/24: inferred (the .1 of the LAN)');
+    expect(r.out).toBe('worker-1\n');
+  });
+
+  it('reads a real pipe: kube-packet-lab presets kubeadm | kube-packet-lab … --cluster -', () => {
+    const out = execFileSync('node', ['bin/kube-packet-lab.mjs', 'exec', 'cp-1', '--cluster', '-', '--lan', '192.168.0.0/16', '--', 'ip', 'route'], { input: kubeadm, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    expect(out).toContain('192.168.0.0/16 dev enp0s1 proto kernel scope link src 192.168.56.10 metric 100');
+  });
+
+  it('refuses what is not a regular file, and a bad --lan', async () => {
+    expect(await cli('exec', 'master', '--cluster', '/dev/zero', '--', 'ip', 'r')).toEqual({ code: 1, out: '', err: 'kube-packet-lab: --cluster /dev/zero: not a regular file (a device or socket); give a file, or - for standard input\n' });
+    expect((await cli('exec', 'master', '--cluster', file, '--lan', '10.0.0.0', '--', 'ip', 'r')).err).toContain('--lan: "10.0.0.0" is not a CIDR');
+    const bad = await cliIn(kubeadm.replace('"podIP": "10.244.2.2"', '"podIP": "10.244.2.255"').replace('"clusterIP": "10.105.23.198"', '"clusterIP": "127.0.0.1"'), 'exec', 'cp-1', '--cluster', '-', '--', 'ip', 'r');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^kube-packet-lab: Pod default\/web-\w+-\w+ \.status\.podIP \(line \d+\): 10\.244\.2\.255 is the broadcast address/);
+    expect(bad.err).toMatch(/\n {2}also: Service default\/web \.spec\.clusterIP \(line \d+\): Invalid value: "127\.0\.0\.1": may not be in the loopback range/);
+  });
+
+  it('presets NAME prints the dump; --before "…: kubectl apply -f FILE" feeds it to kubectl apply', async () => {
+    expect((await cli('presets', 'kubeadm')).out).toBe(kubeadm);
+    const svc = join(dir, 'svc.yaml');
+    writeFileSync(svc, 'apiVersion: v1\nkind: Service\nmetadata: {name: echo}\nspec:\n  selector: {app: web}\n  ports: [{port: 8080, targetPort: http}]\n');
+    const r = await cli('exec', 'cp-1', '--cluster', 'kubeadm', '--before', `cp-1: kubectl apply -f ${svc}`, '--', 'kubectl', 'get', 'endpointslices');
+    expect(r.out).toMatch(/echo-\w{5}\s+IPv4\s+80\s+(10\.244\.[123]\.2,?){3}\s/);
+  });
+});
+
+describe('the CLI never shows a stack trace', () => {
+  const flow = ['trace', '--from', 'nginx-test-7646687cc4-n8s9s', '--to', '10.42.1.9:80'];
+
+  it('--pcap to a directory, a missing folder or a full device: one line naming the file and the reason', async () => {
+    const cases: [string, string][] = [
+      [dir, `kube-packet-lab: --pcap ${dir}: Is a directory\n`],
+      ['/nonexistent/x', 'kube-packet-lab: --pcap /nonexistent/x: No such file or directory\n'],
+      ['/dev/full', 'kube-packet-lab: --pcap /dev/full: No space left on device\n'],
+    ];
+    for (const [path, message] of cases) {
+      const r = await cli(...flow, '--pcap', path);
+      expect([r.code, r.err]).toEqual([1, message]);
+    }
+  });
+
+  it('--cluster naming a directory says so', async () => {
+    const r = await cli('exec', 'master', '--cluster', dir, '--', 'ip', 'route');
+    expect([r.code, r.err]).toEqual([1, `kube-packet-lab: --cluster ${dir}: Is a directory\n`]);
+  });
+
+  it('an unexpected failure is one line and exit 70, not a stack', async () => {
+    let err = '';
+    const code = await main(['presets'], {
+      stdout: {
+        write: () => {
+          throw new TypeError("Cannot read properties of undefined (reading 'reason')");
+        },
+      },
+      stderr: { write: (s: string) => (err += s) },
+    });
+    expect(code).toBe(70);
+    expect(err).toMatch(/^kube-packet-lab: internal error: Cannot read properties of undefined \(reading 'reason'\)\n/);
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+
+  it('escapes control characters a cluster file puts in a name', async () => {
+    const file = join(dir, 'evil.yaml');
+    writeFileSync(file, SEED_CLUSTER_YAML.replaceAll('nginx-test-7646687cc4-z8xnq', '"evil-\\e]0;pwned\\a-pod"'));
+    const r = await cli('exec', 'master', '--cluster', file, '--', 'kubectl', 'get', 'pods', '-o', 'wide');
+    expect(r.out + r.err).toContain('evil-\\x1b]0;pwned\\x07-pod');
+    expect(r.out + r.err).not.toMatch(/[\x1b\x07]/);
+  });
+
+  it('--count runs every connection and counts where each landed', async () => {
+    const r = await cli('trace', '--from', 'nginx-test-7646687cc4-n8s9s', '--to', '10.43.6.58:80', '--count', '200');
+    expect(r.code).toBe(0);
+    const counts = [...r.out.matchAll(/^\s+(\d+)\s+[\d.]+%\s+(\S+)$/gm)].map((m) => [m[2], Number(m[1])] as const);
+    expect(counts.reduce((n, [, k]) => n + k, 0)).toBe(200);
+    expect(counts.map(([where]) => where).sort()).toEqual(['node1/nginx-test-7646687cc4-5kqbd', 'node2/nginx-test-7646687cc4-w7rlm']);
+  });
+});
+
+describe('kube-packet-lab scale', () => {
+  it('refuses 20,000 services × 100 endpoints up front, with the memory it would need', async () => {
+    const r = await cli('scale', '--services', '20000', '--endpoints', '100');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('kube-packet-lab: scale: 20,000 services × 100 endpoints is 2,000,000 service endpoints (about 6,040,000 iptables rules on each of 3 nodes) and would need about 25.0 GB of memory; this lab builds up to 200,000 (about 2.5 GB) — use fewer services or endpoints\n');
   });
 });

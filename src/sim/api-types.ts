@@ -5,14 +5,31 @@ import type { Trace } from './trace/event.ts';
  * of the core. Plain data only, so they cross a worker boundary by structured clone.
  */
 export type ProxyMode = 'iptables' | 'ipvs' | 'nftables';
-export type FlannelBackend = 'vxlan' | 'host-gw';
+/** flannel's backends (net-conf.json Backend.Type) */
+export type FlannelBackend = 'vxlan' | 'host-gw' | 'udp';
+/** Calico's datapaths, from the IPPool's ipipMode: Always, Never (plain BGP), CrossSubnet */
+export type CalicoBackend = 'ipip' | 'bgp' | 'crosssubnet';
+/** How pods on different nodes reach each other: the five ways the seed names (§1b), plus CrossSubnet. */
+export type Backend = FlannelBackend | CalicoBackend;
+export type Cni = 'flannel' | 'calico';
 export type IpvsScheduler = 'rr' | 'wrr' | 'lc' | 'sh' | 'dh' | 'mh';
+
+export const FLANNEL_BACKENDS: readonly FlannelBackend[] = ['vxlan', 'host-gw', 'udp'];
+export const CALICO_BACKENDS: readonly CalicoBackend[] = ['ipip', 'bgp', 'crosssubnet'];
+
+/** Which CNI a backend belongs to: the datapath decides whether flannel or Calico programs the nodes. */
+export function cniOf(backend: Backend): Cni {
+  return (CALICO_BACKENDS as readonly string[]).includes(backend) ? 'calico' : 'flannel';
+}
 
 export interface Modes {
   /** absent: what the cluster file's kube-proxy ConfigMap says */
   readonly proxy?: ProxyMode;
-  /** absent: what the cluster file's kube-flannel-cfg says */
-  readonly backend?: FlannelBackend;
+  /**
+   * absent: what the cluster file says — Calico's IPPool (its ipipMode) when the file has one,
+   * else the kube-flannel-cfg ConfigMap's backend
+   */
+  readonly backend?: Backend;
   readonly scheduler?: IpvsScheduler;
 }
 
@@ -27,6 +44,11 @@ export interface FlowSpec {
   readonly kind: FlowKind;
   /** payload bytes (ping's -s, the UDP datagram's data); default 56 for ping, 32 for UDP */
   readonly size?: number;
+  /**
+   * the Don't Fragment bit (ping's `-M do` true, `-M dont` false); default: set for ping and
+   * TCP (path MTU discovery), clear for UDP
+   */
+  readonly df?: boolean;
 }
 
 /** Everything that determines the cluster's state: a trace is reproducible from it plus a flow. */
@@ -35,8 +57,16 @@ export interface Scenario {
   readonly cluster?: string;
   /** a built-in cluster name (`seed`, `seed-section6`, …) instead of `cluster` */
   readonly preset?: string;
+  /** the node LAN(s) as `CIDR[,CIDR…]`, instead of a /24 inferred around each group of InternalIPs */
+  readonly lan?: string;
   readonly modes: Modes;
   readonly seed: number;
+  /**
+   * which draw of the flow's own random choices (statistic matches, ephemeral port, IP ids):
+   * 0 or absent continues the seed's stream; another number re-rolls the connection while the
+   * cluster — MACs, veth names, tables — stays exactly as the seed built it
+   */
+  readonly draw?: number;
   /** mutations applied before the flow, each `host-or-pod: command`, e.g. `master: ip route del 10.42.1.0/24` */
   readonly before: readonly string[];
 }
@@ -45,11 +75,13 @@ export interface SimRequest extends Scenario {
   readonly flow: FlowSpec;
 }
 
-/** Run a command on a host or pod after the flow ran (so counters include it). */
+/** Run a command on a host or pod after the flow ran (so counters include it), or at one of its steps. */
 export interface ExecRequest extends SimRequest {
   /** host name or pod name */
   readonly target: string;
   readonly command: string;
+  /** 0-based step of the trace: the command sees the tables as they stand right after it; absent: after the whole flow */
+  readonly atStep?: number;
 }
 
 export interface ExecResult {
@@ -63,13 +95,26 @@ export interface SimError {
   readonly code: string;
   readonly where: string;
   readonly message: string;
+  /** a refused cluster file: every problem found (the first is `where`/`message`) */
+  readonly problems?: readonly Problem[];
+}
+
+/** One thing wrong with a cluster file: which object, which field, which line, and why. */
+export interface Problem {
+  /** `Service default/web`, or `cluster file` when the file as a whole is at fault */
+  readonly object: string;
+  /** `spec.ports[0].targetPort` */
+  readonly field?: string;
+  readonly message: string;
+  /** 1-based line in the file */
+  readonly line?: number;
 }
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: SimError };
 
 export interface TopoDevice {
   readonly name: string;
-  readonly kind: 'loopback' | 'nic' | 'bridge' | 'veth' | 'vxlan' | 'dummy';
+  readonly kind: 'loopback' | 'nic' | 'bridge' | 'veth' | 'vxlan' | 'dummy' | 'ipip' | 'tun';
   readonly addrs: readonly string[];
   readonly mac: string;
   readonly mtu: number;
@@ -83,6 +128,10 @@ export interface TopoDevice {
   /** for a VXLAN device */
   readonly vni?: number;
   readonly dstport?: number;
+  /** for a TUN device: the process that reads it (flanneld) */
+  readonly owner?: string;
+  /** for an IPIP device: its fixed far end, `any` for the fallback tunl0 */
+  readonly remote?: string;
 }
 
 export interface TopoNamespace {
@@ -108,11 +157,14 @@ export interface TopoSegment {
   readonly members: readonly { readonly host: string; readonly dev: string }[];
 }
 
+/** An overlay path between two hosts: a VXLAN FDB entry, an IPIP route, a flanneld UDP peer. */
 export interface TopoTunnel {
   readonly fromHost: string;
   readonly toHost: string;
   readonly dev: string;
-  readonly vni: number;
+  /** the VXLAN network identifier; absent for IPIP and flannel udp */
+  readonly vni?: number;
+  readonly kind?: 'vxlan' | 'ipip' | 'udp';
 }
 
 export interface Topology {
@@ -170,12 +222,17 @@ export interface NamespaceTables {
     readonly fdb: readonly (number | null)[];
     readonly conntrack: readonly (number | null)[];
   };
+  /**
+   * each conntrack row's lines over the flow, oldest first: the state, timeout and flags it
+   * showed from `sinceUs` on (SYN_SENT [UNREPLIED] → SYN_RECV → ESTABLISHED [ASSURED])
+   */
+  readonly conntrackVersions: readonly { readonly id: number; readonly versions: readonly { readonly sinceUs: number; readonly line: string }[] }[];
 }
 
 export interface SimResult {
   readonly trace: Trace;
   readonly topology: Topology;
-  /** every namespace's tables after the flow ran; counters at step k = final − hits after k */
+  /** every namespace's tables after the flow ran; counters at step k = final − matches after k */
   readonly tables: readonly NamespaceTables[];
   /** the modes actually in force (after defaults from the cluster file) */
   readonly modes: Required<Modes>;
@@ -183,6 +240,8 @@ export interface SimResult {
   readonly presets: readonly FlowPreset[];
   /** what the controllers logged while programming the nodes, e.g. a route flanneld could not add */
   readonly notes: readonly string[];
+  /** what reading the cluster file inferred (the LAN, the modes…) or left out (kinds, pods not running) */
+  readonly clusterNotes: readonly string[];
 }
 
 export interface FlowPreset {

@@ -81,3 +81,27 @@ describe('compare takes any two modes', () => {
     expect(c.b.verdict).toBe('delivered');
   });
 });
+
+describe('compare fairly: a pinned endpoint', () => {
+  it('both sides reach the same pod, each with the first draw that lands there, and differ only by the mode', () => {
+    for (const scheduler of ['rr', 'sh'] as const) {
+      const c = ok(compare({ ...toService, modes: { ...toService.modes, scheduler } }, { proxy: 'ipvs' }, 'auto'));
+      expect(c.endedA).toBe(c.endedB);
+      expect(c.pinned?.where).toBe(c.endedA);
+      expect(c.resultA.trace.packets[0]!.verdict).toBe('delivered');
+      expect(c.resultA.modes.proxy).toBe('iptables');
+      expect(c.resultB.modes.proxy).toBe('ipvs');
+      // another draw of the connection, the same cluster: the pod's veth and MACs are those of the request's seed
+      const veth = (r: typeof c.resultA) => r.topology.hosts.find((h) => h.name === 'master')!.namespaces[0]!.devices.filter((d) => d.kind === 'veth').map((d) => `${d.name} ${d.mac}`);
+      expect(veth(c.resultA)).toEqual(veth(c.resultB));
+    }
+  });
+
+  it('a named endpoint is reached on both sides, or the error says which side never lands there', () => {
+    const c = ok(compare(toService, { proxy: 'ipvs' }, 'node2/nginx-test-7646687cc4-w7rlm'));
+    expect([c.endedA, c.endedB]).toEqual(['node2/nginx-test-7646687cc4-w7rlm', 'node2/nginx-test-7646687cc4-w7rlm']);
+    const bad = compare(toService, { proxy: 'ipvs' }, 'master/nginx-test-7646687cc4-n8s9s');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.message).toMatch(/never lands there/);
+  });
+});

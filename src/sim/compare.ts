@@ -1,9 +1,13 @@
 import type { Modes, ProxyMode, Result, SimRequest, SimResult } from './api-types.ts';
-import { simulate } from './api.ts';
+import { loadScenario, simulate } from './api.ts';
 import { buildCluster } from './k8s/cluster.ts';
 import { traceFlow } from './k8s/flows.ts';
 import { parseCluster } from './k8s/spec.ts';
-import { frameLength } from './net/encode.ts';
+import { innerStart } from './net/edit.ts';
+import { frameLength, headerLength } from './net/encode.ts';
+import type { LayerType } from './net/packet.ts';
+
+const HEADER_NAME: Partial<Record<LayerType, string>> = { ethernet: 'Ethernet', ipv4: 'IPv4', udp: 'UDP', vxlan: 'VXLAN' };
 import { generateClusterYaml } from './scenarios/generate.ts';
 import type { Trace } from './trace/event.ts';
 
@@ -18,9 +22,15 @@ export interface ModeSummary {
   readonly verdict: string;
   readonly events: number;
   readonly hookPaths: readonly HookPath[];
-  /** the largest frame the request put on the LAN, and the frame it carried inside (VXLAN) */
+  /**
+   * the largest frame the request put on the LAN, and what that frame would have been without
+   * the encapsulation (VXLAN, IPIP, flannel udp): the inner frame, or the inner packet in its own
+   * Ethernet header
+   */
   readonly wireBytes: number;
   readonly innerBytes: number;
+  /** the headers the encapsulation added, as `IPv4 20`, `UDP 8`; empty without one */
+  readonly encapHeaders: readonly string[];
   /** event kinds that occur in this trace and not in the other one */
   readonly onlyHere: readonly string[];
 }
@@ -30,7 +40,31 @@ export interface Comparison {
   readonly b: ModeSummary;
   readonly resultA: SimResult;
   readonly resultB: SimResult;
+  /** where each side's request ended (`node1/nginx-test-…`, or `dropped`) */
+  readonly endedA: string;
+  readonly endedB: string;
+  /** set when the endpoint was pinned: the endpoint, and the seed each side needed to reach it */
+  readonly pinned?: PinnedEndpoint;
+  /** why an `auto` pin could not hold (a side never delivers, or never where the other does) */
+  readonly pinNote?: string;
 }
+
+/** Both sides reach `where`: side A with draw `drawA` of its connection, side B with `drawB`. */
+export interface PinnedEndpoint {
+  readonly where: string;
+  readonly drawA: number;
+  readonly drawB: number;
+}
+
+/**
+ * `auto`: the endpoint side A reaches with the request's seed if side B can reach it too, else
+ * side B's — and when neither can be shared, each side keeps its own and `pinNote` says why;
+ * or a `host/netns` both must reach (an error when one cannot).
+ */
+export type EndpointPin = 'auto' | string;
+
+/** How many draws a side may try to reach a pinned endpoint (each is a fresh cluster and connection). */
+export const PIN_DRAWS = 32;
 
 /** Where the request went through netfilter, per host: PREROUTING → FORWARD → POSTROUTING, … */
 export function hookPaths(t: Trace, packetId = 0): HookPath[] {
@@ -38,7 +72,7 @@ export function hookPaths(t: Trace, packetId = 0): HookPath[] {
   let last = '';
   for (const e of t.events) {
     if (e.packetId !== packetId || !e.hook) continue;
-    const outer = e.packet.some((l) => l.type === 'vxlan');
+    const outer = innerStart(e.packet) >= 0;
     const hook = `${e.hook}${outer ? ' (outer)' : ''}`;
     let entry = out.at(-1);
     if (!entry || entry.host !== e.host) {
@@ -56,8 +90,10 @@ function summary(r: SimResult, other: SimResult): ModeSummary {
   const req = r.trace.events.filter((e) => e.packetId === 0);
   const wire = req.filter((e) => e.kind === 'wire');
   const wireBytes = Math.max(0, ...wire.map((e) => frameLength(e.packet)));
-  const inner = wire.map((e) => e.packet).find((p) => p.some((l) => l.type === 'vxlan'));
-  const innerStart = inner ? inner.findIndex((l) => l.type === 'vxlan') + 1 : -1;
+  const inner = wire.map((e) => e.packet).find((p) => innerStart(p) >= 0);
+  // the outer Ethernet header is an addition only when the inner packet keeps its own (VXLAN)
+  const added = inner ? inner.slice(inner[innerStart(inner)]?.type === 'ethernet' ? 0 : 1, innerStart(inner)) : [];
+  const encapBytes = added.reduce((n, l) => n + headerLength(l), 0);
   const kinds = (x: SimResult) => new Set(x.trace.events.filter((e) => e.packetId === 0).map((e) => (e.dev ? `${e.kind} ${e.dev}` : e.kind)));
   const mine = kinds(r);
   const theirs = kinds(other);
@@ -67,18 +103,80 @@ function summary(r: SimResult, other: SimResult): ModeSummary {
     events: r.trace.events.length,
     hookPaths: hookPaths(r.trace),
     wireBytes,
-    innerBytes: inner ? frameLength(inner.slice(innerStart)) : wireBytes,
+    innerBytes: wireBytes - encapBytes,
+    encapHeaders: added.map((l) => `${HEADER_NAME[l.type] ?? l.type} ${headerLength(l)}`),
     onlyHere: [...mine].filter((k) => !theirs.has(k)).sort(),
   };
 }
 
-/** The same flow under two sets of modes, side by side (seed §5 and §6c). */
-export function compare(req: SimRequest, modesB: Modes): Result<Comparison> {
+/** Where a trace's request ended: `host/netns` when delivered. */
+export function endedAt(t: Trace): string {
+  const p = t.packets[0];
+  return p?.verdict === 'delivered' ? `${p.host}/${p.netns}` : 'dropped';
+}
+
+/**
+ * The same flow under two sets of modes, side by side (seed §5 and §6c). With `pin`, both sides
+ * reach the same endpoint so that they differ only by the mode: each side takes the first draw
+ * of its connection (Scenario.draw, from the request's on, at most PIN_DRAWS) that the kernel
+ * model sends there — the cluster (MACs, veth names, tables) is the same for every draw, only
+ * the statistic draws and ephemeral port change, so this chooses among the outcomes the kernel
+ * would produce and never forces one. A scheduler that ignores them (ipvs rr, sh) may have only
+ * one answer; then the other side follows it, or the error says why.
+ */
+export function compare(req: SimRequest, modesB: Modes, pin?: EndpointPin): Result<Comparison> {
+  const reqB = { ...req, modes: { ...req.modes, ...modesB } };
   const a = simulate(req);
   if (!a.ok) return a;
-  const b = simulate({ ...req, modes: { ...req.modes, ...modesB } });
+  const b = simulate(reqB);
   if (!b.ok) return b;
-  return { ok: true, value: { a: summary(a.value, b.value), b: summary(b.value, a.value), resultA: a.value, resultB: b.value } };
+  let ra = a.value;
+  let rb = b.value;
+  let pinned: PinnedEndpoint | undefined;
+  let pinNote: string | undefined;
+  if (pin !== undefined) {
+    const candidates = pin === 'auto' ? [...new Set([endedAt(ra.trace), endedAt(rb.trace)])].filter((w) => w !== 'dropped') : [pin];
+    const tried: string[] = [];
+    for (const where of candidates) {
+      const sa = drawReaching(req, where);
+      if (!sa.ok) return sa;
+      const sb = drawReaching(reqB, where);
+      if (!sb.ok) return sb;
+      if (sa.value && sb.value) {
+        ra = sa.value.result;
+        rb = sb.value.result;
+        pinned = { where, drawA: sa.value.draw, drawB: sb.value.draw };
+        break;
+      }
+      tried.push(`${where} (${!sa.value ? 'side A' : 'side B'} never lands there)`);
+    }
+    if (!pinned) {
+      const first = req.draw ?? 0;
+      const why = `no draw from ${first} to ${first + PIN_DRAWS - 1} brings both sides to one endpoint: ${candidates.length ? tried.join('; ') : 'neither side delivers its request'}`;
+      if (pin !== 'auto') return { ok: false, error: { code: 'PIN', where: 'compare pin', message: why } };
+      pinNote = why;
+    }
+  }
+  return {
+    ok: true,
+    value: { a: summary(ra, rb), b: summary(rb, ra), resultA: ra, resultB: rb, endedA: endedAt(ra.trace), endedB: endedAt(rb.trace), ...(pinned ? { pinned } : {}), ...(pinNote ? { pinNote } : {}) },
+  };
+}
+
+/** The first draw (from the request's) whose connection ends at `where`, with its result. */
+function drawReaching(req: SimRequest, where: string): Result<{ draw: number; result: SimResult } | undefined> {
+  const first = req.draw ?? 0;
+  for (let draw = first; draw < first + PIN_DRAWS; draw++) {
+    // the trace alone says where it ends; the full answer (tables, topology) only for the one kept
+    const c = loadScenario({ ...req, draw });
+    if (!c.ok) return c;
+    const t = traceFlow(c.value, req.flow);
+    if (!t.ok) return t;
+    if (endedAt(t.value) !== where) continue;
+    const r = simulate({ ...req, draw });
+    return r.ok ? { ok: true, value: { draw, result: r.value } } : r;
+  }
+  return { ok: true, value: undefined };
 }
 
 export interface ScalePoint {
@@ -108,11 +206,32 @@ export interface ScalePoint {
 }
 
 /**
+ * Memory a scale point takes per service endpoint, measured (`scale --endpoints 100` at 1,000
+ * and 2,000 services: 1.5 and 2.5 GB resident): three nodes each hold the endpoint's
+ * KUBE-SEP chain and rules (or its ipset members and IPVS real server) plus the restore
+ * payload kube-proxy writes and parses.
+ */
+export const SCALE_BYTES_PER_ENDPOINT = 12_500;
+/** The largest scale point built: 200,000 service endpoints, about 2.5 GB. */
+export const SCALE_MAX_ENDPOINTS = 200_000;
+
+/** Why a scale point is refused before any memory is spent on it, or undefined when it fits. */
+export function scaleRefusal(services: number, endpoints: number): string | undefined {
+  const total = services * endpoints;
+  if (total <= SCALE_MAX_ENDPOINTS) return undefined;
+  const gb = (n: number) => `${((n * SCALE_BYTES_PER_ENDPOINT) / 1e9).toFixed(1)} GB`;
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  return `${fmt(services)} services × ${fmt(endpoints)} endpoints is ${fmt(total)} service endpoints (about ${fmt(services * (3 * endpoints + 2))} iptables rules on each of 3 nodes) and would need about ${gb(total)} of memory; this lab builds up to ${fmt(SCALE_MAX_ENDPOINTS)} (about ${gb(SCALE_MAX_ENDPOINTS)}) — use fewer services or endpoints`;
+}
+
+/**
  * Seed §5's growth argument, measured: kube-proxy programs a 3-node cluster with `services`
  * services of `endpoints` endpoints each, and we count what it wrote on a node (the same on
  * every node) and what one packet from a pod there to the last service costs.
  */
 export function scalePoint(services: number, endpoints: number, proxy: ProxyMode, clock?: () => number): Result<ScalePoint> {
+  const tooBig = scaleRefusal(services, endpoints);
+  if (tooBig) return { ok: false, error: { code: 'SCALE_TOO_BIG', where: 'scale', message: tooBig } };
   const podsPerNode = Math.max(1, Math.ceil(Math.min(services * endpoints, 240) / 3));
   const spec = parseCluster(generateClusterYaml({ nodes: 3, podsPerNode, services, endpointsPerService: endpoints, proxy }));
   if (!spec.ok) return spec;

@@ -18,6 +18,11 @@ export class Rng {
     return (t ^ (t >>> 14)) >>> 0;
   }
 
+  /** Starts the stream over from another seed (a new draw of the same cluster's traffic). */
+  reseed(seed: number): void {
+    this.state = seed >>> 0;
+  }
+
   /** uniform integer in [min, max] */
   int(min: number, max: number): number {
     return min + (this.nextU32() % (max - min + 1));

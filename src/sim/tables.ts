@@ -1,5 +1,5 @@
 import type { IptablesChainView, NamespaceTables, NftObjectView } from './api-types.ts';
-import { conntrackLines } from './cli/conntrack.ts';
+import { conntrackLine, conntrackLines } from './cli/conntrack.ts';
 import { fdbLineIndex, fdbTable, neighLines, routeLines, type FdbRowRef } from './cli/ip.ts';
 import { renderRuleRow } from './cli/iptables.ts';
 import { ipvsTableRows } from './cli/ipvs.ts';
@@ -12,9 +12,18 @@ import type { TraceEvent } from './trace/event.ts';
 
 const TABLES: readonly TableName[] = ['raw', 'mangle', 'nat', 'filter'];
 
-/** Every namespace's tables as the real commands print them, row for row. */
-export function tablesOf(c: Cluster): NamespaceTables[] {
-  return [...c.world.namespaces.values()].map((ns) => namespaceTables(ns, c.world.timeUs));
+/** Past this many network namespaces only those a flow crossed are sent (the rest: the terminal). */
+export const ALL_TABLES_UP_TO = 150;
+
+/**
+ * Every namespace's tables as the real commands print them, row for row — or, for a large
+ * cluster (hundreds of pods, thousands of rules per node), only the namespaces in `crossed`:
+ * a 100-node cluster's full tables are ~170 MB, more than any view needs at once.
+ */
+export function tablesOf(c: Cluster, crossed?: ReadonlySet<string>): NamespaceTables[] {
+  const all = [...c.world.namespaces.values()];
+  const keep = crossed && all.length > ALL_TABLES_UP_TO ? all.filter((ns) => crossed.has(`${ns.host}/${ns.name}`)) : all;
+  return keep.map((ns) => namespaceTables(ns, c.world.timeUs));
 }
 
 /** `nft list ruleset`, object by object, at `nowUs` (dynamic set elements may have expired). */
@@ -67,6 +76,7 @@ function namespaceTables(ns: NetNs, nowUs: number): NamespaceTables {
       fdb: fdb.rows.map((r) => fdbEntry(r)?.createdUs ?? null),
       conntrack: ns.conntrack.connections.map((c) => c.createdUs ?? null),
     },
+    conntrackVersions: ns.conntrack.connections.map((c) => ({ id: c.id, versions: c.versions.map((v) => ({ sinceUs: v.sinceUs, line: conntrackLine(v) })) })),
   };
 }
 

@@ -13,7 +13,11 @@ import type {
   SimRequest,
   SimResult,
 } from '../sim/api-types.ts';
-import type { Comparison, ScalePoint } from '../sim/compare.ts';
+import type { Comparison, EndpointPin, ScalePoint } from '../sim/compare.ts';
+import type { RunsResult } from '../sim/runs.ts';
+import type { ClusterCheck } from '../sim/api.ts';
+
+export type { ClusterCheck };
 
 /**
  * The one typed boundary between the UI and the simulation worker. The worker `expose`s an
@@ -29,19 +33,25 @@ export interface SimApi {
   exec(req: ExecRequest): Promise<Result<ExecResult>>;
   /** a pcap file of every frame the trace put on a wire */
   tracePcap(req: SimRequest): Promise<Result<Uint8Array>>;
-  /** the same flow under `req.modes` and under `req.modes` + `modesB`, side by side */
-  compare(req: SimRequest, modesB: Modes): Promise<Result<Comparison>>;
+  /** the same flow under `req.modes` and under `req.modes` + `modesB`, side by side; `pin` makes both reach one endpoint */
+  compare(req: SimRequest, modesB: Modes, pin?: EndpointPin): Promise<Result<Comparison>>;
+  /** `n` connections of the flow one after another: where each ended, and the balancer's counters after them */
+  runs(req: SimRequest, n: number): Promise<Result<RunsResult>>;
   /** what kube-proxy programs on one node for `services` services (seed §5), ~1 s for 1,000 */
   scalePoint(services: number, endpointsPerService: number, proxy: ProxyMode): Promise<Result<ScalePoint>>;
   /** the Docker containers of the scenario's cluster file (none without a Docker host) */
   containers(scenario: Scenario): Promise<Result<readonly ContainerView[]>>;
+  /** checks a user's cluster file (every problem with object, field and line) before it is shown */
+  checkCluster(scenario: Scenario): Promise<Result<ClusterCheck>>;
+  /** the cluster text the share link carries: the same objects, compact */
+  compactCluster(text: string): Promise<Result<string>>;
 }
 
 export interface SimDefaults {
   readonly scenario: Scenario;
   readonly flow: FlowSpec;
-  /** the built-in clusters a scenario's `preset` can name: a plain label, and where each comes from */
-  readonly clusters: readonly { readonly id: string; readonly label: string; readonly source?: string }[];
+  /** the built-in clusters a scenario's `preset` can name: a plain label, where each comes from, `dump` for the kubectl examples */
+  readonly clusters: readonly { readonly id: string; readonly label: string; readonly source?: string; readonly dump?: boolean }[];
 }
 
 /** The error code the worker answers with when the core threw instead of returning a Result. */

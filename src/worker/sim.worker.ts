@@ -1,8 +1,9 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
-import { clusterPresets, DEFAULT_FLOW, DEFAULT_SCENARIO, dockerContainers, exec, flowPresets, simulate, tracePcap } from '../sim/api.ts';
+import { checkCluster, clusterPresets, compactCluster, DEFAULT_FLOW, DEFAULT_SCENARIO, dockerContainers, exec, flowPresets, simulate, tracePcap } from '../sim/api.ts';
 import type { Result } from '../sim/api-types.ts';
 import { compare, scalePoint } from '../sim/compare.ts';
+import { runConnections } from '../sim/runs.ts';
 import { WORKER_EXCEPTION, type SimApi } from './protocol.ts';
 
 /** Runs a core call; anything it throws becomes an error value so the worker stays alive. */
@@ -22,17 +23,20 @@ const api: SimApi = {
       value: {
         scenario: DEFAULT_SCENARIO,
         flow: DEFAULT_FLOW,
-        clusters: clusterPresets().map((p) => ({ id: p.name, label: p.label, source: p.source })),
+        clusters: clusterPresets().map((p) => ({ id: p.name, label: p.label, source: p.source, ...(p.dump ? { dump: true } : {}) })),
       },
     })),
   presets: (scenario) => guarded('presets', () => flowPresets(scenario)),
   simulate: (req) => guarded('simulate', () => simulate(req)),
   exec: (req) => guarded('exec', () => exec(req)),
   tracePcap: (req) => guarded('tracePcap', () => tracePcap(req)),
-  compare: (req, modesB) => guarded('compare', () => compare(req, modesB)),
+  compare: (req, modesB, pin) => guarded('compare', () => compare(req, modesB, pin)),
+  runs: (req, n) => guarded('runs', () => runConnections(req, n)),
   // the worker lends the sim its clock: the trace time of each point (the sim never reads one)
   scalePoint: (services, endpoints, proxy) => guarded('scalePoint', () => scalePoint(services, endpoints, proxy, () => performance.now())),
   containers: (scenario) => guarded('containers', () => dockerContainers(scenario)),
+  checkCluster: (scenario) => guarded('checkCluster', () => checkCluster(scenario)),
+  compactCluster: (text) => guarded('compactCluster', () => ({ ok: true, value: compactCluster(text) })),
 };
 
 expose(api);

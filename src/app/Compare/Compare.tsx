@@ -1,9 +1,9 @@
 import { memo, useMemo, useState } from 'react';
-import type { FlowSpec, SimResult } from '../../sim/api-types.ts';
+import { CALICO_BACKENDS, FLANNEL_BACKENDS, type Backend, type FlowSpec, type SimResult } from '../../sim/api-types.ts';
 import type { ModeSummary } from '../../sim/compare.ts';
 import type { TraceEvent } from '../../sim/trace/event.ts';
 import { simClient } from '../boot.ts';
-import { AXIS_LABEL, hookRows, sideLabel, stepRows, VXLAN_OVERHEAD, type HookRow, type StepRow } from '../store/compare.ts';
+import { AXIS_LABEL, hookRows, sideLabel, stepRows, type HookRow, type StepRow } from '../store/compare.ts';
 import { describeStep, netnsLabel } from '../store/describe.ts';
 import { useStore, type CompareAxis, type ComparisonShown } from '../store/store.ts';
 import './Compare.css';
@@ -12,7 +12,8 @@ const AXES: readonly CompareAxis[] = ['proxy', 'iptables-nftables', 'ipvs-nftabl
 
 /**
  * The same packet under two modes, side by side (seed §5: PREROUTING → FORWARD → POSTROUTING
- * against PREROUTING → INPUT → POSTROUTING; seed §6: host-gw against vxlan and its 50 bytes).
+ * against PREROUTING → INPUT → POSTROUTING; seed §6: host-gw against vxlan and its 50 bytes —
+ * or any two of the datapaths, flannel's and Calico's).
  * Both traces come from one `compare` call to the worker; this view only lines them up.
  */
 export function Compare() {
@@ -34,10 +35,18 @@ export function Compare() {
             </button>
           ))}
         </div>
+        {axis === 'backend' && (
+          <span className="cmp-pick">
+            <BackendPick side={0} />
+            <span className="muted">vs</span>
+            <BackendPick side={1} />
+          </span>
+        )}
         <span className="compare-flow mono" title="the flow both sides run (pick it in the header)">
           {flowText(flow)}
           {preset && preset !== 'seed' ? <span className="muted"> · {preset}</span> : null}
         </span>
+        <PinPicker />
         {pending && <span className="spinner" role="status" aria-label="computing both traces" data-testid="compare.pending" />}
         <div className="header-spacer" />
         <button
@@ -55,8 +64,70 @@ export function Compare() {
           <span>{error}</span>
         </div>
       )}
+      {shown?.value.pinNote && (
+        <p className="notice compare-pin-note muted" data-testid="compare.pin.note">
+          Each side keeps its own endpoint: {shown.value.pinNote}.
+        </p>
+      )}
       {shown ? <CompareBody shown={shown} /> : !error && <p className="compare-empty muted">Computing both traces…</p>}
     </div>
+  );
+}
+
+/**
+ * Pin the endpoint: both sides reach the same pod, so they differ only by the mode. Each side
+ * takes the first draw of its connection that the kernel sends there (the kernel's own random
+ * choice, not a forced one).
+ */
+function PinPicker() {
+  const pin = useStore((s) => s.comparePin);
+  const setPin = useStore((s) => s.setComparePin);
+  const shown = useStore((s) => s.comparison);
+  const ends = [...new Set([shown?.value.endedA, shown?.value.endedB, shown?.value.pinned?.where, pin !== 'auto' ? pin : undefined])].filter((x): x is string => !!x && x !== 'dropped');
+  return (
+    <label className="field">
+      <span className="label">endpoint</span>
+      <select
+        className="select"
+        data-testid="compare.pin"
+        aria-label="Endpoint: pin both sides to one pod, or let each side pick"
+        value={pin ?? ''}
+        onChange={(e) => setPin(e.target.value === '' ? null : e.target.value)}
+      >
+        <option value="auto">same on both sides</option>
+        <option value="">each side its own</option>
+        {ends.map((w) => (
+          <option key={w} value={w}>
+            {w.replace('/', ' / ')}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+const NETWORKS: readonly (readonly [string, readonly Backend[]])[] = [
+  ['flannel', FLANNEL_BACKENDS],
+  ['calico', CALICO_BACKENDS],
+];
+
+/** One side's datapath: flannel's backends and Calico's, in two groups. */
+function BackendPick({ side }: { side: 0 | 1 }) {
+  const value = useStore((s) => s.compareBackends[side]);
+  const set = useStore((s) => s.setCompareBackend);
+  const letter = side === 0 ? 'a' : 'b';
+  return (
+    <select className="select" aria-label={`Side ${letter.toUpperCase()} datapath`} data-testid={`compare.backend.${letter}`} value={value} onChange={(e) => set(side, e.target.value as Backend)}>
+      {NETWORKS.map(([cni, backends]) => (
+        <optgroup key={cni} label={cni}>
+          {backends.map((b) => (
+            <option key={b} value={b}>
+              {cni} {b}
+            </option>
+          ))}
+        </optgroup>
+      ))}
+    </select>
   );
 }
 
@@ -79,8 +150,8 @@ function CompareBody({ shown }: { shown: ComparisonShown }) {
       {/* the titles stay in view while the steps scroll under them; the facts scroll away */}
       <div className="cmp-grid cmp-heads">
         <div className="cmp-corner" />
-        <SideTitle side="a" axis={axis} summary={a} result={resultA} />
-        <SideTitle side="b" axis={axis} summary={b} result={resultB} />
+        <SideTitle side="a" axis={axis} summary={a} result={resultA} shown={shown} />
+        <SideTitle side="b" axis={axis} summary={b} result={resultB} shown={shown} />
       </div>
       <div className="cmp-grid cmp-facts">
         <div className="cmp-corner" />
@@ -110,7 +181,7 @@ function CompareBody({ shown }: { shown: ComparisonShown }) {
   );
 }
 
-function SideTitle({ side, axis, summary, result }: { side: 'a' | 'b'; axis: CompareAxis; summary: ModeSummary; result: SimResult }) {
+function SideTitle({ side, axis, summary, result, shown }: { side: 'a' | 'b'; axis: CompareAxis; summary: ModeSummary; result: SimResult; shown: ComparisonShown }) {
   const last = result.trace.packets.find((p) => p.packetId === 0);
   const drop = result.trace.events.find((e) => e.packetId === 0 && e.kind === 'drop');
   return (
@@ -119,6 +190,11 @@ function SideTitle({ side, axis, summary, result }: { side: 'a' | 'b'; axis: Com
       <span className="cmp-mode mono" data-testid={`compare.${side}.mode`}>
         {sideLabel(axis, summary.modes)}
       </span>
+      {shown.value.pinned && (
+        <span className="muted mono cmp-draw" data-testid={`compare.${side}.draw`} title="the first draw of the connection that reaches the pinned endpoint (same cluster, another random choice)">
+          draw {side === 'a' ? shown.value.pinned.drawA : shown.value.pinned.drawB}
+        </span>
+      )}
       <span className={`badge ${summary.verdict}`} data-testid={`compare.${side}.verdict`} title={result.trace.reason}>
         {summary.verdict === 'delivered'
           ? `delivered at ${last?.host ?? ''}${last && last.netns !== 'root' ? ` / ${netnsLabel(last.netns)}` : ''}`
@@ -171,8 +247,7 @@ function SideFacts({ side, summary, other, result }: { side: 'a' | 'b'; summary:
         <div className="cmp-encap">
           <dt>encapsulation</dt>
           <dd className="mono" data-testid={`compare.${side}.encap`}>
-            {encap > 0 ? `+${encap} B (outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8)` : 'none'}
-            {encap > 0 && encap !== VXLAN_OVERHEAD && <span className="muted"> (not the usual {VXLAN_OVERHEAD})</span>}
+            {encap > 0 ? `+${encap} B (${summary.encapHeaders.join(' + ')})` : 'none'}
           </dd>
         </div>
       </dl>

@@ -1,8 +1,10 @@
 import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { EventKind, TraceEvent } from '../../sim/trace/event.ts';
+import type { EventKind } from '../../sim/trace/event.ts';
 import { describeEvent } from '../store/describe.ts';
-import { SPEEDS, STEP_MS, useStore } from '../store/store.ts';
+import { matchingEvents, rowMatches, rowOf } from '../store/steps.ts';
+import { rowsOf, SPEEDS, STEP_MS, useStore } from '../store/store.ts';
+import { useRows } from '../Timeline/Timeline.tsx';
 import './Controls.css';
 
 /** Runs playback: one step per tick while playing; the timer lives in the UI, not the core. */
@@ -12,8 +14,8 @@ function usePlayback(): void {
     if (!playing) return;
     const t = setTimeout(() => {
       const s = useStore.getState();
-      const n = s.result?.trace.events.length ?? 0;
-      if (s.cursor >= n - 1) s.setPlaying(false);
+      const rows = rowsOf(s);
+      if (rowOf(rows, s.cursor) >= rows.length - 1) s.setPlaying(false);
       else s.stepBy(1);
     }, instant ? 16 : STEP_MS / speed);
     return () => clearTimeout(t);
@@ -22,19 +24,26 @@ function usePlayback(): void {
 
 export function Controls() {
   usePlayback();
-  const { cursor, total, playing, speed } = useStore(
-    useShallow((s) => ({ cursor: s.cursor, total: s.result?.trace.events.length ?? 0, playing: s.playing, speed: s.speed })),
+  const { cursor, events, playing, speed } = useStore(
+    useShallow((s) => ({ cursor: s.cursor, events: s.result?.trace.events.length ?? 0, playing: s.playing, speed: s.speed })),
   );
+  const rows = useRows();
+  const total = rows.length;
+  const pos = rowOf(rows, cursor);
+  const first = pos <= 0 && (rows[0]?.index ?? 0) >= cursor;
+  const last = pos >= total - 1 || (pos < 0 && (rows.at(-1)?.index ?? 0) <= cursor);
   const a = useStore.getState();
   const none = total === 0;
   return (
     <div className="controls" role="toolbar" aria-label="Playback controls">
-      {/* aria-disabled, not disabled: a button that reaches its limit keeps the keyboard focus */}
+      {/* aria-disabled, not disabled: a button that reaches its limit keeps the keyboard focus.
+          The step buttons are not Tab stops: → ← Home End do what they do from anywhere, so
+          Tab goes from Play on to the trace (the ? sheet lists the keys) */}
       <div className="controls-buttons">
-        <button type="button" className="icon-btn" data-testid="controls.to-start" aria-label="Jump to start (Home)" title="Jump to start (Home)" aria-disabled={none || cursor === 0} onClick={a.toStart}>
+        <button type="button" className="icon-btn" data-testid="controls.to-start" tabIndex={-1} aria-label="Jump to start (Home)" title="Jump to start (Home)" aria-disabled={none || first} onClick={a.toStart}>
           <Icon d="M6 5v14M18 5l-9 7 9 7z" />
         </button>
-        <button type="button" className="icon-btn" data-testid="controls.step-back" aria-label="Step back (←)" title="Step back (←)" aria-disabled={none || cursor === 0} onClick={() => a.stepBy(-1)}>
+        <button type="button" className="icon-btn" data-testid="controls.step-back" tabIndex={-1} aria-label="Step back (←)" title="Step back (←)" aria-disabled={none || first} onClick={() => a.stepBy(-1)}>
           <Icon d="M15 5l-7 7 7 7" />
         </button>
         <button
@@ -49,15 +58,15 @@ export function Controls() {
         >
           {playing ? <Icon d="M8 5v14M16 5v14" /> : <Icon d="M7 5l12 7-12 7z" fill />}
         </button>
-        <button type="button" className="icon-btn" data-testid="controls.step-forward" aria-label="Step forward (→)" title="Step forward (→)" aria-disabled={none || cursor >= total - 1} onClick={() => a.stepBy(1)}>
+        <button type="button" className="icon-btn" data-testid="controls.step-forward" tabIndex={-1} aria-label="Step forward (→)" title="Step forward (→)" aria-disabled={none || last} onClick={() => a.stepBy(1)}>
           <Icon d="M9 5l7 7-7 7" />
         </button>
-        <button type="button" className="icon-btn" data-testid="controls.to-end" aria-label="Jump to end (End)" title="Jump to end (End)" aria-disabled={none || cursor >= total - 1} onClick={a.toEnd}>
+        <button type="button" className="icon-btn" data-testid="controls.to-end" tabIndex={-1} aria-label="Jump to end (End)" title="Jump to end (End)" aria-disabled={none || last} onClick={a.toEnd}>
           <Icon d="M18 5v14M6 5l9 7-9 7z" />
         </button>
       </div>
-      <div className="step-count mono" data-testid="controls.position" aria-label={`step ${cursor + 1} of ${total}`}>
-        {none ? '–' : `${cursor + 1}`}
+      <div className="step-count mono" data-testid="controls.position" aria-label={`step ${pos + 1} of ${total}, event ${cursor + 1} of ${events}`} title={`event ${cursor + 1} of ${events} in the whole trace`}>
+        {none ? '–' : pos >= 0 ? `${pos + 1}` : '·'}
         <span className="muted"> / {total}</span>
       </div>
       <label className="speed">
@@ -71,7 +80,26 @@ export function Controls() {
         </select>
       </label>
       <Scrubber />
+      <ReRoll />
     </div>
+  );
+}
+
+/** The next draw of the connection: another random choice for the statistic rules and the port, the same cluster. */
+function ReRoll() {
+  const draw = useStore((s) => s.scenario.draw ?? 0);
+  const setDraw = useStore((s) => s.setDraw);
+  return (
+    <button
+      type="button"
+      className="btn reroll"
+      data-testid="controls.reroll"
+      aria-label={`Re-roll the connection: draw ${draw} → ${draw + 1}`}
+      title={`Re-roll the connection (draw ${draw} → ${draw + 1}): another random choice for kube-proxy's statistic rules and the ephemeral port; the cluster, its MACs and names stay`}
+      onClick={() => setDraw(draw + 1)}
+    >
+      ⟳ re-roll{draw ? ` · ${draw}` : ''}
+    </button>
   );
 }
 
@@ -95,33 +123,42 @@ const KIND_CLASS: Partial<Record<EventKind, string>> = {
   ipvs: 'k-nat',
   encap: 'k-tunnel',
   decap: 'k-tunnel',
+  user: 'k-tunnel',
   wire: 'k-wire',
   drop: 'k-drop',
   deliver: 'k-deliver',
 };
 
-/** A strip of ticks, one per event, coloured by kind: a map of the whole trace for the mouse. */
+/** A strip of ticks, one per step shown, coloured by kind, search hits marked: a map of the trace for the mouse. */
 function Scrubber() {
   const events = useStore((s) => s.result?.trace.events);
   const cursor = useStore((s) => s.cursor);
   const seek = useStore((s) => s.seek);
-  const ticks = useMemo(
-    () =>
-      (events ?? []).map((e: TraceEvent, i) => ({
-        i,
+  const query = useStore((s) => s.query);
+  const expanded = useStore((s) => s.expanded);
+  const rows = useRows();
+  const ticks = useMemo(() => {
+    if (!events) return [];
+    const hits = query.trim() ? matchingEvents(events, query) : undefined;
+    return rows.map((r, k) => {
+      const e = events[r.index]!;
+      const prev = k > 0 ? events[rows[k - 1]!.index] : undefined;
+      return {
+        i: r.index,
         cls: KIND_CLASS[e.kind] ?? 'k-dev',
-        packetStart: i > 0 && events?.[i - 1]?.packetId !== e.packetId,
-        hostStart: i > 0 && events?.[i - 1]?.host !== e.host,
-        title: `${i + 1}: ${describeEvent(e)}`,
-      })),
-    [events],
-  );
+        packetStart: !!prev && prev.packetId !== e.packetId,
+        hostStart: !!prev && prev.host !== e.host,
+        match: !!hits && rowMatches(r, hits, expanded),
+        title: `${k + 1}: ${describeEvent(e)}`,
+      };
+    });
+  }, [events, rows, query, expanded]);
   return (
-    <div className="scrubber" aria-hidden="true">
+    <div className="scrubber" aria-hidden="true" data-testid="controls.scrubber">
       {ticks.map((t) => (
         <div
           key={t.i}
-          className={`tick ${t.cls}${t.i === cursor ? ' current' : ''}${t.i < cursor ? ' past' : ''}${t.packetStart ? ' packet-start' : ''}${t.hostStart ? ' host-start' : ''}`}
+          className={`tick ${t.cls}${t.i === cursor ? ' current' : ''}${t.i < cursor ? ' past' : ''}${t.packetStart ? ' packet-start' : ''}${t.hostStart ? ' host-start' : ''}${t.match ? ' match' : ''}`}
           title={t.title}
           onClick={() => seek(t.i)}
         />

@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { FlowKind, FlowSpec, IpvsScheduler } from '../../sim/api-types.ts';
+import { CALICO_BACKENDS, cniOf, FLANNEL_BACKENDS, type FlowKind, type FlowSpec, type IpvsScheduler } from '../../sim/api-types.ts';
 import { simClient } from '../boot.ts';
 import { useStore, type View } from '../store/store.ts';
+import { ImportButtons } from '../Import/ImportBar.tsx';
 import './Header.css';
 
 const VIEWS: readonly { id: View; label: string; title: string }[] = [
@@ -12,7 +13,7 @@ const VIEWS: readonly { id: View; label: string; title: string }[] = [
 ];
 
 const SCHEDULERS: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'];
-const sameFlow = (a: FlowSpec, b: FlowSpec) => a.from === b.from && a.to === b.to && a.proto === b.proto && a.kind === b.kind;
+const sameFlow = (a: FlowSpec, b: FlowSpec) => a.from === b.from && a.to === b.to && a.proto === b.proto && a.kind === b.kind && a.size === b.size && a.df === b.df;
 
 /**
  * Arrow keys move the focus along a row of buttons that is one tab stop (the pressed button
@@ -37,6 +38,7 @@ export function Header() {
         </h1>
         <ViewTabs />
         <ClusterPicker />
+        <ImportButtons />
         <PresetPicker />
         <div className="header-spacer" />
         <ModePicker />
@@ -75,7 +77,9 @@ function ViewTabs() {
 
 function ClusterPicker() {
   const clusters = useStore((s) => s.defaults?.clusters);
-  const preset = useStore((s) => s.scenario.preset ?? s.defaults?.scenario.preset ?? '');
+  // a user's file shows under its name; choosing a built-in one replaces it
+  const own = useStore((s) => (s.scenario.cluster !== undefined ? (s.clusterName ?? 'your cluster') : null));
+  const preset = useStore((s) => (s.scenario.cluster !== undefined ? '' : (s.scenario.preset ?? s.defaults?.scenario.preset ?? '')));
   const known = !!clusters?.some((c) => c.id === preset);
   const shown = clusters?.find((c) => c.id === preset);
   return (
@@ -85,7 +89,7 @@ function ClusterPicker() {
         className="select cluster"
         data-testid="scenario.cluster"
         aria-label="Cluster"
-        title={shown ? `${shown.label}${shown.source ? ` — ${shown.source}` : ''}` : preset}
+        title={own ?? (shown ? `${shown.label}${shown.source ? ` — ${shown.source}` : ''}` : preset)}
         value={preset}
         onChange={(e) => void simClient().switchCluster(e.target.value)}
       >
@@ -94,7 +98,7 @@ function ClusterPicker() {
             {c.label}
           </option>
         ))}
-        {!known && <option value={preset}>{preset || 'cluster file'}</option>}
+        {!known && <option value={preset}>{own ?? (preset || 'cluster file')}</option>}
       </select>
     </label>
   );
@@ -130,7 +134,7 @@ function PresetPicker() {
   );
 }
 
-function Seg<T extends string>(props: { name: string; testid: string; value: T | undefined; options: readonly T[]; onChange: (v: T) => void; disabled?: string }) {
+function Seg<T extends string>(props: { name: string; testid: string; value: T | undefined; options: readonly T[]; onChange: (v: T) => void; disabled?: string; optionTestid?: string }) {
   return (
     <div className="seg" role="group" aria-label={props.name} data-testid={props.testid} title={props.disabled} onKeyDown={rove}>
       {props.options.map((o, i) => (
@@ -140,7 +144,7 @@ function Seg<T extends string>(props: { name: string; testid: string; value: T |
           tabIndex={props.value === o || (props.value === undefined && i === 0) ? 0 : -1}
           aria-pressed={props.value === o}
           disabled={!!props.disabled}
-          data-testid={`${props.testid}.${o}`}
+          data-testid={`${props.optionTestid ?? props.testid}.${o}`}
           onClick={() => props.value !== o && props.onChange(o)}
         >
           {o}
@@ -186,9 +190,12 @@ function ModePicker() {
           </select>
         )}
       </div>
-      <div className="field">
+      {/* the network between nodes: flannel's backends or Calico's IPPool ipipMode, one choice across both */}
+      <div className="field" data-testid="mode.backend">
         <span className="label">flannel</span>
-        <Seg name="flannel backend" testid="mode.backend" value={backend} options={['vxlan', 'host-gw'] as const} onChange={(v) => setModes({ backend: v })} disabled={off} />
+        <Seg name="flannel backend" testid="mode.backend.flannel" optionTestid="mode.backend" value={backend && cniOf(backend) === 'flannel' ? backend : undefined} options={FLANNEL_BACKENDS} onChange={(v) => setModes({ backend: v })} disabled={off} />
+        <span className="label">calico</span>
+        <Seg name="calico datapath" testid="mode.backend.calico" optionTestid="mode.backend" value={backend && cniOf(backend) === 'calico' ? backend : undefined} options={CALICO_BACKENDS} onChange={(v) => setModes({ backend: v })} disabled={off} />
       </div>
     </div>
   );
@@ -196,6 +203,7 @@ function ModePicker() {
 
 function ShareButton() {
   const [copied, setCopied] = useState(false);
+  const tooBig = useStore((s) => s.linkTooBig);
   useEffect(() => {
     if (!copied) return;
     const t = setTimeout(() => setCopied(false), 1600);
@@ -207,7 +215,8 @@ function ShareButton() {
       className="btn"
       data-testid="share.copy"
       aria-label="Copy a link to this exact state"
-      title="The link holds the cluster, modes, flow, edits and step"
+      disabled={tooBig}
+      title={tooBig ? 'Your cluster is too big for a link: use Save lab, and share the file' : 'The link holds the cluster, modes, flow, edits and step'}
       onClick={() => {
         void navigator.clipboard?.writeText(window.location.href).then(
           () => setCopied(true),
@@ -297,7 +306,8 @@ function FlowEditor() {
           <option value="traceroute">traceroute</option>
         </select>
       </label>
-      <button type="submit" className="btn primary" data-testid="flow.apply" disabled={!dirty} aria-label="Run this flow">
+      <SizeFields draft={draft} setDraft={setDraft} />
+      <button type="submit" className="btn primary" data-testid="flow.apply" disabled={!dirty || !sizeOk(draft)} aria-label="Run this flow">
         Run flow
       </button>
       <div className="verdict-group">
@@ -305,6 +315,59 @@ function FlowEditor() {
         <ShareButton />
       </div>
     </form>
+  );
+}
+
+const sizeOk = (f: FlowSpec) => f.size === undefined || (Number.isInteger(f.size) && f.size >= 0 && f.size <= 65507);
+
+/**
+ * A sized flow, for MTU experiments: the payload (`ping -s`, the UDP datagram's data) and the
+ * Don't Fragment bit (`ping -M do|dont`). A TCP handshake carries no payload.
+ */
+function SizeFields({ draft, setDraft }: { draft: FlowSpec; setDraft: (f: FlowSpec) => void }) {
+  const [text, setText] = useState(draft.size === undefined ? '' : String(draft.size));
+  useEffect(() => setText(draft.size === undefined ? '' : String(draft.size)), [draft.size]);
+  if (draft.kind === 'traceroute' || (draft.kind === 'connect' && draft.proto === 'tcp')) return null;
+  const bad = text.trim() !== '' && !sizeOk({ ...draft, size: Number(text) });
+  return (
+    <>
+      <label className="field">
+        <span className="label">Size</span>
+        <input
+          className="input mono size-input"
+          data-testid="flow.size"
+          inputMode="numeric"
+          aria-label="Payload bytes (ping -s; empty: 56 for ping, 32 for UDP)"
+          aria-invalid={bad}
+          placeholder={draft.kind === 'ping' || draft.proto === 'icmp' ? '56' : '32'}
+          title={bad ? 'The payload must be a whole number of bytes from 0 to 65507' : 'Payload bytes (ping -s)'}
+          value={text}
+          onChange={(e) => {
+            setText(e.target.value);
+            const v = e.target.value.trim();
+            const { size: _size, ...rest } = draft;
+            setDraft(v === '' ? rest : { ...rest, size: Number(v) });
+          }}
+        />
+      </label>
+      <label className="field">
+        <span className="label">DF</span>
+        <select
+          className="select"
+          data-testid="flow.df"
+          aria-label="Don't Fragment bit (ping -M do or dont)"
+          value={draft.df === undefined ? '' : draft.df ? 'do' : 'dont'}
+          onChange={(e) => {
+            const { df: _df, ...rest } = draft;
+            setDraft(e.target.value === '' ? rest : { ...rest, df: e.target.value === 'do' });
+          }}
+        >
+          <option value="">default</option>
+          <option value="do">-M do (set)</option>
+          <option value="dont">-M dont (clear)</option>
+        </select>
+      </label>
+    </>
   );
 }
 

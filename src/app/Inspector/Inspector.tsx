@@ -6,29 +6,31 @@ import { simClient } from '../boot.ts';
 import { errorText } from '../store/client.ts';
 import { refText } from '../store/derive.ts';
 import { kindLabel, netnsLabel, ruleNumber } from '../store/describe.ts';
-import { useCurrentEvent } from '../store/hooks.ts';
+import { useCurrentEvent, useStepAtCursor, useStepChanges } from '../store/hooks.ts';
 import { useStore } from '../store/store.ts';
 import { ChainView } from './ChainView.tsx';
 import { PacketView } from './PacketView.tsx';
+import { WhyEndpoint } from './WhyEndpoint.tsx';
 import './Inspector.css';
 
 /** Everything about the step at the cursor: where, which lookup matched, why, and the packet. */
 export function Inspector() {
   const ev = useCurrentEvent();
-  const { cursor, total } = useStore(useShallow((s) => ({ cursor: s.cursor, total: s.result?.trace.events.length ?? 0 })));
+  const step = useStepAtCursor();
+  const { cursor, events, level } = useStore(useShallow((s) => ({ cursor: s.cursor, events: s.result?.trace.events.length ?? 0, level: s.level })));
   return (
     <div className="inspector" data-testid="inspector">
       <div className="insp-head">
         <h2 className="insp-title">
           <span className="label">Step</span>{' '}
-          <span className="mono" data-testid="inspector.step">
-            {total ? `${cursor + 1} / ${total}` : '–'}
+          <span className="mono" data-testid="inspector.step" title={`event ${cursor + 1} of ${events} in the whole trace · ${level} level`}>
+            {step.total ? `${step.position >= 0 ? step.position + 1 : '·'} / ${step.total}` : '–'}
           </span>
           {ev && <span className={`kind-pill k-${ev.kind}`}>{kindLabel(ev.kind)}</span>}
         </h2>
         <PcapButton />
       </div>
-      {ev ? <StepDetails ev={ev} /> : <EmptyInspector />}
+      {ev ? <StepDetails ev={ev} group={step.group} /> : <EmptyInspector />}
     </div>
   );
 }
@@ -38,8 +40,9 @@ function EmptyInspector() {
   return <p className="insp-empty">{failed ? 'No trace: fix the cluster, flow or edits named in the message above.' : 'Computing the trace…'}</p>;
 }
 
-function StepDetails({ ev }: { ev: TraceEvent }) {
+function StepDetails({ ev, group }: { ev: TraceEvent; group: readonly [number, number] }) {
   const isNf = ev.kind === 'rule' || ev.kind === 'policy';
+  const changed = useStepChanges(ev, group);
   const tables = useStore((s) => s.result?.tables);
   const nsKind = useStore((s) => s.result?.topology.hosts.find((h) => h.name === ev.host)?.namespaces.find((n) => n.name === ev.netns)?.kind);
   const entry = tables ? refText(ev, tables) : ev.ref?.text;
@@ -102,10 +105,12 @@ function StepDetails({ ev }: { ev: TraceEvent }) {
         <p className="explanation" data-testid="inspector.explanation">
           {ev.explanation}
         </p>
+        {group[0] < group[1] && <GroupSummary group={group} />}
       </section>
       {(ev.kind === 'ipvs' || (ev.kind === 'nat' && ev.ref?.table === 'ipvs')) && tables && <IpvsView ev={ev} tables={tables} />}
-      <ChainView />
-      <PacketView ev={ev} />
+      <WhyEndpoint group={group} />
+      <ChainView group={group} />
+      <PacketView ev={ev} changed={changed} />
     </>
   );
 }
@@ -160,6 +165,27 @@ function IpvsView({ ev, tables }: { ev: TraceEvent; tables: readonly NamespaceTa
         </p>
       )}
     </section>
+  );
+}
+
+/** A coarse step stands for finer ones: say which, and open them in place. */
+function GroupSummary({ group }: { group: readonly [number, number] }) {
+  const events = useStore((s) => s.result?.trace.events);
+  const toggle = useStore((s) => s.toggleExpanded);
+  if (!events) return null;
+  const inner = events.slice(group[0], group[1]);
+  const counts = new Map<string, number>();
+  for (const e of inner) counts.set(kindLabel(e.kind), (counts.get(kindLabel(e.kind)) ?? 0) + 1);
+  const what = [...counts].map(([k, n]) => (n > 1 ? `${n}× ${k}` : k)).join(', ');
+  return (
+    <p className="group-summary" data-testid="inspector.group">
+      <span className="muted">
+        This step stands for {inner.length} finer step{inner.length === 1 ? '' : 's'}: {what}.
+      </span>{' '}
+      <button type="button" className="btn small" data-testid="inspector.group.expand" onClick={() => toggle(group[1])}>
+        show them
+      </button>
+    </p>
   );
 }
 

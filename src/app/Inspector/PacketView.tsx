@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { encode, fieldSpans, type FieldSpan } from '../../sim/net/encode.ts';
-import type { Layer } from '../../sim/net/packet.ts';
+import type { FieldChange, Layer } from '../../sim/net/packet.ts';
 import type { TraceEvent } from '../../sim/trace/event.ts';
 import { formatField, layerNames, type LayerName } from '../store/derive.ts';
 import { useStore } from '../store/store.ts';
@@ -73,8 +73,11 @@ function summary(layer: Layer): string {
   }
 }
 
-/** The packet after the step: its header stack, every field (changes marked), and its bytes. */
-export function PacketView({ ev }: { ev: TraceEvent }) {
+/**
+ * The packet after the step: its header stack, every field (what the step changed marked, the
+ * checksums and lengths it recomputed included), and its bytes.
+ */
+export function PacketView({ ev, changed: changes }: { ev: TraceEvent; changed: readonly FieldChange[] }) {
   const selected = useStore((s) => s.selectedField);
   const selectField = useStore((s) => s.selectField);
   const instant = useStore((s) => s.instant);
@@ -87,8 +90,8 @@ export function PacketView({ ev }: { ev: TraceEvent }) {
       return { bytes: new Uint8Array(), spans: [] as FieldSpan[], error: e instanceof Error ? e.message : String(e) };
     }
   }, [ev.packet]);
-  const changed = useMemo(() => new Map(ev.changed.map((c) => [`${c.layer}:${c.field}`, c])), [ev.changed]);
-  const changedLayers = new Set(ev.changed.map((c) => c.layer));
+  const changed = useMemo(() => new Map(changes.map((c) => [`${c.layer}:${c.field}`, c])), [changes]);
+  const changedLayers = new Set(changes.map((c) => c.layer));
 
   return (
     <section className="insp-section packet" aria-label="Packet">
@@ -122,7 +125,7 @@ export function PacketView({ ev }: { ev: TraceEvent }) {
       {wire.error ? (
         <p className="bad">The bytes could not be encoded: {wire.error}</p>
       ) : (
-        <HexDump bytes={wire.bytes} spans={wire.spans} names={names} selected={selected} changed={ev.changed} onSelect={selectField} />
+        <HexDump bytes={wire.bytes} spans={wire.spans} names={names} selected={selected} changed={changes} onSelect={selectField} />
       )}
     </section>
   );

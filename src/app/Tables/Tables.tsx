@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { NamespaceTables } from '../../sim/api-types.ts';
 import type { TableRef, TraceEvent } from '../../sim/trace/event.ts';
-import { ruleKey } from '../store/derive.ts';
-import { countersAt, useCurrentEvent } from '../store/hooks.ts';
+import { conntrackAt, ruleKey, unconfirmedAt } from '../store/derive.ts';
+import { countersAt, useCurrentEvent, useStepAtCursor } from '../store/hooks.ts';
 import { revealIn } from '../store/scroll.ts';
 import { useStore } from '../store/store.ts';
 import { NftTables } from './NftTables.tsx';
@@ -47,6 +47,7 @@ export function Tables() {
   const sub = pinnedSub ?? refSub ?? lastAuto.current;
   const nf: string = pinnedNf ?? (here ? ev.ref?.nfTable : undefined) ?? 'nat';
   const counters = result ? countersAt(result, cursor) : undefined;
+  const stepNo = useStepAtCursor().position + 1 || `event ${cursor + 1}`;
 
   const bodyRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -116,18 +117,55 @@ export function Tables() {
           {sub === 'iptables' ? ` -t ${nf}` : ''}
           <span className="muted">
             {'  '}
-            ({tables.host}, {tables.netns === 'root' ? 'root netns' : tables.netns})
+            ({tables.host}, {tables.netns === 'root' ? 'root netns' : tables.netns}) · as at step {stepNo}
           </span>
         </div>
         {sub === 'iptables' ? (
           <Iptables tables={tables} nf={nf} ev={here ? ev : undefined} counters={counters} />
         ) : sub === 'nftables' ? (
           <NftTables tables={tables} ev={here ? ev : undefined} />
+        ) : sub === 'conntrack' ? (
+          <Conntrack tables={tables} events={result.trace.events} cursor={cursor} hit={here && refSub === sub ? ev.ref?.row : undefined} />
         ) : (
           <Lines rows={rowsOf(tables, sub)} since={sinceOf(tables, sub)} nowUs={ev?.timeUs} hit={here && refSub === sub ? ev.ref?.row : undefined} testid={sub} />
         )}
       </div>
     </div>
+  );
+}
+
+/**
+ * `conntrack -L` as it reads right after the step: the entries confirmed so far, each in the
+ * state it had then (SYN_SENT [UNREPLIED], SYN_RECV, ESTABLISHED [ASSURED]), and the entry the
+ * packet is still carrying unconfirmed, marked as not in the table yet.
+ */
+function Conntrack({ tables, events, cursor, hit }: { tables: NamespaceTables; events: readonly TraceEvent[]; cursor: number; hit: number | undefined }) {
+  const nowUs = events[cursor]?.timeUs ?? Infinity;
+  const rows = conntrackAt(tables, nowUs);
+  const pending = unconfirmedAt(events, cursor, tables);
+  const later = tables.conntrack.length - rows.length;
+  return (
+    <>
+      {rows.length === 0 && !pending && <div className="muted empty-rows">(empty at this step{later ? `; ${later} ${later === 1 ? 'entry appears' : 'entries appear'} later in the trace` : ''})</div>}
+      <ol className="lines">
+        {rows.map((r) => (
+          <li key={r.row} className={r.row === hit ? 'hit' : ''} data-testid={`tables.conntrack.${r.row}`} aria-current={r.row === hit ? 'true' : undefined}>
+            {r.line}
+          </li>
+        ))}
+        {pending && (
+          <li className="pending hit" data-testid="tables.conntrack.unconfirmed" title="conntrack -L lists an entry once the packet has passed the last hook (__nf_conntrack_confirm)">
+            {pending.line}
+            <span className="muted"> ← this packet's entry, not confirmed yet: it enters the table when the packet leaves the last hook</span>
+          </li>
+        )}
+      </ol>
+      {rows.length > 0 && later > 0 && (
+        <div className="muted empty-rows" data-testid="tables.conntrack.later">
+          {later} more {later === 1 ? 'entry appears' : 'entries appear'} later in this trace
+        </div>
+      )}
+    </>
   );
 }
 

@@ -5,6 +5,9 @@ import { useStore } from '../store/store.ts';
 import { namespaceMembers } from '../Topology/docker.ts';
 import './Terminal.css';
 
+/** `kubectl apply -f -` (or --filename=-): the command takes the text area below as its input */
+const APPLY_STDIN = /^\s*kubectl\s+apply\b.*(?:-f|--filename)(?:\s+|=)-\s*$/;
+
 const EXAMPLES = ['ip route', 'ip neigh show dev flannel.1', 'bridge fdb show dev flannel.1', 'iptables -nvL -t nat', 'ipvsadm -Ln', 'nft list ruleset', 'ip route del 10.42.1.0/24'];
 
 /**
@@ -16,8 +19,14 @@ export function Terminal() {
   const log = useStore(useShallow((s) => s.terminalLog));
   const busy = useStore((s) => s.terminalBusy);
   const target = useStore((s) => s.terminalTarget);
+  const atStep = useStore((s) => s.terminalAtStep);
+  const setAtStep = useStore((s) => s.setTerminalAtStep);
+  const cursor = useStore((s) => s.cursor);
   const setTarget = useStore((s) => s.setTerminalTarget);
   const [line, setLine] = useState('');
+  // `kubectl apply -f -` reads standard input: the YAML pasted under the command line
+  const [stdin, setStdin] = useState('');
+  const readsStdin = APPLY_STDIN.test(line);
   const [, setHist] = useState<{ list: string[]; at: number }>({ list: [], at: -1 });
   const outRef = useRef<HTMLDivElement>(null);
 
@@ -45,12 +54,16 @@ export function Terminal() {
   }, [log]);
 
   const run = async () => {
-    const cmd = line.trim();
-    if (!cmd || !current || busy) return;
+    const typed = line.trim();
+    if (!typed || !current || busy) return;
+    const cmd = readsStdin ? `${typed} <<EOF\n${stdin.replace(/\n+$/, '')}\nEOF` : typed;
     setHist((h) => ({ list: [...h.list.filter((x) => x !== cmd), cmd], at: -1 }));
     await simClient().runCommand(current, cmd);
     const last = useStore.getState().terminalLog.at(-1);
-    if (last && !last.error) setLine(''); // a bad command stays in the line to fix
+    if (last && !last.error) {
+      setLine(''); // a bad command stays in the line to fix
+      setStdin('');
+    }
   };
 
   return (
@@ -70,6 +83,10 @@ export function Terminal() {
           <div key={e.id} className="term-entry" data-testid={`terminal.entry.${e.id}`}>
             <div className="term-cmd">
               <span className="prompt">{e.target}#</span> {e.command}
+              <span className="term-when" data-testid="terminal.when">
+                {' '}
+                · {e.atStep === undefined ? 'after the whole flow' : `at event ${e.atStep + 1} of the trace`}
+              </span>
               {e.mutates && <span className="mut"> · applied as an edit</span>}
             </div>
             {e.error ? (
@@ -81,6 +98,17 @@ export function Terminal() {
             )}
           </div>
         ))}
+      </div>
+      <div className="term-state" role="group" aria-label="State the commands run on">
+        <span className="label">runs on</span>
+        <div className="seg">
+          <button type="button" aria-pressed={!atStep} data-testid="terminal.state.end" title="The tables after the whole flow has run" onClick={() => setAtStep(false)}>
+            the end of the flow
+          </button>
+          <button type="button" aria-pressed={atStep} data-testid="terminal.state.step" title="The tables as they stand right after the current step (counters, conntrack, ARP and FDB so far)" onClick={() => setAtStep(true)}>
+            this step (event {cursor + 1})
+          </button>
+        </div>
       </div>
       <form
         className="term-line"
@@ -108,6 +136,14 @@ export function Terminal() {
           spellCheck={false}
           value={line}
           onChange={(e) => setLine(e.target.value)}
+          onPaste={(e) => {
+            // several lines of YAML pasted on the command line go to kubectl apply's input
+            const pasted = e.clipboardData.getData('text');
+            if (!pasted.includes('\n') || (line.trim() !== '' && !APPLY_STDIN.test(line))) return;
+            e.preventDefault();
+            if (!APPLY_STDIN.test(line)) setLine('kubectl apply -f -');
+            setStdin(pasted);
+          }}
           onKeyDown={(e) => {
             if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
             e.preventDefault();
@@ -119,9 +155,20 @@ export function Terminal() {
             });
           }}
         />
-        <button type="submit" className="btn primary" data-testid="terminal.run" aria-label="Run the command" disabled={busy || !line.trim()}>
+        <button type="submit" className="btn primary" data-testid="terminal.run" aria-label="Run the command" disabled={busy || !line.trim() || (readsStdin && !stdin.trim())}>
           Run
         </button>
+        {readsStdin && (
+          <textarea
+            className="input mono term-stdin"
+            data-testid="terminal.stdin"
+            aria-label="Standard input of kubectl apply -f - (YAML or JSON)"
+            placeholder={'apiVersion: v1\nkind: Service\n…'}
+            spellCheck={false}
+            value={stdin}
+            onChange={(e) => setStdin(e.target.value)}
+          />
+        )}
       </form>
     </div>
   );

@@ -1,35 +1,50 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { PacketOutcome, TraceEvent } from '../../sim/trace/event.ts';
+import type { StepRow } from '../../sim/trace/levels.ts';
 import { describeStep, netnsLabel, shortName } from '../store/describe.ts';
-import { useStore } from '../store/store.ts';
-import { revealRow, ROW, rowAt, rowGeometry, visibleRows, type RowGeometry } from './rows.ts';
+import { matchingEvents, rowMatches } from '../store/steps.ts';
+import { rowsOf, useStore } from '../store/store.ts';
+import { FindBar, LevelSwitch } from './FindBar.tsx';
+import { revealRow, ROW, rowAt, rowGeometry, rowsInView, type RowGeometry } from './rows.ts';
 import './Timeline.css';
 
+/** The rows the debugger shows now (level, expanded groups, filter), shared by list, scrubber and controls. */
+export function useRows(): readonly StepRow[] {
+  // rowsOf caches per (trace, level, expanded, filter): the same array until one of them changes
+  return useStore(rowsOf);
+}
+
 /**
- * The trace as a list: every event, in order, grouped by packet. It is the timeline a mouse
- * clicks, and the transcript a screen reader follows (each row reads as a full sentence; the
- * live region reads the current one). Only the rows in view are rendered (rows.ts).
+ * The trace as a list of steps at the chosen level: the timeline a mouse clicks and the
+ * transcript a screen reader follows (each row reads as a full sentence). The list is one tab
+ * stop: ↑/↓ move between steps, → opens a step's finer steps in place, ← folds them. Only the
+ * rows in view are rendered (rows.ts).
  */
 export function Timeline() {
   const events = useStore((s) => s.result?.trace.events);
   const packets = useStore((s) => s.result?.trace.packets);
   const cursor = useStore((s) => s.cursor);
+  const expanded = useStore((s) => s.expanded);
+  const query = useStore((s) => s.query);
+  const rows = useRows();
   const boxRef = useRef<HTMLDivElement>(null);
   // the viewport as last seen; kept in a ref so that scrolling only re-renders when the rows change
   const viewport = useRef({ top: 0, height: 360 });
   const [range, setRange] = useState<[number, number]>([0, 30]);
   const [topRow, setTopRow] = useState(0);
-  const geo = useMemo(() => rowGeometry(events ?? [], cursor), [events, cursor]);
+  const geo = useMemo(() => rowGeometry(events ?? [], rows, cursor), [events, rows, cursor]);
+  const at = useMemo(() => rows.findIndex((r) => r.index === cursor), [rows, cursor]);
+  const hits = useMemo(() => (events ? matchingEvents(events, query) : undefined), [events, query]);
 
-  const update = useCallback(
-    (g: RowGeometry) => {
-      const { top, height } = viewport.current;
-      const [a, b] = visibleRows(g, top, height);
-      setRange((r) => (r[0] === a && r[1] === b ? r : [a, b]));
-      setTopRow(rowAt(g, top + ROW.head));
-    },
-    [],
-  );
+  const update = useCallback((g: RowGeometry) => {
+    const { top, height } = viewport.current;
+    const [a, b] = rowsInView(g, top, height);
+    setRange((r) => (r[0] === a && r[1] === b ? r : [a, b]));
+    setTopRow(rowAt(g, top + ROW.head));
+  }, []);
+
+  const geoRef = useRef(geo);
+  geoRef.current = geo;
 
   useEffect(() => {
     const box = boxRef.current;
@@ -42,13 +57,10 @@ export function Timeline() {
     return () => ro.disconnect();
   }, [update]);
 
-  const geoRef = useRef(geo);
-  geoRef.current = geo;
-
   // follow the cursor: the rows for the new scroll position render now, the box scrolls in the
   // next frame (where the browser lays out anyway: no forced layout after React's commit)
   useLayoutEffect(() => {
-    const want = revealRow(geo, cursor, viewport.current.top, viewport.current.height);
+    const want = at < 0 ? undefined : revealRow(geo, at, viewport.current.top, viewport.current.height);
     if (want !== undefined) {
       viewport.current.top = want;
       const box = boxRef.current;
@@ -60,21 +72,25 @@ export function Timeline() {
     }
     update(geo);
     return undefined;
-  }, [geo, cursor, update]);
+  }, [geo, at, update]);
 
   const onScroll = (e: React.UIEvent<HTMLDivElement>) => {
     viewport.current.top = e.currentTarget.scrollTop;
     update(geo);
   };
 
-  const n = events?.length ?? 0;
-  const rows: number[] = [];
-  for (let i = range[0]; i <= Math.min(range[1], n - 1); i++) rows.push(i);
-  const top = events?.[topRow];
+  const n = rows.length;
+  const shown: number[] = [];
+  for (let k = range[0]; k <= Math.min(range[1], n - 1); k++) shown.push(k);
+  const top = events && rows[topRow] ? events[rows[topRow]!.index] : undefined;
   return (
     <section className="timeline" aria-label="Trace transcript">
+      <h2 className="sr-only" data-testid="timeline.count">
+        Trace · {n} steps{events && n !== events.length ? ` of ${events.length} events` : ''}
+      </h2>
       <div className="timeline-head">
-        <h2 className="label">Trace · {n} events</h2>
+        <LevelSwitch />
+        <FindBar rows={rows} hits={hits} />
       </div>
       <div className="timeline-scroll" ref={boxRef} onScroll={onScroll}>
         {top && (
@@ -82,19 +98,34 @@ export function Timeline() {
             {packetTitle(packets, top.packetId)}
           </div>
         )}
-        <ol className="timeline-list" data-testid="timeline.list" aria-label="Trace events" style={{ height: geo.total }}>
+        <ol
+          className="timeline-list"
+          data-testid="timeline.list"
+          role="listbox"
+          aria-label="Trace steps (arrow keys move, → opens a step's finer steps)"
+          tabIndex={0}
+          title="↑ ↓ move between steps, → opens a step's finer steps, ← folds them (? lists every key)"
+          aria-activedescendant={at >= 0 ? `trow-${cursor}` : undefined}
+          style={{ height: geo.total }}
+        >
           {events &&
-            rows.map((i) => (
-              <Row
-                key={i}
-                ev={events[i]!}
-                index={i}
-                total={n}
-                header={geo.heads[i] ? packetTitle(packets, events[i]!.packetId) : undefined}
-                top={geo.tops[i]!}
-                height={geo.heights[i]!}
-              />
-            ))}
+            shown.map((k) => {
+              const row = rows[k]!;
+              return (
+                <Row
+                  key={row.index}
+                  ev={events[row.index]!}
+                  row={row}
+                  position={k}
+                  total={n}
+                  open={expanded.has(row.index)}
+                  match={!!hits && !!query.trim() && rowMatches(row, hits, expanded)}
+                  header={geo.heads[k] ? packetTitle(packets, events[row.index]!.packetId) : undefined}
+                  top={geo.tops[k]!}
+                  height={geo.heights[k]!}
+                />
+              );
+            })}
         </ol>
       </div>
     </section>
@@ -111,25 +142,33 @@ function packetBad(packets: readonly PacketOutcome[] | undefined, id: number): b
   return packets?.find((x) => x.packetId === id)?.verdict === 'dropped';
 }
 
-const Row = memo(function Row(props: { ev: TraceEvent; index: number; total: number; header: string | undefined; top: number; height: number }) {
-  const { ev, index, header } = props;
-  const current = useStore((s) => s.cursor === index);
+const Row = memo(function Row(props: { ev: TraceEvent; row: StepRow; position: number; total: number; open: boolean; match: boolean; header: string | undefined; top: number; height: number }) {
+  const { ev, row, header, open } = props;
+  const current = useStore((s) => s.cursor === row.index);
   const seek = useStore((s) => s.seek);
+  const toggle = useStore((s) => s.toggleExpanded);
   const what = describeStep(ev);
+  const inner = row.contains > 0 ? `, stands for ${row.contains} finer step${row.contains === 1 ? '' : 's'}${open ? ', shown above' : ''}` : '';
   return (
-    <li className={`trow-li${header ? ' first' : ''}`} style={{ top: props.top, height: props.height }} aria-setsize={props.total} aria-posinset={index + 1}>
+    <li
+      className={`trow-li${header ? ' first' : ''}`}
+      style={{ top: props.top, height: props.height }}
+      id={`trow-${row.index}`}
+      role="option"
+      aria-selected={current}
+      aria-setsize={props.total}
+      aria-posinset={props.position + 1}
+      aria-label={`Step ${props.position + 1}: ${ev.host}, ${netnsLabel(ev.netns)}, ${what}${inner}`}
+      data-testid={`timeline.event.${row.index}`}
+      data-index={row.index}
+      onClick={() => seek(row.index)}
+    >
       {header && <div className={`packet-head ${/dropped/.test(header) ? 'bad' : ''}`}>{header}</div>}
-      <button
-        type="button"
-        className={`trow k-${ev.kind}${current ? ' current' : ''}${ev.changed.length ? ' changed' : ''}`}
-        data-testid={`timeline.event.${index}`}
-        data-index={index}
-        aria-current={current ? 'step' : undefined}
-        aria-label={`Step ${index + 1}: ${ev.host}, ${netnsLabel(ev.netns)}, ${what}`}
+      <div
+        className={`trow k-${ev.kind}${current ? ' current' : ''}${ev.changed.length ? ' changed' : ''}${props.match ? ' match' : ''}${row.depth ? ` depth-${row.depth}` : ''}`}
         title={what}
-        onClick={() => seek(index)}
       >
-        <span className="trow-n mono">{index + 1}</span>
+        <span className="trow-n mono">{props.position + 1}</span>
         <span className="trow-where">
           <span className="trow-host">{ev.host}</span>
           {ev.netns !== 'root' && (
@@ -139,7 +178,22 @@ const Row = memo(function Row(props: { ev: TraceEvent; index: number; total: num
           )}
         </span>
         <span className="trow-what mono">{what}</span>
-      </button>
+        {row.contains > 0 ? (
+          <span
+            className={`trow-more${open ? ' open' : ''}`}
+            data-testid={`timeline.expand.${row.index}`}
+            title={open ? 'Fold the finer steps (←)' : `Show the ${row.contains} finer steps this step stands for (→)`}
+            onClick={(e) => {
+              e.stopPropagation();
+              toggle(row.index);
+            }}
+          >
+            {open ? '▾' : '▸'} {row.contains}
+          </span>
+        ) : (
+          <span />
+        )}
+      </div>
     </li>
   );
 });

@@ -1,11 +1,13 @@
 import type { TraceEvent } from '../../sim/trace/event.ts';
+import type { StepRow } from '../../sim/trace/levels.ts';
 
 /**
  * The transcript's geometry, computed rather than measured, so that only the rows in view are
- * rendered: a trace has ~180 events and re-rendering all of them on every new trace cost more
+ * rendered: a trace has ~220 events and re-rendering all of them on every new trace cost more
  * than everything else the UI does for it. A row's height follows from what it shows: one line
  * for a host's own namespace, two when a pod's name sits under the host, two for the current
- * step (its text wraps), plus the packet heading where a new packet starts.
+ * step (its text wraps), plus the packet heading where a new packet starts. Rows are the steps
+ * shown at the chosen level (steps.ts), each naming its event.
  */
 export const ROW = { line: 24, twoLines: 38, head: 23, padTop: 4, padBottom: 12 } as const;
 
@@ -18,20 +20,21 @@ export interface RowGeometry {
   readonly total: number;
 }
 
-export function rowGeometry(events: readonly TraceEvent[], cursor: number): RowGeometry {
-  const n = events.length;
+export function rowGeometry(events: readonly TraceEvent[], rows: readonly StepRow[], cursor: number): RowGeometry {
+  const n = rows.length;
   const tops = new Float64Array(n);
   const heights = new Float64Array(n);
   const heads = new Uint8Array(n);
   let y = ROW.padTop;
-  for (let i = 0; i < n; i++) {
+  for (let k = 0; k < n; k++) {
+    const i = rows[k]!.index;
     const e = events[i]!;
-    const head = i === 0 || events[i - 1]!.packetId !== e.packetId;
-    heads[i] = head ? 1 : 0;
+    const head = k === 0 || events[rows[k - 1]!.index]!.packetId !== e.packetId;
+    heads[k] = head ? 1 : 0;
     const body = e.netns !== 'root' || i === cursor ? ROW.twoLines : ROW.line;
-    tops[i] = y;
-    heights[i] = body + (head ? ROW.head : 0);
-    y += heights[i]!;
+    tops[k] = y;
+    heights[k] = body + (head ? ROW.head : 0);
+    y += heights[k]!;
   }
   return { tops, heights, heads, total: y + ROW.padBottom };
 }
@@ -50,7 +53,7 @@ export function rowAt(g: RowGeometry, y: number): number {
 }
 
 /** The rows to render for a viewport, with `overscan` rows either side for smooth scrolling. */
-export function visibleRows(g: RowGeometry, scrollTop: number, height: number, overscan = 6): [number, number] {
+export function rowsInView(g: RowGeometry, scrollTop: number, height: number, overscan = 6): [number, number] {
   const n = g.tops.length;
   if (!n) return [0, -1];
   const first = Math.max(0, rowAt(g, scrollTop) - overscan);

@@ -12,6 +12,8 @@ import { defaultDetail, layoutTopology, type TopologyLayout } from './layout.ts'
 import { nodeTypes } from './nodes.tsx';
 import { eventPlaces, pathParts, route, type Place } from './points.ts';
 import './Topology.css';
+import { innerStart } from '../../sim/net/edit.ts';
+import type { Packet } from '../../sim/net/packet.ts';
 
 /** The cluster as React Flow draws it, with the packet token moving along the trace. */
 export function Topology() {
@@ -51,7 +53,7 @@ function TopologyBar() {
       ) : (
         <div className="topo-legend" aria-label="Legend">
           <span className="lg lg-under">underlay</span>
-          <span className="lg lg-over">VXLAN overlay</span>
+          <span className="lg lg-over">overlay: VXLAN, IPIP, UDP</span>
           <span className="lg lg-path">packet path</span>
         </div>
       )}
@@ -236,7 +238,7 @@ function PacketLayer({ result, layout, dummies, paneRef }: { result: SimResult; 
         {parts.done && <path className="pkt-done" d={parts.done} />}
         {parts.hop && <path className="pkt-hop" d={parts.hop} />}
       </svg>
-      <Token places={places} cursor={cursor} encap={ev.packet.some((l) => l.type === 'vxlan')} dropped={ev.kind === 'drop'} />
+      <Token places={places} cursor={cursor} wrap={wrapOf(ev.packet)} dropped={ev.kind === 'drop'} />
     </>
   );
 }
@@ -247,7 +249,15 @@ function hopMs(speed: number): number {
 }
 
 /** The token: moves along `route` from the last place to the new one (one step), else jumps. */
-function Token({ places, cursor, encap, dropped }: { places: readonly Place[]; cursor: number; encap: boolean; dropped: boolean }) {
+/** What wraps an encapsulated packet, for the token's tag: a VXLAN header, an IPIP outer header, flanneld's UDP datagram. */
+function wrapOf(packet: Packet): 'VXLAN' | 'IPIP' | 'UDP' | undefined {
+  const inner = innerStart(packet);
+  if (inner < 0) return undefined;
+  if (packet.some((l) => l.type === 'vxlan')) return 'VXLAN';
+  return packet[inner - 1]?.type === 'udp' ? 'UDP' : 'IPIP';
+}
+
+function Token({ places, cursor, wrap, dropped }: { places: readonly Place[]; cursor: number; wrap: 'VXLAN' | 'IPIP' | 'UDP' | undefined; dropped: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   const last = useRef<{ cursor: number; places: readonly Place[] } | null>(null);
   // the running glide (getAnimations() would flush style on every step)
@@ -281,9 +291,9 @@ function Token({ places, cursor, encap, dropped }: { places: readonly Place[]; c
   }, [places, cursor, speed, instant, reduced]);
   return (
     <div ref={ref} className="token-wrap" data-testid="topology.token" aria-hidden="true">
-      <div className={`token-shell${encap ? ' on' : ''}`} />
+      <div className={`token-shell${wrap ? ' on' : ''}`} />
       <div className={`token-core${dropped ? ' dropped' : ''}`} />
-      {encap && <div className="token-tag">VXLAN</div>}
+      {wrap && <div className="token-tag">{wrap}</div>}
     </div>
   );
 }

@@ -60,7 +60,7 @@ export type SegmentNodeData = { kind: 'segment'; name: string; cidr?: string };
 export type TopoNodeData = HostNodeData | PodNodeData | DeviceNodeData | FoldNodeData | SegmentNodeData;
 export type TopoNode = Node<TopoNodeData>;
 
-export type TunnelEdgeData = { kind: 'tunnel'; laneY: number; vni: number; label: string; hosts: readonly string[]; ips: readonly string[] };
+export type TunnelEdgeData = { kind: 'tunnel'; laneY: number; vni?: number; label: string; hosts: readonly string[]; ips: readonly string[] };
 export type LinkEdgeData = { kind: 'veth' | 'port' | 'lan'; segment?: string };
 export type TopoEdgeData = TunnelEdgeData | LinkEdgeData;
 export type TopoEdge = Edge<TopoEdgeData>;
@@ -122,6 +122,8 @@ const KIND_WORD: Readonly<Record<TopoDevice['kind'], string>> = {
   bridge: 'bridge',
   veth: 'veth',
   vxlan: 'VXLAN device',
+  ipip: 'IPIP tunnel',
+  tun: 'TUN device',
   dummy: 'dummy device',
   loopback: 'loopback',
 };
@@ -235,7 +237,7 @@ function layoutHost(host: TopoHost, flipped: boolean, detail: Exclude<HostDetail
   if (bridgeRows.length) rows.push({ h: devH, items: bridgeRows });
 
   // what faces the LAN: NICs first, then VTEPs and dummies
-  const order: Record<TopoDevice['kind'], number> = { nic: 0, vxlan: 1, dummy: 2, loopback: 3, bridge: 4, veth: 5 };
+  const order: Record<TopoDevice['kind'], number> = { nic: 0, vxlan: 1, ipip: 1, tun: 1, dummy: 2, loopback: 3, bridge: 4, veth: 5 };
   const edge = rootDevs.filter((d) => d.kind !== 'veth' && d.kind !== 'bridge').sort((a, b) => order[a.kind] - order[b.kind]);
   const edgeItems: Placed[] = [];
   let ex = pad;
@@ -308,7 +310,7 @@ export function layoutTopology(topo: Topology, opts: LayoutOptions = {}): Topolo
   // tunnels: one lane per unordered pair of hosts whose VTEPs are drawn
   const onTop = new Set(topHosts.map((h) => h.name));
   const drawn = new Set([...topHosts, ...bottomHosts].map((h) => h.name));
-  const pairs: { a: string; b: string; dev: string; devB: string; vni: number }[] = [];
+  const pairs: { a: string; b: string; dev: string; devB: string; vni?: number; label: string }[] = [];
   const seen = new Set<string>();
   for (const t of topo.tunnels) {
     const [a, b] = [t.fromHost, t.toHost].sort() as [string, string];
@@ -318,7 +320,9 @@ export function layoutTopology(topo: Topology, opts: LayoutOptions = {}): Topolo
     const back = topo.tunnels.find((u) => u.fromHost === t.toHost && u.toHost === t.fromHost);
     const devA = a === t.fromHost ? t.dev : (back?.dev ?? t.dev);
     const devB = b === t.toHost ? (back?.dev ?? t.dev) : t.dev;
-    pairs.push({ a, b, dev: devA, devB, vni: t.vni });
+    // the overlay's own name: VXLAN with its VNI, IPIP (protocol 4), flanneld's UDP
+    const label = t.kind === 'ipip' ? 'IPIP' : t.kind === 'udp' ? 'flannel udp' : `VXLAN ${t.vni ?? ''}`;
+    pairs.push({ a, b, dev: devA, devB, vni: t.vni, label });
   }
   const topLanes = Math.min(maxLanes, pairs.filter((p) => onTop.has(p.a) || onTop.has(p.b)).length);
   const bottomLanes = Math.min(maxLanes, pairs.filter((p) => !onTop.has(p.a) && !onTop.has(p.b)).length);
@@ -437,8 +441,8 @@ export function layoutTopology(topo: Topology, opts: LayoutOptions = {}): Topolo
       targetHandle: faceDown.has(p.b) ? 'b' : 't',
       type: 'tunnel',
       className: 'edge-tunnel',
-      data: { kind: 'tunnel', laneY, vni: p.vni, label: `VXLAN ${p.vni}`, hosts: [p.a, p.b], ips: [p.a, p.b].map((n) => topo.hosts.find((h) => h.name === n)?.ip ?? '') },
-      ariaLabel: `VXLAN tunnel, VNI ${p.vni}: ${p.a} ${p.dev} ↔ ${p.b} ${p.devB}`,
+      data: { kind: 'tunnel', laneY, vni: p.vni, label: p.label, hosts: [p.a, p.b], ips: [p.a, p.b].map((n) => topo.hosts.find((h) => h.name === n)?.ip ?? '') },
+      ariaLabel: `${p.label.startsWith('VXLAN') ? `VXLAN tunnel, VNI ${p.vni}` : `${p.label} tunnel`}: ${p.a} ${p.dev} ↔ ${p.b} ${p.devB}`,
     });
   }
 

@@ -170,6 +170,9 @@ function ContainerNs({ d, active }: { d: PodNodeData; active: boolean }) {
 
 function devDetail(d: DeviceNodeData['dev']): string {
   if (d.kind === 'vxlan') return `VNI ${d.vni ?? '?'} · udp ${d.dstport ?? 8472}`;
+  // overlay devices: where the packet goes from them (a tunnel's far end, a TUN's reader)
+  if (d.kind === 'ipip') return `IPIP · ${d.addrs[0] ?? 'no address'}`;
+  if (d.kind === 'tun') return `TUN · read by ${d.owner ?? 'nobody'}`;
   if (d.kind === 'dummy') return d.addrs.length ? `${d.addrs.length} ClusterIP${d.addrs.length === 1 ? '' : 's'}` : 'no addresses';
   if (d.kind === 'loopback') return d.addrs[0]?.replace(/\/\d+$/, '') ?? '';
   if (d.addrs[0]) return d.addrs[0];

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useStore } from '../store/store.ts';
+import { traceKeys } from '../Timeline/keys.ts';
 import { defineKeys, dispatchKey } from './keys.ts';
 
 /** Stops playback before a manual step, as a debugger's step does. */
@@ -12,6 +13,8 @@ function pause(): void {
 function appKeys() {
   const s = () => useStore.getState();
   return defineKeys([
+    // the trace list's arrows come before playback's: what they do not take, playback steps
+    ...traceKeys(),
     { id: 'playback.toggle', keys: [' '], label: 'Play or pause (also when a button has focus)', group: 'Playback', views: ['debug'], run: () => s().togglePlay() },
     { id: 'playback.forward', keys: ['ArrowRight'], label: 'Step forward', group: 'Playback', views: ['debug'], run: () => (pause(), s().stepBy(1)) },
     { id: 'playback.back', keys: ['ArrowLeft'], label: 'Step back', group: 'Playback', views: ['debug'], run: () => (pause(), s().stepBy(-1)) },

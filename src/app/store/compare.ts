@@ -1,4 +1,4 @@
-import type { FlowSpec, Modes, SimRequest, Topology } from '../../sim/api-types.ts';
+import { cniOf, type Backend, type FlowSpec, type Modes, type SimRequest, type Topology } from '../../sim/api-types.ts';
 import type { HookPath } from '../../sim/compare.ts';
 import type { TraceEvent } from '../../sim/trace/event.ts';
 import { requestOf, type CompareAxis, type Store } from './store.ts';
@@ -9,27 +9,31 @@ import { requestOf, type CompareAxis, type Store } from './store.ts';
  * here follows from them.
  */
 
-/** The two sides of each axis, in the order the issue reads them (A left, B right). */
-export const COMPARE_SIDES: Readonly<Record<CompareAxis, readonly [Modes, Modes]>> = {
+/** kube-proxy's modes, two at a time, in the order the issue reads them (A left, B right). */
+const PROXY_SIDES: Readonly<Record<Exclude<CompareAxis, 'backend'>, readonly [Modes, Modes]>> = {
   proxy: [{ proxy: 'iptables' }, { proxy: 'ipvs' }],
   'iptables-nftables': [{ proxy: 'iptables' }, { proxy: 'nftables' }],
   'ipvs-nftables': [{ proxy: 'ipvs' }, { proxy: 'nftables' }],
-  backend: [{ backend: 'host-gw' }, { backend: 'vxlan' }],
 };
+
+/** The two sides of an axis (A left, B right): two kube-proxy modes, or the two datapaths picked. */
+export function compareSides(axis: CompareAxis, backends: readonly [Backend, Backend]): readonly [Modes, Modes] {
+  return axis === 'backend' ? [{ backend: backends[0] }, { backend: backends[1] }] : PROXY_SIDES[axis];
+}
 
 export const AXIS_LABEL: Readonly<Record<CompareAxis, string>> = {
   proxy: 'kube-proxy: iptables vs ipvs',
-  'iptables-nftables': 'iptables vs nftables',
-  'ipvs-nftables': 'ipvs vs nftables',
-  backend: 'flannel: host-gw vs vxlan',
+  'iptables-nftables': 'kube-proxy: iptables vs nftables',
+  'ipvs-nftables': 'kube-proxy: ipvs vs nftables',
+  backend: 'network: any two datapaths',
 };
 
 /** The axes that compare kube-proxy modes (any two of the three). */
 export const PROXY_AXES: readonly CompareAxis[] = ['proxy', 'iptables-nftables', 'ipvs-nftables'];
 
 /** Side A's request (the current scenario and flow, the axis set to A) and side B's modes. */
-export function compareRequest(s: Pick<Store, 'scenario' | 'flow' | 'compareAxis'>): { req: SimRequest; modesB: Modes } {
-  const [a, b] = COMPARE_SIDES[s.compareAxis];
+export function compareRequest(s: Pick<Store, 'scenario' | 'flow' | 'compareAxis' | 'compareBackends'>): { req: SimRequest; modesB: Modes } {
+  const [a, b] = compareSides(s.compareAxis, s.compareBackends);
   const base = requestOf(s);
   return { req: { ...base, modes: { ...base.modes, ...a } }, modesB: b };
 }
@@ -39,9 +43,9 @@ export function sideB(req: SimRequest, modesB: Modes): SimRequest {
   return { ...req, modes: { ...req.modes, ...modesB } };
 }
 
-/** The modes in words for a column head: `ipvs (sh)`, `vxlan`. */
+/** The modes in words for a column head: `ipvs (sh)`, `flannel vxlan`, `calico ipip`. */
 export function sideLabel(axis: CompareAxis, modes: Required<Modes>): string {
-  return PROXY_AXES.includes(axis) ? (modes.proxy === 'ipvs' ? `ipvs (${modes.scheduler})` : modes.proxy) : modes.backend;
+  return PROXY_AXES.includes(axis) ? (modes.proxy === 'ipvs' ? `ipvs (${modes.scheduler})` : modes.proxy) : `${cniOf(modes.backend)} ${modes.backend}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,9 +204,6 @@ function pushRun(rows: StepRow[], xa: Run | undefined, xb: Run | undefined, sigA
   for (const [p, q] of align(ea, eb, (x, y) => sigA[x] === sigB[y])) rows.push({ type: 'step', a: p >= 0 ? ea[p]! : -1, b: q >= 0 ? eb[q]! : -1 });
 }
 
-/** The outer headers VXLAN adds: Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8. */
-export const VXLAN_OVERHEAD = 50;
-
 // ---------------------------------------------------------------------------------------------
 // The L2 requirement demo
 
@@ -228,4 +229,24 @@ export function podBehindRouter(topo: Topology, from: string): { host: string; p
 export function flowTo(base: FlowSpec, ip: string): FlowSpec {
   const port = /:(\d+)$/.exec(base.to)?.[1];
   return { from: base.from, to: port ? `${ip}:${port}` : ip, proto: base.proto, kind: base.kind };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same moment in another trace
+
+/**
+ * The event of trace `b` that is the same moment as event `cursor` of trace `a` — the same
+ * packet at the same place of its path — found by the alignment the compare view uses (hosts
+ * first, then steps by what they are). A step `b` lacks maps to the last step before it that
+ * both share; with nothing shared, the start.
+ */
+export function equivalentEvent(a: readonly TraceEvent[], b: readonly TraceEvent[], cursor: number): number {
+  if (!b.length) return 0;
+  let shared = 0;
+  for (const r of stepRows(a, b, 'all')) {
+    if (r.type !== 'step') continue;
+    if (r.a === cursor) return r.b >= 0 ? r.b : shared;
+    if (r.a >= 0 && r.b >= 0 && r.a < cursor) shared = r.b;
+  }
+  return shared;
 }

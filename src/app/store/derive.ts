@@ -1,7 +1,9 @@
 import type { Modes, NamespaceTables, FlowSpec } from '../../sim/api-types.ts';
 import { ipLength } from '../../sim/net/encode.ts';
 import type { Layer, Packet, TcpOption } from '../../sim/net/packet.ts';
-import type { Trace, TraceEvent, EventKind } from '../../sim/trace/event.ts';
+import { conntrackLine } from '../../sim/cli/conntrack.ts';
+import type { CtEntry, Trace, TraceEvent, EventKind } from '../../sim/trace/event.ts';
+import { innerStart } from '../../sim/net/edit.ts';
 
 /**
  * Everything the UI shows that follows from (trace, tables, cursor): counters, the chain
@@ -37,15 +39,15 @@ const LAYER_TITLE: Readonly<Record<Layer['type'], string>> = {
 };
 
 /**
- * Names each layer of a packet. Everything up to and including a VXLAN header is the outer
- * (underlay) packet; what follows is the inner frame, which keeps the plain names so that
+ * Names each layer of a packet. Everything before the inner packet of an encapsulation (VXLAN,
+ * IPIP, flannel udp) is the outer (underlay) packet; the inner one keeps the plain names so that
  * `ipv4.dst` always means the pod-to-pod packet's destination.
  */
 export function layerNames(packet: Packet): LayerName[] {
-  const vx = packet.findIndex((l) => l.type === 'vxlan');
+  const inner = innerStart(packet);
   const icmpErr = packet.findIndex((l) => l.type === 'icmp' && (l.icmp_type === 3 || l.icmp_type === 11));
   return packet.map((l, i) => {
-    const scope = icmpErr >= 0 && i > icmpErr ? 'quoted' : vx < 0 ? '' : i <= vx ? 'outer' : 'inner';
+    const scope = icmpErr >= 0 && i > icmpErr ? 'quoted' : inner < 0 ? '' : i < inner ? 'outer' : 'inner';
     const id = scope === 'outer' || scope === 'quoted' ? `${scope}.${l.type}` : l.type;
     const title = scope === '' ? LAYER_TITLE[l.type] : `${scope} ${LAYER_TITLE[l.type]}`;
     return { scope, type: l.type, id, title };
@@ -114,8 +116,9 @@ export interface Counter {
 }
 
 /**
- * Counters as `iptables -nvL` would print them after the step at `cursor`: the tables'
- * counters before the flow plus every matched rule event up to and including the cursor.
+ * Counters as `iptables -nvL` would print them right after the step at `cursor`: the tables
+ * hold the counters after the whole flow, so every rule the flow matched after the cursor is
+ * taken back off — what remains counts exactly the packets that have passed so far.
  */
 export function liveCounters(
   tables: readonly NamespaceTables[],
@@ -128,15 +131,56 @@ export function liveCounters(
       c.rules.forEach((r, i) => m.set(ruleKey(t.host, t.netns, c.table, c.name, i), { pkts: r.pkts, bytes: r.bytes }));
     }
   }
-  const end = Math.min(cursor, events.length - 1);
-  for (let i = 0; i <= end; i++) {
+  for (let i = Math.max(0, cursor + 1); i < events.length; i++) {
     const ev = events[i]!;
     if (!ruleMatched(ev) || ev.ref?.row === undefined || !ev.ref.chain) continue;
     const k = ruleKey(ev.host, ev.netns, ev.ref.nfTable ?? '', ev.ref.chain, ev.ref.row);
-    const prev = m.get(k) ?? { pkts: 0, bytes: 0 };
-    m.set(k, { pkts: prev.pkts + 1, bytes: prev.bytes + ipLength(ev.packet) });
+    const prev = m.get(k);
+    if (prev) m.set(k, { pkts: prev.pkts - 1, bytes: prev.bytes - ipLength(ev.packet) });
   }
   return m;
+}
+
+/** One row of `conntrack -L` at a step. */
+export interface CtRowAt {
+  /** the row in the table after the flow (`TableRef.row` of the events) */
+  readonly row: number;
+  readonly line: string;
+}
+
+/**
+ * `conntrack -L` as it reads right after the step at simulated time `nowUs`: the entries
+ * confirmed by then, each in the state it was in then (SYN_SENT [UNREPLIED], later SYN_RECV,
+ * ESTABLISHED [ASSURED]).
+ */
+export function conntrackAt(t: NamespaceTables, nowUs: number): CtRowAt[] {
+  const out: CtRowAt[] = [];
+  t.conntrackVersions.forEach((c, row) => {
+    let line: string | undefined;
+    for (const v of c.versions) if (v.sinceUs <= nowUs) line = v.line;
+    if (line !== undefined) out.push({ row, line });
+  });
+  return out;
+}
+
+/**
+ * The connection the packet at `cursor` is creating in its namespace and that is not in the
+ * table yet (conntrack confirms a new entry only once the packet has passed the last hook): the
+ * entry as the packet carries it, as `conntrack -L` will print it.
+ */
+export function unconfirmedAt(events: readonly TraceEvent[], cursor: number, t: NamespaceTables): { entry: CtEntry; line: string } | undefined {
+  const cur = events[cursor];
+  if (!cur) return undefined;
+  for (let i = cursor; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.packetId !== cur.packetId) break;
+    if (e.host !== t.host || e.netns !== t.netns || !e.conn) continue;
+    if (e.conn.confirmed) return undefined;
+    const row = t.conntrackVersions.find((c) => c.id === e.conn!.id);
+    if (row?.versions[0] && row.versions[0].sinceUs <= cur.timeUs) return undefined;
+    return { entry: e.conn, line: conntrackLine(e.conn) };
+  }
+  return undefined;
 }
 
 export interface TraversedRule {

@@ -21,8 +21,9 @@ const KIND_LABEL: Readonly<Record<EventKind, string>> = {
   ipvs: 'ipvs',
   nat: 'NAT',
   forward: 'forward',
-  encap: 'VXLAN encap on',
-  decap: 'VXLAN decap on',
+  encap: 'encapsulate on',
+  decap: 'decapsulate on',
+  user: 'user space',
   deliver: 'deliver',
   drop: 'drop',
 };
@@ -46,6 +47,9 @@ export function shortName(name: string, max = 20): string {
   if (m && m[1]!.length + m[2]!.length + 3 <= max + 2) return `${m[1]}-…-${m[2]}`;
   return `${name.slice(0, max - 7)}…${name.slice(-6)}`;
 }
+
+/** Fields the bytes derive (checksums, lengths): listed as changed in the packet, not in a step's one-line summary. */
+const DERIVED: ReadonlySet<string> = new Set(['checksum', 'len', 'length', 'hdr_len']);
 
 /** 1-based rule number as `iptables -nvL --line-numbers` counts. */
 export function ruleNumber(ev: TraceEvent): number | undefined {
@@ -80,7 +84,11 @@ export function describeStep(ev: TraceEvent): string {
       return `${KIND_LABEL[ev.kind]}${dev}${what ? `: ${what}` : ''}`;
     }
     case 'nat':
-      return `NAT${ev.hook ? ` ${ev.hook}` : ''}${ev.changed.map((c) => ` ${c.field} ${String(c.from ?? '')} → ${String(c.to ?? '')}`).join(',')}${ev.verdict ? ` (${ev.verdict})` : ''}`;
+      // the fields the NAT rewrote, not the checksums that follow from them
+      return `NAT${ev.hook ? ` ${ev.hook}` : ''}${ev.changed
+        .filter((c) => !DERIVED.has(c.field))
+        .map((c) => ` ${c.field} ${String(c.from ?? '')} → ${String(c.to ?? '')}`)
+        .join(',')}${ev.verdict ? ` (${ev.verdict})` : ''}`;
     case 'deliver':
       return `deliver${ev.dev ? ` on ${ev.dev}` : ''}${ev.verdict && ev.verdict !== 'delivered' ? verdict : ''}`;
     case 'drop':

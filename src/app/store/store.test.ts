@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Modes, Result, SimRequest, SimResult } from '../../sim/api-types.ts';
 import type { Comparison } from '../../sim/compare.ts';
 import type { SimApi } from '../../worker/protocol.ts';
 import { fakeResult } from '../testing/traces.ts';
-import { createSimClient, type WorkerHandle } from './client.ts';
+import { labFile, parseLab } from './lab.ts';
+import { createSimClient, WORKER_MAX_CRASHES, WORKER_RESTART_BACKOFF_MS, type WorkerHandle } from './client.ts';
 import { ipLength } from '../../sim/net/encode.ts';
 import { chainTraversal, describeChange, layerNames, liveCounters, ruleKey } from './derive.ts';
 import { announceStep } from './describe.ts';
@@ -36,6 +37,12 @@ function fakeWorker() {
       return { ok: true, value: { services, endpointsPerService, proxy, iptablesRules: services * 20, natRules: services * 18, ipsetEntries: 0, virtualServers: 0, nftRules: 0, nftElements: 0, rulesMatched: 21, rulesEvaluated: services + 40 } };
     },
     containers: async () => ({ ok: true, value: [] }),
+    runs: async (_req, n) => ({ ok: true, value: { n, outcomes: [{ where: 'node1/pod-1-0', count: n, delivered: true }] } }),
+    checkCluster: async (s) =>
+      s.cluster?.includes('broken')
+        ? { ok: false, error: { code: 'CLUSTER_INVALID', where: 'Service default/web .spec.ports[0].port (line 7)', message: 'Invalid value: 0: must be between 1 and 65535, inclusive', problems: [{ object: 'Service default/web', field: 'spec.ports[0].port', line: 7, message: 'Invalid value: 0: must be between 1 and 65535, inclusive' }] } }
+        : { ok: true, value: { nodes: 2, pods: 3, services: 1, notes: ['LAN 10.0.0.0/24: inferred'], flow: { from: 'web-1', to: '10.96.0.10:53', proto: 'udp', kind: 'connect' } } },
+    compactCluster: async (text) => ({ ok: true, value: text }),
   };
   const spawn = (): WorkerHandle => {
     spawned++;
@@ -45,8 +52,8 @@ function fakeWorker() {
 }
 
 function comparison(a: SimResult, b: SimResult): Comparison {
-  const summary = (r: SimResult) => ({ modes: r.modes, verdict: r.trace.verdict, events: r.trace.events.length, hookPaths: [], wireBytes: 74, innerBytes: 74, onlyHere: [] });
-  return { a: summary(a), b: summary(b), resultA: a, resultB: b };
+  const summary = (r: SimResult) => ({ modes: r.modes, verdict: r.trace.verdict, events: r.trace.events.length, hookPaths: [], wireBytes: 74, innerBytes: 74, encapHeaders: [], onlyHere: [] });
+  return { a: summary(a), b: summary(b), resultA: a, resultB: b, endedA: `${a.trace.packets[0]?.host}/${a.trace.packets[0]?.netns}`, endedB: `${b.trace.packets[0]?.host}/${b.trace.packets[0]?.netns}` };
 }
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
@@ -133,6 +140,32 @@ describe('store + worker client', () => {
     expect(store.getState().result).not.toBeNull();
   });
 
+  it('a worker that cannot load is restarted with backoff, then given up on with a visible error', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = createAppStore();
+      const w = fakeWorker();
+      createSimClient(store, w.spawn);
+      // it crashes as soon as it starts, every time (a 404 or an unparsable cached script)
+      w.crash('it could not be loaded');
+      expect(w.spawned()).toBe(2); // the first restart is immediate
+      w.crash('it could not be loaded');
+      await vi.advanceTimersByTimeAsync(WORKER_RESTART_BACKOFF_MS - 1);
+      expect(w.spawned()).toBe(2); // the next one waits
+      await vi.advanceTimersByTimeAsync(1);
+      expect(w.spawned()).toBe(3);
+      w.crash('it could not be loaded');
+      await vi.advanceTimersByTimeAsync(WORKER_RESTART_BACKOFF_MS * 4);
+      expect(w.spawned()).toBe(4);
+      w.crash('it could not be loaded');
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(w.spawned()).toBe(WORKER_MAX_CRASHES);
+      expect(store.getState().error).toBe(`The simulation worker failed to start ${WORKER_MAX_CRASHES} times in a row (it could not be loaded). Check the connection and reload the page to try again.`);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('falls back to the defaults when the share link is refused', async () => {
     const { store, w } = await booted('?from=ghost');
     w.calls[0]!.resolve({ ok: false, error: { code: 'flow', where: 'flow.from', message: 'no pod "ghost"' } });
@@ -142,8 +175,8 @@ describe('store + worker client', () => {
     expect(store.getState().notices.join()).toMatch(/ghost.*default/);
   });
 
-  it('switching cluster picks a flow the new cluster offers and drops the edits', async () => {
-    const { w, client } = await booted('?edit=master%3A%20ip%20route%20del%2010.42.1.0%2F24');
+  it('switching cluster picks a flow the new cluster offers and sets the edits aside until it is back', async () => {
+    const { store, w, client } = await booted('?edit=master%3A%20ip%20route%20del%2010.42.1.0%2F24');
     w.calls[0]!.resolve({ ok: true, value: fakeResult() });
     await tick();
     await client.switchCluster('other');
@@ -151,6 +184,13 @@ describe('store + worker client', () => {
     expect(w.calls[1]!.req.preset).toBe('other');
     expect(w.calls[1]!.req.flow.from).toBe('a');
     expect(w.calls[1]!.req.before).toEqual([]);
+    expect(store.getState().notices.join()).toContain('1 edit of cluster "seed" set aside');
+    // and back: the edits come with their cluster
+    w.calls[1]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    await client.switchCluster('seed');
+    expect(w.calls.at(-1)!.req.before).toEqual(['master: ip route del 10.42.1.0/24']);
+    expect(store.getState().notices.join()).toContain('1 edit of cluster "seed" restored');
   });
 
   it('appends a mutating command to the edits and recomputes', async () => {
@@ -246,14 +286,15 @@ describe('derived state', () => {
   const r = fakeResult();
   const events = r.trace.events;
 
-  it('counts matched rules up to the cursor on top of the tables', () => {
+  it('counts only the matches up to the cursor: the tables hold the counters after the flow', () => {
     const k = ruleKey('master', 'root', 'nat', 'PREROUTING', 0);
-    expect(liveCounters(r.tables, events, 2).get(k)).toEqual({ pkts: 298, bytes: 19090 });
-    const after = liveCounters(r.tables, events, 3).get(k)!;
-    expect(after.pkts).toBe(299);
-    expect(after.bytes).toBe(19090 + ipLength(events[3]!.packet));
+    const before = liveCounters(r.tables, events, 2).get(k)!;
+    expect(before.pkts).toBe(297);
+    expect(before.bytes).toBe(19090 - ipLength(events[3]!.packet));
+    expect(liveCounters(r.tables, events, 3).get(k)).toEqual({ pkts: 298, bytes: 19090 });
     // a visited rule that did not match does not count
     expect(liveCounters(r.tables, events, 9).get(ruleKey('master', 'root', 'nat', 'KUBE-SVC-7CWUT4JBGBRVUN2L', 0))).toEqual({ pkts: 0, bytes: 0 });
+    expect(liveCounters(r.tables, events, 5).get(ruleKey('master', 'root', 'nat', 'KUBE-SVC-7CWUT4JBGBRVUN2L', 1))?.pkts).toBe(0);
     expect(liveCounters(r.tables, events, 9).get(ruleKey('master', 'root', 'nat', 'KUBE-SVC-7CWUT4JBGBRVUN2L', 1))?.pkts).toBe(1);
   });
 
@@ -306,5 +347,54 @@ describe('derived state', () => {
       { modes: a.modes, flow: DEFAULTS.flow, before: ['master: ip route del 10.42.1.0/24'], trace: dropped },
     );
     expect(text).toMatch(/^applied "master: ip route del 10.42.1.0\/24": 1 event removed.*now dropped at master: SKB_DROP_REASON_IP_NOROUTE/);
+  });
+});
+
+describe('a user\'s cluster file', () => {
+  it('opens after the worker checked it: the scenario carries the text and the LAN, the flow is the file\'s first', async () => {
+    const { store, w, client } = await booted('');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    expect(await client.openCluster('apiVersion: v1\nkind: List\nitems: []\n', { name: 'mine.yaml', lan: '10.0.0.0/24' })).toBe(true);
+    const s = store.getState();
+    expect(s.scenario).toMatchObject({ cluster: 'apiVersion: v1\nkind: List\nitems: []\n', lan: '10.0.0.0/24', before: [] });
+    expect(s.scenario.preset).toBeUndefined();
+    expect(s.flow).toEqual({ from: 'web-1', to: '10.96.0.10:53', proto: 'udp', kind: 'connect' });
+    expect(s.clusterName).toBe('mine.yaml');
+    expect(w.calls.at(-1)!.req.cluster).toContain('kind: List');
+    // a built-in cluster replaces the file and its LAN
+    await client.switchCluster('other');
+    expect(store.getState().scenario.cluster).toBeUndefined();
+    expect(store.getState().scenario.lan).toBeUndefined();
+    expect(store.getState().clusterName).toBeNull();
+  });
+
+  it('a refused file changes nothing shown and lists its problems', async () => {
+    const { store, w, client } = await booted('');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    const before = store.getState().scenario;
+    expect(await client.openCluster('broken', { name: 'bad.yaml' })).toBe(false);
+    const s = store.getState();
+    expect(s.scenario).toBe(before);
+    expect(w.calls).toHaveLength(1);
+    expect(s.importOpen).toBe(true);
+    expect(s.importRefused).toMatchObject({ name: 'bad.yaml', problems: [{ object: 'Service default/web', field: 'spec.ports[0].port', line: 7 }] });
+  });
+
+  it('a lab restores its cluster, modes, edits, flow, view and step', async () => {
+    const { store, w, client } = await booted('');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    const lab = parseLab(labFile({ scenario: { cluster: 'kind: List\nitems: []\n', modes: { backend: 'host-gw' }, seed: 3, before: ['master: ip route del 10.42.1.0/24'] }, flow: { from: 'a', to: 'b:80', proto: 'tcp', kind: 'connect' }, cursor: 5, view: 'debug', clusterName: 'x.json' }));
+    if (!lab.ok) throw new Error(lab.error);
+    expect(await client.openLab(lab.value, 'x.kpl-lab.json')).toBe(true);
+    const s = store.getState();
+    expect(s.scenario).toEqual({ cluster: 'kind: List\nitems: []\n', modes: { backend: 'host-gw' }, seed: 3, before: ['master: ip route del 10.42.1.0/24'] });
+    expect(s.restoreCursor).toBe(5);
+    expect(s.clusterName).toBe('x.json');
+    w.calls.at(-1)!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    expect(store.getState().cursor).toBe(5);
   });
 });

@@ -22,6 +22,29 @@ describe('share URL', () => {
     expect(p.hasStep).toBe(true);
   });
 
+  it('carries the level, the connection draw and a sized flow', () => {
+    const s = {
+      scenario: { ...defaults.scenario, draw: 3 },
+      flow: { from: 'busybox', to: '10.42.1.9', proto: 'icmp', kind: 'ping', size: 1472, df: true } as FlowSpec,
+      cursor: 40,
+      level: 'kernel' as const,
+    };
+    const q = shareSearch(s);
+    expect(q).toContain('level=kernel');
+    expect(q).toContain('draw=3');
+    expect(q).toContain('size=1472');
+    expect(q).toContain('df=do');
+    const p = parseShare(q, defaults);
+    expect([p.level, p.scenario.draw, p.flow.size, p.flow.df, p.cursor]).toEqual(['kernel', 3, 1472, true, 40]);
+    // the path level is the default and stays out of the link
+    expect(shareSearch({ ...s, level: 'path' })).not.toContain('level=');
+    const bad = parseShare('?level=verbose&df=maybe&size=70000', defaults);
+    expect(bad.level).toBe('path');
+    expect(bad.flow.size).toBeUndefined();
+    expect(bad.flow.df).toBeUndefined();
+    expect(bad.problems.map((x) => x.slice(0, 22))).toEqual(['URL parameter "size" h', 'URL parameter "df" has', 'URL parameter "level" ']);
+  });
+
   it('uses the defaults for an empty URL', () => {
     const p = parseShare('', defaults);
     expect(p.scenario).toEqual(defaults.scenario);
@@ -56,5 +79,16 @@ describe('share URL', () => {
     expect(historyAction(a, a.replace('cluster=seed', 'cluster=five-nodes'))).toBe('push');
     expect(historyAction(a, `${a}&view=compare&vs=proxy`)).toBe('push');
     expect(historyAction(a, `${a}&edit=master%3A+ip+route+del+10.42.1.0%2F24`)).toBe('push');
+  });
+});
+
+describe('share URL: a user cluster', () => {
+  it('carries the LAN in the query (the cluster itself goes in the fragment) and names a bad one', () => {
+    const s = { scenario: { cluster: 'kind: List', lan: '192.168.56.0/24', modes: {}, seed: 1, before: [] } as Scenario, flow: defaults.flow, cursor: 0 };
+    const q = shareSearch(s);
+    expect(q).toContain('lan=192.168.56.0%2F24');
+    expect(q).not.toContain('cluster=');
+    expect(parseShare(q, defaults).scenario.lan).toBe('192.168.56.0/24');
+    expect(parseShare('?lan=nope', defaults).problems).toEqual(['URL parameter "lan" has a bad value "nope" (expected a CIDR like 192.168.56.0/24); using the default.']);
   });
 });

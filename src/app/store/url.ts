@@ -1,4 +1,5 @@
-import type { FlannelBackend, FlowKind, FlowSpec, IpvsScheduler, Modes, ProxyMode, Scenario } from '../../sim/api-types.ts';
+import { CALICO_BACKENDS, FLANNEL_BACKENDS, type Backend, type FlowKind, type FlowSpec, type IpvsScheduler, type Modes, type ProxyMode, type Scenario } from '../../sim/api-types.ts';
+import { TRACE_LEVELS, type TraceLevel } from '../../sim/trace/levels.ts';
 import type { CompareAxis, View } from './store.ts';
 
 /**
@@ -15,11 +16,17 @@ export interface ShareState {
   /** the main area (`view=compare&vs=backend`); absent: the debugger */
   readonly view?: View;
   readonly compareAxis?: CompareAxis;
+  /** the level of detail the steps are counted at (`level=rules`); absent: path */
+  readonly level?: TraceLevel;
+  /** the two datapaths the backend comparison shows (`vsa`, `vsb`) */
+  readonly compareBackends?: readonly [Backend, Backend];
 }
 
 export interface ParsedShare extends ShareState {
   readonly view: View;
   readonly compareAxis: CompareAxis;
+  readonly level: TraceLevel;
+  readonly compareBackends: readonly [Backend, Backend];
   /** one sentence per bad parameter, naming it */
   readonly problems: string[];
   /** `?speed=instant`: the test hook that turns animation off */
@@ -29,13 +36,13 @@ export interface ParsedShare extends ShareState {
 }
 
 const PROXY: readonly ProxyMode[] = ['iptables', 'ipvs', 'nftables'];
-const BACKEND: readonly FlannelBackend[] = ['vxlan', 'host-gw'];
+const BACKEND: readonly Backend[] = [...FLANNEL_BACKENDS, ...CALICO_BACKENDS];
 const SCHED: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'];
 const PROTO: readonly FlowSpec['proto'][] = ['tcp', 'udp', 'icmp'];
 const KIND: readonly FlowKind[] = ['connect', 'ping', 'traceroute'];
 const VIEWS: readonly View[] = ['debug', 'compare', 'scale'];
 const AXES: readonly CompareAxis[] = ['proxy', 'iptables-nftables', 'ipvs-nftables', 'backend'];
-const KNOWN = new Set(['cluster', 'proxy', 'backend', 'sched', 'seed', 'from', 'to', 'proto', 'kind', 'edit', 'step', 'speed', 'view', 'vs']);
+const KNOWN = new Set(['cluster', 'lan', 'proxy', 'backend', 'sched', 'seed', 'draw', 'from', 'to', 'proto', 'kind', 'size', 'df', 'edit', 'step', 'level', 'speed', 'view', 'vs', 'vsa', 'vsb']);
 
 /** The one wording of a bad-parameter message. */
 export function badParam(name: string, value: string, expected: string): string {
@@ -78,43 +85,70 @@ export function parseShare(search: string, defaults: { scenario: Scenario; flow:
     problems.push(badParam('edit', e, '"host-or-pod: command"'));
     return false;
   });
+  const draw = int('draw', 0);
+  const lanText = q.get('lan');
+  let lan: string | undefined;
+  if (lanText !== null) {
+    if (/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}(,\d{1,3}(\.\d{1,3}){3}\/\d{1,2}){0,15}$/.test(lanText)) lan = lanText;
+    else problems.push(badParam('lan', lanText, 'a CIDR like 192.168.56.0/24'));
+  }
   const scenario: Scenario = {
     ...defaults.scenario,
     ...(cluster !== null && cluster.trim() !== '' ? { preset: cluster.trim() } : {}),
+    ...(lan ? { lan } : {}),
     modes: { ...modes, ...(proxy ? { proxy } : {}), ...(backend ? { backend } : {}), ...(scheduler ? { scheduler } : {}) },
     seed: int('seed', 0) ?? defaults.scenario.seed,
+    ...(draw ? { draw } : {}),
     before: q.has('edit') ? edits : defaults.scenario.before,
   };
+  const size = int('size', 0);
+  if (size !== undefined && size > 65507) problems.push(badParam('size', String(size), 'a payload size from 0 to 65507'));
+  const df = pick('df', ['do', 'dont'] as const);
   const flow: FlowSpec = {
     from: text('from') ?? defaults.flow.from,
     to: text('to') ?? defaults.flow.to,
     proto: pick('proto', PROTO) ?? defaults.flow.proto,
     kind: pick('kind', KIND) ?? defaults.flow.kind,
+    ...(size !== undefined && size <= 65507 ? { size } : {}),
+    ...(df ? { df: df === 'do' } : {}),
   };
   const step = int('step', 1);
   const speed = q.get('speed');
   if (speed !== null && speed !== 'instant') problems.push(badParam('speed', speed, 'instant'));
   const view = pick('view', VIEWS) ?? 'debug';
   const compareAxis = pick('vs', AXES) ?? 'proxy';
-  return { scenario, flow, cursor: step === undefined ? 0 : step - 1, hasStep: step !== undefined, problems, instant: speed === 'instant', view, compareAxis };
+  const level = pick('level', TRACE_LEVELS) ?? 'path';
+  const compareBackends: [Backend, Backend] = [pick('vsa', BACKEND) ?? 'host-gw', pick('vsb', BACKEND) ?? 'vxlan'];
+  return { scenario, flow, cursor: step === undefined ? 0 : step - 1, hasStep: step !== undefined, problems, instant: speed === 'instant', view, compareAxis, compareBackends, level };
 }
 
 /** The query string for a state; `keep` carries test-only parameters (`speed`) over. */
 export function shareSearch(s: ShareState, keep?: URLSearchParams): string {
   const q = new URLSearchParams();
-  if (s.scenario.preset) q.set('cluster', s.scenario.preset);
+  // a user's cluster travels in the fragment (link.ts), the LAN given for it here
+  if (s.scenario.preset && s.scenario.cluster === undefined) q.set('cluster', s.scenario.preset);
+  if (s.scenario.lan) q.set('lan', s.scenario.lan);
   if (s.scenario.modes.proxy) q.set('proxy', s.scenario.modes.proxy);
   if (s.scenario.modes.backend) q.set('backend', s.scenario.modes.backend);
   if (s.scenario.modes.scheduler) q.set('sched', s.scenario.modes.scheduler);
   q.set('seed', String(s.scenario.seed));
+  if (s.scenario.draw) q.set('draw', String(s.scenario.draw));
   q.set('from', s.flow.from);
   q.set('to', s.flow.to);
   q.set('proto', s.flow.proto);
   q.set('kind', s.flow.kind);
+  if (s.flow.size !== undefined) q.set('size', String(s.flow.size));
+  if (s.flow.df !== undefined) q.set('df', s.flow.df ? 'do' : 'dont');
   for (const e of s.scenario.before) q.append('edit', e);
+  // the step is the event's number in the whole trace: the same moment at any level
   q.set('step', String(s.cursor + 1));
+  if (s.level && s.level !== 'path') q.set('level', s.level);
   if (s.view && s.view !== 'debug') q.set('view', s.view);
   if (s.view === 'compare' && s.compareAxis) q.set('vs', s.compareAxis);
+  if (s.view === 'compare' && s.compareAxis === 'backend' && s.compareBackends) {
+    q.set('vsa', s.compareBackends[0]);
+    q.set('vsb', s.compareBackends[1]);
+  }
   const speed = keep?.get('speed');
   if (speed === 'instant') q.set('speed', speed);
   return `?${q.toString()}`;

@@ -50,14 +50,16 @@ export function fakeResult(backend: 'vxlan' | 'host-gw' = 'vxlan'): SimResult {
         nftables: [],
         ipvs: [],
         since: { neigh: [], fdb: [], conntrack: [] },
+        conntrackVersions: [],
         iptables: [
           { table: 'nat', name: 'PREROUTING', policy: 'ACCEPT', references: 0, rules: [{ pkts: 298, bytes: 19090, text: 'all -- * * 0.0.0.0/0 0.0.0.0/0', target: 'KUBE-SERVICES' }] },
-          { table: 'nat', name: 'KUBE-SVC-7CWUT4JBGBRVUN2L', references: 1, rules: [{ pkts: 0, bytes: 0, text: '', target: 'KUBE-MARK-MASQ' }, { pkts: 0, bytes: 0, text: '', target: 'KUBE-SEP-U2YYZT2C3O6VM4EV' }] },
+          { table: 'nat', name: 'KUBE-SVC-7CWUT4JBGBRVUN2L', references: 1, rules: [{ pkts: 0, bytes: 0, text: '', target: 'KUBE-MARK-MASQ' }, { pkts: 1, bytes: 60, text: '', target: 'KUBE-SEP-U2YYZT2C3O6VM4EV' }] },
         ],
       },
     ],
     modes: { proxy: 'iptables', backend, scheduler: 'rr' },
     presets: [{ id: 'pod-clusterip', label: 'pod → ClusterIP', flow }],
     notes: [],
+    clusterNotes: [],
   };
 }

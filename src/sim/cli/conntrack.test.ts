@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Ipv4 } from '../net/addr.ts';
 import type { Connection, Tuple } from '../linux/conntrack.ts';
 import { World } from '../linux/world.ts';
-import { conntrackCommand, conntrackLines, conntrackTimeout } from './conntrack.ts';
+import { conntrackCommand, conntrackLines } from './conntrack.ts';
 import type { CommandResult } from './ip.ts';
 
 const ip = (s: string) => s as Ipv4;
@@ -11,16 +11,16 @@ const ip = (s: string) => s as Ipv4;
 function table() {
   const world = new World(3);
   const ns = world.createNs('master', 'root', 'root');
-  const add = (t: Tuple, f: (c: Connection) => void = () => {}) => {
-    const c = ns.conntrack.create(t);
+  const add = (t: Tuple, f: (c: Connection) => void = () => {}): Connection => {
+    const c = ns.conntrack.create(t)!;
     f(c);
-    ns.conntrack.confirm(c);
+    ns.conntrack.confirm(c, 0);
     return c;
   };
+  // the SYN: SYN_SENT, DNATed to the endpoint before it is confirmed
   const http = add({ proto: 'tcp', src: ip('10.42.0.65'), dst: ip('10.43.6.58'), sport: 41234, dport: 80 }, (c) => {
-    c.tcpState = 'SYN_SENT';
+    ns.conntrack.alterReply(c, { proto: 'tcp', src: ip('10.42.1.6'), dst: ip('10.42.0.65'), sport: 80, dport: 41234 });
   });
-  ns.conntrack.alterReply(http, { proto: 'tcp', src: ip('10.42.1.6'), dst: ip('10.42.0.65'), sport: 80, dport: 41234 });
   const ping = add({ proto: 'icmp', src: ip('10.42.0.65'), dst: ip('10.42.1.9'), sport: 7, dport: 7 });
   const dns = add({ proto: 'udp', src: ip('10.42.0.65'), dst: ip('10.43.0.10'), sport: 53001, dport: 53 });
   return { world, ns, http, ping, dns };
@@ -50,13 +50,12 @@ describe('conntrack -L', () => {
 
   it('follows the TCP state and marks replied flows [ASSURED] with their timeouts', () => {
     const { world, ns, http, dns, ping } = table();
-    http.seenReply = true;
-    http.tcpState = 'SYN_RECV';
-    expect(conntrackTimeout(http)).toBe(60);
-    http.tcpState = 'ESTABLISHED';
+    ns.conntrack.update(http, 'reply', 0x12, 10); // SYN+ACK
+    expect([http.tcpState, http.timeoutSec, http.assured]).toEqual(['SYN_RECV', 60, false]);
     http.mark = 0x4000;
-    dns.seenReply = true;
-    ping.seenReply = true;
+    ns.conntrack.update(http, 'orig', 0x10, 20); // the handshake's ACK
+    ns.conntrack.update(dns, 'reply', 0, 30);
+    ns.conntrack.update(ping, 'reply', 0, 40);
     const lines = ok(conntrackCommand(world, ns, ['--dump'])).output.split('\n');
     expect(lines[0]).toBe('tcp      6 432000 ESTABLISHED src=10.42.0.65 dst=10.43.6.58 sport=41234 dport=80 src=10.42.1.6 dst=10.42.0.65 sport=80 dport=41234 [ASSURED] mark=16384 use=1');
     expect(lines[1]).toBe('icmp     1 30 src=10.42.0.65 dst=10.42.1.9 type=8 code=0 id=7 src=10.42.1.9 dst=10.42.0.65 type=0 code=0 id=7 mark=0 use=1');

@@ -1,5 +1,5 @@
 import { isIpv4, type Ipv4 } from '../net/addr.ts';
-import type { Connection, Tuple } from '../linux/conntrack.ts';
+import type { Connection, ConnState, Tuple } from '../linux/conntrack.ts';
 import type { NetNs } from '../linux/netns.ts';
 import type { World } from '../linux/world.ts';
 import type { CommandResult } from './ip.ts';
@@ -13,53 +13,25 @@ import type { CommandResult } from './ip.ts';
 const PROG = 'conntrack v1.4.7 (conntrack-tools)';
 const PROTONUM = { tcp: 6, udp: 17, icmp: 1 } as const;
 
-/**
- * The timeout a fresh entry shows (nf_conntrack_*_timeout defaults): TCP by state, UDP 30 s
- * until it has seen a reply and 120 s once it is a stream, ICMP 30 s. The model keeps no
- * per-entry clock, so the full value is shown.
- */
-export function conntrackTimeout(c: Connection): number {
-  switch (c.orig.proto) {
-    case 'tcp':
-      switch (c.tcpState) {
-        case 'SYN_RECV':
-          return 60;
-        case 'ESTABLISHED':
-          return 432000;
-        case 'CLOSE':
-          return 10;
-        default:
-          return 120;
-      }
-    case 'udp':
-      return c.seenReply ? 120 : 30;
-    case 'icmp':
-      return 30;
-  }
-}
-
-/** IPS_ASSURED: TCP once established, UDP once traffic went both ways; never ICMP. */
-export function isAssured(c: Connection): boolean {
-  if (c.orig.proto === 'tcp') return c.tcpState === 'ESTABLISHED';
-  if (c.orig.proto === 'udp') return c.seenReply;
-  return false;
-}
-
 function l4(t: Tuple, dir: 'orig' | 'reply'): string {
   if (t.proto === 'icmp') return `type=${dir === 'orig' ? 8 : 0} code=0 id=${t.sport} `;
   return `sport=${t.sport} dport=${t.dport} `;
 }
 
-/** One entry as `conntrack -L` prints it (`-o extended` prefixes the layer-3 protocol). */
-export function conntrackLine(c: Connection, extended = false): string {
+/**
+ * One entry as `conntrack -L` prints it (`-o extended` prefixes the layer-3 protocol). The
+ * timeout is the one the entry's last packet set: the model's flows last microseconds, so the
+ * seconds left are the full value.
+ */
+export function conntrackLine(c: ConnState, extended = false): string {
   const p = c.orig.proto;
   let s = extended ? `${'ipv4'.padEnd(8)} 2 ` : '';
-  s += `${p.padEnd(8)} ${PROTONUM[p]} ${conntrackTimeout(c)} `;
+  s += `${p.padEnd(8)} ${PROTONUM[p]} ${c.timeoutSec} `;
   if (p === 'tcp') s += `${c.tcpState ?? 'NONE'} `;
   s += `src=${c.orig.src} dst=${c.orig.dst} ${l4(c.orig, 'orig')}`;
   if (!c.seenReply) s += '[UNREPLIED] ';
   s += `src=${c.reply.src} dst=${c.reply.dst} ${l4(c.reply, 'reply')}`;
-  if (isAssured(c)) s += '[ASSURED] ';
+  if (c.assured) s += '[ASSURED] ';
   s += `mark=${c.mark} use=1`;
   return s;
 }
@@ -297,10 +269,7 @@ export function conntrackCommand(_world: World, ns: NetNs, argv: readonly string
       let s = '';
       for (const c of victims) s += `${conntrackLine(c, extended)}\n`;
       if (victims.length > 0) {
-        // rebuild the index so the remaining entries keep their order (and their rows)
-        const keep = all.filter((c) => !victims.includes(c));
-        ns.conntrack.clear();
-        for (const c of keep) ns.conntrack.confirm(c);
+        for (const c of victims) ns.conntrack.remove(c);
       }
       return { ok: true, output: s, mutates: victims.length > 0, stderr: `${PROG}: ${victims.length} flow entries have been deleted.\n` };
     }

@@ -1,38 +1,47 @@
 import type { ExecResult, Result } from '../api-types.ts';
-import { isIpv4, type Ipv4 } from '../net/addr.ts';
-import { ipIndex } from '../net/edit.ts';
-import type { Ipv4Layer, Packet } from '../net/packet.ts';
 import type { NetNs } from '../linux/netns.ts';
-import { PacketWalk } from '../linux/path/walk.ts';
 import type { Cluster } from '../k8s/cluster.ts';
 import { endpointsByServicePort } from '../k8s/kube-proxy/controller.ts';
-import { firstPacket, resolveSource, socketsFor, traceroute } from '../k8s/flows.ts';
-import { applySpecEdit, isSpecEdit } from '../k8s/spec-edits.ts';
+import { sourceOf } from '../k8s/flows.ts';
+import { applySpecEdit, isSpecEdit, splitHeredoc, type SpecEdit } from '../k8s/spec-edits.ts';
+import { calicoctlCommand } from './calicoctl.ts';
 import { brctlCommand, bridgeCommand, ipCommand, routeCommand } from './ip.ts';
 import { conntrackCommand } from './conntrack.ts';
 import { dockerCommand } from './docker.ts';
 import { ipsetCommand, ipvsadmCommand } from './ipvs.ts';
-import { iptablesSave, runIptables } from './iptables.ts';
+import { iptablesSaveCommand, runIptables } from './iptables.ts';
 import { kubectlCommand } from './kubectl.ts';
 import { nftCommand } from './nft.ts';
+import { escapeControl } from './escape.ts';
+import { runFilter } from './grep.ts';
+import { pingCommand, tracerouteCommand } from './ping.ts';
 
 /**
  * A shell on a host or in a pod: the seed's commands, with `| grep` and `| head` as the seed
  * uses them. Every output is rendered from the kernel model's current state.
  */
 export function execCommand(c: Cluster, target: string, line: string): Result<ExecResult> {
-  const ns = resolveSource(c, target);
-  if (!ns) return fail('EXEC_TARGET', target, `no host or pod named "${target}"`);
-  const stages = splitPipes(line);
+  const r = execRaw(c, target, line);
+  return r.ok ? { ok: true, value: { ...r.value, output: escapeControl(r.value.output) } } : { ok: false, error: { ...r.error, where: escapeControl(r.error.where), message: escapeControl(r.error.message) } };
+}
+
+function execRaw(c: Cluster, target: string, line: string): Result<ExecResult> {
+  const src = sourceOf(c, target);
+  if (!src.ok) return fail('EXEC_TARGET', target, src.error.code === 'FLOW_FROM' ? `no host or pod named "${target}"` : src.error.message);
+  const ns = src.value;
+  // `kubectl apply -f - <<EOF`: the lines under it are its standard input, not more commands
+  const { command, stdin } = splitHeredoc(line);
+  const stages = stdin === undefined ? splitPipes(command) : [command];
   const argv = tokenize(stages[0] ?? '');
   if (!argv.ok) return fail('EXEC_PARSE', line, argv.error);
-  const r = runOne(c, ns, argv.value);
+  if (stdin !== undefined && !isSpecEdit(argv.value)) return fail('EXEC_PARSE', command, 'only kubectl apply -f - reads a here-document here');
+  const r = runOne(c, ns, argv.value, stdin);
   if (!r.ok) return fail('EXEC_COMMAND', `${target}: ${line}`, r.error);
   let output = r.output;
   for (const stage of stages.slice(1)) {
     const f = tokenize(stage);
     if (!f.ok) return fail('EXEC_PARSE', stage, f.error);
-    const filtered = filter(output, f.value);
+    const filtered = runFilter(output, f.value);
     if (!filtered.ok) return fail('EXEC_COMMAND', `${target}: ${line}`, filtered.error);
     output = filtered.output;
   }
@@ -45,7 +54,15 @@ function fail(code: string, where: string, message: string): { ok: false; error:
   return { ok: false, error: { code, where, message } };
 }
 
-function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
+/** The edit a command line makes to the objects (`kubectl delete|scale|expose|apply`), or undefined. */
+export function specEditOf(line: string): SpecEdit | undefined {
+  const { command, stdin } = splitHeredoc(line);
+  const argv = tokenize(command);
+  if (!argv.ok || !isSpecEdit(argv.value)) return undefined;
+  return { argv: argv.value, ...(stdin !== undefined ? { stdin } : {}) };
+}
+
+function runOne(c: Cluster, ns: NetNs, argv: string[], stdin?: string): Run {
   const [cmd, ...args] = argv;
   switch (cmd) {
     case undefined:
@@ -65,19 +82,19 @@ function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
       return r.ok ? { ok: true, output: r.output, mutates: r.changed } : r;
     }
     case 'iptables-save': {
-      const table = args.indexOf('-t') >= 0 ? args[args.indexOf('-t') + 1] : undefined;
-      return { ok: true, output: iptablesSave(ns.nf, { counters: args.includes('-c'), ...(table ? { table: table as never } : {}) }), mutates: false };
+      const r = iptablesSaveCommand(ns.nf, args);
+      return r.ok ? { ...r, mutates: false } : r;
     }
     case 'kubectl': {
       if (isSpecEdit(argv)) {
         // validated against the current objects; the caller records it and the cluster is rebuilt with it
-        const r = applySpecEdit(c.spec, argv);
-        return r.ok ? { ok: true, output: `${kindWord(args[1])} "${args[2]}" deleted\n`, mutates: true } : { ok: false, error: r.error.message };
+        const r = applySpecEdit(c.spec, { argv, ...(stdin !== undefined ? { stdin } : {}) });
+        return r.ok ? { ok: true, output: r.value.output, mutates: true } : { ok: false, error: r.error.message };
       }
       return kubectlCommand(c.spec, endpointsByServicePort(c), args);
     }
     case 'ping':
-      return ping(c, ns, args);
+      return pingCommand(c, ns, args);
     case 'traceroute':
       return tracerouteCommand(c, ns, args);
     case 'sysctl':
@@ -90,6 +107,8 @@ function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
       return ipsetCommand(ns, args);
     case 'nft':
       return nftCommand(ns, args, c.world.timeUs);
+    case 'calicoctl':
+      return calicoctlCommand(c, ns, args);
     case 'hostname':
       return { ok: true, output: `${hostname(c, ns)}\n`, mutates: false };
     default:
@@ -105,10 +124,6 @@ function hostname(c: Cluster, ns: NetNs): string {
     if (ct) return ct.id.slice(0, 12);
   }
   return ns.name;
-}
-
-function kindWord(kind: string | undefined): string {
-  return kind === 'service' || kind === 'svc' ? 'service' : 'pod';
 }
 
 /** Splits on `|` outside quotes. */
@@ -158,68 +173,37 @@ export function tokenize(s: string): { ok: true; value: string[] } | { ok: false
   return { ok: true, value: out };
 }
 
-/** `grep [-v] [-i] [-E] [-A N] [-B N] PATTERN` and `head [-n N|-N]`, the filters the seed pipes through. */
-function filter(text: string, argv: string[]): { ok: true; output: string } | { ok: false; error: string } {
-  const [cmd, ...args] = argv;
-  const lines = text.replace(/\n$/, '').split('\n');
-  const join = (ls: string[]) => (ls.length ? `${ls.join('\n')}\n` : '');
-  if (cmd === 'head') {
-    let n = 10;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if (a === '-n') n = Number(args[++i]);
-      else if (/^-\d+$/.test(a)) n = Number(a.slice(1));
-      else return { ok: false, error: `head: invalid option '${a}'` };
-    }
-    if (!Number.isInteger(n)) return { ok: false, error: 'head: invalid number of lines' };
-    return { ok: true, output: join(lines.slice(0, n)) };
-  }
-  if (cmd === 'grep') {
-    let after = 0;
-    let before = 0;
-    let invert = false;
-    let icase = false;
-    let pattern: string | undefined;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if (a === '-A') after = Number(args[++i]);
-      else if (a === '-B') before = Number(args[++i]);
-      else if (a === '-v') invert = true;
-      else if (a === '-i') icase = true;
-      else if (a === '-E' || a === '-e') continue;
-      else if (/^-[AB]\d+$/.test(a)) (a[1] === 'A' ? (after = Number(a.slice(2))) : (before = Number(a.slice(2))));
-      else if (a.startsWith('-')) return { ok: false, error: `grep: invalid option -- '${a.slice(1)}'` };
-      else pattern = a;
-    }
-    if (pattern === undefined) return { ok: false, error: 'Usage: grep [OPTION]... PATTERNS [FILE]...' };
-    let re: RegExp;
-    try {
-      re = new RegExp(pattern, icase ? 'i' : '');
-    } catch {
-      return { ok: false, error: `grep: invalid regular expression "${pattern}"` };
-    }
-    const keep = new Set<number>();
-    lines.forEach((l, i) => {
-      if (re.test(l) !== invert) for (let k = Math.max(0, i - before); k <= Math.min(lines.length - 1, i + after); k++) keep.add(k);
-    });
-    return { ok: true, output: join(lines.filter((_, i) => keep.has(i))) };
-  }
-  return { ok: false, error: `${cmd ?? ''}: only grep and head can follow a pipe here` };
-}
+/** The sysctls the model keeps, by their /proc/sys names (a Map: a typed key never reaches Object.prototype). */
+const SYSCTLS = new Map<string, keyof NetNs['sysctl']>([
+  ['net.ipv4.ip_forward', 'ipForward'],
+  ['net.bridge.bridge-nf-call-iptables', 'bridgeNfCallIptables'],
+]);
 
+/** procps sysctl: `sysctl KEY…` reads, `sysctl -w KEY=VALUE…` writes. */
 function sysctl(ns: NetNs, args: string[]): Run {
-  const keys: Record<string, keyof NetNs['sysctl']> = {
-    'net.ipv4.ip_forward': 'ipForward',
-    'net.bridge.bridge-nf-call-iptables': 'bridgeNfCallIptables',
-  };
   const write = args[0] === '-w';
   const items = write ? args.slice(1) : args;
   if (items.length === 0) return { ok: false, error: 'sysctl: no variables specified' };
   let out = '';
   for (const item of items) {
-    const [k, v] = item.split('=');
-    const field = keys[k!];
-    if (!field) return { ok: false, error: `sysctl: cannot stat /proc/sys/${k!.replaceAll('.', '/')}: No such file or directory` };
+    const eq = item.indexOf('=');
+    const k = eq < 0 ? item : item.slice(0, eq);
+    const v = eq < 0 ? undefined : item.slice(eq + 1);
+    if (write && v === undefined) return { ok: false, error: `sysctl: "${item}" must be of the form name=value` };
+    // net.ipv4.conf.DEV.proxy_arp: per device (devinet.c IPV4_DEVCONF_PROXY_ARP)
+    const perDev = /^net\.ipv4\.conf\.([^.]+)\.proxy_arp$/.exec(k);
+    const dev = perDev ? ns.dev(perDev[1]!) : undefined;
+    if (dev) {
+      if (v !== undefined) {
+        if (!write) return { ok: false, error: `sysctl: "${item}" must be of the form name=value with -w` };
+        if (v !== '0' && v !== '1') return { ok: false, error: `sysctl: setting key "${k}": Invalid argument` };
+        dev.proxyArp = v === '1';
+      }
+      out += `${k} = ${dev.proxyArp ? 1 : 0}\n`;
+      continue;
+    }
+    const field = SYSCTLS.get(k);
+    if (!field) return { ok: false, error: `sysctl: cannot stat /proc/sys/${k.replaceAll('.', '/')}: No such file or directory` };
     if (v !== undefined) {
       if (!write) return { ok: false, error: `sysctl: "${item}" must be of the form name=value with -w` };
       if (v !== '0' && v !== '1') return { ok: false, error: `sysctl: setting key "${k}": Invalid argument` };
@@ -228,105 +212,4 @@ function sysctl(ns: NetNs, args: string[]): Run {
     out += `${k} = ${ns.sysctl[field] ? 1 : 0}\n`;
   }
   return { ok: true, output: out, mutates: write };
-}
-
-/** Whether a namespace runs busybox (pods, via `kubectl debug --image=busybox`) or iputils. */
-function busybox(ns: NetNs): boolean {
-  return ns.kind !== 'root';
-}
-
-interface EchoResult {
-  readonly ttl?: number;
-  readonly ms: number;
-  readonly error?: string;
-}
-
-function ping(c: Cluster, ns: NetNs, args: string[]): Run {
-  let count = 3;
-  let size = 56;
-  let dst: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '-c') count = Number(args[++i]);
-    else if (a === '-s') size = Number(args[++i]);
-    else if (a.startsWith('-')) return { ok: false, error: `ping: unsupported option ${a}` };
-    else dst = a;
-  }
-  if (!dst || !isIpv4(dst)) return { ok: false, error: `ping: bad address '${dst ?? ''}'` };
-  if (!Number.isInteger(count) || count < 1 || count > 100) return { ok: false, error: `ping: invalid count` };
-  if (!Number.isInteger(size) || size < 0 || size > 65507) return { ok: false, error: `ping: invalid packet size` };
-  const results: EchoResult[] = [];
-  for (let seq = 0; seq < count; seq++) results.push(echo(c, ns, dst, seq, size));
-  const ok = results.filter((r) => r.ttl !== undefined);
-  const times = ok.map((r) => r.ms);
-  const stat = (f: (a: number[]) => number) => (times.length ? f(times).toFixed(3) : '0.000');
-  const min = stat((a) => Math.min(...a));
-  const avg = stat((a) => a.reduce((x, y) => x + y, 0) / a.length);
-  const max = stat((a) => Math.max(...a));
-  const loss = Math.round(((count - ok.length) / count) * 100);
-  if (busybox(ns)) {
-    let out = `PING ${dst} (${dst}): ${size} data bytes\n`;
-    results.forEach((r, seq) => {
-      if (r.ttl !== undefined) out += `${size + 8} bytes from ${dst}: seq=${seq} ttl=${r.ttl} time=${r.ms.toFixed(3)} ms\n`;
-      else if (r.error) out += `${r.error}\n`;
-    });
-    out += `\n--- ${dst} ping statistics ---\n${count} packets transmitted, ${ok.length} packets received, ${loss}% packet loss\n`;
-    if (ok.length) out += `round-trip min/avg/max = ${min}/${avg}/${max} ms\n`;
-    return { ok: true, output: out, mutates: false };
-  }
-  let out = `PING ${dst} (${dst}) ${size}(${size + 28}) bytes of data.\n`;
-  results.forEach((r, seq) => {
-    if (r.ttl !== undefined) out += `${size + 8} bytes from ${dst}: icmp_seq=${seq + 1} ttl=${r.ttl} time=${r.ms.toFixed(3)} ms\n`;
-    else if (r.error) out += `${r.error.replace('seq=', 'icmp_seq=')}\n`;
-  });
-  out += `\n--- ${dst} ping statistics ---\n${count} packets transmitted, ${ok.length} received, ${loss}% packet loss, time ${(count - 1) * 1000}ms\n`;
-  if (ok.length) out += `rtt min/avg/max/mdev = ${min}/${avg}/${max}/0.000 ms\n`;
-  return { ok: true, output: out, mutates: false };
-}
-
-/** One echo request walked by the kernel model; the reply's TTL is whatever the path left it. */
-function echo(c: Cluster, ns: NetNs, dst: Ipv4, seq: number, size: number): EchoResult {
-  const walk = new PacketWalk(c.world, socketsFor(c));
-  const req = firstPacket(c, ns, { from: '', to: dst, proto: 'icmp', kind: 'ping', size }, { ip: dst });
-  const reqWithSeq: Packet = req.map((l) => (l.type === 'icmp' ? { ...l, seq } : l));
-  const t = walk.run(ns, reqWithSeq);
-  const start = t.events[0]!.timeUs;
-  const back = t.packets.find((p, k) => k > 0 && p.verdict === 'delivered' && p.host === ns.host && p.netns === ns.name);
-  if (!back) return { ms: 0 };
-  const evs = t.events.filter((e) => e.packetId === back.packetId);
-  const last = evs.at(-1)!;
-  const ip4 = last.packet[ipIndex(last.packet)] as Ipv4Layer;
-  const icmp = last.packet[ipIndex(last.packet) + 1];
-  const ms = (last.timeUs - start) / 1000;
-  if (icmp?.type === 'icmp' && icmp.icmp_type === 0) return { ttl: ip4.ttl, ms };
-  return { ms, error: `From ${ip4.src} seq=${seq} ${icmp?.type === 'icmp' ? pingErrorText(icmp.icmp_type, icmp.code) : 'Destination Host Unreachable'}` };
-}
-
-/** How ping names an ICMP error it receives (iputils pr_icmph). */
-function pingErrorText(type: number, code: number): string {
-  if (type === 11) return 'Time to live exceeded';
-  if (type !== 3) return `ICMP type ${type}`;
-  return ['Destination Net Unreachable', 'Destination Host Unreachable', 'Destination Protocol Unreachable', 'Destination Port Unreachable', 'Frag needed'][code] ?? `Dest Unreachable, Bad Code: ${code}`;
-}
-
-function tracerouteCommand(c: Cluster, ns: NetNs, args: string[]): Run {
-  let dst: string | undefined;
-  let maxHops = 30;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '-n') continue;
-    if (a === '-m') maxHops = Number(args[++i]);
-    else if (a.startsWith('-')) return { ok: false, error: `traceroute: unsupported option ${a}` };
-    else dst = a;
-  }
-  if (!dst || !isIpv4(dst)) return { ok: false, error: `traceroute: bad address '${dst ?? ''}'` };
-  const { hops } = traceroute(c, ns, dst, maxHops);
-  const size = busybox(ns) ? 46 : 60;
-  let out = `traceroute to ${dst} (${dst}), ${maxHops} hops max, ${size} byte packets\n`;
-  for (const h of hops) {
-    // the simulated round trip of the probe; busybox sends three probes per hop and they take the same path
-    const t = h.from ? `  ${h.from}${`  ${h.ms.toFixed(3)} ms`.repeat(3)}` : '  *  *  *';
-    out += `${String(h.ttl).padStart(2)}${t}\n`;
-  }
-  return { ok: true, output: out, mutates: false };
 }

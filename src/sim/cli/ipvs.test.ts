@@ -102,7 +102,7 @@ describe('ipvsadm -Ln on master (seed, ipvs rr)', () => {
   });
 
   it('prints an empty table where IPVS holds nothing (a pod)', () => {
-    expect(ipvsadm(c.pods.get('nginx-test-7646687cc4-n8s9s')!, '-Ln')).toBe([...HEADER, ''].join('\n'));
+    expect(ipvsadm(c.pods.get('default/nginx-test-7646687cc4-n8s9s')!, '-Ln')).toBe([...HEADER, ''].join('\n'));
   });
 });
 

@@ -1,4 +1,7 @@
-import type { ClusterSpec, EndpointSliceSpec, PodSpec, ServicePortSpec, ServiceSpec } from '../k8s/spec.ts';
+import type { ClusterSpec, EndpointSliceSpec, PendingPodSpec, PodSpec, ServicePortSpec, ServiceSpec } from '../k8s/spec.ts';
+
+/** the STATUS column for a pod that does not run (printers.go printPod: a Succeeded pod reads Completed) */
+const PHASE_STATUS: Readonly<Record<string, string>> = { Succeeded: 'Completed', Failed: 'Error', Pending: 'Pending' };
 import type { CommandResult } from './ip.ts';
 
 /**
@@ -207,9 +210,15 @@ function kindRows(spec: ClusterSpec, kind: Kind, o: GetOpts, endpoints: Endpoint
   };
   switch (kind) {
     case 'pods': {
-      const { items, missing } = select(spec.pods.filter((p) => inNs(p.namespace)));
+      // pods that do not run are listed too: Pending (not scheduled or no IP yet), Completed, Error
+      const all: (PodSpec | PendingPodSpec)[] = [...spec.pods, ...spec.pendingPods];
+      const { items, missing } = select(all.filter((p) => inNs(p.namespace)));
       const header = [...nsCol, 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', ...(o.wide ? ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'] : [])];
-      const rows = items.map((p) => [...nsCell(p.namespace), name(p.name), '1/1', 'Running', restarts(p), p.age, ...(o.wide ? [p.ip, p.nodeName, '<none>', '<none>'] : [])]);
+      const rows = items.map((p) =>
+        'ip' in p
+          ? [...nsCell(p.namespace), name(p.name), '1/1', 'Running', restarts(p), p.age, ...(o.wide ? [p.ip, p.nodeName, '<none>', '<none>'] : [])]
+          : [...nsCell(p.namespace), name(p.name), '0/1', PHASE_STATUS[p.phase] ?? p.phase, '0', p.age, ...(o.wide ? ['<none>', p.nodeName ?? '<none>', '<none>', '<none>'] : [])],
+      );
       return { header, rows, missing };
     }
     case 'services': {
@@ -228,16 +237,16 @@ function kindRows(spec: ClusterSpec, kind: Kind, o: GetOpts, endpoints: Endpoint
       return { header, rows, missing };
     }
     case 'nodes': {
-      const { items, missing } = select(spec.nodes);
+      const { items, missing } = select(spec.nodes.filter((n) => !n.deleted));
       const header = ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', ...(o.wide ? ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'] : [])];
       const rows = items.map((n) => [
         name(n.name),
         'Ready',
-        // k3s labels a server with both node-role.kubernetes.io/control-plane and /master
-        n.controlPlane ? 'control-plane,master' : '<none>',
-        env.age,
-        env.kubeletVersion,
-        ...(o.wide ? [n.internalIP, '<none>', env.osImage, env.kernelVersion, env.containerRuntime] : []),
+        // findNodeRoles: every node-role.kubernetes.io/<role> label, sorted (k3s puts control-plane and master)
+        n.roles.length > 0 ? n.roles.join(',') : '<none>',
+        n.age ?? env.age,
+        n.info.kubeletVersion ?? env.kubeletVersion,
+        ...(o.wide ? [n.internalIP, '<none>', n.info.osImage ?? env.osImage, n.info.kernelVersion ?? env.kernelVersion, n.info.containerRuntimeVersion ?? env.containerRuntime] : []),
       ]);
       return { header, rows, missing };
     }

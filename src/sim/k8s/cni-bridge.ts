@@ -24,9 +24,9 @@ export interface BridgeConf {
  * `eth0` in the pod), enslave the host end with hairpin mode, give eth0 the pod IP and the
  * routes, and bring lo up.
  */
-export function cniAdd(world: World, host: NetNs, pod: PodSpec, conf: BridgeConf): NetNs {
+export function cniAdd(world: World, host: NetNs, pod: PodSpec, conf: BridgeConf, netnsName = pod.name): NetNs {
   const br = ensureBridge(world, host, conf);
-  const podNs = world.createNs(host.host, pod.name, 'pod');
+  const podNs = world.createNs(host.host, netnsName, 'pod');
   const hostVeth = randomVethName(world, host);
   const [hostEnd, podEnd] = world.addVethPair(host, hostVeth, podNs, 'eth0', conf.mtu);
   world.enslave(br, hostEnd, true);
@@ -36,8 +36,13 @@ export function cniAdd(world: World, host: NetNs, pod: PodSpec, conf: BridgeConf
   // isDefaultGateway: default via the bridge's address; flannel's ipam adds the network route
   podNs.fib.add({ dst: parseCidr('0.0.0.0/0'), via: gw, dev: 'eth0', proto: 'boot', scope: 'global', type: 'unicast' });
   podNs.fib.add({ dst: parseCidr(conf.network), via: gw, dev: 'eth0', proto: 'boot', scope: 'global', type: 'unicast' });
-  for (const p of pod.ports) podNs.listeners.push({ proto: p.protocol === 'UDP' ? 'udp' : 'tcp', port: p.port, process: 'nginx' });
+  startPodProcesses(podNs, pod);
   return podNs;
+}
+
+/** The pod's containers start: each containerPort gets a listening socket (the lab's pods run nginx). */
+export function startPodProcesses(podNs: NetNs, pod: PodSpec): void {
+  for (const p of pod.ports) podNs.listeners.push({ proto: p.protocol === 'UDP' ? 'udp' : 'tcp', port: p.port, process: 'nginx' });
 }
 
 function ensureBridge(world: World, host: NetNs, conf: BridgeConf): BridgeDevice {

@@ -1,6 +1,6 @@
 import { cidrContains, intToIp, ipToInt, isIpv4, parseCidr, prefixMask, type Cidr, type Ipv4 } from '../net/addr.ts';
 import type { HostSpec, ListenSpec, NetworkSpec, NodeSpec, PodSpec } from './spec.ts';
-import { Reader, SpecError } from './reader.ts';
+import { Reader, SpecError, type SourceLines } from './reader.ts';
 
 /**
  * The Docker side of a cluster file (seed §2): kube-packet-lab.dev/v1 `DockerHost`,
@@ -89,6 +89,7 @@ export interface DockerItem {
   readonly kind: 'DockerHost' | 'DockerNetwork' | 'Container';
   readonly label: string;
   readonly obj: Record<string, unknown>;
+  readonly src?: SourceLines;
 }
 
 /** What the rest of the file already defines, for the cross checks. */
@@ -99,7 +100,7 @@ export interface DockerContext {
   readonly pods: readonly PodSpec[];
 }
 
-export type DockerParseResult = { readonly ok: true; readonly value: DockerSpec } | { readonly ok: false; readonly where: string; readonly message: string };
+export type DockerParseResult = { readonly ok: true; readonly value: DockerSpec } | { readonly ok: false; readonly where: string; readonly message: string; readonly line?: number };
 
 /**
  * Parses and checks the Docker objects of a cluster file. Errors name the object and field and,
@@ -109,7 +110,7 @@ export function parseDockerObjects(items: readonly DockerItem[], ctx: DockerCont
   try {
     return { ok: true, value: build(items, ctx) };
   } catch (e) {
-    if (e instanceof SpecError) return { ok: false, where: e.where, message: e.message };
+    if (e instanceof SpecError) return { ok: false, where: e.where, message: e.message, ...(e.at?.line !== undefined ? { line: e.at.line } : {}) };
     throw e;
   }
 }
@@ -120,7 +121,7 @@ function build(items: readonly DockerItem[], ctx: DockerContext): DockerSpec {
   const containers: ContainerSpec[] = [];
   const readers = new Map<object, Reader>();
   for (const it of items) {
-    const r = new Reader(it.label, it.obj);
+    const r = new Reader(it.label, it.obj, it.src);
     readers.set(it.obj, r);
     if (it.kind === 'DockerHost') hosts.push(dockerHost(r, ctx));
   }

@@ -2,16 +2,38 @@ import { intToIp, ipToInt, isIpv4, parseCidr, prefixMask, type Cidr, type Ipv4 }
 
 /**
  * Reading Kubernetes-style objects field by field: every failure names the object and the
- * field path (`Pod default/web .status.podIP`), the way kubectl's validation errors do.
+ * field path (`Pod default/web .status.podIP`), the way kubectl's validation errors do, and —
+ * when the object came from a file — the line it was written on.
  */
+
+/** Where an object was written: its line and the line of any of its fields (import/decode.ts). */
+export interface SourceLines {
+  readonly line: number;
+  lineOf(path: string): number;
+}
+
 /** A mistake in a cluster file: where (object and field) and what. */
 export class SpecError extends Error {
   constructor(
     readonly where: string,
     message: string,
+    /** the object (`Service default/web`) and field (`spec.ports[0].port`) apart, and the line */
+    readonly at?: { readonly object: string; readonly field?: string; readonly line?: number },
   ) {
     super(message);
   }
+}
+
+/** `spec.ports.0.port` as the API server writes it: `spec.ports[0].port`. */
+export function fieldPath(path: string): string {
+  return path.replace(/\.(\d+)(?=\.|\[|$)/g, '[$1]');
+}
+
+/** A problem with one object, at a field (optional), with the line when the file says it. */
+export function specError(object: string, field: string | undefined, message: string, src?: SourceLines): SpecError {
+  const f = field === undefined ? undefined : fieldPath(field);
+  const line = src ? (f === undefined ? src.line : src.lineOf(f)) : undefined;
+  return new SpecError(f === undefined ? object : `${object} .${f}`, message, { object, ...(f !== undefined ? { field: f } : {}), ...(line !== undefined ? { line } : {}) });
 }
 
 export type Obj = Record<string, unknown>;
@@ -25,6 +47,7 @@ export class Reader {
   constructor(
     readonly where: string,
     readonly o: Obj,
+    readonly src?: SourceLines,
   ) {}
 
   /** `a.b.0.c`; a key that itself holds dots goes in brackets: `data[net-conf.json]` */
@@ -32,13 +55,13 @@ export class Reader {
     let cur: unknown = this.o;
     for (const k of path.match(/\[[^\]]*\]|[^.[\]]+/g) ?? []) {
       const key = k.startsWith('[') ? k.slice(1, -1) : k;
-      cur = Array.isArray(cur) ? cur[Number(key)] : isObj(cur) ? cur[key] : undefined;
+      cur = Array.isArray(cur) ? cur[Number(key)] : isObj(cur) && Object.hasOwn(cur, key) ? cur[key] : undefined;
     }
     return cur;
   }
 
   fail(path: string, message: string): never {
-    throw new SpecError(`${this.where} .${path}`, message);
+    throw specError(this.where, path, message, this.src);
   }
 
   str(path: string, dflt?: string): string {
@@ -108,11 +131,18 @@ export class Reader {
     return v.map((_, k) => this.ip(`${path}.${k}`));
   }
 
+  /** a map of strings (labels, annotations, selectors): a nested value is refused, not stored as "[object Object]" */
   map(path: string): Record<string, string> {
     const v = this.get(path);
     if (v === undefined || v === null) return {};
-    if (!isObj(v)) this.fail(path, 'must be a map');
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
+    if (!isObj(v)) this.fail(path, `must be a map of strings, got ${JSON.stringify(v)?.slice(0, 80)}`);
+    const out: Record<string, string> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (typeof x === 'number' || typeof x === 'boolean') this.fail(`${path}[${k}]`, `Invalid value: ${JSON.stringify(x)}: must be a string (quote it: "${String(x)}")`);
+      if (typeof x !== 'string') this.fail(`${path}[${k}]`, `Invalid value: ${x === null ? 'null' : Array.isArray(x) ? 'a list' : 'a map'}: must be a string`);
+      Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
   }
 
   has(path: string): boolean {

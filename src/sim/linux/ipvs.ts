@@ -220,7 +220,11 @@ interface Scheduler {
   /** init_service / add_dest / del_dest / upd_dest: rebuild whatever the module keeps */
   changed(svc: IpvsService, removed?: { dest: IpvsDest; index: number }): void;
   schedule(svc: IpvsService, client: Ipv4, cport: number): IpvsDest | undefined;
+  /** why the last `schedule` chose what it chose, in the module's own terms */
+  why: string;
 }
+
+const destName = (d: IpvsDest | undefined): string => (d ? `${d.addr}:${d.port}` : 'none');
 
 /**
  * ip_vs_rr.c: sched_data points at the last chosen list entry (the list head at first); the
@@ -229,6 +233,7 @@ interface Scheduler {
 class RoundRobin implements Scheduler {
   /** undefined: the list head */
   private last: IpvsDest | undefined;
+  why = '';
   changed(svc: IpvsService, removed?: { dest: IpvsDest; index: number }): void {
     // ip_vs_rr_del_dest: a removed current entry hands the position to its predecessor
     if (removed && removed.dest === this.last) this.last = removed.index > 0 ? svc.dests[removed.index - 1] : undefined;
@@ -236,6 +241,7 @@ class RoundRobin implements Scheduler {
   schedule(svc: IpvsService): IpvsDest | undefined {
     const list = svc.dests;
     const start = this.last === undefined ? -1 : list.indexOf(this.last);
+    const after = start < 0 ? 'no server picked yet, so from the head of the list' : `the last pick was ${destName(this.last)} (position ${start + 1} of ${list.length})`;
     for (let k = 1; k <= list.length; k++) {
       const i = start + k;
       // from the head, one pass over the whole list; from an entry, wrap around to it once
@@ -243,9 +249,11 @@ class RoundRobin implements Scheduler {
       const d = list[i % list.length]!;
       if (!unavailable(d)) {
         this.last = d;
+        this.why = `rr: ${after}; the next server with weight > 0 is ${destName(d)} (position ${(i % list.length) + 1} of ${list.length}).`;
         return d;
       }
     }
+    this.why = `rr: ${after}; no server has weight > 0.`;
     return undefined;
   }
 }
@@ -261,6 +269,7 @@ class WeightedRoundRobin implements Scheduler {
   private mw = 0;
   private di = 1;
   private initialised = false;
+  why = '';
 
   changed(svc: IpvsService): void {
     this.cl = undefined;
@@ -292,6 +301,7 @@ class WeightedRoundRobin implements Scheduler {
         const d = list[i]!;
         if (d.weight >= this.cw) {
           this.cl = d;
+          this.why = `wrr: the current weight threshold is ${this.cw}; ${destName(d)} (weight ${d.weight}) is the next in the list to reach it.`;
           return d;
         }
         if (d === stop) {
@@ -320,6 +330,7 @@ class WeightedRoundRobin implements Scheduler {
  * inactconns), weight-0 servers skipped; ties go to the first in list order.
  */
 class LeastConnection implements Scheduler {
+  why = '';
   changed(): void {}
   schedule(svc: IpvsService): IpvsDest | undefined {
     let least: IpvsDest | undefined;
@@ -332,8 +343,14 @@ class LeastConnection implements Scheduler {
         loh = doh;
       }
     }
+    this.why = `lc: connections per server as activeconns × 256 + inactconns — ${overheads(svc)}; the least is ${destName(least)} (ties go to the first in list order).`;
     return least;
   }
+}
+
+/** `10.42.1.6:80 = 0, 10.42.2.6:80 = 256`: ip_vs_dest_conn_overhead of each server. */
+function overheads(svc: IpvsService): string {
+  return svc.dests.map((d) => `${destName(d)} = ${d.activeConns * 256 + d.inactConns}${d.weight === 0 ? ' (weight 0, skipped)' : ''}`).join(', ');
 }
 
 /**
@@ -341,6 +358,7 @@ class LeastConnection implements Scheduler {
  * with loh * its weight > doh * least's weight (compared as products, no division).
  */
 class WeightedLeastConnection implements Scheduler {
+  why = '';
   changed(): void {}
   schedule(svc: IpvsService): IpvsDest | undefined {
     const list = svc.dests;
@@ -355,6 +373,7 @@ class WeightedLeastConnection implements Scheduler {
         loh = doh;
       }
     }
+    this.why = `wlc: connections (activeconns × 256 + inactconns) per weight — ${overheads(svc)}; the least per weight is ${destName(least)}.`;
     return least;
   }
 }
@@ -369,6 +388,7 @@ const HASH_TAB_SIZE = 1 << HASH_TAB_BITS;
  */
 class SourceHashing implements Scheduler {
   private buckets: (IpvsDest | undefined)[] = [];
+  why = '';
   changed(svc: IpvsService): void {
     this.buckets = weightedBuckets(svc.dests, true);
   }
@@ -377,6 +397,7 @@ class SourceHashing implements Scheduler {
     const key = (offset: number): number => (offset + hash32((port + ipToInt(client)) >>> 0, HASH_TAB_BITS)) & (HASH_TAB_SIZE - 1);
     const ihash = key(0);
     const dest = this.buckets[ihash];
+    this.why = `sh: hash_32(${port ? `port ${port} + ` : ''}client ${client}) picks bucket ${ihash} of ${HASH_TAB_SIZE}, which holds ${destName(dest)}: this client always lands there while the servers do not change.`;
     if (!svc.schedFlags.includes('sh-fallback')) return dest && !unavailable(dest) ? dest : undefined;
     // ip_vs_sh_get_fallback: walk the table from the original bucket for an available server
     if (!dest) return undefined;
@@ -397,11 +418,14 @@ class SourceHashing implements Scheduler {
  */
 class DestinationHashing implements Scheduler {
   private buckets: (IpvsDest | undefined)[] = [];
+  why = '';
   changed(svc: IpvsService): void {
     this.buckets = weightedBuckets(svc.dests, false);
   }
   schedule(svc: IpvsService): IpvsDest | undefined {
-    const dest = this.buckets[hash32(ipToInt(svc.addr), HASH_TAB_BITS)];
+    const bucket = hash32(ipToInt(svc.addr), HASH_TAB_BITS);
+    const dest = this.buckets[bucket];
+    this.why = `dh: hash_32(virtual address ${svc.addr}) picks bucket ${bucket} of ${HASH_TAB_SIZE}, which holds ${destName(dest)}: every client of this service lands there.`;
     return dest && !unavailable(dest) ? dest : undefined;
   }
 }
@@ -442,6 +466,7 @@ function mhHashKey(addr: Ipv4, port: number, key: readonly [bigint, bigint], off
  */
 class MaglevHashing implements Scheduler {
   private lookup: (IpvsDest | undefined)[] = [];
+  why = '';
   changed(svc: IpvsService): void {
     const list = svc.dests;
     let g = 0;
@@ -495,6 +520,7 @@ class MaglevHashing implements Scheduler {
     const port = svc.schedFlags.includes('mh-port') ? cport : 0;
     const ihash = mhHashKey(client, port, MH_HASH1, 0) % MH_TAB_SIZE;
     const dest = this.lookup[ihash];
+    this.why = `mh: the Maglev hash of ${port ? `port ${port} + ` : ''}client ${client} picks slot ${ihash} of ${MH_TAB_SIZE}, which holds ${destName(dest)}.`;
     if (!svc.schedFlags.includes('mh-fallback')) return dest && !unavailable(dest) ? dest : undefined;
     if (!dest) return undefined;
     if (!unavailable(dest)) return dest;
@@ -585,6 +611,8 @@ export class IpvsTable {
   private readonly byKey = new Map<string, IpvsService>();
   private readonly connIndex = new Map<string, IpvsConn>();
   private readonly schedulers = new WeakMap<IpvsService, Scheduler>();
+  /** why the last new connection went where it went (the scheduler's reason, or persistence) */
+  lastWhy = '';
   private sortedCache?: IpvsService[];
 
   /** The services in `ipvsadm -Ln` order (what a trace event's `row` indexes). */
@@ -704,8 +732,9 @@ export class IpvsTable {
         dest = ct.dest;
         ct.updatedAt = nowSec;
         ct.expires = svc.persistent;
+        this.lastWhy = `persistence (${svc.persistent} s): client ${client} already has a template to ${destName(dest)}, so it goes there again without asking the ${svc.scheduler} scheduler.`;
       } else {
-        dest = this.schedulerOf(svc).schedule(svc, client, cport);
+        dest = this.scheduleWith(svc, client, cport);
         if (!dest) return undefined;
         ct = {
           proto: svc.proto, client, cport: 0, vaddr: svc.addr, vport: svc.port, daddr: dest.addr, dport: dest.port,
@@ -717,7 +746,7 @@ export class IpvsTable {
       }
       control = ct;
     } else {
-      dest = this.schedulerOf(svc).schedule(svc, client, cport);
+      dest = this.scheduleWith(svc, client, cport);
       if (!dest) return undefined;
     }
     // ip_vs_conn_new + ip_vs_bind_dest: the dest's conn_flags carry IP_VS_CONN_F_INACTIVE
@@ -799,6 +828,11 @@ export class IpvsTable {
     }
   }
 
+  /** ip_vs_conn_expire for one entry now (its connection closed and its timer ran out). */
+  expireNow(c: IpvsConn): void {
+    this.unlink(c);
+  }
+
   private unlink(c: IpvsConn): void {
     const i = this.conns.indexOf(c);
     if (i < 0) return;
@@ -816,6 +850,14 @@ export class IpvsTable {
     if (!svc.dests.includes(ct.dest)) return false;
     if (this.expireQuiescentTemplate && ct.dest.weight === 0) return false;
     return true;
+  }
+
+  /** The service's scheduler module picks, and says why (`lastWhy`). */
+  private scheduleWith(svc: IpvsService, client: Ipv4, cport: number): IpvsDest | undefined {
+    const sched = this.schedulerOf(svc);
+    const dest = sched.schedule(svc, client, cport);
+    this.lastWhy = sched.why;
+    return dest;
   }
 
   private schedulerOf(svc: IpvsService): Scheduler {

@@ -2,6 +2,8 @@ import { parse, stringify } from 'yaml';
 import { DOCKER_HOST_YAML } from './docker-host.ts';
 import { generateClusterYaml } from './generate.ts';
 import { SEED_CLUSTER_YAML } from './seed-cluster.ts';
+import { k3sSeedYaml } from './examples/k3s.ts';
+import { kubeadmFlannelJson, kubeadmIpvsYaml, kubeadmTwoSubnetsYaml } from './examples/kubeadm.ts';
 
 export interface ClusterPreset {
   /** a plain name for the picker */
@@ -9,6 +11,8 @@ export interface ClusterPreset {
   /** where the cluster comes from (the source text's section, or how it is generated) */
   readonly source: string;
   readonly yaml: string;
+  /** a plain `kubectl get -o yaml|json` dump (no kube-packet-lab kinds): shown in the import gallery */
+  readonly dump?: boolean;
 }
 
 /**
@@ -63,14 +67,41 @@ function twoSubnets(backend: 'vxlan' | 'host-gw'): string {
 }
 
 /**
+ * The seed's cluster running Calico instead of flannel, as `kubectl get … -o yaml` prints it
+ * there: the IPPool calico-node created (the cluster CIDR, /26 blocks, IPIP Always, NAT
+ * outgoing), and each Node with Calico's annotations — its BGP address and the tunl0 address
+ * calico-ipam gave it — in place of flannel's. No kube-flannel-cfg.
+ */
+function seedCalico(): string {
+  const doc = parse(SEED_CLUSTER_YAML) as { items: Record<string, any>[] };
+  const tunnel: Record<string, string> = { master: '10.42.0.64', node1: '10.42.1.0', node2: '10.42.2.0' };
+  doc.items = doc.items
+    .filter((o) => !(o.kind === 'ConfigMap' && o.metadata.name === 'kube-flannel-cfg'))
+    .map((o) => {
+      if (o.kind !== 'Node') return o;
+      const ip = o.status.addresses.find((a: { type: string }) => a.type === 'InternalIP').address;
+      const annotations = { 'projectcalico.org/IPv4Address': `${ip}/24`, 'projectcalico.org/IPv4IPIPTunnelAddr': tunnel[o.metadata.name] };
+      return { ...o, metadata: { ...o.metadata, annotations } };
+    });
+  doc.items.push({
+    apiVersion: 'crd.projectcalico.org/v1',
+    kind: 'IPPool',
+    metadata: { name: 'default-ipv4-ippool' },
+    spec: { cidr: '10.42.0.0/16', blockSize: 26, ipipMode: 'Always', vxlanMode: 'Never', natOutgoing: true, nodeSelector: 'all()' },
+  });
+  return stringify(doc);
+}
+
+/**
  * A preset whose file is made on first use: the derived and generated files cost parsing and
  * YAML writing, which a worker that only traces the seed should not pay at start-up.
  */
-function made(label: string, source: string, make: () => string): ClusterPreset {
+function made(label: string, source: string, make: () => string, dump = false): ClusterPreset {
   let yaml: string | undefined;
   return {
     label,
     source,
+    ...(dump ? { dump } : {}),
     get yaml() {
       return (yaml ??= make());
     },
@@ -95,8 +126,13 @@ export const CLUSTER_PRESETS: Readonly<Record<string, ClusterPreset>> = {
   'twenty-nodes': made('20 nodes, 3 pods each, 10 services', 'Generated in the seed’s shape: the hosts off the packet’s path fold into cards', () =>
     generateClusterYaml({ nodes: 20, podsPerNode: 3, services: 10, endpointsPerService: 4 }),
   ),
+  'seed-calico': made(
+    'Seed cluster on Calico: IPIP, tunl0, cali veths',
+    'The seed cluster with Calico instead of flannel: the IPPool calico-node creates (IPIP Always) and the nodes’ Calico annotations — the source text’s calico ipip and bgp (section 1b)',
+    seedCalico,
+  ),
   'two-subnets': made(
-    'node2 behind the gateway (host-gw cannot, vxlan can)',
+    'node2 behind the gateway (host-gw and BGP cannot, the overlays can)',
     'The seed cluster with node2 on a second subnet: the L2 requirement of host-gw (source text section 6c)',
     () => twoSubnets('host-gw'),
   ),
@@ -108,4 +144,9 @@ export const CLUSTER_PRESETS: Readonly<Record<string, ClusterPreset>> = {
     source: 'The source text’s section 2: Docker’s four network modes, and two containers of one pod talking over lo',
     yaml: DOCKER_HOST_YAML,
   },
+  // what `kubectl get … -A -o yaml|json` prints of a real cluster: nothing kube-packet-lab-specific
+  k3s: made('k3s, 3 nodes: the seed as kubectl prints it', 'kubectl get … -A -o yaml on the seed’s k3s cluster at section 6’s moment: k3s’s own pods and Services, no flannel or kube-proxy ConfigMap', k3sSeedYaml, true),
+  kubeadm: made('kubeadm + flannel, 4 nodes, CoreDNS', 'kubectl get … -A -o json of a kubeadm cluster with kube-flannel.yml: managedFields, static pods, DaemonSets, a Completed and a Pending pod', kubeadmFlannelJson, true),
+  'kubeadm-2-subnets': made('kubeadm + flannel on two subnets', 'kubectl get … -A -o yaml: nodes on two /24s, so the import infers two segments and a router', kubeadmTwoSubnetsYaml, true),
+  'kubeadm-ipvs': made('kubeadm, kube-proxy in ipvs mode', 'Multi-document YAML of a kubeadm cluster whose kube-proxy ConfigMap says mode: ipvs', kubeadmIpvsYaml, true),
 };

@@ -162,10 +162,6 @@ ${SEED_LAN_ITEMS}- apiVersion: v1
     type: ClusterIP
     clusterIP: 10.43.0.1
     ports: [{name: https, port: 443, targetPort: 6443, protocol: TCP}]
-- apiVersion: networking.k8s.io/v1
-  kind: ServiceCIDR
-  metadata: {name: kubernetes}
-  spec: {cidrs: [10.43.0.0/16]}
 - apiVersion: discovery.k8s.io/v1
   kind: EndpointSlice
   metadata:
@@ -230,4 +226,9 @@ ${SEED_LAN_ITEMS}- apiVersion: v1
       clusterCIDR: 10.42.0.0/16
       ipvs:
         scheduler: rr
+- apiVersion: networking.k8s.io/v1
+  kind: ServiceCIDR
+  # the API server's --service-cluster-ip-range as kube-proxy watches it (GA in 1.33)
+  metadata: {name: kubernetes}
+  spec: {cidrs: [10.43.0.0/16]}
 `;

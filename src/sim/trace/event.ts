@@ -1,5 +1,9 @@
 import type { FieldChange, Packet } from '../net/packet.ts';
+import type { ConnState } from '../linux/conntrack.ts';
+import type { StatisticDraw } from '../linux/netfilter/engine.ts';
 import type { HookName, TableName } from '../linux/netfilter/types.ts';
+
+export type { StatisticDraw };
 
 /**
  * One step of a packet through the kernel model. Events are produced by the packet path as it
@@ -32,8 +36,11 @@ export type EventKind =
   | 'nat'
   /** TTL decremented by ip_forward */
   | 'forward'
+  /** a header is put around the packet (VXLAN, IPIP, a UDP datagram from a tunnel program) or taken off */
   | 'encap'
   | 'decap'
+  /** a user-space program holds the packet (a TUN device's reader, a UDP socket's owner) */
+  | 'user'
   /** handed to a local socket */
   | 'deliver'
   | 'drop';
@@ -81,7 +88,24 @@ export interface TraceEvent {
   readonly onWire?: boolean;
   /** simulated time of the step, microseconds (pcap timestamps) */
   readonly timeUs: number;
+  /**
+   * the packet's conntrack entry as it stands after the step (on conntrack and NAT steps); an
+   * unconfirmed entry is not in the table yet — `conntrack -L` shows it once the packet has
+   * passed the last hook
+   */
+  readonly conn?: CtEntry;
+  /** every `-m statistic --mode random` draw made at this rule visit (the rows tried before it, and its own) */
+  readonly draws?: readonly StatisticDraw[];
+  /** why a load balancer chose this endpoint, in words (IPVS's scheduler: rr position, lc counts, sh bucket) */
+  readonly decision?: string;
 }
+
+export interface CtEntry extends ConnState {
+  readonly id: number;
+  readonly confirmed: boolean;
+}
+
+
 
 export type Verdict = 'delivered' | 'dropped';
 

@@ -1,5 +1,5 @@
 import type { Cluster } from '../cluster.ts';
-import type { ClusterSpec, ServicePortSpec, ServiceSpec } from '../spec.ts';
+import type { ClusterSpec, PodSpec, ServicePortSpec, ServiceSpec } from '../spec.ts';
 import { KubeProxyIptables } from './iptables.ts';
 import { KubeProxyIpvs } from './ipvs.ts';
 import { KubeProxyNftables } from './nftables.ts';
@@ -28,7 +28,19 @@ export function endpointsFor(spec: ClusterSpec, svc: ServiceSpec, port: ServiceP
   const sel = Object.entries(svc.selector);
   return spec.pods
     .filter((p) => p.namespace === svc.namespace && sel.every(([k, v]) => p.labels[k] === v))
-    .map((p) => ({ ip: p.ip, port: port.targetPort, nodeName: p.nodeName, ready: true, serving: true, terminating: false }));
+    .flatMap((p) => {
+      const target = targetPortOf(port, p);
+      return target === undefined ? [] : [{ ip: p.ip, port: target, nodeName: p.nodeName, ready: true, serving: true, terminating: false }];
+    });
+}
+
+/**
+ * The port a Service port reaches on one pod (podutil.FindPort): a number as it is, a name
+ * looked up among the pod's container ports of that protocol — a pod without it is no endpoint.
+ */
+export function targetPortOf(port: ServicePortSpec, pod: PodSpec): number | undefined {
+  if (typeof port.targetPort === 'number') return port.targetPort;
+  return pod.ports.find((c) => c.name === port.targetPort && c.protocol === port.protocol)?.port;
 }
 
 /** EndpointSlices by the service they belong to (`namespace/name`), as EndpointSliceCache keys them. */
@@ -82,8 +94,7 @@ export function endpointsByServicePort(c: Cluster): ReadonlyMap<string, readonly
 }
 
 /** kube-proxy's configuration on one node (from the kube-proxy ConfigMap and the Node). */
-export function proxierConfig(c: Cluster, nodeName: string): ProxierConfig {
-  const node = c.spec.nodes.find((n) => n.name === nodeName)!;
+export function proxierConfig(c: Cluster, nodeName: string, node = c.spec.nodes.find((n) => n.name === nodeName)!): ProxierConfig {
   return {
     nodeName,
     nodeIPs: [node.internalIP],
@@ -92,7 +103,7 @@ export function proxierConfig(c: Cluster, nodeName: string): ProxierConfig {
     masqueradeAll: c.spec.kubeProxy.masqueradeAll,
     localhostNodePorts: true,
     hasRandomFully: true,
-    serviceCIDRs: c.spec.serviceCIDRs,
+    serviceCIDRs: c.spec.serviceCIDR ? [c.spec.serviceCIDR] : [],
     nodePortAddresses: c.spec.kubeProxy.nodePortAddresses,
   };
 }
@@ -103,16 +114,32 @@ export function proxierConfig(c: Cluster, nodeName: string): ProxierConfig {
  */
 export function syncKubeProxy(c: Cluster): void {
   const services = servicePorts(c.spec);
+  const specs = new Map(c.spec.nodes.map((n) => [n.name, n]));
   for (const [name, ns] of c.nodes) {
+    const config = proxierConfig(c, name, specs.get(name));
     if (c.modes.proxy === 'iptables') {
-      const r = KubeProxyIptables.sync(ns.nf, services, proxierConfig(c, name));
-      if (!r.ok) throw new Error(`kube-proxy sync on ${name}: ${r.error}`);
+      const r = KubeProxyIptables.sync(ns.nf, services, config);
+      if (!r.ok) throw new ControllerError(`kube-proxy sync on ${name}`, r.error);
     } else if (c.modes.proxy === 'ipvs') {
-      const r = KubeProxyIpvs.sync(c.world, ns, services, { ...proxierConfig(c, name), scheduler: c.modes.scheduler });
-      if (!r.ok) throw new Error(`kube-proxy sync on ${name}: ${r.error}`);
+      const r = KubeProxyIpvs.sync(c.world, ns, services, { ...config, scheduler: c.modes.scheduler });
+      if (!r.ok) throw new ControllerError(`kube-proxy sync on ${name}`, r.error);
     } else {
-      const r = KubeProxyNftables.sync(ns, services, proxierConfig(c, name), c.world.timeUs);
-      if (!r.ok) throw new Error(`kube-proxy sync on ${name}: ${r.error}`);
+      const r = KubeProxyNftables.sync(ns, services, config, c.world.timeUs);
+      if (!r.ok) throw new ControllerError(`kube-proxy sync on ${name}`, r.error);
     }
+  }
+}
+
+/**
+ * A controller could not program a node from the objects it was given (kube-proxy's
+ * iptables-restore refused its own payload). The build stops and the caller reports it as a
+ * value: where, and what the component said.
+ */
+export class ControllerError extends Error {
+  constructor(
+    readonly where: string,
+    message: string,
+  ) {
+    super(message);
   }
 }

@@ -1,4 +1,4 @@
-import { ipToInt, prefixContains } from '../../net/addr.ts';
+import { ipToInt, parseCidr, prefixContains, type Ipv4 } from '../../net/addr.ts';
 import type { Rng } from '../../rng.ts';
 import type { NetNs } from '../netns.ts';
 import { HOOK_TABLES, type AddrType, type Chain, type CtState, type HookName, type Match, type Rule, type TableName } from './types.ts';
@@ -7,7 +7,7 @@ import { HOOK_TABLES, type AddrType, type Chain, type CtState, type HookName, ty
 export interface NfPacket {
   readonly src: string;
   readonly dst: string;
-  readonly proto: 'tcp' | 'udp' | 'icmp' | 'other';
+  readonly proto: 'tcp' | 'udp' | 'icmp' | 'ipencap' | 'other';
   readonly sport: number;
   readonly dport: number;
   readonly icmpType?: number;
@@ -39,6 +39,31 @@ export interface RuleVisit {
    * not match (for a policy decision: every row from fromRow on)
    */
   readonly fromRow: number;
+  /** the `statistic` draws made in this chain since the previous visit, this rule's included */
+  readonly draws?: readonly StatisticDraw[];
+}
+
+/**
+ * One xt_statistic random draw: `(get_random_u32() & 0x7FFFFFFF) < probability`, as fractions
+ * of 2^31 (`drew 0.73 ≥ 0.5 → next rule`).
+ */
+export interface StatisticDraw {
+  readonly chain: string;
+  /** the rule's 0-based row in its chain */
+  readonly row: number;
+  /** the random value drawn, as a fraction in [0, 1) */
+  readonly value: number;
+  /** the rule's --probability */
+  readonly probability: number;
+  /** whether the match held (value < probability, inverted by `!`) */
+  readonly matched: boolean;
+}
+
+/** Where the walk is, for matches that record what they saw (statistic's draws). */
+interface WalkSpot {
+  chain: string;
+  row: number;
+  draws: StatisticDraw[];
 }
 
 export type HookVerdict =
@@ -95,12 +120,19 @@ function runTable(ns: NetNs, table: TableName, base: Chain, pkt: NfPacket, addrs
   let chain = base;
   let i = 0;
   let from = 0;
+  const spot: WalkSpot = { chain: '', row: 0, draws: [] };
+  const takeDraws = (): { draws?: readonly StatisticDraw[] } => {
+    if (spot.draws.length === 0) return {};
+    const draws = spot.draws;
+    spot.draws = [];
+    return { draws };
+  };
   for (;;) {
     if (i >= chain.rules.length) {
       const back = stack.pop();
       if (back) {
         // a user chain ran out: an implicit RETURN (ipt_do_table pops the jump stack)
-        opts.visit({ table, chain: chain.name, row: -1, verdict: 'end of chain', markBefore: pkt.mark, fromRow: from });
+        opts.visit({ table, chain: chain.name, row: -1, verdict: 'end of chain', markBefore: pkt.mark, fromRow: from, ...takeDraws() });
         chain = back.chain;
         i = from = back.next;
         continue;
@@ -109,21 +141,23 @@ function runTable(ns: NetNs, table: TableName, base: Chain, pkt: NfPacket, addrs
       base.policyCounters.pkts++;
       base.policyCounters.bytes += pkt.length;
       if (base.rules.length > 0 || policy !== 'ACCEPT') {
-        opts.visit({ table, chain: base.name, row: -1, verdict: `policy ${policy}`, markBefore: pkt.mark, fromRow: from });
+        opts.visit({ table, chain: base.name, row: -1, verdict: `policy ${policy}`, markBefore: pkt.mark, fromRow: from, ...takeDraws() });
       }
       return policy === 'DROP' ? { kind: 'drop', table, chain: base.name } : { kind: 'accept' };
     }
     const rule = chain.rules[i]!;
     const row = i++;
     if (opts.stats) opts.stats.evaluated++;
-    if (!ruleMatches(ns, rule, pkt, addrs, opts)) continue;
+    spot.chain = chain.name;
+    spot.row = row;
+    if (!ruleMatches(ns, rule, pkt, addrs, opts, spot)) continue;
     rule.counters.pkts++;
     rule.counters.bytes += pkt.length;
     const markBefore = pkt.mark;
     const t = rule.target;
     const fromRow = from;
     from = row + 1;
-    const visit = (verdict: string) => opts.visit({ table, chain: chain.name, row, rule, verdict, markBefore, fromRow });
+    const visit = (verdict: string) => opts.visit({ table, chain: chain.name, row, rule, verdict, markBefore, fromRow, ...takeDraws() });
     switch (t.t) {
       case 'none':
         visit('no target (counted)');
@@ -170,13 +204,13 @@ function runTable(ns: NetNs, table: TableName, base: Chain, pkt: NfPacket, addrs
   }
 }
 
-function ruleMatches(ns: NetNs, r: Rule, p: NfPacket, addrs: PacketAddrs, opts: HookOptions): boolean {
+function ruleMatches(ns: NetNs, r: Rule, p: NfPacket, addrs: PacketAddrs, opts: HookOptions, spot: WalkSpot): boolean {
   if (r.src && prefixContains(r.src.prefix, addrs.src) === r.src.neg) return false;
   if (r.dst && prefixContains(r.dst.prefix, addrs.dst) === r.dst.neg) return false;
   if (r.proto && (r.proto.name === p.proto) === r.proto.neg) return false;
   if (r.inIface && ifaceMatches(r.inIface.name, p.inDev) === r.inIface.neg) return false;
   if (r.outIface && ifaceMatches(r.outIface.name, p.outDev) === r.outIface.neg) return false;
-  for (const m of r.matches) if (!matchOne(ns, m, p, opts)) return false;
+  for (const m of r.matches) if (!matchOne(ns, m, p, opts, spot)) return false;
   return true;
 }
 
@@ -198,7 +232,17 @@ function addrType(ns: NetNs, ip: string): AddrType {
   return 'UNICAST';
 }
 
-function matchOne(ns: NetNs, m: Match, p: NfPacket, opts: HookOptions): boolean {
+/**
+ * __inet_dev_addr_type with a device (`--limit-iface-out`): an address is LOCAL only when its
+ * local route is on that device; another device's address counts as UNICAST.
+ */
+function addrTypeOnDev(ns: NetNs, ip: string, dev: string | undefined): AddrType {
+  const t = addrType(ns, ip);
+  if (t !== 'LOCAL') return t;
+  return dev !== undefined && ns.dev(dev)?.addrs.some((a) => a.addr === ip) === true ? 'LOCAL' : 'UNICAST';
+}
+
+function matchOne(ns: NetNs, m: Match, p: NfPacket, opts: HookOptions, spot: WalkSpot): boolean {
   switch (m.m) {
     case 'comment':
       return true;
@@ -208,28 +252,47 @@ function matchOne(ns: NetNs, m: Match, p: NfPacket, opts: HookOptions): boolean 
       return p.proto === m.m && inRange(m.sport, p.sport) && inRange(m.dport, p.dport);
     case 'icmp':
       return p.proto === 'icmp' && (m.icmpType === undefined || m.icmpType === p.icmpType);
-    case 'statistic':
+    case 'statistic': {
       // xt_statistic.c: (get_random_u32() & 0x7FFFFFFF) < info->u.random.probability
-      return ((opts.rng.nextU32() & 0x7fffffff) < m.probability) !== !!m.neg;
+      const drawn = opts.rng.nextU32() & 0x7fffffff;
+      const matched = drawn < m.probability !== !!m.neg;
+      spot.draws.push({ chain: spot.chain, row: spot.row, value: drawn / 0x80000000, probability: m.probability / 0x80000000, matched });
+      return matched;
+    }
     case 'mark':
       return ((p.mark & m.mask) === m.mark) !== m.neg;
-    case 'addrtype':
-      if (m.srcType && (addrType(ns, p.src) === m.srcType) === !!m.srcNeg) return false;
+    case 'addrtype': {
+      const srcType = m.limitIfaceOut ? addrTypeOnDev(ns, p.src, p.outDev) : addrType(ns, p.src);
+      if (m.srcType && (srcType === m.srcType) === !!m.srcNeg) return false;
       if (m.dstType && (addrType(ns, p.dst) === m.dstType) === !!m.dstNeg) return false;
       return true;
+    }
     case 'conntrack':
       return m.ctstate.some((s) => p.ctState.includes(s)) !== m.neg;
     case 'set': {
       const set = ns.ipsets.get(m.name);
       if (!set) return m.neg;
+      if (set.type === 'hash:net') return inNetSet(set.entries, m.flags[0] === 'src' ? p.src : p.dst) !== m.neg;
       return set.entries.has(setKey(set.type, m.flags, p)) !== m.neg;
     }
     case 'recent':
       return recent(ns, m, p, opts.nowSec);
+    case 'multiport': {
+      if (p.proto !== 'tcp' && p.proto !== 'udp') return false;
+      const port = m.dir === 'dports' ? p.dport : p.sport;
+      return m.ports.some((r) => port >= r.from && port <= r.to) !== m.neg;
+    }
     case 'physdev':
       if (m.physdevIsIn === undefined) return true;
       return (p.physIn !== undefined) !== !!m.neg;
   }
+}
+
+/** hash:net: whether one of the set's networks (`10.42.0.0/16`, or a bare address for a /32) holds `ip`. */
+function inNetSet(entries: ReadonlySet<string>, ip: string): boolean {
+  const n = ipToInt(ip as Ipv4);
+  for (const e of entries) if (prefixContains(parseCidr(e.includes('/') ? e : `${e}/32`), n)) return true;
+  return false;
 }
 
 /** The element an ipset lookup builds from the packet (ipset's hash:ip,port etc. with src/dst flags). */

@@ -53,7 +53,7 @@ interface View {
   readonly ct: number;
 }
 
-const L4: Readonly<Record<NfPacket['proto'], number>> = { tcp: 6, udp: 17, icmp: 1, other: 0 };
+const L4: Readonly<Record<NfPacket['proto'], number>> = { tcp: 6, udp: 17, icmp: 1, ipencap: 4, other: 0 };
 const CT_BITS: Readonly<Record<string, number>> = { INVALID: 1, ESTABLISHED: 2, RELATED: 4, NEW: 8, UNTRACKED: 64 };
 const MAX_DEPTH = 16; // NFT_JUMP_STACK_SIZE
 

@@ -8,34 +8,39 @@ import type { PacketWalk } from './walk.ts';
 
 // Connection tracking in the packet path (net/netfilter/nf_conntrack_core.c): lookup or create, confirm at the end of the hooks.
 
-/** nf_conntrack_in: find the packet's connection or start a new (unconfirmed) one. */
+/** nf_conntrack_in: find the packet's connection or start a new (unconfirmed) one, and run the protocol's state machine. */
 export function conntrackIn(w: PacketWalk, ns: NetNs, skb: Skb, hook: HookName): void {
   skb.conn = undefined;
   skb.dir = undefined;
   skb.related = false;
+  skb.invalid = false;
   if (!conntrackActive(ns)) return;
   const t = tupleOf(skb.packet);
   if (!t) return;
+  const l4 = l4Of(skb.packet);
+  const flags = l4?.type === 'tcp' ? l4.flags : 0;
   const found = ns.conntrack.find(t);
   if (found) {
     skb.conn = found.conn;
     skb.dir = found.dir;
-    if (found.dir === 'reply' && !found.conn.seenReply) {
-      found.conn.seenReply = true;
-      if (found.conn.tcpState === 'SYN_SENT') found.conn.tcpState = 'SYN_RECV';
-    } else if (found.dir === 'orig' && found.conn.seenReply && found.conn.tcpState === 'SYN_RECV') {
-      found.conn.tcpState = 'ESTABLISHED';
-    }
+    // a state change becomes visible with this step (just after the previous one)
+    const u = ns.conntrack.update(found.conn, found.dir, flags, w.pendingUs);
+    skb.invalid = u.invalid;
     skb.mark = found.conn.mark || skb.mark;
+    const state = u.after === undefined ? '' : u.before !== u.after ? ` TCP ${u.before} → ${u.after}${u.assuredNow ? ', and the handshake is complete: ASSURED' : ''}.` : ` TCP state stays ${u.after}.`;
+    // ctinfo: IP_CT_NEW in the original direction until a reply has been seen
+    const ctinfo = u.invalid ? 'INVALID' : found.dir === 'reply' ? 'ESTABLISHED (reply)' : found.conn.seenReply ? 'ESTABLISHED' : 'NEW';
     w.emit(ns, 'conntrack', skb, {
       hook,
       ref: { table: 'conntrack', row: conntrackRow(ns, found.conn) },
-      verdict: found.dir === 'reply' ? 'ESTABLISHED (reply)' : 'ESTABLISHED',
-      explanation: `conntrack: this packet belongs to a known connection (${found.dir === 'reply' ? 'reply direction' : 'original direction'}); the nat table is not consulted again.`,
+      verdict: ctinfo,
+      conn: found.conn,
+      explanation: u.invalid
+        ? `conntrack: this ${l4?.type === 'tcp' ? 'segment' : 'packet'} does not fit the connection's TCP state ${u.before} (nf_conntrack_proto_tcp.c's table says invalid): ctstate INVALID.`
+        : `conntrack: this packet belongs to a known connection (${found.dir === 'reply' ? 'reply direction' : 'original direction'}); the nat table is not consulted again.${state}`,
     });
     return;
   }
-  const l4 = l4Of(skb.packet);
   if (l4?.type === 'icmp' && l4.icmp_type !== 8 && l4.icmp_type !== 0) {
     const inner = tupleOf(skb.packet.slice(ipIndex(skb.packet) + 2));
     const rel = inner ? ns.conntrack.find(invertTuple(inner)) ?? ns.conntrack.find(inner) : undefined;
@@ -43,27 +48,38 @@ export function conntrackIn(w: PacketWalk, ns: NetNs, skb: Skb, hook: HookName):
       skb.conn = rel.conn;
       skb.dir = rel.dir;
       skb.related = true;
-      w.emit(ns, 'conntrack', skb, { hook, ref: { table: 'conntrack', row: conntrackRow(ns, rel.conn) }, verdict: 'RELATED', explanation: 'conntrack: an ICMP error about a tracked connection is RELATED to it.' });
+      w.emit(ns, 'conntrack', skb, { hook, ref: { table: 'conntrack', row: conntrackRow(ns, rel.conn) }, verdict: 'RELATED', conn: rel.conn, explanation: 'conntrack: an ICMP error about a tracked connection is RELATED to it.' });
       return;
     }
   }
-  const conn = ns.conntrack.create(t);
-  if (t.proto === 'tcp') conn.tcpState = 'SYN_SENT';
+  const conn = ns.conntrack.create(t, flags);
+  if (!conn) {
+    // tcp_new: a first segment that is neither a SYN nor something it may pick up is not tracked
+    skb.invalid = true;
+    w.emit(ns, 'conntrack', skb, {
+      hook,
+      ref: { table: 'conntrack' },
+      verdict: 'INVALID',
+      explanation: `conntrack: no entry for ${t.proto} ${t.src}:${t.sport} → ${t.dst}:${t.dport}, and a segment with these flags cannot start one (tcp_new): ctstate INVALID, untracked.`,
+    });
+    return;
+  }
   skb.conn = conn;
   skb.dir = 'orig';
   w.emit(ns, 'conntrack', skb, {
     hook,
     ref: { table: 'conntrack' },
     verdict: 'NEW',
-    explanation: `conntrack: no entry for ${t.proto} ${t.src}:${t.sport} → ${t.dst}:${t.dport}; a NEW connection starts, so this first packet will traverse the nat table.`,
+    conn,
+    explanation: `conntrack: no entry for ${t.proto} ${t.src}:${t.sport} → ${t.dst}:${t.dport}; a NEW connection starts${conn.tcpState ? ` in TCP state ${conn.tcpState} (timeout ${conn.timeoutSec} s)` : ''}, so this first packet will traverse the nat table. It enters the table (conntrack -L) once the packet has passed the last hook.`,
   });
 }
 
+/** __nf_conntrack_confirm at the end of POSTROUTING / INPUT: a new connection enters the table. */
 export function confirm(w: PacketWalk, ns: NetNs, skb: Skb): void {
   if (skb.conn && !skb.related && !ns.conntrack.isConfirmed(skb.conn)) {
     skb.conn.mark = skb.mark;
-    skb.conn.createdUs = w.world.timeUs;
-    ns.conntrack.confirm(skb.conn);
+    ns.conntrack.confirm(skb.conn, w.pendingUs);
   }
 }
 

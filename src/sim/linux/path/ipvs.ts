@@ -43,7 +43,8 @@ export function ipvsIn(w: PacketWalk, ns: NetNs, ipvs: IpvsTable, skb: Skb): boo
     w.emit(ns, 'ipvs', skb, {
       ref: { table: 'ipvs', row, text: svcText },
       verdict: `${dest.addr}:${dest.port}`,
-      explanation: `${ip4.dst}:${l4.dstport} is an IPVS virtual server (${svcText}); the ${service.scheduler} scheduler picks real server ${dest.addr}:${dest.port} (Masq, weight ${dest.weight}) and IPVS records the connection.`,
+      decision: ipvs.lastWhy,
+      explanation: `${ip4.dst}:${l4.dstport} is an IPVS virtual server (${svcText}); the ${service.scheduler} scheduler picks real server ${dest.addr}:${dest.port} (Masq, weight ${dest.weight}) and IPVS records the connection. ${ipvs.lastWhy}`,
     });
   } else {
     ipvs.transition(conn, 'in', l4.type === 'tcp' ? l4.flags : {}, nowSec);

@@ -37,7 +37,7 @@ export function bindNat(w: PacketWalk, ns: NetNs, skb: Skb, nat: NatAction, hook
         ? `MASQUERADE: source ${ip4.src} → ${addr}, the address of ${outDevName}, the device the packet leaves by. Replies will come back to ${addr} and conntrack will translate them back to ${ip4.src}.`
         : `SNAT: source ${ip4.src} → ${addr}.`;
   }
-  w.emit(ns, 'nat', skb, { hook, changed, ref: { table: 'conntrack', row: conntrackRow(ns, conn) }, explanation: what });
+  w.emit(ns, 'nat', skb, { hook, changed, verdict: nat.kind, conn, ref: { table: 'conntrack', row: conntrackRow(ns, conn) }, explanation: what });
 }
 
 /** nf_nat_packet for later packets: the connection's binding applies without the nat table. */
@@ -67,6 +67,8 @@ export function translateExisting(w: PacketWalk, ns: NetNs, skb: Skb, hook: Hook
   w.emit(ns, 'nat', skb, {
     hook,
     changed,
+    verdict: reverse ? (conn.ipvs ? 'IPVS reply' : 'reverse NAT') : 'NAT binding',
+    conn,
     ref: { table: 'conntrack', row: conntrackRow(ns, conn) },
     explanation: reverse && conn.ipvs
       ? `IPVS (ip_vs_out) rewrites the real server's reply back to the virtual server: ${changed.map((c) => `${c.field} ${c.from} → ${c.to}`).join(', ')}.`
@@ -111,6 +113,8 @@ export function translateRelated(w: PacketWalk, ns: NetNs, skb: Skb, hook: HookN
   w.emit(ns, 'nat', skb, {
     hook,
     changed,
+    verdict: 'RELATED NAT',
+    conn,
     ref: { table: 'conntrack', row: conntrackRow(ns, conn) },
     explanation: `This ICMP error is RELATED to a NATed connection: conntrack translates its ${dstSide ? 'destination' : 'source'} and the packet quoted inside it (${changed.map((c) => `${c.field} ${c.from} → ${c.to}`).join(', ')}) so the sender recognises its own packet.`,
   });

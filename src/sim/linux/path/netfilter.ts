@@ -1,7 +1,7 @@
 import { ipToInt } from '../../net/addr.ts';
 import { ipIndex, l4Of } from '../../net/edit.ts';
 import { ipLength } from '../../net/encode.ts';
-import type { Ipv4Layer } from '../../net/packet.ts';
+import { IPPROTO_IPIP, type Ipv4Layer } from '../../net/packet.ts';
 import { runHook, type HookVerdict, type NatAction, type NfPacket, type RuleVisit } from '../netfilter/engine.ts';
 import { HOOK_TABLES, type CtState, type HookName, type TableName } from '../netfilter/types.ts';
 import type { NetNs } from '../netns.ts';
@@ -77,7 +77,7 @@ function nfPacket(skb: Skb, inDev: string | undefined, outDev: string | undefine
   return {
     src: ip4.src,
     dst: ip4.dst,
-    proto: l4?.type === 'tcp' || l4?.type === 'udp' || l4?.type === 'icmp' ? l4.type : 'other',
+    proto: l4?.type === 'tcp' || l4?.type === 'udp' || l4?.type === 'icmp' ? l4.type : ip4.proto === IPPROTO_IPIP ? 'ipencap' : 'other',
     sport: l4?.type === 'tcp' || l4?.type === 'udp' ? l4.srcport : 0,
     dport: l4?.type === 'tcp' || l4?.type === 'udp' ? l4.dstport : 0,
     icmpType: l4?.type === 'icmp' ? l4.icmp_type : undefined,
@@ -98,7 +98,8 @@ function nfPacket(skb: Skb, inDev: string | undefined, outDev: string | undefine
  */
 export function hook(w: PacketWalk, ns: NetNs, skb: Skb, hookName: HookName, inDev: string | undefined, outDev: string | undefined, window: HookWindow = {}): PathVerdict {
   const ctState: CtState[] = [];
-  if (skb.conn) {
+  if (skb.invalid) ctState.push('INVALID');
+  else if (skb.conn) {
     // ctinfo: IP_CT_NEW in the original direction until a reply has been seen
     if (skb.related) ctState.push('RELATED');
     else if (skb.conn.seenReply || skb.dir === 'reply') ctState.push('ESTABLISHED');
@@ -123,6 +124,7 @@ export function hook(w: PacketWalk, ns: NetNs, skb: Skb, hookName: HookName, inD
         text: visit.row < 0 ? undefined : w.world.describeRule?.(ns, visit.table, visit.chain, visit.row),
       },
       verdict: visit.verdict,
+      draws: visit.draws,
       explanation: explainRule(hookName, visit.table, visit.chain, visit.verdict, visit.markBefore, pkt.mark),
     });
   };

@@ -8,24 +8,20 @@ import type { NetNs } from '../netns.ts';
 import { arpResolve } from './arp.ts';
 import { conntrackIn, confirm } from './conntrack.ts';
 import { intToDotted } from './describe.ts';
-import { devXmit } from './dev.ts';
+import { devXmit, isL3Device } from './dev.ts';
 import { icmpError } from './icmp.ts';
 import { ipRcv } from './input.ts';
+import { ipipXmit } from './ipip.ts';
 import { hook, applyVerdict } from './netfilter.ts';
 import type { Skb } from './skb.ts';
-import type { PacketWalk } from './walk.ts';
+import { type PacketWalk, MAX_HOPS } from './walk.ts';
 
 // The output path (net/ipv4/ip_output.c, route.c): ip_local_out → OUTPUT → routing → POSTROUTING → the neighbour layer.
 
 /** ip_local_out for a packet a socket (or the kernel) in `ns` originates. */
 export function localOut(w: PacketWalk, ns: NetNs, skb: Skb, isError: boolean): void {
   let ip = ipOf(skb.packet)!;
-  let rt = routeOutput(w, ns, skb, ip.dst);
-  if (ip.src === '0.0.0.0') {
-    const src = rt.route.src ?? ns.selectSrc(rt.route.dev, rt.route.via ?? ip.dst);
-    if (!src) w.drop(ns, skb, 'EADDRNOTAVAIL', `no address to send from on ${rt.route.dev}`);
-    w.edit(skb, ipIndex(skb.packet), { src });
-  }
+  let rt = routeOutput(w, ns, skb, ip.dst, true);
   conntrackIn(w, ns, skb, 'OUTPUT');
   const v = hook(w, ns, skb, 'OUTPUT', undefined, rt.route.dev);
   applyVerdict(w, ns, skb, v, 'OUTPUT', isError);
@@ -38,9 +34,22 @@ export function localOut(w: PacketWalk, ns: NetNs, skb: Skb, isError: boolean): 
   postRouting(w, ns, skb, rt.route.dev, rt.route.via, true, isError);
 }
 
-export function routeOutput(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4): { route: { dev: string; via?: Ipv4; src?: Ipv4 }; local: boolean; dstChecked: Ipv4 } {
+/**
+ * ip_route_output: the route for `dst`; for a socket that has not bound a source address
+ * (`pickSrc`), the lookup also chooses it (fib_result_prefsrc / inet_select_addr), so the
+ * route step is where the packet gets its source.
+ */
+export function routeOutput(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4, pickSrc = false): { route: { dev: string; via?: Ipv4; src?: Ipv4 }; local: boolean; dstChecked: Ipv4 } {
+  const setSrc = (route: { dev: string; via?: Ipv4; src?: Ipv4 }): FieldChange[] => {
+    if (!pickSrc || ipOf(skb.packet)!.src !== '0.0.0.0') return [];
+    const src = route.src ?? ns.selectSrc(route.dev, route.via ?? dst);
+    if (!src) w.drop(ns, skb, 'EADDRNOTAVAIL', `no address to send from on ${route.dev}`);
+    return w.edit(skb, ipIndex(skb.packet), { src });
+  };
   if (ns.isLocal(dst)) {
+    const changed = setSrc({ dev: 'lo', src: dst });
     w.emit(ns, 'route', skb, {
+      changed,
       ref: { table: 'route', text: `local ${dst} dev ${ns.deviceWithAddr(dst)?.name ?? 'lo'} table local proto kernel scope host src ${dst}` },
       verdict: 'local',
       explanation: `${dst} is one of this namespace's own addresses (table local), so the packet loops back through lo.`,
@@ -49,7 +58,12 @@ export function routeOutput(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4): { ro
   }
   const m = w.lookup(ns, dst);
   if (!m) unreachable(w, ns, skb, dst);
-  emitRoute(w, ns, skb, dst, m);
+  emitRoute(w, ns, skb, dst, m, m.route.type === 'unicast' ? setSrc(m.route) : []);
+  if (m.route.type !== 'unicast') {
+    // fib_props[type].error: ip_route_output_key fails and the socket gets the error
+    const errno = { blackhole: 'EINVAL', unreachable: 'EHOSTUNREACH', prohibit: 'EACCES' }[m.route.type];
+    w.drop(ns, skb, errno, `the route to ${dst} is a ${m.route.type} route: the sending socket gets ${errno}`);
+  }
   return { route: m.route, local: false, dstChecked: dst };
 }
 
@@ -58,14 +72,25 @@ export function unreachable(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4): neve
   return w.drop(ns, skb, 'ENETUNREACH', `Network is unreachable: no route to ${dst}`);
 }
 
-export function emitRoute(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4, m: RouteMatch): void {
+export function emitRoute(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4, m: RouteMatch, changed: readonly FieldChange[] = []): void {
   const r = m.route;
+  const prefix = r.dst.len === 0 ? 'default' : `${intToDotted(r.dst.net)}/${r.dst.len}`;
+  if (r.type !== 'unicast') {
+    w.emit(ns, 'route', skb, {
+      ref: { table: 'route', row: m.row },
+      verdict: r.type,
+      explanation: `Routing table lookup for ${dst}: the longest matching prefix is ${prefix}, a ${r.type} route — it has no next hop and no device.`,
+    });
+    return;
+  }
   const how = r.via ? `via ${r.via} dev ${r.dev}${r.onlink ? ' onlink' : ''}` : `dev ${r.dev} (directly connected)`;
+  const src = changed.find((c) => c.field === 'src');
   w.emit(ns, 'route', skb, {
     dev: r.dev,
+    changed,
     ref: { table: 'route', row: m.row },
     verdict: how,
-    explanation: `Routing table lookup for ${dst}: the longest matching prefix is ${r.dst.len === 0 ? 'default' : `${intToDotted(r.dst.net)}/${r.dst.len}`}, so the next hop is ${r.via ?? dst} ${how}.`,
+    explanation: `Routing table lookup for ${dst}: the longest matching prefix is ${prefix}, so the next hop is ${r.via ?? dst} ${how}.${src ? ` The socket has no source address yet: the route gives it ${String(src.to)}.` : ''}`,
   });
 }
 
@@ -91,7 +116,25 @@ export function postRouting(w: PacketWalk, ns: NetNs, skb: Skb, outDev: string, 
     }
   }
   const nexthop = via ?? ip.dst;
+  if (isL3Device(dev)) return l3Xmit(w, ns, skb, dev, nexthop);
   neighOutput(w, ns, skb, dev, nexthop, isError, local);
+}
+
+/**
+ * A device with no link layer (IFF_NOARP, no header_ops): no neighbour to resolve and no
+ * Ethernet header to write; the bare IPv4 packet goes to the device, and a tunnel learns the
+ * route's next hop (skb_dst) to send it to.
+ */
+function l3Xmit(w: PacketWalk, ns: NetNs, skb: Skb, dev: Device, nexthop: Ipv4): void {
+  const i = ipIndex(skb.packet);
+  if (i > 0) skb.packet = skb.packet.slice(i);
+  if (dev.kind === 'ipip') {
+    if (++skb.hops > MAX_HOPS) w.drop(ns, skb, 'LOOP', 'the packet crossed more than 64 devices: a forwarding loop');
+    w.emit(ns, 'tx', skb, { dev: dev.name, explanation: `Handed to ${dev.name}, an IPIP tunnel device: no ARP (NOARP) and no Ethernet header; the tunnel sends it on to ${nexthop}, the route's gateway.` });
+    ipipXmit(w, ns, dev, skb, nexthop);
+    return;
+  }
+  devXmit(w, ns, dev, skb);
 }
 
 /** neigh_output: find the next hop's MAC (resolving it with ARP if needed), write the Ethernet header. */

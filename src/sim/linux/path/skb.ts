@@ -10,6 +10,8 @@ export interface Skb {
   conn?: Connection;
   dir?: CtDirection;
   related?: boolean;
+  /** conntrack found the packet INVALID for its connection's state (or refused to track it) */
+  invalid?: boolean;
   /** br_netfilter already ran PREROUTING at the bridge port (ip_sabotage_in skips it in ip_rcv) */
   brnfDone?: boolean;
   physIn?: string;
@@ -22,6 +24,7 @@ export function scrub(skb: Skb): void {
   skb.conn = undefined;
   skb.dir = undefined;
   skb.related = false;
+  skb.invalid = false;
   skb.brnfDone = false;
   skb.physIn = undefined;
   skb.inDev = undefined;

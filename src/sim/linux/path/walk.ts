@@ -2,11 +2,13 @@ import type { Ipv4 } from '../../net/addr.ts';
 import { patchLayer } from '../../net/edit.ts';
 import type { FieldChange, Packet } from '../../net/packet.ts';
 import type { EventKind, PacketOutcome, TableRef, Trace, TraceEvent } from '../../trace/event.ts';
+import { connState, type Connection } from '../conntrack.ts';
 import type { RouteMatch } from '../fib.ts';
 import type { HookName } from '../netfilter/types.ts';
 import type { NetNs } from '../netns.ts';
 import type { World } from '../world.ts';
 import { describeSend } from './describe.ts';
+import { devRx } from './dev.ts';
 import { localOut } from './output.ts';
 import type { Skb } from './skb.ts';
 
@@ -23,6 +25,8 @@ export interface Pending {
   readonly role: string;
   /** ICMP errors must not trigger ICMP errors (RFC 1122, icmp_send) */
   readonly isError: boolean;
+  /** the packet enters the kernel as received on this device (a TUN write) instead of from a socket */
+  readonly rxDev?: string;
 }
 
 /** What a step may say besides its kind: where, which row, the verdict, the fields it changed. */
@@ -35,7 +39,15 @@ export interface EmitOptions {
   readonly changed?: readonly FieldChange[];
   readonly explanation: string;
   readonly onWire?: boolean;
+  /** the packet's conntrack entry, shown as it stands after the step */
+  readonly conn?: Connection;
+  /** `statistic` draws made while the rules were evaluated */
+  readonly draws?: EmitDraws;
+  /** why the load balancer chose its endpoint (IPVS's scheduler) */
+  readonly decision?: string;
 }
+
+type EmitDraws = TraceEvent['draws'];
 
 export const MAX_HOPS = 64;
 const MAX_PACKETS = 12;
@@ -45,6 +57,9 @@ export const DEFAULT_TTL = 64;
 class Dropped {
   constructor(readonly reason: string) {}
 }
+
+/** Thrown when the walk has taken the steps it was allowed: the kernel state is as at that step. */
+class Halted {}
 
 /**
  * The kernel's packet path over a World: ip_local_out → OUTPUT → routing → POSTROUTING →
@@ -68,20 +83,28 @@ export class PacketWalk {
   readonly nfStats = { evaluated: 0 };
   evaluatedByHost: Record<string, number> = {};
 
+  /**
+   * @param maxSteps stop after this many steps, leaving every table as it stands at that step
+   *   (counters, conntrack, caches): the state a command run "at step k" sees
+   */
   constructor(
     readonly world: World,
     readonly sockets: SocketBehaviour,
+    private readonly maxSteps = Infinity,
   ) {}
+
+  /** The walk stopped at its step limit before the flow was done. */
+  halted = false;
 
   /** Sends `packet` (from its IPv4 header inwards) from a socket in `ns` and follows everything it causes. */
   run(ns: NetNs, packet: Packet, role = 'request'): Trace {
     this.queue.push({ ns, packet, role, isError: false });
-    while (this.queue.length > 0 && this.current < MAX_PACKETS) {
+    while (this.queue.length > 0 && this.current < MAX_PACKETS && !this.halted) {
       const next = this.queue.shift()!;
       this.walk(next);
       this.current++;
     }
-    const first = this.outcomes[0]!;
+    const first = this.outcomes[0] ?? { verdict: 'dropped' as const, reason: 'the walk was stopped before the packet ended' };
     return { events: this.events, verdict: first.verdict, reason: first.reason, packets: this.outcomes };
   }
 
@@ -90,13 +113,19 @@ export class PacketWalk {
     this.ended = undefined;
     this.nfStats.evaluated = 0;
     this.evaluatedByHost = {};
-    this.emit(p.ns, 'send', skb, {
-      explanation: describeSend(p.role, p.packet),
-    });
     try {
-      localOut(this, p.ns, skb, p.isError);
+      this.emit(p.ns, 'send', skb, {
+        explanation: p.rxDev === undefined ? describeSend(p.role, p.packet) : `${describeSend(p.role, p.packet)} A process writes it into ${p.rxDev}; it enters the kernel as a packet received there.`,
+      });
+      const rx = p.rxDev === undefined ? undefined : p.ns.dev(p.rxDev);
+      if (rx) devRx(this, p.ns, rx, skb);
+      else localOut(this, p.ns, skb, p.isError);
       if (!this.ended) this.finish(p.ns, 'dropped', 'the packet was consumed without being delivered');
     } catch (e) {
+      if (e instanceof Halted) {
+        this.halted = true;
+        return;
+      }
       if (!(e instanceof Dropped)) throw e;
     }
     this.outcomes.push({ ...this.ended!, role: p.role, rulesEvaluated: this.nfStats.evaluated, rulesEvaluatedByHost: this.evaluatedByHost });
@@ -121,7 +150,20 @@ export class PacketWalk {
       explanation: o.explanation,
       onWire: o.onWire,
       timeUs: this.world.timeUs,
+      ...(o.conn ? { conn: { ...connState(o.conn), id: o.conn.id, confirmed: ns.conntrack.isConfirmed(o.conn) } } : {}),
+      ...(o.draws?.length ? { draws: o.draws } : {}),
+      ...(o.decision ? { decision: o.decision } : {}),
     });
+    if (this.events.length >= this.maxSteps) throw new Halted();
+  }
+
+  /**
+   * The simulated time a state change made now is stamped with: after the last step, before the
+   * next one (every step advances the clock by at least 2 µs), so tables read at a step show it
+   * from the next step on.
+   */
+  get pendingUs(): number {
+    return this.world.timeUs + 1;
   }
 
   /** kfree_skb with a reason: records the drop and ends this packet's walk. */
