@@ -134,14 +134,20 @@ function PresetPicker() {
   );
 }
 
-function Seg<T extends string>(props: { name: string; testid: string; value: T | undefined; options: readonly T[]; onChange: (v: T) => void; disabled?: string; optionTestid?: string }) {
+/**
+ * A segmented choice, one Tab stop whose ← → move between its options. `shared`: it is one of
+ * several groups that make a single choice (the datapath): the container roves across them all,
+ * and only `tabStop` decides whether this group holds the stop when none of its options is on.
+ */
+function Seg<T extends string>(props: { name: string; testid: string; value: T | undefined; options: readonly T[]; onChange: (v: T) => void; disabled?: string; optionTestid?: string; shared?: { tabStop: boolean } }) {
+  const holdsStop = props.shared ? props.shared.tabStop : true;
   return (
-    <div className="seg" role="group" aria-label={props.name} data-testid={props.testid} title={props.disabled} onKeyDown={rove}>
+    <div className="seg" role="group" aria-label={props.name} data-testid={props.testid} title={props.disabled} onKeyDown={props.shared ? undefined : rove}>
       {props.options.map((o, i) => (
         <button
           key={o}
           type="button"
-          tabIndex={props.value === o || (props.value === undefined && i === 0) ? 0 : -1}
+          tabIndex={props.value === o || (props.value === undefined && holdsStop && i === 0) ? 0 : -1}
           aria-pressed={props.value === o}
           disabled={!!props.disabled}
           data-testid={`${props.optionTestid ?? props.testid}.${o}`}
@@ -191,11 +197,12 @@ function ModePicker() {
         )}
       </div>
       {/* the network between nodes: flannel's backends or Calico's IPPool ipipMode, one choice across both */}
-      <div className="field" data-testid="mode.backend">
+      {/* one Tab stop for both groups: ← → go on from flannel's last option to Calico's first */}
+      <div className="field" data-testid="mode.backend" onKeyDown={rove}>
         <span className="label">flannel</span>
-        <Seg name="flannel backend" testid="mode.backend.flannel" optionTestid="mode.backend" value={backend && cniOf(backend) === 'flannel' ? backend : undefined} options={FLANNEL_BACKENDS} onChange={(v) => setModes({ backend: v })} disabled={off} />
+        <Seg name="flannel backend" testid="mode.backend.flannel" optionTestid="mode.backend" value={backend && cniOf(backend) === 'flannel' ? backend : undefined} options={FLANNEL_BACKENDS} onChange={(v) => setModes({ backend: v })} disabled={off} shared={{ tabStop: !backend || cniOf(backend) === 'flannel' }} />
         <span className="label">calico</span>
-        <Seg name="calico datapath" testid="mode.backend.calico" optionTestid="mode.backend" value={backend && cniOf(backend) === 'calico' ? backend : undefined} options={CALICO_BACKENDS} onChange={(v) => setModes({ backend: v })} disabled={off} />
+        <Seg name="calico datapath" testid="mode.backend.calico" optionTestid="mode.backend" value={backend && cniOf(backend) === 'calico' ? backend : undefined} options={CALICO_BACKENDS} onChange={(v) => setModes({ backend: v })} disabled={off} shared={{ tabStop: false }} />
       </div>
     </div>
   );

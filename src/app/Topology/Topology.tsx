@@ -159,6 +159,11 @@ function TopologyFlow() {
       cancelAnimationFrame(frame);
     };
   }, [fitView, !!layout]);
+  // React Flow's credit stays visible and clickable, but is not a Tab stop between the
+  // topology's buttons and the playback controls
+  useEffect(() => {
+    paneRef.current?.querySelector('.react-flow__attribution a')?.setAttribute('tabindex', '-1');
+  }, [!!layout]);
 
   if (!layout || !result) return <EmptyTopology />;
   return (
