@@ -5,7 +5,8 @@ test.use({ viewport: { width: 1440, height: 900 } });
 const ELEMENT = '10.43.6.58 . tcp . 80 : goto service-T2SAD64M-default/nginx-test/tcp/80-80';
 
 test('nftables mode: the chain view shows the verdict-map element that found the service, and the tables show nft list ruleset', async ({ lab }) => {
-  await lab.open();
+  // every rule a step of its own: the lookups one at a time
+  await lab.open('level=rules');
   await lab.choosePreset(/pod → ClusterIP/i);
   await lab.setProxy('nftables');
   await expect(lab.testid('mode.proxy.nftables')).toHaveAttribute('aria-pressed', 'true');
@@ -45,7 +46,7 @@ test('compare: iptables vs nftables for the same packet', async ({ lab }) => {
 for (const width of [900, 1280, 1920]) {
   test(`nftables mode reads at ${width} px`, async ({ lab, page }) => {
     await page.setViewportSize({ width, height: 900 });
-    await lab.open('?proxy=nftables');
+    await lab.open('?proxy=nftables&level=rules');
     await lab.choosePreset(/client → NodePort/i);
     await lab.stepUntil(async () => (await lab.testid('inspector.chainview.element').count()) > 0, 'the service-nodeports lookup');
     await expect(lab.testid('inspector.chainview.element')).toContainText('tcp . 32506 : goto external-T2SAD64M-default/nginx-test/tcp/80-80');

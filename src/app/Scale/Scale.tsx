@@ -54,7 +54,8 @@ export function Scale() {
           <span>{error}</span>
         </div>
       )}
-      <div className="scale-body">
+      {/* it scrolls when the chart and the table do not fit: a Tab stop, so the keyboard can scroll it */}
+      <div className="scale-body" tabIndex={0} role="region" aria-label="Scale: chart and measurements">
         <figure className="scale-figure">
           <Chart points={points} />
           <figcaption>
