@@ -69,7 +69,7 @@ const bigC = buildCluster(big, {}, 1);
 out.big100Nodes3000PodsPacketMs = time(200, 50, onePacket(bigC, { from: 'app-0-0', to: `${big.pods.at(-1)!.ip}:80`, proto: 'tcp', kind: 'connect' }));
 
 for (const [services, eps] of [[1000, 10], [10000, 6]] as const) {
-  for (const proxy of ['iptables', 'ipvs'] as ProxyMode[]) {
+  for (const proxy of ['iptables', 'ipvs', 'nftables'] as ProxyMode[]) {
     const s = spec(generateClusterYaml({ nodes: 3, podsPerNode: 100, services, endpointsPerService: eps, proxy }));
     const t0 = performance.now();
     const c = buildCluster(s, {}, 1);

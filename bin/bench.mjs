@@ -9,6 +9,7 @@ const run = (args) => {
 };
 run(['--import', 'tsx', 'bench/sim.ts']);
 run(['--import', 'tsx', 'bench/kube-proxy-sync.ts']);
+run(['--import', 'tsx', 'bench/nftables-sync.ts']);
 // cluster size: each in a process of its own (5,000 nodes need more than the default heap)
 for (const [nodes, pods, prefix, cidr] of [[100, 30, 26, '10.42.0.0/16'], [1000, 30, 26, '10.42.0.0/16'], [5000, 20, 27, '10.64.0.0/12']]) {
   run(['--expose-gc', '--max-old-space-size=8000', '--import', 'tsx', 'bench/build.ts', String(nodes), String(pods), String(prefix), cidr]);

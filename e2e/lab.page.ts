@@ -104,7 +104,7 @@ export class LabPage {
   }
 
   /** Opens the compare view on an axis and waits for both traces. */
-  async compare(axis: 'proxy' | 'backend'): Promise<void> {
+  async compare(axis: 'proxy' | 'iptables-nftables' | 'ipvs-nftables' | 'backend'): Promise<void> {
     await this.openView('compare');
     await this.testid(`compare.axis.${axis}`).click();
     await expect(this.testid('compare.body')).toHaveAttribute('data-axis', axis);
@@ -123,7 +123,7 @@ export class LabPage {
     await this.idle();
   }
 
-  async setProxy(p: 'iptables' | 'ipvs'): Promise<void> {
+  async setProxy(p: 'iptables' | 'ipvs' | 'nftables'): Promise<void> {
     await this.testid(`mode.proxy.${p}`).click();
     await expect.poll(async () => (await this.state()).modes?.proxy).toBe(p);
     await this.idle();

@@ -47,6 +47,20 @@ describe('kube-packet-lab exec', () => {
     expect(r.out).toContain('statistic mode random probability 0.50000000000');
   });
 
+  it('--proxy nftables: nft lists kube-proxy\'s table, a trace shows the vmap lookup, nft add edits apply first', async () => {
+    const list = await cli('exec', 'master', '--proxy', 'nftables', '--', 'nft list map ip kube-proxy service-ips');
+    expect(list.code).toBe(0);
+    expect(list.out).toContain('10.43.6.58 . tcp . 80 : goto service-T2SAD64M-default/nginx-test/tcp/80-80');
+    const trace = await cli('trace', '--proxy', 'nftables', '--from', 'nginx-test-7646687cc4-n8s9s', '--to', '10.43.6.58:80');
+    expect(trace.code).toBe(0);
+    expect(trace.out).toMatch(/services.*goto service-T2SAD64M-default\/nginx-test\/tcp\/80-80/);
+    const blocked = await cli('trace', '--proxy', 'nftables', '--before', 'master: nft insert rule ip kube-proxy filter-forward ip daddr 10.42.0.0/16 drop', '--from', 'nginx-test-7646687cc4-n8s9s', '--to', '10.43.6.58:80');
+    expect(blocked.out).toMatch(/NETFILTER_DROP/);
+    const bad = await cli('exec', 'master', '--proxy', 'nftables', '--', 'nft list chain ip kube-proxy nope');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain('Error: No such file or directory');
+  });
+
   it('in host-gw mode master routes 10.42.1.0/24 via node1 on enp0s1', async () => {
     const r = await cli('exec', 'master', '--backend', 'host-gw', '--', 'ip', 'route');
     expect(r.out).toContain('10.42.1.0/24 via 192.168.205.3 dev enp0s1');

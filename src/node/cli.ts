@@ -16,7 +16,7 @@ export const HELP = `kube-packet-lab — trace a packet through a Kubernetes clu
 Usage:
   kube-packet-lab trace --from <pod|host|IP> --to <IP[:port]|name> [options]
   kube-packet-lab exec <host|pod> [options] -- <command ...>
-  kube-packet-lab compare --from <..> --to <..> --vs proxy=ipvs|backend=<backend> [options]
+  kube-packet-lab compare --from <..> --to <..> --vs proxy=ipvs|proxy=nftables|backend=<backend> [options]
   kube-packet-lab scale [--services 10,100,1000] [--endpoints 6]
   kube-packet-lab presets [NAME]      list the built-in clusters, or print one
 
@@ -48,7 +48,8 @@ options for every verb (before --):
                            (default: the IPPool, else the kube-flannel-cfg ConfigMap)
   --cni flannel|calico     the CNI alone: calico means --backend ipip (IPIP Always,
                            Calico's default), flannel --backend vxlan
-  --proxy iptables|ipvs    kube-proxy mode (default: the kube-proxy ConfigMap)
+  --proxy iptables|ipvs|nftables
+                           kube-proxy mode (default: the kube-proxy ConfigMap)
   --scheduler rr|wrr|lc|sh|dh|mh
                            IPVS scheduler (default: the kube-proxy ConfigMap)
   --seed N                 PRNG seed: MACs, ports, statistic matches (default 1)
@@ -59,7 +60,8 @@ options for every verb (before --):
                            --before "master: ip route del 10.42.1.0/24"
 
 exec commands: ip addr|link|route|neigh, route -n, bridge fdb show, brctl show,
-  iptables -nvL/-S/-A/-I/-D/-F, iptables-save, conntrack -L, sysctl, ping -c N,
+  iptables -nvL/-S/-A/-I/-D/-F, iptables-save, nft [-a] list ruleset|table|chain|set|map,
+  nft add|insert|delete|flush …, conntrack -L, sysctl, ping -c N,
   traceroute -n, kubectl get pod -owide|svc|nodes, kubectl describe service NAME,
   calicoctl get ippool [-o wide], calicoctl node status;
   kubectl scale deployment|rs NAME --replicas N, kubectl delete pod|svc|endpointslice|node NAME,
@@ -160,7 +162,7 @@ function parseArgs(argv: string[], io: Io): Parsed {
       }
       case '--proxy': {
         const v = value(++i, a);
-        if (v !== 'iptables' && v !== 'ipvs') throw new UsageError(`--proxy: "${v}" is not iptables or ipvs`);
+        if (v !== 'iptables' && v !== 'ipvs' && v !== 'nftables') throw new UsageError(`--proxy: "${v}" is not iptables, ipvs or nftables`);
         modes.proxy = v;
         break;
       }
@@ -227,10 +229,10 @@ function parseArgs(argv: string[], io: Io): Parsed {
       case '--vs':
         for (const kv of value(++i, a).split(',')) {
           const [k, v] = kv.split('=');
-          if (k === 'proxy' && (v === 'iptables' || v === 'ipvs')) p.vs.proxy = v;
+          if (k === 'proxy' && (v === 'iptables' || v === 'ipvs' || v === 'nftables')) p.vs.proxy = v;
           else if (k === 'backend' && isBackend(v ?? '')) p.vs.backend = v as Backend;
           else if (k === 'scheduler' && ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'].includes(v ?? '')) p.vs.scheduler = v as Modes['scheduler'];
-          else throw new UsageError(`--vs: "${kv}" is not proxy=iptables|ipvs, backend=${BACKENDS.join('|')} or scheduler=…`);
+          else throw new UsageError(`--vs: "${kv}" is not proxy=iptables|ipvs|nftables, backend=${BACKENDS.join('|')} or scheduler=…`);
         }
         break;
       case '--services':
@@ -434,8 +436,8 @@ function scale(p: Parsed, io: Io): number {
   }
   const rows: ScalePoint[] = [];
   for (const n of p.services) {
-    for (const proxy of ['iptables', 'ipvs'] as const) {
-      const r = scalePoint(n, p.endpoints, proxy);
+    for (const proxy of ['iptables', 'ipvs', 'nftables'] as const) {
+      const r = scalePoint(n, p.endpoints, proxy, () => performance.now());
       if (!r.ok) {
         io.stderr.write(`kube-packet-lab: ${r.error.where}: ${r.error.message}\n`);
         return 1;
@@ -447,9 +449,12 @@ function scale(p: Parsed, io: Io): number {
     io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
-  io.stdout.write(`services x${p.endpoints} endpoints   mode      iptables rules  ipset entries  virtual servers  rules matched  rules evaluated\n`);
+  io.stdout.write(`services x${p.endpoints} endpoints   mode      iptables rules  ipset entries  virtual servers  nft rules  nft elements  rules matched  rules evaluated  connection trace\n`);
   for (const r of rows) {
-    io.stdout.write(`${String(r.services).padStart(8)}                ${r.proxy.padEnd(9)} ${String(r.iptablesRules).padStart(14)} ${String(r.ipsetEntries).padStart(14)} ${String(r.virtualServers).padStart(16)} ${String(r.rulesMatched).padStart(14)} ${String(r.rulesEvaluated).padStart(16)}\n`);
+    const us = r.traceUs === undefined ? '' : r.traceUs >= 1000 ? `${(r.traceUs / 1000).toFixed(2)} ms` : `${r.traceUs} µs`;
+    io.stdout.write(
+      `${String(r.services).padStart(8)}                ${r.proxy.padEnd(9)} ${String(r.iptablesRules).padStart(14)} ${String(r.ipsetEntries).padStart(14)} ${String(r.virtualServers).padStart(16)} ${String(r.nftRules).padStart(10)} ${String(r.nftElements).padStart(13)} ${String(r.rulesMatched).padStart(14)} ${String(r.rulesEvaluated).padStart(16)} ${us.padStart(17)}\n`,
+    );
   }
   return 0;
 }

@@ -4,7 +4,7 @@ import type { Trace } from './trace/event.ts';
  * The simulation's public request/response shapes: what the worker, the CLI and the tests ask
  * of the core. Plain data only, so they cross a worker boundary by structured clone.
  */
-export type ProxyMode = 'iptables' | 'ipvs';
+export type ProxyMode = 'iptables' | 'ipvs' | 'nftables';
 /** flannel's backends (net-conf.json Backend.Type) */
 export type FlannelBackend = 'vxlan' | 'host-gw' | 'udp';
 /** Calico's datapaths, from the IPPool's ipipMode: Always, Never (plain BGP), CrossSubnet */
@@ -189,6 +189,18 @@ export interface IptablesChainView {
   readonly rules: readonly IptablesRuleView[];
 }
 
+/** One nf_tables chain, set or map as `nft list ruleset` prints it (rows match TableRef.row for chains). */
+export interface NftObjectView {
+  /** family and table: `ip kube-proxy` */
+  readonly table: string;
+  readonly kind: 'chain' | 'set' | 'map';
+  readonly name: string;
+  /** the declaration lines under `chain NAME {` / `map NAME {`: comment, type/hook/priority, flags… */
+  readonly decl: readonly string[];
+  /** a chain's rules, or a set's or map's elements, as nft prints them */
+  readonly rows: readonly string[];
+}
+
 /** A namespace's tables as the real commands print them, row for row (rows match TableRef.row). */
 export interface NamespaceTables {
   readonly host: string;
@@ -198,6 +210,8 @@ export interface NamespaceTables {
   readonly fdb: readonly string[];
   readonly conntrack: readonly string[];
   readonly iptables: readonly IptablesChainView[];
+  /** nf_tables, table by table in `nft list ruleset` order (sets and maps, then chains) */
+  readonly nftables: readonly NftObjectView[];
   readonly ipvs: readonly string[];
   /**
    * when each row came to be during the flow, in the simulated µs of TraceEvent.timeUs (null:

@@ -57,6 +57,29 @@ describe('seed §5: rule growth, measured', () => {
     expect(ipt100.rulesEvaluated).toBeGreaterThan(ipt10.rulesEvaluated + 90);
     expect(ipvs100.rulesEvaluated).toBe(ipvs10.rulesEvaluated);
   });
+
+  it('nftables: no iptables rules of kube-proxy\'s, rules and map elements grow, per-packet rules stay flat', () => {
+    const nft10 = ok(scalePoint(10, 6, 'nftables'));
+    const nft300 = ok(scalePoint(300, 6, 'nftables'));
+    // only flannel's FLANNEL-POSTRTG / FLANNEL-FWD rules are left in iptables
+    expect(nft300.iptablesRules).toBe(nft10.iptablesRules);
+    expect(nft10.iptablesRules).toBeLessThan(15);
+    // per service: its chain's 2 rules and 2 per endpoint chain; one service-ips and one cluster-ips element
+    expect(nft300.nftRules - nft10.nftRules).toBe(290 * (2 + 6 * 2));
+    expect(nft300.nftElements - nft10.nftElements).toBe(290 * 2);
+    // one lookup in @service-ips finds the 10th or the 300th service alike
+    expect(nft300.rulesEvaluated).toBe(nft10.rulesEvaluated);
+  });
+});
+
+describe('compare takes any two modes', () => {
+  it('iptables vs nftables: the same path through the hooks, different rules on the way', () => {
+    const c = ok(compare(toService, { proxy: 'nftables' }));
+    const master = (s: typeof c.a) => s.hookPaths.find((h) => h.host === 'master')!.hooks.filter((h) => !h.includes('outer'));
+    expect(master(c.b)).toEqual(master(c.a));
+    expect(c.a.verdict).toBe('delivered');
+    expect(c.b.verdict).toBe('delivered');
+  });
 });
 
 describe('compare fairly: a pinned endpoint', () => {

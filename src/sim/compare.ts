@@ -190,10 +190,19 @@ export interface ScalePoint {
   readonly ipsetEntries: number;
   /** IPVS virtual servers on the node */
   readonly virtualServers: number;
+  /** nf_tables rules on the node (all tables) */
+  readonly nftRules: number;
+  /** elements of its named sets and maps (nftables mode: one per service IP and port, per NodePort, …) */
+  readonly nftElements: number;
   /** netfilter rules that matched for one connection's first packet to the last service, on the client's node */
   readonly rulesMatched: number;
   /** netfilter rules evaluated (matched or not) for that packet on its node: its cost in chains */
   readonly rulesEvaluated: number;
+  /**
+   * median time to trace that connection again (µs), when the caller lends a clock: the sim
+   * never reads one itself
+   */
+  readonly traceUs?: number;
 }
 
 /**
@@ -220,7 +229,7 @@ export function scaleRefusal(services: number, endpoints: number): string | unde
  * services of `endpoints` endpoints each, and we count what it wrote on a node (the same on
  * every node) and what one packet from a pod there to the last service costs.
  */
-export function scalePoint(services: number, endpoints: number, proxy: ProxyMode): Result<ScalePoint> {
+export function scalePoint(services: number, endpoints: number, proxy: ProxyMode, clock?: () => number): Result<ScalePoint> {
   const tooBig = scaleRefusal(services, endpoints);
   if (tooBig) return { ok: false, error: { code: 'SCALE_TOO_BIG', where: 'scale', message: tooBig } };
   const podsPerNode = Math.max(1, Math.ceil(Math.min(services * endpoints, 240) / 3));
@@ -238,6 +247,17 @@ export function scalePoint(services: number, endpoints: number, proxy: ProxyMode
   const t = traceFlow(c, { from: from.name, to: `${last.clusterIP}:80`, proto: 'tcp', kind: 'connect' });
   if (!t.ok) return t;
   const matched = t.value.events.filter((e) => e.packetId === 0 && e.host === node.name && e.kind === 'rule').length;
+  const nftTables = ns.nft.tables;
+  let traceUs: number | undefined;
+  if (clock) {
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t0 = clock();
+      traceFlow(c, { from: from.name, to: `${last.clusterIP}:80`, proto: 'tcp', kind: 'connect' });
+      times.push((clock() - t0) * 1000);
+    }
+    traceUs = Math.round(times.sort((a, b) => a - b)[3]!);
+  }
   return {
     ok: true,
     value: {
@@ -248,8 +268,11 @@ export function scalePoint(services: number, endpoints: number, proxy: ProxyMode
       natRules: count(ns.nf.nat),
       ipsetEntries: [...ns.ipsets.values()].reduce((n, s) => n + s.entries.size, 0),
       virtualServers: ns.ipvs?.services.length ?? 0,
+      nftRules: nftTables.reduce((n, tb) => n + [...tb.chains.values()].reduce((k, ch) => k + ch.rules.length, 0), 0),
+      nftElements: nftTables.reduce((n, tb) => n + [...tb.sets.values()].reduce((k, st) => k + (st.anonymous ? 0 : st.elements.size), 0), 0),
       rulesMatched: matched,
       rulesEvaluated: t.value.packets[0]!.rulesEvaluatedByHost[node.name] ?? 0,
+      traceUs,
     },
   };
 }

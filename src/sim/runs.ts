@@ -62,7 +62,8 @@ export function runOn(c: Cluster, flow: FlowSpec, n: number): Result<RunsResult>
 function balancerCounters(c: Cluster, t: Trace): Pick<RunsResult, 'counters'> {
   const request = t.events.filter((e) => e.packetId === 0);
   const ipvs = request.find((e) => e.kind === 'ipvs');
-  const drawn = request.find((e) => e.draws?.length) ?? request.find((e) => e.kind === 'rule' && e.verdict?.startsWith('DNAT'));
+  // iptables' rules count what they match; kube-proxy's nftables rules carry no counter
+  const drawn = request.find((e) => e.draws?.length) ?? request.find((e) => e.kind === 'rule' && e.ref?.table === 'iptables' && e.verdict?.startsWith('DNAT'));
   const at = ipvs ?? drawn;
   if (!at) return {};
   // the virtual server as the ipvs step names it: `TCP  10.43.6.58:80 rr`

@@ -1,4 +1,4 @@
-import type { IptablesChainView, NamespaceTables } from './api-types.ts';
+import type { IptablesChainView, NamespaceTables, NftObjectView } from './api-types.ts';
 import { conntrackLine, conntrackLines } from './cli/conntrack.ts';
 import { fdbLineIndex, fdbTable, neighLines, routeLines, type FdbRowRef } from './cli/ip.ts';
 import { renderRuleRow } from './cli/iptables.ts';
@@ -6,6 +6,7 @@ import { ipvsTableRows } from './cli/ipvs.ts';
 import type { Cluster } from './k8s/cluster.ts';
 import { chainReferenceCounts, orderedChains } from './linux/netfilter/tables.ts';
 import type { NetNs } from './linux/netns.ts';
+import { chainDeclaration, liveElements, printElement, printRule, setDeclaration } from './linux/nftables/print.ts';
 import type { TableName } from './linux/netfilter/types.ts';
 import type { TraceEvent } from './trace/event.ts';
 
@@ -22,10 +23,24 @@ export const ALL_TABLES_UP_TO = 150;
 export function tablesOf(c: Cluster, crossed?: ReadonlySet<string>): NamespaceTables[] {
   const all = [...c.world.namespaces.values()];
   const keep = crossed && all.length > ALL_TABLES_UP_TO ? all.filter((ns) => crossed.has(`${ns.host}/${ns.name}`)) : all;
-  return keep.map((ns) => namespaceTables(ns));
+  return keep.map((ns) => namespaceTables(ns, c.world.timeUs));
 }
 
-function namespaceTables(ns: NetNs): NamespaceTables {
+/** `nft list ruleset`, object by object, at `nowUs` (dynamic set elements may have expired). */
+function nftObjects(ns: NetNs, nowUs: number): NftObjectView[] {
+  const out: NftObjectView[] = [];
+  for (const t of ns.nft.tables) {
+    const table = `${t.family} ${t.name}`;
+    for (const set of t.sets.values()) {
+      if (set.anonymous) continue;
+      out.push({ table, kind: set.dataType ? 'map' : 'set', name: set.name, decl: setDeclaration(set), rows: liveElements(set, nowUs).map((e) => printElement(set, e, nowUs)) });
+    }
+    for (const chain of t.chains.values()) out.push({ table, kind: 'chain', name: chain.name, decl: chainDeclaration(t, chain), rows: chain.rules.map((r) => printRule(t, r)) });
+  }
+  return out;
+}
+
+function namespaceTables(ns: NetNs, nowUs: number): NamespaceTables {
   const iptables: IptablesChainView[] = [];
   for (const table of TABLES) {
     const t = ns.nf[table];
@@ -54,6 +69,7 @@ function namespaceTables(ns: NetNs): NamespaceTables {
     fdb: fdb.lines,
     conntrack: conntrackLines(ns),
     iptables,
+    nftables: nftObjects(ns, nowUs),
     ipvs: ipvsTableRows(ns),
     since: {
       neigh: ns.neigh.entries.map((e) => e.createdUs ?? null),

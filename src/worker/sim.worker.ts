@@ -32,7 +32,8 @@ const api: SimApi = {
   tracePcap: (req) => guarded('tracePcap', () => tracePcap(req)),
   compare: (req, modesB, pin) => guarded('compare', () => compare(req, modesB, pin)),
   runs: (req, n) => guarded('runs', () => runConnections(req, n)),
-  scalePoint: (services, endpoints, proxy) => guarded('scalePoint', () => scalePoint(services, endpoints, proxy)),
+  // the worker lends the sim its clock: the trace time of each point (the sim never reads one)
+  scalePoint: (services, endpoints, proxy) => guarded('scalePoint', () => scalePoint(services, endpoints, proxy, () => performance.now())),
   containers: (scenario) => guarded('containers', () => dockerContainers(scenario)),
   checkCluster: (scenario) => guarded('checkCluster', () => checkCluster(scenario)),
   compactCluster: (text) => guarded('compactCluster', () => ({ ok: true, value: compactCluster(text) })),

@@ -8,7 +8,7 @@ import { describeStep, netnsLabel } from '../store/describe.ts';
 import { useStore, type CompareAxis, type ComparisonShown } from '../store/store.ts';
 import './Compare.css';
 
-const AXES: readonly CompareAxis[] = ['proxy', 'backend'];
+const AXES: readonly CompareAxis[] = ['proxy', 'iptables-nftables', 'ipvs-nftables', 'backend'];
 
 /**
  * The same packet under two modes, side by side (seed §5: PREROUTING → FORWARD → POSTROUTING
@@ -135,7 +135,11 @@ function flowText(f: FlowSpec): string {
   return `${f.kind} ${f.from} → ${f.to}${f.kind === 'connect' ? ` ${f.proto}` : ''}`;
 }
 
-const axisOf = (c: ComparisonShown): CompareAxis => ('proxy' in c.modesB ? 'proxy' : 'backend');
+function axisOf(c: ComparisonShown): CompareAxis {
+  if (!('proxy' in c.modesB)) return 'backend';
+  if (c.modesB.proxy === 'ipvs') return 'proxy';
+  return c.req.modes.proxy === 'ipvs' ? 'ipvs-nftables' : 'iptables-nftables';
+}
 
 function CompareBody({ shown }: { shown: ComparisonShown }) {
   const axis = axisOf(shown);

@@ -179,7 +179,7 @@ function ModePicker() {
         <span className="label" id="lbl-proxy">
           kube-proxy
         </span>
-        <Seg name="kube-proxy mode" testid="mode.proxy" value={proxy} options={['iptables', 'ipvs'] as const} onChange={(v) => setModes({ proxy: v })} disabled={off} />
+        <Seg name="kube-proxy mode" testid="mode.proxy" value={proxy} options={['iptables', 'ipvs', 'nftables'] as const} onChange={(v) => setModes({ proxy: v })} disabled={off} />
         {proxy === 'ipvs' && k8s && (
           <select
             className="select"

@@ -3,6 +3,7 @@ import type { StatisticDraw, TraceEvent } from '../../sim/trace/event.ts';
 import { chainTraversal, ruleKey, type ChainTraversal } from '../store/derive.ts';
 import { countersAt } from '../store/hooks.ts';
 import { useStore } from '../store/store.ts';
+import { NftLookupRow } from './NftLookup.tsx';
 
 const isNf = (e: TraceEvent | undefined) => e?.kind === 'rule' || e?.kind === 'policy';
 
@@ -123,7 +124,6 @@ function Walk({ walk, cursor }: { walk: ChainTraversal; cursor: number }) {
                       </tr>
                     )),
                     <tr
-                      key={r.index}
                       className={`${current ? 'current' : ''} ${r.matched ? 'matched' : 'nomatch'}`}
                       data-testid={current ? 'inspector.chainview.current' : undefined}
                       onClick={() => seek(r.index)}
@@ -134,6 +134,7 @@ function Walk({ walk, cursor }: { walk: ChainTraversal; cursor: number }) {
                       <td className="rt" title={r.text}>{r.text.replace(/\s+/g, ' ')}</td>
                       <td className="vd">{r.matched ? `→ ${r.verdict}` : 'no match'}</td>
                     </tr>,
+                    ...(r.element !== undefined ? [<NftLookupRow key={`lookup${r.index}`} element={r.element} current={current} />] : []),
                   ];
                 })}
               </tbody>

@@ -96,7 +96,7 @@ function StepDetails({ ev, group }: { ev: TraceEvent; group: readonly [number, n
         </dl>
         {ev.ref && entry && (
           <div className="lookup">
-            <div className="label">{ev.ref.table === 'iptables' ? 'rule' : `${ev.ref.table} entry`}{ev.ref.row !== undefined && ev.ref.table !== 'iptables' ? ` · row ${ev.ref.row + 1}` : ''}</div>
+            <div className="label">{ev.ref.table === 'iptables' || ev.ref.table === 'nftables' ? 'rule' : `${ev.ref.table} entry`}{ev.ref.row !== undefined && ev.ref.table !== 'iptables' && ev.ref.table !== 'nftables' ? ` · row ${ev.ref.row + 1}` : ''}</div>
             <pre className="mono lookup-text" data-testid="inspector.ref">
               {entry}
             </pre>

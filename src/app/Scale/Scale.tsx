@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import type { ProxyMode } from '../../sim/api-types.ts';
 import type { ScalePoint } from '../../sim/compare.ts';
 import { SCALE_PROXIES, SCALE_SERVICES } from '../store/client.ts';
 import { scaleKey, useStore } from '../store/store.ts';
@@ -8,8 +9,8 @@ import './Scale.css';
 const ENDPOINT_CHOICES = [1, 2, 6, 10] as const;
 
 /**
- * Seed §5's growth argument, measured: kube-proxy programs a 3-node cluster with 10 … 1,000
- * services in each mode, and the chart counts what it wrote on a node (the same on every node) and what one packet to
+ * Seed §5's growth argument, measured: kube-proxy programs a 3-node cluster with 10 … 10,000
+ * services in each mode (iptables, ipvs, nftables), and the chart counts what it wrote on a node (the same on every node) and what one packet to
  * the last service matched. Points arrive one by one from their own worker.
  */
 export function Scale() {
@@ -53,7 +54,8 @@ export function Scale() {
           <span>{error}</span>
         </div>
       )}
-      <div className="scale-body">
+      {/* it scrolls when the chart and the table do not fit: a Tab stop, so the keyboard can scroll it */}
+      <div className="scale-body" tabIndex={0} role="region" aria-label="Scale: chart and measurements">
         <figure className="scale-figure">
           <Chart points={points} />
           <figcaption>
@@ -70,8 +72,10 @@ export function Scale() {
           </figcaption>
         </figure>
         <div className="scale-side">
-          <ScaleTable points={points} />
           <Reading points={points} endpoints={endpoints} />
+        </div>
+        <div className="scale-table-wrap">
+          <ScaleTable points={points} />
         </div>
       </div>
     </div>
@@ -99,7 +103,7 @@ function Chart({ points }: { points: Record<string, ScalePoint | undefined> }) {
       className="scale-chart"
       viewBox={`0 0 ${width} ${height}`}
       role="img"
-      aria-label="Rules and ipset entries on the node against the number of services, log scales; the table beside it has the numbers"
+      aria-label="Rules, ipset entries and nftables set elements on the node against the number of services, log scales; the table below has the numbers"
       data-testid="scale.chart"
     >
       {decades(1, hi).map((d) => (
@@ -144,16 +148,44 @@ function Chart({ points }: { points: Record<string, ScalePoint | undefined> }) {
   );
 }
 
-const COLUMNS: readonly { proxy: 'iptables' | 'ipvs'; field: keyof ScalePoint; head: string; title: string }[] = [
+type Column = { proxy: ProxyMode; field: keyof ScalePoint; head: string; title: string };
+
+const MATCHED = 'rules the first packet to the last service matched on its node';
+const CHECKED = 'rules the first packet to the last service was checked against, matched or not, on its node';
+const TRACE = "median time to trace that connection (SYN, SYN-ACK, ACK) once more, in this tab's worker";
+
+/** What one packet costs, the same three columns for every mode. */
+const perPacket = (proxy: ProxyMode): Column[] => [
+  { proxy, field: 'rulesMatched', head: 'matched', title: MATCHED },
+  { proxy, field: 'rulesEvaluated', head: 'checked', title: CHECKED },
+  { proxy, field: 'traceUs', head: 'trace', title: TRACE },
+];
+
+const COLUMNS: readonly Column[] = [
   { proxy: 'iptables', field: 'iptablesRules', head: 'rules', title: 'all iptables rules on a node (nat + filter + mangle + raw)' },
-  { proxy: 'iptables', field: 'rulesMatched', head: 'matched', title: 'rules the first packet to the last service matched on its node' },
-  { proxy: 'iptables', field: 'rulesEvaluated', head: 'checked', title: 'rules that packet was checked against, matched or not, on every host' },
+  ...perPacket('iptables'),
   { proxy: 'ipvs', field: 'iptablesRules', head: 'rules', title: 'all iptables rules on a node' },
   { proxy: 'ipvs', field: 'ipsetEntries', head: 'ipset', title: 'members of all ipsets' },
   { proxy: 'ipvs', field: 'virtualServers', head: 'virt. srv', title: 'IPVS virtual servers' },
-  { proxy: 'ipvs', field: 'rulesMatched', head: 'matched', title: 'rules the first packet to the last service matched on its node' },
-  { proxy: 'ipvs', field: 'rulesEvaluated', head: 'checked', title: 'rules that packet was checked against, matched or not, on every host' },
+  ...perPacket('ipvs'),
+  { proxy: 'nftables', field: 'nftRules', head: 'nft rules', title: "rules of all nf_tables chains on a node (kube-proxy's table ip kube-proxy)" },
+  { proxy: 'nftables', field: 'nftElements', head: 'elements', title: 'elements of the named sets and verdict maps (service-ips, cluster-ips, service-nodeports, …)' },
+  { proxy: 'nftables', field: 'iptablesRules', head: 'iptables', title: "iptables rules left on the node (flannel's): kube-proxy writes none in this mode" },
+  ...perPacket('nftables'),
 ];
+
+const GROUPS: readonly { proxy: ProxyMode; label: string }[] = [
+  { proxy: 'iptables', label: 'iptables mode' },
+  { proxy: 'ipvs', label: 'ipvs mode' },
+  { proxy: 'nftables', label: 'nftables mode' },
+];
+
+/** A cell's text: counts with separators, a trace time in µs or ms. */
+function cellText(c: Column, p: ScalePoint): string {
+  const v = p[c.field];
+  if (c.field === 'traceUs') return typeof v === 'number' ? (v >= 1000 ? `${(v / 1000).toFixed(1)} ms` : `${v} µs`) : '–';
+  return Number(v).toLocaleString('en-US');
+}
 
 function ScaleTable({ points }: { points: Record<string, ScalePoint | undefined> }) {
   return (
@@ -164,12 +196,11 @@ function ScaleTable({ points }: { points: Record<string, ScalePoint | undefined>
           <th rowSpan={2} scope="col" className="svc">
             services
           </th>
-          <th colSpan={3} scope="colgroup" className="grp-iptables">
-            iptables mode
-          </th>
-          <th colSpan={5} scope="colgroup" className="grp-ipvs">
-            ipvs mode
-          </th>
+          {GROUPS.map((g) => (
+            <th key={g.proxy} colSpan={COLUMNS.filter((c) => c.proxy === g.proxy).length} scope="colgroup" className={`grp-${g.proxy}`}>
+              {g.label}
+            </th>
+          ))}
         </tr>
         <tr>
           {COLUMNS.map((c) => (
@@ -189,7 +220,7 @@ function ScaleTable({ points }: { points: Record<string, ScalePoint | undefined>
               const p = points[`${c.proxy}|${n}`];
               return (
                 <td key={`${c.proxy}.${c.field}`} data-testid={`scale.cell.${n}.${c.proxy}.${c.field}`} className={`grp-${c.proxy}${p ? '' : ' pending'}`}>
-                  {p ? Number(p[c.field]).toLocaleString('en-US') : '…'}
+                  {p ? cellText(c, p) : '…'}
                 </td>
               );
             })}
@@ -201,7 +232,7 @@ function ScaleTable({ points }: { points: Record<string, ScalePoint | undefined>
 }
 
 /** `21`, or `14–21` when the sizes measured so far differ. */
-function matchedRange(points: Record<string, ScalePoint | undefined>, proxy: 'iptables' | 'ipvs'): string {
+function matchedRange(points: Record<string, ScalePoint | undefined>, proxy: ProxyMode): string {
   const xs = SCALE_SERVICES.flatMap((n) => {
     const p = points[`${proxy}|${n}`];
     return p ? [p.rulesMatched] : [];
@@ -215,8 +246,11 @@ function matchedRange(points: Record<string, ScalePoint | undefined>, proxy: 'ip
 function Reading({ points, endpoints }: { points: Record<string, ScalePoint | undefined>; endpoints: number }) {
   const ipt = points['iptables|10'];
   const ipvs = points['ipvs|10'];
+  const nft = points['nftables|10'];
   const iptBig = points['iptables|1000'];
   const ipvsBig = points['ipvs|1000'];
+  const nftBig = points['nftables|1000'];
+  const nftHuge = points['nftables|10000'];
   if (!ipt || !ipvs) return null;
   return (
     <div className="scale-reading" data-testid="scale.reading">
@@ -249,9 +283,27 @@ function Reading({ points, endpoints }: { points: Record<string, ScalePoint | un
         ) : null}{' '}
         and <span className="mono">{ipvs.rulesEvaluated}</span> in ipvs mode{ipvsBig ? <> ({ipvsBig.rulesEvaluated} at 1,000: one ipset lookup finds any ClusterIP)</> : null}.
       </p>
+      {nft && (
+        <p data-testid="scale.reading.nftables">
+          In nftables mode kube-proxy wrote <span className="mono">{nft.nftRules}</span> nft rules and{' '}
+          <span className="mono">{nft.nftElements}</span> set and map elements, and no iptables rules (the{' '}
+          <span className="mono">{nft.iptablesRules}</span> left are flannel&rsquo;s). The packet was checked against{' '}
+          <span className="mono">{nft.rulesEvaluated}</span> rules
+          {nftBig || nftHuge ? (
+            <>
+              {' '}
+              — and <span className="mono">{(nftHuge ?? nftBig)!.rulesEvaluated}</span> at {nftHuge ? '10,000' : '1,000'} services: one lookup in the verdict map{' '}
+              <span className="mono">@service-ips</span> on <span className="mono">ip daddr . meta l4proto . th dport</span> finds any service, and{' '}
+              <span className="mono">numgen random mod N</span> picks the endpoint in one rule
+            </>
+          ) : null}
+          .
+        </p>
+      )}
       <p className="muted">
-        It matched {matchedRange(points, 'iptables')} rules in iptables mode and {matchedRange(points, 'ipvs')} in ipvs mode at every size measured: the
-        rules that match stay few; the ones tried before them grow with the services.
+        It matched {matchedRange(points, 'iptables')} rules in iptables mode, {matchedRange(points, 'ipvs')} in ipvs mode
+        {nft ? <> and {matchedRange(points, 'nftables')} in nftables mode</> : null} at every size measured: the rules that match stay few; in iptables mode the
+        ones tried before them grow with the services.
       </p>
     </div>
   );

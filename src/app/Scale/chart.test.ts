@@ -11,7 +11,7 @@ describe('scale chart geometry', () => {
   });
 
   it('puts the top line a decade above the data', () => {
-    const p = { services: 1000, endpointsPerService: 6, proxy: 'iptables' as const, iptablesRules: 20036, natRules: 20018, ipsetEntries: 0, virtualServers: 0, rulesMatched: 21, rulesEvaluated: 1100 };
+    const p = { services: 1000, endpointsPerService: 6, proxy: 'iptables' as const, iptablesRules: 20036, natRules: 20018, ipsetEntries: 0, virtualServers: 0, nftRules: 0, nftElements: 0, rulesMatched: 21, rulesEvaluated: 1100 };
     expect(yTop([p])).toBe(100000);
     expect(yTop([])).toBe(1000);
     expect(decades(1, 100).map((d) => d.value)).toEqual([1, 2, 5, 10, 20, 50, 100]);

@@ -7,7 +7,7 @@ import type { ScalePoint } from '../../sim/compare.ts';
  * lines are what the node holds; broken lines what one packet costs.
  */
 
-export type Field = 'iptablesRules' | 'ipsetEntries' | 'rulesMatched' | 'rulesEvaluated';
+export type Field = 'iptablesRules' | 'ipsetEntries' | 'nftRules' | 'nftElements' | 'rulesMatched' | 'rulesEvaluated';
 
 export interface Series {
   readonly id: string;
@@ -26,6 +26,10 @@ export const SERIES: readonly Series[] = [
   { id: 'ipvs.ipset', proxy: 'ipvs', field: 'ipsetEntries', label: 'ipvs mode · ipset entries', dash: '2 3' },
   { id: 'ipvs.evaluated', proxy: 'ipvs', field: 'rulesEvaluated', label: 'ipvs mode · rules one packet is checked against', dash: '10 3 2 3' },
   { id: 'ipvs.matched', proxy: 'ipvs', field: 'rulesMatched', label: 'ipvs mode · rules one packet matches', dash: '6 4' },
+  { id: 'nftables.rules', proxy: 'nftables', field: 'nftRules', label: 'nftables mode · nft rules on the node', dash: '' },
+  { id: 'nftables.elements', proxy: 'nftables', field: 'nftElements', label: 'nftables mode · set and map elements', dash: '2 3' },
+  { id: 'nftables.evaluated', proxy: 'nftables', field: 'rulesEvaluated', label: 'nftables mode · rules one packet is checked against', dash: '10 3 2 3' },
+  { id: 'nftables.matched', proxy: 'nftables', field: 'rulesMatched', label: 'nftables mode · rules one packet matches', dash: '6 4' },
 ];
 
 export interface Frame {
@@ -49,7 +53,7 @@ export function logScale(lo: number, hi: number, a: number, b: number): (v: numb
 /** The decade above the largest value (at least 1,000), so the top grid line has room above the data. */
 export function yTop(points: readonly ScalePoint[]): number {
   let max = 1;
-  for (const p of points) max = Math.max(max, p.iptablesRules, p.ipsetEntries, p.rulesMatched, p.rulesEvaluated);
+  for (const p of points) max = Math.max(max, p.iptablesRules, p.ipsetEntries, p.nftRules, p.nftElements, p.rulesMatched, p.rulesEvaluated);
   return Math.max(1000, 10 ** Math.ceil(Math.log10(max * 1.2)));
 }
 

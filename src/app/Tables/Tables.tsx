@@ -5,14 +5,16 @@ import { conntrackAt, ruleKey, unconfirmedAt } from '../store/derive.ts';
 import { countersAt, useCurrentEvent, useStepAtCursor } from '../store/hooks.ts';
 import { revealIn } from '../store/scroll.ts';
 import { useStore } from '../store/store.ts';
+import { NftTables } from './NftTables.tsx';
 import './Tables.css';
 
-type Sub = 'route' | 'neigh' | 'fdb' | 'iptables' | 'conntrack' | 'ipvs';
+type Sub = 'route' | 'neigh' | 'fdb' | 'iptables' | 'nftables' | 'conntrack' | 'ipvs';
 const SUBS: readonly { id: Sub; label: string; cmd: string }[] = [
   { id: 'route', label: 'routes', cmd: 'ip route' },
   { id: 'neigh', label: 'neighbours', cmd: 'ip neigh' },
   { id: 'fdb', label: 'FDB', cmd: 'bridge fdb show' },
   { id: 'iptables', label: 'iptables', cmd: 'iptables -nvL' },
+  { id: 'nftables', label: 'nftables', cmd: 'nft list ruleset' },
   { id: 'conntrack', label: 'conntrack', cmd: 'conntrack -L' },
   { id: 'ipvs', label: 'ipvs', cmd: 'ipvsadm -Ln' },
 ];
@@ -120,6 +122,8 @@ export function Tables() {
         </div>
         {sub === 'iptables' ? (
           <Iptables tables={tables} nf={nf} ev={here ? ev : undefined} counters={counters} />
+        ) : sub === 'nftables' ? (
+          <NftTables tables={tables} ev={here ? ev : undefined} />
         ) : sub === 'conntrack' ? (
           <Conntrack tables={tables} events={result.trace.events} cursor={cursor} hit={here && refSub === sub ? ev.ref?.row : undefined} />
         ) : (
@@ -165,7 +169,7 @@ function Conntrack({ tables, events, cursor, hit }: { tables: NamespaceTables; e
   );
 }
 
-function rowsOf(t: NamespaceTables, sub: Exclude<Sub, 'iptables'>): readonly string[] {
+function rowsOf(t: NamespaceTables, sub: Exclude<Sub, 'iptables' | 'nftables'>): readonly string[] {
   switch (sub) {
     case 'route':
       return t.routes;
@@ -181,12 +185,14 @@ function rowsOf(t: NamespaceTables, sub: Exclude<Sub, 'iptables'>): readonly str
 }
 
 /** When each row came to be during the flow (null: before it); routes and ipvs rows do not change. */
-function sinceOf(t: NamespaceTables, sub: Exclude<Sub, 'iptables'>): readonly (number | null)[] | undefined {
+function sinceOf(t: NamespaceTables, sub: Exclude<Sub, 'iptables' | 'nftables'>): readonly (number | null)[] | undefined {
   return sub === 'neigh' || sub === 'fdb' || sub === 'conntrack' ? t.since[sub] : undefined;
 }
 
 function count(t: NamespaceTables, sub: Sub): number {
-  return sub === 'iptables' ? t.iptables.reduce((n, c) => n + c.rules.length, 0) : rowsOf(t, sub).length;
+  if (sub === 'iptables') return t.iptables.reduce((n, c) => n + c.rules.length, 0);
+  if (sub === 'nftables') return t.nftables.reduce((n, o) => n + (o.kind === 'chain' ? o.rows.length : 0), 0);
+  return rowsOf(t, sub).length;
 }
 
 /**

@@ -8,7 +8,7 @@ import './Terminal.css';
 /** `kubectl apply -f -` (or --filename=-): the command takes the text area below as its input */
 const APPLY_STDIN = /^\s*kubectl\s+apply\b.*(?:-f|--filename)(?:\s+|=)-\s*$/;
 
-const EXAMPLES = ['ip route', 'ip neigh show dev flannel.1', 'bridge fdb show dev flannel.1', 'iptables -nvL -t nat', 'ipvsadm -Ln', 'ip route del 10.42.1.0/24'];
+const EXAMPLES = ['ip route', 'ip neigh show dev flannel.1', 'bridge fdb show dev flannel.1', 'iptables -nvL -t nat', 'ipvsadm -Ln', 'nft list ruleset', 'ip route del 10.42.1.0/24'];
 
 /**
  * A shell on any host or pod. Output is what the real command prints for the model's state; a

@@ -56,11 +56,11 @@ export const CALL_TIMEOUT_MS = 10_000;
 /** A user's cluster of more than LARGE_CLUSTER_CHARS (thousands of pods) gets this long to build. */
 export const LARGE_CLUSTER_TIMEOUT_MS = 120_000;
 export const LARGE_CLUSTER_CHARS = 1_000_000;
-/** A scale point builds a cluster of up to 1,000 services: it gets longer. */
-export const SCALE_TIMEOUT_MS = 60_000;
+/** A scale point builds a cluster of up to 10,000 services: it gets longer. */
+export const SCALE_TIMEOUT_MS = 180_000;
 /** The services counts of the scale chart, computed smallest first so the chart fills in. */
-export const SCALE_SERVICES = [10, 50, 100, 500, 1000] as const;
-export const SCALE_PROXIES: readonly ProxyMode[] = ['iptables', 'ipvs'];
+export const SCALE_SERVICES = [10, 50, 100, 500, 1000, 10000] as const;
+export const SCALE_PROXIES: readonly ProxyMode[] = ['iptables', 'ipvs', 'nftables'];
 
 /** A request's identity: its JSON with keys in one order, so that how an object was built does not matter. */
 const key = (r: SimRequest) => JSON.stringify(r, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));

@@ -9,15 +9,27 @@ import { requestOf, type CompareAxis, type Store } from './store.ts';
  * here follows from them.
  */
 
-/** The two sides of an axis (A left, B right): iptables vs ipvs, or the two datapaths picked. */
+/** kube-proxy's modes, two at a time, in the order the issue reads them (A left, B right). */
+const PROXY_SIDES: Readonly<Record<Exclude<CompareAxis, 'backend'>, readonly [Modes, Modes]>> = {
+  proxy: [{ proxy: 'iptables' }, { proxy: 'ipvs' }],
+  'iptables-nftables': [{ proxy: 'iptables' }, { proxy: 'nftables' }],
+  'ipvs-nftables': [{ proxy: 'ipvs' }, { proxy: 'nftables' }],
+};
+
+/** The two sides of an axis (A left, B right): two kube-proxy modes, or the two datapaths picked. */
 export function compareSides(axis: CompareAxis, backends: readonly [Backend, Backend]): readonly [Modes, Modes] {
-  return axis === 'proxy' ? [{ proxy: 'iptables' }, { proxy: 'ipvs' }] : [{ backend: backends[0] }, { backend: backends[1] }];
+  return axis === 'backend' ? [{ backend: backends[0] }, { backend: backends[1] }] : PROXY_SIDES[axis];
 }
 
 export const AXIS_LABEL: Readonly<Record<CompareAxis, string>> = {
   proxy: 'kube-proxy: iptables vs ipvs',
+  'iptables-nftables': 'kube-proxy: iptables vs nftables',
+  'ipvs-nftables': 'kube-proxy: ipvs vs nftables',
   backend: 'network: any two datapaths',
 };
+
+/** The axes that compare kube-proxy modes (any two of the three). */
+export const PROXY_AXES: readonly CompareAxis[] = ['proxy', 'iptables-nftables', 'ipvs-nftables'];
 
 /** Side A's request (the current scenario and flow, the axis set to A) and side B's modes. */
 export function compareRequest(s: Pick<Store, 'scenario' | 'flow' | 'compareAxis' | 'compareBackends'>): { req: SimRequest; modesB: Modes } {
@@ -33,7 +45,7 @@ export function sideB(req: SimRequest, modesB: Modes): SimRequest {
 
 /** The modes in words for a column head: `ipvs (sh)`, `flannel vxlan`, `calico ipip`. */
 export function sideLabel(axis: CompareAxis, modes: Required<Modes>): string {
-  return axis === 'proxy' ? (modes.proxy === 'ipvs' ? `ipvs (${modes.scheduler})` : 'iptables') : `${cniOf(modes.backend)} ${modes.backend}`;
+  return PROXY_AXES.includes(axis) ? (modes.proxy === 'ipvs' ? `ipvs (${modes.scheduler})` : modes.proxy) : `${cniOf(modes.backend)} ${modes.backend}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -190,6 +190,8 @@ export interface TraversedRule {
   readonly text: string;
   readonly verdict: string;
   readonly matched: boolean;
+  /** nftables: the set or map element whose lookup decided the verdict (`10.43.6.58 . tcp . 80 : goto service-…`) */
+  readonly element?: string;
   /**
    * rows `row`…`lastRow` were evaluated before the next visited rule and did not match (iptables
    * tries a chain rule by rule: in a long KUBE-SERVICES this is where a packet's cost is)
@@ -255,7 +257,7 @@ export function chainTraversal(events: readonly TraceEvent[], cursor: number, ta
   for (let i = start; i <= at; i++) {
     const e = events[i]!;
     if (e.kind === 'nat') continue;
-    const table = e.ref?.nfTable ?? '';
+    const table = e.ref?.nfTable ?? e.ref?.nftTable ?? '';
     const chain = e.ref?.chain ?? e.hook ?? '';
     let last = chains[chains.length - 1];
     if (!last || last.chain !== chain || last.table !== table) {
@@ -264,9 +266,10 @@ export function chainTraversal(events: readonly TraceEvent[], cursor: number, ta
     }
     // the rows tried before this one (for a policy: every row after the last one visited)
     const from = e.ref?.fromRow;
-    const upTo = e.kind === 'policy' ? nsTables?.iptables.find((c) => c.table === table && c.name === chain)?.rules.length : e.ref?.row;
+    const rowTexts = chainRows(nsTables, e.ref?.table === 'nftables', table, chain);
+    const upTo = e.kind === 'policy' ? rowTexts?.length : e.ref?.row;
     if (from !== undefined && upTo !== undefined && from < upTo) {
-      const texts = nsTables?.iptables.find((c) => c.table === table && c.name === chain)?.rules.slice(from, upTo).map((r) => r.text) ?? [];
+      const texts = rowTexts?.slice(from, upTo) ?? [];
       last.rules.push({ index: -1, row: from, lastRow: upTo - 1, text: texts.length === 1 ? texts[0]! : '', verdict: 'no match', matched: false });
     }
     last.rules.push({
@@ -275,9 +278,17 @@ export function chainTraversal(events: readonly TraceEvent[], cursor: number, ta
       text: e.kind === 'policy' ? (/^policy/.test(e.verdict ?? '') ? (e.verdict ?? '') : `policy ${e.verdict ?? ''}`) : (e.ref?.text ?? ''),
       verdict: e.verdict ?? '',
       matched: e.kind === 'policy' || ruleMatched(e),
+      element: e.ref?.element,
     });
   }
   return { current: at, hook: cur.hook, host: cur.host, netns: cur.netns, chains };
+}
+
+/** The rows of one chain as printed: an iptables chain's rules, or an nftables chain's. */
+function chainRows(t: NamespaceTables | undefined, nft: boolean, table: string, chain: string): readonly string[] | undefined {
+  if (!t) return undefined;
+  if (nft) return t.nftables.find((o) => o.kind === 'chain' && o.table === table && o.name === chain)?.rows;
+  return t.iptables.find((c) => c.table === table && c.name === chain)?.rules.map((r) => r.text);
 }
 
 /**
@@ -305,6 +316,8 @@ export function refText(ev: TraceEvent, tables: readonly NamespaceTables[]): str
       return t.ipvs[ref.row];
     case 'iptables':
       return t.iptables.find((c) => c.table === ref.nfTable && c.name === ref.chain)?.rules[ref.row]?.text;
+    case 'nftables':
+      return t.nftables.find((o) => o.kind === 'chain' && o.table === ref.nftTable && o.name === ref.chain)?.rows[ref.row];
   }
 }
 

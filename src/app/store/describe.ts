@@ -61,7 +61,7 @@ export function describeStep(ev: TraceEvent): string {
   const verdict = ev.verdict ? ` → ${ev.verdict}` : '';
   switch (ev.kind) {
     case 'rule': {
-      const table = ev.ref?.nfTable ?? '';
+      const table = ev.ref?.nfTable ?? ev.ref?.nftTable ?? '';
       const n = ruleNumber(ev);
       const chain = ev.ref?.chain ?? '';
       const hook = ev.hook && ev.hook !== chain ? ev.hook : '';
@@ -70,7 +70,7 @@ export function describeStep(ev: TraceEvent): string {
         .trim();
     }
     case 'policy':
-      return `${ev.ref?.nfTable ?? ''} ${ev.ref?.chain ?? ev.hook ?? ''} ${/^policy/.test(ev.verdict ?? '') ? `→ ${ev.verdict}` : `policy${verdict}`}`.replace(/\s+/g, ' ').trim();
+      return `${ev.ref?.nfTable ?? ev.ref?.nftTable ?? ''} ${ev.ref?.chain ?? ev.hook ?? ''} ${/^policy/.test(ev.verdict ?? '') ? `→ ${ev.verdict}` : `policy${verdict}`}`.replace(/\s+/g, ' ').trim();
     case 'ipvs':
       // the virtual server the packet hit and the real server the scheduler gave it
       return `IPVS ${(ev.ref?.text ?? '').replace(/\s+/g, ' ')}${verdict.replace('→', '→ real server')}`.replace(/\s+/g, ' ').trim();

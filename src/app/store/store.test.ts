@@ -34,7 +34,7 @@ function fakeWorker() {
     compare: (req, modesB) => new Promise((resolve) => compares.push({ req, modesB, resolve })),
     scalePoint: async (services, endpointsPerService, proxy) => {
       scaled.push(`${proxy}|${services}|${endpointsPerService}`);
-      return { ok: true, value: { services, endpointsPerService, proxy, iptablesRules: services * 20, natRules: services * 18, ipsetEntries: 0, virtualServers: 0, rulesMatched: 21, rulesEvaluated: services + 40 } };
+      return { ok: true, value: { services, endpointsPerService, proxy, iptablesRules: services * 20, natRules: services * 18, ipsetEntries: 0, virtualServers: 0, nftRules: 0, nftElements: 0, rulesMatched: 21, rulesEvaluated: services + 40 } };
     },
     containers: async () => ({ ok: true, value: [] }),
     runs: async (_req, n) => ({ ok: true, value: { n, outcomes: [{ where: 'node1/pod-1-0', count: n, delivered: true }] } }),
@@ -271,11 +271,12 @@ describe('worker timeouts, compare and scale', () => {
     const { store, w, client } = await booted('');
     store.getState().setView('scale');
     await expect.poll(() => store.getState().scaleRunning).toBe(false);
-    expect(w.scaled).toEqual(['iptables|10|6', 'ipvs|10|6', 'iptables|50|6', 'ipvs|50|6', 'iptables|100|6', 'ipvs|100|6', 'iptables|500|6', 'ipvs|500|6', 'iptables|1000|6', 'ipvs|1000|6']);
+    // smallest clusters first, every mode at a size before the next size
+    expect(w.scaled).toEqual([10, 50, 100, 500, 1000, 10000].flatMap((n) => ['iptables', 'ipvs', 'nftables'].map((p) => `${p}|${n}|6`)));
     store.getState().setView('debug');
     store.getState().setView('scale');
     await expect.poll(() => store.getState().scaleRunning).toBe(false);
-    expect(w.scaled).toHaveLength(10);
+    expect(w.scaled).toHaveLength(18);
     expect(store.getState().scalePoints['iptables|100|6']?.iptablesRules).toBe(2000);
     client.dispose();
   });

@@ -132,8 +132,8 @@ export interface UiSlice {
 
 /** The main area: the step debugger, two modes side by side, or the rule counts as services grow. */
 export type View = 'debug' | 'compare' | 'scale';
-/** What the compare view varies: kube-proxy's mode, or the datapath between nodes (any two). */
-export type CompareAxis = 'proxy' | 'backend';
+/** What the compare view varies: two of kube-proxy's modes, or the datapath between nodes (any two). */
+export type CompareAxis = 'proxy' | 'iptables-nftables' | 'ipvs-nftables' | 'backend';
 
 export interface ComparisonShown {
   /** the request of side A; side B is the same request with `modesB` on top */

@@ -35,13 +35,13 @@ export interface ParsedShare extends ShareState {
   readonly hasStep: boolean;
 }
 
-const PROXY: readonly ProxyMode[] = ['iptables', 'ipvs'];
+const PROXY: readonly ProxyMode[] = ['iptables', 'ipvs', 'nftables'];
 const BACKEND: readonly Backend[] = [...FLANNEL_BACKENDS, ...CALICO_BACKENDS];
 const SCHED: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'];
 const PROTO: readonly FlowSpec['proto'][] = ['tcp', 'udp', 'icmp'];
 const KIND: readonly FlowKind[] = ['connect', 'ping', 'traceroute'];
 const VIEWS: readonly View[] = ['debug', 'compare', 'scale'];
-const AXES: readonly CompareAxis[] = ['proxy', 'backend'];
+const AXES: readonly CompareAxis[] = ['proxy', 'iptables-nftables', 'ipvs-nftables', 'backend'];
 const KNOWN = new Set(['cluster', 'lan', 'proxy', 'backend', 'sched', 'seed', 'draw', 'from', 'to', 'proto', 'kind', 'size', 'df', 'edit', 'step', 'level', 'speed', 'view', 'vs', 'vsa', 'vsb']);
 
 /** The one wording of a bad-parameter message. */

@@ -47,6 +47,7 @@ export function fakeResult(backend: 'vxlan' | 'host-gw' = 'vxlan'): SimResult {
         neigh: [],
         fdb: [],
         conntrack: [],
+        nftables: [],
         ipvs: [],
         since: { neigh: [], fdb: [], conntrack: [] },
         conntrackVersions: [],

@@ -11,6 +11,7 @@ import { dockerCommand } from './docker.ts';
 import { ipsetCommand, ipvsadmCommand } from './ipvs.ts';
 import { iptablesSaveCommand, runIptables } from './iptables.ts';
 import { kubectlCommand } from './kubectl.ts';
+import { nftCommand } from './nft.ts';
 import { escapeControl } from './escape.ts';
 import { runFilter } from './grep.ts';
 import { pingCommand, tracerouteCommand } from './ping.ts';
@@ -104,6 +105,8 @@ function runOne(c: Cluster, ns: NetNs, argv: string[], stdin?: string): Run {
       return ipvsadmCommand(ns, args, { nowSec: Math.floor(c.world.timeUs / 1e6) });
     case 'ipset':
       return ipsetCommand(ns, args);
+    case 'nft':
+      return nftCommand(ns, args, c.world.timeUs);
     case 'calicoctl':
       return calicoctlCommand(c, ns, args);
     case 'hostname':

@@ -7,6 +7,7 @@ import { cniAdd } from './cni-bridge.ts';
 import { dockerUp, type DockerRuntime } from './docker.ts';
 import { flannelMtu, flannelUp, type Lease } from './flannel.ts';
 import { flannelIptables } from './flannel-iptables.ts';
+import { flannelNftables } from './flannel-nftables.ts';
 import { syncKubeProxy } from './kube-proxy/controller.ts';
 import { provisionHost, provisionNode } from './machines.ts';
 import { podKey, type ClusterSpec, type PodSpec } from './spec.ts';
@@ -92,7 +93,10 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
         if (p.hostNetwork) pods.set(podKey(p), ns);
         else pods.set(podKey(p), cniAdd(world, ns, p, { bridge: 'cni0', mtu, subnet: n.podCIDR, network: spec.flannel.network }, netnsName.get(podKey(p))!));
       }
-      flannelIptables(ns, spec.flannel.network, n.podCIDR);
+      if (spec.flannel.enableNFTables) {
+        const r = flannelNftables(ns, spec.flannel.network, n.podCIDR);
+        if (!r.ok) notes.push(`flanneld on ${n.name}: nftables: ${r.error}`);
+      } else flannelIptables(ns, spec.flannel.network, n.podCIDR);
     }
   }
   const cluster: Cluster = { world, spec, modes, nodes, hosts, pods, leases, ...(calico ? { calico } : {}), notes, containers: docker.containers, docker };

@@ -87,6 +87,7 @@ export function readObjects(objects: readonly SourceObject[], applying = false):
     commandLines: [],
     nodeMeta: new Map(),
     ipPools: [],
+    serviceCIDRs: [],
     docker: [],
     skipped: new Map(),
     notes: [],
@@ -184,7 +185,7 @@ export function sourcesOf(objects: readonly SourceObject[]): SourceIndex {
   return m;
 }
 
-const CLUSTER_SCOPED = new Set(['Node', 'IPPool', 'Network', 'Host', 'DockerHost', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'PriorityClass', 'IngressClass', 'RuntimeClass', 'APIService', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'CSIDriver', 'CSINode', 'VolumeAttachment']);
+const CLUSTER_SCOPED = new Set(['Node', 'IPPool', 'ServiceCIDR', 'Network', 'Host', 'DockerHost', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'PriorityClass', 'IngressClass', 'RuntimeClass', 'APIService', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'CSIDriver', 'CSINode', 'VolumeAttachment']);
 
 /** `Kind|ns|name` for the kinds whose duplicates break the model; undefined for the rest. */
 function identity(r: Reader, kind: string): string | undefined {
@@ -228,6 +229,14 @@ function readOne(r: Reader, kind: string, o: SourceObject, read: ReadObjects): v
     case 'Endpoints':
       read.endpoints.push(readEndpoints(r, objName(r, dns1123Subdomain), namespaceOf(r)));
       return;
+    case 'ServiceCIDR': {
+      // networking.k8s.io/v1: one or two ranges (dual stack); the IPv4 one is the model's
+      const name = objName(r, dns1123Subdomain);
+      r.items('spec.cidrs').forEach((_, k) => {
+        if (!r.str(`spec.cidrs.${k}`).includes(':')) read.serviceCIDRs.push({ name, cidr: r.cidr(`spec.cidrs.${k}`) });
+      });
+      return;
+    }
     case 'ConfigMap':
       read.configMaps.push({ name: objName(r, dns1123Subdomain), namespace: namespaceOf(r), reader: r, data: r.map('data') });
       return;

@@ -16,7 +16,7 @@ describe('parseCluster', () => {
     expect(r.value.nodes.map((n) => `${n.name} ${n.internalIP} ${n.podCIDR}`)).toEqual(['master 192.168.205.4 10.42.0.0/24', 'node1 192.168.205.3 10.42.1.0/24', 'node2 192.168.205.5 10.42.2.0/24']);
     expect(r.value.pods).toHaveLength(4);
     expect(r.value.notes).toEqual([]);
-    expect(r.value.flannel).toEqual({ network: '10.42.0.0/16', backend: 'vxlan', vni: 1, port: 8472 });
+    expect(r.value.flannel).toEqual({ network: '10.42.0.0/16', backend: 'vxlan', vni: 1, port: 8472, enableNFTables: false });
     expect(r.value.kubeProxy).toMatchObject({ mode: 'iptables', clusterCIDR: '10.42.0.0/16', scheduler: 'rr' });
   });
 
@@ -42,7 +42,7 @@ describe('parseCluster', () => {
   });
 
   it('names an unknown kube-proxy mode and IPVS scheduler', () => {
-    expect(error('mode: iptables', 'mode: userspace')).toContain('config.conf .mode: "userspace" is not supported here (iptables, ipvs)');
+    expect(error('mode: iptables', 'mode: userspace')).toContain('config.conf .mode: "userspace" is not supported here (iptables, ipvs, nftables)');
     expect(error('scheduler: rr', 'scheduler: fastest')).toContain('.ipvs.scheduler: "fastest" is not one of rr, wrr, lc, sh, dh, mh');
   });
 

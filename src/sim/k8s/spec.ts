@@ -27,7 +27,10 @@ export interface ClusterSpec {
   /** Calico's IPPool objects (projectcalico.org/v3), empty when the file has none */
   readonly ipPools: readonly IPPoolSpec[];
   readonly kubeProxy: KubeProxyConfig;
-  /** the API server's --service-cluster-ip-range, when the file says or implies it */
+  /**
+   * the API server's --service-cluster-ip-range (the `kubernetes` ServiceCIDR object kube-proxy
+   * watches), when the file says or implies it
+   */
   readonly serviceCIDR?: Cidr;
   /** Docker hosts, their networks and containers (seed §2; docker-spec.ts) */
   readonly docker: DockerSpec;
@@ -206,6 +209,8 @@ export interface FlannelConfig {
   readonly backend: FlannelBackend;
   readonly vni: number;
   readonly port: number;
+  /** `EnableNFTables`: flanneld writes `table ip flannel-ipv4` instead of its iptables chains */
+  readonly enableNFTables: boolean;
 }
 
 export interface KubeProxyConfig {
@@ -213,6 +218,8 @@ export interface KubeProxyConfig {
   readonly clusterCIDR?: Cidr;
   readonly scheduler: IpvsScheduler;
   readonly masqueradeAll: boolean;
+  /** `nodePortAddresses`; absent: the mode's default (all local IPs, `primary` in nftables mode) */
+  readonly nodePortAddresses?: readonly string[];
 }
 
 export interface ParseOptions {

@@ -7,6 +7,7 @@ import { NeighTable } from './neigh.ts';
 import { newTables } from './netfilter/tables.ts';
 import type { UserProcess } from './process.ts';
 import type { Tables } from './netfilter/types.ts';
+import { NftRuleset } from './nftables/ruleset.ts';
 
 /** An ipset (`ipset list`): kube-proxy's ipvs mode matches whole service sets with one rule. */
 export interface IpSet {
@@ -35,6 +36,8 @@ export class NetNs {
   readonly fib = new Fib();
   readonly neigh = new NeighTable();
   readonly nf: Tables = newTables();
+  /** nf_tables: tables of chains, sets and maps, hooked in beside iptables' tables by priority */
+  readonly nft = new NftRuleset();
   readonly conntrack = new Conntrack();
   readonly ipsets = new Map<string, IpSet>();
   readonly listeners: Listener[] = [];

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { cniOf, type Backend } from '../api-types.ts';
+import { cniOf, type Backend, type ProxyMode } from '../api-types.ts';
 import { intToIp, parseCidr } from '../net/addr.ts';
 
 /**
@@ -16,7 +16,7 @@ export interface GenerateOptions {
   readonly podPrefix?: number;
   /** flannel's backend in net-conf.json, or for Calico's an IPPool with that ipipMode */
   readonly backend?: Backend;
-  readonly proxy?: 'iptables' | 'ipvs';
+  readonly proxy?: ProxyMode;
   /** flannel's Network and kube-proxy's clusterCIDR (default the seed's 10.42.0.0/16); a
    * 5,000-node cluster needs more than a /16 */
   readonly clusterCidr?: string;
@@ -70,6 +70,7 @@ function generateCluster(o: GenerateOptions): { apiVersion: string; kind: string
       });
     }
   }
+  items.push({ apiVersion: 'networking.k8s.io/v1', kind: 'ServiceCIDR', metadata: { name: 'kubernetes' }, spec: { cidrs: ['10.43.0.0/16'] } });
   for (let s = 0; s < o.services; s++) {
     const name = `svc-${s}`;
     const ip = `10.43.${Math.floor((s + 10) / 256)}.${(s + 10) % 256}`;

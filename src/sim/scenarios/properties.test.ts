@@ -17,6 +17,7 @@ const clusterArb = fc.record({
   endpointsPerService: fc.integer({ min: 1, max: 3 }),
   podPrefix: fc.constantFrom(24, 25, 26),
   backend: fc.constantFrom('vxlan' as const, 'host-gw' as const, 'udp' as const, 'ipip' as const, 'bgp' as const, 'crosssubnet' as const),
+  proxy: fc.constantFrom('iptables' as const, 'ipvs' as const, 'nftables' as const),
   seed: fc.integer({ min: 1, max: 1_000_000 }),
 });
 
@@ -24,7 +25,7 @@ describe('properties of random clusters', () => {
   it('every packet of every flow ends delivered or dropped with a reason, within bounds', () => {
     fc.assert(
       fc.property(clusterArb, fc.nat(), fc.nat(), fc.constantFrom('tcp' as const, 'udp' as const, 'icmp' as const), (o, a, b, proto) => {
-        const c = loadScenario({ cluster: generateClusterYaml(o), modes: { backend: o.backend }, seed: o.seed, before: [] });
+        const c = loadScenario({ cluster: generateClusterYaml(o), modes: { backend: o.backend, proxy: o.proxy }, seed: o.seed, before: [] });
         if (!c.ok) throw new Error(c.error.message);
         const pods = c.value.spec.pods;
         const from = pods[a % pods.length]!;
@@ -46,7 +47,7 @@ describe('properties of random clusters', () => {
   it('a TCP connection to a Service is answered from the ClusterIP:port the client dialled', () => {
     fc.assert(
       fc.property(clusterArb, fc.nat(), fc.nat(), (o, a, b) => {
-        const c = loadScenario({ cluster: generateClusterYaml(o), modes: { backend: o.backend }, seed: o.seed, before: [] });
+        const c = loadScenario({ cluster: generateClusterYaml(o), modes: { backend: o.backend, proxy: o.proxy }, seed: o.seed, before: [] });
         if (!c.ok) throw new Error(c.error.message);
         const from = c.value.spec.pods[a % c.value.spec.pods.length]!;
         const svc = c.value.spec.services[b % c.value.spec.services.length]!;

@@ -226,4 +226,9 @@ ${SEED_LAN_ITEMS}- apiVersion: v1
       clusterCIDR: 10.42.0.0/16
       ipvs:
         scheduler: rr
+- apiVersion: networking.k8s.io/v1
+  kind: ServiceCIDR
+  # the API server's --service-cluster-ip-range as kube-proxy watches it (GA in 1.33)
+  metadata: {name: kubernetes}
+  spec: {cidrs: [10.43.0.0/16]}
 `;

@@ -47,9 +47,15 @@ export type EventKind =
 
 /** Where the step happened, for highlighting: which table row the kernel consulted. */
 export interface TableRef {
-  readonly table: 'route' | 'neigh' | 'fdb' | 'bridge-fdb' | 'conntrack' | 'ipvs' | 'iptables';
+  readonly table: 'route' | 'neigh' | 'fdb' | 'bridge-fdb' | 'conntrack' | 'ipvs' | 'iptables' | 'nftables';
   /** for iptables: `nat`, `filter`, … */
   readonly nfTable?: TableName;
+  /** for nftables: the family and table, `ip kube-proxy` */
+  readonly nftTable?: string;
+  /** for nftables: the rule's handle (`nft -a` prints it) */
+  readonly handle?: number;
+  /** for nftables: the set or map element a lookup found, as `nft list` prints it */
+  readonly element?: string;
   readonly chain?: string;
   /** 0-based row in the table as the CLI prints it (rule index for iptables) */
   readonly row?: number;

@@ -14,6 +14,7 @@ const seed = (from: string, to: string): string => {
   if (!SEED_CLUSTER_YAML.includes(from)) throw new Error(`the seed has no ${from}`);
   return SEED_CLUSTER_YAML.replace(from, to);
 };
+const withoutServiceCidr = (text: string): string => text.replace(/- apiVersion: networking\.k8s\.io\/v1\n  kind: ServiceCIDR\n(?:  .*\n)*/, '');
 /** the seed plus objects appended to its items */
 const plus = (yaml: string) => `${SEED_CLUSTER_YAML}${yaml}`;
 
@@ -63,8 +64,9 @@ const CASES: [string, string, string | RegExp][] = [
   ['clusterIP 255.255.255.255', seed('clusterIP: 10.43.6.58', 'clusterIP: 255.255.255.255'), /Invalid value: "255\.255\.255\.255": may not be the limited broadcast address/],
   ['clusterIP 127.0.0.1', seed('clusterIP: 10.43.6.58', 'clusterIP: 127.0.0.1'), /Invalid value: "127\.0\.0\.1": may not be in the loopback range/],
   ['clusterIP 224.0.0.1', seed('clusterIP: 10.43.6.58', 'clusterIP: 224.0.0.1'), /Invalid value: "224\.0\.0\.1": may not be in the link-local multicast range/],
-  ['clusterIP inside a podCIDR', seed('clusterIP: 10.43.6.58', 'clusterIP: 10.42.1.77'), /Invalid value: "10\.42\.1\.77": is inside the pod network 10\.42\.0\.0\/16 \(node node1's podCIDR 10\.42\.1\.0\/24\)/],
-  ['clusterIP on the LAN', seed('clusterIP: 10.43.6.58', 'clusterIP: 192.168.205.77'), /Invalid value: "192\.168\.205\.77": is on the LAN 192\.168\.205\.0\/24 \(Network lan\)/],
+  // (without the ServiceCIDR object the allocator's range check cannot refuse them first)
+  ['clusterIP inside a podCIDR', withoutServiceCidr(seed('clusterIP: 10.43.6.58', 'clusterIP: 10.42.1.77')), /Invalid value: "10\.42\.1\.77": is inside the pod network 10\.42\.0\.0\/16 \(node node1's podCIDR 10\.42\.1\.0\/24\)/],
+  ['clusterIP on the LAN', withoutServiceCidr(seed('clusterIP: 10.43.6.58', 'clusterIP: 192.168.205.77')), /Invalid value: "192\.168\.205\.77": is on the LAN 192\.168\.205\.0\/24 \(Network lan\)/],
   ['a host address that is its network address', seed('address: 192.168.205.100/24', 'address: 192.168.205.0/24'), /Host client \.spec\.interfaces\[0\]\.address \(line \d+\): 192\.168\.205\.0 is the network address of 192\.168\.205\.0\/24, not a host's/],
   ['an off-link gateway', seed('    gateway: 192.168.205.1\n', '    gateway: 10.9.9.9\n'), /Host client \.spec\.gateway \(line \d+\): 10\.9\.9\.9 is not on any of the host's subnets \(ip route add default via 10\.9\.9\.9: "Error: Nexthop has invalid gateway\."\)/],
   ['a Host named like a Node', seed('metadata: {name: client}', 'metadata: {name: node1}'), /Host node1 \.metadata\.name.*"node1" is already a Node's name/],

@@ -145,7 +145,7 @@ describe('the distributions', () => {
   it('k3s: no flannel or kube-proxy ConfigMap; the pod network and backend come from k3s.io/node-args, the NodePort works from the inferred client', () => {
     const r = parseCluster(K3S_SEED_YAML);
     if (!r.ok) throw new Error(r.error.message);
-    expect(r.value.flannel).toEqual({ network: '10.42.0.0/16', backend: 'vxlan', vni: 1, port: 8472 });
+    expect(r.value.flannel).toEqual({ network: '10.42.0.0/16', backend: 'vxlan', vni: 1, port: 8472, enableNFTables: false });
     expect(r.value.serviceCIDR).toBe('10.43.0.0/16');
     expect(r.value.notes).toEqual(
       expect.arrayContaining([

@@ -37,6 +37,8 @@ export interface InferInput {
   readonly nodeMeta: Map<string, { readonly annotations: Readonly<Record<string, string>>; readonly labels: Readonly<Record<string, string>> }>;
   /** Calico's IPPools: a file with one runs Calico, not flannel */
   readonly ipPools: IPPoolSpec[];
+  /** the IPv4 ranges of the ServiceCIDR objects (networking.k8s.io/v1), by object */
+  readonly serviceCIDRs: { readonly name: string; readonly cidr: Cidr }[];
 }
 
 export interface Inferred {
@@ -155,7 +157,7 @@ function infer(input: InferInput, opts: ParseOptions): Inferred {
   }
   const vni = netConf?.vni ?? annVni ?? 1;
   checkVni(vni, flannelCm);
-  const flannel: FlannelConfig = { network, backend, vni, port: netConf?.port ?? 8472 };
+  const flannel: FlannelConfig = { network, backend, vni, port: netConf?.port ?? 8472, enableNFTables: netConf?.enableNFTables ?? false };
   if (netConf?.portWasZero) notes.push(`flannel vxlan Port 0 means the kernel's default: UDP ${flannel.port}`);
 
   // ---- kube-proxy --------------------------------------------------------------------
@@ -176,11 +178,19 @@ function infer(input: InferInput, opts: ParseOptions): Inferred {
     clusterCIDR = network;
     notes.push(`kube-proxy --cluster-cidr ${network}: assumed to be the pod network, as k3s and kubeadm set it`);
   }
-  const kubeProxy: KubeProxyConfig = { mode, scheduler, masqueradeAll: proxyConf?.masqueradeAll ?? false, ...(clusterCIDR ? { clusterCIDR } : {}) };
+  const kubeProxy: KubeProxyConfig = {
+    mode,
+    scheduler,
+    masqueradeAll: proxyConf?.masqueradeAll ?? false,
+    ...(clusterCIDR ? { clusterCIDR } : {}),
+    ...(proxyConf?.nodePortAddresses ? { nodePortAddresses: proxyConf.nodePortAddresses } : {}),
+  };
 
   // ---- the service network -----------------------------------------------------------
-  let serviceCIDR = kubeadm.serviceSubnet ?? args.serviceCidr?.value;
-  if (serviceCIDR && plainDump) notes.push(`service network ${serviceCIDR}: from ${kubeadm.serviceSubnet ? `${cmName(kubeadmCm!)} (networking.serviceSubnet)` : args.serviceCidr!.from}`);
+  // the ServiceCIDR objects (GA in 1.33) say it; else kubeadm's config or the API server's flag
+  const sc = input.serviceCIDRs[0];
+  let serviceCIDR = sc?.cidr ?? kubeadm.serviceSubnet ?? args.serviceCidr?.value;
+  if (serviceCIDR && plainDump) notes.push(`service network ${serviceCIDR}: from ${sc ? `ServiceCIDR ${sc.name}` : kubeadm.serviceSubnet ? `${cmName(kubeadmCm!)} (networking.serviceSubnet)` : args.serviceCidr!.from}`);
   if (!serviceCIDR) {
     const dflt = DEFAULTS[distro].services;
     const api = input.services.find((s) => s.namespace === 'default' && s.name === 'kubernetes');
@@ -219,6 +229,7 @@ interface NetConf {
   readonly vni?: number;
   readonly port: number;
   readonly portWasZero: boolean;
+  readonly enableNFTables: boolean;
 }
 
 /** flannel's net-conf.json (pkg/subnet/config.go ParseConfig; pkg/backend/vxlan's VNI and Port). */
@@ -233,7 +244,7 @@ function readNetConf(c: ConfigMapRead): NetConf {
   const prefix = parseCidr(cr.subnet('Network'));
   // pkg/subnet/config.go: "network is too small. Minimum useful network prefix is /28"
   if (prefix.len > 28) cr.fail('Network', 'network is too small. Minimum useful network prefix is /28');
-  return { network: prefixToString(prefix), backend, ...(vni !== undefined ? { vni } : {}), port: rawPort === 0 ? 8472 : rawPort, portWasZero: cr.has('Backend.Port') && rawPort === 0 };
+  return { network: prefixToString(prefix), backend, ...(vni !== undefined ? { vni } : {}), port: rawPort === 0 ? 8472 : rawPort, portWasZero: cr.has('Backend.Port') && rawPort === 0, enableNFTables: cr.bool('EnableNFTables', false) };
 }
 
 /** A VXLAN Network Identifier is 24 bits (IFLA_VXLAN_ID; ip link: "VNI must be 0-16777215"). */
@@ -277,6 +288,7 @@ interface ProxyConf {
   readonly clusterCIDR?: Cidr;
   readonly scheduler: IpvsScheduler;
   readonly masqueradeAll: boolean;
+  readonly nodePortAddresses?: readonly string[];
 }
 
 function readProxyConf(c: ConfigMapRead): ProxyConf {
@@ -284,7 +296,7 @@ function readProxyConf(c: ConfigMapRead): ProxyConf {
   // an empty mode means the platform default, iptables on Linux
   const raw = cr.str('mode', '');
   const mode = raw || 'iptables';
-  if (mode !== 'iptables' && mode !== 'ipvs') cr.fail('mode', `"${mode}" is not supported here (iptables, ipvs)`);
+  if (mode !== 'iptables' && mode !== 'ipvs' && mode !== 'nftables') cr.fail('mode', `"${mode}" is not supported here (iptables, ipvs, nftables)`);
   const cidr = cr.optStr('clusterCIDR');
   return {
     mode: mode as ProxyMode,
@@ -294,6 +306,7 @@ function readProxyConf(c: ConfigMapRead): ProxyConf {
     // kubeadm writes `scheduler: ""`: the default, round robin
     scheduler: cr.str('ipvs.scheduler', '') === '' ? 'rr' : cr.oneOf('ipvs.scheduler', SCHEDULERS, 'rr'),
     masqueradeAll: cr.bool('masqueradeAll', false),
+    ...(cr.has('nodePortAddresses') ? { nodePortAddresses: cr.items('nodePortAddresses').map((_, k) => cr.str(`nodePortAddresses.${k}`)) } : {}),
   };
 }
 
@@ -420,8 +433,8 @@ function backendOf(v: string, from: string): FlannelBackend {
 
 function modeOf(v: string, from: string): ProxyMode {
   if (v === '' || v === 'iptables') return 'iptables';
-  if (v === 'ipvs') return 'ipvs';
-  throw new SpecError(from, `"${v}" is not supported here (iptables, ipvs)`);
+  if (v === 'ipvs' || v === 'nftables') return v;
+  throw new SpecError(from, `"${v}" is not supported here (iptables, ipvs, nftables)`);
 }
 
 function schedulerOf(v: string, from: string): IpvsScheduler {

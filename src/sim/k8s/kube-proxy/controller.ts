@@ -2,6 +2,7 @@ import type { Cluster } from '../cluster.ts';
 import type { ClusterSpec, PodSpec, ServicePortSpec, ServiceSpec } from '../spec.ts';
 import { KubeProxyIptables } from './iptables.ts';
 import { KubeProxyIpvs } from './ipvs.ts';
+import { KubeProxyNftables } from './nftables.ts';
 import type { ProxierConfig, ServiceEndpoint, ServicePortInfo } from './types.ts';
 
 /**
@@ -102,6 +103,8 @@ export function proxierConfig(c: Cluster, nodeName: string, node = c.spec.nodes.
     masqueradeAll: c.spec.kubeProxy.masqueradeAll,
     localhostNodePorts: true,
     hasRandomFully: true,
+    serviceCIDRs: c.spec.serviceCIDR ? [c.spec.serviceCIDR] : [],
+    nodePortAddresses: c.spec.kubeProxy.nodePortAddresses,
   };
 }
 
@@ -119,6 +122,9 @@ export function syncKubeProxy(c: Cluster): void {
       if (!r.ok) throw new ControllerError(`kube-proxy sync on ${name}`, r.error);
     } else if (c.modes.proxy === 'ipvs') {
       const r = KubeProxyIpvs.sync(c.world, ns, services, { ...config, scheduler: c.modes.scheduler });
+      if (!r.ok) throw new ControllerError(`kube-proxy sync on ${name}`, r.error);
+    } else {
+      const r = KubeProxyNftables.sync(ns, services, config, c.world.timeUs);
       if (!r.ok) throw new ControllerError(`kube-proxy sync on ${name}`, r.error);
     }
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { base32, sha256 } from '../digest.ts';
-import { portProtoHash, servicePortEndpointChainName } from './hash.ts';
+import { hashAndTruncate, portProtoHash, servicePortEndpointChainName } from './hash.ts';
 
 const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -51,5 +51,21 @@ describe('kube-proxy chain names', () => {
 
   it('depend on the protocol', () => {
     expect(portProtoHash('default/nginx-test:80-80', 'udp')).not.toBe(portProtoHash('default/nginx-test:80-80', 'tcp'));
+  });
+});
+
+describe('hashAndTruncate (nftables proxier chain names)', () => {
+  it('gives the chain names of kube-proxy\'s nftables proxier_test.go', () => {
+    expect(hashAndTruncate('ns1/svc1/tcp/p80')).toBe('ULMVA6XW-ns1/svc1/tcp/p80');
+    expect(hashAndTruncate('ns1/svc1/tcp/p80__10.180.0.1/80')).toBe('5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80');
+    expect(hashAndTruncate('ns2/svc2/tcp/p80')).toBe('42NFTM6N-ns2/svc2/tcp/p80');
+    expect(hashAndTruncate('ns4/svc4/tcp/p80__10.180.0.4/80')).toBe('UNZV3OEC-ns4/svc4/tcp/p80__10.180.0.4/80');
+    expect(hashAndTruncate('ns5/svc5/tcp/p80__10.180.0.3/80')).toBe('GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80');
+  });
+
+  it('cuts a name longer than 240 characters to 237 and "..."', () => {
+    const long = hashAndTruncate(`ns/${'s'.repeat(300)}/tcp/p`);
+    expect(long).toHaveLength(240);
+    expect(long.endsWith('...')).toBe(true);
   });
 });

@@ -33,3 +33,23 @@ export function portProtoHash(svcPortName: string, protocol: string): string {
 export function servicePortEndpointChainName(svcPortName: string, protocol: string, endpoint: string): string {
   return `KUBE-SEP-${hash16(svcPortName + protocol + endpoint)}`;
 }
+
+/** knftables.NameLengthMax − chainNamePrefixLengthMax: what is left for a chain name's base. */
+const NFT_CHAIN_NAME_BASE_MAX = 256 - 16;
+const nftBaseCache = new Map<string, string>();
+
+/**
+ * nftables proxier.go hashAndTruncate: the first 8 base32 characters of sha256(name), a dash and
+ * the readable name itself (`ULMVA6XW-ns1/svc1/tcp/p80`), cut to 240 characters ending in `...`.
+ */
+export function hashAndTruncate(name: string): string {
+  let out = nftBaseCache.get(name);
+  if (out === undefined) {
+    // 8 base32 characters are exactly the first 5 bytes of the digest
+    out = `${base32(sha256(encoder.encode(name)).subarray(0, 5))}-${name}`;
+    if (out.length > NFT_CHAIN_NAME_BASE_MAX) out = `${out.slice(0, NFT_CHAIN_NAME_BASE_MAX - 3)}...`;
+    if (nftBaseCache.size > 200_000) nftBaseCache.clear();
+    nftBaseCache.set(name, out);
+  }
+  return out;
+}

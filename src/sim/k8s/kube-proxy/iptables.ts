@@ -4,7 +4,10 @@ import type { IptablesResult } from '../../linux/netfilter/syntax.ts';
 import { commitTables, stageTables } from '../../linux/netfilter/tables.ts';
 import type { TableName, Tables } from '../../linux/netfilter/types.ts';
 import { portProtoHash, servicePortEndpointChainName } from './hash.ts';
+import { endpointString, planServicePort, servicePortName, sortedServicePorts } from './policy.ts';
 import type { ProxierConfig, ServiceEndpoint, ServicePortInfo } from './types.ts';
+
+export { servicePortName };
 
 /**
  * kube-proxy in iptables mode (pkg/proxy/iptables/proxier.go): the jump rules it keeps in the
@@ -76,11 +79,6 @@ function goHex08(v: number): string {
   return `0x${v.toString(16).padStart(8, '0')}`;
 }
 
-/** proxy.ServicePortName.String(): `ns/name:port`, or `ns/name` for an unnamed port. */
-export function servicePortName(svc: Pick<ServicePortInfo, 'namespace' | 'name' | 'portName'>): string {
-  return `${svc.namespace}/${svc.name}${svc.portName === '' ? '' : `:${svc.portName}`}`;
-}
-
 /** proxyutil.LineBuffer.Write: words joined by spaces, one line per call. */
 class LineBuffer {
   /** finished text, a block of lines at a time */
@@ -126,15 +124,6 @@ class LineBuffer {
 /** Comments kube-proxy writes pre-quoted (`fmt.Sprintf(`"%s cluster IP"`, …)`). */
 const q = (s: string): string => `"${s}"`;
 
-const endpointString = (ep: ServiceEndpoint): string => `${ep.ip}:${ep.port}`;
-
-/** Go's sort.Strings / string `<`: byte order. */
-const byString = <T>(key: (x: T) => string) => (a: T, b: T): number => {
-  const ka = key(a);
-  const kb = key(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-};
-
 /**
  * Chain names already computed for a service port or endpoint object. kube-proxy names them once,
  * when it learns of the service or endpoint (serviceInfo's chain names, endpointInfo.ChainName),
@@ -165,64 +154,6 @@ function endpointChainName(name: string, protocol: string, ep: ServiceEndpoint):
   const chain = servicePortEndpointChainName(name, protocol, endpointString(ep));
   endpointChainNames.set(ep, { name, protocol, ip: ep.ip, port: ep.port, chain });
   return chain;
-}
-
-interface Categorized {
-  readonly clusterEndpoints: readonly ServiceEndpoint[];
-  readonly localEndpoints: readonly ServiceEndpoint[];
-  readonly allReachableEndpoints: readonly ServiceEndpoint[];
-  readonly hasAnyEndpoints: boolean;
-}
-
-/**
- * pkg/proxy/topology.go CategorizeEndpoints (no topology hints in this model): which endpoints the
- * Cluster and Local policy chains use, falling back to serving-and-terminating endpoints when
- * none are ready.
- */
-function categorizeEndpoints(
-  endpoints: readonly ServiceEndpoint[],
-  usesCluster: boolean,
-  usesLocal: boolean,
-  nodeName: string,
-): Categorized {
-  const isLocal = (ep: ServiceEndpoint): boolean => ep.nodeName === nodeName;
-  let clusterEndpoints: ServiceEndpoint[] = [];
-  let localEndpoints: ServiceEndpoint[] = [];
-  let hasAnyEndpoints = false;
-  if (usesCluster) {
-    clusterEndpoints = endpoints.filter((ep) => ep.ready);
-    if (clusterEndpoints.length === 0) clusterEndpoints = endpoints.filter((ep) => ep.serving && ep.terminating);
-    hasAnyEndpoints = clusterEndpoints.length > 0;
-  }
-  if (!usesLocal) return { clusterEndpoints, localEndpoints, allReachableEndpoints: clusterEndpoints, hasAnyEndpoints };
-
-  let hasLocalReady = false;
-  let hasLocalServingTerminating = false;
-  for (const ep of endpoints) {
-    if (ep.ready) {
-      hasAnyEndpoints = true;
-      if (isLocal(ep)) hasLocalReady = true;
-    } else if (ep.serving && ep.terminating) {
-      hasAnyEndpoints = true;
-      if (isLocal(ep)) hasLocalServingTerminating = true;
-    }
-  }
-  let useServingTerminating = false;
-  if (hasLocalReady) localEndpoints = endpoints.filter((ep) => isLocal(ep) && ep.ready);
-  else if (hasLocalServingTerminating) {
-    useServingTerminating = true;
-    localEndpoints = endpoints.filter((ep) => isLocal(ep) && ep.serving && ep.terminating);
-  }
-  if (!usesCluster) return { clusterEndpoints, localEndpoints, allReachableEndpoints: localEndpoints, hasAnyEndpoints };
-  if (!useServingTerminating) {
-    // localEndpoints are all Ready, so clusterEndpoints (every Ready endpoint) holds them all
-    return { clusterEndpoints, localEndpoints, allReachableEndpoints: clusterEndpoints, hasAnyEndpoints };
-  }
-  // topology.go merges the two lists through a Go map (random order); sorted here
-  const merged = new Map<string, ServiceEndpoint>();
-  for (const ep of [...clusterEndpoints, ...localEndpoints]) merged.set(endpointString(ep), ep);
-  const allReachableEndpoints = [...merged.values()].sort(byString(endpointString));
-  return { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints };
 }
 
 export interface SyncPayload {
@@ -289,12 +220,7 @@ export function syncProxyRules(
   /** ` -m comment --comment C`, or nothing in large cluster mode (a line's middle, with its leading space) */
   const serviceComment = (comment: string): string => (largeClusterMode ? '' : ` -m comment --comment ${comment}`);
 
-  // each sort key built once, not once per comparison
-  const ordered = services
-    .map((svc) => ({ svc, key: `${servicePortName(svc)}/${svc.protocol}` }))
-    .sort(byString((s) => s.key))
-    .map((s) => s.svc);
-  for (const svc of ordered) {
+  for (const svc of sortedServicePorts(services)) {
     const protocol = svc.protocol.toLowerCase();
     const name = servicePortName(svc);
     const hash = servicePortHash(svc, name, protocol);
@@ -305,41 +231,12 @@ export function syncProxyRules(
     const sepChain = (ep: ServiceEndpoint): string => endpointChainName(name, protocol, ep);
     const proto = `-m ${protocol} -p ${protocol}`;
 
-    // serviceport.go: ExternallyAccessible, ExternalPolicyLocal, UsesClusterEndpoints, UsesLocalEndpoints
-    const externallyAccessible =
-      (svc.nodePort ?? 0) !== 0 || svc.loadBalancerIPs.length > 0 || svc.externalIPs.length > 0;
-    const internalPolicyLocal = svc.internalTrafficPolicy === 'Local';
-    const externalPolicyLocal = svc.externalTrafficPolicy === 'Local' && externallyAccessible;
-    const usesCluster = !internalPolicyLocal || externallyAccessible;
-    const usesLocal = internalPolicyLocal || (externalPolicyLocal && externallyAccessible);
-
-    // endpointslicecache.go: endpoints sorted by their `ip:port` string
-    const sorted = svc.endpoints
-      .map((ep) => ({ ep, key: endpointString(ep) }))
-      .sort(byString((e) => e.key))
-      .map((e) => e.ep);
-    const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints: hasEndpoints } =
-      categorizeEndpoints(sorted, usesCluster, usesLocal, config.nodeName);
-
-    const usesClusterPolicyChain = clusterEndpoints.length > 0 && usesCluster;
-    const usesLocalPolicyChain = localEndpoints.length > 0 && usesLocal;
-
-    let internalPolicyChain = clusterPolicyChain;
-    let hasInternalEndpoints = hasEndpoints;
-    if (internalPolicyLocal) {
-      internalPolicyChain = localPolicyChain;
-      if (localEndpoints.length === 0) hasInternalEndpoints = false;
-    }
-    const internalTrafficChain = internalPolicyChain;
-
-    let externalPolicyChain = clusterPolicyChain;
-    let hasExternalEndpoints = hasEndpoints;
-    if (externalPolicyLocal) {
-      externalPolicyChain = localPolicyChain;
-      if (localEndpoints.length === 0) hasExternalEndpoints = false;
-    }
-    // based on hasEndpoints: the short-circuit rules are needed even without external endpoints
-    const usesExternalTrafficChain = hasEndpoints && externallyAccessible;
+    const {
+      externalPolicyLocal, clusterEndpoints, localEndpoints, allReachableEndpoints, hasEndpoints,
+      usesClusterPolicyChain, usesLocalPolicyChain, internalPolicyLocal, hasInternalEndpoints, hasExternalEndpoints, usesExternalTrafficChain,
+    } = planServicePort(svc, config.nodeName);
+    const internalTrafficChain = internalPolicyLocal ? localPolicyChain : clusterPolicyChain;
+    const externalPolicyChain = externalPolicyLocal ? localPolicyChain : clusterPolicyChain;
 
     const sourceRanges = svc.loadBalancerSourceRanges.map((r) => cidr(r.trim()));
     const usesFWChain = hasEndpoints && svc.loadBalancerIPs.length > 0 && sourceRanges.length > 0;

@@ -60,4 +60,11 @@ export interface ProxierConfig {
   readonly localhostNodePorts: boolean;
   /** iptables ≥ 1.6.2 supports `MASQUERADE --random-fully` (every current node) */
   readonly hasRandomFully: boolean;
+  /** the ServiceCIDR objects' ranges (OnServiceCIDRsChanged); nftables drops traffic to unallocated ClusterIPs in them */
+  readonly serviceCIDRs?: readonly string[];
+  /**
+   * `nodePortAddresses`: empty accepts NodePorts on every local address; `primary` (nftables
+   * mode's default, server_linux.go platformApplyDefaults) only on the node's own IPs
+   */
+  readonly nodePortAddresses?: readonly string[];
 }

@@ -8,7 +8,7 @@ import { forward } from './forward.ts';
 import { icmpError, echoReply, tcpReset, icmpName } from './icmp.ts';
 import { ipipRcv } from './ipip.ts';
 import { ipvsIn } from './ipvs.ts';
-import { hook, applyVerdict } from './netfilter.ts';
+import { hook, applyVerdict, NF_IP_PRI_NAT_SRC } from './netfilter.ts';
 import { emitRoute } from './output.ts';
 import { udpToProcess } from './process.ts';
 import { type Skb, ip } from './skb.ts';
@@ -64,10 +64,11 @@ export function localDeliver(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb): v
   // IPVS's ip_vs_remote_request4 sits at LOCAL_IN priority NF_IP_PRI_NAT_SRC - 1: after mangle
   // and filter, before nat INPUT — a packet it takes never initialises the SNAT binding, so
   // POSTROUTING's MASQUERADE still applies to it
-  const v = hook(w, ns, skb, 'INPUT', dev.name, undefined, ['mangle', 'filter']);
+  const ipvsPriority = NF_IP_PRI_NAT_SRC - 1;
+  const v = hook(w, ns, skb, 'INPUT', dev.name, undefined, { below: ipvsPriority });
   applyVerdict(w, ns, skb, v, 'INPUT', false);
   if (ns.ipvs && ipvsIn(w, ns, ns.ipvs, skb)) return;
-  const nv = hook(w, ns, skb, 'INPUT', dev.name, undefined, ['nat']);
+  const nv = hook(w, ns, skb, 'INPUT', dev.name, undefined, { from: ipvsPriority });
   applyVerdict(w, ns, skb, nv, 'INPUT', false);
   confirm(w, ns, skb);
   const ip4 = ip(skb);

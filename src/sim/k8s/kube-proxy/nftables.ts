@@ -1,0 +1,347 @@
+import { cidrContains } from '../../net/addr.ts';
+import { KnfTransaction, runTransaction } from '../../linux/nftables/transaction.ts';
+import type { NftRuleset } from '../../linux/nftables/ruleset.ts';
+import type { NftChainType, NftHook } from '../../linux/nftables/types.ts';
+import { hashAndTruncate } from './hash.ts';
+import { endpointString, planServicePort, servicePortName, sortedServicePorts } from './policy.ts';
+import type { ProxierConfig, ServiceEndpoint, ServicePortInfo } from './types.ts';
+
+/**
+ * kube-proxy in nftables mode (pkg/proxy/nftables/proxier.go, GA in 1.33): one table `ip
+ * kube-proxy` whose base chains hook in beside iptables', a `services` chain that finds the
+ * service with one verdict-map lookup on `ip daddr . meta l4proto . th dport`, and per service
+ * port a chain that balances with `numgen random mod N vmap { … }`. The transaction is built as
+ * kube-proxy builds its knftables transaction; its rule bodies are kube-proxy's text, parsed as
+ * `nft -f` parses them.
+ *
+ * Revision: the base chains of proxier_test.go at kubernetes 81810de (filter-prerouting-pre-dnat
+ * and filter-output-pre-dnat at -110, filter-input/forward/output at 0), before the v1.36
+ * hairpin-connections set.
+ */
+
+// proxier.go constants
+const FILTER_PREROUTING_PRE_DNAT = 'filter-prerouting-pre-dnat';
+const FILTER_OUTPUT_PRE_DNAT = 'filter-output-pre-dnat';
+const FILTER_INPUT = 'filter-input';
+const FILTER_FORWARD = 'filter-forward';
+const FILTER_OUTPUT = 'filter-output';
+const NAT_PREROUTING = 'nat-prerouting';
+const NAT_OUTPUT = 'nat-output';
+const NAT_POSTROUTING = 'nat-postrouting';
+const SERVICES = 'services';
+const SERVICE_IPS = 'service-ips';
+const SERVICE_NODEPORTS = 'service-nodeports';
+const NODEPORT_IPS = 'nodeport-ips';
+const CLUSTER_IPS = 'cluster-ips';
+const SERVICE_ENDPOINTS_CHECK = 'service-endpoints-check';
+const NODEPORT_ENDPOINTS_CHECK = 'nodeport-endpoints-check';
+const NO_ENDPOINT_SERVICES = 'no-endpoint-services';
+const NO_ENDPOINT_NODEPORTS = 'no-endpoint-nodeports';
+const REJECT_CHAIN = 'reject-chain';
+const CLUSTER_IPS_CHECK = 'cluster-ips-check';
+const FIREWALL_IPS = 'firewall-ips';
+const FIREWALL_CHECK = 'firewall-check';
+const MARK_MASQ = 'mark-for-masquerade';
+const MASQUERADING = 'masquerading';
+
+/** nftablesBaseChains: name, type, hook, priority (knftables writes priorities as numbers). */
+const BASE_CHAINS: readonly (readonly [string, NftChainType, NftHook, number])[] = [
+  // filtering on pre-DNAT destination addresses runs before DNAT (dstnat - 10)
+  [FILTER_PREROUTING_PRE_DNAT, 'filter', 'prerouting', -110],
+  [FILTER_OUTPUT_PRE_DNAT, 'filter', 'output', -110],
+  [FILTER_INPUT, 'filter', 'input', 0],
+  [FILTER_FORWARD, 'filter', 'forward', 0],
+  [FILTER_OUTPUT, 'filter', 'output', 0],
+  [NAT_PREROUTING, 'nat', 'prerouting', -100],
+  [NAT_OUTPUT, 'nat', 'output', -100],
+  [NAT_POSTROUTING, 'nat', 'postrouting', 100],
+];
+
+/** nftablesJumpChains: destination, source, extra match. */
+const JUMP_CHAINS: readonly (readonly [string, string, string])[] = [
+  // endpoint checks reject, which older kernels only allow at input, forward and output
+  [NODEPORT_ENDPOINTS_CHECK, FILTER_INPUT, 'ct state new'],
+  [SERVICE_ENDPOINTS_CHECK, FILTER_INPUT, 'ct state new'],
+  [SERVICE_ENDPOINTS_CHECK, FILTER_FORWARD, 'ct state new'],
+  [SERVICE_ENDPOINTS_CHECK, FILTER_OUTPUT, 'ct state new'],
+  [FIREWALL_CHECK, FILTER_PREROUTING_PRE_DNAT, 'ct state new'],
+  [FIREWALL_CHECK, FILTER_OUTPUT_PRE_DNAT, 'ct state new'],
+  [SERVICES, NAT_OUTPUT, ''],
+  [SERVICES, NAT_PREROUTING, ''],
+  [MASQUERADING, NAT_POSTROUTING, ''],
+  [CLUSTER_IPS_CHECK, FILTER_FORWARD, 'ct state new'],
+  [CLUSTER_IPS_CHECK, FILTER_OUTPUT, 'ct state new'],
+];
+
+/** The chain names of one service port (newServiceInfo) and of its endpoints (newEndpointInfo). */
+export function nftServiceChains(svc: Pick<ServicePortInfo, 'namespace' | 'name' | 'portName' | 'protocol'>): {
+  readonly cluster: string;
+  readonly local: string;
+  readonly external: string;
+  readonly firewall: string;
+} {
+  const base = hashAndTruncate(`${svc.namespace}/${svc.name}/${svc.protocol.toLowerCase()}/${svc.portName}`);
+  return { cluster: `service-${base}`, local: `local-${base}`, external: `external-${base}`, firewall: `firewall-${base}` };
+}
+
+/** servicePortEndpointChainNameBase: `ns/name/proto/port__ip/port` (IPv6 colons become dots). */
+export function nftEndpointChain(svc: Pick<ServicePortInfo, 'namespace' | 'name' | 'portName' | 'protocol'>, ep: Pick<ServiceEndpoint, 'ip' | 'port'>, prefix = 'endpoint-'): string {
+  return `${prefix}${hashAndTruncate(`${svc.namespace}/${svc.name}/${svc.protocol.toLowerCase()}/${svc.portName}__${ep.ip.replaceAll(':', '.')}/${ep.port}`)}`;
+}
+
+/**
+ * Chain names kept with the objects they were computed for (kube-proxy computes them once, in
+ * newServiceInfo / newEndpointInfo, not on every sync), with the inputs, so a changed object gets
+ * new names.
+ */
+const serviceChainCache = new WeakMap<ServicePortInfo, { readonly base: string; readonly chains: ReturnType<typeof nftServiceChains> }>();
+const endpointChainCache = new WeakMap<ServiceEndpoint, { readonly svc: ServicePortInfo; readonly ip: string; readonly port: number; readonly chain: string; readonly affinity: string }>();
+
+function serviceChainsOf(svc: ServicePortInfo): ReturnType<typeof nftServiceChains> {
+  const base = `${svc.namespace}/${svc.name}/${svc.protocol}/${svc.portName}`;
+  const known = serviceChainCache.get(svc);
+  if (known?.base === base) return known.chains;
+  const chains = nftServiceChains(svc);
+  serviceChainCache.set(svc, { base, chains });
+  return chains;
+}
+
+function endpointChainsOf(svc: ServicePortInfo, ep: ServiceEndpoint): { readonly chain: string; readonly affinity: string } {
+  const known = endpointChainCache.get(ep);
+  if (known && known.svc === svc && known.ip === ep.ip && known.port === ep.port) return known;
+  const made = { svc, ip: ep.ip, port: ep.port, chain: nftEndpointChain(svc, ep), affinity: nftEndpointChain(svc, ep, 'affinity-') };
+  endpointChainCache.set(ep, made);
+  return made;
+}
+
+/** Go `fmt.Sprintf("%#08x", 1<<bit)`: Go pads the digits to 8 and then adds the 0x. */
+function masqueradeMark(bit: number): string {
+  return `0x${(1 << bit).toString(16).padStart(8, '0')}`;
+}
+
+/** What the table held before this sync (knftables List "chains" / "sets"). */
+export interface ExistingObjects {
+  readonly chains: Iterable<string>;
+  readonly sets: Iterable<string>;
+}
+
+/**
+ * proxier.go setupNFTables + syncProxyRules (a full sync by a freshly started kube-proxy): the
+ * knftables transaction, object by object in kube-proxy's order.
+ */
+export function kubeProxyTransaction(services: readonly ServicePortInfo[], config: ProxierConfig, existing: ExistingObjects = { chains: [], sets: [] }): KnfTransaction {
+  const tx = new KnfTransaction('ip', 'kube-proxy');
+  const created = new Set<string>();
+  /** ensureChain: add and flush, once per transaction */
+  const ensureChain = (chain: string) => {
+    if (created.has(chain)) return;
+    created.add(chain);
+    tx.add({ verb: 'add', obj: 'chain', name: chain });
+    tx.add({ verb: 'flush', obj: 'chain', name: chain });
+  };
+  const rule = (chain: string, text: string, comment?: string) => tx.add({ verb: 'add', obj: 'rule', chain, rule: text, comment });
+  const element = (set: string, key: readonly (string | number)[], value?: string, comment?: string) =>
+    tx.add({ verb: 'add', obj: 'element', set, key: key.map(String), value, comment });
+  const map = (name: string, type: string, comment: string) => tx.add({ verb: 'add', obj: 'map', name, type, comment });
+  const mark = masqueradeMark(config.masqueradeBit);
+  const localDetector = config.clusterCIDR;
+  // nodePortAddresses: nftables mode defaults to "primary", the node's own IPs
+  const nodePortAddresses = config.nodePortAddresses ?? ['primary'];
+  const matchAll = nodePortAddresses.length === 0;
+  const noLocalhost = 'ip daddr != 127.0.0.0/8';
+
+  // setupNFTables
+  tx.add({ verb: 'add', obj: 'table', comment: 'rules for kube-proxy' });
+  // the first sync deletes the base chains once so changed priorities can apply
+  for (const [name] of BASE_CHAINS) {
+    tx.add({ verb: 'add', obj: 'chain', name });
+    tx.add({ verb: 'delete', obj: 'chain', name });
+  }
+  for (const [name, type, hook, priority] of BASE_CHAINS) {
+    tx.add({ verb: 'add', obj: 'chain', name, base: { type, hook, priority } });
+    tx.add({ verb: 'flush', obj: 'chain', name });
+  }
+  for (const [dst, src, extra] of JUMP_CHAINS) {
+    ensureChain(dst);
+    rule(src, extra ? `${extra} jump ${dst}` : `jump ${dst}`);
+  }
+  for (const chain of [SERVICES, CLUSTER_IPS_CHECK, MASQUERADING, MARK_MASQ]) ensureChain(chain);
+  rule(MARK_MASQ, `mark set mark or ${mark}`);
+  rule(MASQUERADING, `mark and ${mark} == 0 return`);
+  rule(MASQUERADING, `mark set mark xor ${mark}`);
+  rule(MASQUERADING, 'masquerade fully-random');
+  tx.add({ verb: 'add', obj: 'set', name: CLUSTER_IPS, type: 'ipv4_addr', comment: 'Active ClusterIPs' });
+  rule(CLUSTER_IPS_CHECK, `ip daddr @${CLUSTER_IPS} reject`, 'Reject traffic to invalid ports of ClusterIPs');
+  const serviceCIDRs = config.serviceCIDRs ?? [];
+  if (serviceCIDRs.length > 0) rule(CLUSTER_IPS_CHECK, `ip daddr { ${serviceCIDRs.join(',')} } drop`, 'Drop traffic to unallocated ClusterIPs');
+  tx.add({ verb: 'add', obj: 'set', name: NODEPORT_IPS, type: 'ipv4_addr', comment: 'IPs that accept NodePort traffic' });
+  if (matchAll) tx.add({ verb: 'delete', obj: 'set', name: NODEPORT_IPS });
+  else {
+    tx.add({ verb: 'flush', obj: 'set', name: NODEPORT_IPS });
+    // GetNodeIPs: "primary" is the node's IPs from the Node object, CIDRs select among them;
+    // loopback is never accepted
+    const ips = nodePortAddresses.includes('primary') ? config.nodeIPs : config.nodeIPs.filter((ip) => nodePortAddresses.some((c) => cidrContains(c, ip)));
+    for (const ip of ips) if (!ip.startsWith('127.')) element(NODEPORT_IPS, [ip]);
+  }
+  map(NO_ENDPOINT_SERVICES, 'ipv4_addr . inet_proto . inet_service : verdict', 'vmap to drop or reject packets to services with no endpoints');
+  map(NO_ENDPOINT_NODEPORTS, 'inet_proto . inet_service : verdict', 'vmap to drop or reject packets to service nodeports with no endpoints');
+  tx.add({ verb: 'add', obj: 'chain', name: REJECT_CHAIN, comment: 'helper for @no-endpoint-services / @no-endpoint-nodeports' });
+  tx.add({ verb: 'flush', obj: 'chain', name: REJECT_CHAIN });
+  rule(REJECT_CHAIN, 'reject');
+  rule(SERVICE_ENDPOINTS_CHECK, `ip daddr . meta l4proto . th dport vmap @${NO_ENDPOINT_SERVICES}`);
+  rule(NODEPORT_ENDPOINTS_CHECK, `${matchAll ? noLocalhost : `ip daddr @${NODEPORT_IPS}`} meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS}`);
+  map(FIREWALL_IPS, 'ipv4_addr . inet_proto . inet_service : verdict', 'destinations that are subject to LoadBalancerSourceRanges');
+  ensureChain(FIREWALL_CHECK);
+  rule(FIREWALL_CHECK, `ip daddr . meta l4proto . th dport vmap @${FIREWALL_IPS}`);
+  map(SERVICE_IPS, 'ipv4_addr . inet_proto . inet_service : verdict', 'ClusterIP, ExternalIP and LoadBalancer IP traffic');
+  map(SERVICE_NODEPORTS, 'inet_proto . inet_service : verdict', 'NodePort traffic');
+  rule(SERVICES, `ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS}`);
+  rule(SERVICES, `${matchAll ? `fib daddr type local ${noLocalhost}` : `ip daddr @${NODEPORT_IPS}`} meta l4proto . th dport vmap @${SERVICE_NODEPORTS}`);
+  // nftElementStorage.reset: the sets and maps are refilled from scratch
+  tx.add({ verb: 'flush', obj: 'set', name: CLUSTER_IPS });
+  for (const m of [SERVICE_IPS, FIREWALL_IPS, NO_ENDPOINT_SERVICES, NO_ENDPOINT_NODEPORTS, SERVICE_NODEPORTS]) tx.add({ verb: 'flush', obj: 'map', name: m });
+
+  // syncProxyRules
+  const activeChains = new Set<string>();
+  const activeAffinitySets = new Set<string>();
+  const ensureServiceChain = (chain: string) => {
+    activeChains.add(chain);
+    ensureChain(chain);
+  };
+  for (const svc of sortedServicePorts(services)) {
+    const protocol = svc.protocol.toLowerCase();
+    const name = servicePortName(svc);
+    const chains = serviceChainsOf(svc);
+    const plan = planServicePort(svc, config.nodeName);
+    const affinity = svc.sessionAffinity === 'ClientIP';
+    const epChain = (ep: ServiceEndpoint) => endpointChainsOf(svc, ep).chain;
+    const affinitySet = (ep: ServiceEndpoint) => endpointChainsOf(svc, ep).affinity;
+
+    for (const ep of plan.allReachableEndpoints) {
+      ensureServiceChain(epChain(ep));
+      if (affinity) activeAffinitySets.add(affinitySet(ep));
+    }
+    if (plan.usesClusterPolicyChain) ensureServiceChain(chains.cluster);
+    if (plan.usesLocalPolicyChain) ensureServiceChain(chains.local);
+    const internalTrafficChain = plan.internalPolicyLocal ? chains.local : chains.cluster;
+    const externalPolicyChain = plan.externalPolicyLocal ? chains.local : chains.cluster;
+    if (plan.usesExternalTrafficChain) ensureServiceChain(chains.external);
+
+    let internalVerdict = '';
+    let externalVerdict = '';
+    if (!plan.hasEndpoints) {
+      internalVerdict = `goto ${REJECT_CHAIN}`;
+      externalVerdict = `goto ${REJECT_CHAIN}`;
+    } else {
+      if (!plan.hasInternalEndpoints) internalVerdict = 'drop';
+      if (!plan.hasExternalEndpoints) externalVerdict = 'drop';
+    }
+
+    // Capture the clusterIP.
+    element(CLUSTER_IPS, [svc.clusterIP]);
+    if (plan.hasInternalEndpoints) element(SERVICE_IPS, [svc.clusterIP, protocol, svc.port], `goto ${internalTrafficChain}`);
+    else element(NO_ENDPOINT_SERVICES, [svc.clusterIP, protocol, svc.port], internalVerdict, name);
+
+    // Capture externalIPs.
+    for (const ip of svc.externalIPs) {
+      if (plan.hasEndpoints) element(SERVICE_IPS, [ip, protocol, svc.port], `goto ${chains.external}`);
+      if (!plan.hasExternalEndpoints) element(NO_ENDPOINT_SERVICES, [ip, protocol, svc.port], externalVerdict, name);
+    }
+
+    const usesFWChain = svc.loadBalancerIPs.length > 0 && svc.loadBalancerSourceRanges.length > 0;
+    if (usesFWChain) ensureServiceChain(chains.firewall);
+
+    // Capture load-balancer ingress.
+    for (const ip of svc.loadBalancerIPs) {
+      if (plan.hasEndpoints) element(SERVICE_IPS, [ip, protocol, svc.port], `goto ${chains.external}`);
+      if (usesFWChain) element(FIREWALL_IPS, [ip, protocol, svc.port], `goto ${chains.firewall}`);
+    }
+    if (!plan.hasExternalEndpoints) for (const ip of svc.loadBalancerIPs) element(NO_ENDPOINT_SERVICES, [ip, protocol, svc.port], externalVerdict, name);
+
+    // Capture nodeports (not subject to loadBalancerSourceRanges).
+    const nodePort = svc.nodePort ?? 0;
+    if (nodePort !== 0) {
+      if (plan.hasEndpoints) element(SERVICE_NODEPORTS, [protocol, nodePort], `goto ${chains.external}`);
+      if (!plan.hasExternalEndpoints) element(NO_ENDPOINT_NODEPORTS, [protocol, nodePort], externalVerdict, name);
+    }
+
+    // Set up internal traffic handling.
+    if (plan.hasInternalEndpoints) {
+      const match = `ip daddr ${svc.clusterIP} ${protocol} dport ${svc.port}`;
+      if (config.masqueradeAll) rule(internalTrafficChain, `${match} jump ${MARK_MASQ}`);
+      // off-cluster traffic to a service VIP may bounce off-node: masquerade it
+      else if (localDetector !== undefined) rule(internalTrafficChain, `${match} ip saddr != ${localDetector} jump ${MARK_MASQ}`);
+    }
+
+    // Set up external traffic handling.
+    if (plan.usesExternalTrafficChain) {
+      if (!plan.externalPolicyLocal) {
+        // endpoints may be on another node: masquerade
+        rule(chains.external, `jump ${MARK_MASQ}`);
+      } else {
+        // pod traffic to an external destination is treated as if it went out and came back
+        if (localDetector !== undefined) rule(chains.external, `ip saddr ${localDetector} goto ${chains.cluster}`, 'short-circuit pod traffic');
+        // the node's own traffic: its source is a local address, which must be masqueraded
+        rule(chains.external, `fib saddr type local jump ${MARK_MASQ}`, 'masquerade local traffic');
+        rule(chains.external, `fib saddr type local goto ${chains.cluster}`, 'short-circuit local traffic');
+      }
+      if (plan.hasExternalEndpoints) rule(chains.external, `goto ${externalPolicyChain}`);
+    }
+
+    if (usesFWChain) {
+      const sources = svc.loadBalancerSourceRanges.map((r) => r.trim());
+      const allowFromNode = sources.some((r) => config.nodeIPs[0] !== undefined && cidrContains(r, config.nodeIPs[0]));
+      if (allowFromNode) sources.push(...svc.loadBalancerIPs);
+      rule(chains.firewall, `ip saddr != { ${sources.join(' , ')} } drop`);
+    }
+
+    if (affinity) {
+      for (const ep of plan.allReachableEndpoints) {
+        tx.add({ verb: 'add', obj: 'set', name: affinitySet(ep), type: 'ipv4_addr', flags: ['dynamic', 'timeout'], timeoutSec: svc.sessionAffinityTimeout });
+      }
+    }
+
+    const writeServiceToEndpointRules = (svcChain: string, endpoints: readonly ServiceEndpoint[]) => {
+      if (affinity) for (const ep of endpoints) rule(svcChain, `ip saddr @${affinitySet(ep)} goto ${epChain(ep)}`);
+      const elements = endpoints.map((ep, i) => `${i} : goto ${epChain(ep)}`).join(' , ');
+      rule(svcChain, `numgen random mod ${endpoints.length} vmap { ${elements} }`);
+    };
+    if (plan.usesClusterPolicyChain) writeServiceToEndpointRules(chains.cluster, plan.clusterEndpoints);
+    if (plan.usesLocalPolicyChain) writeServiceToEndpointRules(chains.local, plan.localEndpoints);
+
+    // Generate the per-endpoint chains.
+    for (const ep of plan.allReachableEndpoints) {
+      const chain = epChain(ep);
+      // hairpin: an endpoint reaching itself through the service is masqueraded
+      rule(chain, `ip saddr ${ep.ip} jump ${MARK_MASQ}`);
+      if (affinity) rule(chain, `update @${affinitySet(ep)} { ip saddr }`);
+      rule(chain, `meta l4proto ${protocol} dnat to ${endpointString(ep)}`);
+    }
+  }
+
+  // Stale service chains are flushed now and deleted by a later sync (a map element pointing at
+  // them may take a moment to go on kernels before 6.2); stale affinity sets go at once.
+  for (const chain of existing.chains) if (chain.includes('/') && !activeChains.has(chain)) tx.add({ verb: 'flush', obj: 'chain', name: chain });
+  for (const set of existing.sets) if (set.startsWith('affinity-') && !activeAffinitySets.has(set)) tx.add({ verb: 'delete', obj: 'set', name: set });
+  return tx;
+}
+
+/** The transaction's text, as `nft -f -` receives it from knftables. */
+export function nftablesTransaction(services: readonly ServicePortInfo[], config: ProxierConfig, existing?: ExistingObjects): string {
+  return kubeProxyTransaction(services, config, existing).text();
+}
+
+/** The outcome of a sync: nft's complaint if the transaction was refused. */
+export type NftSyncResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
+
+/**
+ * One kube-proxy sync on a node: the transaction through `nft -f -` (knftables runs nft with the
+ * transaction on stdin), all or nothing.
+ */
+export const KubeProxyNftables = {
+  sync(ns: { readonly nft: NftRuleset }, services: readonly ServicePortInfo[], config: ProxierConfig, nowUs = 0): NftSyncResult {
+    const table = ns.nft.table('ip', 'kube-proxy');
+    const existing: ExistingObjects = { chains: table ? [...table.chains.keys()] : [], sets: table ? [...table.sets.values()].filter((s) => !s.anonymous).map((s) => s.name) : [] };
+    return runTransaction(ns.nft, kubeProxyTransaction(services, config, existing), nowUs);
+  },
+} as const;
