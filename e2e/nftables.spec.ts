@@ -32,6 +32,17 @@ test('nftables mode: the chain view shows the verdict-map element that found the
   await expect(save).not.toContainText('KUBE-');
 });
 
+test('nftables mode at the path level: the NAT step says why this endpoint (numgen\'s draw) and run N spreads over both', async ({ lab }) => {
+  await lab.open('proxy=nftables');
+  await lab.choosePreset(/pod → ClusterIP/i);
+  await lab.stepUntil(async () => (await lab.testid('inspector.why').count()) > 0, 'the NAT step');
+  await expect(lab.testid('inspector.why')).toContainText(/numgen random mod 2 drew [01] \(each of the 2 values equally likely\) → [01] : goto endpoint-/);
+  await lab.testid('why.count').fill('200');
+  await lab.testid('why.run').click();
+  await expect(lab.testid('why.result')).toContainText('node1');
+  await expect(lab.testid('why.result')).toContainText('node2');
+});
+
 test('compare: iptables vs nftables for the same packet', async ({ lab }) => {
   await lab.open();
   await lab.choosePreset(/pod → ClusterIP/i);

@@ -9,7 +9,7 @@ export const MAX_UI_RUNS = 5000;
 
 /**
  * Why the packet went to this endpoint, where a load balancer chose one: kube-proxy's statistic
- * draws against their thresholds, or the IPVS scheduler's reason. Then the two ways to see the
+ * draws against their thresholds, nftables' numgen draw, or the IPVS scheduler's reason. Then the two ways to see the
  * choice move: re-roll this connection with the next seed, or run N connections one after
  * another and see how they spread and what the counters say afterwards.
  */
@@ -25,6 +25,9 @@ export function WhyEndpoint({ group }: { group: readonly [number, number] }) {
           const draws = r.index >= 0 ? (events[r.index]?.draws ?? []).filter((d) => d.chain === c.chain) : [];
           for (const d of draws) out.push(`${c.chain} rule ${d.row + 1}: ${drawText(d)}`);
           if (draws.length && r.matched) out.push(`${c.chain} rule ${r.row + 1} → ${r.verdict}`);
+          // nftables mode: numgen's draw, said by the step itself
+          const decision = r.index >= 0 ? events[r.index]?.decision : undefined;
+          if (decision && events[r.index]?.kind === 'rule') out.push(decision);
         }
       }
       const decision = w.ipvs ? events[w.ipvs.index]?.decision : undefined;

@@ -61,6 +61,8 @@ describe('seed §3b in nftables mode: pod → ClusterIP', () => {
     const balance = t.events.find((e) => e.ref?.chain === `service-${SVC}` && e.kind === 'rule')!;
     expect(balance.ref!.element).toMatch(/^[01] : goto endpoint-/);
     expect(balance.explanation).toMatch(/numgen drew [01]/);
+    // "why this endpoint" reads it: the draw, out of how many, and the element it picked
+    expect(balance.decision).toMatch(/^service-\S+: numgen random mod 2 drew ([01]) \(each of the 2 values equally likely\) → \1 : goto endpoint-/);
   });
 
   it('runs filter-prerouting-pre-dnat (-110) before nat-prerouting (dstnat) and NAT before filter-forward sees the packet', () => {

@@ -28,6 +28,8 @@ export interface NftVisit {
   readonly lookup?: string;
   /** `numgen random mod 2` drew this value */
   readonly numgen?: number;
+  /** …out of this many (the modulus) */
+  readonly numgenMod?: number;
 }
 
 export type NftChainResult =
@@ -74,7 +76,7 @@ function fibType(ns: NetNs, ip: number): number {
 type Value = number | string | undefined;
 
 /** What a selector loads into a register; undefined when the packet has no such field. */
-function load(sel: NftSelector, v: View, ctx: NftEvalContext, drawn: { numgen?: number }): Value | Value[] {
+function load(sel: NftSelector, v: View, ctx: NftEvalContext, drawn: { numgen?: number; mod?: number }): Value | Value[] {
   switch (sel.k) {
     case 'payload': {
       const p = v.pkt;
@@ -108,6 +110,7 @@ function load(sel: NftSelector, v: View, ctx: NftEvalContext, drawn: { numgen?: 
       // nft_ng_random_gen: reciprocal_scale(get_random_u32(), modulus) + offset
       const n = Math.floor((ctx.rng.nextU32() * sel.mod) / 0x100000000) + sel.offset;
       drawn.numgen = n;
+      drawn.mod = sel.mod;
       return n;
     }
     case 'concat':
@@ -144,7 +147,7 @@ export function lookup(set: NftSet, key: Value | Value[], nowUs: number): NftEle
   return e;
 }
 
-function matches(table: NftTable, s: Extract<NftStmt, { k: 'match' }>, v: View, ctx: NftEvalContext, drawn: { numgen?: number }): boolean {
+function matches(table: NftTable, s: Extract<NftStmt, { k: 'match' }>, v: View, ctx: NftEvalContext, drawn: { numgen?: number; mod?: number }): boolean {
   const x = load(s.left, v, ctx, drawn);
   if (x === undefined) return false;
   const r = s.right;
@@ -189,7 +192,7 @@ type Outcome =
   | { readonly k: 'done'; readonly text: string };
 
 /** One rule's expressions, in order (nft_do_chain's inner loop). */
-function runRule(table: NftTable, rule: NftRule, v: View, ctx: NftEvalContext, drawn: { numgen?: number }): Outcome {
+function runRule(table: NftTable, rule: NftRule, v: View, ctx: NftEvalContext, drawn: { numgen?: number; mod?: number }): Outcome {
   let did = '';
   for (const s of rule.stmts) {
     switch (s.k) {
@@ -271,12 +274,12 @@ export function runNftChain(table: NftTable, base: NftChain, pkt: NfPacket, view
     const row = i++;
     if (ctx.stats) ctx.stats.evaluated++;
     const markBefore = pkt.mark;
-    const drawn: { numgen?: number } = {};
+    const drawn: { numgen?: number; mod?: number } = {};
     const out = runRule(table, rule, view, ctx, drawn);
     if (out.k === 'next') continue;
     const fromRow = from;
     from = row + 1;
-    const visit = (verdict: string, extra: Partial<NftVisit> = {}) => ctx.visit({ table, chain, row, rule, verdict, fromRow, markBefore, numgen: drawn.numgen, ...extra });
+    const visit = (verdict: string, extra: Partial<NftVisit> = {}) => ctx.visit({ table, chain, row, rule, verdict, fromRow, markBefore, numgen: drawn.numgen, numgenMod: drawn.mod, ...extra });
     if (out.k === 'done') {
       visit(out.text);
       continue;

@@ -148,6 +148,7 @@ export function hook(w: PacketWalk, ns: NetNs, skb: Skb, hookName: HookName, inD
           element: visit.element,
         },
         verdict: visit.verdict,
+        ...(visit.numgen !== undefined ? { decision: numgenDecision(visit) } : {}),
         explanation: explainNftRule(hookName, visit, pkt.mark),
       });
     },
@@ -241,6 +242,12 @@ export function applyVerdict(w: PacketWalk, ns: NetNs, skb: Skb, v: PathVerdict,
     else icmpError(w, ns, skb, 3, rejectCode(v.with), isError);
     return w.drop(ns, skb, 'NETFILTER_REJECT', `rejected by ${v.where} at ${hookName} with ${v.with}`);
   }
+}
+
+/** Why a `numgen random mod N` rule chose: the draw, its odds, what it picked. */
+function numgenDecision(v: NftVisit): string {
+  const picked = v.element ?? v.verdict;
+  return `${v.chain.name}: numgen random mod ${v.numgenMod ?? '?'} drew ${v.numgen} (each of the ${v.numgenMod ?? '?'} values equally likely) → ${picked}`;
 }
 
 /** An nf_tables rule's step in words (the Kubernetes meaning, if any, is added by the k8s layer). */
