@@ -5,6 +5,8 @@ import { compare, scalePoint, type ScalePoint } from '../sim/compare.ts';
 import { execCommand } from '../sim/cli/exec.ts';
 import { renderTrace, traceJson } from '../sim/cli/trace-text.ts';
 import { traceFlow } from '../sim/k8s/flows.ts';
+import { netnsScript, PREFIX_RE } from '../sim/export/netns-script.ts';
+import type { Cluster } from '../sim/k8s/cluster.ts';
 import { CLUSTER_PRESETS } from '../sim/scenarios/clusters.ts';
 import type { Trace } from '../sim/trace/event.ts';
 
@@ -15,6 +17,7 @@ Usage:
   kube-packet-lab exec <host|pod> [options] -- <command ...>
   kube-packet-lab compare --from <..> --to <..> --vs proxy=ipvs|backend=host-gw [options]
   kube-packet-lab scale [--services 10,100,1000] [--endpoints 6]
+  kube-packet-lab export --netns [--prefix NAME] [options] > lab.sh
   kube-packet-lab presets
 
 trace options:
@@ -26,6 +29,11 @@ trace options:
   --json                   print {verdict, reason, events[...]} as JSON
   --verbose, -v            print each step's explanation
   --pcap FILE              write every frame the trace put on a wire (veth or LAN)
+
+export options:
+  --netns                  print a bash script that builds the lab in real Linux network
+                           namespaces (run it as root: bash lab.sh [up|teardown])
+  --prefix NAME            name every namespace NAME-… (default kpl)
 
 options for every verb (before --):
   --cluster FILE|NAME      a kind: List file (YAML/JSON) or a built-in cluster:
@@ -66,6 +74,8 @@ interface Parsed {
   json: boolean;
   verbose: boolean;
   pcap?: string;
+  netns: boolean;
+  prefix: string;
   positional: string[];
   command: string[];
 }
@@ -79,7 +89,7 @@ function parseArgs(argv: string[]): Parsed {
   let preset: string | undefined;
   let seed = 1;
   const flow: { -readonly [K in keyof FlowSpec]?: FlowSpec[K] } = {};
-  const p: Parsed = { scenario: { modes, seed, before }, vs: {}, services: [10, 100, 1000], endpoints: 6, flow, count: 1, json: false, verbose: false, positional: [], command: [] };
+  const p: Parsed = { scenario: { modes, seed, before }, vs: {}, services: [10, 100, 1000], endpoints: 6, flow, count: 1, json: false, verbose: false, netns: false, prefix: 'kpl', positional: [], command: [] };
   const value = (i: number, name: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
@@ -173,6 +183,13 @@ function parseArgs(argv: string[]): Parsed {
       case '--pcap':
         p.pcap = value(++i, a);
         break;
+      case '--netns':
+        p.netns = true;
+        break;
+      case '--prefix':
+        p.prefix = value(++i, a);
+        if (!PREFIX_RE.test(p.prefix)) throw new UsageError(`--prefix: "${p.prefix}" must be 1 to 12 lower-case letters, digits or "-", starting with a letter`);
+        break;
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
         p.positional.push(a);
@@ -226,6 +243,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stdout.write(r.value.output);
     return 0;
   }
+  if (verb === 'export') return exportVerb(c.value, p, io);
   if (verb === 'trace') {
     if (!p.flow.from || !p.flow.to) {
       io.stderr.write('kube-packet-lab: trace needs --from and --to\n');
@@ -243,8 +261,29 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stdout.write(p.json ? `${JSON.stringify(traceJson(t.value), null, 2)}\n` : renderTrace(t.value, p.verbose));
     return t.value.verdict === 'delivered' ? 0 : 3;
   }
-  io.stderr.write(`kube-packet-lab: unknown verb "${verb}" (trace, exec, presets)\nTry 'kube-packet-lab --help'.\n`);
+  io.stderr.write(`kube-packet-lab: unknown verb "${verb}" (trace, exec, compare, scale, export, presets)\nTry 'kube-packet-lab --help'.\n`);
   return 2;
+}
+
+/** `export --netns`: the loaded lab (after --before edits) as a script for real namespaces. */
+function exportVerb(c: Cluster, p: Parsed, io: Io): number {
+  if (!p.netns) {
+    io.stderr.write('kube-packet-lab: export needs --netns (the only format so far)\n');
+    return 2;
+  }
+  const s = p.scenario;
+  const about = [
+    `cluster: ${s.preset ?? (s.cluster !== undefined ? 'a cluster file' : 'seed')}; flannel ${c.modes.backend}; kube-proxy ${c.modes.proxy}; seed ${s.seed}`,
+    ...s.before.map((b) => `before: ${b}`),
+  ];
+  if (c.modes.proxy !== 'iptables') about.push('kube-proxy ipvs: the script makes kube-ipvs0 and the iptables/ipset rules, but no IPVS virtual servers (ipvsadm is not exported)');
+  const r = netnsScript(c.world, { prefix: p.prefix, about });
+  if (!r.ok) {
+    io.stderr.write(`kube-packet-lab: export: ${r.error}\n`);
+    return 1;
+  }
+  io.stdout.write(r.value.text);
+  return 0;
 }
 
 function flowOf(p: Parsed): FlowSpec | undefined {

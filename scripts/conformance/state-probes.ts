@@ -1,0 +1,126 @@
+import { ipCommand, bridgeCommand } from '../../src/sim/cli/ip.ts';
+import type { NetNs } from '../../src/sim/linux/netns.ts';
+import { parseLinks } from './outputs.ts';
+import type { Probe } from './probe.ts';
+
+/**
+ * The tables both sides print, compared line for line: routes (main and local), neighbours,
+ * forwarding databases, links with their details, addresses, and the netfilter tables. Run
+ * before any traffic (the state the controllers programmed) and again after the traffic probes
+ * (what the traffic taught the tables).
+ */
+
+/** `ip …` as iproute2 prints it in the model (pods included: the lab runs iproute2 everywhere). */
+export function modelIp(ns: NetNs, args: readonly string[]): string {
+  const r = ipCommand(undefined as never, ns, args, { flavor: 'iproute2' });
+  if (!r.ok) throw new Error(`model: ip ${args.join(' ')} in ${ns.id}: ${r.error}`);
+  return r.output;
+}
+
+function modelBridge(ns: NetNs, args: readonly string[]): string {
+  const r = bridgeCommand(undefined as never, ns, args);
+  if (!r.ok) throw new Error(`model: bridge ${args.join(' ')} in ${ns.id}: ${r.error}`);
+  return r.output;
+}
+
+const lines = (s: string): string[] => s.split('\n').filter((l) => l.length > 0);
+
+export function routeProbes(p: Probe, ns: NetNs, real: string, phase: string): void {
+  const where = `${ns.id} ${phase}`;
+  p.ck.sameLines('ip route', where, lines(modelIp(ns, ['route'])), lines(p.lab.ip(real, ['route'])));
+  p.ck.sameSet('ip route show table local', where, lines(modelIp(ns, ['route', 'show', 'table', 'local'])), lines(p.lab.ip(real, ['route', 'show', 'table', 'local'])));
+}
+
+/** `ip neigh`: before traffic, line for line; after it, the learned entries' address and MAC (their NUD state depends on timers). */
+export function neighProbes(p: Probe, ns: NetNs, real: string, phase: string): void {
+  const where = `${ns.id} ${phase}`;
+  const model = lines(modelIp(ns, ['neigh']));
+  const kernel = lines(p.lab.ip(real, ['neigh']));
+  if (phase === 'before traffic') {
+    p.ck.sameSet('ip neigh', where, model, kernel);
+    return;
+  }
+  const key = (l: string) => {
+    const w = l.trim().split(/\s+/);
+    const state = w.at(-1)!;
+    // REACHABLE, STALE, DELAY and PROBE are one entry at different ages; FAILED and INCOMPLETE have no MAC
+    return `${w.slice(0, -1).join(' ')} ${state === 'PERMANENT' ? 'PERMANENT' : state === 'FAILED' || state === 'INCOMPLETE' ? 'unresolved' : 'resolved'}`;
+  };
+  p.ck.sameSet('ip neigh (learned)', where, model.map(key), kernel.map(key));
+}
+
+export function fdbProbes(p: Probe, ns: NetNs, real: string, phase: string): void {
+  const where = `${ns.id} ${phase}`;
+  const model = lines(modelBridge(ns, ['fdb', 'show']));
+  const kernel = lines(p.lab.ip(real, ['fdb', 'show'], 'bridge'));
+  p.ck.sameSet('bridge fdb show', where, model.map((l) => l.trimEnd()), kernel.map((l) => l.trimEnd()));
+}
+
+/** Link fields that say something about this test machine rather than about the model's node. */
+const MACHINE_FIELDS = new Set(['numtxqueues', 'numrxqueues', 'parentbus', 'parentdev', 'gc_timer']);
+
+export function linkProbes(p: Probe, ns: NetNs, real: string, phase: string): void {
+  const where = `${ns.id} ${phase}`;
+  const model = parseLinks(modelIp(ns, ['-d', 'link']));
+  const kernel = parseLinks(p.lab.ip(real, ['-d', 'link']));
+  for (const m of model) {
+    const dev = ns.dev(m.name)!;
+    const k = kernel.find((x) => x.name === m.name);
+    if (!k) {
+      p.ck.check('ip -d link', where, `${m.name} exists`, 'yes', 'no', false);
+      continue;
+    }
+    const nic = dev.kind === 'nic';
+    p.ck.check('ip -d link', where, `${m.name} ifindex`, m.ifindex, k.ifindex);
+    // a NIC is a veth in the lab (its far end is a port of the segment's bridge)
+    if (!nic) p.ck.check('ip -d link', where, `${m.name} peer`, m.at, k.at);
+    p.ck.check('ip -d link', where, `${m.name} flags`, m.flags, k.flags);
+    p.ck.check('ip -d link', where, `${m.name} kinds`, m.kinds.join(','), nic ? k.kinds.filter((x) => x !== 'veth').join(',') : k.kinds.join(','));
+    for (const [key, mv] of m.fields) {
+      if (MACHINE_FIELDS.has(key)) continue;
+      if (nic && (key === 'qdisc' || key === 'addrgenmode')) continue;
+      // the peer namespace's name is the lab's, not containerd's cni-<uuid>
+      if (key === 'link-netns' || key === 'link-netnsid') continue;
+      const kv = k.fields.get(key);
+      if (kv === undefined) continue;
+      p.ck.check('ip -d link', where, `${m.name} ${key}`, mv, kv);
+    }
+    for (const key of k.fields.keys()) {
+      if (!m.fields.has(key) && !MACHINE_FIELDS.has(key) && !(nic && key.startsWith('link-netns'))) p.ck.check('ip -d link', where, `${m.name} ${key} printed`, 'no', 'yes', false);
+    }
+  }
+}
+
+/** `ip addr`: the inet lines (lifetimes of a DHCP lease count down, so they are compared by form). */
+export function addrProbes(p: Probe, ns: NetNs, real: string, phase: string): void {
+  const where = `${ns.id} ${phase}`;
+  const pick = (s: string) =>
+    lines(s)
+      .filter((l) => /^\s+(inet|valid_lft)/.test(l))
+      .map((l) => l.replace(/valid_lft \d+sec preferred_lft \d+sec/, 'valid_lft Nsec preferred_lft Nsec'));
+  p.ck.sameLines('ip addr', where, pick(modelIp(ns, ['addr'])), pick(p.lab.ip(real, ['addr'])));
+}
+
+/** `iptables-save`: every line; the Generated/Completed stamps by form (they carry the date). */
+export function iptablesSaveProbe(p: Probe, ns: NetNs, real: string, phase: string): void {
+  const where = `${ns.id} ${phase}`;
+  const r = p.lab.exec(real, ['iptables-save']);
+  if (r.status !== 0) throw new Error(`iptables-save in ${real}: ${r.stderr}`);
+  const stamp = (l: string) => l.replace(/^# (Generated by iptables-save v[\d.]+ \(nf_tables\)|Completed) on .*$/, '# $1 on <date>').replace(/\[\d+:\d+\]$/, '[pkts:bytes]');
+  const model = p.modelExec(ns, 'iptables-save');
+  p.ck.sameLines('iptables-save', where, lines(model).map(stamp), lines(r.stdout).map(stamp));
+}
+
+export function stateProbes(p: Probe, phase: 'before traffic' | 'after traffic'): void {
+  for (const ns of p.c.world.namespaces.values()) {
+    const real = p.real(ns);
+    routeProbes(p, ns, real, phase);
+    neighProbes(p, ns, real, phase);
+    fdbProbes(p, ns, real, phase);
+    if (phase === 'before traffic') {
+      linkProbes(p, ns, real, phase);
+      addrProbes(p, ns, real, phase);
+      iptablesSaveProbe(p, ns, real, phase);
+    }
+  }
+}
