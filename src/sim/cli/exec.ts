@@ -12,7 +12,7 @@ import { brctlCommand, bridgeCommand, ipCommand, routeCommand } from './ip.ts';
 import { conntrackCommand } from './conntrack.ts';
 import { dockerCommand } from './docker.ts';
 import { ipsetCommand, ipvsadmCommand } from './ipvs.ts';
-import { iptablesSave, runIptables } from './iptables.ts';
+import { ctime, IPTABLES_VERSION, iptablesSave, runIptables } from './iptables.ts';
 import { kubectlCommand } from './kubectl.ts';
 
 /**
@@ -65,7 +65,8 @@ function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
     }
     case 'iptables-save': {
       const table = args.indexOf('-t') >= 0 ? args[args.indexOf('-t') + 1] : undefined;
-      return { ok: true, output: iptablesSave(ns.nf, { counters: args.includes('-c'), ...(table ? { table: table as never } : {}) }), mutates: false };
+      const stamp = { version: IPTABLES_VERSION, date: ctime(c.world.timeUs) };
+      return { ok: true, output: iptablesSave(ns.nf, { counters: args.includes('-c'), stamp, ...(table ? { table: table as never } : {}) }), mutates: false };
     }
     case 'kubectl': {
       if (isSpecEdit(argv)) {

@@ -236,10 +236,23 @@ function linkLine(dev: Device, ids: Map<NetNs, number>): string {
   return `    link/ether ${dev.mac} brd ff:ff:ff:ff:ff:ff${linkNetns(dev, ids)}`;
 }
 
-/** The `ip -d` tail: promiscuity and MTU limits, the kind's own line(s), then queue/GSO facts. */
+/**
+ * TSO limit: GSO_MAX_SIZE (512 KiB − 8 since BIG TCP, kernel 6.3) for the virtual devices that
+ * raise it (lo, veth, bridge, vxlan); GSO_LEGACY_MAX_SIZE for a NIC driver that does not (virtio).
+ */
+function tsoMaxSize(dev: Device): number {
+  return dev.kind === 'nic' ? 65536 : 524280;
+}
+
+/**
+ * The `ip -d` tail: promiscuity, allmulti (iproute2 ≥ 6.0 prints it after two blanks) and MTU
+ * limits, the kind's own line(s), then queue/GSO facts. br_add_if sets a port promiscuous and
+ * all-multicast.
+ */
 function detailsTail(dev: Device): string {
   const { min, max } = mtuLimits(dev);
-  let s = ` promiscuity ${dev.master ? 1 : 0} minmtu ${min} maxmtu ${max} `;
+  const port = dev.master ? 1 : 0;
+  let s = ` promiscuity ${port}  allmulti ${port} minmtu ${min} maxmtu ${max} `;
   switch (dev.kind) {
     case 'veth':
       s += '\n    veth ';
@@ -277,7 +290,7 @@ function detailsTail(dev: Device): string {
       'hold_timer    0.00 message_age_timer    0.00 forward_delay_timer    0.00 topology_change_ack 0 config_pending 0 proxy_arp off proxy_arp_wifi off mcast_router 1 ' +
       'mcast_fast_leave off mcast_flood on bcast_flood on mcast_to_unicast off neigh_suppress off group_fwd_mask 0 group_fwd_mask_str 0x0 vlan_tunnel off isolated off locked off ';
   }
-  s += `addrgenmode ${dev.kind === 'nic' ? 'none' : 'eui64'} numtxqueues 1 numrxqueues 1 gso_max_size 65536 gso_max_segs 65535 tso_max_size 65536 tso_max_segs 65535 gro_max_size 65536 `;
+  s += `addrgenmode ${dev.kind === 'nic' ? 'none' : 'eui64'} numtxqueues 1 numrxqueues 1 gso_max_size 65536 gso_max_segs 65535 tso_max_size ${tsoMaxSize(dev)} tso_max_segs 65535 gro_max_size 65536 `;
   if (dev.kind === 'nic') s += 'parentbus virtio parentdev virtio0 ';
   return s;
 }
@@ -510,9 +523,12 @@ export function routeN(ns: NetNs, numeric = true): string {
 
 // ---------------------------------------------------------------- neighbours
 
-/** print_neigh: `DST [dev D ]lladdr L STATE` — `dev` omitted under `ip neigh show dev D`. */
+/**
+ * print_neigh: `DST [dev D ][lladdr L ]STATE ` — `dev` omitted under `ip neigh show dev D`;
+ * iproute2 ends the line with a blank after the state (`10.9.0.7 dev va FAILED `, as 6.1 prints it).
+ */
 export function neighLine(n: Neighbour, omitDev = false): string {
-  return `${n.ip} ${omitDev ? '' : `dev ${n.dev} `}${n.lladdr ? `lladdr ${n.lladdr}` : ''} ${n.state}`;
+  return `${n.ip} ${omitDev ? '' : `dev ${n.dev} `}${n.lladdr ? `lladdr ${n.lladdr} ` : ''}${n.state} `;
 }
 
 /** `ip neigh` rows: line i is `ns.neigh.entries[i]`. */
@@ -553,8 +569,8 @@ function bridgeFdbState(e: BridgeFdbEntry): string {
 
 /**
  * `bridge fdb show` in rtnl_fdb_dump's order: devices by ifindex; for a bridge port its master's
- * entries on that port (`master cni0`), for a bridge its own-address entries, for a VXLAN device
- * its remotes (`dst … self`). The devices' multicast and IPv6 `self` entries are not modelled.
+ * entries on that port (`master cni0`), then the port's own `self` entries; for a bridge its own
+ * `self` entries, then its own-address entries; for a VXLAN device its remotes (`dst … self`).
  */
 export function fdbTable(ns: NetNs, f: FdbFilter = {}): FdbTable {
   const lines: string[] = [];
@@ -573,8 +589,22 @@ export function fdbTable(ns: NetNs, f: FdbFilter = {}): FdbTable {
         rows.push({ table: 'bridge-fdb', dev: br.name, row });
       });
     };
-    if (d.master) bridgeRows(d.master, d.name);
-    if (d.kind === 'bridge') bridgeRows(d, d.name);
+    const selfRows = () => {
+      if (!stateOk('permanent')) return;
+      for (const mac of multicastAddresses(d)) {
+        lines.push(`${mac} ${devPart}self permanent`);
+        rows.push({ table: 'bridge-fdb', dev: d.name, row: -1 });
+      }
+    };
+    if (d.master) {
+      bridgeRows(d.master, d.name);
+      selfRows();
+    }
+    if (d.kind === 'bridge') {
+      selfRows();
+      bridgeRows(d, d.name);
+    }
+    if ((d.kind === 'veth' || d.kind === 'nic') && !d.master) selfRows();
     if (d.kind === 'vxlan' && f.br === undefined) {
       d.fdb.forEach((e, row) => {
         const st = e.permanent ? 'permanent' : '';
@@ -587,6 +617,22 @@ export function fdbTable(ns: NetNs, f: FdbFilter = {}): FdbTable {
   return { lines, rows };
 }
 
+/**
+ * The multicast addresses on an Ethernet device's list, which ndo_dflt_fdb_dump prints as `self
+ * permanent` entries, in the order they were added: IPv6's all-nodes group (ipv6_add_dev joins
+ * it when the device registers, even with IPv6 disabled); on a bridge that is up, the multicast
+ * router discovery groups br_multicast_open joins (224.0.0.106 and ff02::6a); once up, IPv4's
+ * all-hosts group (ip_mc_up). The model has no IPv6 addresses, so no solicited-node groups — as
+ * on a node with net.ipv6.conf.all.disable_ipv6=1. (Checked on a real kernel: a down device shows
+ * only 33:33:00:00:00:01.) A VXLAN device dumps its remotes instead.
+ */
+function multicastAddresses(d: Device): string[] {
+  const macs = ['33:33:00:00:00:01'];
+  if (!d.up || d.neverUp) return macs;
+  if (d.kind === 'bridge') macs.push('01:00:5e:00:00:6a', '33:33:00:00:00:6a');
+  macs.push('01:00:5e:00:00:01');
+  return macs;
+}
 
 /** The `bridge fdb show` line index of a trace event's FDB row (`ref.table`, `dev`, `ref.row`), or -1. */
 export function fdbLineIndex(ns: NetNs, table: 'bridge-fdb' | 'fdb', dev: string, row: number): number {

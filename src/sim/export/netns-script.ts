@@ -2,7 +2,7 @@ import { intToIp, prefixToString } from '../net/addr.ts';
 import { iptablesSave } from '../cli/iptables.ts';
 import type { Device, VethDevice } from '../linux/devices.ts';
 import type { Route } from '../linux/fib.ts';
-import { isBuiltinChain, TABLE_NAMES } from '../linux/netfilter/tables.ts';
+import { isTableCreated, TABLE_NAMES } from '../linux/netfilter/tables.ts';
 import type { NetNs } from '../linux/netns.ts';
 import type { World } from '../linux/world.ts';
 
@@ -312,9 +312,9 @@ function routeSpec(r: Route): string {
   return p.join(' ');
 }
 
-/** Anything beyond a fresh namespace's empty ACCEPT tables. */
+/** Whether any command made a netfilter table in this namespace (iptables-save prints only those). */
 function hasRules(ns: NetNs): boolean {
-  return TABLE_NAMES.some((t) => [...ns.nf[t].values()].some((c) => c.rules.length > 0 || !isBuiltinChain(c) || c.policy !== 'ACCEPT'));
+  return TABLE_NAMES.some((t) => isTableCreated(ns.nf[t]));
 }
 
 class ScriptWriter {

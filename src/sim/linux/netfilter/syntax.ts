@@ -5,6 +5,7 @@ import {
   chainReferences,
   commitTable,
   commitTables,
+  markTableCreated,
   isBuiltinChain,
   isTableName,
   putChain,
@@ -1382,6 +1383,9 @@ const READ_ONLY_VERBS: ReadonlySet<IptablesVerb> = new Set(['C', 'L', 'S']);
  * `-P`. Listing verbs only check the chain exists (the CLI renders them). On any error the tables
  * are untouched and the result carries iptables' own message.
  */
+/** Commands that write into a table and so make it exist in nf_tables (see markTableCreated). */
+const CREATING_VERBS: ReadonlySet<IptablesVerb> = new Set(['A', 'I', 'R', 'N', 'P']);
+
 export function applyIptables(tables: Tables, args: readonly string[]): IptablesResult {
   try {
     const cmd = parseCommand(args);
@@ -1393,6 +1397,7 @@ export function applyIptables(tables: Tables, args: readonly string[]): Iptables
     // a command changes only its own table (iptables-legacy replaces that one table)
     const staged = stageTable(tables[cmd.table]);
     execute({ ...tables, [cmd.table]: staged }, cmd);
+    if (CREATING_VERBS.has(cmd.verb)) markTableCreated(staged);
     checkNewJumpLoops(staged, cmd);
     commitTable(tables[cmd.table], staged);
     return { ok: true };
@@ -1569,7 +1574,9 @@ export function iptablesRestoreStaged(staged: Tables, payload: string, opts: Res
         }
       } else if (first === 0x3a /* : */ && current !== undefined) {
         restoreChainLine(staged[current], line.slice(1), opts, lineNo, prog);
+        markTableCreated(staged[current]);
       } else if (current !== undefined) {
+        markTableCreated(staged[current]);
         // any rule change may change the counts
         if (restoreRuleLine(staged, current, line, opts, memo, refs) !== 'X') refCounts = undefined;
       } else {
