@@ -66,6 +66,24 @@ function macSynOptions(mss: number, tsval: number): TcpOption[] {
   return [{ kind: 'mss', value: mss }, { kind: 'nop' }, { kind: 'wscale', value: 6 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval, tsecr: 0 }, { kind: 'sack_perm' }, { kind: 'eol' }];
 }
 
+/** Linux's window scale with the default tcp_rmem limit of 6 MiB (tcp_select_initial_window). */
+const LINUX_WSCALE = 7;
+
+/**
+ * The window a Linux SYN or SYN-ACK offers: 64 KiB rounded down to a whole number of segments
+ * (tcp_select_initial_window), the segment being the MSS, less the timestamp option's 12 bytes
+ * in a SYN-ACK that agreed on timestamps. The real kernel sent 64860 with MSS 1410 and 65160
+ * in a SYN-ACK with MSS 1460.
+ */
+function initialWindow(segment: number): number {
+  return Math.floor(0xffff / segment) * segment;
+}
+
+/** The window field once scaled: the receive window rounded up to the scale's unit (__tcp_select_window). */
+function scaledWindow(window: number, wscale = LINUX_WSCALE): number {
+  return Math.ceil(window / 2 ** wscale);
+}
+
 /** The MTU of the device the route to `dst` leaves by: what the socket derives its MSS from. */
 function pathMtu(ns: NetNs, dst: Ipv4): number {
   if (ns.isLocal(dst)) return ns.dev('lo')?.mtu ?? 65536; // local traffic goes over lo: MSS 65495
@@ -92,10 +110,18 @@ export function socketsFor(c: Cluster): SocketBehaviour {
         const synAck = (l4.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
         if (!synOnly && !synAck) return undefined;
         const mss = pathMtu(ns, ip4.src) - 40;
-        const tcp: TcpLayer = synOnly
-          ? { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: rng.nextU32(), ack: (l4.seq + 1) >>> 0, flags: TCP_SYN | TCP_ACK, window: macos ? 65535 : 64308, options: macos ? macSynOptions(mss, rng.nextU32()) : linuxSynOptions(mss, rng.nextU32(), tsOf(l4)) }
-          : { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: l4.ack, ack: (l4.seq + 1) >>> 0, flags: TCP_ACK, window: 502, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval: rng.nextU32(), tsecr: tsOf(l4) }] };
-        return [ipOut, tcp];
+        if (synOnly) {
+          // ip_build_and_send_pkt: a SYN-ACK with DF set has IP ID 0
+          const timestamps = tsOf(l4) !== 0;
+          const window = macos ? 65535 : initialWindow(timestamps ? mss - 12 : mss);
+          return [{ ...ipOut, id: 0 }, { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: rng.nextU32(), ack: (l4.seq + 1) >>> 0, flags: TCP_SYN | TCP_ACK, window, options: macos ? macSynOptions(mss, rng.nextU32()) : linuxSynOptions(mss, rng.nextU32(), tsOf(l4)) }];
+        }
+        // the client's ACK: the socket's next IP ID, its SYN's window in scaled units
+        const socket = ns.listeners.find((s) => s.proto === 'tcp' && s.port === l4.dstport && s.process === 'client');
+        const id = socket?.inetId ?? ipOut.id;
+        if (socket) socket.inetId = (id + 1) & 0xffff;
+        const window = macos ? 502 : scaledWindow(initialWindow(mss));
+        return [{ ...ipOut, id }, { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: l4.ack, ack: (l4.seq + 1) >>> 0, flags: TCP_ACK, window, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval: rng.nextU32(), tsecr: tsOf(l4) }] }];
       }
       if (l4?.type === 'udp') {
         const client = ns.listeners.find((s) => s.proto === 'udp' && s.port === l4.dstport)?.process === 'client';
@@ -127,12 +153,14 @@ export function firstPacket(c: Cluster, ns: NetNs, flow: FlowSpec, dst: { ip: Ip
     ns.listeners.push({ proto: 'udp', port: sport, process: 'client' });
     return [ip4(IPPROTO_UDP, false), { type: 'udp', srcport: sport, dstport: dst.port ?? 53 }, { type: 'data', length: flow.size ?? 32 }];
   }
-  ns.listeners.push({ proto: 'tcp', port: sport, process: 'client' });
+  const syn = ip4(IPPROTO_TCP, true);
+  // a connected socket's IP IDs start at a random value and count up (inet_id)
+  ns.listeners.push({ proto: 'tcp', port: sport, process: 'client', inetId: (syn.id + 1) & 0xffff });
   const macos = c.spec.hosts.find((h) => h.name === ns.host && ns.name === 'root')?.os === 'macos';
   const mss = pathMtu(ns, dst.ip) - 40;
   return [
-    ip4(IPPROTO_TCP, true),
-    { type: 'tcp', srcport: sport, dstport: dst.port ?? 80, seq: rng.nextU32(), ack: 0, flags: TCP_SYN, window: macos ? 65535 : 64240, options: macos ? macSynOptions(mss, rng.nextU32()) : linuxSynOptions(mss, rng.nextU32()) },
+    syn,
+    { type: 'tcp', srcport: sport, dstport: dst.port ?? 80, seq: rng.nextU32(), ack: 0, flags: TCP_SYN, window: macos ? 65535 : initialWindow(mss), options: macos ? macSynOptions(mss, rng.nextU32()) : linuxSynOptions(mss, rng.nextU32()) },
   ];
 }
 

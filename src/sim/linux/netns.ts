@@ -20,6 +20,11 @@ export interface Listener {
   readonly port: number;
   /** the program, for `ss`-like views and explanations */
   readonly process: string;
+  /**
+   * A connected socket's IP ID counter (inet_id): its next DF packet takes this value and moves
+   * it on (ip_select_ident_segs), so one connection's IDs run in sequence from a random start.
+   */
+  inetId?: number;
 }
 
 /**

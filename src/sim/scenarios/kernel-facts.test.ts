@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../api.ts';
 import { execCommand } from '../cli/exec.ts';
 import type { Cluster } from '../k8s/cluster.ts';
+import { traceFlow } from '../k8s/flows.ts';
+import type { Ipv4Layer, Packet, TcpLayer } from '../net/packet.ts';
 
 /**
  * Facts the real kernel showed when `npm run conformance` ran the seed cluster in network
@@ -34,5 +36,51 @@ describe('iptables-save as iptables 1.8.9 (nf_tables) prints it', () => {
     expect(lines.filter((l) => l.startsWith('# Completed on '))).toHaveLength(3);
     // nothing ever wrote a rule in a pod: no table exists there
     expect(sh(c, N8S9S, 'iptables-save')).toBe('');
+  });
+});
+
+describe('a Linux TCP handshake as the kernel sends it', () => {
+  const handshake = (backend: 'vxlan' | 'host-gw') => {
+    const t = traceFlow(seed({ backend }), { from: N8S9S, to: '10.42.1.9:80', proto: 'tcp', kind: 'connect' });
+    if (!t.ok) throw new Error(t.error.message);
+    // each packet as its sender put it on the pod's eth0 / the server's veth
+    const sent = (role: string) => t.value.events.find((e) => e.packetId === t.value.packets.find((p) => p.role === role)!.packetId && e.kind === 'send')!.packet;
+    const ipOf = (p: Packet) => p[0] as Ipv4Layer;
+    const tcpOf = (p: Packet) => p[1] as TcpLayer;
+    return { syn: sent('request'), synAck: sent('reply'), ack: sent('ack'), ipOf, tcpOf };
+  };
+
+  it('offers 64 KiB rounded down to whole segments: 46 × 1410 in the SYN, 46 × 1398 (less timestamps) in the SYN-ACK', () => {
+    const h = handshake('vxlan');
+    expect(h.tcpOf(h.syn).window).toBe(64860);
+    expect(h.tcpOf(h.synAck).window).toBe(64308);
+    // the ACK's window is the SYN's, in units of 2^7 rounded up
+    expect(h.tcpOf(h.ack).window).toBe(507);
+    const hg = handshake('host-gw');
+    expect([hg.tcpOf(hg.syn).window, hg.tcpOf(hg.synAck).window, hg.tcpOf(hg.ack).window]).toEqual([64240, 65160, 502]);
+  });
+
+  it('sends the SYN-ACK with IP ID 0 and numbers one socket\'s packets in sequence', () => {
+    const h = handshake('vxlan');
+    expect(h.ipOf(h.synAck).id).toBe(0);
+    expect(h.ipOf(h.ack).id).toBe((h.ipOf(h.syn).id + 1) & 0xffff);
+  });
+});
+
+describe('MASQUERADE --random-fully', () => {
+  it('draws the source port afresh: the apiserver sees node2\'s connection from another port, and conntrack keeps both', () => {
+    const c = seed();
+    const t = traceFlow(c, { from: 'node2', to: '10.43.0.1:443', proto: 'tcp', kind: 'connect' });
+    if (!t.ok) throw new Error(t.error.message);
+    const sport = (t.value.events[0]!.packet[1] as TcpLayer).srcport;
+    const atServer = t.value.events.filter((e) => e.packetId === 0 && e.kind === 'deliver').at(-1)!;
+    const seen = atServer.packet[atServer.packet.findIndex((l) => l.type === 'tcp')] as TcpLayer;
+    expect(seen.srcport).not.toBe(sport);
+    expect(seen.srcport).toBeGreaterThanOrEqual(1024);
+    const ct = sh(c, 'node2', 'conntrack -L');
+    expect(ct).toContain(`src=192.168.205.5 dst=10.43.0.1 sport=${sport} dport=443 src=192.168.205.4 dst=192.168.205.5 sport=6443 dport=${seen.srcport} `);
+    // and the reply still reaches the client's own port
+    const back = t.value.events.filter((e) => e.packetId === 1 && e.kind === 'deliver').at(-1)!;
+    expect((back.packet[back.packet.findIndex((l) => l.type === 'tcp')] as TcpLayer).dstport).toBe(sport);
   });
 });
