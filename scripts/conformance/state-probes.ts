@@ -12,7 +12,7 @@ import type { Probe } from './probe.ts';
 
 /** `ip …` as iproute2 prints it in the model (pods included: the lab runs iproute2 everywhere). */
 export function modelIp(ns: NetNs, args: readonly string[]): string {
-  const r = ipCommand(undefined as never, ns, args, { flavor: 'iproute2' });
+  const r = ipCommand(undefined, ns, args, { flavor: 'iproute2' });
   if (!r.ok) throw new Error(`model: ip ${args.join(' ')} in ${ns.id}: ${r.error}`);
   return r.output;
 }
@@ -58,6 +58,13 @@ export function fdbProbes(p: Probe, ns: NetNs, real: string, phase: string): voi
 
 /** Link fields that say something about this test machine rather than about the model's node. */
 const MACHINE_FIELDS = new Set(['numtxqueues', 'numrxqueues', 'parentbus', 'parentdev', 'gc_timer']);
+/**
+ * How a veth names its peer's namespace: the lab's namespaces all have names, a real node's own
+ * namespace has none (a pod sees `link-netnsid 0`) and containerd names a pod's `cni-<uuid>`.
+ */
+const LAB_FIELDS = new Set(['link-netns', 'link-netnsid']);
+/** A NIC is a veth in the lab (its far end a port of the segment's bridge), not a virtio device. */
+const NIC_FIELDS = new Set(['qdisc', 'addrgenmode', 'tso_max_size']);
 
 export function linkProbes(p: Probe, ns: NetNs, real: string, phase: string): void {
   const where = `${ns.id} ${phase}`;
@@ -76,17 +83,14 @@ export function linkProbes(p: Probe, ns: NetNs, real: string, phase: string): vo
     if (!nic) p.ck.check('ip -d link', where, `${m.name} peer`, m.at, k.at);
     p.ck.check('ip -d link', where, `${m.name} flags`, m.flags, k.flags);
     p.ck.check('ip -d link', where, `${m.name} kinds`, m.kinds.join(','), nic ? k.kinds.filter((x) => x !== 'veth').join(',') : k.kinds.join(','));
+    const skip = (key: string) => MACHINE_FIELDS.has(key) || LAB_FIELDS.has(key) || (nic && NIC_FIELDS.has(key));
     for (const [key, mv] of m.fields) {
-      if (MACHINE_FIELDS.has(key)) continue;
-      if (nic && (key === 'qdisc' || key === 'addrgenmode')) continue;
-      // the peer namespace's name is the lab's, not containerd's cni-<uuid>
-      if (key === 'link-netns' || key === 'link-netnsid') continue;
       const kv = k.fields.get(key);
-      if (kv === undefined) continue;
+      if (skip(key) || kv === undefined) continue;
       p.ck.check('ip -d link', where, `${m.name} ${key}`, mv, kv);
     }
     for (const key of k.fields.keys()) {
-      if (!m.fields.has(key) && !MACHINE_FIELDS.has(key) && !(nic && key.startsWith('link-netns'))) p.ck.check('ip -d link', where, `${m.name} ${key} printed`, 'no', 'yes', false);
+      if (!m.fields.has(key) && !skip(key)) p.ck.check('ip -d link', where, `${m.name} ${key} printed`, 'no', 'yes', false);
     }
   }
 }

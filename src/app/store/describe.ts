@@ -23,6 +23,7 @@ const KIND_LABEL: Readonly<Record<EventKind, string>> = {
   forward: 'forward',
   encap: 'VXLAN encap on',
   decap: 'VXLAN decap on',
+  fragment: 'fragments',
   deliver: 'deliver',
   drop: 'drop',
 };

@@ -1,12 +1,8 @@
 import type { ExecResult, Result } from '../api-types.ts';
-import { isIpv4, type Ipv4 } from '../net/addr.ts';
-import { ipIndex } from '../net/edit.ts';
-import type { Ipv4Layer, Packet } from '../net/packet.ts';
 import type { NetNs } from '../linux/netns.ts';
-import { PacketWalk } from '../linux/path/walk.ts';
 import type { Cluster } from '../k8s/cluster.ts';
 import { endpointsByServicePort } from '../k8s/kube-proxy/controller.ts';
-import { firstPacket, resolveSource, socketsFor, traceroute } from '../k8s/flows.ts';
+import { resolveSource } from '../k8s/flows.ts';
 import { applySpecEdit, isSpecEdit } from '../k8s/spec-edits.ts';
 import { brctlCommand, bridgeCommand, ipCommand, routeCommand } from './ip.ts';
 import { conntrackCommand } from './conntrack.ts';
@@ -14,6 +10,7 @@ import { dockerCommand } from './docker.ts';
 import { ipsetCommand, ipvsadmCommand } from './ipvs.ts';
 import { ctime, IPTABLES_VERSION, iptablesSave, runIptables } from './iptables.ts';
 import { kubectlCommand } from './kubectl.ts';
+import { pingCommand, tracerouteCommand } from './ping.ts';
 
 /**
  * A shell on a host or in a pod: the seed's commands, with `| grep` and `| head` as the seed
@@ -77,7 +74,7 @@ function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
       return kubectlCommand(c.spec, endpointsByServicePort(c), args);
     }
     case 'ping':
-      return ping(c, ns, args);
+      return pingCommand(c, ns, args);
     case 'traceroute':
       return tracerouteCommand(c, ns, args);
     case 'sysctl':
@@ -226,105 +223,4 @@ function sysctl(ns: NetNs, args: string[]): Run {
     out += `${k} = ${ns.sysctl[field] ? 1 : 0}\n`;
   }
   return { ok: true, output: out, mutates: write };
-}
-
-/** Whether a namespace runs busybox (pods, via `kubectl debug --image=busybox`) or iputils. */
-function busybox(ns: NetNs): boolean {
-  return ns.kind !== 'root';
-}
-
-interface EchoResult {
-  readonly ttl?: number;
-  readonly ms: number;
-  readonly error?: string;
-}
-
-function ping(c: Cluster, ns: NetNs, args: string[]): Run {
-  let count = 3;
-  let size = 56;
-  let dst: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '-c') count = Number(args[++i]);
-    else if (a === '-s') size = Number(args[++i]);
-    else if (a.startsWith('-')) return { ok: false, error: `ping: unsupported option ${a}` };
-    else dst = a;
-  }
-  if (!dst || !isIpv4(dst)) return { ok: false, error: `ping: bad address '${dst ?? ''}'` };
-  if (!Number.isInteger(count) || count < 1 || count > 100) return { ok: false, error: `ping: invalid count` };
-  if (!Number.isInteger(size) || size < 0 || size > 65507) return { ok: false, error: `ping: invalid packet size` };
-  const results: EchoResult[] = [];
-  for (let seq = 0; seq < count; seq++) results.push(echo(c, ns, dst, seq, size));
-  const ok = results.filter((r) => r.ttl !== undefined);
-  const times = ok.map((r) => r.ms);
-  const stat = (f: (a: number[]) => number) => (times.length ? f(times).toFixed(3) : '0.000');
-  const min = stat((a) => Math.min(...a));
-  const avg = stat((a) => a.reduce((x, y) => x + y, 0) / a.length);
-  const max = stat((a) => Math.max(...a));
-  const loss = Math.round(((count - ok.length) / count) * 100);
-  if (busybox(ns)) {
-    let out = `PING ${dst} (${dst}): ${size} data bytes\n`;
-    results.forEach((r, seq) => {
-      if (r.ttl !== undefined) out += `${size + 8} bytes from ${dst}: seq=${seq} ttl=${r.ttl} time=${r.ms.toFixed(3)} ms\n`;
-      else if (r.error) out += `${r.error}\n`;
-    });
-    out += `\n--- ${dst} ping statistics ---\n${count} packets transmitted, ${ok.length} packets received, ${loss}% packet loss\n`;
-    if (ok.length) out += `round-trip min/avg/max = ${min}/${avg}/${max} ms\n`;
-    return { ok: true, output: out, mutates: false };
-  }
-  let out = `PING ${dst} (${dst}) ${size}(${size + 28}) bytes of data.\n`;
-  results.forEach((r, seq) => {
-    if (r.ttl !== undefined) out += `${size + 8} bytes from ${dst}: icmp_seq=${seq + 1} ttl=${r.ttl} time=${r.ms.toFixed(3)} ms\n`;
-    else if (r.error) out += `${r.error.replace('seq=', 'icmp_seq=')}\n`;
-  });
-  out += `\n--- ${dst} ping statistics ---\n${count} packets transmitted, ${ok.length} received, ${loss}% packet loss, time ${(count - 1) * 1000}ms\n`;
-  if (ok.length) out += `rtt min/avg/max/mdev = ${min}/${avg}/${max}/0.000 ms\n`;
-  return { ok: true, output: out, mutates: false };
-}
-
-/** One echo request walked by the kernel model; the reply's TTL is whatever the path left it. */
-function echo(c: Cluster, ns: NetNs, dst: Ipv4, seq: number, size: number): EchoResult {
-  const walk = new PacketWalk(c.world, socketsFor(c));
-  const req = firstPacket(c, ns, { from: '', to: dst, proto: 'icmp', kind: 'ping', size }, { ip: dst });
-  const reqWithSeq: Packet = req.map((l) => (l.type === 'icmp' ? { ...l, seq } : l));
-  const t = walk.run(ns, reqWithSeq);
-  const start = t.events[0]!.timeUs;
-  const back = t.packets.find((p, k) => k > 0 && p.verdict === 'delivered' && p.host === ns.host && p.netns === ns.name);
-  if (!back) return { ms: 0 };
-  const evs = t.events.filter((e) => e.packetId === back.packetId);
-  const last = evs.at(-1)!;
-  const ip4 = last.packet[ipIndex(last.packet)] as Ipv4Layer;
-  const icmp = last.packet[ipIndex(last.packet) + 1];
-  const ms = (last.timeUs - start) / 1000;
-  if (icmp?.type === 'icmp' && icmp.icmp_type === 0) return { ttl: ip4.ttl, ms };
-  return { ms, error: `From ${ip4.src} seq=${seq} ${icmp?.type === 'icmp' ? pingErrorText(icmp.icmp_type, icmp.code) : 'Destination Host Unreachable'}` };
-}
-
-/** How ping names an ICMP error it receives (iputils pr_icmph). */
-function pingErrorText(type: number, code: number): string {
-  if (type === 11) return 'Time to live exceeded';
-  if (type !== 3) return `ICMP type ${type}`;
-  return ['Destination Net Unreachable', 'Destination Host Unreachable', 'Destination Protocol Unreachable', 'Destination Port Unreachable', 'Frag needed'][code] ?? `Dest Unreachable, Bad Code: ${code}`;
-}
-
-function tracerouteCommand(c: Cluster, ns: NetNs, args: string[]): Run {
-  let dst: string | undefined;
-  let maxHops = 30;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '-n') continue;
-    if (a === '-m') maxHops = Number(args[++i]);
-    else if (a.startsWith('-')) return { ok: false, error: `traceroute: unsupported option ${a}` };
-    else dst = a;
-  }
-  if (!dst || !isIpv4(dst)) return { ok: false, error: `traceroute: bad address '${dst ?? ''}'` };
-  const { hops } = traceroute(c, ns, dst, maxHops);
-  const size = busybox(ns) ? 46 : 60;
-  let out = `traceroute to ${dst} (${dst}), ${maxHops} hops max, ${size} byte packets\n`;
-  for (const h of hops) {
-    // the simulated round trip of the probe; busybox sends three probes per hop and they take the same path
-    const t = h.from ? `  ${h.from}${`  ${h.ms.toFixed(3)} ms`.repeat(3)}` : '  *  *  *';
-    out += `${String(h.ttl).padStart(2)}${t}\n`;
-  }
-  return { ok: true, output: out, mutates: false };
 }

@@ -483,7 +483,11 @@ function localRouteLine(r: LocalRoute, withTable: boolean): string {
 }
 
 /** `ip route get ADDR`: the route the kernel would cache for a packet to ADDR from this host. */
-export function ipRouteGet(ns: NetNs, dst: Ipv4): { ok: true; output: string } | { ok: false; error: string } {
+/**
+ * `ip route get`: the route a packet to `dst` takes, and the route cache's exception for it —
+ * `cache expires Nsec mtu M` once a frag-needed error taught this namespace a smaller path MTU.
+ */
+export function ipRouteGet(ns: NetNs, dst: Ipv4, nowUs = 0): { ok: true; output: string } | { ok: false; error: string } {
   const local = localRoutes(ns).find((r) => r.dst.len === 32 && r.dst.net === ipToInt(dst));
   if (local?.type === 'local' || (dst.startsWith('127.') && ns.isLocal(dst))) {
     const src = local?.src ?? ns.dev('lo')?.addrs[0]?.addr ?? dst;
@@ -497,7 +501,9 @@ export function ipRouteGet(ns: NetNs, dst: Ipv4): { ok: true; output: string } |
   if (r.type === 'unreachable') return fail(RTNL.hostUnreach);
   if (r.type === 'prohibit') return fail(RTNL.permDenied);
   const src = r.src ?? ns.selectSrc(r.dev, r.via ?? dst);
-  return { ok: true, output: `${dst} ${r.via ? `via ${r.via} ` : ''}dev ${r.dev} ${src ? `src ${src} ` : ''}uid 0 \n    cache \n` };
+  const learned = ns.pmtu.get(dst);
+  const cache = learned && learned.expiresUs > nowUs ? `expires ${Math.floor((learned.expiresUs - nowUs - 1) / 1e6)}sec mtu ${learned.mtu} ` : '';
+  return { ok: true, output: `${dst} ${r.via ? `via ${r.via} ` : ''}dev ${r.dev} ${src ? `src ${src} ` : ''}uid 0 \n    cache ${cache}\n` };
 }
 
 /** `route -n` (net-tools rprint_fib over /proc/net/route): the main table, Flags U/G/H. */
@@ -1316,6 +1322,8 @@ export function ipAddrEdit(ns: NetNs, cmd: 'add' | 'del' | 'replace', args: read
 // ---------------------------------------------------------------- the `ip` front-end
 
 interface GlobalOpts {
+  /** the simulated clock, for the route cache's expiry times */
+  nowUs: number;
   details: boolean;
   brief: boolean;
   family: Family;
@@ -1337,9 +1345,9 @@ const IP_OBJECTS = ['address', 'addrlabel', 'maddress', 'route', 'rule', 'neighb
  * `addr|link|route|neigh` with show/get and the mutations. Unknown objects, commands and options
  * get iproute2's own messages.
  */
-export function ipCommand(_world: World, ns: NetNs, argv: readonly string[], opts: IpOptions = {}): CommandResult {
+export function ipCommand(world: World | undefined, ns: NetNs, argv: readonly string[], opts: IpOptions = {}): CommandResult {
   const busybox = (opts.flavor ?? (ns.kind === 'root' ? 'iproute2' : 'busybox')) === 'busybox';
-  const g: GlobalOpts = { details: false, brief: false, family: 'any valid', inetOnly: false, busybox };
+  const g: GlobalOpts = { nowUs: world?.timeUs ?? 0, details: false, brief: false, family: 'any valid', inetOnly: false, busybox };
   let i = 0;
   for (; i < argv.length; i++) {
     let opt = argv[i]!;
@@ -1604,7 +1612,7 @@ function ipRouteCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandR
       dst = p.ip;
     }
     if (dst === undefined) return fail('need at least a destination address');
-    const r = ipRouteGet(ns, dst);
+    const r = ipRouteGet(ns, dst, g.nowUs);
     return r.ok ? out(r.output) : r;
   }
   if (matches(sub, 'flush')) {

@@ -144,7 +144,8 @@ export function firstPacket(c: Cluster, ns: NetNs, flow: FlowSpec, dst: { ip: Ip
   const rng = c.world.rng;
   const ip4 = (proto: number, df: boolean): Ipv4Layer => ({ type: 'ipv4', src: '0.0.0.0' as Ipv4, dst: dst.ip, ttl, proto, id: rng.int(0, 0xffff), df, dsfield: 0 });
   if (flow.proto === 'icmp' || flow.kind === 'ping') {
-    return [ip4(IPPROTO_ICMP, true), { type: 'icmp', icmp_type: 8, code: 0, ident: rng.int(1, 0xffff), seq: 0 }, { type: 'data', length: flow.size ?? 56 }];
+    // hosts run iputils, whose first echo is seq 1; pods run busybox, which starts at 0
+    return [ip4(IPPROTO_ICMP, true), { type: 'icmp', icmp_type: 8, code: 0, ident: rng.int(1, 0xffff), seq: ns.kind === 'root' ? 1 : 0 }, { type: 'data', length: flow.size ?? 56 }];
   }
   // the local port allocator skips ports this namespace already uses (inet_csk_get_port)
   let sport = rng.int(32768, 60999);
@@ -184,35 +185,47 @@ export interface TracerouteHop {
 }
 
 /**
- * busybox traceroute: UDP probes of 46 bytes to port 33434+n with TTL 1, 2, … until the
- * destination answers port unreachable. Each probe is walked by the kernel model; the hop is
- * whoever sent the ICMP error back.
+ * What traceroute sends: UDP datagrams to port 33434 + n (the default), ICMP echo requests
+ * (`-I`), or TCP SYNs to one port (`-T -p PORT`).
  */
-export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHops = 30): { hops: TracerouteHop[]; trace: Trace } {
+export type TracerouteProbe = { readonly kind: 'udp' } | { readonly kind: 'icmp' } | { readonly kind: 'tcp'; readonly port: number };
+
+function probePacket(c: Cluster, dst: Ipv4, ttl: number, probe: TracerouteProbe, ident: number): Packet {
+  const rng = c.world.rng;
+  const ip = (proto: number, df: boolean): Ipv4Layer => ({ type: 'ipv4', src: '0.0.0.0' as Ipv4, dst, ttl, proto, id: rng.int(0, 0xffff), df, dsfield: 0 });
+  if (probe.kind === 'icmp') return [ip(IPPROTO_ICMP, false), { type: 'icmp', icmp_type: 8, code: 0, ident, seq: ttl }, { type: 'data', length: 32 }];
+  if (probe.kind === 'tcp') {
+    return [ip(IPPROTO_TCP, false), { type: 'tcp', srcport: rng.int(32768, 60999), dstport: probe.port, seq: rng.nextU32(), ack: 0, flags: TCP_SYN, window: 5840, options: [{ kind: 'mss', value: 1460 }, { kind: 'sack_perm' }, { kind: 'timestamp', tsval: rng.nextU32(), tsecr: 0 }, { kind: 'nop' }, { kind: 'wscale', value: 2 }] }];
+  }
+  return [ip(IPPROTO_UDP, false), { type: 'udp', srcport: rng.int(32768, 60999), dstport: 33434 + ttl - 1 }, { type: 'data', length: 18 }];
+}
+
+/**
+ * traceroute: probes with TTL 1, 2, … until the destination answers — ICMP port unreachable to
+ * a UDP probe, an echo reply to an ICMP one, SYN-ACK or RST to a TCP one. Each probe is walked
+ * by the kernel model; a hop is whoever sent the ICMP error (or the answer) back.
+ */
+export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHops = 30, probe: TracerouteProbe = { kind: 'udp' }): { hops: TracerouteHop[]; trace: Trace } {
   const hops: TracerouteHop[] = [];
   const events: Trace['events'][number][] = [];
   const packets: Trace['packets'][number][] = [];
+  const ident = c.world.rng.int(1, 0xffff);
   for (let ttl = 1; ttl <= maxHops; ttl++) {
     const walk = new PacketWalk(c.world, socketsFor(c));
-    const probe: Packet = [
-      { type: 'ipv4', src: '0.0.0.0' as Ipv4, dst, ttl, proto: IPPROTO_UDP, id: c.world.rng.int(0, 0xffff), df: false, dsfield: 0 },
-      { type: 'udp', srcport: c.world.rng.int(32768, 60999), dstport: 33434 + ttl - 1 },
-      { type: 'data', length: 18 },
-    ];
-    const t = walk.run(ns, probe, 'probe');
+    const t = walk.run(ns, probePacket(c, dst, ttl, probe, ident), 'probe');
     const base = packets.length;
     for (const e of t.events) events.push({ ...e, seq: events.length, packetId: e.packetId + base });
     for (const p of t.packets) packets.push({ ...p, packetId: p.packetId + base });
-    const err = t.packets.find((p, k) => k > 0 && p.role === 'icmp-error' && p.verdict === 'delivered');
-    const errEvent = err ? t.events.find((e) => e.packetId === err.packetId) : undefined;
-    const errIp = errEvent ? (errEvent.packet[ipIndex(errEvent.packet)] as Ipv4Layer) : undefined;
-    const reached = errIp?.src === dst;
-    const lastOfErr = err ? t.events.filter((e) => e.packetId === err.packetId).at(-1) : undefined;
-    hops.push({ ttl, from: errIp?.src, reached, ms: lastOfErr ? (lastOfErr.timeUs - t.events[0]!.timeUs) / 1000 : 0 });
+    // the answer: an ICMP error, or the destination's own reply (echo reply, SYN-ACK, RST)
+    const answer = t.packets.find((p, k) => k > 0 && p.verdict === 'delivered' && p.host === ns.host && p.netns === ns.name && (p.role === 'icmp-error' || p.role === 'reply' || p.role === 'reset'));
+    const ansEvent = answer ? t.events.filter((e) => e.packetId === answer.packetId).at(-1) : undefined;
+    const ansIp = ansEvent ? (ansEvent.packet[ipIndex(ansEvent.packet)] as Ipv4Layer) : undefined;
+    const reached = ansIp?.src === dst;
+    hops.push({ ttl, from: ansIp?.src, reached, ms: ansEvent ? (ansEvent.timeUs - t.events[0]!.timeUs) / 1000 : 0 });
     if (reached) break;
     // a probe that died silently for a reason other than its TTL (no route, no ARP answer) dies
     // the same way with any larger TTL in this unchanging state: the rest would be `* * *`
-    if (!errIp && t.packets[0]!.reason !== 'TTL_EXPIRED') {
+    if (!ansIp && t.packets[0]!.reason !== 'TTL_EXPIRED') {
       for (let more = ttl + 1; more <= maxHops; more++) hops.push({ ttl: more, reached: false, ms: 0 });
       break;
     }

@@ -41,6 +41,11 @@ export class NetNs {
   readonly ipsets = new Map<string, IpSet>();
   readonly listeners: Listener[] = [];
   readonly sysctl = { ipForward: false, bridgeNfCallIptables: false };
+  /**
+   * Learned path MTUs by destination (the FIB's nexthop exceptions, fnhe): an ICMP "fragmentation
+   * needed" delivered here lowers the MTU towards that destination for ip_rt_mtu_expires (600 s).
+   */
+  readonly pmtu = new Map<string, { readonly mtu: number; readonly expiresUs: number }>();
   /** the IPVS table, once the ip_vs module is in use here (kube-proxy ipvs mode) */
   ipvs?: IpvsTable;
   private nextIfindex = 1;
@@ -152,6 +157,21 @@ export class NetNs {
   /** The broadcast check of the local table (`broadcast 10.42.0.255 dev cni0 table local`). */
   isBroadcast(ip: Ipv4): boolean {
     return this.localTable().broadcast.has(ip);
+  }
+
+  /** The MTU a locally sent packet to `dst` must fit: the device's, or a smaller learned path MTU. */
+  pathMtu(dst: Ipv4, devMtu: number, nowUs: number): number {
+    const learned = this.pmtu.get(dst);
+    if (!learned || learned.expiresUs <= nowUs) return devMtu;
+    return Math.min(devMtu, learned.mtu);
+  }
+
+  /**
+   * __ip_rt_update_pmtu: a frag-needed error about a packet to `dst` lowers its path MTU (never
+   * below ip_rt_min_pmtu, 552) for 600 s.
+   */
+  learnPmtu(dst: Ipv4, mtu: number, nowUs: number): void {
+    this.pmtu.set(dst, { mtu: Math.max(mtu, 552), expiresUs: nowUs + 600_000_000 });
   }
 
   deviceByMac(m: Mac): Device | undefined {

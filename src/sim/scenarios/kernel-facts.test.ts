@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../api.ts';
 import { execCommand } from '../cli/exec.ts';
 import type { Cluster } from '../k8s/cluster.ts';
-import { traceFlow } from '../k8s/flows.ts';
+import { firstPacket, socketsFor, traceFlow } from '../k8s/flows.ts';
+import { PacketWalk } from '../linux/path/walk.ts';
+import type { Ipv4 } from '../net/addr.ts';
 import type { Ipv4Layer, Packet, TcpLayer } from '../net/packet.ts';
 
 /**
@@ -82,5 +84,53 @@ describe('MASQUERADE --random-fully', () => {
     // and the reply still reaches the client's own port
     const back = t.value.events.filter((e) => e.packetId === 1 && e.kind === 'deliver').at(-1)!;
     expect((back.packet[back.packet.findIndex((l) => l.type === 'tcp')] as TcpLayer).dstport).toBe(sport);
+  });
+});
+
+describe('ping -M and the path MTU', () => {
+  it('-M do with one byte more than the MTU fails locally: iputils names the MTU, busybox the syscall', () => {
+    const c = seed();
+    expect(sh(c, 'master', 'ping -c 1 -M do -s 1423 10.42.1.9')).toContain('ping: local error: message too long, mtu=1450\n');
+    expect(sh(c, N8S9S, 'ping -c 1 -M do -s 1423 10.42.1.9')).toContain('ping: sendto: Message too long\n');
+    // what fits goes through; without DF the kernel fragments what does not
+    expect(sh(c, N8S9S, 'ping -c 1 -M do -s 1422 10.42.1.9')).toContain('1430 bytes from 10.42.1.9: seq=0 ttl=62');
+    expect(sh(c, N8S9S, 'ping -c 1 -M dont -s 1423 10.42.1.9')).toContain('1 packets received');
+  });
+
+  it('a node forwarding into the overlay answers frag-needed, and the sender caches the path MTU for 10 minutes', () => {
+    const c = seed({}, ['client: ip route add 10.42.0.0/16 via 192.168.205.4']);
+    expect(sh(c, 'client', 'ping -c 1 -M do -s 1472 10.42.1.9')).toContain('From 192.168.205.4 icmp_seq=1 Frag needed and DF set (mtu = 1450)');
+    expect(sh(c, 'client', 'ip route get 10.42.1.9')).toBe('10.42.1.9 via 192.168.205.4 dev en0 src 192.168.205.100 uid 0 \n    cache expires 599sec mtu 1450 \n');
+    expect(sh(c, 'client', 'ping -c 1 -M do -s 1472 10.42.1.9')).toContain('ping: local error: message too long, mtu=1450');
+  });
+});
+
+describe('traceroute -I and -T', () => {
+  it('ICMP echoes and TCP SYNs find the seed §6 hops as UDP probes do', () => {
+    const c = seed();
+    const hops = (out: string) => out.split('\n').slice(1).filter(Boolean).map((l) => l.trim().split(/\s+/)[1]);
+    for (const opts of ['', '-I', '-T -p 80']) expect(hops(sh(c, N8S9S, `traceroute -n ${opts} 10.42.1.9`))).toEqual(['10.42.0.1', '10.42.1.0', '10.42.1.9']);
+  });
+});
+
+describe('fragments', () => {
+  it('an echo without DF one byte too big leaves the pod in 2 fragments; nodes reassemble for conntrack and fragment again; each inner fragment crosses VXLAN in its own datagram', () => {
+    const c = seed();
+    const pod = c.pods.get(N8S9S)!;
+    const req = firstPacket(c, pod, { from: N8S9S, to: '10.42.1.9', proto: 'icmp', kind: 'ping', size: 1423 }, { ip: '10.42.1.9' as Ipv4 });
+    const t = new PacketWalk(c.world, socketsFor(c)).run(pod, req.map((l) => (l.type === 'ipv4' ? { ...l, df: false } : l)));
+    const steps = t.events.filter((e) => e.packetId === 0 && e.kind === 'fragment').map((e) => `${e.host}/${e.netns} ${e.verdict}`);
+    expect(steps).toEqual([
+      `master/${N8S9S} 2 fragments`,
+      'master/root reassembled',
+      'master/root 2 fragments',
+      'node1/root reassembled',
+      'node1/root 2 fragments',
+      'node1/nginx-test-7646687cc4-z8xnq reassembled',
+    ]);
+    // no outer datagram had to be fragmented: each carried one inner fragment
+    expect(t.events.some((e) => e.kind === 'fragment' && e.dev === 'enp0s1')).toBe(false);
+    expect(t.packets[0]!.verdict).toBe('delivered');
+    expect(sh(c, N8S9S, 'ping -c 1 -M dont -s 1423 10.42.1.9')).toContain('1 packets received');
   });
 });

@@ -34,6 +34,8 @@ export type EventKind =
   | 'forward'
   | 'encap'
   | 'decap'
+  /** ip_fragment split a datagram for a smaller MTU, or ip_defrag / nf_defrag put it back together */
+  | 'fragment'
   /** handed to a local socket */
   | 'deliver'
   | 'drop';

@@ -3,6 +3,7 @@ import type { Ipv4Layer, Packet } from '../../net/packet.ts';
 import type { Connection, Tuple } from '../conntrack.ts';
 import type { HookName } from '../netfilter/types.ts';
 import type { NetNs } from '../netns.ts';
+import { reassemble } from './output.ts';
 import type { Skb } from './skb.ts';
 import type { PacketWalk } from './walk.ts';
 
@@ -14,6 +15,8 @@ export function conntrackIn(w: PacketWalk, ns: NetNs, skb: Skb, hook: HookName):
   skb.dir = undefined;
   skb.related = false;
   if (!conntrackActive(ns)) return;
+  // nf_defrag_ipv4 (priority -400) hands conntrack whole datagrams
+  reassemble(w, ns, skb, 'nf_defrag_ipv4, ahead of conntrack,');
   const t = tupleOf(skb.packet);
   if (!t) return;
   const found = ns.conntrack.find(t);

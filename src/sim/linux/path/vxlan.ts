@@ -35,7 +35,8 @@ export function vxlanXmit(w: PacketWalk, ns: NetNs, dev: VxlanDevice, skb: Skb):
     { type: 'vxlan', flags: 0x08, vni: dev.vni },
   ];
   // a new outer IPv4 header on the same skb: the mark travels with it (iptunnel_xmit keeps it in-namespace)
-  const outerSkb: Skb = { id: skb.id, packet: [...outer, ...inner], mark: skb.mark, hops: skb.hops };
+  // each inner fragment becomes its own outer datagram, 50 bytes bigger
+  const outerSkb: Skb = { id: skb.id, packet: [...outer, ...inner], mark: skb.mark, hops: skb.hops, ...(skb.fragMtu !== undefined ? { carriesFragments: skb.fragMtu + VXLAN_OVERHEAD } : {}) };
   w.emit(ns, 'encap', outerSkb, {
     dev: dev.name,
     changed: addedFields(outerSkb.packet, 0, 3),
@@ -56,7 +57,7 @@ export function vxlanRcv(w: PacketWalk, ns: NetNs, skb: Skb): boolean {
     return w.drop(ns, skb, 'VXLAN_VNI_NOT_FOUND', `no VXLAN device for VNI ${vx.vni} on port ${udp.dstport}`);
   }
   const inner = skb.packet.slice(i + 3);
-  const innerSkb: Skb = { id: skb.id, packet: inner, mark: 0, hops: skb.hops };
+  const innerSkb: Skb = { id: skb.id, packet: inner, mark: 0, hops: skb.hops, ...(skb.carriesFragments !== undefined ? { fragMtu: skb.carriesFragments - VXLAN_OVERHEAD } : {}) };
   w.emit(ns, 'decap', innerSkb, {
     dev: dev.name,
     changed: [],
