@@ -31,11 +31,12 @@ export function suiteClusters(generated = 20): SuiteCluster[] {
     const nodes = rng.int(2, 4);
     const podPrefix = [24, 25, 26][rng.int(0, 2)]!;
     const backend: FlannelBackend = rng.int(0, 1) === 0 ? 'vxlan' : 'host-gw';
-    const o = { nodes, podsPerNode: rng.int(1, 3), services: rng.int(1, 3), endpointsPerService: rng.int(1, 3), podPrefix, backend };
+    const addressing = rng.int(0, 2) === 0 ? ('static' as const) : ('dhcp' as const);
+    const o = { nodes, podsPerNode: rng.int(1, 3), services: rng.int(1, 3), endpointsPerService: rng.int(1, 3), podPrefix, backend, addressing };
     let yaml = generateClusterYaml(o);
     const clientRoute = rng.int(0, 1) === 1;
     if (clientRoute) yaml = routeClientThroughFirstNode(yaml);
-    out.push({ name: `gen-${i} (${nodes} nodes × ${o.podsPerNode} pods, /${podPrefix}, ${o.services} svc × ${o.endpointsPerService}, ${backend}${clientRoute ? ', client route' : ''})`, yaml, backend, seed: 100 + i });
+    out.push({ name: `gen-${i} (${nodes} nodes × ${o.podsPerNode} pods, /${podPrefix}, ${o.services} svc × ${o.endpointsPerService}, ${backend}, ${addressing}${clientRoute ? ', client route' : ''})`, yaml, backend, seed: 100 + i });
   }
   return out;
 }

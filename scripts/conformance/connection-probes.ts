@@ -45,13 +45,14 @@ function realConnect(p: Probe, from: NetNs, ip: string, port: number): Seen | st
 }
 
 /**
- * The same connection in the model, repeated (from a clean conntrack table each time) until it
- * reaches the endpoint the kernel's random draw reached: what that endpoint's server saw.
+ * The same connection in the model, repeated until it reaches the endpoint the kernel's random
+ * draw reached: what that endpoint's server saw. A try that reached another endpoint is undone
+ * (its conntrack entries, or its counters) so the model is left as if only the matching one ran.
  */
-function modelConnect(p: Probe, from: NetNs, ip: string, port: number, want?: string): Seen | string {
+function modelConnect(p: Probe, from: NetNs, ip: string, port: number, want?: string, undo: 'conntrack' | 'counters' = 'conntrack'): Seen | string {
   let last = 'no answer';
   for (let i = 0; i < 40; i++) {
-    flushModel(p);
+    const restore = undo === 'counters' ? snapshotCounters(p) : (flushModel(p), () => flushModel(p));
     const t = traceFlow(p.c, { from: p.target(from), to: `${ip}:${port}`, proto: 'tcp', kind: 'connect' });
     if (!t.ok) return t.error.message;
     const req = t.value.packets[0]!;
@@ -67,16 +68,41 @@ function modelConnect(p: Probe, from: NetNs, ip: string, port: number, want?: st
     const clientPort = (sent[ipIndex(sent) + 1] as TcpLayer).srcport;
     const seen = { local: ip4.dst, peerIp: ip4.src, peerPort: tcp.srcport, clientPort };
     if (want === undefined || seen.local === want) return seen;
+    restore();
   }
   return want ? `never reached ${want} in 40 tries` : last;
 }
 
+/** The namespaces whose connections are tracked: a host's own (a pod has no rule that needs conntrack). */
+function tracked(p: Probe): NetNs[] {
+  return [...p.c.world.namespaces.values()].filter((ns) => ns.kind === 'root');
+}
+
 function flushModel(p: Probe): void {
-  for (const ns of p.c.world.namespaces.values()) ns.conntrack.clear();
+  for (const ns of tracked(p)) ns.conntrack.clear();
 }
 
 function flushKernel(p: Probe): void {
-  for (const ns of p.c.world.namespaces.values()) p.lab.exec(p.real(ns), ['conntrack', '-F']);
+  for (const ns of tracked(p)) p.lab.exec(p.real(ns), ['conntrack', '-F']);
+}
+
+/** Every rule and policy counter of the model, to put back after a try that is undone. */
+function snapshotCounters(p: Probe): () => void {
+  const saved: [{ pkts: number; bytes: number }, number, number][] = [];
+  for (const ns of p.c.world.namespaces.values()) {
+    for (const table of Object.values(ns.nf)) {
+      for (const chain of table.values()) {
+        saved.push([chain.policyCounters, chain.policyCounters.pkts, chain.policyCounters.bytes]);
+        for (const r of chain.rules) saved.push([r.counters, r.counters.pkts, r.counters.bytes]);
+      }
+    }
+  }
+  return () => {
+    for (const [c, pkts, bytes] of saved) {
+      c.pkts = pkts;
+      c.bytes = bytes;
+    }
+  };
 }
 
 /**
@@ -116,7 +142,7 @@ export function connections(p: Probe, r: Roles): void {
  * (they count down), the rest is compared as printed.
  */
 function conntrackProbe(p: Probe, where: string, m: Seen, k: Seen): void {
-  for (const ns of p.c.world.namespaces.values()) {
+  for (const ns of tracked(p)) {
     const model = parseConntrack(conntrackLines(ns).join('\n')).map((e) => ctKey(e, m));
     const real = p.lab.exec(p.real(ns), ['conntrack', '-L']);
     const kernel = parseConntrack(real.stdout).map((e) => ctKey(e, k));
@@ -138,9 +164,10 @@ function ctKey(e: CtEntry, s: Seen): string {
 }
 
 /**
- * Counters after N connections to a Service from one pod: every nat rule on every node. Rules a
- * random draw picks between (the endpoint chains, the statistic jumps) are compared as their
- * sum per service chain; every other rule exactly.
+ * Counters after N connections to a Service from one pod: every nat rule on every node. Each
+ * model connection is pinned to the endpoint the kernel's connection reached; rules a random
+ * draw picks between (the endpoint chains, the statistic jumps) are compared as their sum per
+ * service chain, since the draw that picked the endpoint can differ; every other rule exactly.
  */
 export function counters(p: Probe, r: Roles): void {
   const svc = p.c.spec.services[0];
@@ -155,8 +182,8 @@ export function counters(p: Probe, r: Roles): void {
   }
   const to = `${svc.clusterIP}:${svc.ports[0]!.port}`;
   for (let i = 0; i < n; i++) {
-    traceFlow(p.c, { from: p.target(pod), to, proto: 'tcp', kind: 'connect' });
-    realConnect(p, pod, svc.clusterIP, svc.ports[0]!.port);
+    const k = realConnect(p, pod, svc.clusterIP, svc.ports[0]!.port);
+    modelConnect(p, pod, svc.clusterIP, svc.ports[0]!.port, typeof k === 'string' ? undefined : k.local, 'counters');
   }
   for (const node of r.nodes) {
     const where = `${n} connections ${pod.id} → ${to} @ ${node.id}`;

@@ -13,4 +13,12 @@ export interface KnownDifference {
   readonly reason: string;
 }
 
-export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [];
+export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
+  {
+    probe: 'capture',
+    fact: /^(echo|echo-reply) \d+\.icmp\.seq$/,
+    where: /^ping \S+\/(?!root )\S+ → /,
+    reason:
+      "a program, not the kernel: the model's pods run busybox ping (the seed's `kubectl debug --image=busybox`), whose first echo is seq 0; the lab's namespaces run Debian's iputils ping, which starts at 1 (the model's hosts do too)",
+  },
+];

@@ -12,7 +12,7 @@ export interface PingFacts {
   readonly ttls: readonly number[];
   /** `From A … <what>` error lines (iputils and busybox name them alike), as "A what" */
   readonly errors: readonly string[];
-  /** `ping: local error: message too long, mtu=1450` and the like, without the `ping: ` */
+  /** a send that failed locally (`message too long`): iputils adds the MTU, busybox does not */
   readonly localErrors: readonly string[];
 }
 
@@ -28,8 +28,9 @@ export function parsePing(text: string): PingFacts {
     if (reply) ttls.push(Number(reply[1]));
     const from = /^From ([\d.]+)(?: icmp_seq=\d+| seq=\d+)? (.+)$/.exec(line.trim());
     if (from) errors.push(`${from[1]} ${from[2]!.trim()}`);
-    const local = /^ping: (local error: .+|sendmsg: .+)$/.exec(line.trim());
-    if (local) localErrors.push(local[1]!);
+    // iputils: `ping: local error: message too long, mtu=1450`; busybox: `ping: sendto: Message too long`
+    const local = /^ping: (?:local error: |sendmsg: |sendto: )(.+?)(?:, mtu=\d+)?$/.exec(line.trim());
+    if (local) localErrors.push(local[1]!.toLowerCase());
     const stats = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(line);
     if (stats) {
       transmitted = Number(stats[1]);

@@ -27,6 +27,11 @@ export interface NetworkSpec {
   readonly name: string;
   readonly cidr: Cidr;
   readonly gateway?: Ipv4;
+  /**
+   * How the nodes on it get their address: a DHCP lease (`dynamic`, routes `proto dhcp metric
+   * 100`, as the seed's nodes show) or a static configuration (`proto static`, no lease).
+   */
+  readonly addressing: 'dhcp' | 'static';
 }
 
 export interface HostSpec {
@@ -175,7 +180,7 @@ function buildSpec(items: unknown[]): ClusterSpec {
     const name = r.str('metadata.name');
     switch (item.kind) {
       case 'Network':
-        networks.push({ name, cidr: r.cidr('spec.cidr'), gateway: r.optStr('spec.gateway') === undefined ? undefined : r.ip('spec.gateway') });
+        networks.push({ name, cidr: r.cidr('spec.cidr'), gateway: r.optStr('spec.gateway') === undefined ? undefined : r.ip('spec.gateway'), addressing: r.oneOf('spec.addressing', ['dhcp', 'static'] as const, 'dhcp') });
         return;
       case 'Host':
         hosts.push({

@@ -14,13 +14,15 @@ export interface GenerateOptions {
   readonly podPrefix?: number;
   readonly backend?: 'vxlan' | 'host-gw';
   readonly proxy?: 'iptables' | 'ipvs';
+  /** how the nodes get their LAN address (DHCP as in the seed, or static) */
+  readonly addressing?: 'dhcp' | 'static';
 }
 
 export function generateClusterYaml(o: GenerateOptions): string {
   const podPrefix = o.podPrefix ?? 24;
   const subnetSize = 2 ** (32 - podPrefix);
   const items: unknown[] = [
-    { apiVersion: 'kube-packet-lab.dev/v1', kind: 'Network', metadata: { name: 'lan' }, spec: { cidr: '192.168.0.0/16', gateway: '192.168.0.1' } },
+    { apiVersion: 'kube-packet-lab.dev/v1', kind: 'Network', metadata: { name: 'lan' }, spec: { cidr: '192.168.0.0/16', gateway: '192.168.0.1', ...(o.addressing ? { addressing: o.addressing } : {}) } },
     { apiVersion: 'kube-packet-lab.dev/v1', kind: 'Host', metadata: { name: 'gateway' }, spec: { role: 'gateway', ipForward: true, interfaces: [{ name: 'eth0', network: 'lan', address: '192.168.0.1/16' }] } },
     { apiVersion: 'kube-packet-lab.dev/v1', kind: 'Host', metadata: { name: 'client' }, spec: { role: 'client', interfaces: [{ name: 'en0', network: 'lan', address: '192.168.0.100/16' }], gateway: '192.168.0.1' } },
   ];

@@ -4,6 +4,7 @@ import { execCommand } from '../cli/exec.ts';
 import type { Cluster } from '../k8s/cluster.ts';
 import { firstPacket, socketsFor, traceFlow } from '../k8s/flows.ts';
 import { PacketWalk } from '../linux/path/walk.ts';
+import { generateClusterYaml } from './generate.ts';
 import type { Ipv4 } from '../net/addr.ts';
 import type { Ipv4Layer, Packet, TcpLayer } from '../net/packet.ts';
 
@@ -132,5 +133,17 @@ describe('fragments', () => {
     expect(t.events.some((e) => e.kind === 'fragment' && e.dev === 'enp0s1')).toBe(false);
     expect(t.packets[0]!.verdict).toBe('delivered');
     expect(sh(c, N8S9S, 'ping -c 1 -M dont -s 1423 10.42.1.9')).toContain('1 packets received');
+  });
+});
+
+describe('static or DHCP addressing of the nodes', () => {
+  it('a static network gives the node a lease-less address and systemd-networkd\'s static default route', () => {
+    const yaml = generateClusterYaml({ nodes: 2, podsPerNode: 1, services: 1, endpointsPerService: 1, addressing: 'static' });
+    const c = loadScenario({ cluster: yaml, modes: {}, seed: 1, before: [] });
+    if (!c.ok) throw new Error(c.error.message);
+    expect(sh(c.value, 'master', 'ip route').split('\n').slice(0, 1)).toEqual(['default via 192.168.0.1 dev enp0s1 proto static ']);
+    expect(sh(c.value, 'master', 'ip addr show enp0s1')).toContain('inet 192.168.1.10/16 brd 192.168.255.255 scope global enp0s1\n       valid_lft forever preferred_lft forever');
+    // the seed's nodes lease theirs
+    expect(sh(seed(), 'master', 'ip addr show enp0s1')).toContain('inet 192.168.205.4/24 metric 100 brd 192.168.205.255 scope global dynamic enp0s1');
   });
 });
