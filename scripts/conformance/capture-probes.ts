@@ -140,6 +140,17 @@ async function captureFlow(p: Probe, what: string, from: NetNs, to: string, prot
     };
     const r = relations(kernelFrames.flatMap((x) => (x.packet ? [x.packet] : [])));
     if (r) p.ck.check('capture', where, 'IP ID sequence of one socket', relations(modelFrames), r);
+    // udp_flow_src_port: the outer source port follows the inner packet's flow hash — a TCP
+    // socket's own hash (so the SYN and its ACK share a port), or for an echo the symmetric
+    // hash of the addresses (so request and reply share one)
+    const outerPort = (x: Packet | undefined) => (x && x[2]?.type === 'udp' && x[3]?.type === 'vxlan' ? (x[2] as { srcport: number }).srcport : undefined);
+    const vxlanRelations = (ps: Packet[]) => {
+      const of = (k: Kind) => outerPort(ps.find((x) => kindOf(x) === k));
+      const same = (a?: number, b?: number) => (a === undefined || b === undefined ? 'n/a' : a === b ? 'same' : 'different');
+      return `syn/ack ${same(of('syn'), of('ack'))}, echo/reply ${same(of('echo'), of('echo-reply'))}`;
+    };
+    const kv = vxlanRelations(kernelFrames.flatMap((x) => (x.packet ? [x.packet] : [])));
+    if (kv !== 'syn/ack n/a, echo/reply n/a') p.ck.check('capture', where, 'VXLAN source ports of one flow', vxlanRelations(modelFrames), kv);
   });
 }
 

@@ -15,6 +15,17 @@ export interface KnownDifference {
 
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
+    probe: 'iptables -nvL -t filter',
+    fact: /^prot column$/,
+    reason:
+      "a tool version, not the kernel: this machine's iptables 1.8.9 prints the protocol as a number under -n (a change 1.8.10 reverted); the seed's output and the model print the name. The suite puts the name back and compares the rest of each line byte for byte",
+  },
+  {
+    probe: 'iptables -nvL -t nat',
+    fact: /^prot column$/,
+    reason: 'as for the filter table: iptables 1.8.9 prints protocol numbers under -n',
+  },
+  {
     probe: 'capture',
     fact: /^(echo|echo-reply) \d+\.icmp\.seq$/,
     where: /^ping \S+\/(?!root )\S+ → /,

@@ -115,6 +115,37 @@ export function iptablesSaveProbe(p: Probe, ns: NetNs, real: string, phase: stri
   p.ck.sameLines('iptables-save', where, lines(model).map(stamp), lines(r.stdout).map(stamp));
 }
 
+/**
+ * `iptables -nvL` for filter and nat, column for column as iptables 1.8 (nf_tables) prints them,
+ * counters zeroed on both sides first (the kernel's own IGMP reports would count otherwise).
+ */
+export function iptablesListProbe(p: Probe, ns: NetNs, real: string, phase: string): void {
+  for (const table of ['filter', 'nat']) {
+    p.modelExec(ns, `iptables -t ${table} -Z`);
+    p.lab.exec(real, ['iptables', '-t', table, '-Z']);
+    const k = lines(p.lab.exec(real, ['iptables', '-nvL', '-t', table]).stdout);
+    const named = k.map(protocolName);
+    const numbers = named.some((l, i) => l !== k[i]);
+    p.ck.check(`iptables -nvL -t ${table}`, `${ns.id} ${phase}`, 'prot column', 'names (all, tcp, udp)', numbers ? 'numbers (0, 6, 17)' : 'names (all, tcp, udp)');
+    p.ck.sameLines(`iptables -nvL -t ${table}`, `${ns.id} ${phase}`, lines(p.modelExec(ns, `iptables -nvL -t ${table}`)), named);
+  }
+}
+
+const PROTOCOLS: Readonly<Record<string, string>> = { '0': 'all', '1': 'icmp', '6': 'tcp', '17': 'udp', '132': 'sctp' };
+
+/**
+ * iptables 1.8.9 prints the prot column as a number under -n (`0` for all); the seed's iptables,
+ * and 1.8.10 again, print the name. The name is put back, in the same column width, so that the
+ * rest of the line is still compared byte for byte.
+ */
+function protocolName(line: string): string {
+  const m = /^(\s*\d+[KMGT]?\s+\d+[KMGT]?\s+\S+\s+)(\d+)(\s+)(!?\s*--)/.exec(line);
+  if (!m || PROTOCOLS[m[2]!] === undefined) return line;
+  const name = PROTOCOLS[m[2]!]!;
+  const width = m[2]!.length + m[3]!.length;
+  return `${m[1]}${name}${' '.repeat(Math.max(1, width - name.length))}${line.slice(m[1]!.length + width)}`;
+}
+
 export function stateProbes(p: Probe, phase: 'before traffic' | 'after traffic'): void {
   for (const ns of p.c.world.namespaces.values()) {
     const real = p.real(ns);
@@ -125,6 +156,7 @@ export function stateProbes(p: Probe, phase: 'before traffic' | 'after traffic')
       linkProbes(p, ns, real, phase);
       addrProbes(p, ns, real, phase);
       iptablesSaveProbe(p, ns, real, phase);
+      iptablesListProbe(p, ns, real, phase);
     }
   }
 }

@@ -147,3 +147,18 @@ describe('static or DHCP addressing of the nodes', () => {
     expect(sh(seed(), 'master', 'ip addr show enp0s1')).toContain('inet 192.168.205.4/24 metric 100 brd 192.168.205.255 scope global dynamic enp0s1');
   });
 });
+
+describe('the VXLAN source port', () => {
+  it('an echo and its reply share one outer source port; a TCP connection has one per direction, the same for the SYN and its ACK', () => {
+    const outerPorts = (flow: Parameters<typeof traceFlow>[1]) => {
+      const t = traceFlow(seed(), flow);
+      if (!t.ok) throw new Error(t.error.message);
+      return t.value.packets.map((p) => t.value.events.find((e) => e.packetId === p.packetId && e.kind === 'encap')).map((e) => (e?.packet[1] as { srcport: number } | undefined)?.srcport);
+    };
+    const [echo, reply] = outerPorts({ from: N8S9S, to: '10.42.1.9', proto: 'icmp', kind: 'ping' });
+    expect(echo).toBe(reply);
+    const [syn, synAck, ack] = outerPorts({ from: N8S9S, to: '10.42.1.9:80', proto: 'tcp', kind: 'connect' });
+    expect(syn).toBe(ack);
+    expect(synAck).not.toBe(syn);
+  });
+});

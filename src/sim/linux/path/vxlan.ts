@@ -68,12 +68,17 @@ export function vxlanRcv(w: PacketWalk, ns: NetNs, skb: Skb): boolean {
 }
 
 /**
- * udp_flow_src_port (include/net/udp.h): a hash of the inner flow scaled into the local port
- * range, so one inner flow always uses one outer source port. The hash seed is per boot.
+ * udp_flow_src_port (include/net/udp.h): the inner packet's flow hash scaled into the local port
+ * range, so one inner flow always uses one outer source port. A TCP segment carries its
+ * socket's own hash (sk_txhash, random per socket), so each direction of a connection has its
+ * port; anything else is hashed by the flow dissector, which orders the two ends first
+ * (flow_hash_consistentify), so an echo and its reply share one — as a real kernel showed. The
+ * hash seed is per boot.
  */
 export function udpFlowSrcPort(seed: number, inner: Packet): number {
   const t = tupleOf(inner);
-  const text = t ? `${t.proto}${t.src}${t.dst}${t.sport}${t.dport}` : (inner[0] as EthernetLayer).src + (inner[0] as EthernetLayer).dst;
+  const ends = t && t.proto !== 'tcp' ? [`${t.src}:${t.sport}`, `${t.dst}:${t.dport}`].sort() : undefined;
+  const text = t ? (ends ? `${t.proto}${ends[0]}${ends[1]}` : `${t.proto}${t.src}${t.dst}${t.sport}${t.dport}`) : (inner[0] as EthernetLayer).src + (inner[0] as EthernetLayer).dst;
   let hash = seed >>> 0;
   for (let k = 0; k < text.length; k++) hash = Math.imul(hash ^ text.charCodeAt(k), 0x01000193) >>> 0;
   hash = (hash ^ (hash << 16)) >>> 0;
