@@ -107,7 +107,8 @@ async function captureFlow(p: Probe, what: string, from: NetNs, to: string, prot
   for (const pt of points) caps.push(await p.lab.capture(p.real(pt.ns), pt.dev, ['ip']));
   const [ip, port] = to.split(':');
   if (proto === 'tcp') p.lab.exec(p.real(from), realConnectArgv(ip!, Number(port)), 6000);
-  else p.lab.exec(p.real(from), ['ping', '-c', '1', '-W', '1', ip!], 4000);
+  // busybox in a pod, as the model's pods run it (its first echo is seq 0)
+  else p.lab.exec(p.real(from), [...(from.kind === 'root' ? [] : ['busybox']), 'ping', '-c', '1', '-W', '1', ip!], 4000);
   const frames: Uint8Array[][] = [];
   for (const c of caps) frames.push(pcapFrames(await p.lab.stop(c)));
   const t = traceFlow(p.c, { from: p.target(from), to, proto, kind: proto === 'icmp' ? 'ping' : 'connect' });

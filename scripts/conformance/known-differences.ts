@@ -25,11 +25,4 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     fact: /^prot column$/,
     reason: 'as for the filter table: iptables 1.8.9 prints protocol numbers under -n',
   },
-  {
-    probe: 'capture',
-    fact: /^(echo|echo-reply) \d+\.icmp\.seq$/,
-    where: /^ping \S+\/(?!root )\S+ → /,
-    reason:
-      "a program, not the kernel: the model's pods run busybox ping (the seed's `kubectl debug --image=busybox`), whose first echo is seq 0; the lab's namespaces run Debian's iputils ping, which starts at 1 (the model's hosts do too)",
-  },
 ];

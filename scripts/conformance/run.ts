@@ -17,7 +17,7 @@ import { stateProbes } from './state-probes.ts';
 import { trafficProbes, UNAVAILABLE } from './traffic-probes.ts';
 
 const PREFIX = 'kplc';
-const TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore', 'socat', 'ethtool', 'tcpdump', 'conntrack', 'ping', 'traceroute', 'ss', 'python3'];
+const TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore', 'socat', 'ethtool', 'tcpdump', 'conntrack', 'ping', 'traceroute', 'ss', 'python3', 'busybox'];
 
 function args(): { clusters: number; only?: string; verbose: boolean } {
   const a = process.argv.slice(2);

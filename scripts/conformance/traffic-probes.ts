@@ -1,3 +1,4 @@
+import { traceFlow } from '../../src/sim/k8s/flows.ts';
 import type { NetNs } from '../../src/sim/linux/netns.ts';
 import { captures } from './capture-probes.ts';
 import { connections, counters } from './connection-probes.ts';
@@ -41,7 +42,10 @@ export function nodeIp(p: Probe, node: NetNs): string {
 export function pingProbe(p: Probe, from: NetNs, dst: string, opts: readonly string[] = [], label = 'ping'): void {
   const where = `${from.id} → ${dst}${opts.length ? ` ${opts.join(' ')}` : ''}`;
   const model = parsePing(p.modelTry(from, ['ping', '-c', '1', ...opts, dst].join(' ')).output);
-  const k = p.lab.exec(p.real(from), ['ping', '-c', '1', '-W', '1', ...opts, dst], 5000);
+  // the same program on both sides: busybox in a pod (as `kubectl debug --image=busybox`), iputils
+  // on a host; busybox has no -M, so a pod's -M probes run iputils (their facts are the kernel's)
+  const prog = from.kind !== 'root' && !opts.includes('-M') ? ['busybox', 'ping'] : ['ping'];
+  const k = p.lab.exec(p.real(from), [...prog, '-c', '1', '-W', '1', ...opts, dst], 5000);
   const kernel = parsePing(`${k.stdout}\n${k.stderr}`);
   p.ck.check(label, where, 'received', model.received, kernel.received);
   p.ck.check(label, where, 'ttl', model.ttls.join(','), kernel.ttls.join(','));
@@ -80,11 +84,13 @@ function pings(p: Probe, r: Roles): void {
 /** traceroute -n: the hop that answered each TTL (`*` for silence), both sides. */
 export function tracerouteProbe(p: Probe, from: NetNs, dst: string, opts: readonly string[] = []): void {
   const where = `${from.id} → ${dst}${opts.length ? ` ${opts.join(' ')}` : ''}`;
-  const m = p.modelTry(from, ['traceroute', '-n', ...opts, dst].join(' '));
-  const k = p.lab.exec(p.real(from), ['traceroute', '-n', '-w', '1', '-q', '3', '-m', '10', ...opts, dst], 30_000);
+  const m = p.modelTry(from, ['traceroute', '-n', '-w', '1', '-q', '3', '-m', '10', ...opts, dst].join(' '));
+  // busybox in a pod, Debian's traceroute on a host (and for -T, which busybox lacks)
+  const prog = from.kind !== 'root' && !opts.includes('-T') ? ['busybox', 'traceroute'] : ['traceroute'];
+  const k = p.lab.exec(p.real(from), [...prog, '-n', '-w', '1', '-q', '3', '-m', '10', ...opts, dst], 30_000);
   const model = parseTraceroute(m.output);
   const kernel = parseTraceroute(k.stdout);
-  const show = (hops: ReturnType<typeof parseTraceroute>) => hops.map((h) => `${h.ttl}:${[...new Set(h.answers)].join('/')}`).join(' ');
+  const show = (hops: ReturnType<typeof parseTraceroute>) => hops.map((h) => `${h.ttl}:${h.answers.join('/')}`).join(' ');
   p.ck.check('traceroute', where, 'hops', m.ok ? show(model) : m.output, show(kernel));
 }
 
@@ -99,8 +105,48 @@ function traceroutes(p: Probe, r: Roles): void {
   });
 }
 
+/**
+ * ICMP error rate limiting: a burst of datagrams from a node to a closed port of one of its pods.
+ * The pod answers port unreachable to the first six (icmp_ratelimit's burst), then to one a
+ * second; the burst takes well under a second on both sides.
+ */
+function rateLimit(p: Probe, r: Roles): void {
+  const node = r.nodes.find((n) => r.pods.some((x) => x.host === n.host));
+  if (!node) return;
+  const pod = r.pods.find((x) => x.host === node.host)!;
+  const n = 8;
+  const where = `${n} datagrams ${node.id} → ${r.podIp(pod)}:9`;
+  let model = 0;
+  for (let i = 0; i < n; i++) {
+    const t = traceFlow(p.c, { from: p.target(node), to: `${r.podIp(pod)}:9`, proto: 'udp', kind: 'connect' });
+    if (t.ok && t.value.packets.some((x) => x.role === 'icmp-error' && x.verdict === 'delivered' && x.host === node.host && x.netns === 'root')) model++;
+  }
+  const k = p.lab.exec(p.real(node), ['python3', '-c', BURST, r.podIp(pod), '9', String(n)], 10_000);
+  p.ck.check('icmp rate limit', where, 'port unreachables received', model, Number(/refused=(\d+)/.exec(k.stdout)?.[1] ?? -1));
+}
+
+/** n connected UDP sockets, one datagram each; ECONNREFUSED means the port unreachable came back. */
+const BURST = [
+  'import socket, sys',
+  'ip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])',
+  'got = 0',
+  'for i in range(n):',
+  '    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+  '    s.connect((ip, port))',
+  '    s.settimeout(0.2)',
+  "    s.send(b'x' * 32)",
+  '    try:',
+  '        s.recv(64)',
+  '    except ConnectionRefusedError:',
+  '        got += 1',
+  '    except socket.timeout:',
+  '        pass',
+  "print('refused=%d' % got)",
+].join('\n');
+
 export async function trafficProbes(p: Probe): Promise<void> {
   const r = roles(p);
+  rateLimit(p, r);
   pings(p, r);
   sizes(p, r);
   traceroutes(p, r);

@@ -78,8 +78,9 @@ function busyboxOutput(dst: string, size: number, count: number, results: readon
   let out = `PING ${dst} (${dst}): ${size} data bytes\n`;
   for (const [seq, r] of results.entries()) {
     if (r.localMtu !== undefined) return `${out}ping: sendto: Message too long\n`;
+    // an ICMP error is dropped unprinted: busybox's unpack4 reads the echo id where an error
+    // carries zeros, finds it is "not our ping" (checked on a real kernel with busybox 1.35)
     if (r.ttl !== undefined) out += `${size + 8} bytes from ${dst}: seq=${seq} ttl=${r.ttl} time=${r.ms.toFixed(3)} ms\n`;
-    else if (r.error) out += `From ${r.error.from} seq=${seq} ${r.error.text}\n`;
   }
   const s = stats(results);
   const loss = Math.round(((count - s.received) / count) * 100);
@@ -151,6 +152,9 @@ export function tracerouteCommand(c: Cluster, ns: NetNs, args: string[]): Run {
   let maxHops = 30;
   let kind: 'udp' | 'icmp' | 'tcp' = 'udp';
   let port: number | undefined;
+  let queries = 3;
+  // how long a probe is waited for: busybox 3 s, Debian's traceroute up to 5 s
+  let waitS = busybox(ns) ? 3 : 5;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-n') continue;
@@ -158,10 +162,12 @@ export function tracerouteCommand(c: Cluster, ns: NetNs, args: string[]): Run {
     else if (a === '-T') kind = 'tcp';
     else if (a === '-p') port = Number(args[++i]);
     else if (a === '-m') maxHops = Number(args[++i]);
-    else if (a === '-w' || a === '-q') {
-      // the wait and the number of probes per hop change nothing in the model's answers
-      const v = Number(args[++i]);
-      if (!Number.isFinite(v) || v < 0) return { ok: false, error: `traceroute: bad value for ${a}: '${args[i] ?? ''}'` };
+    else if (a === '-q') {
+      queries = Number(args[++i]);
+      if (!Number.isInteger(queries) || queries < 1 || queries > 10) return { ok: false, error: `traceroute: bad value for -q: '${args[i] ?? ''}' (1 to 10 probes per hop)` };
+    } else if (a === '-w') {
+      waitS = Number(args[++i]);
+      if (!Number.isFinite(waitS) || waitS < 0 || waitS > 60) return { ok: false, error: `traceroute: bad value for -w: '${args[i] ?? ''}'` };
     } else if (a.startsWith('-')) return { ok: false, error: `traceroute: unsupported option ${a}` };
     else dst = a;
   }
@@ -169,14 +175,23 @@ export function tracerouteCommand(c: Cluster, ns: NetNs, args: string[]): Run {
   if (!Number.isInteger(maxHops) || maxHops < 1 || maxHops > 255) return { ok: false, error: 'traceroute: max hops must be 1 to 255' };
   if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) return { ok: false, error: 'traceroute: bad port' };
   const probe: TracerouteProbe = kind === 'tcp' ? { kind, port: port ?? 80 } : { kind };
-  const { hops } = traceroute(c, ns, dst, maxHops, probe);
+  const { hops } = traceroute(c, ns, dst, maxHops, probe, queries, waitS * 1_000_000);
   // busybox sends 38 data bytes (46 with the headers it counts), Debian's traceroute 60-byte packets
   const size = busybox(ns) ? 46 : 60;
   let out = `traceroute to ${dst} (${dst}), ${maxHops} hops max, ${size} byte packets\n`;
   for (const h of hops) {
-    // the simulated round trip of the probe; three probes per hop take the same path
-    const t = h.from ? `  ${h.from}${`  ${h.ms.toFixed(3)} ms`.repeat(3)}` : '  *  *  *';
-    out += `${String(h.ttl).padStart(2)}${t}\n`;
+    // each probe's simulated round trip; an address is printed when it differs from the last one
+    let line = String(h.ttl).padStart(2);
+    let last: string | undefined;
+    for (const pr of h.probes) {
+      if (!pr) line += '  *';
+      else {
+        if (pr.from !== last) line += `  ${pr.from}`;
+        last = pr.from;
+        line += `  ${pr.ms.toFixed(3)} ms`;
+      }
+    }
+    out += `${line}\n`;
   }
   return { ok: true, output: out, mutates: false };
 }

@@ -177,11 +177,13 @@ export function traceFlow(c: Cluster, flow: FlowSpec): Result<Trace> {
 
 export interface TracerouteHop {
   readonly ttl: number;
-  /** who answered: the ICMP error's source, or undefined for `*` */
+  /** who answered the hop's first answered probe: the ICMP error's source, or undefined for `* * *` */
   readonly from?: Ipv4;
   readonly reached: boolean;
-  /** simulated round trip of the probe, milliseconds */
+  /** simulated round trip of that probe, milliseconds */
   readonly ms: number;
+  /** each probe of the hop: who answered and in how long, or undefined for `*` (no answer, or rate-limited) */
+  readonly probes: readonly ({ readonly from: Ipv4; readonly ms: number } | undefined)[];
 }
 
 /**
@@ -205,28 +207,38 @@ function probePacket(c: Cluster, dst: Ipv4, ttl: number, probe: TracerouteProbe,
  * a UDP probe, an echo reply to an ICMP one, SYN-ACK or RST to a TCP one. Each probe is walked
  * by the kernel model; a hop is whoever sent the ICMP error (or the answer) back.
  */
-export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHops = 30, probe: TracerouteProbe = { kind: 'udp' }): { hops: TracerouteHop[]; trace: Trace } {
+export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHops = 30, probe: TracerouteProbe = { kind: 'udp' }, queries = 1, waitUs = 0): { hops: TracerouteHop[]; trace: Trace } {
   const hops: TracerouteHop[] = [];
   const events: Trace['events'][number][] = [];
   const packets: Trace['packets'][number][] = [];
   const ident = c.world.rng.int(1, 0xffff);
   for (let ttl = 1; ttl <= maxHops; ttl++) {
-    const walk = new PacketWalk(c.world, socketsFor(c));
-    const t = walk.run(ns, probePacket(c, dst, ttl, probe, ident), 'probe');
-    const base = packets.length;
-    for (const e of t.events) events.push({ ...e, seq: events.length, packetId: e.packetId + base });
-    for (const p of t.packets) packets.push({ ...p, packetId: p.packetId + base });
-    // the answer: an ICMP error, or the destination's own reply (echo reply, SYN-ACK, RST)
-    const answer = t.packets.find((p, k) => k > 0 && p.verdict === 'delivered' && p.host === ns.host && p.netns === ns.name && (p.role === 'icmp-error' || p.role === 'reply' || p.role === 'reset'));
-    const ansEvent = answer ? t.events.filter((e) => e.packetId === answer.packetId).at(-1) : undefined;
-    const ansIp = ansEvent ? (ansEvent.packet[ipIndex(ansEvent.packet)] as Ipv4Layer) : undefined;
-    const reached = ansIp?.src === dst;
-    hops.push({ ttl, from: ansIp?.src, reached, ms: ansEvent ? (ansEvent.timeUs - t.events[0]!.timeUs) / 1000 : 0 });
+    const probes: TracerouteHop['probes'][number][] = [];
+    let deadEnd = true;
+    for (let q = 0; q < queries; q++) {
+      const walk = new PacketWalk(c.world, socketsFor(c));
+      const t = walk.run(ns, probePacket(c, dst, ttl, probe, ident), 'probe');
+      const base = packets.length;
+      for (const e of t.events) events.push({ ...e, seq: events.length, packetId: e.packetId + base });
+      for (const p of t.packets) packets.push({ ...p, packetId: p.packetId + base });
+      // the answer: an ICMP error, or the destination's own reply (echo reply, SYN-ACK, RST)
+      const answer = t.packets.find((p, k) => k > 0 && p.verdict === 'delivered' && p.host === ns.host && p.netns === ns.name && (p.role === 'icmp-error' || p.role === 'reply' || p.role === 'reset'));
+      const ansEvent = answer ? t.events.filter((e) => e.packetId === answer.packetId).at(-1) : undefined;
+      const ansIp = ansEvent ? (ansEvent.packet[ipIndex(ansEvent.packet)] as Ipv4Layer) : undefined;
+      probes.push(ansIp && ansEvent ? { from: ansIp.src, ms: (ansEvent.timeUs - t.events[0]!.timeUs) / 1000 } : undefined);
+      // one probe at a time: a silent one is waited for (-w), and the clock (and every rate
+      // limit's refill) moves on meanwhile
+      if (!ansIp) c.world.tick(waitUs);
+      // a probe that died silently for a reason other than its TTL (no route, no ARP answer)
+      // dies the same way with any larger TTL in this unchanging state
+      if (ansIp || t.packets[0]!.reason === 'TTL_EXPIRED') deadEnd = false;
+    }
+    const first = probes.find((x) => x !== undefined);
+    const reached = probes.some((x) => x?.from === dst);
+    hops.push({ ttl, from: first?.from, reached, ms: first?.ms ?? 0, probes });
     if (reached) break;
-    // a probe that died silently for a reason other than its TTL (no route, no ARP answer) dies
-    // the same way with any larger TTL in this unchanging state: the rest would be `* * *`
-    if (!ansIp && t.packets[0]!.reason !== 'TTL_EXPIRED') {
-      for (let more = ttl + 1; more <= maxHops; more++) hops.push({ ttl: more, reached: false, ms: 0 });
+    if (deadEnd) {
+      for (let more = ttl + 1; more <= maxHops; more++) hops.push({ ttl: more, reached: false, ms: 0, probes: Array.from({ length: queries }, () => undefined) });
       break;
     }
   }

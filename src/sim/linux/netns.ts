@@ -46,6 +46,8 @@ export class NetNs {
    * needed" delivered here lowers the MTU towards that destination for ip_rt_mtu_expires (600 s).
    */
   readonly pmtu = new Map<string, { readonly mtu: number; readonly expiresUs: number }>();
+  /** ICMP error rate limits: per destination (inet_peer's rate_tokens, ms) and per namespace (icmp_msgs_per_sec) */
+  readonly icmpLimit = { peers: new Map<string, { tokens: number; lastMs: number }>(), credit: 0, stampMs: 0 };
   /** the IPVS table, once the ip_vs module is in use here (kube-proxy ipvs mode) */
   ipvs?: IpvsTable;
   private nextIfindex = 1;

@@ -110,7 +110,37 @@ describe('traceroute -I and -T', () => {
   it('ICMP echoes and TCP SYNs find the seed §6 hops as UDP probes do', () => {
     const c = seed();
     const hops = (out: string) => out.split('\n').slice(1).filter(Boolean).map((l) => l.trim().split(/\s+/)[1]);
-    for (const opts of ['', '-I', '-T -p 80']) expect(hops(sh(c, N8S9S, `traceroute -n ${opts} 10.42.1.9`))).toEqual(['10.42.0.1', '10.42.1.0', '10.42.1.9']);
+    for (const opts of ['', '-I', '-T -p 80']) {
+      expect(hops(sh(c, N8S9S, `traceroute -n ${opts} 10.42.1.9`))).toEqual(['10.42.0.1', '10.42.1.0', '10.42.1.9']);
+      // a user's pause: the routers' ICMP rate limits refill (one error a second)
+      c.world.tick(10_000_000);
+    }
+  });
+});
+
+describe('ICMP error rate limiting (icmp_ratelimit)', () => {
+  it('routers answer six probes in a burst, then one a second: busybox traceroute\'s waits for silent probes let the buckets refill, as on a real kernel', () => {
+    const c = seed();
+    const run = (opts = '') => sh(c, N8S9S, `traceroute -n ${opts} -w 1 -q 3 -m 4 10.42.1.9`).split('\n').slice(1, -1).map((l) => l.trim().replace(/[\d.]+ ms/g, 'T'));
+    const all = ['1  10.42.0.1  T  T  T', '2  10.42.1.0  T  T  T', '3  10.42.1.9  T  T  T'];
+    expect(run()).toEqual(all);
+    // ICMP probes: the routers' time-exceeded errors count, the destination's echo replies do not
+    expect(run('-I')).toEqual(all);
+    // the routers have spent their six; each silent probe costs a one-second wait, which earns one
+    // (what a real kernel printed for the same three commands)
+    expect(run()).toEqual(['1  *  10.42.0.1  T  *', '2  10.42.1.0  T  T  *', '3  10.42.1.9  T  T  T']);
+  });
+
+  it('eight datagrams to a closed port in a burst: six port unreachables, then silence', () => {
+    const c = seed();
+    const master = c.nodes.get('master')!;
+    let refused = 0;
+    for (let i = 0; i < 8; i++) {
+      const t = traceFlow(c, { from: 'master', to: '10.42.0.65:9', proto: 'udp', kind: 'connect' });
+      if (!t.ok) throw new Error(t.error.message);
+      if (t.value.packets.some((p) => p.role === 'icmp-error' && p.verdict === 'delivered' && p.host === master.host && p.netns === 'root')) refused++;
+    }
+    expect(refused).toBe(6);
   });
 });
 
