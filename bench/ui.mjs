@@ -1,11 +1,12 @@
-// UI benchmark in Chromium: step latency, long tasks and frame intervals during playback, the
-// time from a mode switch to the new trace on screen, and the gzipped JS the first page load
-// needs. Prints one JSON object.
+// UI benchmark in Chromium: step latency (also with the CPU slowed 4×), long tasks and frame
+// intervals during playback at 1× and 4×, frames while panning and zooming a 20-node cluster, the
+// time from a mode switch to the new trace on screen, and the gzipped JS the first trace needs
+// (main bundle and simulation worker together). Prints one JSON object.
 //
 //   node bench/ui.mjs            (builds dist/ first if it is missing)
 //   CHROMIUM_PATH=/path/to/chrome node bench/ui.mjs
 import { spawn, execSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -77,8 +78,9 @@ try {
   await idle();
   const events = await page.evaluate(() => window.__kplTest.state().events);
 
-  // 1. step latency: keydown → inspector shows the new step (DOM committed, then the next frame)
-  const step = await page.evaluate(async (n) => {
+  // 1. step latency: keydown → inspector shows the new step (DOM committed, then the next frame),
+  //    as is and with the CPU slowed down 4× (CDP Emulation.setCPUThrottlingRate)
+  const stepLatency = () => page.evaluate(async (n) => {
     const el = document.querySelector('[data-testid="inspector.step"]');
     const commit = [];
     const frame = [];
@@ -111,9 +113,15 @@ try {
     }
     return { commit, frame };
   }, STEPS);
+  const cdp = await page.context().newCDPSession(page);
+  const step = await stepLatency();
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  const step4 = await stepLatency();
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
 
-  // 2. playback at 1x: long tasks and frame intervals
-  const playback = await page.evaluate(async (ms) => {
+  // 2. playback at 1x and at 4x: long tasks and frame intervals
+  const playbackAt = (speed, ms) => page.evaluate(async ([speed, ms]) => {
+    window.__kplTest.setSpeed(speed);
     const long = [];
     const po = new PerformanceObserver((l) => {
       for (const e of l.getEntries()) long.push(e.duration);
@@ -135,8 +143,11 @@ try {
     const s = window.__kplTest.state();
     if (document.querySelector('[data-testid="controls.play"]').getAttribute('aria-pressed') === 'true') document.querySelector('[data-testid="controls.play"]').click();
     po.disconnect();
+    window.__kplTest.setSpeed(1);
     return { long, frames, steps: s.cursor };
-  }, PLAYBACK_MS);
+  }, [speed, ms]);
+  const playback = await playbackAt(1, PLAYBACK_MS);
+  const playback4 = await playbackAt(4, PLAYBACK_MS / 2);
 
   // 3. mode switch → new trace shown (flannel vxlan ⇄ host-gw, then kube-proxy iptables ⇄ ipvs),
   //    measured in the page: click, then the changed-notice names the new mode, then one frame
@@ -163,15 +174,57 @@ try {
   const proxySwitches = [];
   for (let i = 0; i < SWITCHES; i++) proxySwitches.push(await switchOnce('proxy'));
 
-  // 4. the JS the first load needs: the entry script and what it preloads (lazy views excluded)
+  // 4. the JS the first trace needs: the entry script, what it preloads, and the simulation
+  //    worker it starts (lazy views excluded); main bundle and worker counted together
   const html = readFileSync(resolve(root, 'dist/index.html'), 'utf8');
   const initial = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
-  const initialJsGzipKB = initial.reduce((n, f) => n + gzipSync(readFileSync(resolve(root, 'dist', f))).length, 0) / 1024;
+  const worker = readdirSync(resolve(root, 'dist/assets')).filter((f) => /^sim\.worker-.*\.js$/.test(f)).map((f) => `assets/${f}`);
+  const gz = (files) => files.reduce((n, f) => n + gzipSync(readFileSync(resolve(root, 'dist', f))).length, 0) / 1024;
+  const initialJsGzipKB = gz(initial);
+  const workerJsGzipKB = gz(worker);
+
+  // 5. a 20-node cluster: frame intervals while the user drags and wheels the topology, with the
+  //    hosts off the path folded (as it opens) and with every device drawn ("All devices")
+  await page.goto(`${base}/?cluster=twenty-nodes`);
+  await idle();
+  await page.waitForTimeout(500);
+  const panZoom = async () => {
+    const box = await page.locator('.topo-flow').boundingBox();
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    await page.evaluate(() => {
+      window.__frames = [];
+      let last = 0;
+      window.__framing = true;
+      const loop = (t) => {
+        if (last) window.__frames.push(t - last);
+        last = t;
+        if (window.__framing) requestAnimationFrame(loop);
+      };
+      requestAnimationFrame(loop);
+    });
+    for (let round = 0; round < 3; round++) {
+      await page.mouse.move(cx, cy);
+      await page.mouse.down();
+      for (let i = 0; i < 30; i++) await page.mouse.move(cx + Math.sin(i / 5) * 200, cy + Math.cos(i / 7) * 80);
+      await page.mouse.up();
+      for (let i = 0; i < 10; i++) await page.mouse.wheel(0, round % 2 ? 120 : -120);
+    }
+    return page.evaluate(() => {
+      window.__framing = false;
+      return window.__frames;
+    });
+  };
+  const pz = await panZoom();
+  await page.keyboard.press('a');
+  await page.waitForTimeout(800);
+  const pzAll = await panZoom();
 
   const out = {
     chromium: browser.version(),
     traceEvents: events,
     stepLatencyMs: { median: round(median(step.frame)), p95: round(pct(step.frame, 95)), commitMedian: round(median(step.commit)), samples: STEPS },
+    stepLatency4xThrottledMs: { median: round(median(step4.frame)), p95: round(pct(step4.frame, 95)), samples: STEPS },
     playback1x: {
       durationMs: PLAYBACK_MS,
       stepsPlayed: playback.steps,
@@ -181,10 +234,23 @@ try {
       frameIntervalMedianMs: round(median(playback.frames)),
       frames: playback.frames.length,
     },
+    playback4x: {
+      durationMs: PLAYBACK_MS / 2,
+      stepsPlayed: playback4.steps,
+      longTasksOver50ms: playback4.long.filter((d) => d > 50).length,
+      frameIntervalP95Ms: round(pct(playback4.frames, 95)),
+      frameIntervalMedianMs: round(median(playback4.frames)),
+    },
+    twentyNodesPanZoom: {
+      folded: { frameP95Ms: round(pct(pz, 95)), frameMedianMs: round(median(pz)), frames: pz.length },
+      allDevices: { frameP95Ms: round(pct(pzAll, 95)), frameMedianMs: round(median(pzAll)), frames: pzAll.length },
+    },
     modeSwitchToTraceMs: { median: round(median(switches)), p95: round(pct(switches, 95)), max: round(Math.max(...switches)), samples: SWITCHES },
     proxySwitchToTraceMs: { median: round(median(proxySwitches)), p95: round(pct(proxySwitches, 95)), max: round(Math.max(...proxySwitches)), samples: SWITCHES },
-    initialJsGzipKB: round(initialJsGzipKB),
-    initialJsFiles: initial,
+    initialJsGzipKB: round(initialJsGzipKB + workerJsGzipKB),
+    initialJsMainGzipKB: round(initialJsGzipKB),
+    initialJsWorkerGzipKB: round(workerJsGzipKB),
+    initialJsFiles: [...initial, ...worker],
   };
   console.log(JSON.stringify(out, null, 2));
 } finally {

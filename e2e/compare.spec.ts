@@ -46,8 +46,8 @@ test('compare host-gw vs vxlan: the same path, 50 more bytes on the wire with VX
   await lab.open();
   await lab.choosePreset(/across nodes/i);
   await lab.compare('backend');
-  await expect(lab.testid('compare.a.mode')).toHaveText('host-gw');
-  await expect(lab.testid('compare.b.mode')).toHaveText('vxlan');
+  await expect(lab.testid('compare.a.mode')).toHaveText('flannel host-gw');
+  await expect(lab.testid('compare.b.mode')).toHaveText('flannel vxlan');
   await expect(lab.testid('compare.a.verdict')).toContainText('delivered');
   await expect(lab.testid('compare.b.verdict')).toContainText('delivered');
   const wireA = Number((await lab.testid('compare.a.wire').textContent())?.match(/^(\d+)/)?.[1]);

@@ -75,7 +75,7 @@ export class LabPage {
     await this.idle();
   }
 
-  async setBackend(b: 'vxlan' | 'host-gw'): Promise<void> {
+  async setBackend(b: 'vxlan' | 'host-gw' | 'udp' | 'ipip' | 'bgp' | 'crosssubnet'): Promise<void> {
     await this.testid(`mode.backend.${b}`).click();
     await expect.poll(async () => (await this.state()).modes?.backend).toBe(b);
     await this.idle();
@@ -168,6 +168,15 @@ export class LabPage {
     const entry = this.testid('terminal.output').locator('.term-entry').nth(before);
     await expect(entry).toBeVisible();
     return entry;
+  }
+
+  /** Jumps to the first event of `kind` at or after 0-based `from` (as a click on its trace row); returns its index. */
+  async seekKind(kind: string, from = 0): Promise<number> {
+    const i = await this.page.evaluate(([k, f]) => (window as unknown as { __kplTest: { indexOf(k: string, f: number): number } }).__kplTest.indexOf(k, f), [kind, from] as const);
+    if (i < 0) throw new Error(`the trace has no ${kind} event from ${from}`);
+    await this.page.evaluate((n) => (window as unknown as { __kplTest: { seek(n: number): void } }).__kplTest.seek(n), i);
+    await this.expectStep(i + 1);
+    return i;
   }
 
   async screenshot(name: string): Promise<void> {

@@ -11,8 +11,8 @@ import type { Probe } from './probe.ts';
  */
 
 /** `ip …` as iproute2 prints it in the model (pods included: the lab runs iproute2 everywhere). */
-export function modelIp(ns: NetNs, args: readonly string[]): string {
-  const r = ipCommand(undefined, ns, args, { flavor: 'iproute2' });
+export function modelIp(p: Probe, ns: NetNs, args: readonly string[]): string {
+  const r = ipCommand(p.c.world, ns, args, { flavor: 'iproute2' });
   if (!r.ok) throw new Error(`model: ip ${args.join(' ')} in ${ns.id}: ${r.error}`);
   return r.output;
 }
@@ -27,14 +27,14 @@ const lines = (s: string): string[] => s.split('\n').filter((l) => l.length > 0)
 
 export function routeProbes(p: Probe, ns: NetNs, real: string, phase: string): void {
   const where = `${ns.id} ${phase}`;
-  p.ck.sameLines('ip route', where, lines(modelIp(ns, ['route'])), lines(p.lab.ip(real, ['route'])));
-  p.ck.sameSet('ip route show table local', where, lines(modelIp(ns, ['route', 'show', 'table', 'local'])), lines(p.lab.ip(real, ['route', 'show', 'table', 'local'])));
+  p.ck.sameLines('ip route', where, lines(modelIp(p, ns, ['route'])), lines(p.lab.ip(real, ['route'])));
+  p.ck.sameSet('ip route show table local', where, lines(modelIp(p, ns, ['route', 'show', 'table', 'local'])), lines(p.lab.ip(real, ['route', 'show', 'table', 'local'])));
 }
 
 /** `ip neigh`: before traffic, line for line; after it, the learned entries' address and MAC (their NUD state depends on timers). */
 export function neighProbes(p: Probe, ns: NetNs, real: string, phase: string): void {
   const where = `${ns.id} ${phase}`;
-  const model = lines(modelIp(ns, ['neigh']));
+  const model = lines(modelIp(p, ns, ['neigh']));
   const kernel = lines(p.lab.ip(real, ['neigh']));
   if (phase === 'before traffic') {
     p.ck.sameSet('ip neigh', where, model, kernel);
@@ -68,7 +68,7 @@ const NIC_FIELDS = new Set(['qdisc', 'addrgenmode', 'tso_max_size']);
 
 export function linkProbes(p: Probe, ns: NetNs, real: string, phase: string): void {
   const where = `${ns.id} ${phase}`;
-  const model = parseLinks(modelIp(ns, ['-d', 'link']));
+  const model = parseLinks(modelIp(p, ns, ['-d', 'link']));
   const kernel = parseLinks(p.lab.ip(real, ['-d', 'link']));
   for (const m of model) {
     const dev = ns.dev(m.name)!;
@@ -102,7 +102,7 @@ export function addrProbes(p: Probe, ns: NetNs, real: string, phase: string): vo
     lines(s)
       .filter((l) => /^\s+(inet|valid_lft)/.test(l))
       .map((l) => l.replace(/valid_lft \d+sec preferred_lft \d+sec/, 'valid_lft Nsec preferred_lft Nsec'));
-  p.ck.sameLines('ip addr', where, pick(modelIp(ns, ['addr'])), pick(p.lab.ip(real, ['addr'])));
+  p.ck.sameLines('ip addr', where, pick(modelIp(p, ns, ['addr'])), pick(p.lab.ip(real, ['addr'])));
 }
 
 /** `iptables-save`: every line; the Generated/Completed stamps by form (they carry the date). */

@@ -1,4 +1,7 @@
 import { Component, lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { useAppKeys } from './keys/app-keys.ts';
+import { KeySheet } from './KeySheet/KeySheet.tsx';
+import { useMediaQuery } from './media.ts';
 import { Announcer } from './Announcer/Announcer.tsx';
 import { BottomTabs } from './BottomTabs/BottomTabs.tsx';
 import { Controls } from './Controls/Controls.tsx';
@@ -40,54 +43,17 @@ class ViewBoundary extends Component<{ children: ReactNode }, { error: string | 
   }
 }
 
-/** Keys that drive playback anywhere except inside a text field or a select. */
-function usePlaybackKeys(): void {
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.altKey || e.ctrlKey || e.metaKey || e.defaultPrevented) return;
-      const t = e.target as HTMLElement | null;
-      const tag = t?.tagName;
-      if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || t?.isContentEditable) return;
-      const s = useStore.getState();
-      if (s.view !== 'debug') return;
-      switch (e.key) {
-        case ' ':
-          // a focused button answers Space itself
-          if (tag === 'BUTTON' || tag === 'A' || t?.getAttribute('role') === 'tab') return;
-          s.togglePlay();
-          break;
-        case 'ArrowRight':
-          if (s.playing) s.setPlaying(false);
-          s.stepBy(1);
-          break;
-        case 'ArrowLeft':
-          if (s.playing) s.setPlaying(false);
-          s.stepBy(-1);
-          break;
-        case 'Home':
-          s.toStart();
-          break;
-        case 'End':
-          s.toEnd();
-          break;
-        default:
-          return;
-      }
-      e.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
-}
+/** Below this width the debugger's panels share one tabbed area instead of sitting side by side. */
+export const NARROW = '(max-width: 1099px)';
 
 export function App() {
-  usePlaybackKeys();
+  useAppKeys();
   usePrefetchViews();
   const view = useStore((s) => s.view);
   return (
     <div className="app">
       {view === 'debug' && (
-        <a className="skip-link" href="#inspector">
+        <a className="skip-link" href="#inspector" onClick={() => useStore.getState().setPanelTab('inspector')}>
           Skip to the inspector
         </a>
       )}
@@ -103,27 +69,39 @@ export function App() {
         </main>
       )}
       <Announcer />
+      <KeySheet />
     </div>
   );
 }
 
-/** Topology, playback, timeline, tables and inspector: the step debugger. */
+/**
+ * Topology, playback, timeline, tables and inspector: the step debugger. Wide, the inspector has
+ * its column and the trace sits beside the tables; narrow, they all become tabs under the
+ * playback controls.
+ */
 function Debugger() {
+  const narrow = useMediaQuery(NARROW);
   return (
-    <main className="app-main">
+    <main className={`app-main${narrow ? ' narrow' : ''}`}>
       <section className="app-topology" aria-label="Cluster topology">
         <Topology />
       </section>
       <section className="app-playback" aria-label="Playback">
         <Controls />
-        <div className="app-bottom">
-          <Timeline />
-          <BottomTabs />
-        </div>
+        {narrow ? (
+          <BottomTabs narrow />
+        ) : (
+          <div className="app-bottom">
+            <Timeline />
+            <BottomTabs />
+          </div>
+        )}
       </section>
-      <aside id="inspector" className="app-inspector" aria-label="Inspector" tabIndex={-1}>
-        <Inspector />
-      </aside>
+      {!narrow && (
+        <aside id="inspector" className="app-inspector" aria-label="Inspector" tabIndex={-1}>
+          <Inspector />
+        </aside>
+      )}
     </main>
   );
 }

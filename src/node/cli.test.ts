@@ -130,3 +130,63 @@ describe('bad input', () => {
     expect((await cli('frob')).code).toBe(2);
   });
 });
+
+describe('the CLI never shows a stack trace', () => {
+  const flow = ['trace', '--from', 'nginx-test-7646687cc4-n8s9s', '--to', '10.42.1.9:80'];
+
+  it('--pcap to a directory, a missing folder or a full device: one line naming the file and the reason', async () => {
+    const cases: [string, string][] = [
+      [dir, `kube-packet-lab: --pcap ${dir}: Is a directory\n`],
+      ['/nonexistent/x', 'kube-packet-lab: --pcap /nonexistent/x: No such file or directory\n'],
+      ['/dev/full', 'kube-packet-lab: --pcap /dev/full: No space left on device\n'],
+    ];
+    for (const [path, message] of cases) {
+      const r = await cli(...flow, '--pcap', path);
+      expect([r.code, r.err]).toEqual([1, message]);
+    }
+  });
+
+  it('--cluster naming a directory says so', async () => {
+    const r = await cli('exec', 'master', '--cluster', dir, '--', 'ip', 'route');
+    expect([r.code, r.err]).toEqual([1, `kube-packet-lab: --cluster ${dir}: Is a directory\n`]);
+  });
+
+  it('an unexpected failure is one line and exit 70, not a stack', async () => {
+    let err = '';
+    const code = await main(['presets'], {
+      stdout: {
+        write: () => {
+          throw new TypeError("Cannot read properties of undefined (reading 'reason')");
+        },
+      },
+      stderr: { write: (s: string) => (err += s) },
+    });
+    expect(code).toBe(70);
+    expect(err).toMatch(/^kube-packet-lab: internal error: Cannot read properties of undefined \(reading 'reason'\)\n/);
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+
+  it('escapes control characters a cluster file puts in a name', async () => {
+    const file = join(dir, 'evil.yaml');
+    writeFileSync(file, SEED_CLUSTER_YAML.replaceAll('nginx-test-7646687cc4-z8xnq', '"evil-\\e]0;pwned\\a-pod"'));
+    const r = await cli('exec', 'master', '--cluster', file, '--', 'kubectl', 'get', 'pods', '-o', 'wide');
+    expect(r.out + r.err).toContain('evil-\\x1b]0;pwned\\x07-pod');
+    expect(r.out + r.err).not.toMatch(/[\x1b\x07]/);
+  });
+
+  it('--count runs every connection and counts where each landed', async () => {
+    const r = await cli('trace', '--from', 'nginx-test-7646687cc4-n8s9s', '--to', '10.43.6.58:80', '--count', '200');
+    expect(r.code).toBe(0);
+    const counts = [...r.out.matchAll(/^\s+(\d+)\s+[\d.]+%\s+(\S+)$/gm)].map((m) => [m[2], Number(m[1])] as const);
+    expect(counts.reduce((n, [, k]) => n + k, 0)).toBe(200);
+    expect(counts.map(([where]) => where).sort()).toEqual(['node1/nginx-test-7646687cc4-5kqbd', 'node2/nginx-test-7646687cc4-w7rlm']);
+  });
+});
+
+describe('kube-packet-lab scale', () => {
+  it('refuses 20,000 services × 100 endpoints up front, with the memory it would need', async () => {
+    const r = await cli('scale', '--services', '20000', '--endpoints', '100');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('kube-packet-lab: scale: 20,000 services × 100 endpoints is 2,000,000 service endpoints (about 6,040,000 iptables rules on each of 3 nodes) and would need about 25.0 GB of memory; this lab builds up to 200,000 (about 2.5 GB) — use fewer services or endpoints\n');
+  });
+});

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { FlowSpec, Modes, Scenario } from '../sim/api-types.ts';
+import { CALICO_BACKENDS, cniOf, FLANNEL_BACKENDS, type Backend, type Cni, type FlowSpec, type Modes, type Scenario } from '../sim/api-types.ts';
 import { loadScenario, pcapOf } from '../sim/api.ts';
-import { compare, scalePoint, type ScalePoint } from '../sim/compare.ts';
+import { compare, scalePoint, scaleRefusal, type ScalePoint } from '../sim/compare.ts';
+import { escapeControl } from '../sim/cli/escape.ts';
 import { execCommand } from '../sim/cli/exec.ts';
 import { renderTrace, traceJson } from '../sim/cli/trace-text.ts';
-import { traceFlow } from '../sim/k8s/flows.ts';
+import { closedConnections, traceFlow } from '../sim/k8s/flows.ts';
 import { netnsScript, PREFIX_RE } from '../sim/export/netns-script.ts';
 import type { Cluster } from '../sim/k8s/cluster.ts';
 import { CLUSTER_PRESETS } from '../sim/scenarios/clusters.ts';
@@ -15,7 +16,7 @@ export const HELP = `kube-packet-lab — trace a packet through a Kubernetes clu
 Usage:
   kube-packet-lab trace --from <pod|host|IP> --to <IP[:port]|name> [options]
   kube-packet-lab exec <host|pod> [options] -- <command ...>
-  kube-packet-lab compare --from <..> --to <..> --vs proxy=ipvs|backend=host-gw [options]
+  kube-packet-lab compare --from <..> --to <..> --vs proxy=ipvs|backend=<backend> [options]
   kube-packet-lab scale [--services 10,100,1000] [--endpoints 6]
   kube-packet-lab export --netns [--prefix NAME] [options] > lab.sh
   kube-packet-lab presets
@@ -38,7 +39,12 @@ export options:
 options for every verb (before --):
   --cluster FILE|NAME      a kind: List file (YAML/JSON) or a built-in cluster:
                            ${Object.keys(CLUSTER_PRESETS).join(', ')} (default seed)
-  --backend vxlan|host-gw  flannel backend (default: the kube-flannel-cfg ConfigMap)
+  --backend vxlan|host-gw|udp|ipip|bgp|crosssubnet
+                           how pods reach pods on other nodes: flannel's backends,
+                           or Calico's IPPool ipipMode (Always, Never, CrossSubnet)
+                           (default: the IPPool, else the kube-flannel-cfg ConfigMap)
+  --cni flannel|calico     the CNI alone: calico means --backend ipip (IPIP Always,
+                           Calico's default), flannel --backend vxlan
   --proxy iptables|ipvs    kube-proxy mode (default: the kube-proxy ConfigMap)
   --scheduler rr|wrr|lc|sh|dh|mh
                            IPVS scheduler (default: the kube-proxy ConfigMap)
@@ -49,7 +55,8 @@ options for every verb (before --):
 
 exec commands: ip addr|link|route|neigh, route -n, bridge fdb show, brctl show,
   iptables -nvL/-S/-A/-I/-D/-F, iptables-save, conntrack -L, sysctl, ping -c N,
-  traceroute -n, kubectl get pod -owide|svc|nodes, kubectl describe service NAME;
+  traceroute -n, kubectl get pod -owide|svc|nodes, kubectl describe service NAME,
+  calicoctl get ippool [-o wide], calicoctl node status;
   "| grep PATTERN [-A N]" and "| head" work as in the seed.
 
 Examples:
@@ -82,12 +89,16 @@ interface Parsed {
 
 class UsageError extends Error {}
 
+const BACKENDS: readonly Backend[] = [...FLANNEL_BACKENDS, ...CALICO_BACKENDS];
+const isBackend = (v: string): v is Backend => (BACKENDS as readonly string[]).includes(v);
+
 function parseArgs(argv: string[]): Parsed {
   const modes: { -readonly [K in keyof Modes]: Modes[K] } = {};
   const before: string[] = [];
   let cluster: string | undefined;
   let preset: string | undefined;
   let seed = 1;
+  let cni: Cni | undefined;
   const flow: { -readonly [K in keyof FlowSpec]?: FlowSpec[K] } = {};
   const p: Parsed = { scenario: { modes, seed, before }, vs: {}, services: [10, 100, 1000], endpoints: 6, flow, count: 1, json: false, verbose: false, netns: false, prefix: 'kpl', positional: [], command: [] };
   const value = (i: number, name: string): string => {
@@ -105,14 +116,22 @@ function parseArgs(argv: string[]): Parsed {
       case '--cluster': {
         const v = value(++i, a);
         if (CLUSTER_PRESETS[v]) preset = v;
-        else if (existsSync(v)) cluster = readFileSync(v, 'utf8');
+        else if (existsSync(v)) cluster = withPath(`--cluster ${v}`, () => readFileSync(v, 'utf8'));
         else throw new UsageError(`--cluster: "${v}" is neither a file nor a built-in cluster (${Object.keys(CLUSTER_PRESETS).join(', ')})`);
         break;
       }
       case '--backend': {
         const v = value(++i, a);
-        if (v !== 'vxlan' && v !== 'host-gw') throw new UsageError(`--backend: "${v}" is not vxlan or host-gw`);
+        if (!isBackend(v)) throw new UsageError(`--backend: "${v}" is not one of ${BACKENDS.join(', ')}`);
+        if (cni !== undefined && cniOf(v) !== cni) throw new UsageError(`--backend ${v} is a ${cniOf(v)} backend, not ${cni}'s`);
         modes.backend = v;
+        break;
+      }
+      case '--cni': {
+        const v = value(++i, a);
+        if (v !== 'flannel' && v !== 'calico') throw new UsageError(`--cni: "${v}" is not flannel or calico`);
+        if (modes.backend !== undefined && cniOf(modes.backend) !== v) throw new UsageError(`--backend ${modes.backend} is a ${cniOf(modes.backend)} backend, not ${v}'s`);
+        cni = v;
         break;
       }
       case '--proxy': {
@@ -163,9 +182,9 @@ function parseArgs(argv: string[]): Parsed {
         for (const kv of value(++i, a).split(',')) {
           const [k, v] = kv.split('=');
           if (k === 'proxy' && (v === 'iptables' || v === 'ipvs')) p.vs.proxy = v;
-          else if (k === 'backend' && (v === 'vxlan' || v === 'host-gw')) p.vs.backend = v;
+          else if (k === 'backend' && isBackend(v ?? '')) p.vs.backend = v as Backend;
           else if (k === 'scheduler' && ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'].includes(v ?? '')) p.vs.scheduler = v as Modes['scheduler'];
-          else throw new UsageError(`--vs: "${kv}" is not proxy=iptables|ipvs, backend=vxlan|host-gw or scheduler=…`);
+          else throw new UsageError(`--vs: "${kv}" is not proxy=iptables|ipvs, backend=${BACKENDS.join('|')} or scheduler=…`);
         }
         break;
       case '--services':
@@ -195,12 +214,63 @@ function parseArgs(argv: string[]): Parsed {
         p.positional.push(a);
     }
   }
+  // --cni alone picks that CNI's default datapath (Calico: IPIP Always, as calico.yaml's default pool)
+  if (cni !== undefined && modes.backend === undefined) modes.backend = cni === 'calico' ? 'ipip' : 'vxlan';
   p.scenario = { ...(cluster !== undefined ? { cluster } : {}), ...(preset !== undefined ? { preset } : {}), modes, seed, before };
   return p;
 }
 
-/** The CLI: one thin user of the core, as the worker and the tests are. Returns the exit code. */
-export async function main(argv: string[], io: Io): Promise<number> {
+/** strerror(3) for the file errors a user can cause with a path. */
+const STRERROR: Readonly<Record<string, string>> = {
+  ENOENT: 'No such file or directory',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  ENOSPC: 'No space left on device',
+  EROFS: 'Read-only file system',
+  EEXIST: 'File exists',
+  EMFILE: 'Too many open files',
+  ENAMETOOLONG: 'File name too long',
+  ELOOP: 'Too many levels of symbolic links',
+  EFBIG: 'File too large',
+  EIO: 'Input/output error',
+};
+
+/** A Node system error (fs): its code and the path it was about. */
+function systemError(e: unknown): { code: string; path?: string } | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const { code, path } = e as { code?: unknown; path?: unknown };
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? { code, ...(typeof path === 'string' ? { path } : {}) } : undefined;
+}
+
+/** Everything the CLI writes goes through here: names from a cluster file may hold control characters. */
+function safeIo(io: Io): Io {
+  return { stdout: { write: (s: string) => io.stdout.write(escapeControl(s)) }, stderr: { write: (s: string) => io.stderr.write(escapeControl(s)) } };
+}
+
+/**
+ * The CLI: one thin user of the core, as the worker and the tests are. Returns the exit code.
+ * Nothing escapes it: a file error is one line naming the path and what the system said, and
+ * anything unexpected is one line too (exit 70, EX_SOFTWARE), never a stack trace.
+ */
+export async function main(argv: string[], ioIn: Io): Promise<number> {
+  const io = safeIo(ioIn);
+  try {
+    return await run(argv, io);
+  } catch (e) {
+    const sys = systemError(e);
+    if (sys) {
+      io.stderr.write(`kube-packet-lab: ${sys.path ?? 'file'}: ${STRERROR[sys.code] ?? sys.code}\n`);
+      return 1;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.stderr.write(`kube-packet-lab: internal error: ${message.split('\n')[0]!.slice(0, 500)}\n(this is a bug in kube-packet-lab; the command line above reproduces it)\n`);
+    return 70;
+  }
+}
+
+async function run(argv: string[], io: Io): Promise<number> {
   const [verb, ...rest] = argv;
   if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
     io.stdout.write(HELP);
@@ -257,7 +327,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr.write(`kube-packet-lab: ${t.error.where}: ${t.error.message}\n`);
       return 1;
     }
-    if (p.pcap) writeFileSync(p.pcap, pcapOf(t.value));
+    if (p.pcap) writePcapFile(p.pcap, pcapOf(t.value));
     io.stdout.write(p.json ? `${JSON.stringify(traceJson(t.value), null, 2)}\n` : renderTrace(t.value, p.verbose));
     return t.value.verdict === 'delivered' ? 0 : 3;
   }
@@ -318,6 +388,14 @@ function compareVerb(p: Parsed, io: Io): number {
 
 /** `scale`: seed §5's growth argument — what kube-proxy writes on a node as services grow. */
 function scale(p: Parsed, io: Io): number {
+  // refused up front: a point too big would run out of memory minutes into the run
+  for (const n of p.services) {
+    const tooBig = scaleRefusal(n, p.endpoints);
+    if (tooBig) {
+      io.stderr.write(`kube-packet-lab: scale: ${tooBig}\n`);
+      return 1;
+    }
+  }
   const rows: ScalePoint[] = [];
   for (const n of p.services) {
     for (const proxy of ['iptables', 'ipvs'] as const) {
@@ -340,6 +418,21 @@ function scale(p: Parsed, io: Io): number {
   return 0;
 }
 
+/** Runs a file operation; a system error it throws names `what` (the option and path the user gave). */
+function withPath<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const sys = systemError(e);
+    throw sys ? Object.assign(new Error(sys.code), { code: sys.code, path: what }) : e;
+  }
+}
+
+/** --pcap FILE: a failure names the file and the system's reason. */
+function writePcapFile(path: string, bytes: Uint8Array): void {
+  withPath(`--pcap ${path}`, () => writeFileSync(path, bytes));
+}
+
 function quoteIfNeeded(w: string): string {
   return /[\s"'|]/.test(w) ? `"${w.replaceAll('"', '\\"')}"` : w;
 }
@@ -348,8 +441,9 @@ function quoteIfNeeded(w: string): string {
 function countFlows(c: Parameters<typeof traceFlow>[0], flow: FlowSpec, n: number, io: Io): number {
   const reached = new Map<string, number>();
   let last: Trace | undefined;
+  const connect = closedConnections(c);
   for (let i = 0; i < n; i++) {
-    const t = traceFlow(c, flow);
+    const t = connect(flow);
     if (!t.ok) {
       io.stderr.write(`kube-packet-lab: ${t.error.where}: ${t.error.message}\n`);
       return 1;

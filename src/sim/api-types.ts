@@ -5,14 +5,31 @@ import type { Trace } from './trace/event.ts';
  * of the core. Plain data only, so they cross a worker boundary by structured clone.
  */
 export type ProxyMode = 'iptables' | 'ipvs';
-export type FlannelBackend = 'vxlan' | 'host-gw';
+/** flannel's backends (net-conf.json Backend.Type) */
+export type FlannelBackend = 'vxlan' | 'host-gw' | 'udp';
+/** Calico's datapaths, from the IPPool's ipipMode: Always, Never (plain BGP), CrossSubnet */
+export type CalicoBackend = 'ipip' | 'bgp' | 'crosssubnet';
+/** How pods on different nodes reach each other: the five ways the seed names (§1b), plus CrossSubnet. */
+export type Backend = FlannelBackend | CalicoBackend;
+export type Cni = 'flannel' | 'calico';
 export type IpvsScheduler = 'rr' | 'wrr' | 'lc' | 'sh' | 'dh' | 'mh';
+
+export const FLANNEL_BACKENDS: readonly FlannelBackend[] = ['vxlan', 'host-gw', 'udp'];
+export const CALICO_BACKENDS: readonly CalicoBackend[] = ['ipip', 'bgp', 'crosssubnet'];
+
+/** Which CNI a backend belongs to: the datapath decides whether flannel or Calico programs the nodes. */
+export function cniOf(backend: Backend): Cni {
+  return (CALICO_BACKENDS as readonly string[]).includes(backend) ? 'calico' : 'flannel';
+}
 
 export interface Modes {
   /** absent: what the cluster file's kube-proxy ConfigMap says */
   readonly proxy?: ProxyMode;
-  /** absent: what the cluster file's kube-flannel-cfg says */
-  readonly backend?: FlannelBackend;
+  /**
+   * absent: what the cluster file says — Calico's IPPool (its ipipMode) when the file has one,
+   * else the kube-flannel-cfg ConfigMap's backend
+   */
+  readonly backend?: Backend;
   readonly scheduler?: IpvsScheduler;
 }
 
@@ -69,7 +86,7 @@ export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok
 
 export interface TopoDevice {
   readonly name: string;
-  readonly kind: 'loopback' | 'nic' | 'bridge' | 'veth' | 'vxlan' | 'dummy';
+  readonly kind: 'loopback' | 'nic' | 'bridge' | 'veth' | 'vxlan' | 'dummy' | 'ipip' | 'tun';
   readonly addrs: readonly string[];
   readonly mac: string;
   readonly mtu: number;
@@ -83,6 +100,10 @@ export interface TopoDevice {
   /** for a VXLAN device */
   readonly vni?: number;
   readonly dstport?: number;
+  /** for a TUN device: the process that reads it (flanneld) */
+  readonly owner?: string;
+  /** for an IPIP device: its fixed far end, `any` for the fallback tunl0 */
+  readonly remote?: string;
 }
 
 export interface TopoNamespace {
@@ -108,11 +129,14 @@ export interface TopoSegment {
   readonly members: readonly { readonly host: string; readonly dev: string }[];
 }
 
+/** An overlay path between two hosts: a VXLAN FDB entry, an IPIP route, a flanneld UDP peer. */
 export interface TopoTunnel {
   readonly fromHost: string;
   readonly toHost: string;
   readonly dev: string;
-  readonly vni: number;
+  /** the VXLAN network identifier; absent for IPIP and flannel udp */
+  readonly vni?: number;
+  readonly kind?: 'vxlan' | 'ipip' | 'udp';
 }
 
 export interface Topology {

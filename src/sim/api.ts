@@ -3,6 +3,7 @@ import { renderRuleRow } from './cli/iptables.ts';
 import { execCommand, tokenize } from './cli/exec.ts';
 import { applySpecEdit, isSpecEdit } from './k8s/spec-edits.ts';
 import { buildCluster, type Cluster } from './k8s/cluster.ts';
+import { ControllerError } from './k8s/kube-proxy/controller.ts';
 import { traceFlow } from './k8s/flows.ts';
 import { parseCluster, type ClusterSpec } from './k8s/spec.ts';
 import { containerViews, topologyOf } from './k8s/topology.ts';
@@ -58,7 +59,13 @@ export function loadScenario(s: Scenario): Result<Cluster> {
       spec = r.value;
     } else nodeEdits.push([i, edit]);
   }
-  const c = buildCluster(spec, s.modes, s.seed);
+  let c: Cluster;
+  try {
+    c = buildCluster(spec, s.modes, s.seed);
+  } catch (e) {
+    if (e instanceof ControllerError) return { ok: false, error: { code: 'CONTROLLER', where: e.where, message: e.message } };
+    throw e;
+  }
   c.world.describeRule = (ns, table, chain, row) => {
     const rule = ns.nf[table].get(chain)?.rules[row];
     return rule ? renderRuleRow(rule) : '';
@@ -100,8 +107,8 @@ export function exec(req: ExecRequest): Result<ExecResult> {
 }
 
 /** The built-in cluster files a user can pick, by name. */
-export function clusterPresets(): { readonly name: string; readonly label: string }[] {
-  return Object.entries(CLUSTER_PRESETS).map(([name, p]) => ({ name, label: p.label }));
+export function clusterPresets(): { readonly name: string; readonly label: string; readonly source: string }[] {
+  return Object.entries(CLUSTER_PRESETS).map(([name, p]) => ({ name, label: p.label, source: p.source }));
 }
 
 /** The flows worth offering for a scenario's cluster (the seed's scenarios, picked from its objects). */

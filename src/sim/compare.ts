@@ -3,7 +3,11 @@ import { simulate } from './api.ts';
 import { buildCluster } from './k8s/cluster.ts';
 import { traceFlow } from './k8s/flows.ts';
 import { parseCluster } from './k8s/spec.ts';
-import { frameLength } from './net/encode.ts';
+import { innerStart } from './net/edit.ts';
+import { frameLength, headerLength } from './net/encode.ts';
+import type { LayerType } from './net/packet.ts';
+
+const HEADER_NAME: Partial<Record<LayerType, string>> = { ethernet: 'Ethernet', ipv4: 'IPv4', udp: 'UDP', vxlan: 'VXLAN' };
 import { generateClusterYaml } from './scenarios/generate.ts';
 import type { Trace } from './trace/event.ts';
 
@@ -18,9 +22,15 @@ export interface ModeSummary {
   readonly verdict: string;
   readonly events: number;
   readonly hookPaths: readonly HookPath[];
-  /** the largest frame the request put on the LAN, and the frame it carried inside (VXLAN) */
+  /**
+   * the largest frame the request put on the LAN, and what that frame would have been without
+   * the encapsulation (VXLAN, IPIP, flannel udp): the inner frame, or the inner packet in its own
+   * Ethernet header
+   */
   readonly wireBytes: number;
   readonly innerBytes: number;
+  /** the headers the encapsulation added, as `IPv4 20`, `UDP 8`; empty without one */
+  readonly encapHeaders: readonly string[];
   /** event kinds that occur in this trace and not in the other one */
   readonly onlyHere: readonly string[];
 }
@@ -38,7 +48,7 @@ export function hookPaths(t: Trace, packetId = 0): HookPath[] {
   let last = '';
   for (const e of t.events) {
     if (e.packetId !== packetId || !e.hook) continue;
-    const outer = e.packet.some((l) => l.type === 'vxlan');
+    const outer = innerStart(e.packet) >= 0;
     const hook = `${e.hook}${outer ? ' (outer)' : ''}`;
     let entry = out.at(-1);
     if (!entry || entry.host !== e.host) {
@@ -56,8 +66,10 @@ function summary(r: SimResult, other: SimResult): ModeSummary {
   const req = r.trace.events.filter((e) => e.packetId === 0);
   const wire = req.filter((e) => e.kind === 'wire');
   const wireBytes = Math.max(0, ...wire.map((e) => frameLength(e.packet)));
-  const inner = wire.map((e) => e.packet).find((p) => p.some((l) => l.type === 'vxlan'));
-  const innerStart = inner ? inner.findIndex((l) => l.type === 'vxlan') + 1 : -1;
+  const inner = wire.map((e) => e.packet).find((p) => innerStart(p) >= 0);
+  // the outer Ethernet header is an addition only when the inner packet keeps its own (VXLAN)
+  const added = inner ? inner.slice(inner[innerStart(inner)]?.type === 'ethernet' ? 0 : 1, innerStart(inner)) : [];
+  const encapBytes = added.reduce((n, l) => n + headerLength(l), 0);
   const kinds = (x: SimResult) => new Set(x.trace.events.filter((e) => e.packetId === 0).map((e) => (e.dev ? `${e.kind} ${e.dev}` : e.kind)));
   const mine = kinds(r);
   const theirs = kinds(other);
@@ -67,7 +79,8 @@ function summary(r: SimResult, other: SimResult): ModeSummary {
     events: r.trace.events.length,
     hookPaths: hookPaths(r.trace),
     wireBytes,
-    innerBytes: inner ? frameLength(inner.slice(innerStart)) : wireBytes,
+    innerBytes: wireBytes - encapBytes,
+    encapHeaders: added.map((l) => `${HEADER_NAME[l.type] ?? l.type} ${headerLength(l)}`),
     onlyHere: [...mine].filter((k) => !theirs.has(k)).sort(),
   };
 }
@@ -99,11 +112,32 @@ export interface ScalePoint {
 }
 
 /**
+ * Memory a scale point takes per service endpoint, measured (`scale --endpoints 100` at 1,000
+ * and 2,000 services: 1.5 and 2.5 GB resident): three nodes each hold the endpoint's
+ * KUBE-SEP chain and rules (or its ipset members and IPVS real server) plus the restore
+ * payload kube-proxy writes and parses.
+ */
+export const SCALE_BYTES_PER_ENDPOINT = 12_500;
+/** The largest scale point built: 200,000 service endpoints, about 2.5 GB. */
+export const SCALE_MAX_ENDPOINTS = 200_000;
+
+/** Why a scale point is refused before any memory is spent on it, or undefined when it fits. */
+export function scaleRefusal(services: number, endpoints: number): string | undefined {
+  const total = services * endpoints;
+  if (total <= SCALE_MAX_ENDPOINTS) return undefined;
+  const gb = (n: number) => `${((n * SCALE_BYTES_PER_ENDPOINT) / 1e9).toFixed(1)} GB`;
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  return `${fmt(services)} services × ${fmt(endpoints)} endpoints is ${fmt(total)} service endpoints (about ${fmt(services * (3 * endpoints + 2))} iptables rules on each of 3 nodes) and would need about ${gb(total)} of memory; this lab builds up to ${fmt(SCALE_MAX_ENDPOINTS)} (about ${gb(SCALE_MAX_ENDPOINTS)}) — use fewer services or endpoints`;
+}
+
+/**
  * Seed §5's growth argument, measured: kube-proxy programs a 3-node cluster with `services`
  * services of `endpoints` endpoints each, and we count what it wrote on a node (the same on
  * every node) and what one packet from a pod there to the last service costs.
  */
 export function scalePoint(services: number, endpoints: number, proxy: ProxyMode): Result<ScalePoint> {
+  const tooBig = scaleRefusal(services, endpoints);
+  if (tooBig) return { ok: false, error: { code: 'SCALE_TOO_BIG', where: 'scale', message: tooBig } };
   const podsPerNode = Math.max(1, Math.ceil(Math.min(services * endpoints, 240) / 3));
   const spec = parseCluster(generateClusterYaml({ nodes: 3, podsPerNode, services, endpointsPerService: endpoints, proxy }));
   if (!spec.ok) return spec;

@@ -40,8 +40,8 @@ export interface SimApi {
 export interface SimDefaults {
   readonly scenario: Scenario;
   readonly flow: FlowSpec;
-  /** the built-in clusters a scenario's `preset` can name */
-  readonly clusters: readonly { readonly id: string; readonly label: string }[];
+  /** the built-in clusters a scenario's `preset` can name: a plain label, and where each comes from */
+  readonly clusters: readonly { readonly id: string; readonly label: string; readonly source?: string }[];
 }
 
 /** The error code the worker answers with when the core threw instead of returning a Result. */

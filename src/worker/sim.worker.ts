@@ -22,7 +22,7 @@ const api: SimApi = {
       value: {
         scenario: DEFAULT_SCENARIO,
         flow: DEFAULT_FLOW,
-        clusters: clusterPresets().map((p) => ({ id: p.name, label: p.label })),
+        clusters: clusterPresets().map((p) => ({ id: p.name, label: p.label, source: p.source })),
       },
     })),
   presets: (scenario) => guarded('presets', () => flowPresets(scenario)),

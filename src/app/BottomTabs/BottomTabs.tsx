@@ -1,24 +1,38 @@
 import { Edits } from '../Edits/Edits.tsx';
+import { Inspector } from '../Inspector/Inspector.tsx';
 import { Tables } from '../Tables/Tables.tsx';
 import { Terminal } from '../Terminal/Terminal.tsx';
-import { useStore, type BottomTab } from '../store/store.ts';
+import { Timeline } from '../Timeline/Timeline.tsx';
+import { useStore, type BottomTab, type PanelTab } from '../store/store.ts';
 import './BottomTabs.css';
 
-const TABS: readonly { id: BottomTab; label: string }[] = [
+type Tab = { id: BottomTab | Exclude<PanelTab, 'bottom'>; label: string };
+
+const BOTTOM: readonly Tab[] = [
   { id: 'tables', label: 'Tables' },
   { id: 'terminal', label: 'Terminal' },
   { id: 'edits', label: 'Edits' },
 ];
+/** Narrow, the inspector and the trace join the tabs. */
+const NARROW: readonly Tab[] = [{ id: 'inspector', label: 'Inspector' }, { id: 'trace', label: 'Trace' }, ...BOTTOM];
 
-/** Tables, terminal and the list of applied edits, as tabs under the topology. */
-export function BottomTabs() {
-  const tab = useStore((s) => s.bottomTab);
-  const setTab = useStore((s) => s.setBottomTab);
+/**
+ * Tables, terminal and the list of applied edits, as tabs under the topology; below the narrow
+ * breakpoint also the inspector and the trace, so every panel stays full width.
+ */
+export function BottomTabs({ narrow = false }: { narrow?: boolean }) {
+  const bottomTab = useStore((s) => s.bottomTab);
+  const panelTab = useStore((s) => s.panelTab);
+  const setBottomTab = useStore((s) => s.setBottomTab);
+  const setPanelTab = useStore((s) => s.setPanelTab);
   const edits = useStore((s) => s.scenario.before.length);
+  const tabs = narrow ? NARROW : BOTTOM;
+  const tab = narrow && panelTab !== 'bottom' ? panelTab : bottomTab;
+  const choose = (id: Tab['id']) => (id === 'inspector' || id === 'trace' ? setPanelTab(id) : setBottomTab(id));
   return (
-    <section className="btabs" aria-label="Tables and terminal">
+    <section className={`btabs${narrow ? ' narrow' : ''}`} aria-label={narrow ? 'Inspector, trace, tables and terminal' : 'Tables and terminal'}>
       <div className="btabs-bar" role="tablist" aria-label="Panels">
-        {TABS.map((t, i) => (
+        {tabs.map((t, i) => (
           <button
             key={t.id}
             type="button"
@@ -29,13 +43,13 @@ export function BottomTabs() {
             tabIndex={tab === t.id ? 0 : -1}
             data-testid={`tabs.${t.id}`}
             className="btab"
-            onClick={() => setTab(t.id)}
+            onClick={() => choose(t.id)}
             onKeyDown={(e) => {
               if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
               e.preventDefault();
               e.stopPropagation();
-              const next = TABS[(i + (e.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length]!;
-              setTab(next.id);
+              const next = tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length]!;
+              choose(next.id);
               document.getElementById(`tab-${next.id}`)?.focus();
             }}
           >
@@ -45,6 +59,12 @@ export function BottomTabs() {
         ))}
       </div>
       <div className="btabs-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === 'inspector' && (
+          <div id="inspector" className="btabs-inspector" tabIndex={-1}>
+            <Inspector />
+          </div>
+        )}
+        {tab === 'trace' && <Timeline />}
         {tab === 'tables' && <Tables />}
         {tab === 'terminal' && <Terminal />}
         {tab === 'edits' && <Edits />}

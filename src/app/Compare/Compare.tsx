@@ -1,9 +1,9 @@
 import { memo, useMemo, useState } from 'react';
-import type { FlowSpec, SimResult } from '../../sim/api-types.ts';
+import { CALICO_BACKENDS, FLANNEL_BACKENDS, type Backend, type FlowSpec, type SimResult } from '../../sim/api-types.ts';
 import type { ModeSummary } from '../../sim/compare.ts';
 import type { TraceEvent } from '../../sim/trace/event.ts';
 import { simClient } from '../boot.ts';
-import { AXIS_LABEL, hookRows, sideLabel, stepRows, VXLAN_OVERHEAD, type HookRow, type StepRow } from '../store/compare.ts';
+import { AXIS_LABEL, hookRows, sideLabel, stepRows, type HookRow, type StepRow } from '../store/compare.ts';
 import { describeStep, netnsLabel } from '../store/describe.ts';
 import { useStore, type CompareAxis, type ComparisonShown } from '../store/store.ts';
 import './Compare.css';
@@ -12,7 +12,8 @@ const AXES: readonly CompareAxis[] = ['proxy', 'backend'];
 
 /**
  * The same packet under two modes, side by side (seed §5: PREROUTING → FORWARD → POSTROUTING
- * against PREROUTING → INPUT → POSTROUTING; seed §6: host-gw against vxlan and its 50 bytes).
+ * against PREROUTING → INPUT → POSTROUTING; seed §6: host-gw against vxlan and its 50 bytes —
+ * or any two of the datapaths, flannel's and Calico's).
  * Both traces come from one `compare` call to the worker; this view only lines them up.
  */
 export function Compare() {
@@ -34,6 +35,13 @@ export function Compare() {
             </button>
           ))}
         </div>
+        {axis === 'backend' && (
+          <span className="cmp-pick">
+            <BackendPick side={0} />
+            <span className="muted">vs</span>
+            <BackendPick side={1} />
+          </span>
+        )}
         <span className="compare-flow mono" title="the flow both sides run (pick it in the header)">
           {flowText(flow)}
           {preset && preset !== 'seed' ? <span className="muted"> · {preset}</span> : null}
@@ -57,6 +65,31 @@ export function Compare() {
       )}
       {shown ? <CompareBody shown={shown} /> : !error && <p className="compare-empty muted">Computing both traces…</p>}
     </div>
+  );
+}
+
+const NETWORKS: readonly (readonly [string, readonly Backend[]])[] = [
+  ['flannel', FLANNEL_BACKENDS],
+  ['calico', CALICO_BACKENDS],
+];
+
+/** One side's datapath: flannel's backends and Calico's, in two groups. */
+function BackendPick({ side }: { side: 0 | 1 }) {
+  const value = useStore((s) => s.compareBackends[side]);
+  const set = useStore((s) => s.setCompareBackend);
+  const letter = side === 0 ? 'a' : 'b';
+  return (
+    <select className="select" aria-label={`Side ${letter.toUpperCase()} datapath`} data-testid={`compare.backend.${letter}`} value={value} onChange={(e) => set(side, e.target.value as Backend)}>
+      {NETWORKS.map(([cni, backends]) => (
+        <optgroup key={cni} label={cni}>
+          {backends.map((b) => (
+            <option key={b} value={b}>
+              {cni} {b}
+            </option>
+          ))}
+        </optgroup>
+      ))}
+    </select>
   );
 }
 
@@ -167,8 +200,7 @@ function SideFacts({ side, summary, other, result }: { side: 'a' | 'b'; summary:
         <div className="cmp-encap">
           <dt>encapsulation</dt>
           <dd className="mono" data-testid={`compare.${side}.encap`}>
-            {encap > 0 ? `+${encap} B (outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8)` : 'none'}
-            {encap > 0 && encap !== VXLAN_OVERHEAD && <span className="muted"> (not the usual {VXLAN_OVERHEAD})</span>}
+            {encap > 0 ? `+${encap} B (${summary.encapHeaders.join(' + ')})` : 'none'}
           </dd>
         </div>
       </dl>

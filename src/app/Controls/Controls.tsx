@@ -95,6 +95,7 @@ const KIND_CLASS: Partial<Record<EventKind, string>> = {
   ipvs: 'k-nat',
   encap: 'k-tunnel',
   decap: 'k-tunnel',
+  user: 'k-tunnel',
   wire: 'k-wire',
   drop: 'k-drop',
   deliver: 'k-deliver',

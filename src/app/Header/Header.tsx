@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { FlowKind, FlowSpec, IpvsScheduler } from '../../sim/api-types.ts';
+import { CALICO_BACKENDS, cniOf, FLANNEL_BACKENDS, type FlowKind, type FlowSpec, type IpvsScheduler } from '../../sim/api-types.ts';
 import { simClient } from '../boot.ts';
 import { useStore, type View } from '../store/store.ts';
 import './Header.css';
@@ -14,19 +14,35 @@ const VIEWS: readonly { id: View; label: string; title: string }[] = [
 const SCHEDULERS: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'];
 const sameFlow = (a: FlowSpec, b: FlowSpec) => a.from === b.from && a.to === b.to && a.proto === b.proto && a.kind === b.kind;
 
+/**
+ * Arrow keys move the focus along a row of buttons that is one tab stop (the pressed button
+ * holds it): a row of three choices costs one Tab, not three.
+ */
+function rove(e: React.KeyboardEvent<HTMLElement>): void {
+  if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+  const buttons = [...e.currentTarget.querySelectorAll<HTMLButtonElement>('button:not(:disabled)')];
+  const i = buttons.indexOf(e.target as HTMLButtonElement);
+  if (i < 0) return;
+  e.preventDefault();
+  buttons[(i + (e.key === 'ArrowRight' ? 1 : buttons.length - 1)) % buttons.length]?.focus();
+}
+
 export function Header() {
   return (
     <header className="header" role="banner">
       <div className="header-row">
         <h1 className="brand">
           <img src="/favicon.svg" alt="" width={20} height={20} />
-          kube-packet-lab
+          <span className="brand-text">kube-packet-lab</span>
         </h1>
         <ViewTabs />
         <ClusterPicker />
         <PresetPicker />
         <div className="header-spacer" />
         <ModePicker />
+        <button type="button" className="btn keys-btn" data-testid="keys.open" aria-label="Keys (?)" title="Every keyboard shortcut (?)" onClick={() => useStore.getState().setKeySheet(true)}>
+          ?
+        </button>
       </div>
       <FlowEditor />
     </header>
@@ -38,12 +54,13 @@ function ViewTabs() {
   const view = useStore((s) => s.view);
   const setView = useStore((s) => s.setView);
   return (
-    <nav className="views" aria-label="Views">
+    <nav className="views" aria-label="Views" onKeyDown={rove}>
       {VIEWS.map((v) => (
         <button
           key={v.id}
           type="button"
           className="view-tab"
+          tabIndex={view === v.id ? 0 : -1}
           aria-current={view === v.id ? 'page' : undefined}
           data-testid={`view.${v.id}`}
           title={v.title}
@@ -60,6 +77,7 @@ function ClusterPicker() {
   const clusters = useStore((s) => s.defaults?.clusters);
   const preset = useStore((s) => s.scenario.preset ?? s.defaults?.scenario.preset ?? '');
   const known = !!clusters?.some((c) => c.id === preset);
+  const shown = clusters?.find((c) => c.id === preset);
   return (
     <label className="field">
       <span className="label">Cluster</span>
@@ -67,12 +85,12 @@ function ClusterPicker() {
         className="select cluster"
         data-testid="scenario.cluster"
         aria-label="Cluster"
-        title={clusters?.find((c) => c.id === preset)?.label ?? preset}
+        title={shown ? `${shown.label}${shown.source ? ` — ${shown.source}` : ''}` : preset}
         value={preset}
         onChange={(e) => void simClient().switchCluster(e.target.value)}
       >
         {clusters?.map((c) => (
-          <option key={c.id} value={c.id}>
+          <option key={c.id} value={c.id} title={c.source}>
             {c.label}
           </option>
         ))}
@@ -112,16 +130,17 @@ function PresetPicker() {
   );
 }
 
-function Seg<T extends string>(props: { name: string; testid: string; value: T | undefined; options: readonly T[]; onChange: (v: T) => void; disabled?: string }) {
+function Seg<T extends string>(props: { name: string; testid: string; value: T | undefined; options: readonly T[]; onChange: (v: T) => void; disabled?: string; optionTestid?: string }) {
   return (
-    <div className="seg" role="group" aria-label={props.name} data-testid={props.testid} title={props.disabled}>
-      {props.options.map((o) => (
+    <div className="seg" role="group" aria-label={props.name} data-testid={props.testid} title={props.disabled} onKeyDown={rove}>
+      {props.options.map((o, i) => (
         <button
           key={o}
           type="button"
+          tabIndex={props.value === o || (props.value === undefined && i === 0) ? 0 : -1}
           aria-pressed={props.value === o}
           disabled={!!props.disabled}
-          data-testid={`${props.testid}.${o}`}
+          data-testid={`${props.optionTestid ?? props.testid}.${o}`}
           onClick={() => props.value !== o && props.onChange(o)}
         >
           {o}
@@ -167,9 +186,12 @@ function ModePicker() {
           </select>
         )}
       </div>
-      <div className="field">
+      {/* the network between nodes: flannel's backends or Calico's IPPool ipipMode, one choice across both */}
+      <div className="field" data-testid="mode.backend">
         <span className="label">flannel</span>
-        <Seg name="flannel backend" testid="mode.backend" value={backend} options={['vxlan', 'host-gw'] as const} onChange={(v) => setModes({ backend: v })} disabled={off} />
+        <Seg name="flannel backend" testid="mode.backend.flannel" optionTestid="mode.backend" value={backend && cniOf(backend) === 'flannel' ? backend : undefined} options={FLANNEL_BACKENDS} onChange={(v) => setModes({ backend: v })} disabled={off} />
+        <span className="label">calico</span>
+        <Seg name="calico datapath" testid="mode.backend.calico" optionTestid="mode.backend" value={backend && cniOf(backend) === 'calico' ? backend : undefined} options={CALICO_BACKENDS} onChange={(v) => setModes({ backend: v })} disabled={off} />
       </div>
     </div>
   );
@@ -281,9 +303,10 @@ function FlowEditor() {
       <button type="submit" className="btn primary" data-testid="flow.apply" disabled={!dirty} aria-label="Run this flow">
         Run flow
       </button>
-      <div className="header-spacer" />
-      <Verdict />
-      <ShareButton />
+      <div className="verdict-group">
+        <Verdict />
+        <ShareButton />
+      </div>
     </form>
   );
 }

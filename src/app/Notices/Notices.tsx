@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../store/store.ts';
+import { clipLongValues } from './clip.ts';
 import './Notices.css';
 
 /** Messages the user must see: bad share-link values, worker errors, and what a recompute changed. */
@@ -17,7 +18,7 @@ export function Notices() {
     <div className="notices" aria-live="polite">
       {notices.map((n, i) => (
         <div key={n} className="notice warn" role="alert" data-testid="notice.url">
-          <span>{n}</span>
+          <span>{clipLongValues(n)}</span>
           <button type="button" className="notice-close" aria-label="Dismiss this message" onClick={() => dismissNotice(i)}>
             ×
           </button>
@@ -25,7 +26,7 @@ export function Notices() {
       ))}
       {error && (
         <div className="notice bad" role="alert" data-testid="notice.error">
-          <span>{error}</span>
+          <span>{clipLongValues(error)}</span>
           <button type="button" className="notice-close" aria-label="Dismiss the error" onClick={dismissError}>
             ×
           </button>

@@ -30,7 +30,9 @@ export function Scale() {
     <div className="scale" data-testid="scale">
       <div className="scale-bar">
         <h2 className="label">Scale</h2>
-        <span className="scale-title">kube-proxy’s rules on a node as services grow (seed §5)</span>
+        <span className="scale-title" title="The source text’s section 5: iptables rules grow with services × endpoints, ipvs keeps a hash table">
+          kube-proxy’s rules on a node as services grow
+        </span>
         <label className="field">
           <span className="label">endpoints per service</span>
           <select className="select" data-testid="scale.endpoints" aria-label="Endpoints per service" value={endpoints} onChange={(e) => setEndpoints(Number(e.target.value))}>

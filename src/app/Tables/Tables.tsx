@@ -108,7 +108,7 @@ export function Tables() {
           </button>
         )}
       </div>
-      <div className="tables-body mono" ref={bodyRef} data-testid={`tables.body.${sub}`}>
+      <div className="tables-body mono" ref={bodyRef} data-testid={`tables.body.${sub}`} tabIndex={0} aria-label={`${sub} of the namespace shown`}>
         <div className="cmd">
           # {SUBS.find((s) => s.id === sub)!.cmd}
           {sub === 'iptables' ? ` -t ${nf}` : ''}

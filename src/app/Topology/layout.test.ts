@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeTopology } from '../testing/fixtures.ts';
-import { devId, layoutTopology, type Rect } from './layout.ts';
+import { defaultDetail, devId, foldId, layoutTopology, type FoldNodeData, type HostNodeData, type Rect } from './layout.ts';
 
 const overlaps = (a: Rect, b: Rect) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
@@ -69,5 +69,43 @@ describe('layoutTopology', () => {
   it('has no tunnels in host-gw', () => {
     const { edges } = layoutTopology(fakeTopology(3, 1, false));
     expect(edges.some((e) => e.data?.kind === 'tunnel')).toBe(false);
+  });
+
+  it('folds hosts off the path into cards and the pods the packet does not visit into one list', () => {
+    const topo = fakeTopology(5, 4);
+    const path = new Set(['master', 'node1']);
+    const pathNs = new Set(['master/root', 'master/pod-0-0', 'node1/root', 'node1/pod-1-2']);
+    const { nodes, rects, edges } = layoutTopology(topo, { detail: defaultDetail(topo, path), pathNs });
+    const host = (name: string) => nodes.find((n) => n.id === `host:${name}`)!.data as HostNodeData;
+    expect(host('master').detail).toBe('path');
+    expect(host('node2').detail).toBe('card');
+    expect(host('node2').devices).toBeGreaterThan(0);
+    // a card draws no devices; its LAN link starts at the card
+    expect(rects.has(devId('node2', 'root', 'cni0'))).toBe(false);
+    expect(edges.some((e) => e.source === 'host:node2' && e.data?.kind === 'lan')).toBe(true);
+    // on the path: the visited pod in full, the three others folded
+    expect(rects.has(devId('master', 'pod-0-0', 'eth0'))).toBe(true);
+    expect(rects.has(devId('master', 'pod-0-1', 'eth0'))).toBe(false);
+    expect(rects.has(devId('master', 'root', 'veth01abcd'))).toBe(false);
+    const fold = nodes.find((n) => n.id === foldId('master'))!.data as FoldNodeData;
+    expect(fold.pods.map((p) => p.name)).toEqual(['pod-0-1', 'pod-0-2', 'pod-0-3']);
+    // tunnels only between hosts whose VTEPs are drawn
+    expect(edges.filter((e) => e.data?.kind === 'tunnel').map((e) => e.id)).toEqual(['tun:master|node1']);
+    // cards sit below the LAN, hosts in detail above it
+    expect(rects.get('host:node2')!.y).toBeGreaterThan(rects.get('seg:lan')!.y);
+    expect(rects.get('host:master')!.y).toBeLessThan(rects.get('seg:lan')!.y);
+  });
+
+  it('names every node and edge in words', () => {
+    const { nodes, edges } = layoutTopology(fakeTopology(2, 1));
+    for (const x of [...nodes, ...edges]) expect(x.ariaLabel, x.id).toMatch(/^[A-Z]|^(veth pair|bridge port|LAN link)/i);
+    expect(edges.find((e) => e.data?.kind === 'veth')!.ariaLabel).toBe('veth pair: master veth00abcd ↔ pod pod-0-0 eth0');
+  });
+
+  it('keeps twenty folded hosts in rows that fit a wide pane', () => {
+    const topo = fakeTopology(20, 3);
+    const { width, height } = layoutTopology(topo, { detail: defaultDetail(topo, new Set(['master', 'node1'])) });
+    expect(width / height).toBeGreaterThan(1.2);
+    expect(width / height).toBeLessThan(4);
   });
 });

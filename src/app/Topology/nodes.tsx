@@ -6,8 +6,8 @@ import { hostNetworkBadges, namespaceMembers } from './docker.ts';
 import type { TraceEvent } from '../../sim/trace/event.ts';
 import { shortName } from '../store/describe.ts';
 import { useStore, type Store } from '../store/store.ts';
-import { usesDummy } from './points.ts';
-import type { DeviceNodeData, HostNodeData, PodNodeData, SegmentNodeData, TopoNode } from './layout.ts';
+import { currentWireSegment, usesDummy } from './points.ts';
+import { SIZE, type DeviceNodeData, type FoldNodeData, type HostNodeData, type PodNodeData, type SegmentNodeData, type TopoNode } from './layout.ts';
 
 /** Devices the trace passes through, once per trace. */
 const visitedCache = new WeakMap<SimResult, Set<string>>();
@@ -23,35 +23,102 @@ function visited(r: SimResult | null): Set<string> | undefined {
 
 const current = (s: Store) => s.result?.trace.events[s.cursor];
 
-const hidden = { opacity: 0, width: 1, height: 1, minWidth: 0, minHeight: 0, border: 0 } as const;
+const hidden = { opacity: 0, width: 1, height: 1, minWidth: 0, minHeight: 0, border: 0, left: `calc(100% - ${SIZE.anchorInset}px)` } as const;
+
+/** Where links attach: top and bottom, at the anchor (points.ts `anchorOf`), so that links and the token line up. */
+function Anchors() {
+  return (
+    <>
+      <Handle type="source" id="t" position={Position.Top} isConnectable={false} style={hidden} />
+      <Handle type="source" id="b" position={Position.Bottom} isConnectable={false} style={hidden} />
+    </>
+  );
+}
 
 const noContainers: readonly ContainerView[] = [];
 
 export const HostNode = memo(function HostNode({ data }: NodeProps<TopoNode>) {
   const d = data as HostNodeData;
   const active = useStore((s) => current(s)?.host === d.host.name);
+  const setHostDetail = useStore((s) => s.setHostDetail);
   const role = d.host.role;
   const docker = role === 'docker-host';
   const containers = useStore((s) => (docker ? s.containers : noContainers));
   const badges = useMemo(() => (docker ? hostNetworkBadges(d.host.name, containers) : []), [docker, d.host.name, containers]);
+  const card = d.detail === 'card';
   return (
-    <div className={`topo-host role-${role}${active ? ' active' : ''}${d.flipped ? ' flipped' : ''}`} data-testid={`topology.host.${d.host.name}`}>
+    <div
+      className={`topo-host role-${role}${active ? ' active' : ''}${d.flipped ? ' flipped' : ''}${card ? ' card' : ''}`}
+      data-testid={`topology.host.${d.host.name}`}
+      data-detail={d.detail}
+      title={card ? `${d.label}. Click to show its devices.` : undefined}
+    >
+      <Anchors />
       <div className="host-title">
         <div className="host-line">
           <span className="host-name">{d.host.name}</span>
           <span className="host-role">{docker ? 'docker host' : role}</span>
           {docker && <span className="engine-tag">Docker Engine</span>}
+          {!card && (
+            <button
+              type="button"
+              className="host-fold nodrag"
+              tabIndex={-1}
+              aria-label={`Fold ${d.host.name} into a card`}
+              title="Fold this host into a card"
+              data-testid={`topology.fold.${d.host.name}`}
+              onClick={(e) => {
+                e.stopPropagation();
+                setHostDetail(d.host.name, 'card');
+              }}
+            >
+              fold
+            </button>
+          )}
         </div>
         <div className="host-line">
           {d.host.ip && <span className="host-ip mono">{d.host.ip}</span>}
-          {d.host.podCIDR && <span className="host-cidr mono">pods {d.host.podCIDR}</span>}
+          {d.host.podCIDR && !card && <span className="host-cidr mono">pods {d.host.podCIDR}</span>}
           {badges.map((b) => (
             <span key={b.name} className="hostnet-badge mono" title={b.title} data-testid={`topology.hostnet.${b.name}`}>
               {b.text}
             </span>
           ))}
         </div>
+        {card && d.host.podCIDR && (
+          <div className="host-line">
+            <span className="host-cidr mono">pods {d.host.podCIDR}</span>
+          </div>
+        )}
+        {card && (
+          <div className="host-line card-count">
+            {d.devices} device{d.devices === 1 ? '' : 's'}
+            {d.pods ? ` · ${d.pods} pod${d.pods === 1 ? '' : 's'}` : ''}
+            <span className="card-open" aria-hidden="true">
+              show ▸
+            </span>
+          </div>
+        )}
       </div>
+    </div>
+  );
+});
+
+/** The pods of a host on the path that the packet does not visit, folded into one list. */
+export const FoldNode = memo(function FoldNode({ data }: NodeProps<TopoNode>) {
+  const d = data as FoldNodeData;
+  const shown = d.pods.slice(0, 4);
+  return (
+    <div className="topo-fold" data-testid={`topology.folded.${d.host}`} title={`${d.pods.map((p) => `${p.name}${p.ip ? ` ${p.ip}` : ''}`).join('\n')}\nClick to show their devices.`}>
+      <div className="fold-title">
+        +{d.pods.length} pod{d.pods.length === 1 ? '' : 's'} <span className="fold-note">off the path</span>
+      </div>
+      {shown.map((p) => (
+        <div key={p.name} className="fold-pod mono">
+          <span className="fold-name">{shortName(p.name, 16)}</span> {p.ip}
+        </div>
+      ))}
+      {d.pods.length > shown.length && <div className="fold-pod muted">+{d.pods.length - shown.length} more</div>}
     </div>
   );
 });
@@ -103,6 +170,9 @@ function ContainerNs({ d, active }: { d: PodNodeData; active: boolean }) {
 
 function devDetail(d: DeviceNodeData['dev']): string {
   if (d.kind === 'vxlan') return `VNI ${d.vni ?? '?'} · udp ${d.dstport ?? 8472}`;
+  // overlay devices: where the packet goes from them (a tunnel's far end, a TUN's reader)
+  if (d.kind === 'ipip') return `IPIP · ${d.addrs[0] ?? 'no address'}`;
+  if (d.kind === 'tun') return `TUN · read by ${d.owner ?? 'nobody'}`;
   if (d.kind === 'dummy') return d.addrs.length ? `${d.addrs.length} ClusterIP${d.addrs.length === 1 ? '' : 's'}` : 'no addresses';
   if (d.kind === 'loopback') return d.addrs[0]?.replace(/\/\d+$/, '') ?? '';
   if (d.addrs[0]) return d.addrs[0];
@@ -139,8 +209,7 @@ export const DeviceNode = memo(function DeviceNode({ data }: NodeProps<TopoNode>
       data-testid={`topology.dev.${d.host}.${d.netns}.${dev.name}`}
       title={`${dev.name} (${dev.kind}) mtu ${dev.mtu}${dev.addrs.length ? `\n${dev.addrs.join('\n')}` : ''}\n${dev.mac}${dev.up ? '' : ' DOWN'}`}
     >
-      <Handle type="source" id="t" position={Position.Top} isConnectable={false} style={hidden} />
-      <Handle type="source" id="b" position={Position.Bottom} isConnectable={false} style={hidden} />
+      <Anchors />
       <span className="dev-name mono">
         {dev.name}
         {dummy && <span className="dev-tag">dummy</span>}
@@ -154,9 +223,10 @@ export const DeviceNode = memo(function DeviceNode({ data }: NodeProps<TopoNode>
 
 export const SegmentNode = memo(function SegmentNode({ data }: NodeProps<TopoNode>) {
   const d = data as SegmentNodeData;
-  const active = useStore((s) => current(s)?.kind === 'wire');
+  // only the LAN the frame is on lights up
+  const active = useStore((s) => s.result !== null && currentWireSegment(s.result, s.cursor) === d.name);
   return (
-    <div className={`topo-seg${active ? ' active' : ''}`} data-testid={`topology.segment.${d.name}`}>
+    <div className={`topo-seg${active ? ' active' : ''}`} data-testid={`topology.segment.${d.name}`} data-active={active || undefined}>
       <Handle type="source" id="t" position={Position.Top} isConnectable={false} style={hidden} />
       <Handle type="source" id="b" position={Position.Bottom} isConnectable={false} style={hidden} />
       <span className="seg-name">LAN {d.name}</span>
@@ -166,4 +236,4 @@ export const SegmentNode = memo(function SegmentNode({ data }: NodeProps<TopoNod
   );
 });
 
-export const nodeTypes = { host: HostNode, pod: PodNode, device: DeviceNode, segment: SegmentNode };
+export const nodeTypes = { host: HostNode, pod: PodNode, device: DeviceNode, fold: FoldNode, segment: SegmentNode };

@@ -124,6 +124,11 @@ class Lane {
   private handle: WorkerHandle | undefined;
   private readonly inflight = new Set<Fail>();
   private disposed = false;
+  /** crashes since the last answer: a worker script that cannot load crashes at once, every time */
+  private crashes = 0;
+  private restartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** set once the worker failed WORKER_MAX_CRASHES times in a row: no more restarts, every call says why */
+  private gaveUp: string | undefined;
 
   constructor(
     private readonly role: WorkerRole,
@@ -136,13 +141,21 @@ class Lane {
     this.handle = handle;
     handle.onCrash((message) => {
       if (this.disposed || this.handle !== handle) return;
-      this.restart(`The simulation worker stopped: ${message}. It was restarted.`, 'worker-crashed');
+      this.crashes++;
+      if (this.crashes >= WORKER_MAX_CRASHES) {
+        this.gaveUp = `The simulation worker failed to start ${this.crashes} times in a row (${message}). Check the connection and reload the page to try again.`;
+        this.restart(this.gaveUp, 'worker-failed', null);
+        return;
+      }
+      // the first restart is immediate (a worker that died mid-call); later ones back off
+      const delay = this.crashes === 1 ? 0 : WORKER_RESTART_BACKOFF_MS * 4 ** (this.crashes - 2);
+      this.restart(`The simulation worker stopped: ${message}. It was restarted.`, 'worker-crashed', delay);
     });
     return handle;
   }
 
-  /** Fails every call in flight with `message`, replaces the worker, and says so. */
-  private restart(message: string, code: string): void {
+  /** Fails every call in flight with `message`, replaces the worker after `delayMs` (null: not at all), and says so. */
+  private restart(message: string, code: string, delayMs: number | null = 0): void {
     const err: Result<never> = { ok: false, error: { code, where: 'simulation worker', message } };
     // say so even when nothing was asked of it; a pending request answers with the same error
     this.report(message);
@@ -150,15 +163,20 @@ class Lane {
     this.inflight.clear();
     this.handle?.terminate();
     this.handle = undefined;
-    if (!this.disposed) this.start();
+    clearTimeout(this.restartTimer);
+    if (this.disposed || delayMs === null) return;
+    if (delayMs <= 0) this.start();
+    else this.restartTimer = setTimeout(() => this.ensure(), delayMs);
   }
 
   /** Spawns the worker now (the sim worker starts with the app; the scale worker on first use). */
   ensure(): void {
-    if (!this.handle && !this.disposed) this.start();
+    if (!this.handle && !this.disposed && !this.gaveUp) this.start();
   }
 
   call<T>(what: string, f: (api: SimApi) => Promise<Result<T>>, timeoutMs: number): Promise<Result<T>> {
+    if (this.gaveUp) return Promise.resolve({ ok: false, error: { code: 'worker-failed', where: 'simulation worker', message: this.gaveUp } });
+    clearTimeout(this.restartTimer);
     const handle = this.handle ?? this.start();
     return new Promise<Result<T>>((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -177,7 +195,11 @@ class Lane {
       timer = setTimeout(timedOut, timeoutMs);
       f(handle.api).then(
         // an answer that arrives after the deadline (the timer's task can queue behind it) is late all the same
-        (r) => (performance.now() - started > timeoutMs ? timedOut() : settle(r as Result<never>)),
+        (r) => {
+          if (performance.now() - started > timeoutMs) return timedOut();
+          this.crashes = 0; // it answered: it loads and runs
+          settle(r as Result<never>);
+        },
         (e: unknown) => settle({ ok: false, error: { code: 'worker-call', where: 'simulation worker', message: e instanceof Error ? e.message : String(e) } }),
       );
     });
@@ -185,11 +207,17 @@ class Lane {
 
   dispose(): void {
     this.disposed = true;
+    clearTimeout(this.restartTimer);
     this.inflight.clear();
     this.handle?.terminate();
     this.handle = undefined;
   }
 }
+
+/** A worker that crashes this many times without answering in between is not started again. */
+export const WORKER_MAX_CRASHES = 4;
+/** Restarts after the first wait 0.5 s, then 2 s: a missing worker script is fetched 4 times, not 70 a second. */
+export const WORKER_RESTART_BACKOFF_MS = 500;
 
 export interface ClientOptions {
   /** per-call timeout of the sim worker (tests shorten it) */
@@ -206,6 +234,8 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
   const report = (message: string) => {
     if (!disposed) store.setState({ error: message });
   };
+  /** each cluster's edits while another cluster is shown */
+  const editsByCluster = new Map<string, readonly string[]>();
   const sim = new Lane('sim', spawn, report);
   sim.ensure();
   const scale = new Lane('scale', spawn, (message) => {
@@ -280,7 +310,7 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
       } else void recompute();
     }
     // the comparison, while its view is open
-    if (s.view === 'compare' && (s.view !== prev.view || s.scenario !== prev.scenario || s.flow !== prev.flow || s.compareAxis !== prev.compareAxis || s.defaults !== prev.defaults)) {
+    if (s.view === 'compare' && (s.view !== prev.view || s.scenario !== prev.scenario || s.flow !== prev.flow || s.compareAxis !== prev.compareAxis || s.compareBackends !== prev.compareBackends || s.defaults !== prev.defaults)) {
       const k = compareKey(s);
       const shown = s.comparison ? JSON.stringify([s.comparison.req, s.comparison.modesB]) : '';
       if (k !== shown) void recompare();
@@ -327,19 +357,28 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
         notices: p.problems,
         view: p.view,
         compareAxis: p.compareAxis,
+        compareBackends: p.compareBackends,
         ...(p.instant ? { instant: true } : {}),
         defaults: r.value,
       });
     },
     async switchCluster(preset) {
       const s = store.getState();
-      const scenario = { ...s.scenario, preset, before: [] };
+      // edits name the hosts of their cluster: they are set aside, not lost, and come back with it
+      const from = s.scenario.preset ?? 'custom';
+      const restored = editsByCluster.get(preset) ?? [];
+      const scenario = { ...s.scenario, preset, before: restored };
       const f = await flowFor(scenario, s.flow);
       if (!f.ok) {
         store.setState({ error: errorText(f.error) });
         return;
       }
-      store.setState({ scenario, flow: f.value });
+      if (s.scenario.before.length > 0) editsByCluster.set(from, s.scenario.before);
+      const said = [
+        ...(s.scenario.before.length > 0 ? [`${s.scenario.before.length} edit${s.scenario.before.length === 1 ? '' : 's'} of cluster "${from}" set aside; switching back restores them.`] : []),
+        ...(restored.length > 0 ? [`${restored.length} edit${restored.length === 1 ? '' : 's'} of cluster "${preset}" restored.`] : []),
+      ];
+      store.setState({ scenario, flow: f.value, ...(said.length ? { notices: [...store.getState().notices, ...said] } : {}) });
     },
     async runCommand(target, command) {
       const s = store.getState();
@@ -385,7 +424,7 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
       if (!r.ok) return void store.setState({ error: errorText(r.error) });
       const target = podBehindRouter(r.value.topology, base.from);
       if (!target) return void store.setState({ error: 'The two-subnets cluster has no pod on a node behind the gateway.' });
-      store.setState({ scenario, flow: flowTo(base, target.ip), view: 'compare', compareAxis: 'backend' });
+      store.setState({ scenario, flow: flowTo(base, target.ip), view: 'compare', compareAxis: 'backend', compareBackends: ['host-gw', 'vxlan'] });
     },
     dispose() {
       disposed = true;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TraceEvent } from '../../sim/trace/event.ts';
 import { fakeTopology } from '../testing/fixtures.ts';
 import { SYN } from '../testing/traces.ts';
-import { align, alignZipped, compareRequest, flowTo, hookRows, podBehindRouter, stepRows } from './compare.ts';
+import { align, alignZipped, compareRequest, flowTo, hookRows, podBehindRouter, sideLabel, stepRows } from './compare.ts';
 
 const ev = (seq: number, host: string, kind: TraceEvent['kind'], more: Partial<TraceEvent> = {}): TraceEvent => ({
   seq,
@@ -72,12 +72,19 @@ describe('compare: alignment', () => {
 
 describe('compare: requests and the L2 demo', () => {
   it('sets the axis on both sides and keeps the rest of the scenario', () => {
-    const s = { scenario: { preset: 'seed', modes: { scheduler: 'sh' as const, backend: 'host-gw' as const }, seed: 1, before: ['x: y'] }, flow: { from: 'a', to: 'b', proto: 'tcp' as const, kind: 'connect' as const } };
+    const s = { scenario: { preset: 'seed', modes: { scheduler: 'sh' as const, backend: 'host-gw' as const }, seed: 1, before: ['x: y'] }, flow: { from: 'a', to: 'b', proto: 'tcp' as const, kind: 'connect' as const }, compareBackends: ['host-gw', 'vxlan'] as const };
     const p = compareRequest({ ...s, compareAxis: 'proxy' });
     expect(p.req.modes).toEqual({ scheduler: 'sh', backend: 'host-gw', proxy: 'iptables' });
     expect(p.modesB).toEqual({ proxy: 'ipvs' });
     expect(p.req.before).toEqual(['x: y']);
     expect(compareRequest({ ...s, compareAxis: 'backend' }).req.modes.backend).toBe('host-gw');
+  });
+
+  it('compares any two datapaths, flannel against Calico too', () => {
+    const s = { scenario: { preset: 'seed', modes: {}, seed: 1, before: [] }, flow: { from: 'a', to: 'b', proto: 'tcp' as const, kind: 'connect' as const } };
+    const p = compareRequest({ ...s, compareAxis: 'backend', compareBackends: ['udp', 'ipip'] });
+    expect([p.req.modes.backend, p.modesB.backend]).toEqual(['udp', 'ipip']);
+    expect(sideLabel('backend', { proxy: 'iptables', backend: 'ipip', scheduler: 'rr' })).toBe('calico ipip');
   });
 
   it('finds the pod on a node that shares no LAN with the source', () => {

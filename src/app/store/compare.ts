@@ -1,4 +1,4 @@
-import type { FlowSpec, Modes, SimRequest, Topology } from '../../sim/api-types.ts';
+import { cniOf, type Backend, type FlowSpec, type Modes, type SimRequest, type Topology } from '../../sim/api-types.ts';
 import type { HookPath } from '../../sim/compare.ts';
 import type { TraceEvent } from '../../sim/trace/event.ts';
 import { requestOf, type CompareAxis, type Store } from './store.ts';
@@ -9,20 +9,19 @@ import { requestOf, type CompareAxis, type Store } from './store.ts';
  * here follows from them.
  */
 
-/** The two sides of each axis, in the order the issue reads them (A left, B right). */
-export const COMPARE_SIDES: Readonly<Record<CompareAxis, readonly [Modes, Modes]>> = {
-  proxy: [{ proxy: 'iptables' }, { proxy: 'ipvs' }],
-  backend: [{ backend: 'host-gw' }, { backend: 'vxlan' }],
-};
+/** The two sides of an axis (A left, B right): iptables vs ipvs, or the two datapaths picked. */
+export function compareSides(axis: CompareAxis, backends: readonly [Backend, Backend]): readonly [Modes, Modes] {
+  return axis === 'proxy' ? [{ proxy: 'iptables' }, { proxy: 'ipvs' }] : [{ backend: backends[0] }, { backend: backends[1] }];
+}
 
 export const AXIS_LABEL: Readonly<Record<CompareAxis, string>> = {
   proxy: 'kube-proxy: iptables vs ipvs',
-  backend: 'flannel: host-gw vs vxlan',
+  backend: 'network: any two datapaths',
 };
 
 /** Side A's request (the current scenario and flow, the axis set to A) and side B's modes. */
-export function compareRequest(s: Pick<Store, 'scenario' | 'flow' | 'compareAxis'>): { req: SimRequest; modesB: Modes } {
-  const [a, b] = COMPARE_SIDES[s.compareAxis];
+export function compareRequest(s: Pick<Store, 'scenario' | 'flow' | 'compareAxis' | 'compareBackends'>): { req: SimRequest; modesB: Modes } {
+  const [a, b] = compareSides(s.compareAxis, s.compareBackends);
   const base = requestOf(s);
   return { req: { ...base, modes: { ...base.modes, ...a } }, modesB: b };
 }
@@ -32,9 +31,9 @@ export function sideB(req: SimRequest, modesB: Modes): SimRequest {
   return { ...req, modes: { ...req.modes, ...modesB } };
 }
 
-/** The modes in words for a column head: `ipvs (sh)`, `vxlan`. */
+/** The modes in words for a column head: `ipvs (sh)`, `flannel vxlan`, `calico ipip`. */
 export function sideLabel(axis: CompareAxis, modes: Required<Modes>): string {
-  return axis === 'proxy' ? (modes.proxy === 'ipvs' ? `ipvs (${modes.scheduler})` : 'iptables') : modes.backend;
+  return axis === 'proxy' ? (modes.proxy === 'ipvs' ? `ipvs (${modes.scheduler})` : 'iptables') : `${cniOf(modes.backend)} ${modes.backend}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,9 +191,6 @@ function pushRun(rows: StepRow[], xa: Run | undefined, xb: Run | undefined, sigA
   const eb = xb?.events ?? [];
   for (const [p, q] of align(ea, eb, (x, y) => sigA[x] === sigB[y])) rows.push({ type: 'step', a: p >= 0 ? ea[p]! : -1, b: q >= 0 ? eb[q]! : -1 });
 }
-
-/** The outer headers VXLAN adds: Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8. */
-export const VXLAN_OVERHEAD = 50;
 
 // ---------------------------------------------------------------------------------------------
 // The L2 requirement demo

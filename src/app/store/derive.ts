@@ -2,6 +2,7 @@ import type { Modes, NamespaceTables, FlowSpec } from '../../sim/api-types.ts';
 import { ipLength } from '../../sim/net/encode.ts';
 import type { Layer, Packet, TcpOption } from '../../sim/net/packet.ts';
 import type { Trace, TraceEvent, EventKind } from '../../sim/trace/event.ts';
+import { innerStart } from '../../sim/net/edit.ts';
 
 /**
  * Everything the UI shows that follows from (trace, tables, cursor): counters, the chain
@@ -37,15 +38,15 @@ const LAYER_TITLE: Readonly<Record<Layer['type'], string>> = {
 };
 
 /**
- * Names each layer of a packet. Everything up to and including a VXLAN header is the outer
- * (underlay) packet; what follows is the inner frame, which keeps the plain names so that
+ * Names each layer of a packet. Everything before the inner packet of an encapsulation (VXLAN,
+ * IPIP, flannel udp) is the outer (underlay) packet; the inner one keeps the plain names so that
  * `ipv4.dst` always means the pod-to-pod packet's destination.
  */
 export function layerNames(packet: Packet): LayerName[] {
-  const vx = packet.findIndex((l) => l.type === 'vxlan');
+  const inner = innerStart(packet);
   const icmpErr = packet.findIndex((l) => l.type === 'icmp' && (l.icmp_type === 3 || l.icmp_type === 11));
   return packet.map((l, i) => {
-    const scope = icmpErr >= 0 && i > icmpErr ? 'quoted' : vx < 0 ? '' : i <= vx ? 'outer' : 'inner';
+    const scope = icmpErr >= 0 && i > icmpErr ? 'quoted' : inner < 0 ? '' : i < inner ? 'outer' : 'inner';
     const id = scope === 'outer' || scope === 'quoted' ? `${scope}.${l.type}` : l.type;
     const title = scope === '' ? LAYER_TITLE[l.type] : `${scope} ${LAYER_TITLE[l.type]}`;
     return { scope, type: l.type, id, title };

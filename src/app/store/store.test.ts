@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Modes, Result, SimRequest, SimResult } from '../../sim/api-types.ts';
 import type { Comparison } from '../../sim/compare.ts';
 import type { SimApi } from '../../worker/protocol.ts';
 import { fakeResult } from '../testing/traces.ts';
-import { createSimClient, type WorkerHandle } from './client.ts';
+import { createSimClient, WORKER_MAX_CRASHES, WORKER_RESTART_BACKOFF_MS, type WorkerHandle } from './client.ts';
 import { ipLength } from '../../sim/net/encode.ts';
 import { chainTraversal, describeChange, layerNames, liveCounters, ruleKey } from './derive.ts';
 import { announceStep } from './describe.ts';
@@ -45,7 +45,7 @@ function fakeWorker() {
 }
 
 function comparison(a: SimResult, b: SimResult): Comparison {
-  const summary = (r: SimResult) => ({ modes: r.modes, verdict: r.trace.verdict, events: r.trace.events.length, hookPaths: [], wireBytes: 74, innerBytes: 74, onlyHere: [] });
+  const summary = (r: SimResult) => ({ modes: r.modes, verdict: r.trace.verdict, events: r.trace.events.length, hookPaths: [], wireBytes: 74, innerBytes: 74, encapHeaders: [], onlyHere: [] });
   return { a: summary(a), b: summary(b), resultA: a, resultB: b };
 }
 
@@ -133,6 +133,32 @@ describe('store + worker client', () => {
     expect(store.getState().result).not.toBeNull();
   });
 
+  it('a worker that cannot load is restarted with backoff, then given up on with a visible error', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = createAppStore();
+      const w = fakeWorker();
+      createSimClient(store, w.spawn);
+      // it crashes as soon as it starts, every time (a 404 or an unparsable cached script)
+      w.crash('it could not be loaded');
+      expect(w.spawned()).toBe(2); // the first restart is immediate
+      w.crash('it could not be loaded');
+      await vi.advanceTimersByTimeAsync(WORKER_RESTART_BACKOFF_MS - 1);
+      expect(w.spawned()).toBe(2); // the next one waits
+      await vi.advanceTimersByTimeAsync(1);
+      expect(w.spawned()).toBe(3);
+      w.crash('it could not be loaded');
+      await vi.advanceTimersByTimeAsync(WORKER_RESTART_BACKOFF_MS * 4);
+      expect(w.spawned()).toBe(4);
+      w.crash('it could not be loaded');
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(w.spawned()).toBe(WORKER_MAX_CRASHES);
+      expect(store.getState().error).toBe(`The simulation worker failed to start ${WORKER_MAX_CRASHES} times in a row (it could not be loaded). Check the connection and reload the page to try again.`);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('falls back to the defaults when the share link is refused', async () => {
     const { store, w } = await booted('?from=ghost');
     w.calls[0]!.resolve({ ok: false, error: { code: 'flow', where: 'flow.from', message: 'no pod "ghost"' } });
@@ -142,8 +168,8 @@ describe('store + worker client', () => {
     expect(store.getState().notices.join()).toMatch(/ghost.*default/);
   });
 
-  it('switching cluster picks a flow the new cluster offers and drops the edits', async () => {
-    const { w, client } = await booted('?edit=master%3A%20ip%20route%20del%2010.42.1.0%2F24');
+  it('switching cluster picks a flow the new cluster offers and sets the edits aside until it is back', async () => {
+    const { store, w, client } = await booted('?edit=master%3A%20ip%20route%20del%2010.42.1.0%2F24');
     w.calls[0]!.resolve({ ok: true, value: fakeResult() });
     await tick();
     await client.switchCluster('other');
@@ -151,6 +177,13 @@ describe('store + worker client', () => {
     expect(w.calls[1]!.req.preset).toBe('other');
     expect(w.calls[1]!.req.flow.from).toBe('a');
     expect(w.calls[1]!.req.before).toEqual([]);
+    expect(store.getState().notices.join()).toContain('1 edit of cluster "seed" set aside');
+    // and back: the edits come with their cluster
+    w.calls[1]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    await client.switchCluster('seed');
+    expect(w.calls.at(-1)!.req.before).toEqual(['master: ip route del 10.42.1.0/24']);
+    expect(store.getState().notices.join()).toContain('1 edit of cluster "seed" restored');
   });
 
   it('appends a mutating command to the edits and recomputes', async () => {

@@ -1,5 +1,5 @@
 import { create, type StateCreator } from 'zustand';
-import type { FlowSpec, Modes, Scenario, SimRequest, SimResult } from '../../sim/api-types.ts';
+import type { Backend, FlowSpec, Modes, Scenario, SimRequest, SimResult } from '../../sim/api-types.ts';
 import type { Comparison, ScalePoint } from '../../sim/compare.ts';
 import type { ContainerView, SimDefaults } from '../../worker/protocol.ts';
 
@@ -51,6 +51,8 @@ export interface PlaybackSlice {
 }
 
 export type BottomTab = 'tables' | 'terminal' | 'edits';
+/** The tab of the narrow layout's one panel: the inspector, the trace, or the bottom tab. */
+export type PanelTab = 'inspector' | 'trace' | 'bottom';
 
 export interface TermEntry {
   readonly id: number;
@@ -61,18 +63,36 @@ export interface TermEntry {
   readonly mutates: boolean;
 }
 
+/** A host the user opened (`full`) or folded (`card`) by hand in the topology. */
+export type HostDetailOverride = 'full' | 'card';
+
 export interface UiSlice {
   /** problems found in the URL, each naming its parameter */
   notices: string[];
   selectedField: { readonly layer: number; readonly field: string } | null;
   bottomTab: BottomTab;
+  panelTab: PanelTab;
   /** the namespace the tables panel shows; null follows the packet */
   tablesNs: { readonly host: string; readonly netns: string } | null;
   terminalTarget: string;
   terminalLog: TermEntry[];
   terminalBusy: boolean;
+  /** the topology's camera keeps the current hop in view */
+  followPacket: boolean;
+  /** every host drawn with all its devices (else the hosts off the packet's path fold) */
+  allDevices: boolean;
+  hostDetail: Readonly<Record<string, HostDetailOverride>>;
+  /** the `?` sheet of keys is open */
+  keySheet: boolean;
+  setKeySheet: (open: boolean) => void;
+  toggleFollow: () => void;
+  toggleAllDevices: () => void;
+  setHostDetail: (host: string, d: HostDetailOverride) => void;
+  resetHostDetail: () => void;
   selectField: (f: { layer: number; field: string } | null) => void;
+  /** also shows the bottom tab in the narrow layout's panel */
   setBottomTab: (t: BottomTab) => void;
+  setPanelTab: (t: PanelTab) => void;
   setTablesNs: (ns: { host: string; netns: string } | null) => void;
   setTerminalTarget: (t: string) => void;
   dismissNotice: (i: number) => void;
@@ -80,7 +100,7 @@ export interface UiSlice {
 
 /** The main area: the step debugger, two modes side by side, or the rule counts as services grow. */
 export type View = 'debug' | 'compare' | 'scale';
-/** What the compare view varies: kube-proxy's mode or flannel's backend. */
+/** What the compare view varies: kube-proxy's mode, or the datapath between nodes (any two). */
 export type CompareAxis = 'proxy' | 'backend';
 
 export interface ComparisonShown {
@@ -93,6 +113,8 @@ export interface ComparisonShown {
 export interface ViewSlice {
   view: View;
   compareAxis: CompareAxis;
+  /** the two datapaths the backend axis compares, A then B: any two of flannel's and Calico's */
+  compareBackends: readonly [Backend, Backend];
   /** the last comparison the worker answered (kept while a newer one computes) */
   comparison: ComparisonShown | null;
   comparePending: boolean;
@@ -108,6 +130,7 @@ export interface ViewSlice {
   containersFor: string | null;
   setView: (v: View) => void;
   setCompareAxis: (a: CompareAxis) => void;
+  setCompareBackend: (side: 0 | 1, b: Backend) => void;
   setScaleEndpoints: (n: number) => void;
 }
 
@@ -171,12 +194,23 @@ export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set) => ({
   notices: [],
   selectedField: null,
   bottomTab: 'tables',
+  panelTab: 'inspector',
   tablesNs: null,
   terminalTarget: '',
   terminalLog: [],
   terminalBusy: false,
+  followPacket: true,
+  allDevices: false,
+  hostDetail: {},
+  keySheet: false,
+  setKeySheet: (keySheet) => set({ keySheet }),
+  toggleFollow: () => set((s) => ({ followPacket: !s.followPacket })),
+  toggleAllDevices: () => set((s) => ({ allDevices: !s.allDevices, hostDetail: {} })),
+  setHostDetail: (host, d) => set((s) => ({ hostDetail: { ...s.hostDetail, [host]: d } })),
+  resetHostDetail: () => set((s) => (Object.keys(s.hostDetail).length ? { hostDetail: {} } : {})),
   selectField: (selectedField) => set({ selectedField }),
-  setBottomTab: (bottomTab) => set({ bottomTab }),
+  setBottomTab: (bottomTab) => set({ bottomTab, panelTab: 'bottom' }),
+  setPanelTab: (panelTab) => set({ panelTab }),
   setTablesNs: (tablesNs) => set({ tablesNs }),
   setTerminalTarget: (terminalTarget) => set({ terminalTarget }),
   dismissNotice: (i) => set((s) => ({ notices: s.notices.filter((_, k) => k !== i) })),
@@ -185,6 +219,7 @@ export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set) => ({
 export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set) => ({
   view: 'debug',
   compareAxis: 'proxy',
+  compareBackends: ['host-gw', 'vxlan'],
   comparison: null,
   comparePending: false,
   compareError: null,
@@ -197,6 +232,7 @@ export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set) => 
   // leaving the debugger stops playback: nothing would show it
   setView: (view) => set(view === 'debug' ? { view } : { view, playing: false }),
   setCompareAxis: (compareAxis) => set({ compareAxis }),
+  setCompareBackend: (side, b) => set((s) => ({ compareBackends: side === 0 ? [b, s.compareBackends[1]] : [s.compareBackends[0], b] })),
   setScaleEndpoints: (scaleEndpoints) => set({ scaleEndpoints, scaleError: null }),
 });
 

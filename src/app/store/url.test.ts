@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowSpec, Scenario } from '../../sim/api-types.ts';
-import { parseShare, shareSearch } from './url.ts';
+import { historyAction, parseShare, shareSearch } from './url.ts';
 
 const defaults: { scenario: Scenario; flow: FlowSpec } = {
   scenario: { modes: {}, seed: 1, before: [] },
@@ -45,5 +45,16 @@ describe('share URL', () => {
     const p = parseShare('?speed=instant', defaults);
     expect(p.instant).toBe(true);
     expect(shareSearch({ ...p }, new URLSearchParams('speed=instant'))).toContain('speed=instant');
+  });
+
+  it('pushes a new flow, mode, cluster or view to the history and only replaces a step', () => {
+    const a = '?cluster=seed&proxy=iptables&seed=1&from=a&to=10.43.6.58%3A80&proto=tcp&kind=connect&step=1';
+    expect(historyAction(a, a)).toBe('none');
+    expect(historyAction(a, a.replace('step=1', 'step=9'))).toBe('replace');
+    expect(historyAction(a, `${a}&speed=instant`)).toBe('replace');
+    expect(historyAction(a, a.replace('proxy=iptables', 'proxy=ipvs'))).toBe('push');
+    expect(historyAction(a, a.replace('cluster=seed', 'cluster=five-nodes'))).toBe('push');
+    expect(historyAction(a, `${a}&view=compare&vs=proxy`)).toBe('push');
+    expect(historyAction(a, `${a}&edit=master%3A+ip+route+del+10.42.1.0%2F24`)).toBe('push');
   });
 });

@@ -1,4 +1,4 @@
-import type { FlannelBackend, FlowKind, FlowSpec, IpvsScheduler, Modes, ProxyMode, Scenario } from '../../sim/api-types.ts';
+import { CALICO_BACKENDS, FLANNEL_BACKENDS, type Backend, type FlowKind, type FlowSpec, type IpvsScheduler, type Modes, type ProxyMode, type Scenario } from '../../sim/api-types.ts';
 import type { CompareAxis, View } from './store.ts';
 
 /**
@@ -15,11 +15,14 @@ export interface ShareState {
   /** the main area (`view=compare&vs=backend`); absent: the debugger */
   readonly view?: View;
   readonly compareAxis?: CompareAxis;
+  /** the two datapaths the backend comparison shows (`vsa`, `vsb`) */
+  readonly compareBackends?: readonly [Backend, Backend];
 }
 
 export interface ParsedShare extends ShareState {
   readonly view: View;
   readonly compareAxis: CompareAxis;
+  readonly compareBackends: readonly [Backend, Backend];
   /** one sentence per bad parameter, naming it */
   readonly problems: string[];
   /** `?speed=instant`: the test hook that turns animation off */
@@ -29,13 +32,13 @@ export interface ParsedShare extends ShareState {
 }
 
 const PROXY: readonly ProxyMode[] = ['iptables', 'ipvs'];
-const BACKEND: readonly FlannelBackend[] = ['vxlan', 'host-gw'];
+const BACKEND: readonly Backend[] = [...FLANNEL_BACKENDS, ...CALICO_BACKENDS];
 const SCHED: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh'];
 const PROTO: readonly FlowSpec['proto'][] = ['tcp', 'udp', 'icmp'];
 const KIND: readonly FlowKind[] = ['connect', 'ping', 'traceroute'];
 const VIEWS: readonly View[] = ['debug', 'compare', 'scale'];
 const AXES: readonly CompareAxis[] = ['proxy', 'backend'];
-const KNOWN = new Set(['cluster', 'proxy', 'backend', 'sched', 'seed', 'from', 'to', 'proto', 'kind', 'edit', 'step', 'speed', 'view', 'vs']);
+const KNOWN = new Set(['cluster', 'proxy', 'backend', 'sched', 'seed', 'from', 'to', 'proto', 'kind', 'edit', 'step', 'speed', 'view', 'vs', 'vsa', 'vsb']);
 
 /** The one wording of a bad-parameter message. */
 export function badParam(name: string, value: string, expected: string): string {
@@ -96,7 +99,8 @@ export function parseShare(search: string, defaults: { scenario: Scenario; flow:
   if (speed !== null && speed !== 'instant') problems.push(badParam('speed', speed, 'instant'));
   const view = pick('view', VIEWS) ?? 'debug';
   const compareAxis = pick('vs', AXES) ?? 'proxy';
-  return { scenario, flow, cursor: step === undefined ? 0 : step - 1, hasStep: step !== undefined, problems, instant: speed === 'instant', view, compareAxis };
+  const compareBackends: [Backend, Backend] = [pick('vsa', BACKEND) ?? 'host-gw', pick('vsb', BACKEND) ?? 'vxlan'];
+  return { scenario, flow, cursor: step === undefined ? 0 : step - 1, hasStep: step !== undefined, problems, instant: speed === 'instant', view, compareAxis, compareBackends };
 }
 
 /** The query string for a state; `keep` carries test-only parameters (`speed`) over. */
@@ -115,7 +119,27 @@ export function shareSearch(s: ShareState, keep?: URLSearchParams): string {
   q.set('step', String(s.cursor + 1));
   if (s.view && s.view !== 'debug') q.set('view', s.view);
   if (s.view === 'compare' && s.compareAxis) q.set('vs', s.compareAxis);
+  if (s.view === 'compare' && s.compareAxis === 'backend' && s.compareBackends) {
+    q.set('vsa', s.compareBackends[0]);
+    q.set('vsb', s.compareBackends[1]);
+  }
   const speed = keep?.get('speed');
   if (speed === 'instant') q.set('speed', speed);
   return `?${q.toString()}`;
+}
+
+/**
+ * How the address bar moves from one share link to the next: a different flow, mode, cluster,
+ * edit or view is a new place in the browser's history (`push`, so Back returns to it); the same
+ * place at another step only replaces the entry (`replace`: Back does not walk the steps).
+ */
+export function historyAction(prev: string, next: string): 'push' | 'replace' | 'none' {
+  if (prev === next) return 'none';
+  const place = (search: string) => {
+    const q = new URLSearchParams(search);
+    q.delete('step');
+    q.delete('speed');
+    return q.toString();
+  };
+  return place(prev) === place(next) ? 'replace' : 'push';
 }

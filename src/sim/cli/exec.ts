@@ -4,12 +4,15 @@ import type { Cluster } from '../k8s/cluster.ts';
 import { endpointsByServicePort } from '../k8s/kube-proxy/controller.ts';
 import { resolveSource } from '../k8s/flows.ts';
 import { applySpecEdit, isSpecEdit } from '../k8s/spec-edits.ts';
+import { calicoctlCommand } from './calicoctl.ts';
 import { brctlCommand, bridgeCommand, ipCommand, routeCommand } from './ip.ts';
 import { conntrackCommand } from './conntrack.ts';
 import { dockerCommand } from './docker.ts';
 import { ipsetCommand, ipvsadmCommand } from './ipvs.ts';
-import { ctime, IPTABLES_VERSION, iptablesSave, runIptables } from './iptables.ts';
+import { ctime, iptablesSaveCommand, runIptables } from './iptables.ts';
 import { kubectlCommand } from './kubectl.ts';
+import { escapeControl } from './escape.ts';
+import { runFilter } from './grep.ts';
 import { pingCommand, tracerouteCommand } from './ping.ts';
 
 /**
@@ -17,6 +20,11 @@ import { pingCommand, tracerouteCommand } from './ping.ts';
  * uses them. Every output is rendered from the kernel model's current state.
  */
 export function execCommand(c: Cluster, target: string, line: string): Result<ExecResult> {
+  const r = execRaw(c, target, line);
+  return r.ok ? { ok: true, value: { ...r.value, output: escapeControl(r.value.output) } } : { ok: false, error: { ...r.error, where: escapeControl(r.error.where), message: escapeControl(r.error.message) } };
+}
+
+function execRaw(c: Cluster, target: string, line: string): Result<ExecResult> {
   const ns = resolveSource(c, target);
   if (!ns) return fail('EXEC_TARGET', target, `no host or pod named "${target}"`);
   const stages = splitPipes(line);
@@ -28,7 +36,7 @@ export function execCommand(c: Cluster, target: string, line: string): Result<Ex
   for (const stage of stages.slice(1)) {
     const f = tokenize(stage);
     if (!f.ok) return fail('EXEC_PARSE', stage, f.error);
-    const filtered = filter(output, f.value);
+    const filtered = runFilter(output, f.value);
     if (!filtered.ok) return fail('EXEC_COMMAND', `${target}: ${line}`, filtered.error);
     output = filtered.output;
   }
@@ -61,9 +69,8 @@ function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
       return r.ok ? { ok: true, output: r.output, mutates: r.changed } : r;
     }
     case 'iptables-save': {
-      const table = args.indexOf('-t') >= 0 ? args[args.indexOf('-t') + 1] : undefined;
-      const stamp = { version: IPTABLES_VERSION, date: ctime(c.world.timeUs) };
-      return { ok: true, output: iptablesSave(ns.nf, { counters: args.includes('-c'), stamp, ...(table ? { table: table as never } : {}) }), mutates: false };
+      const r = iptablesSaveCommand(ns.nf, args, ctime(c.world.timeUs));
+      return r.ok ? { ...r, mutates: false } : r;
     }
     case 'kubectl': {
       if (isSpecEdit(argv)) {
@@ -85,6 +92,8 @@ function runOne(c: Cluster, ns: NetNs, argv: string[]): Run {
       return ipvsadmCommand(ns, args, { nowSec: Math.floor(c.world.timeUs / 1e6) });
     case 'ipset':
       return ipsetCommand(ns, args);
+    case 'calicoctl':
+      return calicoctlCommand(c, ns, args);
     case 'hostname':
       return { ok: true, output: `${hostname(c, ns)}\n`, mutates: false };
     default:
@@ -103,6 +112,7 @@ function hostname(c: Cluster, ns: NetNs): string {
 }
 
 function kindWord(kind: string | undefined): string {
+  if (kind === 'node' || kind === 'nodes' || kind === 'no') return 'node';
   return kind === 'service' || kind === 'svc' ? 'service' : 'pod';
 }
 
@@ -153,68 +163,37 @@ export function tokenize(s: string): { ok: true; value: string[] } | { ok: false
   return { ok: true, value: out };
 }
 
-/** `grep [-v] [-i] [-E] [-A N] [-B N] PATTERN` and `head [-n N|-N]`, the filters the seed pipes through. */
-function filter(text: string, argv: string[]): { ok: true; output: string } | { ok: false; error: string } {
-  const [cmd, ...args] = argv;
-  const lines = text.replace(/\n$/, '').split('\n');
-  const join = (ls: string[]) => (ls.length ? `${ls.join('\n')}\n` : '');
-  if (cmd === 'head') {
-    let n = 10;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if (a === '-n') n = Number(args[++i]);
-      else if (/^-\d+$/.test(a)) n = Number(a.slice(1));
-      else return { ok: false, error: `head: invalid option '${a}'` };
-    }
-    if (!Number.isInteger(n)) return { ok: false, error: 'head: invalid number of lines' };
-    return { ok: true, output: join(lines.slice(0, n)) };
-  }
-  if (cmd === 'grep') {
-    let after = 0;
-    let before = 0;
-    let invert = false;
-    let icase = false;
-    let pattern: string | undefined;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if (a === '-A') after = Number(args[++i]);
-      else if (a === '-B') before = Number(args[++i]);
-      else if (a === '-v') invert = true;
-      else if (a === '-i') icase = true;
-      else if (a === '-E' || a === '-e') continue;
-      else if (/^-[AB]\d+$/.test(a)) (a[1] === 'A' ? (after = Number(a.slice(2))) : (before = Number(a.slice(2))));
-      else if (a.startsWith('-')) return { ok: false, error: `grep: invalid option -- '${a.slice(1)}'` };
-      else pattern = a;
-    }
-    if (pattern === undefined) return { ok: false, error: 'Usage: grep [OPTION]... PATTERNS [FILE]...' };
-    let re: RegExp;
-    try {
-      re = new RegExp(pattern, icase ? 'i' : '');
-    } catch {
-      return { ok: false, error: `grep: invalid regular expression "${pattern}"` };
-    }
-    const keep = new Set<number>();
-    lines.forEach((l, i) => {
-      if (re.test(l) !== invert) for (let k = Math.max(0, i - before); k <= Math.min(lines.length - 1, i + after); k++) keep.add(k);
-    });
-    return { ok: true, output: join(lines.filter((_, i) => keep.has(i))) };
-  }
-  return { ok: false, error: `${cmd ?? ''}: only grep and head can follow a pipe here` };
-}
+/** The sysctls the model keeps, by their /proc/sys names (a Map: a typed key never reaches Object.prototype). */
+const SYSCTLS = new Map<string, keyof NetNs['sysctl']>([
+  ['net.ipv4.ip_forward', 'ipForward'],
+  ['net.bridge.bridge-nf-call-iptables', 'bridgeNfCallIptables'],
+]);
 
+/** procps sysctl: `sysctl KEY…` reads, `sysctl -w KEY=VALUE…` writes. */
 function sysctl(ns: NetNs, args: string[]): Run {
-  const keys: Record<string, keyof NetNs['sysctl']> = {
-    'net.ipv4.ip_forward': 'ipForward',
-    'net.bridge.bridge-nf-call-iptables': 'bridgeNfCallIptables',
-  };
   const write = args[0] === '-w';
   const items = write ? args.slice(1) : args;
   if (items.length === 0) return { ok: false, error: 'sysctl: no variables specified' };
   let out = '';
   for (const item of items) {
-    const [k, v] = item.split('=');
-    const field = keys[k!];
-    if (!field) return { ok: false, error: `sysctl: cannot stat /proc/sys/${k!.replaceAll('.', '/')}: No such file or directory` };
+    const eq = item.indexOf('=');
+    const k = eq < 0 ? item : item.slice(0, eq);
+    const v = eq < 0 ? undefined : item.slice(eq + 1);
+    if (write && v === undefined) return { ok: false, error: `sysctl: "${item}" must be of the form name=value` };
+    // net.ipv4.conf.DEV.proxy_arp: per device (devinet.c IPV4_DEVCONF_PROXY_ARP)
+    const perDev = /^net\.ipv4\.conf\.([^.]+)\.proxy_arp$/.exec(k);
+    const dev = perDev ? ns.dev(perDev[1]!) : undefined;
+    if (dev) {
+      if (v !== undefined) {
+        if (!write) return { ok: false, error: `sysctl: "${item}" must be of the form name=value with -w` };
+        if (v !== '0' && v !== '1') return { ok: false, error: `sysctl: setting key "${k}": Invalid argument` };
+        dev.proxyArp = v === '1';
+      }
+      out += `${k} = ${dev.proxyArp ? 1 : 0}\n`;
+      continue;
+    }
+    const field = SYSCTLS.get(k);
+    if (!field) return { ok: false, error: `sysctl: cannot stat /proc/sys/${k.replaceAll('.', '/')}: No such file or directory` };
     if (v !== undefined) {
       if (!write) return { ok: false, error: `sysctl: "${item}" must be of the form name=value with -w` };
       if (v !== '0' && v !== '1') return { ok: false, error: `sysctl: setting key "${k}": Invalid argument` };

@@ -4,6 +4,9 @@ import type { Route } from '../linux/fib.ts';
 import type { Neighbour, NudState } from '../linux/neigh.ts';
 import type { NetNs } from '../linux/netns.ts';
 import type { World } from '../linux/world.ts';
+import { ipLinkAdd, ipLinkDel } from './ip-link-add.ts';
+import { bridgeIdHex, briefShow, busyboxLinkShow, byIfindex, hasCarrier, ipLinkShow, isSecondary, linkFlags, linkName, mtuLimits, selectLinks, type LinkShowOpts } from './ip-link.ts';
+
 
 /**
  * iproute2 (`ip`, `bridge`), net-tools (`route`) and bridge-utils (`brctl`) over one network
@@ -53,6 +56,7 @@ const KERNEL = {
   noLladdr: 'Error: No link layer address given.',
   mtuMin: 'Error: mtu less than device minimum.',
   mtuMax: 'Error: mtu greater than device maximum.',
+  errorTypeNexthop: 'Error: Gateway, device and multipath can not be specified for this route type.',
 } as const;
 const INCOMPLETE = 'Command line is not complete. Try option "help"';
 const nodev = (d: string) => `Cannot find device "${d}"`;
@@ -80,317 +84,6 @@ class Argv {
     this.i++;
     return this.a[this.i - 1];
   }
-}
-
-// ---------------------------------------------------------------- device state as the kernel reports it
-
-/** netif_carrier_ok: a veth has carrier only while its peer is up; a bridge while one port forwards. */
-export function hasCarrier(dev: Device): boolean {
-  if (!dev.up) return false;
-  if (dev.kind === 'veth') return dev.peer?.up === true;
-  if (dev.kind === 'bridge') {
-    return dev.ports.some((p) => {
-      const port = dev.netns.dev(p);
-      return port !== undefined && port.kind !== 'bridge' && hasCarrier(port);
-    });
-  }
-  return true;
-}
-
-/** Whether `ip link` shows the device up (kube-ipvs0 never was, though its addresses are local). */
-function shownUp(dev: Device): boolean {
-  return dev.up && !dev.neverUp;
-}
-
-/** IF_OPER_*: UNKNOWN for devices without carrier management (lo, vxlan, dummy). */
-function operState(dev: Device): string {
-  if (!shownUp(dev)) return 'DOWN';
-  switch (dev.kind) {
-    case 'loopback':
-    case 'vxlan':
-    case 'dummy':
-      return 'UNKNOWN';
-    case 'veth':
-      return hasCarrier(dev) ? 'UP' : 'LOWERLAYERDOWN';
-    case 'bridge':
-      return hasCarrier(dev) ? 'UP' : 'DOWN';
-    case 'nic':
-      return 'UP';
-  }
-}
-
-/** print_link_flags: NO-CARRIER when up but not running; IFF_* names in the kernel's bit order. */
-function linkFlags(dev: Device, mdown: boolean): string {
-  const f: string[] = [];
-  const running = shownUp(dev) && (operState(dev) === 'UP' || operState(dev) === 'UNKNOWN');
-  if (shownUp(dev) && !running) f.push('NO-CARRIER');
-  f.push(dev.kind === 'loopback' ? 'LOOPBACK' : 'BROADCAST');
-  if (dev.kind !== 'loopback' && dev.kind !== 'dummy') f.push('MULTICAST');
-  if (dev.kind === 'dummy') f.push('NOARP');
-  if (shownUp(dev)) f.push('UP');
-  if (shownUp(dev) && hasCarrier(dev)) f.push('LOWER_UP');
-  return `<${f.join(',')}${mdown ? ',M-DOWN' : ''}>`;
-}
-
-/** The root qdisc: systemd's default fq_codel on the NIC, noqueue on virtual devices (IFF_NO_QUEUE). */
-function qdisc(dev: Device): string {
-  return dev.kind === 'nic' ? 'fq_codel' : 'noqueue';
-}
-
-/**
- * tx_queue_len: 1000 from ether_setup/loopback; 0 where the creator set it (vishvananda/netlink
- * sends TxQLen 0 for CNI's veth pair and flannel's vxlan; the bridge plugin asks for -1, the
- * kernel default). A zero qlen is not printed.
- */
-function txqlen(dev: Device): number {
-  return dev.kind === 'loopback' || dev.kind === 'nic' || dev.kind === 'bridge' ? 1000 : 0;
-}
-
-/** The `ip -d` MTU limits: ETH_MIN_MTU..ETH_MAX_MTU for Ethernet-like devices, 0 0 for lo and dummy. */
-function mtuLimits(dev: Device): { min: number; max: number } {
-  return dev.kind === 'loopback' || dev.kind === 'dummy' ? { min: 0, max: 0 } : { min: 68, max: 65535 };
-}
-
-/** Deterministic stand-in for the uuid containerd gives a pod's netns (/var/run/netns/cni-…). */
-function cniNetnsName(ns: NetNs): string {
-  const h = (seed: number) => {
-    let x = seed >>> 0;
-    for (let i = 0; i < ns.id.length; i++) x = Math.imul(x ^ ns.id.charCodeAt(i), 0x01000193) >>> 0;
-    return x.toString(16).padStart(8, '0');
-  };
-  const hex = h(0x811c9dc5) + h(0x050c5d1f) + h(0x1b873593) + h(0xcc9e2d51);
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `cni-${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-/**
- * peernet2id: the ids this namespace gives the other namespaces its veths lead to, in the
- * order the pairs were created.
- */
-function peerNsIds(ns: NetNs): Map<NetNs, number> {
-  const ids = new Map<NetNs, number>();
-  for (const d of byIfindex(ns)) {
-    if (d.kind === 'veth' && d.peer && d.peer.netns !== ns && !ids.has(d.peer.netns)) ids.set(d.peer.netns, ids.size);
-  }
-  return ids;
-}
-
-function byIfindex(ns: NetNs): Device[] {
-  return [...ns.devices.values()].sort((a, b) => a.ifindex - b.ifindex);
-}
-
-/** `vethX@if7` for a peer elsewhere, `a@b` in the same namespace (with M-DOWN if b is down), `@NONE` unpaired. */
-function linkName(dev: Device): { name: string; mdown: boolean } {
-  if (dev.kind !== 'veth') return { name: dev.name, mdown: false };
-  const peer = dev.peer;
-  if (!peer) return { name: `${dev.name}@NONE`, mdown: false };
-  if (peer.netns !== dev.netns) return { name: `${dev.name}@if${peer.ifindex}`, mdown: false };
-  return { name: `${dev.name}@${peer.name}`, mdown: !peer.up };
-}
-
-/** ` link-netns NAME` when the peer's netns is named (CNI pods), else ` link-netnsid N`. */
-function linkNetns(dev: Device, ids: Map<NetNs, number>): string {
-  if (dev.kind !== 'veth' || !dev.peer || dev.peer.netns === dev.netns) return '';
-  const peerNs = dev.peer.netns;
-  if (dev.netns.kind === 'root' && peerNs.kind === 'pod') return ` link-netns ${cniNetnsName(peerNs)}`;
-  return ` link-netnsid ${ids.get(peerNs) ?? 0}`;
-}
-
-/** ether_ntoa: bytes in hex without leading zeros, as `ip -d` prints bridge ids. */
-function etherNtoa(m: Mac): string {
-  return m
-    .split(':')
-    .map((b) => parseInt(b, 16).toString(16))
-    .join(':');
-}
-
-function bridgeIdHex(br: BridgeDevice): string {
-  return `8000.${br.mac.replace(/:/g, '')}`;
-}
-
-// ---------------------------------------------------------------- ip link / ip addr
-
-interface LinkShowOpts {
-  readonly dev?: string;
-  readonly details?: boolean;
-  /** `ip link` prints `mode DEFAULT`; `ip addr` does not */
-  readonly link?: boolean;
-  readonly addresses?: boolean;
-  /** `-4`: only devices with IPv4 addresses, and no link/ether line */
-  readonly inetOnly?: boolean;
-  readonly up?: boolean;
-  readonly master?: string;
-  readonly type?: string;
-}
-
-function linkHeader(dev: Device, o: LinkShowOpts): string {
-  const { name, mdown } = linkName(dev);
-  const master = dev.master ? `master ${dev.master.name} ` : '';
-  const mode = o.link ? 'mode DEFAULT ' : '';
-  const q = txqlen(dev);
-  return `${dev.ifindex}: ${name}: ${linkFlags(dev, mdown)} mtu ${dev.mtu} qdisc ${qdisc(dev)} ${master}state ${operState(dev)} ${mode}group default ${q ? `qlen ${q}` : ''}`;
-}
-
-function linkLine(dev: Device, ids: Map<NetNs, number>): string {
-  if (dev.kind === 'loopback') return `    link/loopback ${dev.mac} brd 00:00:00:00:00:00`;
-  return `    link/ether ${dev.mac} brd ff:ff:ff:ff:ff:ff${linkNetns(dev, ids)}`;
-}
-
-/**
- * TSO limit: GSO_MAX_SIZE (512 KiB − 8 since BIG TCP, kernel 6.3) for the virtual devices that
- * raise it (lo, veth, bridge, vxlan); GSO_LEGACY_MAX_SIZE for a NIC driver that does not (virtio).
- */
-function tsoMaxSize(dev: Device): number {
-  return dev.kind === 'nic' ? 65536 : 524280;
-}
-
-/**
- * The `ip -d` tail: promiscuity, allmulti (iproute2 ≥ 6.0 prints it after two blanks) and MTU
- * limits, the kind's own line(s), then queue/GSO facts. br_add_if sets a port promiscuous and
- * all-multicast.
- */
-function detailsTail(dev: Device): string {
-  const { min, max } = mtuLimits(dev);
-  const port = dev.master ? 1 : 0;
-  let s = ` promiscuity ${port}  allmulti ${port} minmtu ${min} maxmtu ${max} `;
-  switch (dev.kind) {
-    case 'veth':
-      s += '\n    veth ';
-      break;
-    case 'dummy':
-      s += '\n    dummy ';
-      break;
-    case 'vxlan':
-      // vxlan_print_opt; ttl 0 prints "auto", ageing is VXLAN_AGEING_DEFAULT
-      s += `\n    vxlan id ${dev.vni} local ${dev.local} dev ${dev.lowerDev} srcport 0 0 dstport ${dev.dstport} ${dev.learning ? '' : 'nolearning '}ttl auto ageing 300 udpcsum noudp6zerocsumtx noudp6zerocsumrx `;
-      break;
-    case 'bridge': {
-      const id = `8000.${etherNtoa(dev.mac)}`;
-      s +=
-        `\n    bridge forward_delay 1500 hello_time 200 max_age 2000 ageing_time 30000 stp_state 0 priority 32768 vlan_filtering 0 vlan_protocol 802.1Q ` +
-        `bridge_id ${id} designated_root ${id} root_port 0 root_path_cost 0 topology_change 0 topology_change_detected 0 ` +
-        'hello_timer    0.00 tcn_timer    0.00 topology_change_timer    0.00 gc_timer    0.00 vlan_default_pvid 1 vlan_stats_enabled 0 vlan_stats_per_port 0 ' +
-        'group_fwd_mask 0 group_address 01:80:c2:00:00:00 mcast_snooping 1 no_linklocal_learn 0 mcast_vlan_snooping 0 mcast_router 1 mcast_query_use_ifaddr 0 ' +
-        'mcast_querier 0 mcast_hash_elasticity 16 mcast_hash_max 4096 mcast_last_member_count 2 mcast_startup_query_count 2 mcast_last_member_interval 100 ' +
-        'mcast_membership_interval 26000 mcast_querier_interval 25500 mcast_query_interval 12500 mcast_query_response_interval 1000 mcast_startup_query_interval 3124 ' +
-        'mcast_stats_enabled 0 mcast_igmp_version 2 mcast_mld_version 1 nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0 ';
-      break;
-    }
-    default:
-      break;
-  }
-  if (dev.master) {
-    const br = dev.master;
-    const no = br.ports.indexOf(dev.name) + 1;
-    const id = `8000.${etherNtoa(br.mac)}`;
-    const state = hasCarrier(dev) && br.up ? 'forwarding' : 'disabled';
-    s +=
-      `\n    bridge_slave state ${state} priority 32 cost 2 hairpin ${dev.hairpin ? 'on' : 'off'} guard off root_block off fastleave off learning on flood on ` +
-      `port_id 0x${(0x8000 + no).toString(16)} port_no 0x${no.toString(16)} designated_port ${0x8000 + no} designated_cost 0 designated_bridge ${id} designated_root ${id} ` +
-      'hold_timer    0.00 message_age_timer    0.00 forward_delay_timer    0.00 topology_change_ack 0 config_pending 0 proxy_arp off proxy_arp_wifi off mcast_router 1 ' +
-      'mcast_fast_leave off mcast_flood on bcast_flood on mcast_to_unicast off neigh_suppress off group_fwd_mask 0 group_fwd_mask_str 0x0 vlan_tunnel off isolated off locked off ';
-  }
-  s += `addrgenmode ${dev.kind === 'nic' ? 'none' : 'eui64'} numtxqueues 1 numrxqueues 1 gso_max_size 65536 gso_max_segs 65535 tso_max_size ${tsoMaxSize(dev)} tso_max_segs 65535 gro_max_size 65536 `;
-  if (dev.kind === 'nic') s += 'parentbus virtio parentdev virtio0 ';
-  return s;
-}
-
-/** IFA_F_SECONDARY: an earlier address on the device already covers the same subnet. */
-function isSecondary(dev: Device, a: IfAddr): boolean {
-  const mask = prefixMask(a.prefixLen);
-  for (const b of dev.addrs) {
-    if (b === a) return false;
-    if (b.prefixLen === a.prefixLen && ((ipToInt(b.addr) ^ ipToInt(a.addr)) & mask) === 0) return true;
-  }
-  return false;
-}
-
-/** print_addrinfo: `inet A/len [metric N] [brd B] scope S [secondary] [dynamic] LABEL` and the lifetimes. */
-function addrLines(dev: Device, a: IfAddr): string {
-  const metric = a.metric ? `metric ${a.metric} ` : '';
-  // the loopback address carries no IFA_BROADCAST (inet_set_ifa on lo), whatever the model derived
-  const brd = a.brd && dev.kind !== 'loopback' ? `brd ${a.brd} ` : '';
-  const flags = `${isSecondary(dev, a) ? 'secondary ' : ''}${a.dynamic ? 'dynamic ' : ''}`;
-  // a DHCP lease shows its remaining lifetime; a static address lives forever
-  const lft = a.dynamic ? 'valid_lft 86157sec preferred_lft 86157sec' : 'valid_lft forever preferred_lft forever';
-  return `    inet ${a.addr}/${a.prefixLen} ${metric}${brd}scope ${a.scope} ${flags}${dev.name}\n       ${lft}`;
-}
-
-function selectLinks(ns: NetNs, o: LinkShowOpts): Device[] {
-  return byIfindex(ns).filter((d) => {
-    if (o.dev !== undefined && d.name !== o.dev) return false;
-    if (o.up && !d.up) return false;
-    if (o.master !== undefined && d.master?.name !== o.master) return false;
-    if (o.type !== undefined && kindName(d) !== o.type) return false;
-    if (o.inetOnly && d.addrs.length === 0) return false;
-    return true;
-  });
-}
-
-function kindName(d: Device): string {
-  return d.kind === 'nic' ? '' : d.kind;
-}
-
-/** `ip addr` / `ip link` in the long format. */
-export function ipLinkShow(ns: NetNs, o: LinkShowOpts = {}): string {
-  const ids = peerNsIds(ns);
-  let s = '';
-  for (const d of selectLinks(ns, o)) {
-    s += `${linkHeader(d, o)}\n`;
-    if (!o.inetOnly || o.details) s += linkLine(d, ids) + (o.details ? detailsTail(d) : '') + '\n';
-    if (o.addresses) for (const a of d.addrs) s += `${addrLines(d, a)}\n`;
-  }
-  return s;
-}
-
-/** `ip addr` (`ip a`, `ip address show [dev X]`). */
-export function ipAddrShow(ns: NetNs, o: Omit<LinkShowOpts, 'link' | 'addresses'> = {}): string {
-  return ipLinkShow(ns, { ...o, addresses: true });
-}
-
-/** `ip -br link` / `ip -br addr`: name@link, state and MAC or addresses in fixed columns. */
-function briefShow(ns: NetNs, o: LinkShowOpts): string {
-  let s = '';
-  for (const d of selectLinks(ns, o)) {
-    const { name, mdown } = linkName(d);
-    const head = `${name.padEnd(16)} ${operState(d).padEnd(14)} `;
-    if (o.addresses) s += `${head}${d.addrs.map((a) => `${a.addr}/${a.prefixLen} `).join('')}\n`;
-    else s += `${head}${d.mac} ${linkFlags(d, mdown)} \n`;
-  }
-  return s;
-}
-
-/**
- * busybox `ip addr` / `ip link` (networking/libiproute/ipaddress.c), what a pod shell from
- * `kubectl debug --image=busybox` prints: no `group`, no `link-netns`, the peer named as
- * ll_index_to_name sees it from here (`@if7`) and M-DOWN when this namespace has no such
- * device up, and no address `metric`.
- */
-function busyboxLinkShow(ns: NetNs, o: LinkShowOpts): string {
-  let s = '';
-  for (const d of selectLinks(ns, o)) {
-    let at = '';
-    let mdown = false;
-    if (d.kind === 'veth') {
-      if (!d.peer) at = '@NONE';
-      else {
-        const local = [...ns.devices.values()].find((x) => x.ifindex === d.peer!.ifindex);
-        at = `@${local ? local.name : `if${d.peer.ifindex}`}`;
-        mdown = !local?.up;
-      }
-    }
-    const q = txqlen(d);
-    s += `${d.ifindex}: ${d.name}${at}: ${linkFlags(d, mdown)} mtu ${d.mtu} qdisc ${qdisc(d)} ${d.master ? `master ${d.master.name} ` : ''}state ${operState(d)} ${q ? `qlen ${q}` : ''}\n`;
-    if (!o.inetOnly) s += `    link/${d.kind === 'loopback' ? 'loopback' : 'ether'} ${d.mac} brd ${d.kind === 'loopback' ? '00:00:00:00:00:00' : 'ff:ff:ff:ff:ff:ff'}\n`;
-    if (o.addresses) {
-      for (const a of d.addrs) {
-        const brd = a.brd && d.kind !== 'loopback' ? `brd ${a.brd} ` : '';
-        const flags = `${isSecondary(d, a) ? 'secondary ' : ''}${a.dynamic ? 'dynamic ' : ''}`;
-        s += `    inet ${a.addr}/${a.prefixLen} ${brd}scope ${a.scope} ${flags}${d.name}\n       valid_lft ${a.dynamic ? '86157sec' : 'forever'} preferred_lft ${a.dynamic ? '86157sec' : 'forever'}\n`;
-      }
-    }
-  }
-  return s;
 }
 
 /** busybox `ip route` (networking/libiproute/iproute.c): no `proto`, `scope link  src …` with its double blank. */
@@ -735,7 +428,7 @@ interface RouteRequest {
 }
 
 const ROUTE_TYPES = ['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat'] as const;
-const PROTOS: Readonly<Record<string, Route['proto']>> = { kernel: 'kernel', boot: 'boot', static: 'static', dhcp: 'dhcp', '2': 'kernel', '3': 'boot', '4': 'static', '16': 'dhcp' };
+const PROTOS: Readonly<Record<string, Route['proto']>> = { kernel: 'kernel', boot: 'boot', static: 'static', dhcp: 'dhcp', bird: 'bird', '2': 'kernel', '3': 'boot', '4': 'static', '16': 'dhcp', '12': 'bird' };
 const SCOPES: Readonly<Record<string, Route['scope']>> = { global: 'global', universe: 'global', link: 'link', host: 'host', '0': 'global', '253': 'link', '254': 'host' };
 
 /** iproute_modify's argument loop. */
@@ -842,7 +535,7 @@ export function ipRouteEdit(ns: NetNs, cmd: RouteCmd, args: readonly string[], f
   if (!req.dst) return fail('Usage: ip route { add | del | change | append | replace } ROUTE');
   if (req.dev !== undefined && !ns.dev(req.dev)) return fail(nodev(req.dev));
   if (req.table !== undefined && req.table !== 'main' && req.table !== '254') return fail(notModelled(`routing table "${req.table}"`));
-  if (req.type !== 'unicast') return fail(notModelled(`a "${req.type}" route (the packet path forwards unicast routes)`));
+  if (req.type !== 'unicast' && req.type !== 'blackhole' && req.type !== 'unreachable' && req.type !== 'prohibit') return fail(notModelled(`a "${req.type}" route (the packet path forwards unicast routes and drops at blackhole, unreachable and prohibit ones)`));
   const mask = prefixMask(req.dst.len);
   if ((req.dst.addr & ~mask) >>> 0 !== 0) return fail(KERNEL.badPrefix);
   const dst = toPrefix(req.dst.addr, req.dst.len);
@@ -861,6 +554,12 @@ export function ipRouteEdit(ns: NetNs, cmd: RouteCmd, args: readonly string[], f
     if (i < 0) return fail(RTNL.noProcess);
     ns.fib.routes.splice(i, 1);
     return OK;
+  }
+
+  if (req.type !== 'unicast') {
+    // fib_create_info: a route whose type is an error has no nexthop at all
+    if (req.via || req.dev !== undefined) return fail(KERNEL.errorTypeNexthop);
+    return putRoute(ns, cmd, { dst, dev: 'lo', proto: req.proto ?? 'boot', scope: req.scope ?? 'global', ...(req.metric ? { metric: req.metric } : {}), type: req.type }, req.metric);
   }
 
   // fib_create_info → fib_check_nh
@@ -893,14 +592,20 @@ export function ipRouteEdit(ns: NetNs, cmd: RouteCmd, args: readonly string[], f
     ...(req.onlink ? { onlink: true } : {}),
     type: 'unicast',
   };
-  const same = ns.fib.routes.findIndex((r) => sameDst(r, dst) && (r.metric ?? 0) === (req.metric ?? 0));
+  return putRoute(ns, cmd, route, req.metric);
+}
+
+/** NLM_F_EXCL / NLM_F_APPEND / NLM_F_REPLACE on the main table: add, append, change or replace one route. */
+function putRoute(ns: NetNs, cmd: Exclude<RouteCmd, 'del'>, route: Route, metric: number | undefined): EditResult {
+  const dst = route.dst;
+  const same = ns.fib.routes.findIndex((r) => sameDst(r, dst) && (r.metric ?? 0) === (metric ?? 0));
   switch (cmd) {
     case 'add':
       if (same >= 0) return fail(RTNL.exists);
       ns.fib.add(route);
       return OK;
     case 'append': {
-      const identical = ns.fib.routes.some((r) => sameDst(r, dst) && (r.metric ?? 0) === (req.metric ?? 0) && r.via === route.via && r.dev === route.dev);
+      const identical = ns.fib.routes.some((r) => sameDst(r, dst) && (r.metric ?? 0) === (metric ?? 0) && r.via === route.via && r.dev === route.dev);
       if (identical) return fail(RTNL.exists);
       ns.fib.add(route);
       return OK;
@@ -974,7 +679,7 @@ export function ipNeighEdit(ns: NetNs, cmd: NeighCmd, args: readonly string[], f
   const row = ns.neigh.entries.findIndex((n) => n.dev === dev && n.ip === dst);
   if (cmd === 'del') {
     if (row < 0) return fail(RTNL.noEntry);
-    ns.neigh.entries.splice(row, 1);
+    ns.neigh.removeWhere((_, i) => i === row);
     return OK;
   }
   if (row >= 0 && cmd === 'add') return fail(RTNL.exists);
@@ -983,8 +688,7 @@ export function ipNeighEdit(ns: NetNs, cmd: NeighCmd, args: readonly string[], f
   const mac = lladdr !== undefined ? normMac(lladdr) : old?.lladdr;
   if (mac === undefined && state !== 'FAILED') return fail(KERNEL.noLladdr);
   const entry: Neighbour = { ip: dst, dev, ...(mac ? { lladdr: mac } : {}), state };
-  if (row >= 0) ns.neigh.entries[row] = entry;
-  else ns.neigh.entries.push(entry);
+  ns.neigh.replace(entry);
   return OK;
 }
 
@@ -1111,7 +815,7 @@ function linkDown(ns: NetNs, dev: Device): void {
   dev.up = false;
   dev.netns.invalidateAddrs();
   ns.fib.remove((r) => r.dev === dev.name);
-  for (let i = ns.neigh.entries.length - 1; i >= 0; i--) if (ns.neigh.entries[i]!.dev === dev.name) ns.neigh.entries.splice(i, 1);
+  ns.neigh.removeWhere((n) => n.dev === dev.name);
   if (dev.master) flushPortFdb(dev.master, dev.name);
   if (dev.kind === 'bridge') for (const p of dev.ports) flushPortFdb(dev, p);
   // vxlan_stop → vxlan_flush(do_all = false): learned remotes go, permanent ones stay
@@ -1120,10 +824,7 @@ function linkDown(ns: NetNs, dev: Device): void {
     // the peer loses carrier: neigh_carrier_down keeps permanent entries; its bridge port stops forwarding
     const peer = dev.peer;
     const pns = peer.netns;
-    for (let i = pns.neigh.entries.length - 1; i >= 0; i--) {
-      const n = pns.neigh.entries[i]!;
-      if (n.dev === peer.name && n.state !== 'PERMANENT') pns.neigh.entries.splice(i, 1);
-    }
+    pns.neigh.removeWhere((n) => n.dev === peer.name && n.state !== 'PERMANENT');
     if (peer.master) flushPortFdb(peer.master, peer.name);
   }
 }
@@ -1345,9 +1046,9 @@ const IP_OBJECTS = ['address', 'addrlabel', 'maddress', 'route', 'rule', 'neighb
  * `addr|link|route|neigh` with show/get and the mutations. Unknown objects, commands and options
  * get iproute2's own messages.
  */
-export function ipCommand(world: World | undefined, ns: NetNs, argv: readonly string[], opts: IpOptions = {}): CommandResult {
+export function ipCommand(world: World, ns: NetNs, argv: readonly string[], opts: IpOptions = {}): CommandResult {
   const busybox = (opts.flavor ?? (ns.kind === 'root' ? 'iproute2' : 'busybox')) === 'busybox';
-  const g: GlobalOpts = { nowUs: world?.timeUs ?? 0, details: false, brief: false, family: 'any valid', inetOnly: false, busybox };
+  const g: GlobalOpts = { nowUs: world.timeUs, details: false, brief: false, family: 'any valid', inetOnly: false, busybox };
   let i = 0;
   for (; i < argv.length; i++) {
     let opt = argv[i]!;
@@ -1381,7 +1082,7 @@ export function ipCommand(world: World | undefined, ns: NetNs, argv: readonly st
     case 'address':
       return ipAddrCmd(ns, rest, g);
     case 'link':
-      return ipLinkCmd(ns, rest, g);
+      return ipLinkCmd(world, ns, rest, g);
     case 'route':
       return ipRouteCmd(ns, rest, g);
     case 'neighbor':
@@ -1470,7 +1171,7 @@ function ipAddrCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandRe
   return fail(`Command "${sub}" is unknown, try "ip address help".`);
 }
 
-function ipLinkCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandResult {
+function ipLinkCmd(world: World, ns: NetNs, args: readonly string[], g: GlobalOpts): CommandResult {
   const sub = args[0];
   const rest = args.slice(1);
   if (sub === undefined || matches(sub, 'show') || matches(sub, 'list') || matches(sub, 'lst')) {
@@ -1482,7 +1183,9 @@ function ipLinkCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandRe
   }
   if (matches(sub, 'set')) return edit(ipLinkSet(ns, rest));
   if (matches(sub, 'help')) return fail('Usage: ip link set { DEVICE | dev DEVICE } [ { up | down } ] [ mtu MTU ] [ master DEVICE ] [ nomaster ]');
-  if (matches(sub, 'add') || matches(sub, 'delete') || matches(sub, 'change') || matches(sub, 'replace') || matches(sub, 'property') || matches(sub, 'xstats') || matches(sub, 'afstats')) {
+  if (matches(sub, 'add')) return edit(ipLinkAdd(world, ns, rest));
+  if (matches(sub, 'delete')) return edit(ipLinkDel(ns, rest));
+  if (matches(sub, 'change') || matches(sub, 'replace') || matches(sub, 'property') || matches(sub, 'xstats') || matches(sub, 'afstats')) {
     return fail(notModelled(`"ip link ${sub}"`));
   }
   return fail(`Command "${sub}" is unknown, try "ip link help".`);
@@ -1668,9 +1371,7 @@ function ipNeighCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandR
       (nud === 'all' || (nud === undefined ? !flush || n.state !== 'PERMANENT' : n.state === nud));
     if (flush) {
       if (dev === undefined && to === undefined) return fail('Flush requires arguments.');
-      const before = ns.neigh.entries.length;
-      for (let k = ns.neigh.entries.length - 1; k >= 0; k--) if (pick(ns.neigh.entries[k]!)) ns.neigh.entries.splice(k, 1);
-      return { ok: true, output: '', mutates: ns.neigh.entries.length !== before };
+      return { ok: true, output: '', mutates: ns.neigh.removeWhere(pick) > 0 };
     }
     return out(ns.neigh.entries.filter(pick).map((n) => `${neighLine(n, dev !== undefined)}\n`).join(''));
   }

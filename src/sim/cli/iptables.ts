@@ -1,8 +1,9 @@
 import { intToIp } from '../net/addr.ts';
 import type { Prefix } from '../net/addr.ts';
-import { chainReferenceCounts, isBuiltinChain, isTableCreated, orderedChains, TABLE_NAMES } from '../linux/netfilter/tables.ts';
+import { chainReferenceCounts, isBuiltinChain, isTableCreated, isTableName, orderedChains, TABLE_NAMES } from '../linux/netfilter/tables.ts';
 import {
   applyIptables,
+  IPTABLES_VERSION,
   parseIptablesCommand,
   statisticProbabilityText,
 } from '../linux/netfilter/syntax.ts';
@@ -127,11 +128,14 @@ function printMatch(m: Match, numeric: boolean): string {
       return ` statistic mode random${m.neg ? ' !' : ''} probability ${statisticProbabilityText(m.probability)}`;
     case 'mark':
       return ` mark match${m.neg ? ' !' : ''} ${markText(m.mark, m.mask)}`;
+    case 'multiport':
+      return ` multiport ${m.dir}${m.neg ? ' !' : ''} ${multiportText(m.ports)}`;
     case 'addrtype':
       return (
         ' ADDRTYPE match' +
         (m.srcType ? ` src-type ${m.srcNeg ? '!' : ''}${m.srcType}` : '') +
-        (m.dstType ? ` dst-type ${m.dstNeg ? '!' : ''}${m.dstType}` : '')
+        (m.dstType ? ` dst-type ${m.dstNeg ? '!' : ''}${m.dstType}` : '') +
+        (m.limitIfaceOut ? ' limit-out' : '')
       );
     case 'conntrack':
       return `${m.neg ? ' !' : ''} ctstate ${m.ctstate.join(',')}`;
@@ -226,7 +230,8 @@ function ruleRow(rule: Rule, fmt: RowFormat): string {
   const t = rule.target;
   const out = [
     `${padEnd(targetName(t), 9)} `,
-    `${rule.proto?.neg ? '!' : ' '}${padEnd(rule.proto?.name ?? 'all', 4)} `,
+    // proto_to_name(proto, FMT_NUMERIC): names only for xtables_chain_protos, else the number
+    `${rule.proto?.neg ? '!' : ' '}${padEnd(rule.proto?.name === 'ipencap' ? '4' : (rule.proto?.name ?? 'all'), 4)} `,
     '-- ', // print_fragment: no -f in this model
   ];
   if (fmt.verbose) out.push(` ${ifaceColumn(rule.inIface, fmt.numeric)} ${ifaceColumn(rule.outIface, fmt.numeric)} `);
@@ -340,10 +345,13 @@ function saveMatch(m: Match): string {
       return ` --mode random${m.neg ? ' !' : ''} --probability ${statisticProbabilityText(m.probability)}`;
     case 'mark':
       return `${m.neg ? ' !' : ''} --mark ${markText(m.mark, m.mask)}`;
+    case 'multiport':
+      return `${m.neg ? ' !' : ''} --${m.dir} ${multiportText(m.ports)}`;
     case 'addrtype':
       return (
         (m.srcType ? `${m.srcNeg ? ' !' : ''} --src-type ${m.srcType}` : '') +
-        (m.dstType ? `${m.dstNeg ? ' !' : ''} --dst-type ${m.dstType}` : '')
+        (m.dstType ? `${m.dstNeg ? ' !' : ''} --dst-type ${m.dstType}` : '') +
+        (m.limitIfaceOut ? ' --limit-iface-out' : '')
       );
     case 'conntrack':
       return `${m.neg ? ' !' : ''} --ctstate ${m.ctstate.join(',')}`;
@@ -476,9 +484,6 @@ export function iptablesSave(tables: Tables, o: SaveOptions = {}): string {
   return out.join('');
 }
 
-/** The iptables this lab's nodes run (Debian 12's), as iptables-save names itself in its stamps. */
-export const IPTABLES_VERSION = 'v1.8.9 (nf_tables)';
-
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -487,6 +492,30 @@ export function ctime(timeUs: number): string {
   const d = new Date(Math.floor(timeUs / 1000));
   const two = (n: number) => String(n).padStart(2, '0');
   return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
+}
+
+/**
+ * `iptables-save [-c] [-t TABLE]` as typed in a terminal: getopt's messages for a bad option and
+ * libiptc's for a table the kernel does not have (legacy iptables-save.c: "Cannot initialize").
+ */
+export function iptablesSaveCommand(tables: Tables, args: readonly string[], date?: string): CliResult {
+  const manual = "Look at manual page `iptables-save.8' for more information.";
+  let counters = false;
+  let table: TableName | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-c' || a === '--counters') counters = true;
+    else if (a === '-t' || a === '--table') {
+      const t = args[++i];
+      if (t === undefined) return { ok: false, error: `iptables-save: option requires an argument -- 't'\n${manual}` };
+      // iptables-nft-save (xtables-save.c): "Table `%s' does not exist"
+      if (!isTableName(t)) return { ok: false, error: `Table \`${t}' does not exist` };
+      table = t;
+    } else return { ok: false, error: `iptables-save: ${a.startsWith('--') ? `unrecognized option '${a}'` : `invalid option -- '${a.slice(1, 2)}'`}\n${manual}` };
+  }
+  // the Generated/Completed stamps carry the date: the caller's simulated clock
+  const stamp = date === undefined ? undefined : { version: IPTABLES_VERSION, date };
+  return { ok: true, output: iptablesSave(tables, { counters, ...(stamp ? { stamp } : {}), ...(table ? { table } : {}) }) };
 }
 
 /**
@@ -523,4 +552,9 @@ export function runIptables(
   }
   const applied = applyIptables(tables, args);
   return applied.ok ? { ok: true, output: '', changed: true } : { ok: false, error: applied.error };
+}
+
+/** libxt_multiport.c print_ports: `a,b:c` */
+function multiportText(ports: readonly { from: number; to: number }[]): string {
+  return ports.map((r) => (r.from === r.to ? String(r.from) : `${r.from}:${r.to}`)).join(',');
 }

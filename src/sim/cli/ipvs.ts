@@ -513,10 +513,10 @@ const IPSET_TRY = "Try `ipset help' for more information.";
  * bucketsize/initval came in hash:ip rev 5, hash:ip,port and hash:ip,port,ip rev 6,
  * hash:ip,port,net rev 8; bitmap:port stops at 3 (skbinfo).
  */
-const REVISION: Readonly<Record<string, number>> = { 'hash:ip': 5, 'hash:ip,port': 6, 'hash:ip,port,ip': 6, 'hash:ip,port,net': 8, 'bitmap:port': 3 };
+const REVISION: Readonly<Record<string, number>> = { 'hash:ip': 5, 'hash:net': 7, 'hash:ip,port': 6, 'hash:ip,port,ip': 6, 'hash:ip,port,net': 8, 'bitmap:port': 3 };
 
 /** One element's data size (dsize) for an IPv4 set without extensions. */
-const DSIZE: Readonly<Record<string, number>> = { 'hash:ip': 4, 'hash:ip,port': 8, 'hash:ip,port,ip': 12, 'hash:ip,port,net': 12 };
+const DSIZE: Readonly<Record<string, number>> = { 'hash:ip': 4, 'hash:net': 8, 'hash:ip,port': 8, 'hash:ip,port,ip': 12, 'hash:ip,port,net': 12 };
 
 /**
  * "Size in memory", approximated from the 5.x structures: for hash types sizeof(htype) +
@@ -538,7 +538,7 @@ function initval(name: string): string {
 }
 
 function header(set: IpSet): string {
-  return set.type === 'bitmap:port' ? 'range 0-65535' : `family inet hashsize 1024 maxelem 65536 bucketsize 12 initval ${initval(set.name)}`;
+  return set.type === 'bitmap:port' ? 'range 0-65535' : `family inet hashsize 1024 maxelem ${set.maxelem ?? 65536} bucketsize 12 initval ${initval(set.name)}`;
 }
 
 /** References: the iptables rules whose `-m set` holds the set (xt_set takes a reference). */

@@ -228,7 +228,7 @@ function kindRows(spec: ClusterSpec, kind: Kind, o: GetOpts, endpoints: Endpoint
       return { header, rows, missing };
     }
     case 'nodes': {
-      const { items, missing } = select(spec.nodes);
+      const { items, missing } = select(spec.nodes.filter((n) => !n.deleted));
       const header = ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', ...(o.wide ? ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'] : [])];
       const rows = items.map((n) => [
         name(n.name),

@@ -5,67 +5,103 @@ import type { IcmpLayer, Ipv4Layer, Packet } from '../net/packet.ts';
 import type { NetNs } from '../linux/netns.ts';
 import { PacketWalk } from '../linux/path/walk.ts';
 import type { Cluster } from '../k8s/cluster.ts';
-import { firstPacket, socketsFor, traceroute, type TracerouteProbe } from '../k8s/flows.ts';
+import { firstPacket, socketsFor, traceroute, TRACEROUTE_MAX_TTL, type TracerouteProbe } from '../k8s/flows.ts';
 
 /**
- * `ping` and `traceroute` in a shell on a host or in a pod. Every echo and probe is walked by the
- * kernel model; what they print is read off what came back. Hosts run iputils and Debian's
- * traceroute; pods run busybox (`kubectl debug --image=busybox`, as in the seed).
+ * `ping` and `traceroute` as a pod (busybox, from `kubectl debug --image=busybox`) or a host
+ * (iputils ping, Linux traceroute 2.1) runs them: each flag is checked with the real tool's
+ * rules and refused with its words; every probe is walked by the kernel model, and what they
+ * print is read off what came back.
  */
-
 type Run = { ok: true; output: string; mutates: boolean } | { ok: false; error: string };
+
+/**
+ * The most echo requests one command sends here. Real ping runs until interrupted; a command in
+ * this lab must end, so a larger count (or busybox's `-c 0`, "forever") is refused up front.
+ */
+export const PING_MAX_COUNT = 1000;
 
 /** Whether a namespace runs busybox (pods, via `kubectl debug --image=busybox`) or iputils. */
 function busybox(ns: NetNs): boolean {
   return ns.kind !== 'root';
 }
 
-/** IP_MTU_DISCOVER as `ping -M` sets it; the kernel's default for a raw socket is `want`. */
+/** busybox xatou_range: decimal digits only, then the range. */
+function bbNumber(tool: string, v: string | undefined, lo: number, hi: number): number | string {
+  if (v === undefined || !/^\d+$/.test(v) || Number(v) > 0xffffffff) return `${tool}: invalid number '${v ?? ''}'`;
+  const n = Number(v);
+  return n < lo || n > hi ? `${tool}: number ${v} is not in ${lo}..${hi} range` : n;
+}
+
+/** iputils strtol_or_err: an integer, then the range (LLONG_MAX as the top for -c). */
+function iputilsNumber(v: string | undefined, lo: number, hi: string): number | string {
+  if (v === undefined || !/^[-+]?\d+$/.test(v.trim())) return `ping: invalid argument: '${v ?? ''}'`;
+  const n = Number(v);
+  return n < lo || n > Number(hi) ? `ping: invalid argument: '${v}': out of range: ${lo} <= value <= ${hi}` : n;
+}
+
+/** A duration in seconds (iputils -W/-i, traceroute -w): a non-negative decimal. */
+function seconds(tool: string, v: string | undefined, max: number): number | string {
+  if (v === undefined || !/^\d+(\.\d+)?$/.test(v) || Number(v) > max) return `${tool}: bad timing interval: ${v ?? ''}`;
+  return Number(v);
+}
+
+/** IP_MTU_DISCOVER as iputils `ping -M` sets it; the kernel's default for a raw socket is `want`. */
 type Pmtudisc = 'do' | 'dont' | 'want';
 
 interface EchoResult {
   readonly ttl?: number;
   readonly ms: number;
-  /** an ICMP error that came back, as ping prints it (without the seq) */
+  /** an ICMP error that came back, as iputils prints it (without the seq) */
   readonly error?: { readonly from: Ipv4; readonly text: string };
   /** sendmsg failed locally: EMSGSIZE, with the MTU the kernel checked against */
   readonly localMtu?: number;
 }
 
-export function pingCommand(c: Cluster, ns: NetNs, args: string[]): Run {
+export function pingCommand(c: Cluster, ns: NetNs, args: readonly string[]): Run {
+  const bb = busybox(ns);
   let count = 3;
   let size = 56;
   let pmtudisc: Pmtudisc = 'want';
   let dst: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '-c') count = Number(args[++i]);
-    else if (a === '-s') size = Number(args[++i]);
-    else if (a === '-M') {
+    if (a === '-c' || a === '-s') {
+      const v = args[++i];
+      const n = a === '-c' ? (bb ? bbNumber('ping', v, 0, 0xffffffff) : iputilsNumber(v, 1, '9223372036854775807')) : bb ? bbNumber('ping', v, 0, 65535) : iputilsNumber(v, 0, '65507');
+      if (typeof n === 'string') return { ok: false, error: n };
+      if (a === '-c') count = n;
+      else size = n;
+    } else if (a === '-W' || a === '-w' || (a === '-i' && !bb)) {
+      // waits and intervals: the model's answers come or they do not; the value is still checked
+      const v = args[++i];
+      const n = bb ? bbNumber('ping', v, 0, 0xffffffff) : seconds('ping', v, 2147483);
+      if (typeof n === 'string') return { ok: false, error: n };
+    } else if (a === '-M' && !bb) {
+      // iputils only: busybox's ping has no -M
       const m = args[++i];
-      if (m !== 'do' && m !== 'dont' && m !== 'want') return { ok: false, error: `ping: invalid -M argument: ${m ?? ''} (do, dont or want)` };
+      if (m !== 'do' && m !== 'dont' && m !== 'want') return { ok: false, error: `ping: invalid -M argument: ${m ?? ''}` };
       pmtudisc = m;
-    } else if (a === '-W' || a === '-w' || a === '-i') {
-      // timeouts and intervals: the model has no clock to wait on
-      const v = Number(args[++i]);
-      if (!Number.isFinite(v) || v < 0) return { ok: false, error: `ping: invalid argument: '${args[i] ?? ''}'` };
     } else if (a === '-n' || a === '-q') continue;
-    else if (a.startsWith('-')) return { ok: false, error: `ping: unsupported option ${a}` };
+    else if (a.startsWith('-') && a.length > 1) return { ok: false, error: `ping: invalid option -- '${a.slice(1, 2)}'` };
     else dst = a;
   }
-  if (!dst || !isIpv4(dst)) return { ok: false, error: `ping: bad address '${dst ?? ''}'` };
-  if (!Number.isInteger(count) || count < 1 || count > 100) return { ok: false, error: `ping: invalid count` };
-  if (!Number.isInteger(size) || size < 0 || size > 65507) return { ok: false, error: `ping: invalid packet size` };
+  if (dst === undefined) return { ok: false, error: bb ? 'Usage: ping [OPTIONS] HOST' : 'ping: usage error: Destination address required' };
+  if (!isIpv4(dst)) return { ok: false, error: bb ? `ping: bad address '${dst}'` : `ping: ${dst}: Name or service not known` };
+  if (count === 0 || count > PING_MAX_COUNT) {
+    return { ok: false, error: `ping: -c ${count === 0 ? '0 (until interrupted)' : count}: this lab sends at most ${PING_MAX_COUNT} echo requests per command` };
+  }
+  if (size > 65507) return { ok: false, error: `ping: -s ${size}: an echo request carries at most 65507 bytes of data in an IPv4 packet` };
   // iputils numbers echoes from 1, busybox from 0
-  const first = busybox(ns) ? 0 : 1;
+  const first = bb ? 0 : 1;
   const results: EchoResult[] = [];
   for (let n = 0; n < count; n++) {
     const r = echo(c, ns, dst, first + n, size, pmtudisc);
     results.push(r);
     // busybox dies on a failed sendto
-    if (r.localMtu !== undefined && busybox(ns)) break;
+    if (r.localMtu !== undefined && bb) break;
   }
-  return { ok: true, output: busybox(ns) ? busyboxOutput(dst, size, count, results) : iputilsOutput(dst, size, count, results), mutates: false };
+  return { ok: true, output: bb ? busyboxOutput(dst, size, count, results) : iputilsOutput(dst, size, count, results), mutates: false };
 }
 
 function stats(results: readonly EchoResult[]): { received: number; min: string; avg: string; max: string } {
@@ -137,7 +173,7 @@ function sendMtu(c: Cluster, ns: NetNs, dst: Ipv4): number {
   return ns.pathMtu(dst, devMtu, c.world.timeUs);
 }
 
-/** How ping names an ICMP error it receives (iputils pr_icmph). */
+/** How iputils names an ICMP error it receives (pr_icmph). */
 function pingErrorText(icmp: IcmpLayer): string {
   const { icmp_type: type, code } = icmp;
   if (type === 11) return 'Time to live exceeded';
@@ -146,38 +182,60 @@ function pingErrorText(icmp: IcmpLayer): string {
   return ['Destination Net Unreachable', 'Destination Host Unreachable', 'Destination Protocol Unreachable', 'Destination Port Unreachable'][code] ?? `Dest Unreachable, Bad Code: ${code}`;
 }
 
-/** `traceroute [-n] [-I | -T [-p PORT]] [-m MAX] [-w S] [-q N] DST` */
-export function tracerouteCommand(c: Cluster, ns: NetNs, args: string[]): Run {
+/**
+ * busybox `traceroute [-nI] [-m MAX] [-q N] [-w S] [-p PORT] HOST`, or Linux traceroute 2.1
+ * with `-T` (TCP SYN probes) as well.
+ */
+export function tracerouteCommand(c: Cluster, ns: NetNs, args: readonly string[]): Run {
+  const bb = busybox(ns);
   let dst: string | undefined;
   let maxHops = 30;
   let kind: 'udp' | 'icmp' | 'tcp' = 'udp';
   let port: number | undefined;
   let queries = 3;
-  // how long a probe is waited for: busybox 3 s, Debian's traceroute up to 5 s
-  let waitS = busybox(ns) ? 3 : 5;
+  // how long a probe is waited for: busybox 3 s, Linux traceroute up to 5 s
+  let waitS = bb ? 3 : 5;
+  const bad = (i: number, a: string) => ({ ok: false as const, error: bb ? `traceroute: invalid option -- '${a.slice(1, 2)}'` : `Bad option \`${a}' (argc ${i + 1})` });
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-n') continue;
     if (a === '-I') kind = 'icmp';
-    else if (a === '-T') kind = 'tcp';
-    else if (a === '-p') port = Number(args[++i]);
-    else if (a === '-m') maxHops = Number(args[++i]);
-    else if (a === '-q') {
-      queries = Number(args[++i]);
-      if (!Number.isInteger(queries) || queries < 1 || queries > 10) return { ok: false, error: `traceroute: bad value for -q: '${args[i] ?? ''}' (1 to 10 probes per hop)` };
+    else if (a === '-T') {
+      // busybox traceroute has no TCP probes
+      if (bb) return bad(i, a);
+      kind = 'tcp';
+    } else if (a === '-m') {
+      const v = args[++i];
+      if (bb) {
+        const n = bbNumber('traceroute', v, 1, TRACEROUTE_MAX_TTL);
+        if (typeof n === 'string') return { ok: false, error: n };
+        maxHops = n;
+      } else {
+        // traceroute.c: CLIF_parse_int, then "max hops cannot be more than 255" and, for 0,
+        // "first hop out of range" (the first hop, 1, is past the last); -1 reads as unsigned
+        if (v === undefined || !/^-?\d+$/.test(v)) return { ok: false, error: `Cannot handle \`-m' option with arg \`${v ?? ''}' (argc ${i + 1})` };
+        const n = Number(v);
+        if (n < 0 || n > TRACEROUTE_MAX_TTL) return { ok: false, error: `max hops cannot be more than ${TRACEROUTE_MAX_TTL}` };
+        if (n === 0) return { ok: false, error: 'first hop out of range' };
+        maxHops = n;
+      }
+    } else if (a === '-q' || a === '-p') {
+      const n = bbNumber('traceroute', args[++i], 1, a === '-q' ? 10 : 65535);
+      if (typeof n === 'string') return { ok: false, error: n };
+      if (a === '-q') queries = n;
+      else port = n;
     } else if (a === '-w') {
-      waitS = Number(args[++i]);
-      if (!Number.isFinite(waitS) || waitS < 0 || waitS > 60) return { ok: false, error: `traceroute: bad value for -w: '${args[i] ?? ''}'` };
-    } else if (a.startsWith('-')) return { ok: false, error: `traceroute: unsupported option ${a}` };
+      const n = seconds('traceroute', args[++i], 60);
+      if (typeof n === 'string') return { ok: false, error: n };
+      waitS = n;
+    } else if (a.startsWith('-') && a.length > 1) return bad(i, a);
     else dst = a;
   }
-  if (!dst || !isIpv4(dst)) return { ok: false, error: `traceroute: bad address '${dst ?? ''}'` };
-  if (!Number.isInteger(maxHops) || maxHops < 1 || maxHops > 255) return { ok: false, error: 'traceroute: max hops must be 1 to 255' };
-  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) return { ok: false, error: 'traceroute: bad port' };
+  if (dst === undefined) return { ok: false, error: bb ? 'Usage: traceroute [-n] [-m MAXTTL] HOST' : 'Specify "host" missing argument.' };
+  if (!isIpv4(dst)) return { ok: false, error: bb ? `traceroute: bad address '${dst}'` : `${dst}: Name or service not known` };
   const probe: TracerouteProbe = kind === 'tcp' ? { kind, port: port ?? 80 } : { kind };
   const { hops } = traceroute(c, ns, dst, maxHops, probe, queries, waitS * 1_000_000);
-  // busybox sends 38 data bytes (46 with the headers it counts), Debian's traceroute 60-byte packets
-  const size = busybox(ns) ? 46 : 60;
+  const size = bb ? 46 : 60;
   let out = `traceroute to ${dst} (${dst}), ${maxHops} hops max, ${size} byte packets\n`;
   for (const h of hops) {
     // each probe's simulated round trip; an address is printed when it differs from the last one
@@ -188,7 +246,7 @@ export function tracerouteCommand(c: Cluster, ns: NetNs, args: string[]): Run {
       else {
         if (pr.from !== last) line += `  ${pr.from}`;
         last = pr.from;
-        line += `  ${pr.ms.toFixed(3)} ms`;
+        line += `  ${pr.ms.toFixed(3)} ms${pr.flag ? ` ${pr.flag}` : ''}`;
       }
     }
     out += `${line}\n`;

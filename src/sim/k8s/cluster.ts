@@ -1,6 +1,8 @@
-import type { Modes } from '../api-types.ts';
+import { cniOf, type CalicoBackend, type FlannelBackend, type Modes } from '../api-types.ts';
 import type { NetNs } from '../linux/netns.ts';
 import { World } from '../linux/world.ts';
+import { backendOfPools } from './calico/ipam.ts';
+import { calicoUp, felixUp, type CalicoState } from './calico/node.ts';
 import { cniAdd } from './cni-bridge.ts';
 import { dockerUp, type DockerRuntime } from './docker.ts';
 import { flannelMtu, flannelUp, type Lease } from './flannel.ts';
@@ -17,7 +19,10 @@ export interface Cluster {
   readonly nodes: ReadonlyMap<string, NetNs>;
   readonly hosts: ReadonlyMap<string, NetNs>;
   readonly pods: ReadonlyMap<string, NetNs>;
+  /** flanneld's leases (flannel backends), one per live Node */
   readonly leases: readonly Lease[];
+  /** what calico-node programmed (Calico backends) */
+  readonly calico?: CalicoState;
   /** where each Docker container's processes run (host mode: its host's root namespace) */
   readonly containers: ReadonlyMap<string, NetNs>;
   /** what the controllers logged while programming the nodes (errors a user should see) */
@@ -26,11 +31,14 @@ export interface Cluster {
   readonly docker: DockerRuntime;
 }
 
-/** The modes in force: what the user picked, else what the cluster file's ConfigMaps say. */
+/**
+ * The modes in force: what the user picked, else what the cluster file says — Calico's IPPool
+ * when the file has one (it runs Calico), else the kube-flannel-cfg and kube-proxy ConfigMaps.
+ */
 export function resolveModes(spec: ClusterSpec, modes: Modes): Required<Modes> {
   return {
     proxy: modes.proxy ?? spec.kubeProxy.mode,
-    backend: modes.backend ?? spec.flannel.backend,
+    backend: modes.backend ?? (spec.ipPools.length > 0 ? backendOfPools(spec.ipPools) : spec.flannel.backend),
     scheduler: modes.scheduler ?? spec.kubeProxy.scheduler,
   };
 }
@@ -51,25 +59,39 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
   const nodes = new Map<string, NetNs>();
   for (const n of spec.nodes) nodes.set(n.name, provisionNode(world, spec, n));
 
-  const leases: Lease[] = spec.nodes.map((n) => ({
-    node: n.name,
-    subnet: n.podCIDR,
-    publicIP: n.internalIP,
-    vtepMac: n.vtepMac ?? world.randomMac(),
-  }));
-  const notes: string[] = [];
-  for (const n of spec.nodes) notes.push(...flannelUp(world, nodes.get(n.name)!, n, leases, spec.flannel, modes.backend));
-
   const pods = new Map<string, NetNs>();
-  for (const n of spec.nodes) {
-    const ns = nodes.get(n.name)!;
-    const mtu = flannelMtu(modes.backend, ns.dev(n.nic)!.mtu);
-    for (const p of spec.pods.filter((x: PodSpec) => x.nodeName === n.name)) {
-      pods.set(p.name, cniAdd(world, ns, p, { bridge: 'cni0', mtu, subnet: n.podCIDR, network: spec.flannel.network }));
-    }
-    flannelIptables(ns, spec.flannel.network, n.podCIDR);
+  const notes: string[] = [];
+  const podsByNode = new Map<string, PodSpec[]>();
+  for (const p of spec.pods) {
+    const list = podsByNode.get(p.nodeName);
+    if (list) list.push(p);
+    else podsByNode.set(p.nodeName, [p]);
   }
-  const cluster: Cluster = { world, spec, modes, nodes, hosts, pods, leases, notes, containers: docker.containers, docker };
+  let leases: Lease[] = [];
+  let calico: CalicoState | undefined;
+  if (cniOf(modes.backend) === 'calico') {
+    const up = calicoUp(world, spec, nodes, modes.backend as CalicoBackend, pods);
+    calico = up.state;
+    notes.push(...up.notes);
+  } else {
+    const backend = modes.backend as FlannelBackend;
+    // a Node deleted from the API has no lease: the other flanneld's forget its subnet
+    leases = spec.nodes.filter((n) => !n.deleted).map((n) => ({ node: n.name, subnet: n.podCIDR, publicIP: n.internalIP, vtepMac: n.vtepMac ?? world.randomMac() }));
+    for (const n of spec.nodes) {
+      if (n.deleted) continue;
+      notes.push(...flannelUp(world, nodes.get(n.name)!, n, leases, { ...spec.flannel, ...(backend === 'udp' && spec.flannel.backend !== 'udp' ? { port: 8285 } : {}) }, backend));
+    }
+    for (const n of spec.nodes) {
+      const ns = nodes.get(n.name)!;
+      const mtu = flannelMtu(backend, ns.dev(n.nic)!.mtu);
+      for (const p of podsByNode.get(n.name) ?? []) {
+        pods.set(p.name, cniAdd(world, ns, p, { bridge: 'cni0', mtu, subnet: n.podCIDR, network: spec.flannel.network }));
+      }
+      flannelIptables(ns, spec.flannel.network, n.podCIDR);
+    }
+  }
+  const cluster: Cluster = { world, spec, modes, nodes, hosts, pods, leases, ...(calico ? { calico } : {}), notes, containers: docker.containers, docker };
   syncKubeProxy(cluster);
+  if (calico) notes.push(...felixUp(calico, nodes));
   return cluster;
 }

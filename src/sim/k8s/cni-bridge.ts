@@ -36,8 +36,13 @@ export function cniAdd(world: World, host: NetNs, pod: PodSpec, conf: BridgeConf
   // isDefaultGateway: default via the bridge's address; flannel's ipam adds the network route
   podNs.fib.add({ dst: parseCidr('0.0.0.0/0'), via: gw, dev: 'eth0', proto: 'boot', scope: 'global', type: 'unicast' });
   podNs.fib.add({ dst: parseCidr(conf.network), via: gw, dev: 'eth0', proto: 'boot', scope: 'global', type: 'unicast' });
-  for (const p of pod.ports) podNs.listeners.push({ proto: p.protocol === 'UDP' ? 'udp' : 'tcp', port: p.port, process: 'nginx' });
+  startPodProcesses(podNs, pod);
   return podNs;
+}
+
+/** The pod's containers start: each containerPort gets a listening socket (the lab's pods run nginx). */
+export function startPodProcesses(podNs: NetNs, pod: PodSpec): void {
+  for (const p of pod.ports) podNs.listeners.push({ proto: p.protocol === 'UDP' ? 'udp' : 'tcp', port: p.port, process: 'nginx' });
 }
 
 function ensureBridge(world: World, host: NetNs, conf: BridgeConf): BridgeDevice {

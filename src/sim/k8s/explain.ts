@@ -20,6 +20,18 @@ function noteFor(e: TraceEvent): string | undefined {
   if (e.kind === 'arp' && e.verdict === 'no reply' && e.dev?.startsWith('flannel.')) {
     return 'flannel never relies on ARP over its VTEP: it programs a permanent neighbour and an FDB entry per node instead.';
   }
+  if (e.kind === 'rule' && (chain.startsWith('cali-fw-') || chain.startsWith('cali-tw-')) && e.verdict?.startsWith('jump cali-p')) {
+    return `This is Felix's per-pod ${chain.startsWith('cali-fw-') ? 'egress (from the workload)' : 'ingress (to the workload)'} chain: with no NetworkPolicy, only the namespace's profile applies, and it allows everything (it sets the 0x10000 accept bit).`;
+  }
+  if (e.kind === 'rule' && chain === 'cali-nat-outgoing' && e.verdict === 'MASQUERADE') {
+    return 'The IP pool has natOutgoing: true, so Felix masquerades pod traffic that leaves the pool for anywhere else.';
+  }
+  if (e.kind === 'arp' && e.verdict === 'ee:ee:ee:ee:ee:ee') {
+    return "This is Calico's trick: every pod's gateway is 169.254.1.1, an address nobody has; the CNI plugin set proxy_arp on the host side of each veth, whose MAC is always ee:ee:ee:ee:ee:ee.";
+  }
+  if (e.kind === 'user' && e.explanation.startsWith('flanneld decrements')) {
+    return 'The seed calls flannel udp "generally not used": every packet crosses into user space and back on both nodes.';
+  }
   if (e.kind === 'rule' && chain.startsWith('KUBE-SVC-') && e.verdict?.startsWith('jump KUBE-SEP-')) {
     return 'kube-proxy load-balances with `statistic mode random`: each endpoint rule is tried with the probability that leaves the remaining ones equal shares.';
   }

@@ -139,6 +139,26 @@ function tsOf(t: TcpLayer): number {
   return ts && ts.kind === 'timestamp' ? ts.tsval : 0;
 }
 
+/** net.ipv4.ip_local_port_range's default: the ports a client socket is given. */
+export const EPHEMERAL_PORTS = { low: 32768, high: 60999 } as const;
+
+/**
+ * The local port allocator (inet_hash_connect → __inet_hash_connect): a random start in the
+ * ephemeral range, then the next port up, wrapping, skipping ports this namespace uses. When
+ * every port is taken, connect fails with EADDRNOTAVAIL: undefined here. Bounded by the range.
+ */
+export function localPort(c: Cluster, ns: NetNs): number | undefined {
+  const { low, high } = EPHEMERAL_PORTS;
+  const used = new Set(ns.listeners.map((l) => l.port));
+  const size = high - low + 1;
+  const start = c.world.rng.int(low, high);
+  for (let k = 0; k < size; k++) {
+    const port = low + ((start - low + k) % size);
+    if (!used.has(port)) return port;
+  }
+  return undefined;
+}
+
 /** The first packet of a flow, from its socket: source address left to routing (0.0.0.0). */
 export function firstPacket(c: Cluster, ns: NetNs, flow: FlowSpec, dst: { ip: Ipv4; port?: number }, ttl = 64): Packet {
   const rng = c.world.rng;
@@ -147,9 +167,8 @@ export function firstPacket(c: Cluster, ns: NetNs, flow: FlowSpec, dst: { ip: Ip
     // hosts run iputils, whose first echo is seq 1; pods run busybox, which starts at 0
     return [ip4(IPPROTO_ICMP, true), { type: 'icmp', icmp_type: 8, code: 0, ident: rng.int(1, 0xffff), seq: ns.kind === 'root' ? 1 : 0 }, { type: 'data', length: flow.size ?? 56 }];
   }
-  // the local port allocator skips ports this namespace already uses (inet_csk_get_port)
-  let sport = rng.int(32768, 60999);
-  while (ns.listeners.some((l) => l.port === sport)) sport = rng.int(32768, 60999);
+  const sport = localPort(c, ns);
+  if (sport === undefined) throw new Error(`no free local port in ${ns.id}`); // traceFlow says so first
   if (flow.proto === 'udp') {
     ns.listeners.push({ proto: 'udp', port: sport, process: 'client' });
     return [ip4(IPPROTO_UDP, false), { type: 'udp', srcport: sport, dstport: dst.port ?? 53 }, { type: 'data', length: flow.size ?? 32 }];
@@ -171,8 +190,41 @@ export function traceFlow(c: Cluster, flow: FlowSpec): Result<Trace> {
   if (!ns) return { ok: false, error: { code: 'FLOW_FROM', where: 'flow.from', message: `"${flow.from}" is not a pod, node, host or an address one of them owns` } };
   const dst = resolveDestination(c, flow.to);
   if (!dst) return { ok: false, error: { code: 'FLOW_TO', where: 'flow.to', message: `"${flow.to}" is not an IP[:port] or a pod, node, host or service name` } };
+  const needsPort = flow.kind === 'connect' && flow.proto !== 'icmp';
+  if (needsPort && ns.listeners.filter((l) => l.port >= EPHEMERAL_PORTS.low && l.port <= EPHEMERAL_PORTS.high).length > EPHEMERAL_PORTS.high - EPHEMERAL_PORTS.low) {
+    return { ok: false, error: { code: 'FLOW_PORTS', where: 'flow.from', message: `connect: Cannot assign requested address — all ${EPHEMERAL_PORTS.high - EPHEMERAL_PORTS.low + 1} local ports of ${flow.from} (ip_local_port_range ${EPHEMERAL_PORTS.low}-${EPHEMERAL_PORTS.high}) are in use by open connections` } };
+  }
   const t = flow.kind === 'traceroute' ? traceroute(c, ns, dst.ip).trace : new PacketWalk(c.world, socketsFor(c)).run(ns, firstPacket(c, ns, flow, dst));
   return { ok: true, value: { ...t, events: t.events.map(inKubernetesTerms) } };
+}
+
+/**
+ * Connections opened and then closed for good, one after another: each flow runs, then the
+ * client closes its socket and — as after TIME_WAIT and the conntrack/IPVS timeouts — every
+ * connection-tracking entry the flow created expires, so its local port can serve a later
+ * connection. `--count` runs flows this way; without it, ~28,000 connections would use up the
+ * ephemeral range. The tables' sizes are taken once; after each flow only the namespaces its
+ * packets crossed are put back.
+ */
+export function closedConnections(c: Cluster): (flow: FlowSpec) => Result<Trace> {
+  const marks = new Map([...c.world.namespaces.values()].map((ns) => [ns, { ct: ns.conntrack.connections.length, ipvs: ns.ipvs?.conns.length ?? 0, listeners: ns.listeners.length }]));
+  return (flow) => {
+    const t = traceFlow(c, flow);
+    if (!t.ok) return t;
+    const touched = new Set<NetNs>();
+    for (const e of t.value.events) {
+      const ns = c.world.ns(e.host, e.netns);
+      if (ns) touched.add(ns);
+    }
+    for (const ns of touched) {
+      const m = marks.get(ns);
+      if (!m) continue;
+      for (const conn of ns.conntrack.connections.slice(m.ct)) ns.conntrack.remove(conn);
+      if (ns.ipvs) for (const conn of ns.ipvs.conns.slice(m.ipvs)) ns.ipvs.expireNow(conn);
+      ns.listeners.splice(m.listeners);
+    }
+    return t;
+  };
 }
 
 export interface TracerouteHop {
@@ -182,8 +234,21 @@ export interface TracerouteHop {
   readonly reached: boolean;
   /** simulated round trip of that probe, milliseconds */
   readonly ms: number;
-  /** each probe of the hop: who answered and in how long, or undefined for `*` (no answer, or rate-limited) */
-  readonly probes: readonly ({ readonly from: Ipv4; readonly ms: number } | undefined)[];
+  /** what traceroute prints after the time for an unreachable: `!N`, `!H`, `!P`, `!F`, `!X`, … */
+  readonly flag?: string;
+  /** each probe of the hop: who answered, in how long, with what mark; undefined for `*` (no answer, or rate-limited) */
+  readonly probes: readonly ({ readonly from: Ipv4; readonly ms: number; readonly flag?: string } | undefined)[];
+}
+
+/** traceroute's `-m` limit (busybox xatou_range(…, 1, 255); traceroute.c "max hops cannot be more than 255"). */
+export const TRACEROUTE_MAX_TTL = 255;
+
+/**
+ * The mark traceroute prints for a destination-unreachable answer (busybox traceroute.c
+ * packet_ok/print; traceroute's udp module): port unreachable means the probe got there.
+ */
+function unreachableFlag(code: number): string | undefined {
+  return ({ 0: '!N', 1: '!H', 2: '!P', 4: '!F', 5: '!S', 9: '!A', 10: '!Z', 13: '!X' } as Record<number, string>)[code] ?? (code === 3 ? undefined : `!<${code}>`);
 }
 
 /**
@@ -203,18 +268,25 @@ function probePacket(c: Cluster, dst: Ipv4, ttl: number, probe: TracerouteProbe,
 }
 
 /**
- * traceroute: probes with TTL 1, 2, … until the destination answers — ICMP port unreachable to
- * a UDP probe, an echo reply to an ICMP one, SYN-ACK or RST to a TCP one. Each probe is walked
- * by the kernel model; a hop is whoever sent the ICMP error (or the answer) back.
+ * traceroute: `queries` probes with TTL 1, 2, … until the destination answers — port
+ * unreachable to a UDP probe, an echo reply to an ICMP one, SYN-ACK or RST to a TCP one — or a
+ * host/net unreachable stops it (`!H`/`!N`), or `maxHops` (1-255) hops went by. One probe at a
+ * time, as busybox sends them: a silent one is waited for (`waitUs`), and the clock — and every
+ * ICMP rate limit's refill — moves on meanwhile. Each probe is walked by the kernel model; the
+ * hop is whoever sent the answer back.
  */
-export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHops = 30, probe: TracerouteProbe = { kind: 'udp' }, queries = 1, waitUs = 0): { hops: TracerouteHop[]; trace: Trace } {
+export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHopsIn = 30, probe: TracerouteProbe = { kind: 'udp' }, queries = 1, waitUs = 0): { hops: TracerouteHop[]; trace: Trace } {
+  const maxHops = Math.min(Math.max(Math.trunc(maxHopsIn) || 1, 1), TRACEROUTE_MAX_TTL);
   const hops: TracerouteHop[] = [];
   const events: Trace['events'][number][] = [];
   const packets: Trace['packets'][number][] = [];
   const ident = c.world.rng.int(1, 0xffff);
+  let lastReason: string | undefined;
   for (let ttl = 1; ttl <= maxHops; ttl++) {
     const probes: TracerouteHop['probes'][number][] = [];
     let deadEnd = true;
+    let reached = false;
+    let unreachables = 0;
     for (let q = 0; q < queries; q++) {
       const walk = new PacketWalk(c.world, socketsFor(c));
       const t = walk.run(ns, probePacket(c, dst, ttl, probe, ident), 'probe');
@@ -225,24 +297,40 @@ export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHops = 30, probe
       const answer = t.packets.find((p, k) => k > 0 && p.verdict === 'delivered' && p.host === ns.host && p.netns === ns.name && (p.role === 'icmp-error' || p.role === 'reply' || p.role === 'reset'));
       const ansEvent = answer ? t.events.filter((e) => e.packetId === answer.packetId).at(-1) : undefined;
       const ansIp = ansEvent ? (ansEvent.packet[ipIndex(ansEvent.packet)] as Ipv4Layer) : undefined;
-      probes.push(ansIp && ansEvent ? { from: ansIp.src, ms: (ansEvent.timeUs - t.events[0]!.timeUs) / 1000 } : undefined);
-      // one probe at a time: a silent one is waited for (-w), and the clock (and every rate
-      // limit's refill) moves on meanwhile
+      const icmp = ansEvent?.packet[ipIndex(ansEvent.packet) + 1];
+      const unreachable = icmp?.type === 'icmp' && icmp.icmp_type === 3;
+      const flag = unreachable ? unreachableFlag(icmp.code) : undefined;
+      if (flag) unreachables++;
+      if (ansIp?.src === dst || (unreachable && icmp.code === 3)) reached = true;
+      probes.push(ansIp && ansEvent ? { from: ansIp.src, ms: (ansEvent.timeUs - t.events[0]!.timeUs) / 1000, ...(flag ? { flag } : {}) } : undefined);
       if (!ansIp) c.world.tick(waitUs);
+      const probeOutcome = t.packets[0]!;
+      // why this probe got no useful answer: its own drop, or the drop of the answer on its way back
+      const lostAnswer = t.packets.find((p, k) => k > 0 && p.verdict === 'dropped');
+      lastReason = flag
+        ? `${ansIp!.src} answered destination unreachable (${flag})`
+        : probeOutcome.verdict === 'dropped'
+          ? probeOutcome.reason
+          : lostAnswer
+            ? `the answer to the probe was dropped at ${lostAnswer.host}/${lostAnswer.netns} (${lostAnswer.reason})`
+            : ansIp
+              ? undefined
+              : `the probe reached ${probeOutcome.host}/${probeOutcome.netns} but no ICMP answer came back`;
       // a probe that died silently for a reason other than its TTL (no route, no ARP answer)
       // dies the same way with any larger TTL in this unchanging state
-      if (ansIp || t.packets[0]!.reason === 'TTL_EXPIRED') deadEnd = false;
+      if (ansIp || probeOutcome.reason === 'TTL_EXPIRED') deadEnd = false;
     }
     const first = probes.find((x) => x !== undefined);
-    const reached = probes.some((x) => x?.from === dst);
-    hops.push({ ttl, from: first?.from, reached, ms: first?.ms ?? 0, probes });
+    hops.push({ ttl, from: first?.from, reached, ms: first?.ms ?? 0, ...(first?.flag ? { flag: first.flag } : {}), probes });
     if (reached) break;
+    // an unreachable ends traceroute (busybox: `unreachable >= nprobes - 1`)
+    if (unreachables > 0 && unreachables >= queries - 1) break;
     if (deadEnd) {
       for (let more = ttl + 1; more <= maxHops; more++) hops.push({ ttl: more, reached: false, ms: 0, probes: Array.from({ length: queries }, () => undefined) });
       break;
     }
   }
-  const lastProbe = packets.filter((p) => p.role === 'probe').at(-1)!;
   const done = hops.at(-1)?.reached === true;
-  return { hops, trace: { events, packets, verdict: done ? 'delivered' : 'dropped', reason: done ? undefined : lastProbe.reason } };
+  const reason = done ? undefined : (lastReason ?? `no answer from ${dst} within ${maxHops} hops`);
+  return { hops, trace: { events, packets, verdict: done ? 'delivered' : 'dropped', reason } };
 }

@@ -36,7 +36,7 @@ describe('parseCluster', () => {
   });
 
   it('names a broken flannel net-conf.json and an unknown backend', () => {
-    expect(error('"Type": "vxlan"', '"Type": "udp"')).toContain('net-conf.json .Backend.Type: "udp" is not one of vxlan, host-gw');
+    expect(error('"Type": "vxlan"', '"Type": "ipsec"')).toContain('net-conf.json .Backend.Type: "ipsec" is not one of vxlan, host-gw, udp');
     expect(error('"Network": "10.42.0.0/16",', '"Network": "10.42.0.0/16"')).toContain('is not valid JSON');
   });
 

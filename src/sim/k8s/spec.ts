@@ -18,6 +18,8 @@ export interface ClusterSpec {
   readonly services: readonly ServiceSpec[];
   readonly endpointSlices: readonly EndpointSliceSpec[];
   readonly flannel: FlannelConfig;
+  /** Calico's IPPool objects (projectcalico.org/v3), empty when the file has none */
+  readonly ipPools: readonly IPPoolSpec[];
   readonly kubeProxy: KubeProxyConfig;
   /** Docker hosts, their networks and containers (seed §2; docker-spec.ts) */
   readonly docker: DockerSpec;
@@ -60,6 +62,31 @@ export interface NodeSpec {
   readonly network: string;
   readonly vtepMac?: Mac;
   readonly controlPlane: boolean;
+  /** Calico's node annotations: projectcalico.org/IPv4Address (the BGP address with its mask) */
+  readonly calicoIPv4Address?: Cidr;
+  /** projectcalico.org/IPv4IPIPTunnelAddr: tunl0's address, from the IP pool */
+  readonly calicoTunnelAddr?: Ipv4;
+  /**
+   * `kubectl delete node` took the Node object out of the API: the machine and its pods still run,
+   * but every controller that watches Nodes (flanneld's leases, Calico's BGP mesh) forgets it
+   */
+  readonly deleted?: boolean;
+}
+
+/**
+ * A Calico IPPool (projectcalico.org/v3): the addresses calico-ipam hands out, in blocks of
+ * `blockSize` affine to one node, and how traffic between the pool's addresses on different
+ * nodes travels (ipipMode) and leaves the pool (natOutgoing).
+ */
+export interface IPPoolSpec {
+  readonly name: string;
+  readonly cidr: Cidr;
+  readonly blockSize: number;
+  readonly ipipMode: 'Always' | 'CrossSubnet' | 'Never';
+  readonly vxlanMode: 'Always' | 'CrossSubnet' | 'Never';
+  readonly natOutgoing: boolean;
+  readonly disabled: boolean;
+  readonly nodeSelector: string;
 }
 
 export interface PodSpec {
@@ -134,7 +161,8 @@ const SCHEDULERS: readonly IpvsScheduler[] = ['rr', 'wrr', 'lc', 'sh', 'dh', 'mh
 export function parseCluster(text: string): Result<ClusterSpec> {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { prettyErrors: true });
+    // JSON is YAML; JSON.parse reads a large `kubectl get -o json` dump many times faster
+    doc = /^\s*\{/.test(text) ? parseJsonOrYaml(text) : parseYaml(text, { prettyErrors: true });
   } catch (e) {
     return err('CLUSTER_YAML', 'cluster file', `not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -146,6 +174,14 @@ export function parseCluster(text: string): Result<ClusterSpec> {
   } catch (e) {
     if (e instanceof SpecError) return err('CLUSTER_INVALID', e.where, e.message);
     throw e;
+  }
+}
+
+function parseJsonOrYaml(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return parseYaml(text, { prettyErrors: true }); // flow-style YAML, or the YAML parser's own error
   }
 }
 
@@ -171,6 +207,7 @@ function buildSpec(items: unknown[]): ClusterSpec {
   const services: ServiceSpec[] = [];
   const slices: EndpointSliceSpec[] = [];
   let flannel: FlannelConfig = { network: '10.42.0.0/16' as Cidr, backend: 'vxlan', vni: 1, port: 8472 };
+  const ipPools: IPPoolSpec[] = [];
   let kubeProxy: KubeProxyConfig = { mode: 'iptables', scheduler: 'rr', masqueradeAll: false };
   const dockerItems: DockerItem[] = [];
 
@@ -220,6 +257,8 @@ function buildSpec(items: unknown[]): ClusterSpec {
           }
         }
         const labels = r.map('metadata.labels');
+        const calicoAddr = ann['projectcalico.org/IPv4Address'];
+        const calicoTunnel = ann['projectcalico.org/IPv4IPIPTunnelAddr'];
         nodes.push({
           name,
           internalIP: r.ip(`status.addresses.${internal}.address`),
@@ -228,9 +267,14 @@ function buildSpec(items: unknown[]): ClusterSpec {
           network: ann['kube-packet-lab.dev/network'] ?? '',
           vtepMac,
           controlPlane: 'node-role.kubernetes.io/control-plane' in labels || 'node-role.kubernetes.io/master' in labels,
+          ...(calicoAddr !== undefined ? { calicoIPv4Address: r.cidr('metadata.annotations[projectcalico.org/IPv4Address]') } : {}),
+          ...(calicoTunnel !== undefined ? { calicoTunnelAddr: r.ip('metadata.annotations[projectcalico.org/IPv4IPIPTunnelAddr]') } : {}),
         });
         return;
       }
+      case 'IPPool':
+        ipPools.push(ipPool(r, name));
+        return;
       case 'Pod': {
         const ports: PodSpec['ports'][number][] = [];
         r.list('spec.containers').forEach((_, c) => {
@@ -319,7 +363,7 @@ function buildSpec(items: unknown[]): ClusterSpec {
 
   const docker = parseDockerObjects(dockerItems, { networks, hosts, nodes, pods });
   if (!docker.ok) throw new SpecError(docker.where, docker.message);
-  return checkConsistency({ networks, hosts, nodes, pods, services, endpointSlices: slices, flannel, kubeProxy, docker: docker.value });
+  return checkConsistency({ networks, hosts, nodes, pods, services, endpointSlices: slices, flannel, ipPools, kubeProxy, docker: docker.value });
 }
 
 function listens(r: Reader, path: string): ListenSpec[] {
@@ -341,8 +385,32 @@ function flannelConfig(r: Reader): FlannelConfig {
     r.fail('data[net-conf.json]', `is not valid JSON: ${(e as Error).message}`);
   }
   const cr = new Reader(`${r.where} net-conf.json`, conf);
-  const backend = cr.oneOf('Backend.Type', ['vxlan', 'host-gw'] as const, 'vxlan');
-  return { network: cr.cidr('Network'), backend, vni: cr.num('Backend.VNI', 1), port: cr.num('Backend.Port', 8472) };
+  const backend = cr.oneOf('Backend.Type', ['vxlan', 'host-gw', 'udp'] as const, 'vxlan');
+  // the udp backend's defaultPort is 8285; vxlan's 0 means the kernel's 8472
+  return { network: cr.cidr('Network'), backend, vni: cr.num('Backend.VNI', 1), port: cr.num('Backend.Port', backend === 'udp' ? 8285 : 8472) };
+}
+
+/** An IPPool's spec with the API server's defaults (blockSize 26, modes Never, natOutgoing false). */
+function ipPool(r: Reader, name: string): IPPoolSpec {
+  const cidr = r.cidr('spec.cidr');
+  const blockSize = r.num('spec.blockSize', 26);
+  const len = Number(cidr.split('/')[1]);
+  if (!Number.isInteger(blockSize) || blockSize < 20 || blockSize > 32) r.fail('spec.blockSize', `${blockSize} is not a block size for IPv4 (20-32)`);
+  if (blockSize < len) r.fail('spec.blockSize', `${blockSize} is larger than the pool ${cidr} itself`);
+  const modes = ['Always', 'CrossSubnet', 'Never'] as const;
+  const pool: IPPoolSpec = {
+    name,
+    cidr,
+    blockSize,
+    ipipMode: r.oneOf('spec.ipipMode', modes, 'Never'),
+    vxlanMode: r.oneOf('spec.vxlanMode', modes, 'Never'),
+    natOutgoing: r.bool('spec.natOutgoing', false),
+    disabled: r.bool('spec.disabled', false),
+    nodeSelector: r.str('spec.nodeSelector', 'all()'),
+  };
+  if (pool.ipipMode !== 'Never' && pool.vxlanMode !== 'Never') r.fail('spec.vxlanMode', 'may not be enabled together with ipipMode');
+  if (pool.vxlanMode !== 'Never') r.fail('spec.vxlanMode', 'Calico VXLAN is not modelled here (ipipMode Always|CrossSubnet|Never is)');
+  return pool;
 }
 
 function kubeProxyConfig(r: Reader): KubeProxyConfig {

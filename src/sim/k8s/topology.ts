@@ -29,17 +29,39 @@ export function topologyOf(c: Cluster): Topology {
     cidr: c.spec.networks.find((n) => n.name === s.name)?.cidr,
     members: s.ports.map((p) => ({ host: p.ns.host, dev: p.dev })),
   }));
+  return { hosts, segments, tunnels: tunnelsOf(c) };
+}
+
+/**
+ * The overlay's paths, read from the state that makes them: a VXLAN device's FDB remotes, the
+ * routes through an IPIP device (their gateway is the far end), and the peers a TUN device's
+ * program sends to (flanneld's UDP leases: the routes of the network through flannel0 lead there).
+ */
+function tunnelsOf(c: Cluster): TopoTunnel[] {
   const tunnels: TopoTunnel[] = [];
   for (const ns of c.nodes.values()) {
     for (const d of ns.devices.values()) {
-      if (d.kind !== 'vxlan') continue;
-      for (const e of d.fdb) {
-        const peer = c.world.ownerOf(e.dst);
-        if (peer) tunnels.push({ fromHost: ns.host, toHost: peer.host, dev: d.name, vni: d.vni });
+      if (d.kind === 'vxlan') {
+        for (const e of d.fdb) {
+          const peer = c.world.ownerOf(e.dst);
+          if (peer) tunnels.push({ fromHost: ns.host, toHost: peer.host, dev: d.name, vni: d.vni, kind: 'vxlan' });
+        }
+      }
+      if (d.kind === 'ipip') {
+        for (const r of ns.fib.routes) {
+          const peer = r.dev === d.name && r.via ? c.world.ownerOf(r.via) : undefined;
+          if (peer) tunnels.push({ fromHost: ns.host, toHost: peer.host, dev: d.name, kind: 'ipip' });
+        }
+      }
+      if (d.kind === 'tun' && d.owner) {
+        for (const ip of ns.processes.get(d.owner)?.peers?.() ?? []) {
+          const peer = c.world.ownerOf(ip);
+          if (peer) tunnels.push({ fromHost: ns.host, toHost: peer.host, dev: d.name, kind: 'udp' });
+        }
       }
     }
   }
-  return { hosts, segments, tunnels };
+  return tunnels;
 }
 
 function namespacesOf(c: Cluster, host: string): TopoNamespace[] {
@@ -72,6 +94,8 @@ function deviceView(d: Device): TopoDevice {
     peer: d.kind === 'veth' && d.peer ? { netns: d.peer.netns.name, dev: d.peer.name } : undefined,
     segment: d.kind === 'nic' ? d.segment : undefined,
     vni: d.kind === 'vxlan' ? d.vni : undefined,
+    ...(d.kind === 'tun' && d.owner ? { owner: d.owner } : {}),
+    ...(d.kind === 'ipip' ? { remote: d.remote ?? 'any' } : {}),
     dstport: d.kind === 'vxlan' ? d.dstport : undefined,
   };
 }

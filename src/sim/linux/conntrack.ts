@@ -97,6 +97,14 @@ export class Conntrack {
     return this.byTuple.get(key(conn.orig))?.conn === conn;
   }
 
+  /** The entry leaves the table (nf_ct_delete: its timeout ran out, or conntrack -D). */
+  remove(conn: Connection): void {
+    if (this.byTuple.get(key(conn.orig))?.conn === conn) this.byTuple.delete(key(conn.orig));
+    if (this.byTuple.get(key(conn.reply))?.conn === conn) this.byTuple.delete(key(conn.reply));
+    const i = this.connections.lastIndexOf(conn);
+    if (i >= 0) this.connections.splice(i, 1);
+  }
+
   clear(): void {
     this.byTuple.clear();
     this.connections.length = 0;

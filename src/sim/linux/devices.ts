@@ -30,6 +30,11 @@ interface DeviceCommon {
    * device goes down (fib_disable_ip), which this one never did
    */
   neverUp?: boolean;
+  /**
+   * net.ipv4.conf.DEV.proxy_arp: answer ARP requests for addresses this host routes through
+   * another device with this device's own MAC (arp_fwd_proxy) — Calico's host-side veths
+   */
+  proxyArp?: boolean;
 }
 
 export interface LoopbackDevice extends DeviceCommon {
@@ -95,5 +100,39 @@ export interface DummyDevice extends DeviceCommon {
   readonly kind: 'dummy';
 }
 
-export type Device = LoopbackDevice | VethDevice | BridgeDevice | VxlanDevice | NicDevice | DummyDevice;
+/**
+ * An IP-in-IP tunnel (net/ipv4/ipip.c, ip_tunnel.c): an L3 device (ARPHRD_TUNNEL, IFF_NOARP)
+ * whose xmit puts a 20-byte IPv4 header (protocol 4) in front of the packet. `tunl0` is the
+ * fallback device the module creates in every namespace (ip_tunnel_init_net): every parameter
+ * zero — protocol any, local any, remote any, ttl inherit, no DF (nopmtudisc) — so it takes any
+ * IPIP packet in and sends to whatever the route's gateway is (an NBMA tunnel).
+ */
+export interface IpipDevice extends DeviceCommon {
+  readonly kind: 'ipip';
+  /** parms.iph.saddr: the outer source; absent (0.0.0.0, "any"): the route to the remote picks it */
+  readonly local?: Ipv4;
+  /** parms.iph.daddr: absent ("any"): rt_nexthop of the inner packet's route */
+  readonly remote?: Ipv4;
+  /** parms.iph.ttl: 0 inherits the inner packet's TTL */
+  readonly ttl: number;
+  /** parms.iph.frag_off has IP_DF */
+  readonly pmtudisc: boolean;
+  /** the per-namespace fallback device (tunl0), which `ip link` names `tunl0@NONE` */
+  readonly fallback: boolean;
+}
+
+/**
+ * A TUN device (drivers/net/tun.c, IFF_TUN | IFF_NO_PI): an L3 device whose transmitted packets
+ * are read by the user-space process holding its file descriptor, and whose received packets
+ * are what that process writes. Without a reader the device has no carrier.
+ */
+export interface TunDevice extends DeviceCommon {
+  readonly kind: 'tun';
+  /** the process (NetNs.processes) that has /dev/net/tun open on this device */
+  owner?: string;
+  /** TUNSETPERSIST: survives its process (ip tuntap add); flanneld's does not */
+  readonly persist: boolean;
+}
+
+export type Device = LoopbackDevice | VethDevice | BridgeDevice | VxlanDevice | NicDevice | DummyDevice | IpipDevice | TunDevice;
 export type DeviceKind = Device['kind'];

@@ -799,6 +799,11 @@ export class IpvsTable {
     }
   }
 
+  /** ip_vs_conn_expire for one entry now (its connection closed and its timer ran out). */
+  expireNow(c: IpvsConn): void {
+    this.unlink(c);
+  }
+
   private unlink(c: IpvsConn): void {
     const i = this.conns.indexOf(c);
     if (i < 0) return;

@@ -5,6 +5,7 @@ import { Fib } from './fib.ts';
 import type { IpvsTable } from './ipvs.ts';
 import { NeighTable } from './neigh.ts';
 import { newTables } from './netfilter/tables.ts';
+import type { UserProcess } from './process.ts';
 import type { Tables } from './netfilter/types.ts';
 
 /** An ipset (`ipset list`): kube-proxy's ipvs mode matches whole service sets with one rule. */
@@ -12,6 +13,8 @@ export interface IpSet {
   readonly name: string;
   readonly type: string;
   readonly comment?: string;
+  /** `maxelem` at create (ipset's default 65536; Felix asks for 1048576, its MaxIPSetSize) */
+  readonly maxelem?: number;
   readonly entries: Set<string>;
 }
 
@@ -40,6 +43,8 @@ export class NetNs {
   readonly conntrack = new Conntrack();
   readonly ipsets = new Map<string, IpSet>();
   readonly listeners: Listener[] = [];
+  /** user-space programs the packet path hands packets to (a TUN reader, a UDP socket owner), by name */
+  readonly processes = new Map<string, UserProcess>();
   readonly sysctl = { ipForward: false, bridgeNfCallIptables: false };
   /**
    * Learned path MTUs by destination (the FIB's nexthop exceptions, fnhe): an ICMP "fragmentation

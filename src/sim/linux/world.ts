@@ -1,6 +1,6 @@
 import type { Ipv4, Mac } from '../net/addr.ts';
 import { Rng } from '../rng.ts';
-import type { BridgeDevice, Device, DummyDevice, LoopbackDevice, NicDevice, VethDevice, VxlanDevice } from './devices.ts';
+import type { BridgeDevice, Device, DummyDevice, IpipDevice, LoopbackDevice, NicDevice, TunDevice, VethDevice, VxlanDevice } from './devices.ts';
 import { NetNs } from './netns.ts';
 import type { TableName } from './netfilter/types.ts';
 
@@ -105,6 +105,36 @@ export class World {
 
   addDummy(ns: NetNs, name: string): DummyDevice {
     return this.attach(ns, { kind: 'dummy', name, ifindex: ns.allocIfindex(), netns: ns, mac: this.randomMac(), mtu: 1500, up: true, addrs: [] } as DummyDevice);
+  }
+
+  /**
+   * `modprobe ipip` in a namespace: the fallback tunnel tunl0 appears, down, with every
+   * parameter zero (ip_tunnel_init_net). Its MTU is ip_tunnel_bind_dev's with no lower device:
+   * ETH_DATA_LEN minus the 20-byte outer header, 1480.
+   */
+  addIpipFallback(ns: NetNs): IpipDevice {
+    return this.attach(ns, {
+      kind: 'ipip', name: 'tunl0', ifindex: ns.allocIfindex(), netns: ns, mac: '00:00:00:00:00:00' as Mac, mtu: 1480, up: false, addrs: [],
+      ttl: 0, pmtudisc: false, fallback: true,
+    } as IpipDevice);
+  }
+
+  /**
+   * `ip link add NAME type ipip …`: a tunnel of its own (not the fallback), created down. Its MTU
+   * is ip_tunnel_bind_dev's: the lower device's toward the remote, else ETH_DATA_LEN, minus 20.
+   */
+  addIpip(ns: NetNs, o: { name: string; local?: Ipv4; remote?: Ipv4; ttl: number; pmtudisc: boolean }): IpipDevice {
+    const toRemote = o.remote ? ns.fib.lookup(o.remote) : undefined;
+    const lower = toRemote ? ns.dev(toRemote.route.dev) : undefined;
+    return this.attach(ns, {
+      kind: 'ipip', name: o.name, ifindex: ns.allocIfindex(), netns: ns, mac: '00:00:00:00:00:00' as Mac, mtu: (lower?.mtu ?? 1500) - 20, up: false, addrs: [],
+      ...(o.local ? { local: o.local } : {}), ...(o.remote ? { remote: o.remote } : {}), ttl: o.ttl, pmtudisc: o.pmtudisc, fallback: false,
+    } as IpipDevice);
+  }
+
+  /** open("/dev/net/tun") + TUNSETIFF IFF_TUN|IFF_NO_PI by `owner`: the device exists while the process holds it. */
+  addTun(ns: NetNs, name: string, owner: string, mtu = 1500): TunDevice {
+    return this.attach(ns, { kind: 'tun', name, ifindex: ns.allocIfindex(), netns: ns, mac: '00:00:00:00:00:00' as Mac, mtu, up: false, addrs: [], owner, persist: false } as TunDevice);
   }
 
   /** Which namespace owns an address (for naming hosts in output; not used by the packet path). */

@@ -13,7 +13,7 @@ import {
   isIcmpEcho,
   isIcmpError,
 } from './encode.ts';
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from './packet.ts';
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, IPPROTO_ICMP, IPPROTO_IPIP, IPPROTO_TCP, IPPROTO_UDP } from './packet.ts';
 import type { IcmpLayer, Layer, LayerType, Packet, TcpLayer, TcpOption } from './packet.ts';
 
 /**
@@ -21,6 +21,9 @@ import type { IcmpLayer, Layer, LayerType, Packet, TcpLayer, TcpOption } from '.
  * kept for compatibility), which flannel uses; 4789 is IANA's (RFC 7348).
  */
 export const VXLAN_PORTS: ReadonlySet<number> = new Set([8472, 4789]);
+
+/** flanneld's udp backend (pkg/backend/udp defaultPort): the datagram's payload is a bare IPv4 packet. */
+export const FLANNEL_UDP_PORTS: ReadonlySet<number> = new Set([8285]);
 
 /**
  * Parses a frame that `encode` wrote (or any Ethernet frame built from the same headers) back
@@ -102,7 +105,7 @@ function decodeLayers(bytes: Uint8Array, start: number, end: number, first: Laye
           dsfield: bytes[off + 1]!,
         });
         end = off + get16(bytes, off + 2);
-        next = proto === IPPROTO_ICMP ? 'icmp' : proto === IPPROTO_TCP ? 'tcp' : proto === IPPROTO_UDP ? 'udp' : 'data';
+        next = proto === IPPROTO_ICMP ? 'icmp' : proto === IPPROTO_TCP ? 'tcp' : proto === IPPROTO_UDP ? 'udp' : proto === IPPROTO_IPIP ? 'ipv4' : 'data';
         off += IPV4_HEADER_LEN;
         break;
       }
@@ -119,7 +122,7 @@ function decodeLayers(bytes: Uint8Array, start: number, end: number, first: Laye
         const dstport = get16(bytes, off + 2);
         layers.push({ type: 'udp', srcport: get16(bytes, off), dstport });
         end = off + get16(bytes, off + 4);
-        next = VXLAN_PORTS.has(dstport) ? 'vxlan' : 'data';
+        next = VXLAN_PORTS.has(dstport) ? 'vxlan' : FLANNEL_UDP_PORTS.has(dstport) ? 'ipv4' : 'data';
         off += UDP_HEADER_LEN;
         break;
       }

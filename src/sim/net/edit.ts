@@ -1,4 +1,4 @@
-import type { FieldChange, Ipv4Layer, Layer, Packet } from './packet.ts';
+import { IPPROTO_IPIP, IPPROTO_UDP, type FieldChange, type Ipv4Layer, type Layer, type Packet } from './packet.ts';
 
 /** Index of the outermost IPv4 header: the one the current namespace's stack works on. */
 export function ipIndex(p: Packet): number {
@@ -48,4 +48,21 @@ export function addedFields(p: Packet, from: number, to: number): FieldChange[] 
     }
   }
   return changes;
+}
+
+/**
+ * Where an encapsulated packet's inner packet starts: after the VXLAN header (an Ethernet
+ * frame), after an outer IPv4 header of protocol 4 (IPIP), or after a UDP header whose payload
+ * is an IPv4 packet (flannel's udp backend); -1 for a packet that carries no other packet. An
+ * ICMP error's quote is not an inner packet.
+ */
+export function innerStart(p: Packet): number {
+  const vx = p.findIndex((l) => l.type === 'vxlan');
+  if (vx >= 0) return vx + 1;
+  const i = ipIndex(p);
+  if (i < 0) return -1;
+  const outer = p[i] as Ipv4Layer;
+  if (outer.proto === IPPROTO_IPIP && p[i + 1]?.type === 'ipv4') return i + 1;
+  if (outer.proto === IPPROTO_UDP && p[i + 1]?.type === 'udp' && p[i + 2]?.type === 'ipv4') return i + 2;
+  return -1;
 }

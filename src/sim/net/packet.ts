@@ -26,6 +26,8 @@ export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
 
 export const IPPROTO_ICMP = 1;
+/** IP-in-IP (RFC 2003), `ipencap` in /etc/protocols */
+export const IPPROTO_IPIP = 4;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 

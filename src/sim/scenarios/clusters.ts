@@ -4,7 +4,10 @@ import { generateClusterYaml } from './generate.ts';
 import { SEED_CLUSTER_YAML } from './seed-cluster.ts';
 
 export interface ClusterPreset {
+  /** a plain name for the picker */
   readonly label: string;
+  /** where the cluster comes from (the source text's section, or how it is generated) */
+  readonly source: string;
   readonly yaml: string;
 }
 
@@ -59,12 +62,81 @@ function twoSubnets(backend: 'vxlan' | 'host-gw'): string {
   return stringify(doc);
 }
 
+/**
+ * The seed's cluster running Calico instead of flannel, as `kubectl get … -o yaml` prints it
+ * there: the IPPool calico-node created (the cluster CIDR, /26 blocks, IPIP Always, NAT
+ * outgoing), and each Node with Calico's annotations — its BGP address and the tunl0 address
+ * calico-ipam gave it — in place of flannel's. No kube-flannel-cfg.
+ */
+function seedCalico(): string {
+  const doc = parse(SEED_CLUSTER_YAML) as { items: Record<string, any>[] };
+  const tunnel: Record<string, string> = { master: '10.42.0.64', node1: '10.42.1.0', node2: '10.42.2.0' };
+  doc.items = doc.items
+    .filter((o) => !(o.kind === 'ConfigMap' && o.metadata.name === 'kube-flannel-cfg'))
+    .map((o) => {
+      if (o.kind !== 'Node') return o;
+      const ip = o.status.addresses.find((a: { type: string }) => a.type === 'InternalIP').address;
+      const annotations = { 'projectcalico.org/IPv4Address': `${ip}/24`, 'projectcalico.org/IPv4IPIPTunnelAddr': tunnel[o.metadata.name] };
+      return { ...o, metadata: { ...o.metadata, annotations } };
+    });
+  doc.items.push({
+    apiVersion: 'crd.projectcalico.org/v1',
+    kind: 'IPPool',
+    metadata: { name: 'default-ipv4-ippool' },
+    spec: { cidr: '10.42.0.0/16', blockSize: 26, ipipMode: 'Always', vxlanMode: 'Never', natOutgoing: true, nodeSelector: 'all()' },
+  });
+  return stringify(doc);
+}
+
+/**
+ * A preset whose file is made on first use: the derived and generated files cost parsing and
+ * YAML writing, which a worker that only traces the seed should not pay at start-up.
+ */
+function made(label: string, source: string, make: () => string): ClusterPreset {
+  let yaml: string | undefined;
+  return {
+    label,
+    source,
+    get yaml() {
+      return (yaml ??= make());
+    },
+  };
+}
+
 /** Built-in cluster files, by the name `--cluster NAME` and the app's picker use. */
 export const CLUSTER_PRESETS: Readonly<Record<string, ClusterPreset>> = {
-  seed: { label: 'Seed cluster (§1c: master, node1, node2; §3-5 endpoints)', yaml: SEED_CLUSTER_YAML },
-  'seed-section6': { label: 'Seed §6 moment (endpoints 10.42.0.65, 10.42.1.9)', yaml: seedSection6() },
-  'five-nodes': { label: '5 nodes, 4 pods each, 3 services', yaml: generateClusterYaml({ nodes: 5, podsPerNode: 4, services: 3, endpointsPerService: 3 }) },
-  'two-subnets': { label: 'node2 on another subnet behind the gateway (host-gw cannot, vxlan can)', yaml: twoSubnets('host-gw') },
-  'pod-cidr-25': { label: '3 nodes with /25 pod subnets', yaml: generateClusterYaml({ nodes: 3, podsPerNode: 3, services: 2, endpointsPerService: 2, podPrefix: 25 }) },
-  docker: { label: 'Docker host (§2: bridge, user network, host, container, none; a pod over lo)', yaml: DOCKER_HOST_YAML },
+  seed: {
+    label: 'Seed cluster: master, node1, node2',
+    source: 'The source text’s test environment (section 1c) with the endpoints of sections 3–5: 10.42.1.6 on node1, 10.42.2.6 on node2',
+    yaml: SEED_CLUSTER_YAML,
+  },
+  'seed-section6': made(
+    'Seed cluster, later: endpoints on master and node1',
+    'The moment of the source text’s section 6: endpoints 10.42.0.65 (n8s9s on master) and 10.42.1.9 (z8xnq on node1)',
+    seedSection6,
+  ),
+  'five-nodes': made('5 nodes, 4 pods each, 3 services', 'Generated in the seed’s shape (same LAN, gateway and flannel network)', () =>
+    generateClusterYaml({ nodes: 5, podsPerNode: 4, services: 3, endpointsPerService: 3 }),
+  ),
+  'twenty-nodes': made('20 nodes, 3 pods each, 10 services', 'Generated in the seed’s shape: the hosts off the packet’s path fold into cards', () =>
+    generateClusterYaml({ nodes: 20, podsPerNode: 3, services: 10, endpointsPerService: 4 }),
+  ),
+  'seed-calico': made(
+    'Seed cluster on Calico: IPIP, tunl0, cali veths',
+    'The seed cluster with Calico instead of flannel: the IPPool calico-node creates (IPIP Always) and the nodes’ Calico annotations — the source text’s calico ipip and bgp (section 1b)',
+    seedCalico,
+  ),
+  'two-subnets': made(
+    'node2 behind the gateway (host-gw and BGP cannot, the overlays can)',
+    'The seed cluster with node2 on a second subnet: the L2 requirement of host-gw (source text section 6c)',
+    () => twoSubnets('host-gw'),
+  ),
+  'pod-cidr-25': made('3 nodes with /25 pod subnets', 'Generated in the seed’s shape, with /25 pod CIDRs', () =>
+    generateClusterYaml({ nodes: 3, podsPerNode: 3, services: 2, endpointsPerService: 2, podPrefix: 25 }),
+  ),
+  docker: {
+    label: 'Docker host: bridge, user network, host, container, none',
+    source: 'The source text’s section 2: Docker’s four network modes, and two containers of one pod talking over lo',
+    yaml: DOCKER_HOST_YAML,
+  },
 };

@@ -1,4 +1,6 @@
 import { stringify } from 'yaml';
+import { cniOf, type Backend } from '../api-types.ts';
+import { intToIp, parseCidr } from '../net/addr.ts';
 
 /**
  * Makes a cluster file of any size in the seed's shape (same LAN, gateway and flannel network):
@@ -12,15 +14,32 @@ export interface GenerateOptions {
   readonly endpointsPerService: number;
   /** pod subnet prefix length per node (24 in the seed) */
   readonly podPrefix?: number;
-  readonly backend?: 'vxlan' | 'host-gw';
+  /** flannel's backend in net-conf.json, or for Calico's an IPPool with that ipipMode */
+  readonly backend?: Backend;
   readonly proxy?: 'iptables' | 'ipvs';
+  /** flannel's Network and kube-proxy's clusterCIDR (default the seed's 10.42.0.0/16); a
+   * 5,000-node cluster needs more than a /16 */
+  readonly clusterCidr?: string;
   /** how the nodes get their LAN address (DHCP as in the seed, or static) */
   readonly addressing?: 'dhcp' | 'static';
 }
 
 export function generateClusterYaml(o: GenerateOptions): string {
+  return stringify(generateCluster(o));
+}
+
+/** The same cluster as `kubectl get … -o json` would print it: large clusters load faster as JSON. */
+export function generateClusterJson(o: GenerateOptions): string {
+  return JSON.stringify(generateCluster(o));
+}
+
+function generateCluster(o: GenerateOptions): { apiVersion: string; kind: string; items: unknown[] } {
   const podPrefix = o.podPrefix ?? 24;
   const subnetSize = 2 ** (32 - podPrefix);
+  const clusterCidr = o.clusterCidr ?? '10.42.0.0/16';
+  const network = parseCidr(clusterCidr);
+  if (o.nodes * subnetSize > 2 ** (32 - network.len)) throw new Error(`${o.nodes} nodes of /${podPrefix} do not fit in ${clusterCidr}`);
+  const addr = (offset: number) => intToIp((network.net + offset) >>> 0);
   const items: unknown[] = [
     { apiVersion: 'kube-packet-lab.dev/v1', kind: 'Network', metadata: { name: 'lan' }, spec: { cidr: '192.168.0.0/16', gateway: '192.168.0.1', ...(o.addressing ? { addressing: o.addressing } : {}) } },
     { apiVersion: 'kube-packet-lab.dev/v1', kind: 'Host', metadata: { name: 'gateway' }, spec: { role: 'gateway', ipForward: true, interfaces: [{ name: 'eth0', network: 'lan', address: '192.168.0.1/16' }] } },
@@ -30,7 +49,7 @@ export function generateClusterYaml(o: GenerateOptions): string {
   for (let n = 0; n < o.nodes; n++) {
     const name = n === 0 ? 'master' : `node${n}`;
     const base = n * subnetSize;
-    const subnet = `10.42.${Math.floor(base / 256)}.${base % 256}/${podPrefix}`;
+    const subnet = `${addr(base)}/${podPrefix}`;
     items.push({
       apiVersion: 'v1',
       kind: 'Node',
@@ -41,7 +60,7 @@ export function generateClusterYaml(o: GenerateOptions): string {
     for (let p = 0; p < o.podsPerNode; p++) {
       const off = base + 2 + p;
       if (p + 3 > subnetSize) throw new Error(`${o.podsPerNode} pods do not fit in a /${podPrefix}`);
-      const ip = `10.42.${Math.floor(off / 256)}.${off % 256}`;
+      const ip = addr(off);
       const pod = `app-${n}-${p}`;
       podIps.push({ name: pod, ip, node: name });
       items.push({
@@ -76,7 +95,12 @@ export function generateClusterYaml(o: GenerateOptions): string {
       ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
     });
   }
-  items.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-flannel-cfg', namespace: 'kube-flannel' }, data: { 'net-conf.json': JSON.stringify({ Network: '10.42.0.0/16', Backend: { Type: o.backend ?? 'vxlan' } }) } });
-  items.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-proxy', namespace: 'kube-system' }, data: { 'config.conf': `mode: ${o.proxy ?? 'iptables'}\nclusterCIDR: 10.42.0.0/16\n` } });
-  return stringify({ apiVersion: 'v1', kind: 'List', items });
+  if (o.backend && cniOf(o.backend) === 'calico') {
+    const ipipMode = { ipip: 'Always', bgp: 'Never', crosssubnet: 'CrossSubnet' }[o.backend as 'ipip' | 'bgp' | 'crosssubnet'];
+    items.push({ apiVersion: 'crd.projectcalico.org/v1', kind: 'IPPool', metadata: { name: 'default-ipv4-ippool' }, spec: { cidr: clusterCidr, blockSize: 26, ipipMode, natOutgoing: true } });
+  } else {
+    items.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-flannel-cfg', namespace: 'kube-flannel' }, data: { 'net-conf.json': JSON.stringify({ Network: clusterCidr, Backend: { Type: o.backend ?? 'vxlan' } }) } });
+  }
+  items.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-proxy', namespace: 'kube-system' }, data: { 'config.conf': `mode: ${o.proxy ?? 'iptables'}\nclusterCIDR: ${clusterCidr}\n` } });
+  return { apiVersion: 'v1', kind: 'List', items };
 }

@@ -16,7 +16,7 @@ const clusterArb = fc.record({
   services: fc.integer({ min: 1, max: 4 }),
   endpointsPerService: fc.integer({ min: 1, max: 3 }),
   podPrefix: fc.constantFrom(24, 25, 26),
-  backend: fc.constantFrom('vxlan' as const, 'host-gw' as const),
+  backend: fc.constantFrom('vxlan' as const, 'host-gw' as const, 'udp' as const, 'ipip' as const, 'bgp' as const, 'crosssubnet' as const),
   seed: fc.integer({ min: 1, max: 1_000_000 }),
 });
 

@@ -32,8 +32,11 @@ export type EventKind =
   | 'nat'
   /** TTL decremented by ip_forward */
   | 'forward'
+  /** a header is put around the packet (VXLAN, IPIP, a UDP datagram from a tunnel program) or taken off */
   | 'encap'
   | 'decap'
+  /** a user-space program holds the packet (a TUN device's reader, a UDP socket's owner) */
+  | 'user'
   /** ip_fragment split a datagram for a smaller MTU, or ip_defrag / nf_defrag put it back together */
   | 'fragment'
   /** handed to a local socket */

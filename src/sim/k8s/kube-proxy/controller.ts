@@ -81,8 +81,7 @@ export function endpointsByServicePort(c: Cluster): ReadonlyMap<string, readonly
 }
 
 /** kube-proxy's configuration on one node (from the kube-proxy ConfigMap and the Node). */
-export function proxierConfig(c: Cluster, nodeName: string): ProxierConfig {
-  const node = c.spec.nodes.find((n) => n.name === nodeName)!;
+export function proxierConfig(c: Cluster, nodeName: string, node = c.spec.nodes.find((n) => n.name === nodeName)!): ProxierConfig {
   return {
     nodeName,
     nodeIPs: [node.internalIP],
@@ -100,13 +99,29 @@ export function proxierConfig(c: Cluster, nodeName: string): ProxierConfig {
  */
 export function syncKubeProxy(c: Cluster): void {
   const services = servicePorts(c.spec);
+  const specs = new Map(c.spec.nodes.map((n) => [n.name, n]));
   for (const [name, ns] of c.nodes) {
+    const config = proxierConfig(c, name, specs.get(name));
     if (c.modes.proxy === 'iptables') {
-      const r = KubeProxyIptables.sync(ns.nf, services, proxierConfig(c, name));
-      if (!r.ok) throw new Error(`kube-proxy sync on ${name}: ${r.error}`);
+      const r = KubeProxyIptables.sync(ns.nf, services, config);
+      if (!r.ok) throw new ControllerError(`kube-proxy sync on ${name}`, r.error);
     } else if (c.modes.proxy === 'ipvs') {
-      const r = KubeProxyIpvs.sync(c.world, ns, services, { ...proxierConfig(c, name), scheduler: c.modes.scheduler });
-      if (!r.ok) throw new Error(`kube-proxy sync on ${name}: ${r.error}`);
+      const r = KubeProxyIpvs.sync(c.world, ns, services, { ...config, scheduler: c.modes.scheduler });
+      if (!r.ok) throw new ControllerError(`kube-proxy sync on ${name}`, r.error);
     }
+  }
+}
+
+/**
+ * A controller could not program a node from the objects it was given (kube-proxy's
+ * iptables-restore refused its own payload). The build stops and the caller reports it as a
+ * value: where, and what the component said.
+ */
+export class ControllerError extends Error {
+  constructor(
+    readonly where: string,
+    message: string,
+  ) {
+    super(message);
   }
 }

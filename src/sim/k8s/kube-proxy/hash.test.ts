@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { base32, portProtoHash, servicePortEndpointChainName, sha256 } from './hash.ts';
+import { base32, sha256 } from '../digest.ts';
+import { portProtoHash, servicePortEndpointChainName } from './hash.ts';
 
 const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -1,4 +1,4 @@
-import { ipToInt, prefixContains } from '../../net/addr.ts';
+import { ipToInt, parseCidr, prefixContains, type Ipv4 } from '../../net/addr.ts';
 import type { Rng } from '../../rng.ts';
 import type { NetNs } from '../netns.ts';
 import { HOOK_TABLES, type AddrType, type Chain, type CtState, type HookName, type Match, type Rule, type TableName } from './types.ts';
@@ -7,7 +7,7 @@ import { HOOK_TABLES, type AddrType, type Chain, type CtState, type HookName, ty
 export interface NfPacket {
   readonly src: string;
   readonly dst: string;
-  readonly proto: 'tcp' | 'udp' | 'icmp' | 'other';
+  readonly proto: 'tcp' | 'udp' | 'icmp' | 'ipencap' | 'other';
   readonly sport: number;
   readonly dport: number;
   readonly icmpType?: number;
@@ -199,6 +199,16 @@ function addrType(ns: NetNs, ip: string): AddrType {
   return 'UNICAST';
 }
 
+/**
+ * __inet_dev_addr_type with a device (`--limit-iface-out`): an address is LOCAL only when its
+ * local route is on that device; another device's address counts as UNICAST.
+ */
+function addrTypeOnDev(ns: NetNs, ip: string, dev: string | undefined): AddrType {
+  const t = addrType(ns, ip);
+  if (t !== 'LOCAL') return t;
+  return dev !== undefined && ns.dev(dev)?.addrs.some((a) => a.addr === ip) === true ? 'LOCAL' : 'UNICAST';
+}
+
 function matchOne(ns: NetNs, m: Match, p: NfPacket, opts: HookOptions): boolean {
   switch (m.m) {
     case 'comment':
@@ -214,23 +224,38 @@ function matchOne(ns: NetNs, m: Match, p: NfPacket, opts: HookOptions): boolean 
       return ((opts.rng.nextU32() & 0x7fffffff) < m.probability) !== !!m.neg;
     case 'mark':
       return ((p.mark & m.mask) === m.mark) !== m.neg;
-    case 'addrtype':
-      if (m.srcType && (addrType(ns, p.src) === m.srcType) === !!m.srcNeg) return false;
+    case 'addrtype': {
+      const srcType = m.limitIfaceOut ? addrTypeOnDev(ns, p.src, p.outDev) : addrType(ns, p.src);
+      if (m.srcType && (srcType === m.srcType) === !!m.srcNeg) return false;
       if (m.dstType && (addrType(ns, p.dst) === m.dstType) === !!m.dstNeg) return false;
       return true;
+    }
     case 'conntrack':
       return m.ctstate.some((s) => p.ctState.includes(s)) !== m.neg;
     case 'set': {
       const set = ns.ipsets.get(m.name);
       if (!set) return m.neg;
+      if (set.type === 'hash:net') return inNetSet(set.entries, m.flags[0] === 'src' ? p.src : p.dst) !== m.neg;
       return set.entries.has(setKey(set.type, m.flags, p)) !== m.neg;
     }
     case 'recent':
       return recent(ns, m, p, opts.nowSec);
+    case 'multiport': {
+      if (p.proto !== 'tcp' && p.proto !== 'udp') return false;
+      const port = m.dir === 'dports' ? p.dport : p.sport;
+      return m.ports.some((r) => port >= r.from && port <= r.to) !== m.neg;
+    }
     case 'physdev':
       if (m.physdevIsIn === undefined) return true;
       return (p.physIn !== undefined) !== !!m.neg;
   }
+}
+
+/** hash:net: whether one of the set's networks (`10.42.0.0/16`, or a bare address for a /32) holds `ip`. */
+function inNetSet(entries: ReadonlySet<string>, ip: string): boolean {
+  const n = ipToInt(ip as Ipv4);
+  for (const e of entries) if (prefixContains(parseCidr(e.includes('/') ? e : `${e}/32`), n)) return true;
+  return false;
 }
 
 /** The element an ipset lookup builds from the packet (ipset's hash:ip,port etc. with src/dst flags). */

@@ -49,17 +49,19 @@ export type IptablesResult = { readonly ok: true } | IptablesFailure;
 export type RuleSpecResult = { readonly ok: true; readonly rule: Rule } | IptablesFailure;
 
 /** The version string iptables prints in front of parameter errors (xtables_error → exit_error). */
-export const IPTABLES_VERSION = 'v1.8.7 (legacy)';
+export const IPTABLES_VERSION = 'v1.8.7 (nf_tables)';
 
-/** Internal: parse and apply code throws this; every exported function turns it into a value. */
-class IptablesError extends Error {
+/**
+ * Internal: parse and apply code throws this; every exported function turns it into a value.
+ * Not an Error: kube-proxy's and flannel's `iptables -C` probes fail on every node of a cluster,
+ * and capturing a stack trace for each cost a tenth of a 1,000-node build.
+ */
+class IptablesError {
   constructor(
     readonly kind: 'param' | 'kernel' | 'plain',
-    message: string,
+    readonly message: string,
     readonly arg?: string,
-  ) {
-    super(message);
-  }
+  ) {}
 }
 
 /** xtables_error(PARAMETER_PROBLEM, …): a bad command line, found before touching the kernel. */
@@ -221,10 +223,14 @@ function parseIface(s: string, neg: boolean): IfaceMatch {
   return { name: s, neg };
 }
 
-type ProtoName = 'tcp' | 'udp' | 'icmp' | 'sctp';
+type ProtoName = 'tcp' | 'udp' | 'icmp' | 'sctp' | 'ipencap';
 const PROTO_NUMBERS: Readonly<Record<string, ProtoName | 'all'>> = {
   '0': 'all',
   '1': 'icmp',
+  // /etc/protocols: "ipencap 4 IP-ENCAP # IP encapsulated in IP"
+  '4': 'ipencap',
+  ipencap: 'ipencap',
+  'ip-encap': 'ipencap',
   '6': 'tcp',
   '17': 'udp',
   '132': 'sctp',
@@ -452,11 +458,16 @@ function addrtypeMatch(): Extension<Match> {
   const t = optionTracker('addrtype');
   let src: { type: AddrType; neg: boolean } | undefined;
   let dst: { type: AddrType; neg: boolean } | undefined;
+  let limitOut = false;
   return {
     name: 'addrtype',
-    opts: { 'src-type': { args: 1, invert: true }, 'dst-type': { args: 1, invert: true } },
+    opts: { 'src-type': { args: 1, invert: true }, 'dst-type': { args: 1, invert: true }, 'limit-iface-out': { args: 0, invert: false } },
     set(opt, [value = ''], invert) {
       t.once(opt);
+      if (opt === 'limit-iface-out') {
+        limitOut = true;
+        return;
+      }
       // parse_type: strncasecmp over the given length. A comma list would need a type mask.
       const type = value === '' ? undefined : ADDR_TYPES.find((n) => n.startsWith(value.toUpperCase()));
       if (type === undefined) throw paramError(`addrtype: bad type "${value}"`, value);
@@ -469,6 +480,7 @@ function addrtypeMatch(): Extension<Match> {
         m: 'addrtype',
         ...(src && { srcType: src.type, srcNeg: src.neg }),
         ...(dst && { dstType: dst.type, dstNeg: dst.neg }),
+        ...(limitOut && { limitIfaceOut: true }),
       };
     },
   };
@@ -586,7 +598,32 @@ function physdevMatch(): Extension<Match> {
   };
 }
 
+/** libxt_multiport.c (revision 1): a list of ports or ranges on one side, for tcp/udp/sctp only. */
+function multiportMatch(): Extension<Match> {
+  let spec: { dir: 'dports' | 'sports'; ports: { from: number; to: number }[]; neg: boolean } | undefined;
+  const side = (opt: string): 'dports' | 'sports' => (opt === 'destination-ports' || opt === 'dports' ? 'dports' : 'sports');
+  return {
+    name: 'multiport',
+    opts: { 'source-ports': { args: 1, invert: true }, sports: { args: 1, invert: true }, 'destination-ports': { args: 1, invert: true }, dports: { args: 1, invert: true } },
+    set(opt, [value = ''], invert) {
+      if (spec) throw paramError('multiport can only have one option', `--${opt}`);
+      const ports = value.split(',').map((x) => {
+        const r = parsePortRange(x, false);
+        return { from: r.from, to: r.to };
+      });
+      if (ports.reduce((n, r) => n + (r.from === r.to ? 1 : 2), 0) > 15) throw paramError('too many ports specified', value);
+      spec = { dir: side(opt), ports, neg: invert };
+    },
+    build(ctx) {
+      if (!spec) throw paramError('multiport expects an option');
+      if (ctx.proto !== 'tcp' && ctx.proto !== 'udp' && ctx.proto !== 'sctp') throw paramError('multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP');
+      return { m: 'multiport', ...spec };
+    },
+  };
+}
+
 const MATCHES: Readonly<Record<string, () => Extension<Match>>> = {
+  multiport: multiportMatch,
   comment: commentMatch,
   tcp: () => portMatch('tcp'),
   udp: () => portMatch('udp'),

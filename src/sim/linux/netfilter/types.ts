@@ -79,6 +79,8 @@ export type Match =
       readonly srcNeg?: boolean;
       readonly dstType?: AddrType;
       readonly dstNeg?: boolean;
+      /** `--limit-iface-out`: the type is judged on the outgoing device only (XT_ADDRTYPE_LIMIT_IFACE_OUT) */
+      readonly limitIfaceOut?: boolean;
     }
   | { readonly m: 'conntrack'; readonly ctstate: readonly CtState[]; readonly neg: boolean }
   | {
@@ -96,7 +98,9 @@ export type Match =
       readonly reap?: boolean;
       readonly rsource: boolean;
     }
-  | { readonly m: 'physdev'; readonly physdevIsIn?: boolean; readonly neg?: boolean };
+  | { readonly m: 'physdev'; readonly physdevIsIn?: boolean; readonly neg?: boolean }
+  /** `-m multiport --dports|--sports a,b:c` (xt_multiport rev 1, up to 15 ports; a range counts two) */
+  | { readonly m: 'multiport'; readonly dir: 'dports' | 'sports'; readonly ports: readonly { readonly from: number; readonly to: number }[]; readonly neg: boolean };
 
 export type Target =
   | { readonly t: 'ACCEPT' | 'DROP' | 'RETURN' }
@@ -126,8 +130,8 @@ export interface Counters {
 export interface Rule {
   readonly src?: AddrMatch;
   readonly dst?: AddrMatch;
-  /** `-p tcp|udp|icmp|sctp`; absent means all */
-  readonly proto?: { readonly name: 'tcp' | 'udp' | 'icmp' | 'sctp'; readonly neg: boolean };
+  /** `-p tcp|udp|icmp|sctp|ipencap` (ipencap is IP-in-IP, protocol 4); absent means all */
+  readonly proto?: { readonly name: 'tcp' | 'udp' | 'icmp' | 'sctp' | 'ipencap'; readonly neg: boolean };
   readonly inIface?: IfaceMatch;
   readonly outIface?: IfaceMatch;
   readonly matches: readonly Match[];

@@ -32,7 +32,9 @@ export function arpResolve(w: PacketWalk, ns: NetNs, skb: Skb, dev: Device, targ
     dev: dev.name,
     ref: { table: 'neigh', row },
     verdict: answer.mac,
-    explanation: `ARP: who-has ${target} tell ${ns.selectSrc(dev.name, target) ?? '?'} — ${answer.host} answers "${target} is-at ${answer.mac}" from its ${answer.dev}; cached as REACHABLE.`,
+    explanation: answer.proxy
+      ? `ARP: who-has ${target} tell ${ns.selectSrc(dev.name, target) ?? '?'} — nobody owns ${target}, but ${answer.host}'s ${answer.dev} has proxy_arp on and routes ${target} out of another device, so it answers "${target} is-at ${answer.mac}" with its own MAC (arp_fwd_proxy); cached as REACHABLE.`
+      : `ARP: who-has ${target} tell ${ns.selectSrc(dev.name, target) ?? '?'} — ${answer.host} answers "${target} is-at ${answer.mac}" from its ${answer.dev}; cached as REACHABLE.`,
   });
   return answer.mac;
 }
@@ -42,7 +44,7 @@ export function arpResolve(w: PacketWalk, ns: NetNs, skb: Skb, dev: Device, targ
  * The owner answers from the device the request arrived on (arp_ignore=0) and learns the
  * asker (a STALE entry), as arp_process does.
  */
-export function arpReach(w: PacketWalk, out: Device, target: Ipv4): { mac: Mac; host: string; dev: string } | undefined {
+export function arpReach(w: PacketWalk, out: Device, target: Ipv4): { mac: Mac; host: string; dev: string; proxy?: boolean } | undefined {
   const asker = out.netns.selectSrc(out.name, target) ?? target;
   interface Hop {
     readonly dev: Device;
@@ -72,7 +74,8 @@ export function arpReach(w: PacketWalk, out: Device, target: Ipv4): { mac: Mac; 
       queue.push({ dev: d.master, tx: false, prev: hop });
       continue;
     }
-    if (d.netns !== out.netns && d.netns.isLocal(target)) {
+    const proxy = d.netns !== out.netns && !d.netns.isLocal(target) && proxyArp(d, target);
+    if (d.netns !== out.netns && (d.netns.isLocal(target) || proxy)) {
       const now = w.world.timeUs;
       d.netns.neigh.set({ ip: asker, dev: d.name, lladdr: out.mac, state: 'STALE', createdUs: now });
       // bridges on the way learn the asker from the request and the owner from the reply
@@ -80,8 +83,19 @@ export function arpReach(w: PacketWalk, out: Device, target: Ipv4): { mac: Mac; 
         if (h.dev.master && !h.tx) learn(h.dev.master, out.mac, h.dev.name, now);
         if (h.dev.master && h.tx) learn(h.dev.master, d.mac, h.dev.name, now);
       }
-      return { mac: d.mac, host: nsLabel(d.netns), dev: d.name };
+      return { mac: d.mac, host: nsLabel(d.netns), dev: d.name, ...(proxy ? { proxy } : {}) };
     }
   }
   return undefined;
+}
+
+/**
+ * arp_process → arp_fwd_proxy: a request for an address that is not ours is answered with the
+ * receiving device's MAC when that device has proxy_arp, forwarding is on, and the route to the
+ * target is unicast through a different device (the reply would otherwise loop back).
+ */
+function proxyArp(dev: Device, target: Ipv4): boolean {
+  if (!dev.proxyArp || !dev.netns.sysctl.ipForward) return false;
+  const m = dev.netns.fib.lookup(target, (name) => dev.netns.dev(name)?.up === true);
+  return m !== undefined && m.route.type === 'unicast' && m.route.dev !== dev.name;
 }

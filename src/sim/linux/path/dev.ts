@@ -6,6 +6,7 @@ import { bridgeInput, bridgeForward } from './bridge.ts';
 import { nsLabel } from './describe.ts';
 import { ipRcv } from './input.ts';
 import { type Skb, scrub } from './skb.ts';
+import { tunXmit } from './tun.ts';
 import { vxlanXmit } from './vxlan.ts';
 import { type PacketWalk, MAX_HOPS } from './walk.ts';
 
@@ -36,6 +37,13 @@ export function devXmit(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb, changed
       return;
     case 'dummy':
       return w.drop(ns, skb, 'DUMMY', `${dev.name} is a dummy device: it discards everything sent through it`, dev.name);
+    case 'tun':
+      w.emit(ns, 'tx', skb, { dev: dev.name, changed, explanation: `Sent on ${dev.name}, a TUN device: a bare IPv4 packet, no ARP and no Ethernet header.` });
+      tunXmit(w, ns, dev, skb);
+      return;
+    case 'ipip':
+      // reached only through l3Xmit, which knows the route's next hop the tunnel sends to
+      return w.drop(ns, skb, 'TUNNEL_NO_ROUTE', `${dev.name} was handed a packet without a route (ip_tunnel_xmit needs skb_dst: tx_fifo_errors)`, dev.name);
     case 'loopback':
       ipRcv(w, ns, dev, skb);
       return;
@@ -62,6 +70,12 @@ export function wire(w: PacketWalk, ns: NetNs, segmentName: string | undefined, 
 export function devRx(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb): void {
   if (!dev.up) w.drop(ns, skb, 'DEV_DOWN', `${dev.name} is down`, dev.name);
   w.emit(ns, 'rx', skb, { dev: dev.name, explanation: `Received on ${dev.name} in ${nsLabel(ns)}.` });
+  if (isL3Device(dev)) {
+    // no link-layer header to check: the packet is an IPv4 datagram from the start
+    skb.inDev = dev.name;
+    ipRcv(w, ns, dev, skb);
+    return;
+  }
   if (dev.master) {
     bridgeInput(w, ns, dev.master, dev, skb);
     return;
@@ -72,4 +86,9 @@ export function devRx(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb): void {
   }
   skb.inDev = dev.name;
   ipRcv(w, ns, dev, skb);
+}
+
+/** Devices that carry bare IPv4 packets (IFF_NOARP, no header_ops): tunnels and TUN. */
+export function isL3Device(dev: Device): boolean {
+  return dev.kind === 'ipip' || dev.kind === 'tun';
 }

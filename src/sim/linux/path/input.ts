@@ -1,14 +1,16 @@
 import { ipIndex, ipOf, l4Of } from '../../net/edit.ts';
-import { TCP_SYN } from '../../net/packet.ts';
+import { IPPROTO_IPIP, TCP_SYN } from '../../net/packet.ts';
 import type { Device } from '../devices.ts';
 import type { NetNs } from '../netns.ts';
 import { conntrackIn, confirm } from './conntrack.ts';
 import { nsLabel } from './describe.ts';
 import { forward } from './forward.ts';
 import { icmpError, echoReply, tcpReset, icmpName } from './icmp.ts';
+import { ipipRcv } from './ipip.ts';
 import { ipvsIn } from './ipvs.ts';
 import { hook, applyVerdict } from './netfilter.ts';
 import { emitRoute, reassemble } from './output.ts';
+import { udpToProcess } from './process.ts';
 import { type Skb, ip } from './skb.ts';
 import { vxlanRcv } from './vxlan.ts';
 import type { PacketWalk } from './walk.ts';
@@ -24,6 +26,12 @@ export function ipRcv(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb): void {
     applyVerdict(w, ns, skb, v, 'PREROUTING', false);
   }
   const ip = ipOf(skb.packet)!;
+  // fib_validate_source (net/ipv4/fib_frontend.c): "Within the same container, it is regarded as
+  // a martian source" — a packet arriving on a device with one of this namespace's own addresses
+  // as its source is dropped without an ICMP error (a routing loop back to the masquerading node)
+  if (dev.kind !== 'loopback' && ns.isLocal(ip.src)) {
+    return w.drop(ns, skb, 'IP_LOCAL_SOURCE', `martian source ${ip.src} from ${dev.name}: ${ip.src} is an address of ${nsLabel(ns)} itself, so the packet cannot have come from elsewhere; no ICMP error is sent`, dev.name);
+  }
   if (ns.isLocal(ip.dst) || ns.isBroadcast(ip.dst)) {
     w.emit(ns, 'route', skb, {
       dev: ns.deviceWithAddr(ip.dst)?.name ?? dev.name,
@@ -41,6 +49,13 @@ export function ipRcv(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb): void {
     return w.drop(ns, skb, 'ENETUNREACH', `no route to ${ip.dst}; ${sent}`);
   }
   emitRoute(w, ns, skb, ip.dst, m);
+  if (m.route.type !== 'unicast') {
+    // fib_lookup fails with the type's error; ip_route_input_slow makes an ip_error route:
+    // a blackhole (EINVAL) drops silently, unreachable/prohibit answer ICMP; no FORWARD hook
+    if (m.route.type === 'blackhole') return w.drop(ns, skb, 'BLACKHOLE', `${ip.dst} matches a blackhole route: ip_error discards it without an ICMP error`);
+    const sent = icmpError(w, ns, skb, 3, m.route.type === 'unreachable' ? 1 : 13, false);
+    return w.drop(ns, skb, m.route.type === 'unreachable' ? 'EHOSTUNREACH' : 'EACCES', `${ip.dst} matches an ${m.route.type} route; ${sent}`);
+  }
   forward(w, ns, skb, m);
 }
 
@@ -58,6 +73,7 @@ export function localDeliver(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb): v
   confirm(w, ns, skb);
   const ip4 = ip(skb);
   const l4 = l4Of(skb.packet);
+  if (ip4.proto === IPPROTO_IPIP) return ipipRcv(w, ns, skb);
   if (l4?.type === 'udp' && vxlanRcv(w, ns, skb)) return;
   if (l4?.type === 'icmp' && l4.icmp_type === 8) {
     deliver(w, ns, skb, `ICMP echo request for ${ip4.dst}: the kernel itself answers with an echo reply.`);
@@ -77,6 +93,11 @@ export function localDeliver(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb): v
   }
   if (l4?.type === 'tcp' || l4?.type === 'udp') {
     const listener = ns.listeners.find((s) => s.proto === l4.type && s.port === l4.dstport);
+    const proc = listener && ns.processes.get(listener.process);
+    if (l4.type === 'udp' && proc?.udpRecv) {
+      udpToProcess(w, ns, skb, proc, { ip: ip4.src, port: l4.srcport }, skb.packet.slice(ipIndex(skb.packet) + 2));
+      return;
+    }
     if (listener) {
       deliver(w, ns, skb, listener.process === 'client' ? `Delivered to the client's socket (${l4.type.toUpperCase()} port ${l4.dstport}).` : `Delivered to ${listener.process} listening on ${l4.type.toUpperCase()} port ${l4.dstport}.`);
       const reply = w.sockets.reply(ns, skb.packet);

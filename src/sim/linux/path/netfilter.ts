@@ -1,6 +1,6 @@
 import { ipIndex, l4Of } from '../../net/edit.ts';
 import { ipLength } from '../../net/encode.ts';
-import type { Ipv4Layer } from '../../net/packet.ts';
+import { IPPROTO_IPIP, type Ipv4Layer } from '../../net/packet.ts';
 import { runHook, type HookVerdict, type NfPacket } from '../netfilter/engine.ts';
 import type { CtState, HookName, TableName } from '../netfilter/types.ts';
 import type { NetNs } from '../netns.ts';
@@ -27,7 +27,7 @@ export function hook(w: PacketWalk, ns: NetNs, skb: Skb, hook: HookName, inDev: 
   const pkt: NfPacket = {
     src: ip4.src,
     dst: ip4.dst,
-    proto: l4?.type === 'tcp' || l4?.type === 'udp' || l4?.type === 'icmp' ? l4.type : 'other',
+    proto: l4?.type === 'tcp' || l4?.type === 'udp' || l4?.type === 'icmp' ? l4.type : ip4.proto === IPPROTO_IPIP ? 'ipencap' : 'other',
     sport: l4?.type === 'tcp' || l4?.type === 'udp' ? l4.srcport : 0,
     dport: l4?.type === 'tcp' || l4?.type === 'udp' ? l4.dstport : 0,
     icmpType: l4?.type === 'icmp' ? l4.icmp_type : undefined,

@@ -8,12 +8,13 @@ import type { NetNs } from '../netns.ts';
 import { arpResolve } from './arp.ts';
 import { conntrackIn, confirm } from './conntrack.ts';
 import { intToDotted } from './describe.ts';
-import { devXmit } from './dev.ts';
+import { devXmit, isL3Device } from './dev.ts';
 import { icmpError } from './icmp.ts';
 import { ipRcv } from './input.ts';
+import { ipipXmit } from './ipip.ts';
 import { hook, applyVerdict } from './netfilter.ts';
 import type { Skb } from './skb.ts';
-import type { PacketWalk } from './walk.ts';
+import { type PacketWalk, MAX_HOPS } from './walk.ts';
 
 // The output path (net/ipv4/ip_output.c, route.c): ip_local_out → OUTPUT → routing → POSTROUTING → the neighbour layer.
 
@@ -57,6 +58,11 @@ export function routeOutput(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4): { ro
   const m = w.lookup(ns, dst);
   if (!m) unreachable(w, ns, skb, dst);
   emitRoute(w, ns, skb, dst, m);
+  if (m.route.type !== 'unicast') {
+    // fib_props[type].error: ip_route_output_key fails and the socket gets the error
+    const errno = { blackhole: 'EINVAL', unreachable: 'EHOSTUNREACH', prohibit: 'EACCES' }[m.route.type];
+    w.drop(ns, skb, errno, `the route to ${dst} is a ${m.route.type} route: the sending socket gets ${errno}`);
+  }
   return { route: m.route, local: false, dstChecked: dst };
 }
 
@@ -67,12 +73,21 @@ export function unreachable(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4): neve
 
 export function emitRoute(w: PacketWalk, ns: NetNs, skb: Skb, dst: Ipv4, m: RouteMatch): void {
   const r = m.route;
+  const prefix = r.dst.len === 0 ? 'default' : `${intToDotted(r.dst.net)}/${r.dst.len}`;
+  if (r.type !== 'unicast') {
+    w.emit(ns, 'route', skb, {
+      ref: { table: 'route', row: m.row },
+      verdict: r.type,
+      explanation: `Routing table lookup for ${dst}: the longest matching prefix is ${prefix}, a ${r.type} route — it has no next hop and no device.`,
+    });
+    return;
+  }
   const how = r.via ? `via ${r.via} dev ${r.dev}${r.onlink ? ' onlink' : ''}` : `dev ${r.dev} (directly connected)`;
   w.emit(ns, 'route', skb, {
     dev: r.dev,
     ref: { table: 'route', row: m.row },
     verdict: how,
-    explanation: `Routing table lookup for ${dst}: the longest matching prefix is ${r.dst.len === 0 ? 'default' : `${intToDotted(r.dst.net)}/${r.dst.len}`}, so the next hop is ${r.via ?? dst} ${how}.`,
+    explanation: `Routing table lookup for ${dst}: the longest matching prefix is ${prefix}, so the next hop is ${r.via ?? dst} ${how}.`,
   });
 }
 
@@ -103,7 +118,25 @@ export function postRouting(w: PacketWalk, ns: NetNs, skb: Skb, outDev: string, 
     }
   }
   const nexthop = via ?? ip.dst;
+  if (isL3Device(dev)) return l3Xmit(w, ns, skb, dev, nexthop);
   neighOutput(w, ns, skb, dev, nexthop, isError, local);
+}
+
+/**
+ * A device with no link layer (IFF_NOARP, no header_ops): no neighbour to resolve and no
+ * Ethernet header to write; the bare IPv4 packet goes to the device, and a tunnel learns the
+ * route's next hop (skb_dst) to send it to.
+ */
+function l3Xmit(w: PacketWalk, ns: NetNs, skb: Skb, dev: Device, nexthop: Ipv4): void {
+  const i = ipIndex(skb.packet);
+  if (i > 0) skb.packet = skb.packet.slice(i);
+  if (dev.kind === 'ipip') {
+    if (++skb.hops > MAX_HOPS) w.drop(ns, skb, 'LOOP', 'the packet crossed more than 64 devices: a forwarding loop');
+    w.emit(ns, 'tx', skb, { dev: dev.name, explanation: `Handed to ${dev.name}, an IPIP tunnel device: no ARP (NOARP) and no Ethernet header; the tunnel sends it on to ${nexthop}, the route's gateway.` });
+    ipipXmit(w, ns, dev, skb, nexthop);
+    return;
+  }
+  devXmit(w, ns, dev, skb);
 }
 
 /**

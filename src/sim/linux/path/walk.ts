@@ -7,6 +7,7 @@ import type { HookName } from '../netfilter/types.ts';
 import type { NetNs } from '../netns.ts';
 import type { World } from '../world.ts';
 import { describeSend } from './describe.ts';
+import { devRx } from './dev.ts';
 import { localOut } from './output.ts';
 import type { Skb } from './skb.ts';
 
@@ -23,6 +24,8 @@ export interface Pending {
   readonly role: string;
   /** ICMP errors must not trigger ICMP errors (RFC 1122, icmp_send) */
   readonly isError: boolean;
+  /** the packet enters the kernel as received on this device (a TUN write) instead of from a socket */
+  readonly rxDev?: string;
 }
 
 /** What a step may say besides its kind: where, which row, the verdict, the fields it changed. */
@@ -91,10 +94,12 @@ export class PacketWalk {
     this.nfStats.evaluated = 0;
     this.evaluatedByHost = {};
     this.emit(p.ns, 'send', skb, {
-      explanation: describeSend(p.role, p.packet),
+      explanation: p.rxDev === undefined ? describeSend(p.role, p.packet) : `${describeSend(p.role, p.packet)} A process writes it into ${p.rxDev}; it enters the kernel as a packet received there.`,
     });
     try {
-      localOut(this, p.ns, skb, p.isError);
+      const rx = p.rxDev === undefined ? undefined : p.ns.dev(p.rxDev);
+      if (rx) devRx(this, p.ns, rx, skb);
+      else localOut(this, p.ns, skb, p.isError);
       if (!this.ended) this.finish(p.ns, 'dropped', 'the packet was consumed without being delivered');
     } catch (e) {
       if (!(e instanceof Dropped)) throw e;
