@@ -55,6 +55,7 @@ function checkScript(text: string, namespaces: readonly string[], labNets: reado
       /^bridge -n (\S+) /.exec(cmd)?.[1] ??
       /^ip netns (?:add|exec) (\S+)/.exec(cmd)?.[1] ??
       /^wait_listening (\S+) /.exec(cmd)?.[1] ??
+      /^if ! ip -n (\S+) link show tunl0 >\/dev\/null 2>&1; then echo "[^"]*" >&2; teardown; exit 1; fi$/.exec(cmd)?.[1] ??
       /^if \[ -e \/run\/netns\/(\S+) \]; then ip netns pids \1 \| xargs -r kill 2>\/dev\/null \|\| true; ip netns del \1; fi$/.exec(cmd)?.[1];
     expect(ns, `a command outside the lab's namespaces: ${cmd}`).toBeDefined();
     expect(made.has(ns!), `${cmd}: ${ns} is not a namespace the script makes`).toBe(true);
@@ -74,7 +75,8 @@ function checkScript(text: string, namespaces: readonly string[], labNets: reado
 
 /** The lab's own networks: every subnet an address of it sits in, the LANs and the cluster network. */
 function labNetworks(text: string, c: ReturnType<typeof exportOf>['c']): Prefix[] {
-  const nets: Prefix[] = [parseCidr('127.0.0.0/8'), parseCidr(c.spec.flannel.network)];
+  // link-local (Calico's 169.254.1.1 gateway, answered by proxy ARP) never leaves its link
+  const nets: Prefix[] = [parseCidr('127.0.0.0/8'), parseCidr('169.254.0.0/16'), parseCidr(c.spec.flannel.network)];
   for (const n of c.spec.networks) nets.push(parseCidr(n.cidr));
   for (const m of text.matchAll(/ addr add (\d+\.\d+\.\d+\.\d+\/\d+)/g)) nets.push(parseCidr(m[1]!));
   return nets;
@@ -102,6 +104,20 @@ describe('export --netns', () => {
       const { c, script } = exportOf(yaml, i % 2 === 0 ? 'vxlan' : 'host-gw', i + 1, before);
       checkScript(script.text, script.namespaces, labNetworks(script.text, c));
     }
+  });
+
+  it('every built-in cluster whose devices the kernel has (flannel udp\'s TUN reader is user space: refused with a reason)', () => {
+    for (const preset of ['seed-calico', 'docker', 'five-nodes', 'pod-cidr-25']) {
+      const c = loadScenario({ preset, modes: {}, seed: 1, before: [] });
+      if (!c.ok) throw new Error(c.error.message);
+      const s = netnsScript(c.value.world, { prefix: 'kpl' });
+      if (!s.ok) throw new Error(s.error);
+      checkScript(s.value.text, s.value.namespaces, labNetworks(s.value.text, c.value));
+    }
+    const udp = loadScenario({ preset: 'seed', modes: { backend: 'udp' }, seed: 1, before: [] });
+    if (!udp.ok) throw new Error(udp.error.message);
+    const r = netnsScript(udp.value.world, { prefix: 'kpl' });
+    expect(r.ok ? '' : r.error).toMatch(/flannel0 is a TUN device .*flannel's udp backend cannot be exported/);
   });
 
   it('tears down first and on failure, and knows only its own namespaces', () => {

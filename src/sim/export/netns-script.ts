@@ -91,6 +91,10 @@ export function netnsScript(world: World, o: NetnsScriptOptions): ExportResult {
     out.line(`ip netns exec ${n} sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.bridge.bridge-nf-call-iptables=0`);
   }
 
+  // the ipip module makes tunl0 in every namespace; without the module there is no IPIP at all
+  const ipip = all.find((ns) => [...ns.devices.values()].some((d) => d.kind === 'ipip' && d.fallback));
+  if (ipip) out.line(`if ! ip -n ${nsOf(ipip)} link show tunl0 >/dev/null 2>&1; then echo "export: this kernel has no ipip module (no tunl0 in a new namespace): Calico's IPIP cannot be built here" >&2; teardown; exit 1; fi`);
+
   out.section('L2 segments: a bridge in its own namespace; each NIC is a veth whose far end is a port of it');
   const nicPorts = new Map<string, string>();
   for (const [segName, seg] of world.segments) {
@@ -134,6 +138,12 @@ export function netnsScript(world: World, o: NetnsScriptOptions): ExportResult {
         case 'dummy':
           out.line(`ip -n ${n} link add ${d.name} ${common} type dummy`);
           break;
+        case 'ipip':
+          // the ipip module makes tunl0 itself in every namespace; other tunnels are added
+          if (!d.fallback) out.line(`ip -n ${n} link add ${d.name} index ${d.ifindex} mtu ${d.mtu} type ipip${d.local ? ` local ${d.local}` : ''}${d.remote ? ` remote ${d.remote}` : ''} ttl ${d.ttl || 'inherit'}${d.pmtudisc ? ' pmtudisc' : ' nopmtudisc'}`);
+          break;
+        case 'tun':
+          return { ok: false, error: `${ns.id}: ${d.name} is a TUN device whose packets a user-space process (${d.owner ?? 'none'}) reads and writes; the export starts no such process (flannel's udp backend cannot be exported)` };
       }
     }
   }
@@ -166,6 +176,8 @@ export function netnsScript(world: World, o: NetnsScriptOptions): ExportResult {
     }
     for (const d of byIndex(ns)) {
       if (d.up && !d.neverUp) out.line(`ip -n ${n} link set ${d.name} up`);
+      // Calico answers ARP for its gateway address with proxy ARP on the host's end of each veth
+      if (d.proxyArp) out.line(`ip netns exec ${n} sysctl -qw net.ipv4.conf.${d.name.replaceAll('.', '/')}.proxy_arp=1`);
     }
   }
   out.section('No checksum or segmentation offloads on veths, so a capture shows what a wire would carry');
