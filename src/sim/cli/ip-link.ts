@@ -1,5 +1,5 @@
 import { ipToInt, prefixMask, type Mac } from '../net/addr.ts';
-import type { BridgeDevice, Device, IfAddr } from '../linux/devices.ts';
+import { newStats, type BridgeDevice, type Device, type IfAddr } from '../linux/devices.ts';
 import type { NetNs } from '../linux/netns.ts';
 
 /**
@@ -163,6 +163,8 @@ export interface LinkShowOpts {
   readonly up?: boolean;
   readonly master?: string;
   readonly type?: string;
+  /** `-s`: the RX/TX counters after each device */
+  readonly stats?: boolean;
 }
 
 function linkHeader(dev: Device, o: LinkShowOpts): string {
@@ -295,8 +297,29 @@ export function ipLinkShow(ns: NetNs, o: LinkShowOpts = {}): string {
     s += `${linkHeader(d, o)}\n`;
     if (!o.inetOnly || o.details) s += linkLine(d, ids) + (o.details ? detailsTail(d) : '') + '\n';
     if (o.addresses) for (const a of d.addrs) s += `${addrLines(d, a)}\n`;
+    if (o.stats) s += statsLines(d);
   }
   return s;
+}
+
+/**
+ * print_stats64 (iproute2 6.1): the RX and TX blocks, each column as wide as its widest header
+ * or number across both blocks (size_columns); the model counts no errors, misses or collisions,
+ * and no multicast frames (it sends none).
+ */
+function statsLines(d: Device): string {
+  const s = d.stats ?? newStats();
+  const rx = [s.rxBytes, s.rxPackets, 0, s.rxDropped, 0, 0];
+  const tx = [s.txBytes, s.txPackets, 0, s.txDropped, 0, 0];
+  // the headers' widths: "*X errors", "packets", "errors", "dropped", "heartbt", "overrun", "compressed"
+  const cols = [10, 7, 6, 7, 7, 7, 10];
+  [...rx, ...tx].forEach((v, i) => {
+    const c = i % 6;
+    cols[c] = Math.max(cols[c]!, String(v).length);
+  });
+  const head = (label: string, words: readonly string[]) => `    ${label}: ${'bytes'.padStart(cols[0]! - 4)} ${words.map((w, k) => w.padStart(cols[k + 1]!)).join(' ')} ${''.padStart(cols[6]!)}\n`;
+  const nums = (vals: readonly number[]) => `    ${vals.map((v, k) => `${String(v).padStart(cols[k]!)} `).join('')}\n`;
+  return head('RX', ['packets', 'errors', 'dropped', 'missed', 'mcast']) + nums(rx) + head('TX', ['packets', 'errors', 'dropped', 'carrier', 'collsns']) + nums(tx);
 }
 
 /** `ip addr` (`ip a`, `ip address show [dev X]`). */

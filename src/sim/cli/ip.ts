@@ -1026,6 +1026,8 @@ interface GlobalOpts {
   /** the simulated clock, for the route cache's expiry times */
   nowUs: number;
   details: boolean;
+  /** `-s`: the devices' counters */
+  stats: boolean;
   brief: boolean;
   family: Family;
   inetOnly: boolean;
@@ -1048,7 +1050,7 @@ const IP_OBJECTS = ['address', 'addrlabel', 'maddress', 'route', 'rule', 'neighb
  */
 export function ipCommand(world: World, ns: NetNs, argv: readonly string[], opts: IpOptions = {}): CommandResult {
   const busybox = (opts.flavor ?? (ns.kind === 'root' ? 'iproute2' : 'busybox')) === 'busybox';
-  const g: GlobalOpts = { nowUs: world.timeUs, details: false, brief: false, family: 'any valid', inetOnly: false, busybox };
+  const g: GlobalOpts = { nowUs: world.timeUs, details: false, stats: false, brief: false, family: 'any valid', inetOnly: false, busybox };
   let i = 0;
   for (; i < argv.length; i++) {
     let opt = argv[i]!;
@@ -1069,7 +1071,8 @@ export function ipCommand(world: World, ns: NetNs, argv: readonly string[], opts
         g.inetOnly = true;
       } else if (f === undefined) return fail(INCOMPLETE);
       else return fail(notModelled(`the address family "${f}"`));
-    } else if (matches(opt, '-stats') || matches(opt, '-statistics') || matches(opt, '-oneline') || matches(opt, '-json') || matches(opt, '-resolve') || matches(opt, '-netns') || matches(opt, '-all')) {
+    } else if (opt === '-s' || matches(opt, '-stats') || matches(opt, '-statistics')) g.stats = true;
+    else if (matches(opt, '-oneline') || matches(opt, '-json') || matches(opt, '-resolve') || matches(opt, '-netns') || matches(opt, '-all')) {
       return fail(notModelled(`the option "${opt}"`));
     } else if (matches(opt, '-help')) return fail(IP_USAGE);
     else return fail(`Option "${opt}" is unknown, try "ip -help".`);
@@ -1142,7 +1145,7 @@ function ipAddrCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandRe
   if (sub === undefined || matches(sub, 'list') || matches(sub, 'show') || matches(sub, 'lst')) {
     const p = parseShowLinks(ns, sub === undefined ? [] : rest, 'address');
     if (!p.ok) return p;
-    const o = { ...p.o, details: g.details, inetOnly: g.inetOnly, addresses: true };
+    const o = { ...p.o, details: g.details, stats: g.stats, inetOnly: g.inetOnly, addresses: true };
     if (g.busybox) return out(busyboxLinkShow(ns, o));
     return out(g.brief ? briefShow(ns, o) : ipLinkShow(ns, o));
   }
@@ -1177,7 +1180,7 @@ function ipLinkCmd(world: World, ns: NetNs, args: readonly string[], g: GlobalOp
   if (sub === undefined || matches(sub, 'show') || matches(sub, 'list') || matches(sub, 'lst')) {
     const p = parseShowLinks(ns, sub === undefined ? [] : rest, 'link');
     if (!p.ok) return p;
-    const o = { ...p.o, details: g.details, link: true };
+    const o = { ...p.o, details: g.details, stats: g.stats, link: true };
     if (g.busybox) return out(busyboxLinkShow(ns, o));
     return out(g.brief ? briefShow(ns, o) : ipLinkShow(ns, o));
   }

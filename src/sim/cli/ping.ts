@@ -56,6 +56,8 @@ interface EchoResult {
   readonly error?: { readonly from: Ipv4; readonly text: string };
   /** sendmsg failed locally: EMSGSIZE, with the MTU the kernel checked against */
   readonly localMtu?: number;
+  /** sendmsg failed because the sender's own veth dropped the frame (veth_xmit: NET_XMIT_DROP → ENOBUFS) */
+  readonly noBufs?: boolean;
 }
 
 export function pingCommand(c: Cluster, ns: NetNs, args: readonly string[]): Run {
@@ -99,7 +101,7 @@ export function pingCommand(c: Cluster, ns: NetNs, args: readonly string[]): Run
     const r = echo(c, ns, dst, first + n, size, pmtudisc);
     results.push(r);
     // busybox dies on a failed sendto
-    if (r.localMtu !== undefined && bb) break;
+    if ((r.localMtu !== undefined || r.noBufs) && bb) break;
   }
   return { ok: true, output: bb ? busyboxOutput(dst, size, count, results) : iputilsOutput(dst, size, count, results), mutates: false };
 }
@@ -114,6 +116,7 @@ function busyboxOutput(dst: string, size: number, count: number, results: readon
   let out = `PING ${dst} (${dst}): ${size} data bytes\n`;
   for (const [seq, r] of results.entries()) {
     if (r.localMtu !== undefined) return `${out}ping: sendto: Message too long\n`;
+    if (r.noBufs) return `${out}ping: sendto: No buffer space available\n`;
     // an ICMP error is dropped unprinted: busybox's unpack4 reads the echo id where an error
     // carries zeros, finds it is "not our ping" (checked on a real kernel with busybox 1.35)
     if (r.ttl !== undefined) out += `${size + 8} bytes from ${dst}: seq=${seq} ttl=${r.ttl} time=${r.ms.toFixed(3)} ms\n`;
@@ -130,6 +133,7 @@ function iputilsOutput(dst: string, size: number, count: number, results: readon
   let errors = 0;
   for (const [n, r] of results.entries()) {
     if (r.localMtu !== undefined) out += `ping: local error: message too long, mtu=${r.localMtu}\n`;
+    else if (r.noBufs) out += 'ping: sendmsg: No buffer space available\n';
     else if (r.ttl !== undefined) out += `${size + 8} bytes from ${dst}: icmp_seq=${n + 1} ttl=${r.ttl} time=${r.ms.toFixed(3)} ms\n`;
     else if (r.error) out += `From ${r.error.from} icmp_seq=${n + 1} ${r.error.text}\n`;
     if (r.localMtu !== undefined || r.error) errors++;
@@ -154,6 +158,9 @@ function echo(c: Cluster, ns: NetNs, dst: Ipv4, seq: number, size: number, pmtud
   const packet: Packet = req.map((l) => (l.type === 'icmp' ? { ...l, seq } : l.type === 'ipv4' ? { ...l, df } : l));
   const t = walk.run(ns, packet);
   if (t.packets[0]!.reason === 'EMSGSIZE') return { ms: 0, localMtu: mtu };
+  // the frame never left: the socket's own veth refused it, and sendmsg says so
+  const out = t.packets[0]!;
+  if (out.reason === 'VETH_MTU' && out.host === ns.host && out.netns === ns.name) return { ms: 0, noBufs: true };
   const start = t.events[0]!.timeUs;
   const back = t.packets.find((p, k) => k > 0 && p.verdict === 'delivered' && p.host === ns.host && p.netns === ns.name);
   if (!back) return { ms: 0 };

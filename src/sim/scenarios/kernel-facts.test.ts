@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../api.ts';
 import { execCommand } from '../cli/exec.ts';
+import { ipCommand } from '../cli/ip.ts';
 import type { Cluster } from '../k8s/cluster.ts';
 import { firstPacket, socketsFor, traceFlow } from '../k8s/flows.ts';
 import { PacketWalk } from '../linux/path/walk.ts';
@@ -194,5 +195,47 @@ describe('the VXLAN source port', () => {
     const [syn, synAck, ack] = outerPorts({ from: N8S9S, to: '10.42.1.9:80', proto: 'tcp', kind: 'connect' });
     expect(syn).toBe(ack);
     expect(synAck).not.toBe(syn);
+  });
+});
+
+describe('a veth takes what fits its peer', () => {
+  it('a frame bigger than the peer\'s MTU + 18 is dropped and counted on both ends; the sender\'s socket gets ENOBUFS', () => {
+    const c = seed({}, ['master: ip link set cni0 mtu 1500', 'master: ip link set vethdda33cf5 mtu 1500']);
+    // master → its pod through cni0 (1500) and the pod's veth (peer eth0 still 1450)
+    expect(sh(c, 'master', 'ping -c 1 -M do -s 1426 10.42.0.65')).toContain('1 received');
+    expect(sh(c, 'master', 'ping -c 1 -M do -s 1427 10.42.0.65')).toContain('0 received');
+    const veth = sh(c, 'master', 'ip -s link show vethdda33cf5').split('\n');
+    expect(veth[5]!.trim().split(/\s+/)[3]).toBe('1');
+    // (busybox's ip has no -s; iproute2 in the pod's namespace, as `ip -n` would show it)
+    const r = ipCommand(c.world, c.pods.get(N8S9S)!, ['-s', 'link', 'show', 'eth0'], { flavor: 'iproute2' });
+    const eth0 = r.ok ? r.output : r.error;
+    expect(eth0).toContain('    RX:  bytes packets errors dropped  missed   mcast           \n');
+    expect(eth0.split('\n')[3]!.trim().split(/\s+/)[3]).toBe('1');
+    // the pod's own veth refusing a frame: the kernel says so to the socket
+    const c2 = seed({}, ['master: ip link set vethdda33cf5 mtu 1400']);
+    expect(sh(c2, N8S9S, 'ping -c 1 -s 1400 10.42.0.1')).toContain('ping: sendto: No buffer space available');
+  });
+});
+
+describe('ip -s link counts what went through each device', () => {
+  it('a ping from a pod counts on its eth0, the host veth, the bridge it is routed through and the NIC', () => {
+    const c = seed();
+    sh(c, N8S9S, 'ping -c 1 192.168.205.5');
+    const stats = (target: string, dev: string, flavor: 'iproute2' | 'busybox' = 'iproute2') => {
+      const ns = target === N8S9S ? c.pods.get(N8S9S)! : c.nodes.get(target)!;
+      const r = ipCommand(c.world, ns, ['-s', 'link', 'show', dev], { flavor });
+      if (!r.ok) throw new Error(r.error);
+      const l = r.output.split('\n');
+      const num = (i: number) => l[i]!.trim().split(/\s+/).map(Number);
+      return { rx: num(3), tx: num(5) };
+    };
+    // the echo request (98 bytes on the wire) leaves eth0 and its reply comes back
+    expect(stats(N8S9S, 'eth0').tx.slice(0, 2)).toEqual([98, 1]);
+    expect(stats(N8S9S, 'eth0').rx.slice(0, 2)).toEqual([98, 1]);
+    expect(stats('master', 'vethdda33cf5').rx.slice(0, 2)).toEqual([98, 1]);
+    // routed by the host: cni0 passes the request up (rx) and sends the reply down (tx)
+    expect(stats('master', 'cni0').rx[1]).toBe(1);
+    expect(stats('master', 'cni0').tx[1]).toBeGreaterThanOrEqual(1);
+    expect(stats('master', 'enp0s1').tx[1]).toBeGreaterThanOrEqual(1);
   });
 });
