@@ -217,6 +217,21 @@ describe('a veth takes what fits its peer', () => {
   });
 });
 
+describe('conntrack runs only where a rule needs it', () => {
+  it('the client, a LAN host with no rules, tracks nothing of its NodePort connection; the node it reached does', () => {
+    const c = seed();
+    const t = traceFlow(c, { from: 'client', to: '192.168.205.4:32506', proto: 'tcp', kind: 'connect' });
+    if (!t.ok) throw new Error(t.error.message);
+    expect(t.value.events.some((e) => e.host === 'client' && e.kind === 'conntrack')).toBe(false);
+    expect(sh(c, 'client', 'conntrack -L')).not.toContain('dport=32506');
+    expect(sh(c, 'master', 'conntrack -L')).toContain('dport=32506');
+    // one MASQUERADE rule is enough: nf_ct_netns_get registers the hooks
+    const c2 = seed({}, ['client: iptables -t nat -A POSTROUTING -o en0 -j MASQUERADE']);
+    traceFlow(c2, { from: 'client', to: '192.168.205.4:32506', proto: 'tcp', kind: 'connect' });
+    expect(sh(c2, 'client', 'conntrack -L')).toContain('dport=32506');
+  });
+});
+
 describe('ip -s link counts what went through each device', () => {
   it('a ping from a pod counts on its eth0, the host veth, the bridge it is routed through and the NIC', () => {
     const c = seed();

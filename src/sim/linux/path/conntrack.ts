@@ -1,7 +1,7 @@
 import { ipIndex, l4Of } from '../../net/edit.ts';
 import type { Ipv4Layer, Packet } from '../../net/packet.ts';
 import type { Connection, Tuple } from '../conntrack.ts';
-import type { HookName } from '../netfilter/types.ts';
+import type { HookName, Rule } from '../netfilter/types.ts';
 import type { NetNs } from '../netns.ts';
 import { reassemble } from './output.ts';
 import type { Skb } from './skb.ts';
@@ -92,7 +92,22 @@ export function conntrackRow(ns: NetNs, conn: Connection): number | undefined {
   return row < 0 ? undefined : row;
 }
 
-/** conntrack runs in a namespace once netfilter rules there need it (nat or ctstate matches). */
+/**
+ * Conntrack runs in a namespace only while a rule there needs it: its hooks are registered per
+ * namespace by nf_ct_netns_get, which the rules' checkentry calls — xt_conntrack's ctstate
+ * match, the DNAT/SNAT targets (xt_nat), MASQUERADE. A namespace without such a rule (a pod, a
+ * plain LAN host, a router) tracks nothing, not even with an empty nat table (checked on a
+ * real kernel: `conntrack -L` stays empty there).
+ */
 export function conntrackActive(ns: NetNs): boolean {
-  return ns.kind === 'root';
+  for (const table of Object.values(ns.nf)) {
+    for (const chain of table.values()) {
+      for (const r of chain.rules) if (needsConntrack(r)) return true;
+    }
+  }
+  return false;
+}
+
+function needsConntrack(r: Rule): boolean {
+  return r.target.t === 'DNAT' || r.target.t === 'SNAT' || r.target.t === 'MASQUERADE' || r.matches.some((m) => m.m === 'conntrack');
 }
