@@ -42,9 +42,8 @@ export function nodeIp(p: Probe, node: NetNs): string {
 export function pingProbe(p: Probe, from: NetNs, dst: string, opts: readonly string[] = [], label = 'ping'): void {
   const where = `${from.id} → ${dst}${opts.length ? ` ${opts.join(' ')}` : ''}`;
   const model = parsePing(p.modelTry(from, ['ping', '-c', '1', ...opts, dst].join(' ')).output);
-  // the same program on both sides: busybox in a pod (as `kubectl debug --image=busybox`), iputils
-  // on a host; busybox has no -M, so a pod's -M probes run iputils (their facts are the kernel's)
-  const prog = from.kind !== 'root' && !opts.includes('-M') ? ['busybox', 'ping'] : ['ping'];
+  // the same program on both sides: busybox in a pod (as `kubectl debug --image=busybox`), iputils on a host
+  const prog = from.kind !== 'root' ? ['busybox', 'ping'] : ['ping'];
   const k = p.lab.exec(p.real(from), [...prog, '-c', '1', '-W', '1', ...opts, dst], 5000);
   const kernel = parsePing(`${k.stdout}\n${k.stderr}`);
   p.ck.check(label, where, 'received', model.received, kernel.received);
@@ -85,8 +84,8 @@ function pings(p: Probe, r: Roles): void {
 export function tracerouteProbe(p: Probe, from: NetNs, dst: string, opts: readonly string[] = []): void {
   const where = `${from.id} → ${dst}${opts.length ? ` ${opts.join(' ')}` : ''}`;
   const m = p.modelTry(from, ['traceroute', '-n', '-w', '1', '-q', '3', '-m', '10', ...opts, dst].join(' '));
-  // busybox in a pod, Debian's traceroute on a host (and for -T, which busybox lacks)
-  const prog = from.kind !== 'root' && !opts.includes('-T') ? ['busybox', 'traceroute'] : ['traceroute'];
+  // busybox in a pod, Linux traceroute on a host
+  const prog = from.kind !== 'root' ? ['busybox', 'traceroute'] : ['traceroute'];
   const k = p.lab.exec(p.real(from), [...prog, '-n', '-w', '1', '-q', '3', '-m', '10', ...opts, dst], 30_000);
   const model = parseTraceroute(m.output);
   const kernel = parseTraceroute(k.stdout);
@@ -95,14 +94,16 @@ export function tracerouteProbe(p: Probe, from: NetNs, dst: string, opts: readon
 }
 
 function traceroutes(p: Probe, r: Roles): void {
-  // a different source for each kind, so that one destination's ICMP rate limit is not what is measured
+  // a different source for each kind, so that one destination's ICMP rate limit is not what is
+  // measured; TCP probes are Linux traceroute's (busybox has none), so they start on a node
   const cross = r.pods.filter((x) => r.pods.some((y) => y.host !== x.host));
   const dstOf = (src: NetNs) => r.pods.find((y) => y.host !== src.host)!;
-  const kinds: string[][] = [[], ['-I'], ['-T', '-p', '80']];
-  kinds.forEach((opts, i) => {
+  ([[], ['-I']] as string[][]).forEach((opts, i) => {
     const src = cross[i % Math.max(cross.length, 1)];
     if (src) tracerouteProbe(p, src, r.podIp(dstOf(src)), opts);
   });
+  const node = r.nodes.find((n) => r.pods.some((y) => y.host !== n.host));
+  if (node) tracerouteProbe(p, node, r.podIp(dstOf(node)), ['-T', '-p', '80']);
 }
 
 /**
@@ -167,13 +168,14 @@ function sizes(p: Probe, r: Roles): void {
   if (src) {
     const dst = r.podIp(r.pods.find((y) => y.host !== src.host)!);
     const mtu = src.dev('eth0')!.mtu;
-    pingProbe(p, src, dst, ['-s', String(mtu - 28), '-M', 'do'], 'ping -s');
-    for (const mode of ['do', 'dont', 'want']) pingProbe(p, src, dst, ['-s', String(mtu - 27), '-M', mode], 'ping -s');
+    // busybox sets no -M: the kernel's default (want) sends what fits with DF, fragments the rest
+    for (const size of [mtu - 28, mtu - 27]) pingProbe(p, src, dst, ['-s', String(size)], 'ping -s');
     const node = r.nodeOf(src);
     const remote = r.pods.find((y) => y.host !== node.host)!;
     const route = p.c.nodes.get(node.host)!.fib.lookup(r.podIp(remote) as never);
     const out = route ? node.dev(route.route.dev)!.mtu : 1500;
-    pingProbe(p, node, r.podIp(remote), ['-s', String(out - 27), '-M', 'do'], 'ping -s');
+    pingProbe(p, node, r.podIp(remote), ['-s', String(out - 28), '-M', 'do'], 'ping -s');
+    for (const mode of ['do', 'dont', 'want']) pingProbe(p, node, r.podIp(remote), ['-s', String(out - 27), '-M', mode], 'ping -s');
   }
   if (r.client && p.c.spec.hosts.find((h) => h.name === 'client')!.routes.length > 0) {
     const first = r.nodes[0]!;
