@@ -36,8 +36,19 @@ export class Lab {
     writeFileSync(this.script, scriptText);
   }
 
+  /** when `up` returned (ms since the epoch) */
+  private upAt = 0;
+
   up(): Run {
-    return run(['bash', this.script, 'up'], 60_000);
+    const r = run(['bash', this.script, 'up'], 60_000);
+    this.upAt = Date.now();
+    return r;
+  }
+
+  /** Waits, without spinning, until `ms` have passed since the lab came up. */
+  settle(ms: number): void {
+    const left = this.upAt + ms - Date.now();
+    if (left > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, left);
   }
 
   teardown(): void {

@@ -149,6 +149,15 @@ function protocolName(line: string): string {
   return `${m[1]}${name}${' '.repeat(Math.max(1, width - name.length))}${line.slice(m[1]!.length + width)}`;
 }
 
+/**
+ * The kernel's own IGMPv3 reports: a bridge joins 224.0.0.106 (all-snoopers) when it comes up
+ * (cni0 in `ip maddr`), and igmp_ifc_event sends the unsolicited report at once and again within
+ * igmpv3_unsolicited_report_interval (1 s; robustness 2). A report (40 bytes) is a NEW conntrack
+ * entry that counts in the nat table's OUTPUT and POSTROUTING — seen racing the suite's `-Z` —
+ * and the model sends no IGMP. So the counters are zeroed and read once the reports are over.
+ */
+const IGMP_REPORTS_MS = 2000;
+
 export function stateProbes(p: Probe, phase: 'before traffic' | 'after traffic'): void {
   for (const ns of p.c.world.namespaces.values()) {
     const real = p.real(ns);
@@ -159,7 +168,9 @@ export function stateProbes(p: Probe, phase: 'before traffic' | 'after traffic')
       linkProbes(p, ns, real, phase);
       addrProbes(p, ns, real, phase);
       iptablesSaveProbe(p, ns, real, phase);
-      iptablesListProbe(p, ns, real, phase);
     }
   }
+  if (phase !== 'before traffic') return;
+  p.lab.settle(IGMP_REPORTS_MS);
+  for (const ns of p.c.world.namespaces.values()) iptablesListProbe(p, ns, p.real(ns), phase);
 }
