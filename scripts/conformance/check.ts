@@ -31,7 +31,7 @@ export class Checker {
     const k = show(kernel);
     const ok = agree ?? m === k;
     const f: Finding = { probe, where, fact, model: m, kernel: k, agree: ok };
-    this.findings.push(ok ? f : { ...f, known: KNOWN_DIFFERENCES.find((d) => d.probe === probe && d.fact.test(fact) && (d.where === undefined || d.where.test(where))) });
+    this.findings.push(ok ? f : { ...f, known: KNOWN_DIFFERENCES.find((d) => d.probe === probe && d.fact.test(fact) && (d.where === undefined || d.where.test(where)) && (d.model === undefined || d.model.test(m)) && (d.kernel === undefined || d.kernel.test(k))) });
     return ok;
   }
 

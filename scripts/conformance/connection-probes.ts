@@ -139,14 +139,21 @@ export function connections(p: Probe, r: Roles): void {
 /**
  * Every namespace's conntrack entries after one connection, each reduced by rule: ports the
  * kernel draws (the client's, a masquerade's, VXLAN's) become their role, timeouts are left out
- * (they count down), the rest is compared as printed.
+ * (they count down), the rest is compared as printed — a TCP entry's state as a fact of its own,
+ * so that an entry present on both sides is compared field by field.
  */
 function conntrackProbe(p: Probe, where: string, m: Seen, k: Seen): void {
   for (const ns of tracked(p)) {
-    const model = parseConntrack(conntrackLines(ns).join('\n')).map((e) => ctKey(e, m));
-    const real = p.lab.exec(p.real(ns), ['conntrack', '-L']);
-    const kernel = parseConntrack(real.stdout).map((e) => ctKey(e, k));
-    p.ck.sameSet('conntrack -L', `${where} @ ${ns.id}`, model, kernel);
+    const at = `${where} @ ${ns.id}`;
+    const model = parseConntrack(conntrackLines(ns).join('\n'));
+    const kernel = parseConntrack(p.lab.exec(p.real(ns), ['conntrack', '-L']).stdout);
+    p.ck.sameSet('conntrack -L', at, model.map((e) => ctKey(e, m)), kernel.map((e) => ctKey(e, k)));
+    const states = (es: CtEntry[], s: Seen) => new Map(es.filter((e) => e.proto === 'tcp').map((e) => [ctKey(e, s), e.state ?? '(none)']));
+    const ks = states(kernel, k);
+    for (const [key, state] of states(model, m)) {
+      const kstate = ks.get(key);
+      if (kstate !== undefined) p.ck.check('conntrack -L', `${at}: ${key}`, 'TCP state after the close', state, kstate);
+    }
   }
 }
 
@@ -160,7 +167,7 @@ function ctKey(e: CtEntry, s: Seen): string {
     return v;
   };
   const side = (t: Record<string, string>) => `src=${t.src} dst=${t.dst} sport=${port(t.sport, e.proto)} dport=${port(t.dport, e.proto)}${t.type ? ` type=${t.type} code=${t.code}` : ''}`;
-  return `${e.proto} ${e.state ?? ''} ${side(e.orig)}${e.unreplied ? ' [UNREPLIED]' : ''} ${side(e.reply)}${e.assured ? ' [ASSURED]' : ''} mark=${e.mark}`;
+  return `${e.proto} ${side(e.orig)}${e.unreplied ? ' [UNREPLIED]' : ''} ${side(e.reply)}${e.assured ? ' [ASSURED]' : ''} mark=${e.mark}`;
 }
 
 /**
