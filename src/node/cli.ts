@@ -8,6 +8,8 @@ import { execCommand } from '../sim/cli/exec.ts';
 import { renderTrace, traceJson } from '../sim/cli/trace-text.ts';
 import { traceFlow } from '../sim/k8s/flows.ts';
 import { runOn } from '../sim/runs.ts';
+import { netnsScript, PREFIX_RE } from '../sim/export/netns-script.ts';
+import type { Cluster } from '../sim/k8s/cluster.ts';
 import { CLUSTER_PRESETS } from '../sim/scenarios/clusters.ts';
 import { isTraceLevel, TRACE_LEVELS, type TraceLevel } from '../sim/trace/levels.ts';
 
@@ -18,6 +20,7 @@ Usage:
   kube-packet-lab exec <host|pod> [options] -- <command ...>
   kube-packet-lab compare --from <..> --to <..> --vs proxy=ipvs|proxy=nftables|backend=<backend> [options]
   kube-packet-lab scale [--services 10,100,1000] [--endpoints 6]
+  kube-packet-lab export --netns [--prefix NAME] [options] > lab.sh
   kube-packet-lab presets [NAME]      list the built-in clusters, or print one
 
 trace options:
@@ -35,6 +38,11 @@ trace options:
                            kernel: adds lookups, conntrack and each table's verdict
                            at a hook; rules: every rule matched (default)
   --pcap FILE              write every frame the trace put on a wire (veth or LAN)
+
+export options:
+  --netns                  print a bash script that builds the lab in real Linux network
+                           namespaces (run it as root: bash lab.sh [up|teardown])
+  --prefix NAME            name every namespace NAME-… (default kpl)
 
 options for every verb (before --):
   --cluster FILE|-|NAME    what kubectl get … -o yaml|json printed (a List, several
@@ -93,6 +101,8 @@ interface Parsed {
   json: boolean;
   verbose: boolean;
   pcap?: string;
+  netns: boolean;
+  prefix: string;
   positional: string[];
   command: string[];
 }
@@ -114,7 +124,7 @@ function parseArgs(argv: string[], io: Io): Parsed {
   let draw = 0;
   let cni: Cni | undefined;
   const flow: { -readonly [K in keyof FlowSpec]?: FlowSpec[K] } = {};
-  const p: Parsed = { scenario: { modes, seed, before }, vs: {}, services: [10, 100, 1000], endpoints: 6, flow, count: 1, level: 'rules', json: false, verbose: false, positional: [], command: [] };
+  const p: Parsed = { scenario: { modes, seed, before }, vs: {}, services: [10, 100, 1000], endpoints: 6, flow, count: 1, level: 'rules', json: false, verbose: false, netns: false, prefix: 'kpl', positional: [], command: [] };
   const value = (i: number, name: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
@@ -250,6 +260,13 @@ function parseArgs(argv: string[], io: Io): Parsed {
       case '--pcap':
         p.pcap = value(++i, a);
         break;
+      case '--netns':
+        p.netns = true;
+        break;
+      case '--prefix':
+        p.prefix = value(++i, a);
+        if (!PREFIX_RE.test(p.prefix)) throw new UsageError(`--prefix: "${p.prefix}" must be 1 to 12 lower-case letters, digits or "-", starting with a letter`);
+        break;
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
         p.positional.push(a);
@@ -373,6 +390,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.stdout.write(r.value.output);
     return 0;
   }
+  if (verb === 'export') return exportVerb(c.value, p, io);
   if (verb === 'trace') {
     if (!p.flow.from || !p.flow.to) {
       io.stderr.write('kube-packet-lab: trace needs --from and --to\n');
@@ -390,8 +408,29 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.stdout.write(p.json ? `${JSON.stringify(traceJson(t.value), null, 2)}\n` : renderTrace(t.value, p.verbose, p.level));
     return t.value.verdict === 'delivered' ? 0 : 3;
   }
-  io.stderr.write(`kube-packet-lab: unknown verb "${verb}" (trace, exec, presets)\nTry 'kube-packet-lab --help'.\n`);
+  io.stderr.write(`kube-packet-lab: unknown verb "${verb}" (trace, exec, compare, scale, export, presets)\nTry 'kube-packet-lab --help'.\n`);
   return 2;
+}
+
+/** `export --netns`: the loaded lab (after --before edits) as a script for real namespaces. */
+function exportVerb(c: Cluster, p: Parsed, io: Io): number {
+  if (!p.netns) {
+    io.stderr.write('kube-packet-lab: export needs --netns (the only format so far)\n');
+    return 2;
+  }
+  const s = p.scenario;
+  const about = [
+    `cluster: ${s.preset ?? (s.cluster !== undefined ? 'a cluster file' : 'seed')}; flannel ${c.modes.backend}; kube-proxy ${c.modes.proxy}; seed ${s.seed}`,
+    ...s.before.map((b) => `before: ${b}`),
+  ];
+  if (c.modes.proxy !== 'iptables') about.push('kube-proxy ipvs: the script makes kube-ipvs0 and the iptables/ipset rules, but no IPVS virtual servers (ipvsadm is not exported)');
+  const r = netnsScript(c.world, { prefix: p.prefix, about });
+  if (!r.ok) {
+    io.stderr.write(`kube-packet-lab: export: ${r.error}\n`);
+    return 1;
+  }
+  io.stdout.write(r.value.text);
+  return 0;
 }
 
 function flowOf(p: Parsed): FlowSpec | undefined {

@@ -24,6 +24,7 @@ const KIND_LABEL: Readonly<Record<EventKind, string>> = {
   encap: 'encapsulate on',
   decap: 'decapsulate on',
   user: 'user space',
+  fragment: 'fragments',
   deliver: 'deliver',
   drop: 'drop',
 };

@@ -1,5 +1,5 @@
 import { isIpv4, type Ipv4 } from '../net/addr.ts';
-import type { Connection, ConnState, Tuple } from '../linux/conntrack.ts';
+import { isDstNat, isSrcNat, type Connection, type ConnState, type Tuple } from '../linux/conntrack.ts';
 import type { NetNs } from '../linux/netns.ts';
 import type { World } from '../linux/world.ts';
 import type { CommandResult } from './ip.ts';
@@ -70,8 +70,8 @@ function pick(c: Connection, f: CtFilter): boolean {
   if (f.replyDport !== undefined && c.reply.dport !== f.replyDport) return false;
   if (f.mark !== undefined && c.mark !== f.mark) return false;
   // NFCT_GOPT_IS_SNAT/DNAT: the reply tuple no longer mirrors the original one
-  const snat = c.reply.dst !== c.orig.src || c.reply.dport !== c.orig.sport;
-  const dnat = c.reply.src !== c.orig.dst || c.reply.sport !== c.orig.dport;
+  const snat = isSrcNat(c);
+  const dnat = isDstNat(c);
   if (f.srcNat && f.dstNat) return snat || dnat;
   if (f.srcNat && !snat) return false;
   if (f.dstNat && !dnat) return false;

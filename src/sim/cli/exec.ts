@@ -9,7 +9,7 @@ import { brctlCommand, bridgeCommand, ipCommand, routeCommand } from './ip.ts';
 import { conntrackCommand } from './conntrack.ts';
 import { dockerCommand } from './docker.ts';
 import { ipsetCommand, ipvsadmCommand } from './ipvs.ts';
-import { iptablesSaveCommand, runIptables } from './iptables.ts';
+import { ctime, iptablesSaveCommand, runIptables } from './iptables.ts';
 import { kubectlCommand } from './kubectl.ts';
 import { nftCommand } from './nft.ts';
 import { escapeControl } from './escape.ts';
@@ -82,7 +82,7 @@ function runOne(c: Cluster, ns: NetNs, argv: string[], stdin?: string): Run {
       return r.ok ? { ok: true, output: r.output, mutates: r.changed } : r;
     }
     case 'iptables-save': {
-      const r = iptablesSaveCommand(ns.nf, args);
+      const r = iptablesSaveCommand(ns.nf, args, ctime(c.world.timeUs));
       return r.ok ? { ...r, mutates: false } : r;
     }
     case 'kubectl': {

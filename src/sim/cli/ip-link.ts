@@ -1,5 +1,5 @@
 import { ipToInt, prefixMask, type Mac } from '../net/addr.ts';
-import type { BridgeDevice, Device, IfAddr } from '../linux/devices.ts';
+import { newStats, type BridgeDevice, type Device, type IfAddr } from '../linux/devices.ts';
 import type { NetNs } from '../linux/netns.ts';
 
 /**
@@ -163,6 +163,8 @@ export interface LinkShowOpts {
   readonly up?: boolean;
   readonly master?: string;
   readonly type?: string;
+  /** `-s`: the RX/TX counters after each device */
+  readonly stats?: boolean;
 }
 
 function linkHeader(dev: Device, o: LinkShowOpts): string {
@@ -182,10 +184,24 @@ function linkLine(dev: Device, ids: Map<NetNs, number>): string {
   return `    link/ether ${dev.mac} brd ff:ff:ff:ff:ff:ff${linkNetns(dev, ids)}`;
 }
 
-/** The `ip -d` tail: promiscuity and MTU limits, the kind's own line(s), then queue/GSO facts. */
+/**
+ * TSO limit: GSO_MAX_SIZE (512 KiB − 8 since BIG TCP, kernel 6.3) for the virtual devices that
+ * raise it (lo, veth, bridge, vxlan: checked on a real kernel); GSO_LEGACY_MAX_SIZE for the rest
+ * (a virtio NIC's driver does not raise it).
+ */
+function tsoMaxSize(dev: Device): number {
+  return dev.kind === 'loopback' || dev.kind === 'veth' || dev.kind === 'bridge' || dev.kind === 'vxlan' ? 524280 : 65536;
+}
+
+/**
+ * The `ip -d` tail: promiscuity, allmulti (iproute2 ≥ 6.0 prints it after two blanks) and MTU
+ * limits, the kind's own line(s), then queue/GSO facts. br_add_if makes a port promiscuous and
+ * all-multicast.
+ */
 function detailsTail(dev: Device): string {
   const { min, max } = mtuLimits(dev);
-  let s = ` promiscuity ${dev.master ? 1 : 0} minmtu ${min} maxmtu ${max} `;
+  const port = dev.master ? 1 : 0;
+  let s = ` promiscuity ${port}  allmulti ${port} minmtu ${min} maxmtu ${max} `;
   switch (dev.kind) {
     case 'veth':
       s += '\n    veth ';
@@ -232,7 +248,7 @@ function detailsTail(dev: Device): string {
       'mcast_fast_leave off mcast_flood on bcast_flood on mcast_to_unicast off neigh_suppress off group_fwd_mask 0 group_fwd_mask_str 0x0 vlan_tunnel off isolated off locked off ';
   }
   // addrconf_addr_gen: a device with no hardware address (ARPHRD_NONE, TUN) falls back to random
-  s += `addrgenmode ${dev.kind === 'nic' ? 'none' : dev.kind === 'tun' ? 'random' : 'eui64'} numtxqueues 1 numrxqueues 1 gso_max_size 65536 gso_max_segs 65535 tso_max_size 65536 tso_max_segs 65535 gro_max_size 65536 `;
+  s += `addrgenmode ${dev.kind === 'nic' ? 'none' : dev.kind === 'tun' ? 'random' : 'eui64'} numtxqueues 1 numrxqueues 1 gso_max_size 65536 gso_max_segs 65535 tso_max_size ${tsoMaxSize(dev)} tso_max_segs 65535 gro_max_size 65536 `;
   if (dev.kind === 'nic') s += 'parentbus virtio parentdev virtio0 ';
   return s;
 }
@@ -281,8 +297,29 @@ export function ipLinkShow(ns: NetNs, o: LinkShowOpts = {}): string {
     s += `${linkHeader(d, o)}\n`;
     if (!o.inetOnly || o.details) s += linkLine(d, ids) + (o.details ? detailsTail(d) : '') + '\n';
     if (o.addresses) for (const a of d.addrs) s += `${addrLines(d, a)}\n`;
+    if (o.stats) s += statsLines(d);
   }
   return s;
+}
+
+/**
+ * print_stats64 (iproute2 6.1): the RX and TX blocks, each column as wide as its widest header
+ * or number across both blocks (size_columns); the model counts no errors, misses or collisions,
+ * and no multicast frames (it sends none).
+ */
+function statsLines(d: Device): string {
+  const s = d.stats ?? newStats();
+  const rx = [s.rxBytes, s.rxPackets, 0, s.rxDropped, 0, 0];
+  const tx = [s.txBytes, s.txPackets, 0, s.txDropped, 0, 0];
+  // the headers' widths: "*X errors", "packets", "errors", "dropped", "heartbt", "overrun", "compressed"
+  const cols = [10, 7, 6, 7, 7, 7, 10];
+  [...rx, ...tx].forEach((v, i) => {
+    const c = i % 6;
+    cols[c] = Math.max(cols[c]!, String(v).length);
+  });
+  const head = (label: string, words: readonly string[]) => `    ${label}: ${'bytes'.padStart(cols[0]! - 4)} ${words.map((w, k) => w.padStart(cols[k + 1]!)).join(' ')} ${''.padStart(cols[6]!)}\n`;
+  const nums = (vals: readonly number[]) => `    ${vals.map((v, k) => `${String(v).padStart(cols[k]!)} `).join('')}\n`;
+  return head('RX', ['packets', 'errors', 'dropped', 'missed', 'mcast']) + nums(rx) + head('TX', ['packets', 'errors', 'dropped', 'carrier', 'collsns']) + nums(tx);
 }
 
 /** `ip addr` (`ip a`, `ip address show [dev X]`). */

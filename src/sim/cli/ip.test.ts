@@ -144,15 +144,18 @@ describe('ip -d link', () => {
     const { world, master } = seedCluster();
     const out = lines(ok(ipCommand(world, master, ['-d', 'link', 'show', 'flannel.1'])));
     expect(out[0]).toBe('3: flannel.1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UNKNOWN mode DEFAULT group default ');
-    expect(out[1]).toBe('    link/ether a6:3e:52:19:7c:d1 brd ff:ff:ff:ff:ff:ff promiscuity 0 minmtu 68 maxmtu 65535 ');
+    expect(out[1]).toBe('    link/ether a6:3e:52:19:7c:d1 brd ff:ff:ff:ff:ff:ff promiscuity 0  allmulti 0 minmtu 68 maxmtu 65535 ');
     expect(out[2]).toMatch(/^ {4}vxlan id 1 local 192\.168\.205\.4 dev enp0s1 srcport 0 0 dstport 8472 nolearning ttl auto ageing 300 udpcsum noudp6zerocsumtx noudp6zerocsumrx addrgenmode eui64 /);
+    // BIG TCP kernels (≥ 6.3) let a virtual device take 512 KiB TSO frames; a virtio NIC keeps 64 KiB
+    expect(out[2]).toContain(' tso_max_size 524280 ');
+    expect(ok(ipCommand(world, master, ['-d', 'link', 'show', 'enp0s1']))).toContain(' tso_max_size 65536 ');
   });
 
   it('shows a CNI port as veth + bridge_slave with hairpin on, and the bridge details', () => {
     const { world, master } = seedCluster();
     const veth = [...master.devices.values()].find((d) => d.kind === 'veth')!;
     const out = lines(ok(ipCommand(world, master, ['-details', 'link', 'show', 'dev', veth.name])));
-    expect(out[1]).toContain(' promiscuity 1 minmtu 68 maxmtu 65535 ');
+    expect(out[1]).toContain(' promiscuity 1  allmulti 1 minmtu 68 maxmtu 65535 ');
     expect(out[2]).toBe('    veth ');
     expect(out[3]).toMatch(/^ {4}bridge_slave state forwarding priority 32 cost 2 hairpin on guard off .* port_no 0x1 /);
     const br = lines(ok(ipCommand(world, master, ['-d', 'link', 'show', 'cni0'])));
@@ -245,16 +248,16 @@ describe('route -n', () => {
 describe('ip neigh', () => {
   it("prints flannel's permanent VTEP entries as seed §6 shows them", () => {
     const { world, master } = seedCluster();
-    expect(ok(ipCommand(world, master, ['neighbo']))).toBe('10.42.1.0 dev flannel.1 lladdr 62:c8:a9:ce:ca:4e PERMANENT\n10.42.2.0 dev flannel.1 lladdr ee:87:b2:4a:fd:62 PERMANENT\n');
-    expect(ok(ipCommand(world, master, ['neighbo', 'show', 'dev', 'flannel.1']))).toBe('10.42.1.0 lladdr 62:c8:a9:ce:ca:4e PERMANENT\n10.42.2.0 lladdr ee:87:b2:4a:fd:62 PERMANENT\n');
-    expect(ok(ipCommand(world, master, ['n', 'show', '10.42.2.0']))).toBe('10.42.2.0 dev flannel.1 lladdr ee:87:b2:4a:fd:62 PERMANENT\n');
-    expect(neighLines(master)[master.neigh.get('flannel.1', '10.42.1.0' as Ipv4)!.row]).toBe('10.42.1.0 dev flannel.1 lladdr 62:c8:a9:ce:ca:4e PERMANENT');
+    expect(ok(ipCommand(world, master, ['neighbo']))).toBe('10.42.1.0 dev flannel.1 lladdr 62:c8:a9:ce:ca:4e PERMANENT \n10.42.2.0 dev flannel.1 lladdr ee:87:b2:4a:fd:62 PERMANENT \n');
+    expect(ok(ipCommand(world, master, ['neighbo', 'show', 'dev', 'flannel.1']))).toBe('10.42.1.0 lladdr 62:c8:a9:ce:ca:4e PERMANENT \n10.42.2.0 lladdr ee:87:b2:4a:fd:62 PERMANENT \n');
+    expect(ok(ipCommand(world, master, ['n', 'show', '10.42.2.0']))).toBe('10.42.2.0 dev flannel.1 lladdr ee:87:b2:4a:fd:62 PERMANENT \n');
+    expect(neighLines(master)[master.neigh.get('flannel.1', '10.42.1.0' as Ipv4)!.row]).toBe('10.42.1.0 dev flannel.1 lladdr 62:c8:a9:ce:ca:4e PERMANENT ');
   });
 
-  it('leaves the lladdr out of a FAILED entry (two blanks, as print_neigh does)', () => {
+  it('leaves the lladdr out of a FAILED entry and ends each line with a blank, as iproute2 6.1 prints them (checked on a real kernel)', () => {
     const { world, master } = seedCluster();
     master.neigh.set({ ip: '10.42.0.99' as Ipv4, dev: 'cni0', state: 'FAILED' });
-    expect(lines(ok(ipCommand(world, master, ['neigh'])))).toContain('10.42.0.99 dev cni0  FAILED');
+    expect(lines(ok(ipCommand(world, master, ['neigh'])))).toContain('10.42.0.99 dev cni0 FAILED ');
   });
 });
 
@@ -276,8 +279,33 @@ describe('bridge fdb / brctl', () => {
     expect(out).toContain(`${br.mac} dev cni0 master cni0 permanent`);
     expect(out).toContain(`${master.dev(veth)!.mac} dev ${veth} master cni0 permanent`);
     expect(out).toContain(`0a:58:0a:2a:00:41 dev ${veth} master cni0 `);
-    expect(lines(ok(bridgeCommand(world, master, ['fdb', 'show', 'br', 'cni0'])))).toHaveLength(3);
+    // with `br`: the bridge's and its port's entries, their multicast `self` entries included
+    expect(lines(ok(bridgeCommand(world, master, ['fdb', 'show', 'br', 'cni0'])))).toHaveLength(9);
     expect(ok(bridgeCommand(world, master, ['fdb', 'show', 'brport', veth, 'state', 'dynamic']))).toBe('0a:58:0a:2a:00:41 master cni0 \n');
+  });
+
+  it('prints each Ethernet device\'s multicast addresses as self entries, in the order a real kernel lists them', () => {
+    const { world, master } = seedCluster();
+    const br = master.dev('cni0')!;
+    const veth = br.kind === 'bridge' ? br.ports[0]! : '';
+    expect(lines(ok(bridgeCommand(world, master, ['fdb', 'show'])))).toEqual([
+      '33:33:00:00:00:01 dev enp0s1 self permanent',
+      '01:00:5e:00:00:01 dev enp0s1 self permanent',
+      // the VXLAN remotes in the seed's order (a kernel lists them in its hash table's order)
+      '62:c8:a9:ce:ca:4e dev flannel.1 dst 192.168.205.3 self permanent',
+      'ee:87:b2:4a:fd:62 dev flannel.1 dst 192.168.205.5 self permanent',
+      '33:33:00:00:00:01 dev cni0 self permanent',
+      '01:00:5e:00:00:6a dev cni0 self permanent',
+      '33:33:00:00:00:6a dev cni0 self permanent',
+      '01:00:5e:00:00:01 dev cni0 self permanent',
+      `${br.mac} dev cni0 master cni0 permanent`,
+      `${master.dev(veth)!.mac} dev ${veth} master cni0 permanent`,
+      `33:33:00:00:00:01 dev ${veth} self permanent`,
+      `01:00:5e:00:00:01 dev ${veth} self permanent`,
+    ]);
+    // a device that is down has joined only IPv6's all-nodes group
+    ok(ipCommand(world, master, ['link', 'set', veth, 'down']));
+    expect(lines(ok(bridgeCommand(world, master, ['fdb', 'show', 'dev', veth])))).toEqual([`${master.dev(veth)!.mac} master cni0 permanent`, '33:33:00:00:00:01 self permanent']);
   });
 
   it('maps a trace event FDB reference (table, dev, row) to its line', () => {
@@ -358,12 +386,12 @@ describe('ip neigh add/replace/del', () => {
   it('adds, replaces and deletes entries, keeping their rows', () => {
     const { world, master } = seedCluster();
     ok(ipCommand(world, master, ['neigh', 'add', '10.42.0.70', 'lladdr', '0A:58:0A:2A:00:46', 'dev', 'cni0']));
-    expect(neighLines(master)[2]).toBe('10.42.0.70 dev cni0 lladdr 0a:58:0a:2a:00:46 PERMANENT');
+    expect(neighLines(master)[2]).toBe('10.42.0.70 dev cni0 lladdr 0a:58:0a:2a:00:46 PERMANENT ');
     // the seed's other capture of node2's VTEP MAC, written over flannel's
     ok(ipCommand(world, master, ['neigh', 'replace', '10.42.2.0', 'lladdr', 'ca:cb:1f:99:10:97', 'dev', 'flannel.1', 'nud', 'permanent']));
-    expect(neighLines(master)[1]).toBe('10.42.2.0 dev flannel.1 lladdr ca:cb:1f:99:10:97 PERMANENT');
+    expect(neighLines(master)[1]).toBe('10.42.2.0 dev flannel.1 lladdr ca:cb:1f:99:10:97 PERMANENT ');
     ok(ipCommand(world, master, ['neigh', 'change', '10.42.0.70', 'dev', 'cni0', 'nud', 'stale']));
-    expect(neighLines(master)[2]).toBe('10.42.0.70 dev cni0 lladdr 0a:58:0a:2a:00:46 STALE');
+    expect(neighLines(master)[2]).toBe('10.42.0.70 dev cni0 lladdr 0a:58:0a:2a:00:46 STALE ');
     ok(ipCommand(world, master, ['neigh', 'del', '10.42.1.0', 'dev', 'flannel.1']));
     expect(master.neigh.get('flannel.1', '10.42.1.0' as Ipv4)).toBeUndefined();
   });

@@ -176,7 +176,11 @@ function localRouteLine(r: LocalRoute, withTable: boolean): string {
 }
 
 /** `ip route get ADDR`: the route the kernel would cache for a packet to ADDR from this host. */
-export function ipRouteGet(ns: NetNs, dst: Ipv4): { ok: true; output: string } | { ok: false; error: string } {
+/**
+ * `ip route get`: the route a packet to `dst` takes, and the route cache's exception for it —
+ * `cache expires Nsec mtu M` once a frag-needed error taught this namespace a smaller path MTU.
+ */
+export function ipRouteGet(ns: NetNs, dst: Ipv4, nowUs = 0): { ok: true; output: string } | { ok: false; error: string } {
   const local = localRoutes(ns).find((r) => r.dst.len === 32 && r.dst.net === ipToInt(dst));
   if (local?.type === 'local' || (dst.startsWith('127.') && ns.isLocal(dst))) {
     const src = local?.src ?? ns.dev('lo')?.addrs[0]?.addr ?? dst;
@@ -190,7 +194,9 @@ export function ipRouteGet(ns: NetNs, dst: Ipv4): { ok: true; output: string } |
   if (r.type === 'unreachable') return fail(RTNL.hostUnreach);
   if (r.type === 'prohibit') return fail(RTNL.permDenied);
   const src = r.src ?? ns.selectSrc(r.dev, r.via ?? dst);
-  return { ok: true, output: `${dst} ${r.via ? `via ${r.via} ` : ''}dev ${r.dev} ${src ? `src ${src} ` : ''}uid 0 \n    cache \n` };
+  const learned = ns.pmtu.get(dst);
+  const cache = learned && learned.expiresUs > nowUs ? `expires ${Math.floor((learned.expiresUs - nowUs - 1) / 1e6)}sec mtu ${learned.mtu} ` : '';
+  return { ok: true, output: `${dst} ${r.via ? `via ${r.via} ` : ''}dev ${r.dev} ${src ? `src ${src} ` : ''}uid 0 \n    cache ${cache}\n` };
 }
 
 /** `route -n` (net-tools rprint_fib over /proc/net/route): the main table, Flags U/G/H. */
@@ -216,9 +222,12 @@ export function routeN(ns: NetNs, numeric = true): string {
 
 // ---------------------------------------------------------------- neighbours
 
-/** print_neigh: `DST [dev D ]lladdr L STATE` — `dev` omitted under `ip neigh show dev D`. */
+/**
+ * print_neigh: `DST [dev D ][lladdr L ]STATE ` — `dev` omitted under `ip neigh show dev D`;
+ * iproute2 ends the line with a blank after the state (`10.9.0.7 dev va FAILED `, as 6.1 prints it).
+ */
 export function neighLine(n: Neighbour, omitDev = false): string {
-  return `${n.ip} ${omitDev ? '' : `dev ${n.dev} `}${n.lladdr ? `lladdr ${n.lladdr}` : ''} ${n.state}`;
+  return `${n.ip} ${omitDev ? '' : `dev ${n.dev} `}${n.lladdr ? `lladdr ${n.lladdr} ` : ''}${n.state} `;
 }
 
 /** `ip neigh` rows: line i is `ns.neigh.entries[i]`. */
@@ -259,8 +268,8 @@ function bridgeFdbState(e: BridgeFdbEntry): string {
 
 /**
  * `bridge fdb show` in rtnl_fdb_dump's order: devices by ifindex; for a bridge port its master's
- * entries on that port (`master cni0`), for a bridge its own-address entries, for a VXLAN device
- * its remotes (`dst … self`). The devices' multicast and IPv6 `self` entries are not modelled.
+ * entries on that port (`master cni0`), then the port's own `self` entries; for a bridge its own
+ * `self` entries, then its own-address entries; for a VXLAN device its remotes (`dst … self`).
  */
 export function fdbTable(ns: NetNs, f: FdbFilter = {}): FdbTable {
   const lines: string[] = [];
@@ -279,8 +288,22 @@ export function fdbTable(ns: NetNs, f: FdbFilter = {}): FdbTable {
         rows.push({ table: 'bridge-fdb', dev: br.name, row });
       });
     };
-    if (d.master) bridgeRows(d.master, d.name);
-    if (d.kind === 'bridge') bridgeRows(d, d.name);
+    const selfRows = () => {
+      if (!stateOk('permanent')) return;
+      for (const mac of multicastAddresses(d)) {
+        lines.push(`${mac} ${devPart}self permanent`);
+        rows.push({ table: 'bridge-fdb', dev: d.name, row: -1 });
+      }
+    };
+    if (d.master) {
+      bridgeRows(d.master, d.name);
+      selfRows();
+    }
+    if (d.kind === 'bridge') {
+      selfRows();
+      bridgeRows(d, d.name);
+    }
+    if ((d.kind === 'veth' || d.kind === 'nic') && !d.master) selfRows();
     if (d.kind === 'vxlan' && f.br === undefined) {
       d.fdb.forEach((e, row) => {
         const st = e.permanent ? 'permanent' : '';
@@ -293,6 +316,22 @@ export function fdbTable(ns: NetNs, f: FdbFilter = {}): FdbTable {
   return { lines, rows };
 }
 
+/**
+ * The multicast addresses on an Ethernet device's list, which ndo_dflt_fdb_dump prints as `self
+ * permanent` entries, in the order they were added: IPv6's all-nodes group (ipv6_add_dev joins
+ * it when the device registers, even with IPv6 disabled); on a bridge that is up, the multicast
+ * router discovery groups br_multicast_open joins (224.0.0.106 and ff02::6a); once up, IPv4's
+ * all-hosts group (ip_mc_up). The model has no IPv6 addresses, so no solicited-node groups — as
+ * on a node with net.ipv6.conf.all.disable_ipv6=1. (Checked on a real kernel: a down device shows
+ * only 33:33:00:00:00:01.) A VXLAN device dumps its remotes instead.
+ */
+function multicastAddresses(d: Device): string[] {
+  const macs = ['33:33:00:00:00:01'];
+  if (!d.up || d.neverUp) return macs;
+  if (d.kind === 'bridge') macs.push('01:00:5e:00:00:6a', '33:33:00:00:00:6a');
+  macs.push('01:00:5e:00:00:01');
+  return macs;
+}
 
 /** The `bridge fdb show` line index of a trace event's FDB row (`ref.table`, `dev`, `ref.row`), or -1. */
 export function fdbLineIndex(ns: NetNs, table: 'bridge-fdb' | 'fdb', dev: string, row: number): number {
@@ -984,7 +1023,11 @@ export function ipAddrEdit(ns: NetNs, cmd: 'add' | 'del' | 'replace', args: read
 // ---------------------------------------------------------------- the `ip` front-end
 
 interface GlobalOpts {
+  /** the simulated clock, for the route cache's expiry times */
+  nowUs: number;
   details: boolean;
+  /** `-s`: the devices' counters */
+  stats: boolean;
   brief: boolean;
   family: Family;
   inetOnly: boolean;
@@ -1007,7 +1050,7 @@ const IP_OBJECTS = ['address', 'addrlabel', 'maddress', 'route', 'rule', 'neighb
  */
 export function ipCommand(world: World, ns: NetNs, argv: readonly string[], opts: IpOptions = {}): CommandResult {
   const busybox = (opts.flavor ?? (ns.kind === 'root' ? 'iproute2' : 'busybox')) === 'busybox';
-  const g: GlobalOpts = { details: false, brief: false, family: 'any valid', inetOnly: false, busybox };
+  const g: GlobalOpts = { nowUs: world.timeUs, details: false, stats: false, brief: false, family: 'any valid', inetOnly: false, busybox };
   let i = 0;
   for (; i < argv.length; i++) {
     let opt = argv[i]!;
@@ -1028,7 +1071,8 @@ export function ipCommand(world: World, ns: NetNs, argv: readonly string[], opts
         g.inetOnly = true;
       } else if (f === undefined) return fail(INCOMPLETE);
       else return fail(notModelled(`the address family "${f}"`));
-    } else if (matches(opt, '-stats') || matches(opt, '-statistics') || matches(opt, '-oneline') || matches(opt, '-json') || matches(opt, '-resolve') || matches(opt, '-netns') || matches(opt, '-all')) {
+    } else if (opt === '-s' || matches(opt, '-stats') || matches(opt, '-statistics')) g.stats = true;
+    else if (matches(opt, '-oneline') || matches(opt, '-json') || matches(opt, '-resolve') || matches(opt, '-netns') || matches(opt, '-all')) {
       return fail(notModelled(`the option "${opt}"`));
     } else if (matches(opt, '-help')) return fail(IP_USAGE);
     else return fail(`Option "${opt}" is unknown, try "ip -help".`);
@@ -1101,7 +1145,7 @@ function ipAddrCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandRe
   if (sub === undefined || matches(sub, 'list') || matches(sub, 'show') || matches(sub, 'lst')) {
     const p = parseShowLinks(ns, sub === undefined ? [] : rest, 'address');
     if (!p.ok) return p;
-    const o = { ...p.o, details: g.details, inetOnly: g.inetOnly, addresses: true };
+    const o = { ...p.o, details: g.details, stats: g.stats, inetOnly: g.inetOnly, addresses: true };
     if (g.busybox) return out(busyboxLinkShow(ns, o));
     return out(g.brief ? briefShow(ns, o) : ipLinkShow(ns, o));
   }
@@ -1136,7 +1180,7 @@ function ipLinkCmd(world: World, ns: NetNs, args: readonly string[], g: GlobalOp
   if (sub === undefined || matches(sub, 'show') || matches(sub, 'list') || matches(sub, 'lst')) {
     const p = parseShowLinks(ns, sub === undefined ? [] : rest, 'link');
     if (!p.ok) return p;
-    const o = { ...p.o, details: g.details, link: true };
+    const o = { ...p.o, details: g.details, stats: g.stats, link: true };
     if (g.busybox) return out(busyboxLinkShow(ns, o));
     return out(g.brief ? briefShow(ns, o) : ipLinkShow(ns, o));
   }
@@ -1274,7 +1318,7 @@ function ipRouteCmd(ns: NetNs, args: readonly string[], g: GlobalOpts): CommandR
       dst = p.ip;
     }
     if (dst === undefined) return fail('need at least a destination address');
-    const r = ipRouteGet(ns, dst);
+    const r = ipRouteGet(ns, dst, g.nowUs);
     return r.ok ? out(r.output) : r;
   }
   if (matches(sub, 'flush')) {

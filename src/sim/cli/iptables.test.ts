@@ -296,6 +296,19 @@ describe('the saved form (iptables -S, iptables-save)', () => {
     ]);
   });
 
+  it('saves only the tables a command created, as iptables-nft does (a named table always)', () => {
+    const t = newTables();
+    expect(iptablesSave(t)).toBe('');
+    // listing and zeroing make no table; a policy, a chain or a rule does
+    runIptables(t, ['-t', 'raw', '-L']);
+    applyIptables(t, ['-t', 'mangle', '-Z']);
+    expect(iptablesSave(t)).toBe('');
+    applyIptables(t, ['-P', 'FORWARD', 'DROP']);
+    applyIptables(t, ['-t', 'nat', '-N', 'KUBE-X']);
+    expect(iptablesSave(t).split('\n').filter((l) => l.startsWith('*'))).toEqual(['*filter', '*nat']);
+    expect(iptablesSave(t, { table: 'raw' })).toBe('*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n');
+  });
+
   it('round-trips through iptables-restore', () => {
     const t = synced([nginxTest(32506)]);
     const saved = iptablesSave(t, { counters: true });

@@ -98,6 +98,24 @@ function macSynOptions(mss: number, tsval: number): TcpOption[] {
   return [{ kind: 'mss', value: mss }, { kind: 'nop' }, { kind: 'wscale', value: 6 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval, tsecr: 0 }, { kind: 'sack_perm' }, { kind: 'eol' }];
 }
 
+/** Linux's window scale with the default tcp_rmem limit of 6 MiB (tcp_select_initial_window). */
+const LINUX_WSCALE = 7;
+
+/**
+ * The window a Linux SYN or SYN-ACK offers: 64 KiB rounded down to a whole number of segments
+ * (tcp_select_initial_window), the segment being the MSS, less the timestamp option's 12 bytes
+ * in a SYN-ACK that agreed on timestamps. The real kernel sent 64860 with MSS 1410 and 65160
+ * in a SYN-ACK with MSS 1460.
+ */
+function initialWindow(segment: number): number {
+  return Math.floor(0xffff / segment) * segment;
+}
+
+/** The window field once scaled: the receive window rounded up to the scale's unit (__tcp_select_window). */
+function scaledWindow(window: number, wscale = LINUX_WSCALE): number {
+  return Math.ceil(window / 2 ** wscale);
+}
+
 /** The MTU of the device the route to `dst` leaves by: what the socket derives its MSS from. */
 function pathMtu(ns: NetNs, dst: Ipv4): number {
   if (ns.isLocal(dst)) return ns.dev('lo')?.mtu ?? 65536; // local traffic goes over lo: MSS 65495
@@ -124,10 +142,18 @@ export function socketsFor(c: Cluster): SocketBehaviour {
         const synAck = (l4.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
         if (!synOnly && !synAck) return undefined;
         const mss = pathMtu(ns, ip4.src) - 40;
-        const tcp: TcpLayer = synOnly
-          ? { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: rng.nextU32(), ack: (l4.seq + 1) >>> 0, flags: TCP_SYN | TCP_ACK, window: macos ? 65535 : 64308, options: macos ? macSynOptions(mss, rng.nextU32()) : linuxSynOptions(mss, rng.nextU32(), tsOf(l4)) }
-          : { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: l4.ack, ack: (l4.seq + 1) >>> 0, flags: TCP_ACK, window: 502, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval: rng.nextU32(), tsecr: tsOf(l4) }] };
-        return [ipOut, tcp];
+        if (synOnly) {
+          // ip_build_and_send_pkt: a SYN-ACK with DF set has IP ID 0
+          const timestamps = tsOf(l4) !== 0;
+          const window = macos ? 65535 : initialWindow(timestamps ? mss - 12 : mss);
+          return [{ ...ipOut, id: 0 }, { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: rng.nextU32(), ack: (l4.seq + 1) >>> 0, flags: TCP_SYN | TCP_ACK, window, options: macos ? macSynOptions(mss, rng.nextU32()) : linuxSynOptions(mss, rng.nextU32(), tsOf(l4)) }];
+        }
+        // the client's ACK: the socket's next IP ID, its SYN's window in scaled units
+        const socket = ns.listeners.find((s) => s.proto === 'tcp' && s.port === l4.dstport && s.process === 'client');
+        const id = socket?.inetId ?? ipOut.id;
+        if (socket) socket.inetId = (id + 1) & 0xffff;
+        const window = macos ? 502 : scaledWindow(initialWindow(mss));
+        return [{ ...ipOut, id }, { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: l4.ack, ack: (l4.seq + 1) >>> 0, flags: TCP_ACK, window, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval: rng.nextU32(), tsecr: tsOf(l4) }] }];
       }
       if (l4?.type === 'udp') {
         const client = ns.listeners.find((s) => s.proto === 'udp' && s.port === l4.dstport)?.process === 'client';
@@ -170,7 +196,8 @@ export function firstPacket(c: Cluster, ns: NetNs, flow: FlowSpec, dst: { ip: Ip
   const rng = c.world.rng;
   const ip4 = (proto: number, df: boolean): Ipv4Layer => ({ type: 'ipv4', src: '0.0.0.0' as Ipv4, dst: dst.ip, ttl, proto, id: rng.int(0, 0xffff), df, dsfield: 0 });
   if (flow.proto === 'icmp' || flow.kind === 'ping') {
-    return [ip4(IPPROTO_ICMP, flow.df ?? true), { type: 'icmp', icmp_type: 8, code: 0, ident: rng.int(1, 0xffff), seq: 0 }, { type: 'data', length: flow.size ?? 56 }];
+    // hosts run iputils, whose first echo is seq 1; pods run busybox, which starts at 0
+    return [ip4(IPPROTO_ICMP, flow.df ?? true), { type: 'icmp', icmp_type: 8, code: 0, ident: rng.int(1, 0xffff), seq: ns.kind === 'root' ? 1 : 0 }, { type: 'data', length: flow.size ?? 56 }];
   }
   const sport = localPort(c, ns);
   if (sport === undefined) throw new Error(`no free local port in ${ns.id}`); // traceFlow says so first
@@ -178,12 +205,14 @@ export function firstPacket(c: Cluster, ns: NetNs, flow: FlowSpec, dst: { ip: Ip
     ns.listeners.push({ proto: 'udp', port: sport, process: 'client' });
     return [ip4(IPPROTO_UDP, flow.df ?? false), { type: 'udp', srcport: sport, dstport: dst.port ?? 53 }, { type: 'data', length: flow.size ?? 32 }];
   }
-  ns.listeners.push({ proto: 'tcp', port: sport, process: 'client' });
+  const syn = ip4(IPPROTO_TCP, flow.df ?? true);
+  // a connected socket's IP IDs start at a random value and count up (inet_id)
+  ns.listeners.push({ proto: 'tcp', port: sport, process: 'client', inetId: (syn.id + 1) & 0xffff });
   const macos = c.spec.hosts.find((h) => h.name === ns.host && ns.name === 'root')?.os === 'macos';
   const mss = pathMtu(ns, dst.ip) - 40;
   return [
-    ip4(IPPROTO_TCP, flow.df ?? true),
-    { type: 'tcp', srcport: sport, dstport: dst.port ?? 80, seq: rng.nextU32(), ack: 0, flags: TCP_SYN, window: macos ? 65535 : 64240, options: macos ? macSynOptions(mss, rng.nextU32()) : linuxSynOptions(mss, rng.nextU32()) },
+    syn,
+    { type: 'tcp', srcport: sport, dstport: dst.port ?? 80, seq: rng.nextU32(), ack: 0, flags: TCP_SYN, window: macos ? 65535 : initialWindow(mss), options: macos ? macSynOptions(mss, rng.nextU32()) : linuxSynOptions(mss, rng.nextU32()) },
   ];
 }
 
@@ -201,7 +230,7 @@ export function traceFlow(c: Cluster, flow: FlowSpec, steps = Infinity): Result<
   if (needsPort && ns.listeners.filter((l) => l.port >= EPHEMERAL_PORTS.low && l.port <= EPHEMERAL_PORTS.high).length > EPHEMERAL_PORTS.high - EPHEMERAL_PORTS.low) {
     return { ok: false, error: { code: 'FLOW_PORTS', where: 'flow.from', message: `connect: Cannot assign requested address — all ${EPHEMERAL_PORTS.high - EPHEMERAL_PORTS.low + 1} local ports of ${flow.from} (ip_local_port_range ${EPHEMERAL_PORTS.low}-${EPHEMERAL_PORTS.high}) are in use by open connections` } };
   }
-  const t = flow.kind === 'traceroute' ? traceroute(c, ns, dst.ip, 30, steps).trace : new PacketWalk(c.world, socketsFor(c), steps).run(ns, firstPacket(c, ns, flow, dst));
+  const t = flow.kind === 'traceroute' ? traceroute(c, ns, dst.ip, 30, undefined, 1, 0, steps).trace : new PacketWalk(c.world, socketsFor(c), steps).run(ns, firstPacket(c, ns, flow, dst));
   return { ok: true, value: { ...t, events: t.events.map(inKubernetesTerms) } };
 }
 
@@ -236,13 +265,15 @@ export function closedConnections(c: Cluster): (flow: FlowSpec) => Result<Trace>
 
 export interface TracerouteHop {
   readonly ttl: number;
-  /** who answered: the ICMP error's source, or undefined for `*` */
+  /** who answered the hop's first answered probe: the ICMP error's source, or undefined for `* * *` */
   readonly from?: Ipv4;
   readonly reached: boolean;
-  /** simulated round trip of the probe, milliseconds */
+  /** simulated round trip of that probe, milliseconds */
   readonly ms: number;
   /** what traceroute prints after the time for an unreachable: `!N`, `!H`, `!P`, `!F`, `!X`, … */
   readonly flag?: string;
+  /** each probe of the hop: who answered, in how long, with what mark; undefined for `*` (no answer, or rate-limited) */
+  readonly probes: readonly ({ readonly from: Ipv4; readonly ms: number; readonly flag?: string } | undefined)[];
 }
 
 /** traceroute's `-m` limit (busybox xatou_range(…, 1, 255); traceroute.c "max hops cannot be more than 255"). */
@@ -257,56 +288,88 @@ function unreachableFlag(code: number): string | undefined {
 }
 
 /**
- * busybox traceroute: UDP probes of 46 bytes to port 33434+n with TTL 1, 2, … until an answer
- * other than time exceeded comes back (port unreachable: got there; host/net unreachable:
- * stop with `!H`/`!N`), or `maxHops` (1-255) probes went out. Each probe is walked by the
- * kernel model; the hop is whoever sent the ICMP error back.
+ * What traceroute sends: UDP datagrams to port 33434 + n (the default), ICMP echo requests
+ * (`-I`), or TCP SYNs to one port (`-T -p PORT`).
  */
-export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHopsIn = 30, steps = Infinity): { hops: TracerouteHop[]; trace: Trace } {
+export type TracerouteProbe = { readonly kind: 'udp' } | { readonly kind: 'icmp' } | { readonly kind: 'tcp'; readonly port: number };
+
+function probePacket(c: Cluster, dst: Ipv4, ttl: number, probe: TracerouteProbe, ident: number): Packet {
+  const rng = c.world.rng;
+  const ip = (proto: number, df: boolean): Ipv4Layer => ({ type: 'ipv4', src: '0.0.0.0' as Ipv4, dst, ttl, proto, id: rng.int(0, 0xffff), df, dsfield: 0 });
+  if (probe.kind === 'icmp') return [ip(IPPROTO_ICMP, false), { type: 'icmp', icmp_type: 8, code: 0, ident, seq: ttl }, { type: 'data', length: 32 }];
+  if (probe.kind === 'tcp') {
+    return [ip(IPPROTO_TCP, false), { type: 'tcp', srcport: rng.int(32768, 60999), dstport: probe.port, seq: rng.nextU32(), ack: 0, flags: TCP_SYN, window: 5840, options: [{ kind: 'mss', value: 1460 }, { kind: 'sack_perm' }, { kind: 'timestamp', tsval: rng.nextU32(), tsecr: 0 }, { kind: 'nop' }, { kind: 'wscale', value: 2 }] }];
+  }
+  return [ip(IPPROTO_UDP, false), { type: 'udp', srcport: rng.int(32768, 60999), dstport: 33434 + ttl - 1 }, { type: 'data', length: 18 }];
+}
+
+/**
+ * traceroute: `queries` probes with TTL 1, 2, … until the destination answers — port
+ * unreachable to a UDP probe, an echo reply to an ICMP one, SYN-ACK or RST to a TCP one — or a
+ * host/net unreachable stops it (`!H`/`!N`), or `maxHops` (1-255) hops went by. One probe at a
+ * time, as busybox sends them: a silent one is waited for (`waitUs`), and the clock — and every
+ * ICMP rate limit's refill — moves on meanwhile. Each probe is walked by the kernel model; the
+ * hop is whoever sent the answer back. `steps` stops it after that many steps (the debugger's
+ * state at a step).
+ */
+export function traceroute(c: Cluster, ns: NetNs, dst: Ipv4, maxHopsIn = 30, probe: TracerouteProbe = { kind: 'udp' }, queries = 1, waitUs = 0, steps = Infinity): { hops: TracerouteHop[]; trace: Trace } {
   const maxHops = Math.min(Math.max(Math.trunc(maxHopsIn) || 1, 1), TRACEROUTE_MAX_TTL);
   const hops: TracerouteHop[] = [];
   const events: Trace['events'][number][] = [];
   const packets: Trace['packets'][number][] = [];
+  const ident = c.world.rng.int(1, 0xffff);
   let lastReason: string | undefined;
+  let halted = false;
   for (let ttl = 1; ttl <= maxHops; ttl++) {
-    const walk = new PacketWalk(c.world, socketsFor(c), steps - events.length);
-    const probe: Packet = [
-      { type: 'ipv4', src: '0.0.0.0' as Ipv4, dst, ttl, proto: IPPROTO_UDP, id: c.world.rng.int(0, 0xffff), df: false, dsfield: 0 },
-      { type: 'udp', srcport: c.world.rng.int(32768, 60999), dstport: 33434 + ttl - 1 },
-      { type: 'data', length: 18 },
-    ];
-    const t = walk.run(ns, probe, 'probe');
-    const base = packets.length;
-    for (const e of t.events) events.push({ ...e, seq: events.length, packetId: e.packetId + base });
-    for (const p of t.packets) packets.push({ ...p, packetId: p.packetId + base });
-    if (walk.halted) break;
-    const err = t.packets.find((p, k) => k > 0 && p.role === 'icmp-error' && p.verdict === 'delivered' && p.host === ns.host && p.netns === ns.name);
-    const errEvent = err ? t.events.filter((e) => e.packetId === err.packetId).at(-1) : undefined;
-    const errIp = errEvent ? (errEvent.packet[ipIndex(errEvent.packet)] as Ipv4Layer) : undefined;
-    const icmp = errEvent?.packet[ipIndex(errEvent.packet) + 1];
-    const unreachable = icmp?.type === 'icmp' && icmp.icmp_type === 3;
-    const flag = unreachable ? unreachableFlag(icmp.code) : undefined;
-    const reached = errIp?.src === dst || (unreachable && icmp.code === 3);
-    hops.push({ ttl, from: errIp?.src, reached, ms: errEvent ? (errEvent.timeUs - t.events[0]!.timeUs) / 1000 : 0, ...(flag ? { flag } : {}) });
+    const probes: TracerouteHop['probes'][number][] = [];
+    let deadEnd = true;
+    let reached = false;
+    let unreachables = 0;
+    for (let q = 0; q < queries && !halted; q++) {
+      const walk = new PacketWalk(c.world, socketsFor(c), steps - events.length);
+      const t = walk.run(ns, probePacket(c, dst, ttl, probe, ident), 'probe');
+      const base = packets.length;
+      for (const e of t.events) events.push({ ...e, seq: events.length, packetId: e.packetId + base });
+      for (const p of t.packets) packets.push({ ...p, packetId: p.packetId + base });
+      if (walk.halted) {
+        halted = true;
+        break;
+      }
+      // the answer: an ICMP error, or the destination's own reply (echo reply, SYN-ACK, RST)
+      const answer = t.packets.find((p, k) => k > 0 && p.verdict === 'delivered' && p.host === ns.host && p.netns === ns.name && (p.role === 'icmp-error' || p.role === 'reply' || p.role === 'reset'));
+      const ansEvent = answer ? t.events.filter((e) => e.packetId === answer.packetId).at(-1) : undefined;
+      const ansIp = ansEvent ? (ansEvent.packet[ipIndex(ansEvent.packet)] as Ipv4Layer) : undefined;
+      const icmp = ansEvent?.packet[ipIndex(ansEvent.packet) + 1];
+      const unreachable = icmp?.type === 'icmp' && icmp.icmp_type === 3;
+      const flag = unreachable ? unreachableFlag(icmp.code) : undefined;
+      if (flag) unreachables++;
+      if (ansIp?.src === dst || (unreachable && icmp.code === 3)) reached = true;
+      probes.push(ansIp && ansEvent ? { from: ansIp.src, ms: (ansEvent.timeUs - t.events[0]!.timeUs) / 1000, ...(flag ? { flag } : {}) } : undefined);
+      if (!ansIp) c.world.tick(waitUs);
+      const probeOutcome = t.packets[0]!;
+      // why this probe got no useful answer: its own drop, or the drop of the answer on its way back
+      const lostAnswer = t.packets.find((p, k) => k > 0 && p.verdict === 'dropped');
+      lastReason = flag
+        ? `${ansIp!.src} answered destination unreachable (${flag})`
+        : probeOutcome.verdict === 'dropped'
+          ? probeOutcome.reason
+          : lostAnswer
+            ? `the answer to the probe was dropped at ${lostAnswer.host}/${lostAnswer.netns} (${lostAnswer.reason})`
+            : ansIp
+              ? undefined
+              : `the probe reached ${probeOutcome.host}/${probeOutcome.netns} but no ICMP answer came back`;
+      // a probe that died silently for a reason other than its TTL (no route, no ARP answer)
+      // dies the same way with any larger TTL in this unchanging state
+      if (ansIp || probeOutcome.reason === 'TTL_EXPIRED') deadEnd = false;
+    }
+    if (halted) break;
+    const first = probes.find((x) => x !== undefined);
+    hops.push({ ttl, from: first?.from, reached, ms: first?.ms ?? 0, ...(first?.flag ? { flag: first.flag } : {}), probes });
     if (reached) break;
-    const probeOutcome = t.packets[0]!;
-    // why this probe got no useful answer: its own drop, or the drop of the answer on its way back
-    const lostAnswer = t.packets.find((p, k) => k > 0 && p.verdict === 'dropped');
-    lastReason = flag
-      ? `${errIp!.src} answered destination unreachable (${flag})`
-      : probeOutcome.verdict === 'dropped'
-        ? probeOutcome.reason
-        : lostAnswer
-          ? `the answer to the probe was dropped at ${lostAnswer.host}/${lostAnswer.netns} (${lostAnswer.reason})`
-          : errIp
-            ? undefined
-            : `the probe reached ${probeOutcome.host}/${probeOutcome.netns} but no ICMP answer came back`;
     // an unreachable ends traceroute (busybox: `unreachable >= nprobes - 1`)
-    if (flag) break;
-    // a probe that died silently for a reason other than its TTL (no route, no ARP answer) dies
-    // the same way with any larger TTL in this unchanging state: the rest would be `* * *`
-    if (!errIp && probeOutcome.reason !== 'TTL_EXPIRED') {
-      for (let more = ttl + 1; more <= maxHops; more++) hops.push({ ttl: more, reached: false, ms: 0 });
+    if (unreachables > 0 && unreachables >= queries - 1) break;
+    if (deadEnd) {
+      for (let more = ttl + 1; more <= maxHops; more++) hops.push({ ttl: more, reached: false, ms: 0, probes: Array.from({ length: queries }, () => undefined) });
       break;
     }
   }

@@ -5,16 +5,20 @@ import type { ClusterSpec, HostSpec, NodeSpec } from './spec.ts';
 
 /**
  * The machines before Kubernetes touches them: a node's NIC with its DHCP lease and routes
- * (`proto dhcp … metric 100`, as systemd-networkd installs them in the seed's `ip route`), and
- * the LAN's other hosts (gateway, client, servers) with static addresses.
+ * (`proto dhcp … metric 100`, as systemd-networkd installs them in the seed's `ip route`) or,
+ * on a network with `addressing: static`, a fixed address and `default via … proto static`
+ * (systemd-networkd's [Route] Gateway=); and the LAN's other hosts with static addresses.
  */
 export function provisionNode(world: World, spec: ClusterSpec, node: NodeSpec): NetNs {
   const ns = world.createNs(node.name, 'root', 'root');
   const net = spec.networks.find((n) => n.name === node.network)!;
   const nic = world.addNic(ns, node.nic, net.name);
   const len = parseCidr(net.cidr).len;
-  ns.addAddress(nic, { addr: node.internalIP, prefixLen: len, dynamic: true, metric: 100 });
-  if (net.gateway) {
+  if (net.addressing === 'static') {
+    ns.addAddress(nic, { addr: node.internalIP, prefixLen: len });
+    if (net.gateway) ns.fib.add({ dst: parseCidr('0.0.0.0/0'), via: net.gateway, dev: nic.name, proto: 'static', scope: 'global', type: 'unicast' });
+  } else ns.addAddress(nic, { addr: node.internalIP, prefixLen: len, dynamic: true, metric: 100 });
+  if (net.gateway && net.addressing === 'dhcp') {
     // systemd-networkd's DHCP routes: the default route and a host route to the gateway
     ns.fib.add({ dst: parseCidr('0.0.0.0/0'), via: net.gateway, dev: nic.name, proto: 'dhcp', scope: 'global', src: node.internalIP, metric: 100, type: 'unicast' });
     ns.fib.add({ dst: parseCidr(`${net.gateway}/32`), dev: nic.name, proto: 'dhcp', scope: 'link', src: node.internalIP, metric: 100, type: 'unicast' });

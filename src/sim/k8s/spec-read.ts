@@ -294,7 +294,7 @@ export function labelsAt(r: Reader, path: string): Record<string, string> {
 
 function readNetwork(r: Reader): NetworkSpec {
   const name = objName(r, dns1123Subdomain);
-  return { name, cidr: r.subnet('spec.cidr'), ...(r.has('spec.gateway') ? { gateway: r.ip('spec.gateway') } : {}) };
+  return { name, cidr: r.subnet('spec.cidr'), ...(r.has('spec.gateway') ? { gateway: r.ip('spec.gateway') } : {}), addressing: r.oneOf('spec.addressing', ['dhcp', 'static'] as const, 'dhcp') };
 }
 
 function readHost(r: Reader): HostSpec {

@@ -42,6 +42,11 @@ export interface NetworkSpec {
   readonly name: string;
   readonly cidr: Cidr;
   readonly gateway?: Ipv4;
+  /**
+   * How the nodes on it get their address: a DHCP lease (`dynamic`, routes `proto dhcp metric
+   * 100`, as the seed's nodes show) or a static configuration (`proto static`, no lease).
+   */
+  readonly addressing: 'dhcp' | 'static';
 }
 
 export interface HostSpec {

@@ -131,6 +131,19 @@ export function invert(t: Tuple): Tuple {
   return { proto: t.proto, src: t.dst, dst: t.src, sport: t.dport, dport: t.sport };
 }
 
+/**
+ * IPS_SRC_NAT / IPS_DST_NAT: the reply tuple no longer mirrors the original one. An ICMP echo
+ * has one id, kept on both sides of our tuple; a source NAT that draws a new one (--random-fully)
+ * changes it on both, which is no destination NAT.
+ */
+export function isSrcNat(c: Pick<Connection, 'orig' | 'reply'>): boolean {
+  return c.reply.dst !== c.orig.src || c.reply.dport !== c.orig.sport;
+}
+
+export function isDstNat(c: Pick<Connection, 'orig' | 'reply'>): boolean {
+  return c.reply.src !== c.orig.dst || (c.orig.proto !== 'icmp' && c.reply.sport !== c.orig.dport);
+}
+
 function key(t: Tuple): string {
   return `${t.proto} ${t.src}:${t.sport} ${t.dst}:${t.dport}`;
 }

@@ -12,6 +12,24 @@ export interface IfAddr {
   readonly metric?: number;
 }
 
+/**
+ * A device's counters as `ip -s link` prints them (struct rtnl_link_stats64): frames and bytes
+ * each way, and the drops — a veth counts a frame its peer would not take (is_skb_forwardable)
+ * as its own tx drop and the peer's rx drop.
+ */
+export interface DeviceStats {
+  rxPackets: number;
+  rxBytes: number;
+  rxDropped: number;
+  txPackets: number;
+  txBytes: number;
+  txDropped: number;
+}
+
+export function newStats(): DeviceStats {
+  return { rxPackets: 0, rxBytes: 0, rxDropped: 0, txPackets: 0, txBytes: 0, txDropped: 0 };
+}
+
 interface DeviceCommon {
   readonly name: string;
   readonly ifindex: number;
@@ -22,6 +40,8 @@ interface DeviceCommon {
   readonly addrs: IfAddr[];
   /** the bridge this device is enslaved to */
   master?: BridgeDevice;
+  /** what went through it (made on first use) */
+  stats?: DeviceStats;
   /** bridge port flag set by the CNI bridge plugin (hairpinMode) */
   hairpin?: boolean;
   /**

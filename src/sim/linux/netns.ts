@@ -24,6 +24,11 @@ export interface Listener {
   readonly port: number;
   /** the program, for `ss`-like views and explanations */
   readonly process: string;
+  /**
+   * A connected socket's IP ID counter (inet_id): its next DF packet takes this value and moves
+   * it on (ip_select_ident_segs), so one connection's IDs run in sequence from a random start.
+   */
+  inetId?: number;
 }
 
 /**
@@ -44,6 +49,13 @@ export class NetNs {
   /** user-space programs the packet path hands packets to (a TUN reader, a UDP socket owner), by name */
   readonly processes = new Map<string, UserProcess>();
   readonly sysctl = { ipForward: false, bridgeNfCallIptables: false };
+  /**
+   * Learned path MTUs by destination (the FIB's nexthop exceptions, fnhe): an ICMP "fragmentation
+   * needed" delivered here lowers the MTU towards that destination for ip_rt_mtu_expires (600 s).
+   */
+  readonly pmtu = new Map<string, { readonly mtu: number; readonly expiresUs: number }>();
+  /** ICMP error rate limits: per destination (inet_peer's rate_tokens, ms) and per namespace (icmp_msgs_per_sec) */
+  readonly icmpLimit = { peers: new Map<string, { tokens: number; lastMs: number }>(), credit: 0, stampMs: 0 };
   /** the IPVS table, once the ip_vs module is in use here (kube-proxy ipvs mode) */
   ipvs?: IpvsTable;
   private nextIfindex = 1;
@@ -155,6 +167,21 @@ export class NetNs {
   /** The broadcast check of the local table (`broadcast 10.42.0.255 dev cni0 table local`). */
   isBroadcast(ip: Ipv4): boolean {
     return this.localTable().broadcast.has(ip);
+  }
+
+  /** The MTU a locally sent packet to `dst` must fit: the device's, or a smaller learned path MTU. */
+  pathMtu(dst: Ipv4, devMtu: number, nowUs: number): number {
+    const learned = this.pmtu.get(dst);
+    if (!learned || learned.expiresUs <= nowUs) return devMtu;
+    return Math.min(devMtu, learned.mtu);
+  }
+
+  /**
+   * __ip_rt_update_pmtu: a frag-needed error about a packet to `dst` lowers its path MTU (never
+   * below ip_rt_min_pmtu, 552) for 600 s.
+   */
+  learnPmtu(dst: Ipv4, mtu: number, nowUs: number): void {
+    this.pmtu.set(dst, { mtu: Math.max(mtu, 552), expiresUs: nowUs + 600_000_000 });
   }
 
   deviceByMac(m: Mac): Device | undefined {

@@ -114,7 +114,7 @@ describe('calico: pods behind veths with no bridge, proxy ARP for 169.254.1.1', 
   it('tunl0 is the fallback IPIP device, with the node\'s tunnel address from its block, as iproute2 prints it', () => {
     const link = sh(c, 'master', 'ip -d link show tunl0');
     expect(link).toMatch(/^3: tunl0@NONE: <NOARP,UP,LOWER_UP> mtu 1480 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\n/);
-    expect(link).toContain('    link/ipip 0.0.0.0 brd 0.0.0.0 promiscuity 0 minmtu 0 maxmtu 0 \n    ipip any remote any local any ttl inherit nopmtudisc ');
+    expect(link).toContain('    link/ipip 0.0.0.0 brd 0.0.0.0 promiscuity 0  allmulti 0 minmtu 0 maxmtu 0 \n    ipip any remote any local any ttl inherit nopmtudisc ');
     expect(sh(c, 'master', 'ip addr show tunl0')).toContain('inet 10.42.0.64/32 scope global tunl0');
     // the module makes tunl0 in every namespace: pods have one too, never brought up
     expect(sh(c, N8S9S, 'ip link')).toContain('2: tunl0@NONE: <NOARP> mtu 1480 qdisc noop state DOWN qlen 1000\n    link/ipip 0.0.0.0 brd 0.0.0.0');
@@ -186,7 +186,7 @@ describe('flannel udp: flanneld in user space on both nodes', () => {
   it('flannel0 is a TUN device with MTU NIC − 28, the lease address as /32 and the whole network routed to it', () => {
     expect(sh(c, 'master', 'ip -d link show flannel0')).toBe(
       '3: flannel0: <POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP> mtu 1472 qdisc fq_codel state UNKNOWN mode DEFAULT group default qlen 500\n' +
-        '    link/none  promiscuity 0 minmtu 68 maxmtu 65535 \n' +
+        '    link/none  promiscuity 0  allmulti 0 minmtu 68 maxmtu 65535 \n' +
         '    tun type tun pi off vnet_hdr off persist off addrgenmode random numtxqueues 1 numrxqueues 1 gso_max_size 65536 gso_max_segs 65535 tso_max_size 65536 tso_max_segs 65535 gro_max_size 65536 \n',
     );
     expect(sh(c, 'master', 'ip addr show flannel0')).toContain('inet 10.42.0.0/32 scope global flannel0');

@@ -20,6 +20,8 @@ export interface GenerateOptions {
   /** flannel's Network and kube-proxy's clusterCIDR (default the seed's 10.42.0.0/16); a
    * 5,000-node cluster needs more than a /16 */
   readonly clusterCidr?: string;
+  /** how the nodes get their LAN address (DHCP as in the seed, or static) */
+  readonly addressing?: 'dhcp' | 'static';
 }
 
 export function generateClusterYaml(o: GenerateOptions): string {
@@ -39,7 +41,7 @@ function generateCluster(o: GenerateOptions): { apiVersion: string; kind: string
   if (o.nodes * subnetSize > 2 ** (32 - network.len)) throw new Error(`${o.nodes} nodes of /${podPrefix} do not fit in ${clusterCidr}`);
   const addr = (offset: number) => intToIp((network.net + offset) >>> 0);
   const items: unknown[] = [
-    { apiVersion: 'kube-packet-lab.dev/v1', kind: 'Network', metadata: { name: 'lan' }, spec: { cidr: '192.168.0.0/16', gateway: '192.168.0.1' } },
+    { apiVersion: 'kube-packet-lab.dev/v1', kind: 'Network', metadata: { name: 'lan' }, spec: { cidr: '192.168.0.0/16', gateway: '192.168.0.1', ...(o.addressing ? { addressing: o.addressing } : {}) } },
     { apiVersion: 'kube-packet-lab.dev/v1', kind: 'Host', metadata: { name: 'gateway' }, spec: { role: 'gateway', ipForward: true, interfaces: [{ name: 'eth0', network: 'lan', address: '192.168.0.1/16' }] } },
     { apiVersion: 'kube-packet-lab.dev/v1', kind: 'Host', metadata: { name: 'client' }, spec: { role: 'client', interfaces: [{ name: 'en0', network: 'lan', address: '192.168.0.100/16' }], gateway: '192.168.0.1' } },
   ];

@@ -251,17 +251,25 @@ describe('pod → ClusterIP with the endpoint on the same node', () => {
 });
 
 describe('ping a ClusterIP: iptables vs ipvs mode', () => {
-  const ping = (proxy: 'iptables' | 'ipvs') => {
+  const ping = (proxy: 'iptables' | 'ipvs', from = 'nginx-test-7646687cc4-n8s9s') => {
     const c = loadScenario({ preset: 'seed', modes: { proxy }, seed: 1, before: [] });
     if (!c.ok) throw new Error(c.error.message);
-    return sh(c.value, 'nginx-test-7646687cc4-n8s9s', 'ping -c 1 10.43.6.58');
+    return sh(c.value, from, 'ping -c 1 10.43.6.58');
   };
 
   it('iptables: no rule matches ICMP, so the packet follows the default route and the gateway answers net unreachable', () => {
-    expect(ping('iptables')).toContain('From 192.168.205.1 seq=0 Destination Net Unreachable');
+    // iputils on a node names the error; busybox in a pod drops it unprinted
+    expect(ping('iptables', 'master')).toContain('From 192.168.205.1 icmp_seq=1 Destination Net Unreachable');
+    expect(ping('iptables')).toContain('1 packets transmitted, 0 packets received, 100% packet loss');
   });
 
   it('ipvs: the ClusterIP is local on kube-ipvs0, and KUBE-IPVS-FILTER rejects what is not a service port', () => {
-    expect(ping('ipvs')).toContain('From 10.43.6.58 seq=0 Destination Port Unreachable');
+    const c = loadScenario({ preset: 'seed', modes: { proxy: 'ipvs' }, seed: 1, before: [] });
+    if (!c.ok) throw new Error(c.error.message);
+    const t = traceFlow(c.value, { from: 'nginx-test-7646687cc4-n8s9s', to: '10.43.6.58', proto: 'icmp', kind: 'ping' });
+    if (!t.ok) throw new Error(t.error.message);
+    const back = t.value.events.filter((e) => e.packetId === 1 && e.kind === 'deliver').at(-1)!;
+    expect(back.explanation).toBe('ICMP port unreachable from 10.43.6.58 reaches the socket that sent the original packet.');
+    expect(ping('ipvs')).toContain('0 packets received');
   });
 });

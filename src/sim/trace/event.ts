@@ -41,6 +41,8 @@ export type EventKind =
   | 'decap'
   /** a user-space program holds the packet (a TUN device's reader, a UDP socket's owner) */
   | 'user'
+  /** ip_fragment split a datagram for a smaller MTU, or ip_defrag / nf_defrag put it back together */
+  | 'fragment'
   /** handed to a local socket */
   | 'deliver'
   | 'drop';

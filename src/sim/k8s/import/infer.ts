@@ -457,7 +457,7 @@ function inferLan(input: InferInput, opts: ParseOptions, notes: string[]): { net
   for (const [k, text] of (opts.lan ? opts.lan.split(',').map((s) => s.trim()).filter(Boolean) : []).entries()) {
     const cidr = lanPrefix(text);
     if (networks.some((n) => n.cidr === cidr)) continue;
-    const net = { name: freeName(k === 0 ? 'lan' : `lan-${k + 1}`, byName), cidr };
+    const net: NetworkSpec = { name: freeName(k === 0 ? 'lan' : `lan-${k + 1}`, byName), cidr, addressing: 'dhcp' };
     explicit.push(net);
     byName.set(net.name, net);
   }
@@ -471,7 +471,7 @@ function inferLan(input: InferInput, opts: ParseOptions, notes: string[]): { net
   }
   const inferredNets: NetworkSpec[] = [...explicit];
   for (const [cidr] of groups) {
-    const net = { name: freeName(inferredNets.length === 0 && !byName.has('lan') ? 'lan' : `lan-${inferredNets.length + 1}`, byName), cidr: cidr as Cidr };
+    const net: NetworkSpec = { name: freeName(inferredNets.length === 0 && !byName.has('lan') ? 'lan' : `lan-${inferredNets.length + 1}`, byName), cidr: cidr as Cidr, addressing: 'dhcp' };
     inferredNets.push(net);
     byName.set(net.name, net);
   }

@@ -22,8 +22,9 @@ export interface NfPacket {
 }
 
 export type NatAction =
-  | { readonly kind: 'DNAT' | 'SNAT'; readonly addr: string; readonly port?: number }
-  | { readonly kind: 'MASQUERADE' };
+  | { readonly kind: 'DNAT' | 'SNAT'; readonly addr: string; readonly port?: number; readonly random?: boolean }
+  /** `--random-fully` (NF_NAT_RANGE_PROTO_RANDOM_FULLY): the source port is drawn afresh */
+  | { readonly kind: 'MASQUERADE'; readonly randomFully?: boolean };
 
 export interface RuleVisit {
   readonly table: TableName;
@@ -186,11 +187,11 @@ function runTable(ns: NetNs, table: TableName, base: Chain, pkt: NfPacket, addrs
       case 'DNAT':
       case 'SNAT': {
         visit(`${t.t} to:${t.toAddr}${t.toPort !== undefined ? `:${t.toPort}` : ''}`);
-        return { kind: 'accept', nat: { kind: t.t, addr: t.toAddr, port: t.toPort } };
+        return { kind: 'accept', nat: { kind: t.t, addr: t.toAddr, port: t.toPort, random: t.random } };
       }
       case 'MASQUERADE':
         visit('MASQUERADE');
-        return { kind: 'accept', nat: { kind: 'MASQUERADE' } };
+        return { kind: 'accept', nat: { kind: 'MASQUERADE', randomFully: t.randomFully } };
       case 'jump': {
         const target = ns.nf[table].get(t.chain);
         visit(`${t.goto ? 'goto' : 'jump'} ${t.chain}`);

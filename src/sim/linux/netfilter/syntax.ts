@@ -5,6 +5,7 @@ import {
   chainReferences,
   commitTable,
   commitTables,
+  markTableCreated,
   isBuiltinChain,
   isTableName,
   putChain,
@@ -48,7 +49,7 @@ export type IptablesResult = { readonly ok: true } | IptablesFailure;
 export type RuleSpecResult = { readonly ok: true; readonly rule: Rule } | IptablesFailure;
 
 /** The version string iptables prints in front of parameter errors (xtables_error → exit_error). */
-export const IPTABLES_VERSION = 'v1.8.7 (legacy)';
+export const IPTABLES_VERSION = 'v1.8.7 (nf_tables)';
 
 /**
  * Internal: parse and apply code throws this; every exported function turns it into a value.
@@ -1419,6 +1420,9 @@ const READ_ONLY_VERBS: ReadonlySet<IptablesVerb> = new Set(['C', 'L', 'S']);
  * `-P`. Listing verbs only check the chain exists (the CLI renders them). On any error the tables
  * are untouched and the result carries iptables' own message.
  */
+/** Commands that write into a table and so make it exist in nf_tables (see markTableCreated). */
+const CREATING_VERBS: ReadonlySet<IptablesVerb> = new Set(['A', 'I', 'R', 'N', 'P']);
+
 export function applyIptables(tables: Tables, args: readonly string[]): IptablesResult {
   try {
     const cmd = parseCommand(args);
@@ -1430,6 +1434,7 @@ export function applyIptables(tables: Tables, args: readonly string[]): Iptables
     // a command changes only its own table (iptables-legacy replaces that one table)
     const staged = stageTable(tables[cmd.table]);
     execute({ ...tables, [cmd.table]: staged }, cmd);
+    if (CREATING_VERBS.has(cmd.verb)) markTableCreated(staged);
     checkNewJumpLoops(staged, cmd);
     commitTable(tables[cmd.table], staged);
     return { ok: true };
@@ -1606,7 +1611,9 @@ export function iptablesRestoreStaged(staged: Tables, payload: string, opts: Res
         }
       } else if (first === 0x3a /* : */ && current !== undefined) {
         restoreChainLine(staged[current], line.slice(1), opts, lineNo, prog);
+        markTableCreated(staged[current]);
       } else if (current !== undefined) {
+        markTableCreated(staged[current]);
         // any rule change may change the counts
         if (restoreRuleLine(staged, current, line, opts, memo, refs) !== 'X') refCounts = undefined;
       } else {

@@ -22,6 +22,22 @@ function newTable(name: TableName): Table {
   return table;
 }
 
+/**
+ * The tables that exist in the kernel. With iptables-nft a table is made in nf_tables the first
+ * time a command writes a chain, a rule or a policy into it; listing or zeroing never does. So a
+ * pod's namespace has no tables at all, and `iptables-save` prints nothing there (checked on a
+ * real kernel: `iptables -t raw -L`, `-F` and `-Z` leave `iptables-save` empty).
+ */
+const created = new WeakSet<Table>();
+
+export function markTableCreated(table: Table): void {
+  created.add(table);
+}
+
+export function isTableCreated(table: Table): boolean {
+  return created.has(table);
+}
+
 /** Table names in the order `iptables-nft-save` dumps them (nft.c `xtables_ipv4[]`). */
 export const TABLE_NAMES: readonly TableName[] = ['mangle', 'raw', 'filter', 'nat'];
 
@@ -130,6 +146,7 @@ export function putChain(table: Table, chain: Chain): void {
 
 /** Makes `target` hold what `staged` holds, keeping the caller's Map object. */
 export function commitTable(target: Table, staged: Table): void {
+  if (created.has(staged)) created.add(target);
   if (target === staged) return;
   target.clear();
   for (const [chainName, chain] of staged) target.set(chainName, chain);

@@ -5,7 +5,7 @@ import type { BridgeDevice, Device } from '../devices.ts';
 import type { NetNs } from '../netns.ts';
 import { arpResolve } from './arp.ts';
 import { conntrackIn, confirm } from './conntrack.ts';
-import { devXmit } from './dev.ts';
+import { count, devXmit } from './dev.ts';
 import { ipRcv } from './input.ts';
 import { hook, applyVerdict } from './netfilter.ts';
 import type { Skb } from './skb.ts';
@@ -58,6 +58,8 @@ export function bridgeForward(w: PacketWalk, ns: NetNs, br: BridgeDevice, skb: S
       verdict: 'local',
       explanation: `The destination MAC ${dst} is ${br.name}'s own: the bridge passes the frame up to the host's IP stack (${br.name}'s address is the default gateway of the namespaces plugged into it).`,
     });
+    // br_pass_frame_up counts the frame as received by the bridge device itself
+    count(br, 'rx', skb);
     ipRcv(w, ns, br, skb);
     return;
   }

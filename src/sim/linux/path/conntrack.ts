@@ -1,8 +1,10 @@
 import { ipIndex, l4Of } from '../../net/edit.ts';
 import type { Ipv4Layer, Packet } from '../../net/packet.ts';
 import type { Connection, Tuple } from '../conntrack.ts';
-import type { HookName } from '../netfilter/types.ts';
+import type { HookName, Rule } from '../netfilter/types.ts';
 import type { NetNs } from '../netns.ts';
+import type { NftSelector, NftStmt } from '../nftables/types.ts';
+import { reassemble } from './output.ts';
 import type { Skb } from './skb.ts';
 import type { PacketWalk } from './walk.ts';
 
@@ -15,6 +17,8 @@ export function conntrackIn(w: PacketWalk, ns: NetNs, skb: Skb, hook: HookName):
   skb.related = false;
   skb.invalid = false;
   if (!conntrackActive(ns)) return;
+  // nf_defrag_ipv4 (priority -400) hands conntrack whole datagrams
+  reassemble(w, ns, skb, 'nf_defrag_ipv4, ahead of conntrack,');
   const t = tupleOf(skb.packet);
   if (!t) return;
   const l4 = l4Of(skb.packet);
@@ -105,7 +109,37 @@ export function conntrackRow(ns: NetNs, conn: Connection): number | undefined {
   return row < 0 ? undefined : row;
 }
 
-/** conntrack runs in a namespace once netfilter rules there need it (nat or ctstate matches). */
+/**
+ * Conntrack runs in a namespace only while a rule there needs it: its hooks are registered per
+ * namespace by nf_ct_netns_get, which the rules' checkentry calls — xt_conntrack's ctstate
+ * match, the DNAT/SNAT targets (xt_nat), MASQUERADE. A namespace without such a rule (a pod, a
+ * plain LAN host, a router) tracks nothing, not even with an empty nat table (checked on a
+ * real kernel: `conntrack -L` stays empty there). nf_tables asks for it the same way: a `ct`
+ * expression (nft_ct_get_init) or a nat statement, and a chain of type nat (nft_chain_nat).
+ */
 export function conntrackActive(ns: NetNs): boolean {
-  return ns.kind === 'root';
+  for (const table of Object.values(ns.nf)) {
+    for (const chain of table.values()) {
+      for (const r of chain.rules) if (needsConntrack(r)) return true;
+    }
+  }
+  for (const table of ns.nft.tables) {
+    for (const chain of table.chains.values()) {
+      if (chain.base?.type === 'nat') return true;
+      for (const r of chain.rules) if (r.stmts.some(nftNeedsConntrack)) return true;
+    }
+  }
+  return false;
+}
+
+function nftNeedsConntrack(s: NftStmt): boolean {
+  const usesCt = (sel: NftSelector): boolean => sel.k === 'ct' || (sel.k === 'concat' && sel.parts.some(usesCt)) || (sel.k === 'binop' && usesCt(sel.left));
+  if (s.k === 'nat' || s.k === 'masquerade') return true;
+  if (s.k === 'match') return usesCt(s.left);
+  if (s.k === 'vmap' || s.k === 'set-update') return usesCt(s.key);
+  return false;
+}
+
+function needsConntrack(r: Rule): boolean {
+  return r.target.t === 'DNAT' || r.target.t === 'SNAT' || r.target.t === 'MASQUERADE' || r.matches.some((m) => m.m === 'conntrack');
 }

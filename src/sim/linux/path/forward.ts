@@ -1,4 +1,5 @@
 import { ipIndex } from '../../net/edit.ts';
+import { ipLength } from '../../net/encode.ts';
 import type { Ipv4Layer } from '../../net/packet.ts';
 import type { RouteMatch } from '../fib.ts';
 import type { NetNs } from '../netns.ts';
@@ -21,6 +22,14 @@ export function forward(w: PacketWalk, ns: NetNs, skb: Skb, m: RouteMatch): void
   if (ttl <= 1) {
     const sent = icmpError(w, ns, skb, 11, 0, false);
     return w.drop(ns, skb, 'TTL_EXPIRED', `TTL ${ttl} would reach 0 here; ${sent}`);
+  }
+  // ip_forward checks the next hop's MTU before the FORWARD hook (ip_exceeds_mtu): the error is
+  // about the packet as it came in, before POSTROUTING could masquerade it
+  const out = ns.dev(m.route.dev);
+  const len = ipLength(skb.packet);
+  if (out && len > out.mtu && (skb.packet[i] as Ipv4Layer).df) {
+    const sent = icmpError(w, ns, skb, 3, 4, false, out.mtu);
+    return w.drop(ns, skb, 'FRAG_NEEDED', `${len} bytes with DF set exceed ${out.name}'s MTU ${out.mtu}; ${sent} (mtu ${out.mtu})`, out.name);
   }
   const changed = w.edit(skb, i, { ttl: ttl - 1 });
   w.emit(ns, 'forward', skb, {

@@ -25,6 +25,7 @@ export function icmpError(w: PacketWalk, ns: NetNs, skb: Skb, type: number, code
     src = back.route.src ?? ns.selectSrc(back.route.dev, back.route.via ?? orig.src);
   }
   if (!src) return `ICMP ${name} cannot be sent: no source address`;
+  if (!rateAllowed(w, ns, type, code, orig.src)) return `the kernel would answer ICMP ${name}, but ${orig.src} already got its burst of errors: icmp_ratelimit allows one a second after six`;
   const quoted = skb.packet.slice(ipIndex(skb.packet));
   const packet: Packet = [
     { type: 'ipv4', src, dst: orig.src, ttl: DEFAULT_TTL, proto: IPPROTO_ICMP, id: w.world.rng.int(0, 0xffff), df: false, dsfield: 0xc0 },
@@ -33,6 +34,39 @@ export function icmpError(w: PacketWalk, ns: NetNs, skb: Skb, type: number, code
   ];
   w.queue.push({ ns, packet, role: 'icmp-error', isError: true });
   return `the kernel answers ICMP ${name} to ${orig.src}`;
+}
+
+/** icmp_ratemask's default: destination unreachable, source quench, time exceeded, parameter problem. */
+const RATEMASK = (1 << 3) | (1 << 4) | (1 << 11) | (1 << 12);
+/** net.ipv4.icmp_ratelimit (ms) and icmp_msgs_per_sec / icmp_msgs_burst */
+const RATELIMIT_MS = 1000;
+const MSGS_PER_SEC = 1000;
+const MSGS_BURST = 50;
+
+/**
+ * icmpv4_global_allow + icmpv4_xrlim_allow: an error of a limited type (never frag-needed, which
+ * path MTU discovery needs) spends one of the namespace's credits (icmp_msgs_per_sec, refilled
+ * at most every 20 ms; a send spends 0–2 at random) and a token of the destination's bucket
+ * (inet_peer_xrlim_allow: one per icmp_ratelimit ms, at most six banked). Not for loopback.
+ */
+function rateAllowed(w: PacketWalk, ns: NetNs, type: number, code: number, dst: Ipv4): boolean {
+  if (!((1 << type) & RATEMASK) || (type === 3 && code === 4) || ns.isLocal(dst)) return true;
+  const now = Math.floor(w.world.timeUs / 1000);
+  const lim = ns.icmpLimit;
+  if (lim.credit <= 0) {
+    const delta = Math.min(now - lim.stampMs, 1000);
+    const incr = Math.floor((MSGS_PER_SEC * delta) / 1000);
+    if (delta < 20 || incr === 0) return false;
+    lim.stampMs = now;
+    lim.credit = Math.min(lim.credit + incr, MSGS_BURST);
+  }
+  const peer = lim.peers.get(dst) ?? { tokens: 0, lastMs: 0 };
+  let tokens = Math.min(peer.tokens + (now - peer.lastMs), 6 * RATELIMIT_MS);
+  const ok = tokens >= RATELIMIT_MS;
+  if (ok) tokens -= RATELIMIT_MS;
+  lim.peers.set(dst, { tokens, lastMs: now });
+  if (ok) lim.credit -= w.world.rng.int(0, 2);
+  return ok;
 }
 
 export function echoReply(req: Packet): Packet {

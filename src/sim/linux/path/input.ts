@@ -9,7 +9,7 @@ import { icmpError, echoReply, tcpReset, icmpName } from './icmp.ts';
 import { ipipRcv } from './ipip.ts';
 import { ipvsIn } from './ipvs.ts';
 import { hook, applyVerdict, NF_IP_PRI_NAT_SRC } from './netfilter.ts';
-import { emitRoute } from './output.ts';
+import { emitRoute, reassemble } from './output.ts';
 import { udpToProcess } from './process.ts';
 import { type Skb, ip } from './skb.ts';
 import { vxlanRcv } from './vxlan.ts';
@@ -61,6 +61,7 @@ export function ipRcv(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb): void {
 
 /** ip_local_deliver: INPUT hooks, local-in modules (IPVS), then the transport protocol. */
 export function localDeliver(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb): void {
+  reassemble(w, ns, skb, 'ip_local_deliver (ip_defrag)');
   // IPVS's ip_vs_remote_request4 sits at LOCAL_IN priority NF_IP_PRI_NAT_SRC - 1: after mangle
   // and filter, before nat INPUT — a packet it takes never initialises the SNAT binding, so
   // POSTROUTING's MASQUERADE still applies to it
@@ -81,6 +82,13 @@ export function localDeliver(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb): v
     return;
   }
   if (l4?.type === 'icmp') {
+    const quoted = skb.packet[ipIndex(skb.packet) + 2];
+    if (l4.icmp_type === 3 && l4.code === 4 && l4.mtu && quoted?.type === 'ipv4') {
+      // ip_rt_update_pmtu: the route to the quoted destination remembers the smaller MTU
+      ns.learnPmtu(quoted.dst, l4.mtu, w.world.timeUs);
+      deliver(w, ns, skb, `ICMP fragmentation needed from ${ip4.src}: the next hop's MTU is ${l4.mtu}. The kernel caches it as the path MTU to ${quoted.dst} for 10 minutes (ip route get shows it), then hands the error to the socket.`);
+      return;
+    }
     deliver(w, ns, skb, `ICMP ${icmpName(l4)} from ${ip4.src} reaches the socket that sent the original packet.`);
     return;
   }

@@ -1,6 +1,7 @@
 import type { Ipv4 } from '../../net/addr.ts';
 import { ipIndex } from '../../net/edit.ts';
 import type { FieldChange, Ipv4Layer, TcpLayer } from '../../net/packet.ts';
+import { isDstNat, isSrcNat } from '../conntrack.ts';
 import type { NatAction } from '../netfilter/engine.ts';
 import type { HookName } from '../netfilter/types.ts';
 import type { NetNs } from '../netns.ts';
@@ -30,14 +31,37 @@ export function bindNat(w: PacketWalk, ns: NetNs, skb: Skb, nat: NatAction, hook
     const addr = nat.kind === 'SNAT' ? nat.addr : outDevName ? ns.selectSrc(outDevName, ip4.dst) : undefined;
     if (!addr) return w.drop(ns, skb, 'NAT_NO_ADDR', 'MASQUERADE found no address on the output device');
     changed = w.edit(skb, i, { src: addr });
-    // MASQUERADE keeps the source port unless it clashes (nf_nat_used_tuple); no clash here
-    ns.conntrack.alterReply(conn, { ...conn.reply, dst: addr as Ipv4 });
+    const random = nat.kind === 'MASQUERADE' ? nat.randomFully === true : nat.random === true;
+    const port = random ? randomSourcePort(w, skb, i + 1) : undefined;
+    if (port !== undefined) changed = changed.concat(port.changed);
+    // an ICMP tuple carries the echo id on both sides
+    const icmpId = port && conn.reply.proto === 'icmp' ? { sport: port.to } : {};
+    ns.conntrack.alterReply(conn, { ...conn.reply, dst: addr as Ipv4, dport: port?.to ?? conn.reply.dport, ...icmpId });
+    const how = port ? ` and source ${port.what} ${port.from} → ${port.to}, drawn at random (--random${nat.kind === 'MASQUERADE' ? '-fully' : ''})` : '';
     what =
       nat.kind === 'MASQUERADE'
-        ? `MASQUERADE: source ${ip4.src} → ${addr}, the address of ${outDevName}, the device the packet leaves by. Replies will come back to ${addr} and conntrack will translate them back to ${ip4.src}.`
-        : `SNAT: source ${ip4.src} → ${addr}.`;
+        ? `MASQUERADE: source ${ip4.src} → ${addr}, the address of ${outDevName}, the device the packet leaves by${how}. Replies will come back to ${addr} and conntrack will translate them back to ${ip4.src}.`
+        : `SNAT: source ${ip4.src} → ${addr}${how}.`;
   }
   w.emit(ns, 'nat', skb, { hook, changed, verdict: nat.kind, conn, ref: { table: 'conntrack', row: conntrackRow(ns, conn) }, explanation: what });
+}
+
+/**
+ * nf_nat_l4proto_unique_tuple with a random range flag: the source port (the echo id for ICMP)
+ * is drawn, not kept — for a port ≥ 1024 from 1024–65535, below 512 from 1–511, else 600–1023;
+ * an echo id from 0–65535. Without the flag the kernel keeps the port unless it clashes.
+ */
+function randomSourcePort(w: PacketWalk, skb: Skb, l4Index: number): { from: number; to: number; what: string; changed: FieldChange[] } | undefined {
+  const l4 = skb.packet[l4Index];
+  if (l4?.type === 'icmp' && l4.ident !== undefined && (l4.icmp_type === 8 || l4.icmp_type === 0)) {
+    const to = w.world.rng.int(0, 0xffff);
+    return { from: l4.ident, to, what: 'echo id', changed: w.edit(skb, l4Index, { ident: to }) };
+  }
+  if (l4?.type !== 'tcp' && l4?.type !== 'udp') return undefined;
+  const from = l4.srcport;
+  const [min, max] = from >= 1024 ? [1024, 65535] : from < 512 ? [1, 511] : [600, 1023];
+  const to = w.world.rng.int(min, max);
+  return { from, to, what: 'port', changed: w.edit(skb, l4Index, { srcport: to }) };
 }
 
 /** nf_nat_packet for later packets: the connection's binding applies without the nat table. */
@@ -52,14 +76,19 @@ export function translateExisting(w: PacketWalk, ns: NetNs, skb: Skb, hook: Hook
   const ip4 = skb.packet[i] as Ipv4Layer;
   const l4 = skb.packet[i + 1];
   const hasPorts = l4?.type === 'tcp' || l4?.type === 'udp';
+  const echoId = l4?.type === 'icmp' && (l4.icmp_type === 8 || l4.icmp_type === 0) ? l4.ident : undefined;
   let changed: FieldChange[] = [];
-  if (dstSide && ip4.dst !== target.dst) {
+  // a masquerade onto the address the packet already had changes only the port (--random-fully)
+  const port = hasPorts ? (l4 as TcpLayer) : undefined;
+  if (dstSide && (ip4.dst !== target.dst || (port && port.dstport !== target.dport) || (echoId !== undefined && echoId !== target.dport))) {
     changed = w.edit(skb, i, { dst: target.dst });
     if (hasPorts) changed = changed.concat(w.edit(skb, i + 1, { dstport: target.dport }));
+    if (echoId !== undefined && echoId !== target.dport) changed = changed.concat(w.edit(skb, i + 1, { ident: target.dport }));
   }
-  if (srcSide && ip4.src !== target.src) {
-    changed = w.edit(skb, i, { src: target.src });
+  if (srcSide && (ip4.src !== target.src || (port && port.srcport !== target.sport) || (echoId !== undefined && echoId !== target.sport))) {
+    changed = changed.concat(w.edit(skb, i, { src: target.src }));
     if (hasPorts) changed = changed.concat(w.edit(skb, i + 1, { srcport: target.sport }));
+    if (echoId !== undefined && echoId !== target.sport) changed = changed.concat(w.edit(skb, i + 1, { ident: target.sport }));
   }
   if (changed.length === 0) return;
   const reverse = skb.dir === 'reply';
@@ -87,8 +116,8 @@ export function translateRelated(w: PacketWalk, ns: NetNs, skb: Skb, hook: HookN
   const conn = skb.conn!;
   const toward = skb.dir === 'reply' ? conn.orig : conn.reply; // the tuple of the quoted packet's direction
   const target = invertTuple(toward);
-  const dnat = conn.reply.src !== conn.orig.dst || conn.reply.sport !== conn.orig.dport;
-  const snat = conn.reply.dst !== conn.orig.src || conn.reply.dport !== conn.orig.sport;
+  const dnat = isDstNat(conn);
+  const snat = isSrcNat(conn);
   const dstSide = hook === 'PREROUTING' || hook === 'OUTPUT';
   const srcSide = hook === 'POSTROUTING' || hook === 'INPUT';
   // which NAT the error must undo in this direction (statusbit ^ IPS_NAT_MASK for replies)
@@ -98,16 +127,21 @@ export function translateRelated(w: PacketWalk, ns: NetNs, skb: Skb, hook: HookN
   const q = i + 2; // the quoted IPv4 header
   const quoted = skb.packet[q];
   if (quoted?.type !== 'ipv4') return;
-  const qHasPorts = skb.packet[q + 1]?.type === 'tcp' || skb.packet[q + 1]?.type === 'udp';
+  const ql4 = skb.packet[q + 1];
+  const qHasPorts = ql4?.type === 'tcp' || ql4?.type === 'udp';
+  // a quoted echo carries its id where a port would be (a --random-fully masquerade draws it)
+  const qEcho = ql4?.type === 'icmp' && (ql4.icmp_type === 8 || ql4.icmp_type === 0);
   let changed: FieldChange[] = [];
   if (dstSide) {
     changed = w.edit(skb, i, { dst: target.dst });
     changed = changed.concat(w.edit(skb, q, { src: toward.src }));
     if (qHasPorts) changed = changed.concat(w.edit(skb, q + 1, { srcport: toward.sport }));
+    if (qEcho) changed = changed.concat(w.edit(skb, q + 1, { ident: toward.sport }));
   } else {
     changed = w.edit(skb, i, { src: target.src });
     changed = changed.concat(w.edit(skb, q, { dst: toward.dst }));
     if (qHasPorts) changed = changed.concat(w.edit(skb, q + 1, { dstport: toward.dport }));
+    if (qEcho) changed = changed.concat(w.edit(skb, q + 1, { ident: toward.dport }));
   }
   if (changed.length === 0) return;
   w.emit(ns, 'nat', skb, {

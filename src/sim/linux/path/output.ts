@@ -22,6 +22,13 @@ import { type PacketWalk, MAX_HOPS } from './walk.ts';
 export function localOut(w: PacketWalk, ns: NetNs, skb: Skb, isError: boolean): void {
   let ip = ipOf(skb.packet)!;
   let rt = routeOutput(w, ns, skb, ip.dst, true);
+  // ip_append_data refuses a DF datagram bigger than the path MTU at sendmsg, before any hook
+  const out = rt.local ? undefined : ns.dev(rt.route.dev);
+  if (out && ipOf(skb.packet)!.df) {
+    const len = ipLength(skb.packet);
+    const mtu = ns.pathMtu(ip.dst, out.mtu, w.world.timeUs);
+    if (len > mtu) w.drop(ns, skb, 'EMSGSIZE', `Message too long: ${len} bytes with DF set exceed ${mtu < out.mtu ? `the path MTU ${mtu} learned for ${ip.dst}` : `${out.name}'s MTU ${out.mtu}`}`, out.name);
+  }
   conntrackIn(w, ns, skb, 'OUTPUT');
   const v = hook(w, ns, skb, 'OUTPUT', undefined, rt.route.dev);
   applyVerdict(w, ns, skb, v, 'OUTPUT', isError);
@@ -108,9 +115,14 @@ export function postRouting(w: PacketWalk, ns: NetNs, skb: Skb, outDev: string, 
   }
   const len = ipLength(skb.packet);
   const ip = ipOf(skb.packet)!;
-  if (len > dev.mtu) {
+  // a socket's own packet must also fit the path MTU the kernel learned for its destination
+  const mtu = local ? ns.pathMtu(ip.dst, dev.mtu, w.world.timeUs) : dev.mtu;
+  // the largest datagram this skb stands for on the wire
+  const size = Math.min(len, skb.fragMtu ?? len, skb.carriesFragments ?? len);
+  if (size > mtu && !ip.df) fragment(w, ns, skb, outDev, mtu, len);
+  else if (size > mtu) {
     if (ip.df) {
-      if (local) return w.drop(ns, skb, 'EMSGSIZE', `Message too long: ${len} bytes with DF set exceed ${outDev}'s MTU ${dev.mtu}`, outDev);
+      if (local) return w.drop(ns, skb, 'EMSGSIZE', `Message too long: ${len} bytes with DF set exceed ${mtu < dev.mtu ? `the path MTU ${mtu} learned for ${ip.dst}` : `${outDev}'s MTU ${dev.mtu}`}`, outDev);
       const sent = icmpError(w, ns, skb, 3, 4, isError, dev.mtu);
       return w.drop(ns, skb, 'FRAG_NEEDED', `${len} bytes with DF set exceed ${outDev}'s MTU ${dev.mtu}; ${sent} (mtu ${dev.mtu})`, outDev);
     }
@@ -135,6 +147,29 @@ function l3Xmit(w: PacketWalk, ns: NetNs, skb: Skb, dev: Device, nexthop: Ipv4):
     return;
   }
   devXmit(w, ns, dev, skb);
+}
+
+/**
+ * ip_fragment: a datagram without DF that is bigger than the MTU leaves as fragments, each with
+ * the same IP ID, offsets in 8-byte units and MF on all but the last; the receiver (or a node's
+ * nf_defrag) puts them back together.
+ */
+function fragment(w: PacketWalk, ns: NetNs, skb: Skb, dev: string, mtu: number, len: number): void {
+  const perFragment = Math.floor((mtu - 20) / 8) * 8;
+  const count = Math.ceil((len - 20) / perFragment);
+  skb.fragMtu = mtu;
+  w.emit(ns, 'fragment', skb, {
+    dev,
+    verdict: `${count} fragments`,
+    explanation: `${len} bytes without DF exceed ${dev}'s MTU ${mtu}: ip_fragment sends ${count} fragments carrying ${perFragment} bytes of payload each (the last the rest), all with IP ID ${ipOf(skb.packet)!.id}.`,
+  });
+}
+
+/** ip_defrag / nf_defrag_ipv4: the fragments are one datagram again (at local delivery, or before conntrack). */
+export function reassemble(w: PacketWalk, ns: NetNs, skb: Skb, where: string): void {
+  if (skb.fragMtu === undefined) return;
+  skb.fragMtu = undefined;
+  w.emit(ns, 'fragment', skb, { verdict: 'reassembled', explanation: `${where} reassembles the fragments into the ${ipLength(skb.packet)}-byte datagram.` });
 }
 
 /** neigh_output: find the next hop's MAC (resolving it with ARP if needed), write the Ethernet header. */

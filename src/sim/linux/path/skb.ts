@@ -17,6 +17,17 @@ export interface Skb {
   physIn?: string;
   inDev?: string;
   hops: number;
+  /**
+   * The datagram travels as fragments of at most this many bytes (ip_fragment ran for a smaller
+   * MTU). The model walks the datagram once; each fragment takes the same path.
+   */
+  fragMtu?: number;
+  /**
+   * A tunnel's outer packet that stands for several: each fragment of the inner datagram went
+   * into an outer datagram of its own, the largest this big. They are never reassembled; the
+   * far end decapsulates each and has the inner fragments again.
+   */
+  carriesFragments?: number;
 }
 
 /** skb_scrub_packet: crossing into another namespace forgets conntrack, mark and bridge state. */

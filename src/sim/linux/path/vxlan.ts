@@ -35,7 +35,8 @@ export function vxlanXmit(w: PacketWalk, ns: NetNs, dev: VxlanDevice, skb: Skb):
     { type: 'vxlan', flags: 0x08, vni: dev.vni },
   ];
   // a new outer IPv4 header on the same skb: the mark travels with it (iptunnel_xmit keeps it in-namespace)
-  const outerSkb: Skb = { id: skb.id, packet: [...outer, ...inner], mark: skb.mark, hops: skb.hops };
+  // each inner fragment becomes its own outer datagram, 50 bytes bigger
+  const outerSkb: Skb = { id: skb.id, packet: [...outer, ...inner], mark: skb.mark, hops: skb.hops, ...(skb.fragMtu !== undefined ? { carriesFragments: skb.fragMtu + VXLAN_OVERHEAD } : {}) };
   w.emit(ns, 'encap', outerSkb, {
     dev: dev.name,
     changed: addedFields(outerSkb.packet, 0, 3),
@@ -56,7 +57,7 @@ export function vxlanRcv(w: PacketWalk, ns: NetNs, skb: Skb): boolean {
     return w.drop(ns, skb, 'VXLAN_VNI_NOT_FOUND', `no VXLAN device for VNI ${vx.vni} on port ${udp.dstport}`);
   }
   const inner = skb.packet.slice(i + 3);
-  const innerSkb: Skb = { id: skb.id, packet: inner, mark: 0, hops: skb.hops };
+  const innerSkb: Skb = { id: skb.id, packet: inner, mark: 0, hops: skb.hops, ...(skb.carriesFragments !== undefined ? { fragMtu: skb.carriesFragments - VXLAN_OVERHEAD } : {}) };
   w.emit(ns, 'decap', innerSkb, {
     dev: dev.name,
     changed: [],
@@ -67,12 +68,17 @@ export function vxlanRcv(w: PacketWalk, ns: NetNs, skb: Skb): boolean {
 }
 
 /**
- * udp_flow_src_port (include/net/udp.h): a hash of the inner flow scaled into the local port
- * range, so one inner flow always uses one outer source port. The hash seed is per boot.
+ * udp_flow_src_port (include/net/udp.h): the inner packet's flow hash scaled into the local port
+ * range, so one inner flow always uses one outer source port. A TCP segment carries its
+ * socket's own hash (sk_txhash, random per socket), so each direction of a connection has its
+ * port; anything else is hashed by the flow dissector, which orders the two ends first
+ * (flow_hash_consistentify), so an echo and its reply share one — as a real kernel showed. The
+ * hash seed is per boot.
  */
 export function udpFlowSrcPort(seed: number, inner: Packet): number {
   const t = tupleOf(inner);
-  const text = t ? `${t.proto}${t.src}${t.dst}${t.sport}${t.dport}` : (inner[0] as EthernetLayer).src + (inner[0] as EthernetLayer).dst;
+  const ends = t && t.proto !== 'tcp' ? [`${t.src}:${t.sport}`, `${t.dst}:${t.dport}`].sort() : undefined;
+  const text = t ? (ends ? `${t.proto}${ends[0]}${ends[1]}` : `${t.proto}${t.src}${t.dst}${t.sport}${t.dport}`) : (inner[0] as EthernetLayer).src + (inner[0] as EthernetLayer).dst;
   let hash = seed >>> 0;
   for (let k = 0; k < text.length; k++) hash = Math.imul(hash ^ text.charCodeAt(k), 0x01000193) >>> 0;
   hash = (hash ^ (hash << 16)) >>> 0;
