@@ -132,6 +132,11 @@ describe('nftables mode: what else is on the node', () => {
     // pod → outside is still masqueraded, now by flannel's postrtg chain
     const out = run(nftFlannel, { from: N8S9S, to: '192.168.205.100:80', proto: 'tcp', kind: 'connect' });
     expect(steps(out, 'master', 'POSTROUTING')).toContain('postrtg: masquerade fully-random');
+    // with no iptables rule left, nf_tables' ct and nat expressions are what keep conntrack on:
+    // the ClusterIP is DNATed and the reply translated back
+    const svc = run(nftFlannel, { from: N8S9S, to: '10.43.6.58:80', proto: 'tcp', kind: 'connect' });
+    expect(svc.verdict).toBe('delivered');
+    expect(sh(nftFlannel, 'master', 'conntrack -L')).toMatch(/dst=10\.43\.6\.58 sport=\d+ dport=80 src=10\.42\.[12]\.6 dst=10\.42\.0\.65/);
   });
 
   it('nft -a prints rule handles, and nft add edits the ruleset', () => {
