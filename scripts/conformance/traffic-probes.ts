@@ -206,7 +206,9 @@ function notForwarding(p: Probe, r: Roles): void {
   if (!pod) return;
   const node = r.nodeOf(pod);
   const spare = '10.42.250.0/24';
-  const add = `ip route add ${spare} via ${r.podIp(pod)} dev cni0`;
+  // through the device the node reaches the pod on: cni0 with flannel, the pod's cali veth with Calico
+  const dev = p.c.nodes.get(node.host)!.fib.lookup(r.podIp(pod) as never)?.route.dev ?? 'cni0';
+  const add = `ip route add ${spare} via ${r.podIp(pod)} dev ${dev}`;
   p.modelExec(node, add);
   p.lab.ip(p.real(node), add.split(' ').slice(1));
   const other = r.pods.find((x) => x !== pod && x.host === pod.host);

@@ -137,3 +137,23 @@ describe('export --netns', () => {
     if (!r.ok) expect(r.error).toMatch(/--prefix/);
   });
 });
+
+describe('what the kernel needs first', () => {
+  it('Calico in BGP mode: the link route to 169.254.1.1 before the default via it, and Felix\'s ipsets before the rules that match on them', () => {
+    const c = loadScenario({ cluster: CLUSTER_PRESETS['seed-calico']!.yaml, modes: { backend: 'bgp', proxy: 'iptables' }, seed: 1, before: [] });
+    if (!c.ok) throw new Error(c.error.message);
+    const s = netnsScript(c.value.world, { prefix: 'kpl' });
+    if (!s.ok) throw new Error(s.error);
+    const lines = commands(s.value.text);
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    const link = at(/^ip -n kpl-master-nginx-test-7646687cc4-n8s9s route add 169\.254\.1\.1\/32 dev eth0 proto boot scope link/);
+    const dflt = at(/^ip -n kpl-master-nginx-test-7646687cc4-n8s9s route add default via 169\.254\.1\.1 dev eth0/);
+    expect(link).toBeGreaterThanOrEqual(0);
+    expect(dflt).toBeGreaterThan(link);
+    const set = at(/^ip netns exec kpl-master ipset create cali40masq-ipam-pools hash:net family inet/);
+    const rules = at(/^ip netns exec kpl-master iptables-restore/);
+    expect(set).toBeGreaterThanOrEqual(0);
+    expect(rules).toBeGreaterThan(set);
+    expect(lines).toContain('ip netns exec kpl-master ipset add cali40masq-ipam-pools 10.42.0.0/16');
+  });
+});

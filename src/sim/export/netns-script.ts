@@ -191,7 +191,10 @@ export function netnsScript(world: World, o: NetnsScriptOptions): ExportResult {
   for (const ns of all) {
     const n = nsOf(ns);
     const auto = kernelRoutes(ns);
-    for (const r of ns.fib.routes) {
+    // a gateway must be reachable when its route is added (fib_check_nh): the link routes that
+    // make it so first (Calico's `169.254.1.1 dev eth0 scope link` before `default via 169.254.1.1`)
+    const needsGateway = (r: (typeof ns.fib.routes)[number]) => (r.via !== undefined && !r.onlink ? 1 : 0);
+    for (const r of [...ns.fib.routes].sort((a, b) => needsGateway(a) - needsGateway(b))) {
       if (auto.has(routeKey(r))) continue;
       out.line(`ip -n ${n} route add ${routeSpec(r)}`);
     }
@@ -212,6 +215,18 @@ export function netnsScript(world: World, o: NetnsScriptOptions): ExportResult {
       if (d.kind === 'vxlan') for (const e of d.fdb) out.line(`bridge -n ${n} fdb append ${e.mac} dev ${d.name} dst ${e.dst} self${e.permanent ? ' permanent' : ''}`);
       if (d.kind === 'bridge') {
         for (const e of d.fdb) if (!e.local && e.permanent) out.line(`bridge -n ${n} fdb replace ${e.mac} dev ${e.port} master static`);
+      }
+    }
+  }
+
+  // the sets rules match on (Felix's cali40masq-ipam-pools, kube-proxy's KUBE-* in ipvs mode)
+  // must exist before iptables-restore names them
+  if (all.some((ns) => ns.ipsets.size > 0)) {
+    out.section('IP sets, before the rules that match on them');
+    for (const ns of all) {
+      for (const set of ns.ipsets.values()) {
+        out.line(`ip netns exec ${nsOf(ns)} ipset create ${set.name} ${set.type} family inet${set.maxelem !== undefined ? ` maxelem ${set.maxelem}` : ''}${set.comment !== undefined ? ' comment' : ''}`);
+        for (const e of set.entries) out.line(`ip netns exec ${nsOf(ns)} ipset add ${set.name} ${e}`);
       }
     }
   }
