@@ -1,5 +1,5 @@
 import { parse, stringify } from 'yaml';
-import type { Backend, FlannelBackend } from '../../src/sim/api-types.ts';
+import type { Backend, FlannelBackend, ProxyMode } from '../../src/sim/api-types.ts';
 import { Rng } from '../../src/sim/rng.ts';
 import { CLUSTER_PRESETS } from '../../src/sim/scenarios/clusters.ts';
 import { generateClusterYaml } from '../../src/sim/scenarios/generate.ts';
@@ -9,13 +9,15 @@ export interface SuiteCluster {
   readonly name: string;
   readonly yaml: string;
   readonly backend: Backend;
+  /** kube-proxy's mode (default iptables) */
+  readonly proxy?: ProxyMode;
   /** the model's PRNG seed (MACs, veth names, random draws) */
   readonly seed: number;
 }
 
 /**
- * The seed cluster in both backends, its §6 moment, the two-subnet preset (with `calico`, the
- * seed on Calico in BGP mode), and generated
+ * The seed cluster in both backends and with kube-proxy in nftables mode, its §6 moment, the
+ * two-subnet preset (with `calico`, the seed on Calico in BGP mode), and generated
  * clusters from fixed seeds: 2–4 nodes, 1–3 pods each, /24, /25 or /26 pod subnets, 1–3
  * services with 1–3 endpoints, vxlan or host-gw, and sometimes a client that routes the cluster
  * network through the first node (so a node forwards traffic from the LAN into the overlay).
@@ -27,6 +29,8 @@ export function suiteClusters(generated = 20, calico = false): SuiteCluster[] {
     { name: 'seed-section6', yaml: CLUSTER_PRESETS['seed-section6']!.yaml, backend: 'vxlan', seed: 2 },
     { name: 'two-subnets vxlan', yaml: CLUSTER_PRESETS['two-subnets']!.yaml, backend: 'vxlan', seed: 3 },
   ];
+  // kube-proxy in nftables mode on the seed: table ip kube-proxy loaded with the real nft
+  out.push({ name: 'seed nftables', yaml: CLUSTER_PRESETS.seed!.yaml, backend: 'vxlan', proxy: 'nftables', seed: 1 });
   // Calico without a tunnel (ipipMode Never): cali veths with proxy ARP, BIRD's routes, Felix's
   // chains and ipsets — what this kernel can build (IPIP needs the ipip module it lacks). Opt-in
   // (`--calico`) until its open disagreements are closed: see the README

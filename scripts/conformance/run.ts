@@ -50,7 +50,7 @@ function cleanupAndExit(code: number): never {
 
 async function runCluster(sc: SuiteCluster): Promise<Checker> {
   const ck = new Checker(sc.name);
-  const built = loadScenario({ cluster: sc.yaml, modes: { backend: sc.backend, proxy: 'iptables' }, seed: sc.seed, before: [] });
+  const built = loadScenario({ cluster: sc.yaml, modes: { backend: sc.backend, proxy: sc.proxy ?? 'iptables' }, seed: sc.seed, before: [] });
   if (!built.ok) throw new Error(`${sc.name}: ${built.error.where}: ${built.error.message}`);
   const c = built.value;
   const script = netnsScript(c.world, { prefix: PREFIX, about: [`conformance: ${sc.name}`] });

@@ -4,6 +4,8 @@ import { ipToInt, parseCidr, prefixContains, type Prefix } from '../net/addr.ts'
 import { Rng } from '../rng.ts';
 import { CLUSTER_PRESETS } from '../scenarios/clusters.ts';
 import { generateClusterYaml } from '../scenarios/generate.ts';
+import { runNft } from '../linux/nftables/parser.ts';
+import { NftRuleset } from '../linux/nftables/ruleset.ts';
 import { netnsScript } from './netns-script.ts';
 
 /**
@@ -155,5 +157,23 @@ describe('what the kernel needs first', () => {
     expect(set).toBeGreaterThanOrEqual(0);
     expect(rules).toBeGreaterThan(set);
     expect(lines).toContain('ip netns exec kpl-master ipset add cali40masq-ipam-pools 10.42.0.0/16');
+  });
+});
+
+describe('nftables mode', () => {
+  it('each node loads the model\'s nf_tables ruleset with nft -f, and the text reads back into the same listing', () => {
+    const c = loadScenario({ cluster: CLUSTER_PRESETS.seed!.yaml, modes: { backend: 'vxlan', proxy: 'nftables' }, seed: 1, before: [] });
+    if (!c.ok) throw new Error(c.error.message);
+    const s = netnsScript(c.value.world, { prefix: 'kpl' });
+    if (!s.ok) throw new Error(s.error);
+    const text = s.value.text;
+    const start = text.indexOf("ip netns exec kpl-master nft -f - <<'KPL_NFT'\n");
+    expect(start).toBeGreaterThanOrEqual(0);
+    const body = text.slice(text.indexOf('\n', start) + 1, text.indexOf('\nKPL_NFT', start));
+    expect(body).toContain('table ip kube-proxy {');
+    const again = new NftRuleset();
+    expect(runNft(again, body, { file: '/dev/stdin' }).ok).toBe(true);
+    const master = c.value.nodes.get('master')!;
+    expect(runNft(again, 'list ruleset')).toEqual(runNft(master.nft, 'list ruleset', { nowUs: c.value.world.timeUs }));
   });
 });

@@ -4,6 +4,7 @@ import type { Device, VethDevice } from '../linux/devices.ts';
 import type { Route } from '../linux/fib.ts';
 import { isTableCreated, TABLE_NAMES } from '../linux/netfilter/tables.ts';
 import type { NetNs } from '../linux/netns.ts';
+import { runNft } from '../linux/nftables/parser.ts';
 import type { World } from '../linux/world.ts';
 
 /**
@@ -237,6 +238,16 @@ export function netnsScript(world: World, o: NetnsScriptOptions): ExportResult {
     out.line(`ip netns exec ${nsOf(ns)} iptables-restore -w <<'KPL_IPTABLES'`);
     out.raw(iptablesSave(ns.nf, { counters: false }).trimEnd());
     out.raw('KPL_IPTABLES');
+  }
+  // nf_tables tables (kube-proxy's nftables mode, flanneld's EnableNFTables): what `nft list
+  // ruleset` prints is what `nft -f` reads back
+  for (const ns of all) {
+    if (ns.nft.tables.length === 0) continue;
+    const listed = runNft(ns.nft, 'list ruleset', { nowUs: world.timeUs });
+    if (!listed.ok) return { ok: false, error: `${ns.id}: nft list ruleset: ${listed.error}` };
+    out.line(`ip netns exec ${nsOf(ns)} nft -f - <<'KPL_NFT'`);
+    out.raw(listed.output.trimEnd());
+    out.raw('KPL_NFT');
   }
 
   out.section('A server on every port something listens on: it answers with the peer address it saw');

@@ -102,6 +102,10 @@ describe('seed §4b in nftables mode: client → NodePort 32506', () => {
     const masq = (x: Trace) => x.events.find((e) => e.packetId === 0 && e.host === 'master' && e.kind === 'nat' && e.hook === 'POSTROUTING')!;
     expect(masq(t).changed.find((ch) => ch.field === 'src')).toMatchObject({ from: '192.168.205.100' });
     expect(ip(masq(t)).src).toBe(ip(masq(ipt)).src);
+    // fully-random: the source port is drawn afresh, as the real kernel did in the conformance run
+    // (the server in the pod saw another port than the client's)
+    const sent = t.events.find((e) => e.packetId === 0 && e.kind === 'send')!;
+    expect(tcp(masq(t)).srcport).not.toBe(tcp(sent).srcport);
   });
 
   it('the reply reaches the client from 192.168.205.4:32506', () => {

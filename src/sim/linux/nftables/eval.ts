@@ -242,7 +242,9 @@ function runRule(table: NftTable, rule: NftRule, v: View, ctx: NftEvalContext, d
         return { k: 'result', r: { kind: 'accept', nat: { kind: s.type === 'dnat' ? 'DNAT' : 'SNAT', addr, port: s.port } }, text };
       }
       case 'masquerade':
-        return { k: 'result', r: { kind: 'accept', nat: { kind: 'MASQUERADE' } }, text: `masquerade${s.flags.length ? ` ${s.flags.join(',')}` : ''}` };
+        // nf_nat_l4proto_unique_tuple: NF_NAT_RANGE_PROTO_RANDOM_ALL (random or fully-random)
+        // draws the source port even when the client's own would be unique
+        return { k: 'result', r: { kind: 'accept', nat: { kind: 'MASQUERADE', randomFully: s.flags.includes('fully-random') || s.flags.includes('random') } }, text: `masquerade${s.flags.length ? ` ${s.flags.join(',')}` : ''}` };
     }
   }
   return { k: 'done', text: did || 'matched (no verdict)' };
