@@ -213,6 +213,10 @@ test('first load says which flow is loaded and the key that starts it; Back and 
   await lab.open();
   await expect(lab.testid('first.orient')).toContainText('pod → ClusterIP');
   await expect(lab.testid('first.orient')).toContainText('Space');
+  // it counts the steps the controls count (at the path level, not every event)
+  const { total } = await lab.position();
+  expect(total).toBeLessThan((await lab.state()).events);
+  await expect(lab.testid('first.orient')).toContainText(` ${total} steps`);
   await expect(lab.testid('scenario.cluster')).not.toContainText('§');
   await expect(lab.testid('scenario.cluster')).toHaveAttribute('title', /section 1c/);
   await lab.stepForward.click();

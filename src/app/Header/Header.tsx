@@ -41,10 +41,13 @@ export function Header() {
         <ImportButtons />
         <PresetPicker />
         <div className="header-spacer" />
-        <ModePicker />
-        <button type="button" className="btn keys-btn" data-testid="keys.open" aria-label="Keys (?)" title="Every keyboard shortcut (?)" onClick={() => useStore.getState().setKeySheet(true)}>
-          ?
-        </button>
+        {/* the modes and the keys button wrap to the next row together: never a lone "?" */}
+        <div className="header-end">
+          <ModePicker />
+          <button type="button" className="btn keys-btn" data-testid="keys.open" aria-label="Keys (?)" title="Every keyboard shortcut (?)" onClick={() => useStore.getState().setKeySheet(true)}>
+            ?
+          </button>
+        </div>
       </div>
       <FlowEditor />
     </header>

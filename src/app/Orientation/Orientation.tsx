@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { useStore } from '../store/store.ts';
+import { rowsOf, useStore } from '../store/store.ts';
 import './Orientation.css';
 
 /** What the loaded flow is called: its preset's name, else its kind. */
@@ -29,7 +29,8 @@ export function useOrientation(): boolean {
  */
 export function Orientation() {
   const name = useFlowName();
-  const steps = useStore((s) => s.result?.trace.events.length ?? 0);
+  // the steps at the level shown, as the controls count them (30 at path, 223 at rules)
+  const steps = useStore((s) => (s.result ? rowsOf(s).length : 0));
   return (
     <p className="orient" data-testid="first.orient" title={useStore((s) => (s.shown ? `${s.shown.flow.from} → ${s.shown.flow.to} (${s.shown.flow.proto})` : undefined))}>
       <span className="orient-flow">{name}</span> · {steps} steps · <kbd>Space</kbd> plays · <kbd>→</kbd> steps · <kbd>?</kbd> all keys
