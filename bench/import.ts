@@ -12,8 +12,8 @@ import { chromium } from '@playwright/test';
 import { buildCluster } from '../src/sim/k8s/cluster.ts';
 import { parseCluster } from '../src/sim/k8s/spec.ts';
 import { bigDumpJson } from '../src/sim/scenarios/examples/big.ts';
+import { median } from './timing.ts';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (x: number) => Math.round(x);
 
 const out: Record<string, unknown> = {};

@@ -18,26 +18,11 @@ import { newTables } from '../src/sim/linux/netfilter/tables.ts';
 import type { Tables } from '../src/sim/linux/netfilter/types.ts';
 import { NetNs } from '../src/sim/linux/netns.ts';
 import { Rng } from '../src/sim/rng.ts';
+import { time, timeEach } from './timing.ts';
 
 const quick = process.argv.includes('--quick');
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
-/** Median of `runs` timed calls after `warm` untimed ones; `setup` runs outside the timing. */
-function time<S>(runs: number, warm: number, setup: () => S, f: (s: S) => void): number {
-  for (let i = 0; i < warm; i++) f(setup());
-  const xs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const s = setup();
-    const t0 = performance.now();
-    f(s);
-    xs.push(performance.now() - t0);
-  }
-  return +median(xs).toFixed(3);
-}
 
 const NODES = ['node0', 'node1', 'node2'];
 
@@ -133,26 +118,26 @@ function measure(count: number, perService: number): Record<string, unknown> {
     filterRules: ruleCount(t, 'filter'),
     natChains: t.nat.size,
     firstSyncMs,
-    syncProxyRulesMs: time(runs, warm, () => undefined, () => syncProxyRules(svcs, config)),
-    iptablesRestoreMs: time(runs, warm, newTables, (fresh) => {
+    syncProxyRulesMs: time(runs, warm, () => syncProxyRules(svcs, config)),
+    iptablesRestoreMs: timeEach(runs, warm, newTables, (fresh) => {
       const r = iptablesRestore(fresh, payload, { noflush: true, counters: true });
       if (!r.ok) throw new Error(r.error);
     }),
-    syncFreshMs: time(runs, warm, newTables, (fresh) => {
+    syncFreshMs: timeEach(runs, warm, newTables, (fresh) => {
       const r = KubeProxyIptables.sync(fresh, svcs, config);
       if (!r.ok) throw new Error(r.error);
     }),
-    resyncMs: time(runs, warm, () => t, (same) => {
+    resyncMs: timeEach(runs, warm, () => t, (same) => {
       const r = KubeProxyIptables.sync(same, svcs, config);
       if (!r.ok) throw new Error(r.error);
     }),
-    runHookLastClusterIpMs: time(runs * 5, warm * 5, packet, (p) => {
+    runHookLastClusterIpMs: timeEach(runs * 5, warm * 5, packet, (p) => {
       const v = runHook(ns, p, hookOpts);
       verdict = v.kind === 'accept' && v.nat?.kind === 'DNAT' ? `DNAT ${v.nat.addr}:${v.nat.port}` : v.kind;
     }),
     runHookVerdict: verdict,
-    iptablesListNatMs: time(runs, warm, () => undefined, () => iptablesList(t, { table: 'nat', numeric: true, verbose: true })),
-    iptablesSaveMs: time(runs, warm, () => undefined, () => iptablesSave(t)),
+    iptablesListNatMs: time(runs, warm, () => iptablesList(t, { table: 'nat', numeric: true, verbose: true })),
+    iptablesSaveMs: time(runs, warm, () => iptablesSave(t)),
   };
   if (!result.runHookVerdict.startsWith('DNAT ')) throw new Error(`packet to ${last.clusterIP} not DNATed: ${verdict}`);
   return result;

@@ -18,25 +18,11 @@ import { packetView, runNftChain } from '../src/sim/linux/nftables/eval.ts';
 import { runNft } from '../src/sim/linux/nftables/parser.ts';
 import { NftRuleset } from '../src/sim/linux/nftables/ruleset.ts';
 import { Rng } from '../src/sim/rng.ts';
+import { time, timeEach } from './timing.ts';
 
 const quick = process.argv.includes('--quick');
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
-function time<S>(runs: number, warm: number, setup: () => S, f: (s: S) => void): number {
-  for (let i = 0; i < warm; i++) f(setup());
-  const xs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const s = setup();
-    const t0 = performance.now();
-    f(s);
-    xs.push(performance.now() - t0);
-  }
-  return +median(xs).toFixed(4);
-}
 
 const NODES = ['node0', 'node1', 'node2'];
 const config: ProxierConfig = { ...MASTER_PROXIER_CONFIG, nodeName: 'node0', nodeIPs: ['192.168.205.10'], serviceCIDRs: ['10.43.0.0/16'] };
@@ -100,23 +86,23 @@ function measure(count: number, perService: number): Record<string, unknown> {
     nftChains: table.chains.size,
     elements: [...table.sets.values()].reduce((n, s) => n + (s.anonymous ? 0 : s.elements.size), 0),
     firstSyncMs,
-    transactionMs: time(runs, warm, () => undefined, () => kubeProxyTransaction(svcs, config)),
-    syncFreshMs: time(runs, warm, () => ({ nft: new NftRuleset() }), (fresh) => {
+    transactionMs: time(runs, warm, () => kubeProxyTransaction(svcs, config)),
+    syncFreshMs: timeEach(runs, warm, () => ({ nft: new NftRuleset() }), (fresh) => {
       const r = KubeProxyNftables.sync(fresh, svcs, config);
       if (!r.ok) throw new Error(r.error);
     }),
-    resyncMs: time(runs, warm, () => ns, (same) => {
+    resyncMs: timeEach(runs, warm, () => ns, (same) => {
       const r = KubeProxyNftables.sync(same, svcs, config);
       if (!r.ok) throw new Error(r.error);
     }),
-    nftDashFTextMs: time(Math.max(1, runs - 4), 1, () => new NftRuleset(), (fresh) => {
+    nftDashFTextMs: timeEach(Math.max(1, runs - 4), 1, () => new NftRuleset(), (fresh) => {
       const r = runNft(fresh, text, { file: '/dev/stdin' });
       if (!r.ok) throw new Error(r.error);
     }),
-    packetToLastClusterIpMs: time(runs * 20, warm * 20, () => undefined, () => onePacket(ns, last)),
+    packetToLastClusterIpMs: time(runs * 20, warm * 20, () => onePacket(ns, last)),
     packetVerdict: verdict,
     packetRulesChecked: stats.evaluated,
-    nftListRulesetMs: time(Math.max(1, runs - 4), 1, () => undefined, () => runNft(ns.nft, 'list ruleset')),
+    nftListRulesetMs: time(Math.max(1, runs - 4), 1, () => runNft(ns.nft, 'list ruleset')),
   };
 }
 

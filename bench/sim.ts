@@ -10,22 +10,9 @@ import { parseCluster } from '../src/sim/k8s/spec.ts';
 import { PacketWalk } from '../src/sim/linux/path/walk.ts';
 import { generateClusterYaml } from '../src/sim/scenarios/generate.ts';
 import { SEED_CLUSTER_YAML } from '../src/sim/scenarios/seed-cluster.ts';
+import { time } from './timing.ts';
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
-function time(runs: number, warm: number, f: () => void): number {
-  for (let i = 0; i < warm; i++) f();
-  const xs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    f();
-    xs.push(performance.now() - t0);
-  }
-  return +median(xs).toFixed(4);
-}
 
 function spec(yaml: string) {
   const r = parseCluster(yaml);

@@ -1,6 +1,6 @@
 /**
  * Control characters in a name (a pod called `\x1b[2J…`) must not reach a terminal raw, where
- * they would move the cursor, clear the screen or retitle the window. They are written as
+ * they would move the cursor, clear the screen or retitle the terminal. They are written as
  * `\xHH` (C1 controls as `\u00HH`), the way `ls --quoting-style=c` shows them; newline and tab
  * stay, since command output is made of lines and columns.
  */

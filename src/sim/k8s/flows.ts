@@ -112,8 +112,8 @@ function initialWindow(segment: number): number {
 }
 
 /** The window field once scaled: the receive window rounded up to the scale's unit (__tcp_select_window). */
-function scaledWindow(window: number, wscale = LINUX_WSCALE): number {
-  return Math.ceil(window / 2 ** wscale);
+function scaledWindow(rcvWindow: number, wscale = LINUX_WSCALE): number {
+  return Math.ceil(rcvWindow / 2 ** wscale);
 }
 
 /** The MTU of the device the route to `dst` leaves by: what the socket derives its MSS from. */

@@ -2,18 +2,16 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../api.ts';
 import type { Backend, FlowSpec, ProxyMode } from '../api-types.ts';
-import { execCommand } from '../cli/exec.ts';
 import { calicoVethName } from '../k8s/calico/cni.ts';
 import type { Cluster } from '../k8s/cluster.ts';
-import { traceFlow } from '../k8s/flows.ts';
 import type { Ipv4Layer } from '../net/packet.ts';
 import type { Trace, TraceEvent } from '../trace/event.ts';
 import { CLUSTER_PRESETS } from './clusters.ts';
+import { N8S9S, run, sh } from './testing.ts';
 
 // The seed's five ways across nodes (§1b): flannel host-gw and Calico BGP (underlay), flannel
 // vxlan, Calico IPIP and flannel udp (overlay), each on the seed's three nodes.
 
-const N8S9S = 'nginx-test-7646687cc4-n8s9s';
 const Z8XNQ = 'nginx-test-7646687cc4-z8xnq';
 const KQBD = 'nginx-test-7646687cc4-5kqbd';
 
@@ -21,18 +19,6 @@ function cluster(backend: Backend, opts: { preset?: string; before?: string[]; p
   const c = loadScenario({ preset: opts.preset ?? 'seed', modes: { backend, ...(opts.proxy ? { proxy: opts.proxy } : {}) }, seed: 1, before: opts.before ?? [] });
   if (!c.ok) throw new Error(`${c.error.where}: ${c.error.message}`);
   return c.value;
-}
-
-function sh(c: Cluster, target: string, cmd: string): string {
-  const r = execCommand(c, target, cmd);
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value.output;
-}
-
-function run(c: Cluster, flow: FlowSpec): Trace {
-  const t = traceFlow(c, flow);
-  if (!t.ok) throw new Error(t.error.message);
-  return t.value;
 }
 
 const connect = (from: string, to: string): FlowSpec => ({ from, to, proto: 'tcp', kind: 'connect' });

@@ -8,6 +8,7 @@ import { PacketWalk } from '../linux/path/walk.ts';
 import { generateClusterYaml } from './generate.ts';
 import type { Ipv4 } from '../net/addr.ts';
 import type { Ipv4Layer, Packet, TcpLayer } from '../net/packet.ts';
+import { N8S9S, sh } from './testing.ts';
 
 /**
  * Facts the real kernel showed when `npm run conformance` ran the seed cluster in network
@@ -20,14 +21,6 @@ function seed(modes: { backend?: 'vxlan' | 'host-gw' } = {}, before: string[] = 
   if (!c.ok) throw new Error(c.error.message);
   return c.value;
 }
-
-function sh(c: Cluster, target: string, cmd: string): string {
-  const r = execCommand(c, target, cmd);
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value.output;
-}
-
-const N8S9S = 'nginx-test-7646687cc4-n8s9s';
 
 describe('iptables-save as iptables 1.8 (nf_tables) prints it', () => {
   const c = seed();

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../api.ts';
-import type { FlowSpec, Modes } from '../api-types.ts';
+import type { Modes } from '../api-types.ts';
 import { execCommand } from '../cli/exec.ts';
 import type { Cluster } from '../k8s/cluster.ts';
-import { traceFlow } from '../k8s/flows.ts';
-import type { Ipv4Layer, TcpLayer } from '../net/packet.ts';
 import type { Trace, TraceEvent } from '../trace/event.ts';
 import { SEED_CLUSTER_YAML } from './seed-cluster.ts';
+import { ip, N8S9S, nodePort, run, sh, tcp, toService } from './testing.ts';
 
 /**
  * The seed's Service flows with kube-proxy in nftables mode: the same packets, delivered to the
@@ -14,7 +13,6 @@ import { SEED_CLUSTER_YAML } from './seed-cluster.ts';
  * verdict-map lookup and balanced by numgen instead of a chain of statistic rules.
  */
 
-const N8S9S = 'nginx-test-7646687cc4-n8s9s';
 const SVC = 'T2SAD64M-default/nginx-test/tcp/80-80';
 
 function cluster(modes: Modes = { proxy: 'nftables' }, yaml?: string, seed = 1): Cluster {
@@ -23,22 +21,6 @@ function cluster(modes: Modes = { proxy: 'nftables' }, yaml?: string, seed = 1):
   return c.value;
 }
 
-function run(c: Cluster, flow: FlowSpec): Trace {
-  const t = traceFlow(c, flow);
-  if (!t.ok) throw new Error(t.error.message);
-  return t.value;
-}
-
-function sh(c: Cluster, target: string, cmd: string): string {
-  const r = execCommand(c, target, cmd);
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value.output;
-}
-
-const toService: FlowSpec = { from: N8S9S, to: '10.43.6.58:80', proto: 'tcp', kind: 'connect' };
-const nodePort: FlowSpec = { from: 'client', to: '192.168.205.4:32506', proto: 'tcp', kind: 'connect' };
-const ip = (e: TraceEvent) => e.packet.find((l) => l.type === 'ipv4') as Ipv4Layer;
-const tcp = (e: TraceEvent) => e.packet.find((l) => l.type === 'tcp') as TcpLayer;
 const last = (t: Trace, packetId: number) => t.events.filter((e) => e.packetId === packetId).at(-1)!;
 const steps = (t: Trace, host: string, hook: string) =>
   t.events.filter((e) => e.packetId === 0 && e.host === host && e.hook === hook && e.kind === 'rule').map((e) => `${e.ref!.chain}: ${e.verdict}`);

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../api.ts';
-import type { FlowSpec } from '../api-types.ts';
-import { execCommand } from '../cli/exec.ts';
 import type { Cluster } from '../k8s/cluster.ts';
 import { traceFlow } from '../k8s/flows.ts';
-import type { Ipv4Layer, TcpLayer } from '../net/packet.ts';
-import type { Trace, TraceEvent } from '../trace/event.ts';
+import type { Trace } from '../trace/event.ts';
 import { SEED_CLUSTER_YAML } from './seed-cluster.ts';
-
-const N8S9S = 'nginx-test-7646687cc4-n8s9s';
+import { ip, N8S9S, nodePort, run, sh, tcp, toService } from './testing.ts';
 
 function cluster(before: string[] = [], seed = 1): Cluster {
   const c = loadScenario({ preset: 'seed', modes: { proxy: 'iptables', backend: 'vxlan' }, seed, before });
@@ -16,24 +12,7 @@ function cluster(before: string[] = [], seed = 1): Cluster {
   return c.value;
 }
 
-function run(c: Cluster, flow: FlowSpec): Trace {
-  const t = traceFlow(c, flow);
-  if (!t.ok) throw new Error(t.error.message);
-  return t.value;
-}
-
-function sh(c: Cluster, target: string, cmd: string): string {
-  const r = execCommand(c, target, cmd);
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value.output;
-}
-
-const toService: FlowSpec = { from: N8S9S, to: '10.43.6.58:80', proto: 'tcp', kind: 'connect' };
-const nodePort: FlowSpec = { from: 'client', to: '192.168.205.4:32506', proto: 'tcp', kind: 'connect' };
-
 const ruleEvents = (t: Trace, host: string, packetId = 0) => t.events.filter((e) => e.packetId === packetId && e.host === host && e.kind === 'rule');
-const ip = (e: TraceEvent) => e.packet.find((l) => l.type === 'ipv4') as Ipv4Layer;
-const tcp = (e: TraceEvent) => e.packet.find((l) => l.type === 'tcp') as TcpLayer;
 const delivered = (t: Trace, packetId: number) => t.events.filter((e) => e.packetId === packetId).at(-1)!;
 
 describe('seed §3b: pod → ClusterIP in iptables mode', () => {

@@ -29,7 +29,7 @@ export type PathVerdict =
   | { readonly kind: 'reject'; readonly with: string; readonly where: string };
 
 /** Only the hook functions with priority below `below` / at or above `from` (IPVS sits between). */
-export interface HookWindow {
+export interface PrioritySpan {
   readonly below?: number;
   readonly from?: number;
 }
@@ -96,7 +96,7 @@ function nfPacket(skb: Skb, inDev: string | undefined, outDev: string | undefine
  * wins, nf_nat_inet_fn) or applies an existing connection's, and later functions see the
  * rewritten packet — nft's `filter-output` at priority 0 sees the DNATed destination.
  */
-export function hook(w: PacketWalk, ns: NetNs, skb: Skb, hookName: HookName, inDev: string | undefined, outDev: string | undefined, window: HookWindow = {}): PathVerdict {
+export function hook(w: PacketWalk, ns: NetNs, skb: Skb, hookName: HookName, inDev: string | undefined, outDev: string | undefined, span: PrioritySpan = {}): PathVerdict {
   const ctState: CtState[] = [];
   if (skb.invalid) ctState.push('INVALID');
   else if (skb.conn) {
@@ -164,8 +164,8 @@ export function hook(w: PacketWalk, ns: NetNs, skb: Skb, hookName: HookName, inD
   };
   const { entries, natChains } = hookEntries(ns, hookName);
   for (const e of entries) {
-    if (window.below !== undefined && e.prio >= window.below) continue;
-    if (window.from !== undefined && e.prio < window.from) continue;
+    if (span.below !== undefined && e.prio >= span.below) continue;
+    if (span.from !== undefined && e.prio < span.from) continue;
     if (e.kind === 'ipt') {
       const r = runHook(ns, pkt, { ...common, tables: [e.table], nat: false, visit: iptVisit });
       if (r.kind === 'drop') return stop({ kind: 'drop', where: `${r.table} ${r.chain}` });
