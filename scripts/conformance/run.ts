@@ -16,7 +16,9 @@ import { Probe } from './probe.ts';
 import { stateProbes } from './state-probes.ts';
 import { trafficProbes, UNAVAILABLE } from './traffic-probes.ts';
 
-const PREFIX = 'kplc';
+/** Everything the run creates on the real kernel carries this prefix; KPL_CONFORMANCE_PREFIX lets two runs share a machine. */
+const PREFIX = process.env.KPL_CONFORMANCE_PREFIX ?? 'kplc';
+if (!/^[a-z][a-z0-9]{1,7}$/.test(PREFIX)) throw new Error(`KPL_CONFORMANCE_PREFIX must be 2-8 lowercase letters or digits, got ${JSON.stringify(PREFIX)}`);
 const TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore', 'socat', 'ethtool', 'tcpdump', 'conntrack', 'ping', 'traceroute', 'ss', 'python3', 'busybox'];
 
 function args(): { clusters: number; only?: string; verbose: boolean; calico: boolean } {
