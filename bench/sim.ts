@@ -24,7 +24,7 @@ function spec(yaml: string) {
 function onePacket(c: Cluster, flow: FlowSpec): () => void {
   const ns = resolveSource(c, flow.from)!;
   const dst = resolveDestination(c, flow.to)!;
-  const silent = { reply: () => undefined };
+  const silent = { reply: () => [] };
   return () => {
     const t = new PacketWalk(c.world, silent).run(ns, firstPacket(c, ns, flow, dst));
     if (t.verdict !== 'delivered') throw new Error(`benchmark flow not delivered: ${t.reason}`);

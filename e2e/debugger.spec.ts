@@ -64,7 +64,7 @@ test('the share link reproduces the level and the step', async ({ lab, page }) =
   await expect(lab.testid('timeline.level.kernel')).toHaveAttribute('aria-checked', 'true');
 });
 
-test('per-step truth: right after the SYN is DNATed the DNAT rule has counted 1 packet and the entry is SYN_SENT [UNREPLIED]; after the handshake ESTABLISHED [ASSURED]', async ({ lab, page }) => {
+test('per-step truth: right after the SYN is DNATed the DNAT rule has counted 1 packet and the entry is SYN_SENT [UNREPLIED]; after the handshake ESTABLISHED [ASSURED]; after the close TIME_WAIT', async ({ lab, page }) => {
   await lab.open(`${POD_TO_SERVICE}&level=rules`);
   await lab.testid('tabs.tables').click();
   await lab.testid('tables.netns').selectOption('master|root');
@@ -78,14 +78,18 @@ test('per-step truth: right after the SYN is DNATed the DNAT rule has counted 1 
   await expect(sep.locator('td.by')).toHaveText('60');
   await lab.testid('tables.tab.conntrack').click();
   await expect(lab.testid('tables.conntrack.unconfirmed')).toContainText(/tcp +6 120 SYN_SENT src=10\.42\.0\.65 dst=10\.43\.6\.58 .*\[UNREPLIED\]/);
-  // the handshake completes with the client's ACK (packet 2): master's entry is ESTABLISHED
-  await page.keyboard.press('End');
+  // the handshake completes with the client's ACK (packet 2, the third delivery): master's entry is ESTABLISHED
+  let delivery = -1;
+  for (let k = 0; k < 3; k++) delivery = await lab.seekKind('deliver', delivery + 1);
   await expect(lab.testid('tables.body.conntrack')).toContainText(/tcp +6 432000 ESTABLISHED src=10\.42\.0\.65 dst=10\.43\.6\.58 .*\[ASSURED\]/);
+  // the client then closes (FIN, ACK, FIN, ACK): at the last step the entry is TIME_WAIT for 120 s, as the kernel's
+  await page.keyboard.press('End');
+  await expect(lab.testid('tables.body.conntrack')).toContainText(/tcp +6 120 TIME_WAIT src=10\.42\.0\.65 dst=10\.43\.6\.58 .*\[ASSURED\]/);
   // and the terminal agrees, run on the state at that step
   await lab.testid('tabs.terminal').click();
   await lab.testid('terminal.state.step').click();
   const out = await lab.run('master', 'conntrack -L');
-  await expect(out).toContainText('ESTABLISHED');
+  await expect(out).toContainText('TIME_WAIT');
   await expect(out.getByTestId('terminal.when')).toContainText('at event');
 });
 

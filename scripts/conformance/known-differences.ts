@@ -33,12 +33,4 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     fact: /^prot column$/,
     reason: 'as for the filter table: iptables 1.8.9 prints protocol numbers under -n',
   },
-  {
-    probe: 'conntrack -L',
-    fact: /^TCP state after the close$/,
-    model: /^ESTABLISHED$/,
-    kernel: /^TIME_WAIT$/,
-    reason:
-      "a model gap, not the machine: the suite's client and server close the connection (FIN both ways, the last ACK), and the kernel's entries end in TIME_WAIT; the model's connect flow stops after the handshake, so its entries stay ESTABLISHED. Everything else of each entry (tuples, NAT, ASSURED, mark) is compared and agrees. conntrack's TCP state machine (nf_conntrack_proto_tcp.c's table, FIN_WAIT to TIME_WAIT included) is in the model; what is missing is the close itself: the connect flow sends no FIN segments",
-  },
 ];

@@ -29,7 +29,7 @@ export function useOrientation(): boolean {
  */
 export function Orientation() {
   const name = useFlowName();
-  // the steps at the level shown, as the controls count them (30 at path, 223 at rules)
+  // the steps at the level shown, as the controls count them (34 at path, 441 at rules: the handshake and the close)
   const steps = useStore((s) => (s.result ? rowsOf(s).length : 0));
   return (
     <p className="orient" data-testid="first.orient" title={useStore((s) => (s.shown ? `${s.shown.flow.from} → ${s.shown.flow.to} (${s.shown.flow.proto})` : undefined))}>

@@ -22,7 +22,9 @@ describe('stepping at a level, search and filters', () => {
   it('steps over the rows of the level; a coarser level puts the cursor on the step that stands for it', () => {
     const s = store(toService);
     const path = rowsOf(s.getState());
-    expect(path.length).toBe(30);
+    // the handshake's 30 steps, then one step per segment of the close (each folded into its delivery)
+    expect(path.length).toBe(34);
+    expect(path.slice(30).map((r) => toService.trace.events[r.index]!.kind)).toEqual(['deliver', 'deliver', 'deliver', 'deliver']);
     s.getState().stepBy(2);
     const dnat = s.getState().cursor;
     expect(toService.trace.events[dnat]!.kind).toBe('nat');

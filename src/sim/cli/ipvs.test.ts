@@ -113,26 +113,35 @@ describe('ipvsadm counters and connections after a flow', () => {
   if (!t.ok) throw new Error(t.error.message);
   const picked = t.value.events.find((e) => e.kind === 'ipvs' && e.host === 'master')!.verdict!;
 
-  it('counts the connection as ActiveConn of the chosen real server', () => {
+  it('counts the closed connection as InActConn of the chosen real server (TIME_WAIT is not an active state)', () => {
     const svc = ipvsadm(master, '-Ln -t 10.43.6.58:80');
-    expect(svc).toContain(dest(picked, 1, 1, 0));
+    expect(svc).toContain(dest(picked, 1, 0, 1));
   });
 
   it('-Lnc shows the connection entry with its state and timer', () => {
     const lines = ipvsadm(master, '-Lnc').split('\n');
     expect(lines[0]).toBe('IPVS connection entries');
     expect(lines[1]).toBe('pro expire state       source             virtual            destination');
-    // SYN in, SYN-ACK out, ACK in: the handshake is complete, so ESTABLISHED with its 15-minute timer
-    expect(lines[2]).toMatch(new RegExp(`^TCP 15:00  ESTABLISHED 10\\.42\\.0\\.65:\\d{5}   10\\.43\\.6\\.58:80      ${picked.replace(/\./g, '\\.')}$`));
+    // the client closed first (FIN in, the server's ACK and FIN out, the last ACK in): TIME_WAIT, 2 minutes
+    expect(lines[2]).toMatch(new RegExp(`^TCP 02:00  TIME_WAIT   10\\.42\\.0\\.65:\\d{5}   10\\.43\\.6\\.58:80      ${picked.replace(/\./g, '\\.')}$`));
+  });
+
+  it('at the end of the handshake (the debugger stopped there) the entry is ESTABLISHED with its 15-minute timer and counts as ActiveConn', () => {
+    const handshake = t.value.events.findIndex((e) => e.packetId === 3);
+    const c2 = cluster();
+    const m2 = c2.nodes.get('master')!;
+    traceFlow(c2, toService, handshake);
+    expect(ipvsadm(m2, '-Lnc').split('\n')[2]).toMatch(/^TCP 15:00  ESTABLISHED 10\.42\.0\.65:\d{5} /);
+    expect(ipvsadm(m2, '-Ln -t 10.43.6.58:80')).toContain(dest(picked, 1, 1, 0));
   });
 
   it('--stats prints the counters with print_largenum widths; --rate zeros', () => {
     const lines = ipvsadm(master, '-Ln --stats -t 10.43.6.58:80').split('\n');
     expect(lines[0]).toBe('Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes');
     expect(lines[1]).toBe('  -> RemoteAddress:Port');
-    // one connection: two request packets in (SYN, ACK: 60 + 52 bytes), one reply out (SYN-ACK: 60)
-    expect(lines[2]).toBe(`${'TCP  10.43.6.58:80'.padEnd(33)}        1        2        1      112       60`);
-    expect(lines).toContain(`  -> ${picked.padEnd(28)}        1        2        1      112       60`);
+    // one connection: four packets in (SYN 60 bytes; ACK, FIN, last ACK 52 each), three out (SYN-ACK 60; ACK, FIN 52 each)
+    expect(lines[2]).toBe(`${'TCP  10.43.6.58:80'.padEnd(33)}        1        4        3      216      164`);
+    expect(lines).toContain(`  -> ${picked.padEnd(28)}        1        4        3      216      164`);
     const rate = ipvsadm(master, '-Ln --rate -t 10.43.6.58:80').split('\n');
     expect(rate[0]).toBe('Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS');
     expect(rate[2]).toBe(`${'TCP  10.43.6.58:80'.padEnd(33)}${'        0'.repeat(5)}`);

@@ -190,7 +190,7 @@ describe('seed §2a container mode and the pod: processes of one namespace talk 
     expect(new Set(es.filter((e) => e.dev).map((e) => e.dev))).toEqual(new Set(['lo']));
     expect(es.at(-1)!.kind).toBe('deliver');
     expect(es.at(-1)!.explanation).toContain('nginx');
-    expect(t.packets.map((p) => `${p.role}@${p.netns}`)).toEqual(['request@web+sidecar', 'reply@web+sidecar', 'ack@web+sidecar']);
+    expect(t.packets.map((p) => `${p.role}@${p.netns}`)).toEqual(['request@web+sidecar', 'reply@web+sidecar', 'ack@web+sidecar', 'fin@web+sidecar', 'ack@web+sidecar', 'fin@web+sidecar', 'ack@web+sidecar']);
   });
 
   it("the pod's nginx → log-shipper on 127.0.0.1:24224 over lo, never leaving the pod's namespace", () => {

@@ -6,6 +6,7 @@ import {
   IPPROTO_TCP,
   IPPROTO_UDP,
   TCP_ACK,
+  TCP_FIN,
   TCP_SYN,
   type Ipv4Layer,
   type Packet,
@@ -14,7 +15,7 @@ import {
   type UdpLayer,
 } from '../net/packet.ts';
 import type { NetNs } from '../linux/netns.ts';
-import { PacketWalk, type SocketBehaviour } from '../linux/path/walk.ts';
+import { PacketWalk, type SocketBehaviour, type SocketSend } from '../linux/path/walk.ts';
 import type { Trace } from '../trace/event.ts';
 import type { Cluster } from './cluster.ts';
 import { inKubernetesTerms } from './explain.ts';
@@ -124,14 +125,19 @@ function pathMtu(ns: NetNs, dst: Ipv4): number {
 }
 
 /**
- * The programs at the ends: a server answers a SYN with SYN+ACK and echoes UDP; the client
- * completes the handshake with an ACK. Replies go out with the address the request was sent
- * to as their source, as a connected socket does.
+ * The programs at the ends, as the conformance suite's run them: a server answers a SYN with
+ * SYN+ACK and echoes UDP; the client completes the handshake with an ACK and, having nothing to
+ * send, shuts its side down at once (python's `shutdown(SHUT_WR)`: a FIN). The server's kernel
+ * acknowledges the FIN, the server reads end of file and closes (its FIN), and the client's
+ * kernel acknowledges that: the four segments of a close, the client's first, as a real kernel
+ * sent them (captured on one: FIN, ACK, then the server's data and FIN, ACK — the model's
+ * connection carries no payload). Replies go out with the address the request was sent to as
+ * their source, as a connected socket does.
  */
 export function socketsFor(c: Cluster): SocketBehaviour {
   const rng = c.world.rng;
   return {
-    reply(ns: NetNs, delivered: Packet): Packet | undefined {
+    reply(ns: NetNs, delivered: Packet): readonly SocketSend[] {
       const i = ipIndex(delivered);
       const ip4 = delivered[i] as Ipv4Layer;
       const l4 = delivered[i + 1];
@@ -140,28 +146,60 @@ export function socketsFor(c: Cluster): SocketBehaviour {
       if (l4?.type === 'tcp') {
         const synOnly = (l4.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
         const synAck = (l4.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
-        if (!synOnly && !synAck) return undefined;
         const mss = pathMtu(ns, ip4.src) - 40;
+        const socket = ns.listeners.find((s) => s.proto === 'tcp' && s.port === l4.dstport);
         if (synOnly) {
           // ip_build_and_send_pkt: a SYN-ACK with DF set has IP ID 0
           const timestamps = tsOf(l4) !== 0;
           const window = macos ? 65535 : initialWindow(timestamps ? mss - 12 : mss);
-          return [{ ...ipOut, id: 0 }, { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: rng.nextU32(), ack: (l4.seq + 1) >>> 0, flags: TCP_SYN | TCP_ACK, window, options: macos ? macSynOptions(mss, rng.nextU32()) : linuxSynOptions(mss, rng.nextU32(), tsOf(l4)) }];
+          return [{ role: 'reply', packet: [{ ...ipOut, id: 0 }, { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: rng.nextU32(), ack: (l4.seq + 1) >>> 0, flags: TCP_SYN | TCP_ACK, window, options: macos ? macSynOptions(mss, rng.nextU32()) : linuxSynOptions(mss, rng.nextU32(), tsOf(l4)) }] }];
         }
-        // the client's ACK: the socket's next IP ID, its SYN's window in scaled units
-        const socket = ns.listeners.find((s) => s.proto === 'tcp' && s.port === l4.dstport && s.process === 'client');
-        const id = socket?.inetId ?? ipOut.id;
-        if (socket) socket.inetId = (id + 1) & 0xffff;
-        const window = macos ? 502 : scaledWindow(initialWindow(mss));
-        return [{ ...ipOut, id }, { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: l4.ack, ack: (l4.seq + 1) >>> 0, flags: TCP_ACK, window, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval: rng.nextU32(), tsecr: tsOf(l4) }] }];
+        const client = socket?.process === 'client';
+        // a connected socket's segments: its next IP ID (inet_id counts up), the window its SYN
+        // or SYN-ACK offered in scaled units, and timestamps (its own clock, the peer's echoed)
+        const segment = (flags: number, tsval: number, id: number): Packet => [
+          { ...ipOut, id },
+          { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: l4.ack, ack: (l4.seq + ((l4.flags & (TCP_SYN | TCP_FIN)) !== 0 ? 1 : 0)) >>> 0, flags, window: client ? (macos ? 502 : scaledWindow(initialWindow(mss))) : scaledWindow(initialWindow(mss - 12)), options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval, tsecr: tsOf(l4) }] },
+        ];
+        const nextId = () => {
+          const id = socket?.inetId ?? ipOut.id;
+          if (socket) socket.inetId = (id + 1) & 0xffff;
+          return id;
+        };
+        const from = `${ip4.dst}:${l4.dstport}`;
+        if (synAck && client) {
+          const tsval = rng.nextU32();
+          const ack = segment(TCP_ACK, tsval, nextId());
+          return [
+            { role: 'ack', packet: ack },
+            {
+              role: 'fin',
+              phase: 'close',
+              packet: segment(TCP_FIN | TCP_ACK, tsval, nextId()),
+              explanation: `The client has nothing to send: shutdown(SHUT_WR) on its socket sends TCP FIN+ACK from ${from} to ${ip4.src}:${l4.srcport} — its side of the connection is closed (the socket goes to FIN_WAIT1).`,
+            },
+          ];
+        }
+        if ((l4.flags & TCP_FIN) === 0) return [];
+        // tcp_fin: the peer closed its side; our own clock is what the peer echoes back
+        const own = echoOf(l4);
+        if (client) {
+          return [{ role: 'ack', phase: 'close', packet: segment(TCP_ACK, own, nextId()), explanation: `The client's kernel acknowledges the server's FIN: both sides are closed. The client's socket waits in TIME_WAIT (TCP_TIMEWAIT_LEN, 60 s) before its port ${l4.dstport} is free again.` }];
+        }
+        // the server's socket: an accepted socket of its own, its IP IDs from a random start
+        const who = socket?.process ?? 'the server';
+        return [
+          { role: 'ack', phase: 'close', packet: segment(TCP_ACK, own, ipOut.id), explanation: `The server's kernel acknowledges the client's FIN (tcp_fin: the socket goes to CLOSE_WAIT; a read() by ${who} now returns end of file).` },
+          { role: 'fin', phase: 'close', packet: segment(TCP_FIN | TCP_ACK, own, (ipOut.id + 1) & 0xffff), explanation: `${who} reads end of file and closes its socket: TCP FIN+ACK from ${from} to ${ip4.src}:${l4.srcport} (the socket goes to LAST_ACK).` },
+        ];
       }
       if (l4?.type === 'udp') {
         const client = ns.listeners.find((s) => s.proto === 'udp' && s.port === l4.dstport)?.process === 'client';
-        if (client) return undefined;
+        if (client) return [];
         const data = delivered[i + 2];
-        return [{ ...ipOut, df: false }, { type: 'udp', srcport: l4.dstport, dstport: l4.srcport } satisfies UdpLayer, ...(data ? [data] : [])];
+        return [{ role: 'reply', packet: [{ ...ipOut, df: false }, { type: 'udp', srcport: l4.dstport, dstport: l4.srcport } satisfies UdpLayer, ...(data ? [data] : [])] }];
       }
-      return undefined;
+      return [];
     },
   };
 }
@@ -169,6 +207,12 @@ export function socketsFor(c: Cluster): SocketBehaviour {
 function tsOf(t: TcpLayer): number {
   const ts = t.options.find((o) => o.kind === 'timestamp');
   return ts && ts.kind === 'timestamp' ? ts.tsval : 0;
+}
+
+/** The timestamp a segment echoes (TSecr): the receiver's own clock as it last sent it. */
+function echoOf(t: TcpLayer): number {
+  const ts = t.options.find((o) => o.kind === 'timestamp');
+  return ts && ts.kind === 'timestamp' ? ts.tsecr : 0;
 }
 
 /** net.ipv4.ip_local_port_range's default: the ports a client socket is given. */

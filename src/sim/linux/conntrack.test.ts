@@ -54,13 +54,19 @@ describe('conntrack TCP state machine (nf_conntrack_proto_tcp.c tcp_conntracks)'
     const master = r.value.tables.find((t) => t.host === 'master' && t.netns === 'root')!;
     const row = master.conntrack.findIndex((l) => l.includes('dst=10.43.6.58'));
     const versions = master.conntrackVersions[row]!.versions;
-    expect(versions.map((v) => v.line.split(' ').filter(Boolean).slice(2, 4).join(' '))).toEqual(['120 SYN_SENT', '60 SYN_RECV', '432000 ESTABLISHED']);
+    // the handshake, then the close the client starts (nf_conntrack_proto_tcp.c's table: an
+    // original FIN → FIN_WAIT, the reply's ACK → CLOSE_WAIT, its FIN → LAST_ACK, the last ACK →
+    // TIME_WAIT, 120 s — what the real kernel's conntrack -L shows after the same connection)
+    expect(versions.map((v) => v.line.split(' ').filter(Boolean).slice(2, 4).join(' '))).toEqual(['120 SYN_SENT', '60 SYN_RECV', '432000 ESTABLISHED', '120 FIN_WAIT', '60 CLOSE_WAIT', '30 LAST_ACK', '120 TIME_WAIT']);
     expect(versions[0]!.line).toContain('[UNREPLIED]');
     expect(versions[2]!.line).toContain('[ASSURED]');
     // SYN_RECV arrives with the SYN/ACK's conntrack step on master, ESTABLISHED with the ACK's
     const at = (v: { sinceUs: number }) => events.find((e) => e.timeUs >= v.sinceUs)!;
     expect([at(versions[1]!).kind, at(versions[1]!).packetId, at(versions[1]!).host]).toEqual(['conntrack', 1, 'master']);
     expect([at(versions[2]!).kind, at(versions[2]!).packetId, at(versions[2]!).host]).toEqual(['conntrack', 2, 'master']);
+    // TIME_WAIT with the last ACK's (packet 6: the client's ACK of the server's FIN)
+    expect([at(versions[6]!).kind, at(versions[6]!).packetId, at(versions[6]!).host]).toEqual(['conntrack', 6, 'master']);
+    expect(versions[6]!.line).toContain('[ASSURED]');
     // before it is confirmed, the DNAT step carries the packet's own entry: SYN_SENT, reply from the endpoint
     const dnat = events.find((e) => e.kind === 'nat' && e.packetId === 0)!;
     expect(dnat.conn).toMatchObject({ confirmed: false, tcpState: 'SYN_SENT', timeoutSec: 120, seenReply: false, reply: { src: '10.42.1.6' } });

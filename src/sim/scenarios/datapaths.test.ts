@@ -45,9 +45,17 @@ const DATAPATHS: readonly { backend: Backend; routes: readonly string[]; ttl: nu
 describe.each(DATAPATHS)('$backend: pod → pod across nodes on the seed cluster', ({ backend, routes, ttl, hops: expected }) => {
   const c = cluster(backend);
 
-  it('delivers the SYN to z8xnq and the SYN-ACK back', () => {
+  it('delivers the SYN to z8xnq and the SYN-ACK back, and the close both ways', () => {
     const t = run(c, connect(N8S9S, '10.42.1.9:80'));
-    expect(t.packets.map((p) => `${p.role}:${p.verdict}@${p.netns}`)).toEqual([`request:delivered@${Z8XNQ}`, `reply:delivered@${N8S9S}`, `ack:delivered@${Z8XNQ}`]);
+    expect(t.packets.map((p) => `${p.role}:${p.verdict}@${p.netns}`)).toEqual([
+      `request:delivered@${Z8XNQ}`,
+      `reply:delivered@${N8S9S}`,
+      `ack:delivered@${Z8XNQ}`,
+      `fin:delivered@${Z8XNQ}`,
+      `ack:delivered@${N8S9S}`,
+      `fin:delivered@${N8S9S}`,
+      `ack:delivered@${Z8XNQ}`,
+    ]);
   });
 
   it(`ip route on master has the datapath's routes`, () => {
@@ -210,7 +218,8 @@ describe('Services over every datapath', () => {
 
   it.each(BACKENDS.flatMap((b) => (['iptables', 'ipvs'] as const).map((p) => [b, p] as const)))('%s, %s: pod → ClusterIP is delivered with the pod as the source', (backend, proxy) => {
     const t = run(cluster(backend, { proxy }), connect(N8S9S, '10.43.6.58:80'));
-    expect(t.packets.map((p) => p.verdict)).toEqual(['delivered', 'delivered', 'delivered']);
+    // the handshake and the close: seven segments, every one delivered
+    expect(t.packets.map((p) => p.verdict)).toEqual(Array(7).fill('delivered'));
     expect(innerIp(request(t).at(-1)!).src).toBe('10.42.0.65');
   });
 

@@ -32,9 +32,9 @@ describe('seed §6b: pod → pod across nodes over flannel VXLAN', () => {
   const t = trace('vxlan');
   const es = request(t);
 
-  it('is delivered to z8xnq and the SYN-ACK and ACK come back', () => {
+  it('is delivered to z8xnq, the SYN-ACK and ACK come back, and the client closes first (FIN, ACK, FIN, ACK)', () => {
     expect(t.verdict).toBe('delivered');
-    expect(t.packets.map((p) => `${p.role}@${p.netns}`)).toEqual([`request@${Z8XNQ}`, `reply@${N8S9S}`, `ack@${Z8XNQ}`]);
+    expect(t.packets.map((p) => `${p.role}@${p.netns}`)).toEqual([`request@${Z8XNQ}`, `reply@${N8S9S}`, `ack@${Z8XNQ}`, `fin@${Z8XNQ}`, `ack@${N8S9S}`, `fin@${N8S9S}`, `ack@${Z8XNQ}`]);
   });
 
   it('crosses cni0, the route via flannel.1, the permanent neighbour and the FDB entry, in that order', () => {

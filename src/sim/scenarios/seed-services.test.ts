@@ -172,6 +172,12 @@ describe('seed §4c/§5: the same NodePort flow in ipvs mode', () => {
     expect([d.host, ip(d).src, tcp(d).srcport]).toEqual(['client', '192.168.205.4', 32506]);
     expect(t.packets.every((p) => p.verdict === 'delivered')).toBe(true);
   });
+
+  it("every later client segment (the handshake's ACK, the FIN, the last ACK) reaches the endpoint masqueraded as the SYN did: nf_nat keeps applying MASQUERADE's binding to an IPVS connection", () => {
+    const atServer = t.packets.filter((p) => p.netns === t.packets[0]!.netns && p.verdict === 'delivered').map((p) => delivered(t, p.packetId));
+    expect(atServer.map((e) => [tcp(e).flags, `${ip(e).src}:${tcp(e).srcport}`])).toEqual([0x02, 0x10, 0x11, 0x10].map((f) => [f, `${ip(atServer[0]!).src}:${tcp(atServer[0]!).srcport}`]));
+    expect(ip(atServer[0]!).src).not.toBe('192.168.205.100');
+  });
 });
 
 describe('session affinity and traffic policy, as kube-proxy renders them', () => {

@@ -100,6 +100,11 @@ export interface TraceEvent {
   readonly draws?: readonly StatisticDraw[];
   /** why a load balancer chose this endpoint, in words (IPVS's scheduler: rr position, lc counts, sh bucket) */
   readonly decision?: string;
+  /**
+   * the step belongs to the connection's close (the FIN segments and their ACKs): the path level
+   * folds each such packet into its last step, so the close reads as one step per segment
+   */
+  readonly phase?: 'close';
 }
 
 export interface CtEntry extends ConnState {

@@ -2,7 +2,8 @@ import type { EventKind, TraceEvent } from './event.ts';
 
 /**
  * The same trace read at three depths. *path*: one step per device or namespace crossing and
- * per change to the packet (a pod → ClusterIP call in ~30 steps); *kernel*: adds every lookup
+ * per change to the packet (a pod → ClusterIP call in ~30 steps, and one step per segment of
+ * its close); *kernel*: adds every lookup
  * (route, neighbour, FDB, conntrack, IPVS) and one step per netfilter table at a hook (its
  * decision); *rules*: every rule the packet matched. A coarse step stands for the finer steps
  * that led to it: they are its group, and it is their last step.
@@ -51,6 +52,9 @@ export function eventLevels(events: readonly TraceEvent[]): Uint8Array {
     else if (e.kind === 'tx') rank = next && next.packetId === e.packetId && next.kind !== 'wire' && !(next.dev === e.dev && DEVICE_GOES_ON.has(next.kind)) ? 0 : 1;
     else if (isNf(e)) rank = isNf(next) && sameHookTable(e, next!) ? 2 : 1;
     else rank = 1;
+    // the close (FIN and the ACKs of FINs) takes the path its connection already showed: at the
+    // path level each of its segments is one step, its last (where it was delivered or dropped)
+    if (e.phase === 'close' && rank === 0) rank = 1;
     out[i] = rank;
   }
   // every packet's last step is on the path: nothing is left hanging after it

@@ -199,7 +199,8 @@ describe('schedulers over repeated connections on one cluster', () => {
     expect(picks[3]).toBe(picks[1]);
     const svc = c.nodes.get('master')!.ipvs!.find('TCP', '10.43.6.58' as Ipv4, 80)!.service;
     expect(svc.stats.conns).toBe(4);
-    expect(svc.dests.map((d) => d.activeConns)).toEqual([2, 2]);
+    // each connection was closed (TIME_WAIT): IPVS counts it as inactive
+    expect(svc.dests.map((d) => [d.activeConns, d.inactConns])).toEqual([[0, 2], [0, 2]]);
   });
 
   it('sh keeps a source on one endpoint', () => {
@@ -213,15 +214,22 @@ describe('schedulers over repeated connections on one cluster', () => {
 
   it('lc follows the load: a closed connection weighs 1, an active one 256', () => {
     const c = cluster({ proxy: 'ipvs', scheduler: 'lc' });
-    const ipvs = c.nodes.get('master')!.ipvs!;
+    // the same history on a twin cluster says at which step the second connection's handshake
+    // is done: the debugger stopped there leaves that connection open (ESTABLISHED, active)
+    const twin = cluster({ proxy: 'ipvs', scheduler: 'lc' });
+    run(twin, toService);
+    const handshake = run(twin, toService).events.findIndex((e) => e.packetId === 3);
     const first = chosen(run(c, toService));
-    const second = chosen(run(c, toService));
+    const open = traceFlow(c, toService, handshake);
+    if (!open.ok) throw new Error(open.error.message);
+    const second = chosen(open.value);
     expect(second).not.toBe(first);
-    // the first connection is reset: its server now carries 0 active + 1 inactive
-    const conn = ipvs.conns.find((x) => `${x.daddr}:${x.dport}` === first)!;
-    ipvs.transition(conn, 'in', { rst: true });
+    const ipvs = c.nodes.get('master')!.ipvs!;
+    const load = (addr: string) => ipvs.find('TCP', '10.43.6.58' as Ipv4, 80)!.service.dests.filter((d) => `${d.addr}:${d.port}` === addr).map((d) => [d.activeConns, d.inactConns]);
+    expect([load(first), load(second)]).toEqual([[[0, 1]], [[1, 0]]]);
+    // 0×256 + 1 (the closed one) < 1×256 + 0 (the open one), and still after a second closed one
     expect(chosen(run(c, toService))).toBe(first);
-    expect(chosen(run(c, toService))).toBe(second);
+    expect(chosen(run(c, toService))).toBe(first);
   });
 
   it('wrr respects a changed weight (3:1)', () => {

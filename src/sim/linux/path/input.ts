@@ -3,7 +3,7 @@ import { IPPROTO_IPIP, TCP_SYN } from '../../net/packet.ts';
 import type { Device } from '../devices.ts';
 import type { NetNs } from '../netns.ts';
 import { conntrackIn, confirm } from './conntrack.ts';
-import { nsLabel } from './describe.ts';
+import { nsLabel, tcpFlagNames } from './describe.ts';
 import { forward } from './forward.ts';
 import { icmpError, echoReply, tcpReset, icmpName } from './icmp.ts';
 import { ipipRcv } from './ipip.ts';
@@ -100,9 +100,9 @@ export function localDeliver(w: PacketWalk, ns: NetNs, dev: Device, skb: Skb): v
       return;
     }
     if (listener) {
-      deliver(w, ns, skb, listener.process === 'client' ? `Delivered to the client's socket (${l4.type.toUpperCase()} port ${l4.dstport}).` : `Delivered to ${listener.process} listening on ${l4.type.toUpperCase()} port ${l4.dstport}.`);
-      const reply = w.sockets.reply(ns, skb.packet);
-      if (reply) w.queue.push({ ns, packet: reply, role: listener.process === 'client' ? 'ack' : 'reply', isError: false });
+      const what = l4.type === 'tcp' ? `TCP ${tcpFlagNames(l4.flags)}` : 'UDP';
+      deliver(w, ns, skb, listener.process === 'client' ? `${what} delivered to the client's socket (${l4.type.toUpperCase()} port ${l4.dstport}).` : `${what} delivered to ${listener.process} listening on ${l4.type.toUpperCase()} port ${l4.dstport}.`);
+      for (const sent of w.sockets.reply(ns, skb.packet)) w.queue.push({ ...sent, ns, isError: false });
       return;
     }
     if (l4.type === 'tcp' && (l4.flags & TCP_SYN) === 0) {

@@ -67,10 +67,12 @@ function randomSourcePort(w: PacketWalk, skb: Skb, l4Index: number): { from: num
 /** nf_nat_packet for later packets: the connection's binding applies without the nat table. */
 export function translateExisting(w: PacketWalk, ns: NetNs, skb: Skb, hook: HookName): void {
   const conn = skb.conn!;
-  // an IPVS connection has no nf_nat binding: ip_vs_in rewrites each request itself
-  if (conn.ipvs && skb.dir === 'orig') return;
   const target = skb.dir === 'orig' ? invertTuple(conn.reply) : invertTuple(conn.orig);
-  const dstSide = hook === 'PREROUTING' || hook === 'OUTPUT';
+  // an IPVS connection's destination has no nf_nat binding: ip_vs_in rewrites each request
+  // itself. Its source binding is nf_nat's own — the MASQUERADE its first packet met in
+  // POSTROUTING (a NodePort's KUBE-MARK-MASQ) — and nf_nat_packet applies it to every later
+  // packet of the connection (net.ipv4.vs.conntrack=1 keeps the conntrack entry)
+  const dstSide = (hook === 'PREROUTING' || hook === 'OUTPUT') && !(conn.ipvs && skb.dir === 'orig');
   const srcSide = hook === 'POSTROUTING' || hook === 'INPUT';
   const i = ipIndex(skb.packet);
   const ip4 = skb.packet[i] as Ipv4Layer;

@@ -12,10 +12,21 @@ import { devRx } from './dev.ts';
 import { localOut } from './output.ts';
 import type { Skb } from './skb.ts';
 
+/** One segment or datagram a socket sends in answer to what it received. */
+export interface SocketSend {
+  readonly packet: Packet;
+  /** what it is, as the trace's packet list names it: `reply`, `ack`, `fin` */
+  readonly role: string;
+  /** the connection's close (FIN and the ACKs of FINs): its own phase of the trace */
+  readonly phase?: 'close';
+  /** what the program did to send it (its system call), for the send step; default: the packet in words */
+  readonly explanation?: string;
+}
+
 /** How a local socket answers what it receives; the walk asks it when a packet is delivered. */
 export interface SocketBehaviour {
-  /** a reply to send from `ns` for a packet delivered to a listening socket, or nothing */
-  reply(ns: NetNs, delivered: Packet): Packet | undefined;
+  /** what the socket's program sends from `ns` for a packet delivered to it, in order: nothing, a reply, or several */
+  reply(ns: NetNs, delivered: Packet): readonly SocketSend[];
 }
 
 /** A packet queued to be walked after the current one (replies, ICMP errors). */
@@ -27,6 +38,9 @@ export interface Pending {
   readonly isError: boolean;
   /** the packet enters the kernel as received on this device (a TUN write) instead of from a socket */
   readonly rxDev?: string;
+  readonly phase?: 'close';
+  /** the send step's words, when the sender says them (a socket's system call) */
+  readonly explanation?: string;
 }
 
 /** What a step may say besides its kind: where, which row, the verdict, the fields it changed. */
@@ -78,6 +92,8 @@ export class PacketWalk {
   /** packets to walk after the current one: replies the sockets send, ICMP errors, resets */
   readonly queue: Pending[] = [];
   private current = 0;
+  /** the phase of the packet being walked: every step of it carries it */
+  private phase?: 'close';
   private ended?: Omit<PacketOutcome, 'rulesEvaluated' | 'rulesEvaluatedByHost'>;
   /** netfilter rules evaluated by the current packet, in all and per host */
   readonly nfStats = { evaluated: 0 };
@@ -111,11 +127,13 @@ export class PacketWalk {
   private walk(p: Pending): void {
     const skb: Skb = { id: this.current, packet: p.packet, mark: 0, hops: 0 };
     this.ended = undefined;
+    this.phase = p.phase;
     this.nfStats.evaluated = 0;
     this.evaluatedByHost = {};
     try {
+      const said = p.explanation ?? describeSend(p.role, p.packet);
       this.emit(p.ns, 'send', skb, {
-        explanation: p.rxDev === undefined ? describeSend(p.role, p.packet) : `${describeSend(p.role, p.packet)} A process writes it into ${p.rxDev}; it enters the kernel as a packet received there.`,
+        explanation: p.rxDev === undefined ? said : `${said} A process writes it into ${p.rxDev}; it enters the kernel as a packet received there.`,
       });
       const rx = p.rxDev === undefined ? undefined : p.ns.dev(p.rxDev);
       if (rx) devRx(this, p.ns, rx, skb);
@@ -153,6 +171,7 @@ export class PacketWalk {
       ...(o.conn ? { conn: { ...connState(o.conn), id: o.conn.id, confirmed: ns.conntrack.isConfirmed(o.conn) } } : {}),
       ...(o.draws?.length ? { draws: o.draws } : {}),
       ...(o.decision ? { decision: o.decision } : {}),
+      ...(this.phase ? { phase: this.phase } : {}),
     });
     if (this.events.length >= this.maxSteps) throw new Halted();
   }
