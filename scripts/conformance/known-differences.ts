@@ -33,4 +33,13 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     fact: /^prot column$/,
     reason: 'as for the filter table: iptables 1.8.9 prints protocol numbers under -n',
   },
+  {
+    probe: 'conntrack -L',
+    fact: /^TCP state after the close$/,
+    where: /^client → NodePort: /,
+    model: /^TIME_WAIT$/,
+    kernel: /^CLOSE$/,
+    reason:
+      "a race in the real lab, not yet explained: after the TCP close (modelled since the connect flow sends FIN, ACK, FIN, ACK) the kernel's entries end in TIME_WAIT as the model's do, but in 1-2 of the ~110 client → NodePort connections of a run (a different cluster each run, under load average 14-20; not reproduced when the cluster was rerun alone) the kernel's entry ends in CLOSE, which nf_conntrack_proto_tcp.c's table reaches only on a RST: some segment after the close was answered with a reset. To find: capture the client's segments when it happens",
+  },
 ];

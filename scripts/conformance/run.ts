@@ -50,7 +50,8 @@ function cleanupAndExit(code: number): never {
   process.exit(code);
 }
 
-async function runCluster(sc: SuiteCluster): Promise<Checker> {
+/** `rerun`: build the lab twice in a row, as a user who runs the exported script again does. */
+async function runCluster(sc: SuiteCluster, rerun = false): Promise<Checker> {
   const ck = new Checker(sc.name);
   const built = loadScenario({ cluster: sc.yaml, modes: { backend: sc.backend, proxy: sc.proxy ?? 'iptables' }, seed: sc.seed, before: [] });
   if (!built.ok) throw new Error(`${sc.name}: ${built.error.where}: ${built.error.message}`);
@@ -62,6 +63,13 @@ async function runCluster(sc: SuiteCluster): Promise<Checker> {
   try {
     const up = lab.up();
     if (up.status !== 0) throw new Error(`${sc.name}: the exported script failed: ${up.stderr.trim()}`);
+    if (rerun) {
+      // a user runs the script again over the lab it built: `up` tears the old one down first,
+      // and every probe below then runs on the lab the second run built
+      const again = lab.up();
+      ck.check('export --netns', sc.name, 'up run a second time over the running lab', 'exit 0', again.status === 0 ? 'exit 0' : `exit ${again.status}: ${again.stderr.trim().split('\n').at(-1) ?? ''}`);
+      if (again.status !== 0) throw new Error(`${sc.name}: the exported script failed when run a second time: ${again.stderr.trim()}`);
+    }
     const p = new Probe(c, lab, script.value.names, ck);
     stateProbes(p, 'before traffic');
     await trafficProbes(p);
@@ -128,9 +136,9 @@ async function main(): Promise<void> {
   const clusters = suiteClusters(o.clusters, o.calico).filter((sc) => !o.only || sc.name.startsWith(o.only));
   const results: Checker[] = [];
   const t0 = Date.now();
-  for (const sc of clusters) {
+  for (const [i, sc] of clusters.entries()) {
     const t = Date.now();
-    const ck = await runCluster(sc);
+    const ck = await runCluster(sc, i === 0);
     results.push(ck);
     const bad = ck.findings.filter((f) => !f.agree && !f.known).length;
     console.log(`${sc.name}: ${ck.findings.length} facts, ${bad} new disagreements (${((Date.now() - t) / 1000).toFixed(1)} s)`);
