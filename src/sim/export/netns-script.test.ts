@@ -165,6 +165,9 @@ describe('what the kernel needs first', () => {
     expect(set).toBeGreaterThanOrEqual(0);
     expect(rules).toBeGreaterThan(set);
     expect(lines).toContain('ip netns exec kpl-master ipset add cali40masq-ipam-pools 10.42.0.0/16');
+    // the model's proxy ARP answers at once: Calico's CNI sets proxy_delay=0 beside proxy_arp (configureSysctls)
+    const veth = at(/^ip netns exec kpl-master sysctl -qw net\.ipv4\.conf\.cali\w+\.proxy_arp=1$/);
+    expect(lines[veth + 1]).toBe(lines[veth]!.replace('conf.', 'neigh.').replace('proxy_arp=1', 'proxy_delay=0'));
   });
 });
 
