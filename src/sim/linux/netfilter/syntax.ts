@@ -1575,19 +1575,11 @@ export function iptablesRestoreStaged(staged: Tables, payload: string, opts: Res
   const refs = (): Map<string, number> => (refCounts ??= chainReferenceCounts(staged[current ?? 'filter']));
   let lineNo = 0;
   try {
-    // fgets line numbering: a final newline does not start another line. Lines are cut one at
-    // a time rather than split up front, so each is garbage as soon as it is parsed.
-    const text = payload.endsWith('\n') ? payload.slice(0, -1) : payload;
-    for (let start = 0; start <= text.length; ) {
-      const nl = text.indexOf('\n', start);
-      const end = nl < 0 ? text.length : nl;
-      const raw = text.slice(start, end);
-      start = end + 1;
-      lineNo++;
-      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const script = restoreScript(payload);
+    for (const rec of script.lines) {
+      const line = rec.text;
+      lineNo = rec.lineNo;
       const first = line.charCodeAt(0);
-      // blank (only whitespace) or a comment; `trim` only when the line starts with a space
-      if (line === '' || first === 0x23 || (isSpaceLike(first) && line.trim() === '')) continue;
       if (first !== 0x2d /* - */) {
         refCounts = undefined;
         memo.appendTo = undefined;
@@ -1615,16 +1607,74 @@ export function iptablesRestoreStaged(staged: Tables, payload: string, opts: Res
       } else if (current !== undefined) {
         markTableCreated(staged[current]);
         // any rule change may change the counts
-        if (restoreRuleLine(staged, current, line, opts, memo, refs) !== 'X') refCounts = undefined;
+        if (restoreRuleLine(staged, current, rec, opts, memo, refs) !== 'X') refCounts = undefined;
       } else {
         throw plainError(`${prog}: line ${lineNo} failed`, line);
       }
     }
+    lineNo = script.count;
     if (current !== undefined) throw plainError(`${prog}: COMMIT expected at line ${lineNo + 1}`);
   } catch (e) {
     return toFailure(e, prog, lineNo);
   }
   return { ok: true };
+}
+
+/** One line of a payload that is not blank or a comment, with its fgets line number. */
+interface RestoreLine {
+  /** without its line end (and a CR before it) */
+  readonly text: string;
+  readonly lineNo: number;
+  /** what the fast path made of it (false: not a fast line), once asked */
+  fast?: ParsedAppend | false;
+}
+
+interface RestoreScript {
+  readonly lines: readonly RestoreLine[];
+  /** how many lines the payload has, blank ones included */
+  readonly count: number;
+}
+
+/**
+ * Payloads split into lines (and their fast rule lines parsed), by their text, kept across
+ * restores: every node's kube-proxy writes the same payload when no service depends on the node
+ * (and every sync after an edit writes it again). A restore's effect depends only on the tables
+ * and the text, so a payload seen before skips the cutting, the lookups and the parsing of its
+ * lines. Bounded by the text held; started over when full.
+ */
+const restoreScripts = new Map<string, RestoreScript>();
+let restoreScriptChars = 0;
+const RESTORE_SCRIPT_CHARS = 1 << 24;
+
+function restoreScript(payload: string): RestoreScript {
+  const known = restoreScripts.get(payload);
+  if (known) return known;
+  const lines: RestoreLine[] = [];
+  let count = 0;
+  // fgets line numbering: a final newline does not start another line
+  const text = payload.endsWith('\n') ? payload.slice(0, -1) : payload;
+  for (let start = 0; start <= text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    const raw = text.slice(start, end);
+    start = end + 1;
+    count++;
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const first = line.charCodeAt(0);
+    // blank (only whitespace) or a comment; `trim` only when the line starts with a space
+    if (line === '' || first === 0x23 || (isSpaceLike(first) && line.trim() === '')) continue;
+    lines.push({ text: line, lineNo: count });
+  }
+  const script = { lines, count };
+  if (payload.length <= RESTORE_SCRIPT_CHARS) {
+    if (restoreScriptChars + payload.length > RESTORE_SCRIPT_CHARS) {
+      restoreScripts.clear();
+      restoreScriptChars = 0;
+    }
+    restoreScripts.set(payload, script);
+    restoreScriptChars += payload.length;
+  }
+  return script;
 }
 
 /** Characters `String.prototype.trim` strips that may start a blank line (ASCII whitespace, NBSP, …). */
@@ -1669,11 +1719,12 @@ function restoreChainLine(table: Table, rest: string, opts: RestoreOptions, line
 function restoreRuleLine(
   staged: Tables,
   table: TableName,
-  line: string,
+  rec: RestoreLine,
   opts: RestoreOptions,
   memo: RestoreMemo,
   refs: () => ReadonlyMap<string, number>,
 ): IptablesVerb {
+  const line = rec.text;
   let rest = line;
   const counters: string[] = [];
   // xshared.c tokenize_rule_counters: a leading `[p:b]` becomes `--set-counters p b`
@@ -1683,7 +1734,7 @@ function restoreRuleLine(
     rest = line.slice(m[0].length);
     if (opts.counters) counters.push('--set-counters', m[1] ?? '0', m[2] ?? '0');
   }
-  const fast = counters.length === 0 && parseAppendFast(table, staged[table], rest, memo);
+  const fast = counters.length === 0 && (rec.fast ??= parsedAppends.get(rest) ?? parseAppendFast(staged[table], rest, memo));
   if (fast) {
     // execute's `-A`, with the chain of the previous `-A` line (most come in runs) kept
     const t = staged[table];
@@ -1692,8 +1743,10 @@ function restoreRuleLine(
       chain = memo.appendTo = needWritableChain(t, fast.chain);
       memo.appendTable = t;
     }
-    checkRuleInTable(t, table, chain, fast.rule);
-    chain.rules.push(fast.rule);
+    // a rule of its own for this table: the parsed parts are shared, the counters are not
+    const rule = fastRule(fast.rule.src, fast.rule.dst, fast.rule.proto, fast.rule.matches, fast.rule.target);
+    checkRuleInTable(t, table, chain, rule);
+    chain.rules.push(rule);
     return 'A';
   }
   memo.appendTo = undefined;
@@ -1767,6 +1820,33 @@ const newRestoreMemo = (): RestoreMemo => ({
   appendTable: undefined,
   scan: new LineScanner(),
 });
+
+/** A rule line the fast path parsed: its chain and its rule (whose counters are never used). */
+interface ParsedAppend {
+  readonly chain: string;
+  readonly rule: Rule;
+}
+
+/**
+ * parseAppendFast's answers by line text, kept across restores: every node's kube-proxy writes
+ * nearly the same payload (only node-local lines differ), so a 100-node cluster would otherwise
+ * parse each line 100 times. What a line parses to depends on the line alone (the chain table is
+ * only consulted for string identity), and a parsed rule is immutable but for its counters, so
+ * each use takes the parsed parts into a new Rule with counters of its own. Bounded by the text
+ * it holds; started over when full.
+ */
+const parsedAppends = new Map<string, ParsedAppend>();
+let parsedAppendChars = 0;
+const PARSED_APPEND_CHARS = 1 << 24;
+
+function rememberAppend(line: string, parsed: ParsedAppend): void {
+  if (parsedAppendChars + line.length > PARSED_APPEND_CHARS) {
+    parsedAppends.clear();
+    parsedAppendChars = 0;
+  }
+  parsedAppends.set(line, parsed);
+  parsedAppendChars += line.length;
+}
 
 /** How many comment texts and jump targets the memo keeps before starting over. */
 const COMMENT_MEMO_SIZE = 256;
@@ -2050,12 +2130,7 @@ function fastRule(
  * included: then the caller tokenizes and parseCommand parses the line and reports the error. So
  * a line it accepts yields exactly the rule parseCommand would have built.
  */
-function parseAppendFast(
-  table: TableName,
-  chains: Table,
-  line: string,
-  memo: RestoreMemo,
-): (ParsedCommand & { readonly chain: string; readonly rule: Rule }) | false {
+function parseAppendFast(chains: Table, line: string, memo: RestoreMemo): ParsedAppend | false {
   const w = memo.scan;
   if (!w.reset(line) || !w.next() || !w.is('-A') || !w.next() || w.special()) return false;
   // the previous line's chain string when it is the same chain (no new string, its hash known)
@@ -2163,8 +2238,9 @@ function parseAppendFast(
     }
     let protoMatch = proto === undefined ? undefined : memo.protos.get(proto);
     if (proto !== undefined && !protoMatch) memo.protos.set(proto, (protoMatch = { name: proto, neg: false }));
-    const rule = fastRule(src, dst, protoMatch, matchList(memo, built), target ?? memo.standard.none);
-    return { verb: 'A', table, chain, rule, numeric: false, verbose: false, exact: false, lineNumbers: false };
+    const parsed = { chain, rule: fastRule(src, dst, protoMatch, matchList(memo, built), target ?? memo.standard.none) };
+    rememberAppend(line, parsed);
+    return parsed;
   } catch (e) {
     // a value the general parser refuses: let it say so
     if (e instanceof IptablesError) return false;
