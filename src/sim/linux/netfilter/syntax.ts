@@ -1179,6 +1179,28 @@ function parseCommand(argv: readonly string[]): ParsedCommand {
 }
 
 /**
+ * parseCommand's answers by command line, kept across calls: the controllers run the same
+ * commands on every node (kube-proxy's jump rules, flanneld's checks). A parsed command is
+ * immutable but for its rule's counters, so each use gets a copy of the rule with counters of
+ * its own. Bounded; started over when full.
+ */
+const parsedCommands = new Map<string, ParsedCommand>();
+const PARSED_COMMANDS = 4096;
+
+function parseCommandShared(argv: readonly string[]): ParsedCommand {
+  // JSON: unambiguous for any words (a separator character could occur in one)
+  const key = JSON.stringify(argv);
+  let cmd = parsedCommands.get(key);
+  if (!cmd) {
+    cmd = parseCommand(argv);
+    if (parsedCommands.size >= PARSED_COMMANDS) parsedCommands.clear();
+    parsedCommands.set(key, cmd);
+  }
+  const { rule } = cmd;
+  return rule ? { ...cmd, rule: { ...rule, counters: { pkts: rule.counters.pkts, bytes: rule.counters.bytes } } } : cmd;
+}
+
+/**
  * Parses a whole `iptables` command line (without the program name). The CLI uses it to tell
  * listing commands (-L, -S) and their flags from changes, which go to applyIptables.
  */
@@ -1425,7 +1447,7 @@ const CREATING_VERBS: ReadonlySet<IptablesVerb> = new Set(['A', 'I', 'R', 'N', '
 
 export function applyIptables(tables: Tables, args: readonly string[]): IptablesResult {
   try {
-    const cmd = parseCommand(args);
+    const cmd = parseCommandShared(args);
     // -C is iptc_check_entry: it reads the chain and commits nothing
     if (READ_ONLY_VERBS.has(cmd.verb)) {
       execute(tables, cmd);
@@ -1754,7 +1776,7 @@ function restoreRuleLine(
   if (words.includes('-t') || words.includes('--table')) {
     throw paramError('The -t option cannot be used in iptables-restore.', line);
   }
-  const cmd = parseCommand(['-t', table, ...counters, ...words]);
+  const cmd = parseCommandShared(['-t', table, ...counters, ...words]);
   execute(staged, cmd, cmd.verb === 'X' ? refs : undefined);
   return cmd.verb;
 }
