@@ -1624,7 +1624,7 @@ export function iptablesRestoreStaged(staged: Tables, payload: string, opts: Res
           }
         }
       } else if (first === 0x3a /* : */ && current !== undefined) {
-        restoreChainLine(staged[current], line.slice(1), opts, lineNo, prog);
+        restoreChainLine(staged[current], rec, opts, prog);
         markTableCreated(staged[current]);
       } else if (current !== undefined) {
         markTableCreated(staged[current]);
@@ -1642,6 +1642,8 @@ export function iptablesRestoreStaged(staged: Tables, payload: string, opts: Res
   return { ok: true };
 }
 
+const NO_WORDS: readonly string[] = [];
+
 /** One line of a payload that is not blank or a comment, with its fgets line number. */
 interface RestoreLine {
   /** without its line end (and a CR before it) */
@@ -1649,6 +1651,8 @@ interface RestoreLine {
   readonly lineNo: number;
   /** what the fast path made of it (false: not a fast line), once asked */
   fast?: ParsedAppend | false;
+  /** a chain line's words, once split */
+  chainWords?: readonly string[];
 }
 
 interface RestoreScript {
@@ -1707,12 +1711,22 @@ function isSpaceLike(c: number): boolean {
 /** The chain line kube-proxy writes for each of its chains, after the colon. */
 const USER_CHAIN_TAIL = ' - [0:0]';
 
-function restoreChainLine(table: Table, rest: string, opts: RestoreOptions, lineNo: number, prog: string): void {
+/** A `:` line's words (name, policy, counters), split once per payload line. */
+function chainLineWords(rec: RestoreLine): readonly string[] {
+  if (rec.chainWords) return rec.chainWords;
+  const rest = rec.text.slice(1);
   // `NAME - [0:0]` split without trim and a regex (a sync has one such line per chain)
   const plainName = rest.endsWith(USER_CHAIN_TAIL) ? rest.slice(0, -USER_CHAIN_TAIL.length) : '';
   const plain = plainName !== '' && !hasWhitespace(plainName);
-  const [name, policy, ctrs] = plain ? [plainName, '-', '[0:0]'] : rest.trim().split(/\s+/);
-  if (name === undefined || name === '') throw paramError(`${prog}: line ${lineNo} chain name invalid`, rest);
+  return (rec.chainWords = plain ? [plainName, '-', '[0:0]'] : rest.trim().split(/\s+/));
+}
+
+function restoreChainLine(table: Table, rec: RestoreLine, opts: RestoreOptions, prog: string): void {
+  const { lineNo } = rec;
+  /** the line after its colon, as the messages quote it */
+  const rest = (): string => rec.text.slice(1);
+  const [name, policy, ctrs] = chainLineWords(rec);
+  if (name === undefined || name === '') throw paramError(`${prog}: line ${lineNo} chain name invalid`, rest());
   if (name.length >= 29) throw paramError(`Invalid chain name \`${name}' (28 chars max)`, name);
   const existing = table.get(name);
   if (!existing || !isBuiltinChain(existing)) {
@@ -1720,12 +1734,12 @@ function restoreChainLine(table: Table, rest: string, opts: RestoreOptions, line
     else if (existing) throw paramError(`error creating chain '${name}':File exists`, name);
     else putChain(table, { name, policyCounters: { pkts: 0, bytes: 0 }, rules: [] });
   }
-  if (policy === undefined) throw paramError(`${prog}: line ${lineNo} policy invalid`, rest);
+  if (policy === undefined) throw paramError(`${prog}: line ${lineNo} policy invalid`, rest());
   if (policy === '-') return;
   let counters = { pkts: 0, bytes: 0 };
   if (opts.counters) {
     const m = ctrs === undefined ? null : COUNTERS_RE.exec(ctrs);
-    if (!m) throw paramError(`invalid policy counters for chain '${name}'`, rest);
+    if (!m) throw paramError(`invalid policy counters for chain '${name}'`, rest());
     counters = { pkts: Number(m[1]), bytes: Number(m[2]) };
   }
   const chain = table.get(name);
@@ -1748,13 +1762,13 @@ function restoreRuleLine(
 ): IptablesVerb {
   const line = rec.text;
   let rest = line;
-  const counters: string[] = [];
+  let counters: readonly string[] = NO_WORDS;
   // xshared.c tokenize_rule_counters: a leading `[p:b]` becomes `--set-counters p b`
-  if (line.startsWith('[')) {
+  if (line.charCodeAt(0) === 0x5b /* [ */) {
     const m = /^\[(\d+):(\d+)\]\s*/.exec(line);
     if (!m) throw paramError('Bad line: need ]', line);
     rest = line.slice(m[0].length);
-    if (opts.counters) counters.push('--set-counters', m[1] ?? '0', m[2] ?? '0');
+    if (opts.counters) counters = ['--set-counters', m[1] ?? '0', m[2] ?? '0'];
   }
   const fast = counters.length === 0 && (rec.fast ??= parsedAppends.get(rest) ?? parseAppendFast(staged[table], rest, memo));
   if (fast) {
