@@ -380,22 +380,6 @@ function anonymousSetsOf(rule: NftRule): string[] {
   return setsOf(rule).filter((n) => n.startsWith('__'));
 }
 
-/** The chains one chain can pass a packet to: its jumps, gotos and verdict-map targets. */
-export function chainTargets(table: NftTable, chain: NftChain): string[] {
-  const out: string[] = [];
-  for (const rule of chain.rules) {
-    for (const s of rule.stmts) {
-      if (s.k === 'verdict') {
-        if (s.v.k === 'jump' || s.v.k === 'goto') out.push(s.v.chain);
-      } else if (s.k === 'vmap') {
-        const map = table.sets.get(s.map);
-        if (map) for (const e of map.elements.values()) if (e.data && (e.data.k === 'jump' || e.data.k === 'goto')) out.push(e.data.chain);
-      }
-    }
-  }
-  return out;
-}
-
 /** How many rules and map elements pass packets to `name` (nft_chain use count). */
 export function chainReferences(table: NftTable, name: string): number {
   let n = 0;
@@ -420,31 +404,80 @@ export function setReferences(table: NftTable, name: string): number {
 /** Walks of checkLoops so far: a chain's `walk` mark is current when it equals 2·walk (+1 when done). */
 let walks = 0;
 
+/** One chain on the depth-first path: the chains it passes packets to, and how many were followed. */
+interface Frame {
+  chain: NftChain;
+  targets: NftChain[];
+  next: number;
+}
+
+/**
+ * The chains `chain` passes packets to (its jumps, gotos and verdict-map targets), resolved, into
+ * `out`. Written as plain loops: the loop check runs it once per chain on every commit.
+ */
+function pushTargets(table: NftTable, chain: NftChain, out: NftChain[]): void {
+  const rules = chain.rules;
+  for (let r = 0; r < rules.length; r++) {
+    const stmts = rules[r]!.stmts;
+    for (let i = 0; i < stmts.length; i++) {
+      const s = stmts[i]!;
+      if (s.k === 'verdict') {
+        if (s.v.k === 'jump' || s.v.k === 'goto') {
+          const c = table.chains.get(s.v.chain);
+          if (c) out.push(c);
+        }
+      } else if (s.k === 'vmap') {
+        const map = table.sets.get(s.map);
+        if (!map) continue;
+        for (const e of map.elements.values()) {
+          const d = e.data;
+          if (d && (d.k === 'jump' || d.k === 'goto')) {
+            const c = table.chains.get(d.chain);
+            if (c) out.push(c);
+          }
+        }
+      }
+    }
+  }
+}
+
 /**
  * nft_table_validate / nf_tables_check_loops: a chain that can reach itself through jumps, gotos
  * or verdict-map elements is refused (ELOOP). One depth-first pass over the whole table, the
- * visit state kept on the chains themselves (a node holds tens of thousands of them).
+ * visit state kept on the chains themselves (a node holds tens of thousands of them), the frames
+ * of the path reused from one chain to the next.
  */
 function checkLoops(table: NftTable, at: At): void {
   const onPath = (walks += 2);
   const done = onPath + 1;
-  const stack: { chain: NftChain; targets: string[]; next: number }[] = [];
+  const frames: Frame[] = [];
+  let depth = 0;
+  const enter = (chain: NftChain): void => {
+    chain.walk = onPath;
+    let f = frames[depth];
+    if (!f) frames.push((f = { chain, targets: [], next: 0 }));
+    else {
+      f.chain = chain;
+      f.targets.length = 0;
+      f.next = 0;
+    }
+    pushTargets(table, chain, f.targets);
+    depth++;
+  };
   for (const start of table.chains.values()) {
     if (start.walk === onPath || start.walk === done) continue;
-    start.walk = onPath;
-    stack.push({ chain: start, targets: chainTargets(table, start), next: 0 });
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
+    enter(start);
+    while (depth > 0) {
+      const top = frames[depth - 1]!;
       if (top.next >= top.targets.length) {
         top.chain.walk = done;
-        stack.pop();
+        depth--;
         continue;
       }
-      const next = table.chains.get(top.targets[top.next++]!);
-      if (!next || next.walk === done) continue;
+      const next = top.targets[top.next++]!;
+      if (next.walk === done) continue;
       if (next.walk === onPath) throw kernel(ELOOP, at);
-      next.walk = onPath;
-      stack.push({ chain: next, targets: chainTargets(table, next), next: 0 });
+      enter(next);
     }
   }
 }
