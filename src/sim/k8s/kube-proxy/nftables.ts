@@ -92,10 +92,24 @@ export function nftEndpointChain(svc: Pick<ServicePortInfo, 'namespace' | 'name'
 /**
  * Chain names kept with the objects they were computed for (kube-proxy computes them once, in
  * newServiceInfo / newEndpointInfo, not on every sync), with the inputs, so a changed object gets
- * new names.
+ * new names. An endpoint also keeps the texts of its chain's two rules: every node writes them
+ * alike, and the same text is looked up as parsed before, not built and hashed again.
  */
 const serviceChainCache = new WeakMap<ServicePortInfo, { readonly base: string; readonly chains: ReturnType<typeof nftServiceChains> }>();
-const endpointChainCache = new WeakMap<ServiceEndpoint, { readonly svc: ServicePortInfo; readonly ip: string; readonly port: number; readonly chain: string; readonly affinity: string }>();
+
+interface EndpointObjects {
+  readonly svc: ServicePortInfo;
+  readonly protocol: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly chain: string;
+  readonly affinity: string;
+  /** `ip saddr IP jump mark-for-masquerade`: an endpoint reaching itself through the service */
+  readonly hairpin: string;
+  /** `meta l4proto PROTO dnat to IP:PORT` */
+  readonly dnat: string;
+}
+const endpointChainCache = new WeakMap<ServiceEndpoint, EndpointObjects>();
 
 function serviceChainsOf(svc: ServicePortInfo): ReturnType<typeof nftServiceChains> {
   const base = `${svc.namespace}/${svc.name}/${svc.protocol}/${svc.portName}`;
@@ -106,10 +120,19 @@ function serviceChainsOf(svc: ServicePortInfo): ReturnType<typeof nftServiceChai
   return chains;
 }
 
-function endpointChainsOf(svc: ServicePortInfo, ep: ServiceEndpoint): { readonly chain: string; readonly affinity: string } {
+function endpointChainsOf(svc: ServicePortInfo, ep: ServiceEndpoint): EndpointObjects {
   const known = endpointChainCache.get(ep);
-  if (known && known.svc === svc && known.ip === ep.ip && known.port === ep.port) return known;
-  const made = { svc, ip: ep.ip, port: ep.port, chain: nftEndpointChain(svc, ep), affinity: nftEndpointChain(svc, ep, 'affinity-') };
+  if (known && known.svc === svc && known.protocol === svc.protocol && known.ip === ep.ip && known.port === ep.port) return known;
+  const made: EndpointObjects = {
+    svc,
+    protocol: svc.protocol,
+    ip: ep.ip,
+    port: ep.port,
+    chain: nftEndpointChain(svc, ep),
+    affinity: nftEndpointChain(svc, ep, 'affinity-'),
+    hairpin: `ip saddr ${ep.ip} jump ${MARK_MASQ}`,
+    dnat: `meta l4proto ${svc.protocol.toLowerCase()} dnat to ${endpointString(ep)}`,
+  };
   endpointChainCache.set(ep, made);
   return made;
 }
@@ -260,12 +283,20 @@ export function kubeProxyTransaction(services: readonly ServicePortInfo[], confi
   }
 
   // syncProxyRules
-  const activeChains = new Set<string>();
+  // activeChains: only a table that already holds service chains has stale ones to find
+  const existingServiceChains = [...existing.chains].filter((c) => c.includes('/'));
+  const activeChains = existingServiceChains.length > 0 ? new Set<string>() : undefined;
   const activeAffinitySets = new Set<string>();
   for (const svc of sortedServicePorts(services)) {
     // skipServiceUpdate: an unchanged service's chains and rules stay as written
     const skip = tryPartialSync && !syncPlan.updated.has(`${svc.namespace}/${svc.name}`);
-    const ensureServiceChain = (chain: string) => ensureChain(chain, activeChains, skip);
+    // ensureChain's once per transaction: chains are named after their service, so only a
+    // service's own can repeat
+    const ownChains = new Set<string>();
+    const ensureServiceChain = (chain: string) => {
+      activeChains?.add(chain);
+      ensureChain(chain, ownChains, skip);
+    };
     const protocol = svc.protocol.toLowerCase();
     const name = servicePortName(svc);
     const chains = serviceChainsOf(svc);
@@ -372,11 +403,11 @@ export function kubeProxyTransaction(services: readonly ServicePortInfo[], confi
 
     // Generate the per-endpoint chains.
     for (const ep of plan.allReachableEndpoints) {
-      const chain = epChain(ep);
+      const known = endpointChainsOf(svc, ep);
       // hairpin: an endpoint reaching itself through the service is masqueraded
-      rule(chain, `ip saddr ${ep.ip} jump ${MARK_MASQ}`);
-      if (affinity) rule(chain, `update @${affinitySet(ep)} { ip saddr }`);
-      rule(chain, `meta l4proto ${protocol} dnat to ${endpointString(ep)}`);
+      rule(known.chain, known.hairpin);
+      if (affinity) rule(known.chain, `update @${known.affinity} { ip saddr }`);
+      rule(known.chain, known.dnat);
     }
   }
 
@@ -384,9 +415,8 @@ export function kubeProxyTransaction(services: readonly ServicePortInfo[], confi
   // them may take a moment to go on kernels before 6.2): each sync that still finds one stale
   // notes the time again, the first sync more than a second later deletes it. Stale affinity sets
   // go at once.
-  for (const chain of existing.chains) {
-    if (!chain.includes('/')) continue;
-    if (!activeChains.has(chain)) {
+  for (const chain of existingServiceChains) {
+    if (!activeChains?.has(chain)) {
       tx.add({ verb: 'flush', obj: 'chain', name: chain });
       state.staleChains.set(chain, syncPlan.nowUs);
     } else state.staleChains.delete(chain);

@@ -74,6 +74,11 @@ export class NftTx {
   private touched = false;
   /** tables this batch created: an abort drops them whole, so changes inside need no undo */
   private readonly fresh = new Set<NftTable>();
+  /**
+   * tables this batch gave a jump, goto or verdict-map element (the kernel's validate_state
+   * NFT_VALIDATE_NEED): only these can have closed a loop, the others were loop-free before it
+   */
+  private readonly edged = new Set<NftTable>();
 
   constructor(
     readonly rs: NftRuleset,
@@ -100,9 +105,9 @@ export class NftTx {
     this.undo.length = 0;
   }
 
-  /** nft_table_validate: no chain may reach itself. */
+  /** nft_table_validate: no chain may reach itself (checked in the tables this batch gave new edges). */
   validate(at: At): void {
-    for (const table of this.rs.tables) checkLoops(table, at);
+    for (const table of this.rs.tables) if (this.edged.has(table)) checkLoops(table, at);
   }
 
   /** nf_tables_commit: validate, then make the batch visible. */
@@ -217,6 +222,7 @@ export class NftTx {
   /** Puts a rule into a chain: appended, first (`insert`), before/after another, or in its place. */
   addRule(table: NftTable, chain: NftChain, rule: NftRule, position: { readonly before?: NftRule; readonly after?: NftRule; readonly insert?: boolean; readonly replace?: NftRule }): void {
     const rules = chain.rules;
+    if (!this.edged.has(table) && rule.stmts.some((s) => s.k === 'vmap' || (s.k === 'verdict' && (s.v.k === 'jump' || s.v.k === 'goto')))) this.edged.add(table);
     const undo = this.undoable(table);
     if (position.replace) {
       const i = rules.indexOf(position.replace);
@@ -324,6 +330,7 @@ export class NftTx {
   addElement(table: NftTable, set: NftSet, e: NftElement, o: { create?: boolean }, at: At): void {
     if (e.data?.k === 'jump' || e.data?.k === 'goto') {
       if (!table.chains.has(e.data.chain)) throw kernel(ENOENT, at);
+      this.edged.add(table);
     }
     const key = elementKey(e.key);
     const existing = set.elements.get(key);
