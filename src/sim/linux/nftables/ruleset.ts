@@ -79,6 +79,8 @@ export class NftTx {
    * NFT_VALIDATE_NEED): only these can have closed a loop, the others were loop-free before it
    */
   private readonly edged = new Set<NftTable>();
+  /** tables whose chain order this batch saved for an abort (once, before its first deletion) */
+  private readonly chainsSaved = new Set<NftTable>();
 
   constructor(
     readonly rs: NftRuleset,
@@ -191,9 +193,12 @@ export class NftTx {
   }
 
   deleteChain(table: NftTable, chain: NftChain, at: At): void {
-    if (chainReferences(table, chain.name) > 0) throw kernel(EBUSY, at);
+    // nothing can jump to a base chain (nft_verdict_init refuses it), so only a regular one is in use
+    if (!chain.base && chainReferences(table, chain.name) > 0) throw kernel(EBUSY, at);
     this.flushChain(table, chain);
-    if (this.undoable(table)) {
+    if (this.undoable(table) && !this.chainsSaved.has(table)) {
+      // the chains in their order before this batch's first deletion: an abort restores them last
+      this.chainsSaved.add(table);
       const entries = [...table.chains];
       this.did(() => restoreMap(table.chains, entries));
     }
@@ -204,7 +209,13 @@ export class NftTx {
     if (chain.rules.length === 0) return;
     const rules = chain.rules;
     chain.rules = [];
-    const anon = rules.flatMap((r) => anonymousSetsOf(r)).map((n) => table.sets.get(n)).filter((s): s is NftSet => !!s);
+    const anon: NftSet[] = [];
+    for (const r of rules) {
+      for (const name of anonymousSetsOf(r)) {
+        const s = table.sets.get(name);
+        if (s) anon.push(s);
+      }
+    }
     for (const s of anon) table.sets.delete(s.name);
     if (this.undoable(table)) {
       this.did(() => {
@@ -329,7 +340,10 @@ export class NftTx {
 
   addElement(table: NftTable, set: NftSet, e: NftElement, o: { create?: boolean }, at: At): void {
     if (e.data?.k === 'jump' || e.data?.k === 'goto') {
-      if (!table.chains.has(e.data.chain)) throw kernel(ENOENT, at);
+      const target = table.chains.get(e.data.chain);
+      if (!target) throw kernel(ENOENT, at);
+      // nft_verdict_init: a base chain is never a jump or goto target
+      if (target.base) throw kernel(EOPNOTSUPP, at);
       this.edged.add(table);
     }
     const key = elementKey(e.key);
