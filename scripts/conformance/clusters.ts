@@ -16,13 +16,13 @@ export interface SuiteCluster {
 }
 
 /**
- * The seed cluster in both backends and with kube-proxy in nftables mode, its §6 moment, the
- * two-subnet preset (with `calico`, the seed on Calico in BGP mode), and generated
+ * The seed cluster in both backends, with kube-proxy in nftables mode, on Calico in BGP mode
+ * and on flannel udp, its §6 moment, the two-subnet preset, and generated
  * clusters from fixed seeds: 2–4 nodes, 1–3 pods each, /24, /25 or /26 pod subnets, 1–3
  * services with 1–3 endpoints, vxlan or host-gw, and sometimes a client that routes the cluster
  * network through the first node (so a node forwards traffic from the LAN into the overlay).
  */
-export function suiteClusters(generated = 20, calico = false): SuiteCluster[] {
+export function suiteClusters(generated = 20): SuiteCluster[] {
   const out: SuiteCluster[] = [
     { name: 'seed', yaml: CLUSTER_PRESETS.seed!.yaml, backend: 'vxlan', seed: 1 },
     { name: 'seed host-gw', yaml: CLUSTER_PRESETS.seed!.yaml, backend: 'host-gw', seed: 1 },
@@ -32,9 +32,10 @@ export function suiteClusters(generated = 20, calico = false): SuiteCluster[] {
   // kube-proxy in nftables mode on the seed: table ip kube-proxy loaded with the real nft
   out.push({ name: 'seed nftables', yaml: CLUSTER_PRESETS.seed!.yaml, backend: 'vxlan', proxy: 'nftables', seed: 1 });
   // Calico without a tunnel (ipipMode Never): cali veths with proxy ARP, BIRD's routes, Felix's
-  // chains and ipsets — what this kernel can build (IPIP needs the ipip module it lacks). Opt-in
-  // (`--calico`) until its open disagreements are closed: see the README
-  if (calico) out.push({ name: 'seed-calico bgp', yaml: CLUSTER_PRESETS['seed-calico']!.yaml, backend: 'bgp', seed: 1 });
+  // chains and ipsets — what this kernel can build (IPIP needs the ipip module it lacks)
+  out.push({ name: 'seed-calico bgp', yaml: CLUSTER_PRESETS['seed-calico']!.yaml, backend: 'bgp', seed: 1 });
+  // flannel udp: flannel0 read by a python3 copy of flanneld's proxy that the export starts
+  out.push({ name: 'seed udp', yaml: CLUSTER_PRESETS.seed!.yaml, backend: 'udp', seed: 1 });
   for (let i = 1; i <= generated; i++) {
     const rng = new Rng(1000 + i);
     const nodes = rng.int(2, 4);

@@ -4,7 +4,7 @@
  * same probes on both, and reports every fact on which they disagree. A disagreement not in
  * known-differences.ts fails the run. Needs root and the Debian tools .ci/run installs.
  *
- *   npm run conformance [-- --clusters 5] [-- --only seed] [-- --verbose] [-- --calico]
+ *   npm run conformance [-- --clusters 5] [-- --only seed] [-- --verbose]
  */
 import { loadScenario } from '../../src/sim/api.ts';
 import { netnsScript } from '../../src/sim/export/netns-script.ts';
@@ -21,11 +21,11 @@ const PREFIX = process.env.KPL_CONFORMANCE_PREFIX ?? 'kplc';
 if (!/^[a-z][a-z0-9]{1,7}$/.test(PREFIX)) throw new Error(`KPL_CONFORMANCE_PREFIX must be 2-8 lowercase letters or digits, got ${JSON.stringify(PREFIX)}`);
 const TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore', 'socat', 'ethtool', 'tcpdump', 'conntrack', 'ping', 'traceroute', 'ss', 'python3', 'busybox'];
 
-function args(): { clusters: number; only?: string; verbose: boolean; calico: boolean } {
+function args(): { clusters: number; only?: string; verbose: boolean } {
   const a = process.argv.slice(2);
   const n = a.indexOf('--clusters');
   const o = a.indexOf('--only');
-  return { clusters: n >= 0 ? Number(a[n + 1]) : 20, only: o >= 0 ? a[o + 1] : undefined, verbose: a.includes('--verbose'), calico: a.includes('--calico') };
+  return { clusters: n >= 0 ? Number(a[n + 1]) : 20, only: o >= 0 ? a[o + 1] : undefined, verbose: a.includes('--verbose') };
 }
 
 /** Outside CI a machine without root or the tools skips with a clear word; in CI that is a failure. */
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     });
   }
   for (const n of leftoverNamespaces(PREFIX)) run(['ip', 'netns', 'del', n]);
-  const clusters = suiteClusters(o.clusters, o.calico).filter((sc) => !o.only || sc.name.startsWith(o.only));
+  const clusters = suiteClusters(o.clusters).filter((sc) => !o.only || sc.name.startsWith(o.only));
   const results: Checker[] = [];
   const t0 = Date.now();
   for (const sc of clusters) {

@@ -65,6 +65,8 @@ const MACHINE_FIELDS = new Set(['numtxqueues', 'numrxqueues', 'parentbus', 'pare
 const LAB_FIELDS = new Set(['link-netns', 'link-netnsid']);
 /** A NIC is a veth in the lab (its far end a port of the segment's bridge), not a virtio device. */
 const NIC_FIELDS = new Set(['qdisc', 'addrgenmode', 'tso_max_size']);
+/** A TUN device gets the default qdisc, fq_codel on a node; this machine has no sch_fq_codel (pfifo_fast). */
+const TUN_FIELDS = new Set(['qdisc']);
 
 export function linkProbes(p: Probe, ns: NetNs, real: string, phase: string): void {
   const where = `${ns.id} ${phase}`;
@@ -83,7 +85,7 @@ export function linkProbes(p: Probe, ns: NetNs, real: string, phase: string): vo
     if (!nic) p.ck.check('ip -d link', where, `${m.name} peer`, m.at, k.at);
     p.ck.check('ip -d link', where, `${m.name} flags`, m.flags, k.flags);
     p.ck.check('ip -d link', where, `${m.name} kinds`, m.kinds.join(','), nic ? k.kinds.filter((x) => x !== 'veth').join(',') : k.kinds.join(','));
-    const skip = (key: string) => MACHINE_FIELDS.has(key) || LAB_FIELDS.has(key) || (nic && NIC_FIELDS.has(key));
+    const skip = (key: string) => MACHINE_FIELDS.has(key) || LAB_FIELDS.has(key) || (nic && NIC_FIELDS.has(key)) || (dev.kind === 'tun' && TUN_FIELDS.has(key));
     for (const [key, mv] of m.fields) {
       const kv = k.fields.get(key);
       if (skip(key) || kv === undefined) continue;
@@ -139,10 +141,11 @@ const PROTOCOLS: Readonly<Record<string, string>> = { '0': 'all', '1': 'icmp', '
 /**
  * iptables 1.8.9 prints the prot column as a number under -n (`0` for all); the seed's iptables,
  * and 1.8.10 again, print the name. The name is put back, in the same column width, so that the
- * rest of the line is still compared byte for byte.
+ * rest of the line is still compared byte for byte. A rule without a target (Felix's profile
+ * rules that only mark, `-m comment` alone) leaves the target column blank.
  */
 function protocolName(line: string): string {
-  const m = /^(\s*\d+[KMGT]?\s+\d+[KMGT]?\s+\S+\s+)(\d+)(\s+)(!?\s*--)/.exec(line);
+  const m = /^(\s*\d+[KMGT]?\s+\d+[KMGT]?\s+(?:[^\s\d]\S*\s+)?)(\d+)(\s+)(!?\s*--)/.exec(line);
   if (!m || PROTOCOLS[m[2]!] === undefined) return line;
   const name = PROTOCOLS[m[2]!]!;
   const width = m[2]!.length + m[3]!.length;

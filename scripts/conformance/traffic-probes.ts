@@ -9,7 +9,7 @@ import type { Probe } from './probe.ts';
 export const UNAVAILABLE = [
   'kube-proxy ipvs mode: the kernel has no IP_VS (CONFIG_IP_VS is off), so no virtual servers can be made',
   'calico ipip: the kernel has no ipip module (CONFIG_NET_IPIP is off)',
-  'the NICs\' fq_codel qdisc: the kernel has no sch_fq_codel, the lab\'s NICs keep noqueue',
+  'the fq_codel qdisc of the NICs and of flannel udp\'s TUN device: the kernel has no sch_fq_codel (the lab\'s NICs keep noqueue, the TUN device gets pfifo_fast)',
 ];
 
 /** The namespaces of a cluster by role, in a stable order. */

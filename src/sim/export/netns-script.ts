@@ -1,11 +1,13 @@
 import { intToIp, prefixToString } from '../net/addr.ts';
 import { iptablesSave } from '../cli/iptables.ts';
-import type { Device, VethDevice } from '../linux/devices.ts';
+import type { Device, TunDevice, VethDevice } from '../linux/devices.ts';
 import type { Route } from '../linux/fib.ts';
 import { isTableCreated, TABLE_NAMES } from '../linux/netfilter/tables.ts';
 import type { NetNs } from '../linux/netns.ts';
 import { runNft } from '../linux/nftables/parser.ts';
+import type { TunUdpProxyState } from '../linux/process.ts';
 import type { World } from '../linux/world.ts';
+import { TUN_UDP_PROXY_PY, tunUdpProxyArgs } from './tun-udp-proxy.ts';
 
 /**
  * `kube-packet-lab export --netns`: one bash script that builds the model's kernel state in real
@@ -106,6 +108,8 @@ export function netnsScript(world: World, o: NetnsScriptOptions): ExportResult {
 
   out.section('Devices, in the order (and with the ifindex, MAC and MTU) the model created them');
   const made = new Set<Device>();
+  // servers to wait for once the lab is up: the TUN proxies' sockets, then every listener's
+  const listening: string[] = [];
   const byIndex = (ns: NetNs) => [...ns.devices.values()].sort((a, b) => a.ifindex - b.ifindex);
   for (const ns of all) {
     const n = nsOf(ns);
@@ -143,8 +147,25 @@ export function netnsScript(world: World, o: NetnsScriptOptions): ExportResult {
           // the ipip module makes tunl0 itself in every namespace; other tunnels are added
           if (!d.fallback) out.line(`ip -n ${n} link add ${d.name} index ${d.ifindex} mtu ${d.mtu} type ipip${d.local ? ` local ${d.local}` : ''}${d.remote ? ` remote ${d.remote}` : ''} ttl ${d.ttl || 'inherit'}${d.pmtudisc ? ' pmtudisc' : ' nopmtudisc'}`);
           break;
-        case 'tun':
-          return { ok: false, error: `${ns.id}: ${d.name} is a TUN device whose packets a user-space process (${d.owner ?? 'none'}) reads and writes; the export starts no such process (flannel's udp backend cannot be exported)` };
+        case 'tun': {
+          const proxy = tunProxyOf(ns, d);
+          if (!proxy) return { ok: false, error: `${ns.id}: ${d.name} is a TUN device whose reader (${d.owner ?? 'none'}) is not a TUN ↔ UDP proxy; the export can start only that kind of program` };
+          // the program makes the device itself, as flanneld does (a TUN made by another
+          // program and attached later would have had its carrier go off and on, and
+          // `ip link` would say UP where flanneld's says UNKNOWN); it is started in the
+          // model's device order, so that the device gets the model's ifindex (TUNSETIFF
+          // cannot choose one: the next free index is taken — checked)
+          out.line(`ip netns exec ${n} setsid python3 - ${tunUdpProxyArgs(proxy).join(' ')} >/dev/null 2>&1 <<'KPL_PY' &`);
+          out.raw(TUN_UDP_PROXY_PY.trimEnd());
+          out.raw('KPL_PY');
+          out.line(`wait_link ${n} ${d.name}`);
+          out.line(`ip -n ${n} -o link show ${d.name} | grep -q '^${d.ifindex}: '`);
+          // configureIface sets the MTU; a node with IPv6 gives a device without a hardware
+          // address (ARPHRD_NONE) random IPv6 address generation (addrconf_dev_config), the lab has IPv6 off
+          out.line(`ip -n ${n} link set ${d.name} mtu ${d.mtu} addrgenmode random`);
+          listening.push(`wait_listening ${n} udp ${proxy.port}`);
+          break;
+        }
       }
     }
   }
@@ -177,8 +198,13 @@ export function netnsScript(world: World, o: NetnsScriptOptions): ExportResult {
     }
     for (const d of byIndex(ns)) {
       if (d.up && !d.neverUp) out.line(`ip -n ${n} link set ${d.name} up`);
-      // Calico answers ARP for its gateway address with proxy ARP on the host's end of each veth
-      if (d.proxyArp) out.line(`ip netns exec ${n} sysctl -qw net.ipv4.conf.${d.name.replaceAll('.', '/')}.proxy_arp=1`);
+      // Calico answers ARP for its gateway address with proxy ARP on the host's end of each veth.
+      // The model answers at once, as the Calico CNI plugin makes the kernel do (configureSysctls:
+      // proxy_delay=0); the kernel's default would hold a broadcast request up to 0.8 s (pneigh_enqueue)
+      if (d.proxyArp) {
+        out.line(`ip netns exec ${n} sysctl -qw net.ipv4.conf.${d.name.replaceAll('.', '/')}.proxy_arp=1`);
+        out.line(`ip netns exec ${n} sysctl -qw net.ipv4.neigh.${d.name.replaceAll('.', '/')}.proxy_delay=0`);
+      }
     }
   }
   out.section('No checksum or segmentation offloads on veths, so a capture shows what a wire would carry');
@@ -251,11 +277,10 @@ export function netnsScript(world: World, o: NetnsScriptOptions): ExportResult {
   }
 
   out.section('A server on every port something listens on: it answers with the peer address it saw');
-  const listening: string[] = [];
   for (const ns of all) {
     const n = nsOf(ns);
     for (const l of ns.listeners) {
-      if (l.process === 'client') continue;
+      if (l.process === 'client' || ns.processes.get(l.process)?.tunUdpProxy) continue;
       const addr = l.proto === 'tcp' ? `TCP4-LISTEN:${l.port},reuseaddr,fork` : `UDP4-RECVFROM:${l.port},fork`;
       out.line(`ip netns exec ${n} setsid socat ${addr} SYSTEM:'echo "${SERVER_REPLY} process=${safeName(l.process)}"' </dev/null >/dev/null 2>&1 &`);
       listening.push(`wait_listening ${n} ${l.proto} ${l.port}`);
@@ -273,13 +298,19 @@ export function netnsScript(world: World, o: NetnsScriptOptions): ExportResult {
   return { ok: true, value: { text: out.text(), names, namespaces } };
 }
 
+/** The state of the process reading a TUN device, when it is a TUN ↔ UDP proxy (flanneld's udp backend). */
+function tunProxyOf(ns: NetNs, d: TunDevice): TunUdpProxyState | undefined {
+  const s = d.owner ? ns.processes.get(d.owner)?.tunUdpProxy?.() : undefined;
+  return s?.tun === d.name ? s : undefined;
+}
+
 function head(out: ScriptWriter, o: NetnsScriptOptions, namespaces: readonly string[]): void {
   out.raw('#!/usr/bin/env bash');
   out.raw('# Generated by kube-packet-lab export --netns: the lab, built in Linux network namespaces.');
   for (const a of o.about ?? []) out.raw(`# ${a}`);
   out.raw(`# Everything it makes is a network namespace named ${o.prefix}-*; it never changes the`);
   out.raw('# namespace it runs in. Run as root: bash lab.sh [up|teardown] (up tears down first).');
-  out.raw('# Needs: iproute2, iptables (nf_tables), socat, ethtool; a kernel with veth, bridge, vxlan.');
+  out.raw('# Needs: iproute2, iptables (nf_tables), socat, ethtool, python3 (flannel udp); a kernel with veth, bridge, vxlan, tun.');
   out.raw('set -euo pipefail');
   out.raw('');
   out.raw('teardown() {');
@@ -295,6 +326,15 @@ function head(out: ScriptWriter, o: NetnsScriptOptions, namespaces: readonly str
   out.raw('    sleep 0.1');
   out.raw('  done');
   out.raw('  echo "no $2 server on port $3 in $1" >&2; return 1');
+  out.raw('}');
+  out.raw('');
+  out.raw('# waits (up to 5 s) until a device exists: a TUN device its user-space program makes');
+  out.raw('wait_link() {');
+  out.raw('  for _ in $(seq 50); do');
+  out.raw('    if ip -n "$1" link show "$2" >/dev/null 2>&1; then return 0; fi');
+  out.raw('    sleep 0.1');
+  out.raw('  done');
+  out.raw('  echo "no device $2 in $1" >&2; return 1');
   out.raw('}');
   out.raw('');
   out.raw('up() {');

@@ -36,7 +36,8 @@ export function flannelUdpUp(world: World, ns: NetNs, self: NodeSpec, leases: re
   ns.listeners.push({ proto: 'udp', port: cfg.port, process: 'flanneld' });
   // processSubnetEvents: setRoute per EventAdded lease (the own lease is not watched)
   const routes = leases.filter((l) => l.node !== self.name).map((l) => ({ dst: parseCidr(l.subnet), nextHop: l.publicIP, port: cfg.port }));
-  ns.processes.set('flanneld', flanneldUdpProxy(tunIp, cfg.port, routes));
+  // newNetwork: net.ListenUDP on the external interface's address; run_proxy's buffer is the TUN MTU
+  ns.processes.set('flanneld', flanneldUdpProxy(tunIp, cfg.port, routes, { bind: self.internalIP, mtu: dev.mtu }));
 }
 
 /**
@@ -48,7 +49,7 @@ export function flannelUdpUp(world: World, ns: NetNs, self: NodeSpec, leases: re
  * sendto the next hop. udp_to_tun: decrement_ttl, then write into flannel0. Both directions
  * decrement the TTL, so a packet crossing it loses two more than the routers on its way.
  */
-export function flanneldUdpProxy(tunIp: Ipv4, port: number, routes: readonly ProxyRoute[]): UserProcess {
+export function flanneldUdpProxy(tunIp: Ipv4, port: number, routes: readonly ProxyRoute[], socket: { readonly bind: Ipv4; readonly mtu: number }): UserProcess {
   const decrementTtl = (io: Parameters<NonNullable<UserProcess['tunRead']>>[0], p: Packet): Packet => {
     const ip = p[0] as Ipv4Layer;
     if (ip.ttl - 1 === 0) {
@@ -60,6 +61,7 @@ export function flanneldUdpProxy(tunIp: Ipv4, port: number, routes: readonly Pro
   return {
     name: 'flanneld',
     peers: () => routes.map((r) => r.nextHop),
+    tunUdpProxy: () => ({ tun: 'flannel0', tunIp, mtu: socket.mtu, bind: socket.bind, port, routes }),
     tunRead(io, dev, packet) {
       const ip = packet[0] as Ipv4Layer;
       const dst = ipToInt(ip.dst);

@@ -32,6 +32,8 @@ export const TCP_TIMEOUTS: Readonly<Record<TcpCtState, number>> = {
 export const UDP_TIMEOUT_UNREPLIED = 30;
 export const UDP_TIMEOUT_REPLIED = 120;
 export const ICMP_TIMEOUT = 30;
+/** nf_conntrack_proto_udp.c: a UDP flow is a stream once it is still active 2 s (2 * HZ) after its first packet. */
+const UDP_STREAM_DELAY_US = 2_000_000;
 
 /** enum tcp_bit_set: which row of the transition table a segment's flags select (get_conntrack_index). */
 type TcpBitSet = 'syn' | 'synack' | 'fin' | 'ack' | 'rst' | 'none';
@@ -123,6 +125,11 @@ export interface Connection {
   ipvs?: boolean;
   /** when it was confirmed into the table (simulated µs) */
   createdUs?: number;
+  /**
+   * UDP: ct->proto.udp.stream_ts, two seconds after the first packet. Only a packet after it,
+   * with traffic seen both ways, makes the flow a stream (the long timeout, ASSURED)
+   */
+  udpStreamUs?: number;
   /** every state it has been in since it was confirmed, oldest first (what `conntrack -L` showed when) */
   readonly versions: ConnVersion[];
 }
@@ -181,7 +188,7 @@ export class Conntrack {
    * picked up mid-stream as nf_conntrack_tcp_loose=1 allows (tcp_new), a RST or SYN/ACK is
    * refused (undefined: the packet is INVALID and untracked).
    */
-  create(t: Tuple, tcpFlags = 0x02): Connection | undefined {
+  create(t: Tuple, tcpFlags = 0x02, nowUs = 0): Connection | undefined {
     let tcpState: TcpCtState | undefined;
     if (t.proto === 'tcp') {
       const next = tcpTransition('NONE', 'orig', tcpFlags);
@@ -197,6 +204,8 @@ export class Conntrack {
       ...(tcpState ? { tcpState } : {}),
       timeoutSec: tcpState ? TCP_TIMEOUTS[tcpState] : t.proto === 'udp' ? UDP_TIMEOUT_UNREPLIED : ICMP_TIMEOUT,
       mark: 0,
+      // nf_conntrack_udp_packet: stream_ts = 2 * HZ + jiffies while the entry is unconfirmed
+      ...(t.proto === 'udp' ? { udpStreamUs: nowUs + UDP_STREAM_DELAY_US } : {}),
       natDoneDst: false,
       natDoneSrc: false,
       versions: [],
@@ -226,8 +235,9 @@ export class Conntrack {
       }
       if (!invalid) conn.timeoutSec = TCP_TIMEOUTS[conn.tcpState!];
     } else if (conn.orig.proto === 'udp') {
-      // udp_packet: a stream (traffic both ways) gets the longer timeout and is assured
-      if (conn.seenReply) {
+      // nf_conntrack_udp_packet: traffic both ways still active two seconds after the first
+      // packet is a stream — the longer timeout, and ASSURED; before that, the short timeout
+      if (conn.seenReply && nowUs > (conn.udpStreamUs ?? 0)) {
         conn.timeoutSec = UDP_TIMEOUT_REPLIED;
         assuredNow = !conn.assured;
         conn.assured = true;

@@ -1,4 +1,4 @@
-import type { Ipv4 } from '../net/addr.ts';
+import type { Ipv4, Prefix } from '../net/addr.ts';
 import type { Layer, Packet } from '../net/packet.ts';
 import type { TunDevice } from './devices.ts';
 import type { NetNs } from './netns.ts';
@@ -17,6 +17,24 @@ export interface UserProcess {
   udpRecv?(io: ProcessIo, from: { readonly ip: Ipv4; readonly port: number }, payload: Packet): void;
   /** the addresses it sends to (its own table, e.g. flanneld's leases), for drawing the overlay */
   peers?(): readonly Ipv4[];
+  /**
+   * What it holds as a TUN ↔ UDP proxy (flanneld's udp backend): the table and addresses a real
+   * program needs to do the same, so `export --netns` can start one on a real kernel
+   */
+  tunUdpProxy?(): TunUdpProxyState;
+}
+
+/** A user-space TUN ↔ UDP proxy's state: packets read from `tun` go by `routes` in UDP datagrams, datagrams received are written back. */
+export interface TunUdpProxyState {
+  readonly tun: string;
+  /** the source of the ICMP errors it makes itself */
+  readonly tunIp: Ipv4;
+  /** its read buffer: a longer packet is cut to this */
+  readonly mtu: number;
+  /** its UDP socket's address */
+  readonly bind: Ipv4;
+  readonly port: number;
+  readonly routes: readonly { readonly dst: Prefix; readonly nextHop: Ipv4; readonly port: number }[];
 }
 
 /** The system calls a process makes while it handles a packet; each becomes steps of the trace. */

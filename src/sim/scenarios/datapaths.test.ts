@@ -203,6 +203,21 @@ describe('flannel udp: flanneld in user space on both nodes', () => {
     expect(icmp[0]!.packet.find((l) => l.type === 'ipv4')).toMatchObject({ src: '10.42.0.0', dst: '10.42.0.65', ttl: 8 });
     expect(icmp.at(-1)).toMatchObject({ host: 'master', kind: 'drop', dev: 'flannel0', reason: 'IP_LOCAL_SOURCE' });
   });
+
+  // what the real kernel printed with the export's flanneld (npm run conformance, seed udp)
+  it('an echo one byte bigger than flannel0 is fragmented before it and crosses as one datagram per fragment: answered, ttl=61 (ttl=60 from a pod)', () => {
+    const c = cluster('udp');
+    expect(sh(c, 'master', 'ping -c 1 -s 1445 -M dont 10.42.1.9')).toContain('1453 bytes from 10.42.1.9: icmp_seq=1 ttl=61 ');
+    expect(sh(c, N8S9S, 'ping -c 1 -s 1445 10.42.1.9')).toContain('1453 bytes from 10.42.1.9: seq=0 ttl=60 ');
+    expect(sh(c, 'master', 'ping -c 1 -s 1445 -M do 10.42.1.9')).toContain('ping: local error: message too long, mtu=1472');
+  });
+
+  it("flanneld's tunnel is a UDP flow both ways, but not ASSURED after one connection: nf_conntrack_udp_packet wants traffic 2 s after the first packet", () => {
+    const c = cluster('udp');
+    run(c, connect(N8S9S, '10.42.1.9:80'));
+    const tunnel = sh(c, 'master', 'conntrack -L').split('\n').find((l) => l.includes('sport=8285'))!;
+    expect(tunnel).toMatch(/^udp {6}17 30 src=192\.168\.205\.4 dst=192\.168\.205\.3 sport=8285 dport=8285 src=192\.168\.205\.3 dst=192\.168\.205\.4 sport=8285 dport=8285 mark=0 use=1$/);
+  });
 });
 
 describe('Services over every datapath', () => {

@@ -247,3 +247,16 @@ describe('ip -s link counts what went through each device', () => {
     expect(stats('master', 'enp0s1').tx[1]).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('the conntrack mark is the connection\'s, not the packet\'s', () => {
+  it("Felix's accept bit (0x10000) on the packet does not reach the entry: conntrack -L prints mark=0, as the real kernel did", () => {
+    const c = loadScenario({ preset: 'seed-calico', modes: { proxy: 'iptables', backend: 'bgp' }, seed: 1, before: [] });
+    if (!c.ok) throw new Error(c.error.message);
+    const t = traceFlow(c.value, { from: N8S9S, to: '10.43.6.58:80', proto: 'tcp', kind: 'connect' });
+    if (!t.ok) throw new Error(t.error.message);
+    // the packet did carry the mark through cali-FORWARD
+    expect(t.value.events.some((e) => e.host === 'master' && e.explanation.includes('0x10000'))).toBe(true);
+    const entry = sh(c.value, 'master', 'conntrack -L').split('\n').find((l) => l.includes('dst=10.43.6.58'))!;
+    expect(entry).toMatch(/ dst=10\.43\.6\.58 sport=\d+ dport=80 src=10\.42\.\d+\.\d+ dst=10\.42\.0\.65 .* mark=0 use=1$/);
+  });
+});

@@ -30,7 +30,7 @@ export function conntrackIn(w: PacketWalk, ns: NetNs, skb: Skb, hook: HookName):
     // a state change becomes visible with this step (just after the previous one)
     const u = ns.conntrack.update(found.conn, found.dir, flags, w.pendingUs);
     skb.invalid = u.invalid;
-    skb.mark = found.conn.mark || skb.mark;
+    // the skb mark is not restored from ct->mark here: only CONNMARK --restore-mark (xt_connmark.c) or `meta mark set ct mark` do that
     const state = u.after === undefined ? '' : u.before !== u.after ? ` TCP ${u.before} → ${u.after}${u.assuredNow ? ', and the handshake is complete: ASSURED' : ''}.` : ` TCP state stays ${u.after}.`;
     // ctinfo: IP_CT_NEW in the original direction until a reply has been seen
     const ctinfo = u.invalid ? 'INVALID' : found.dir === 'reply' ? 'ESTABLISHED (reply)' : found.conn.seenReply ? 'ESTABLISHED' : 'NEW';
@@ -56,7 +56,7 @@ export function conntrackIn(w: PacketWalk, ns: NetNs, skb: Skb, hook: HookName):
       return;
     }
   }
-  const conn = ns.conntrack.create(t, flags);
+  const conn = ns.conntrack.create(t, flags, w.pendingUs);
   if (!conn) {
     // tcp_new: a first segment that is neither a SYN nor something it may pick up is not tracked
     skb.invalid = true;
@@ -79,10 +79,13 @@ export function conntrackIn(w: PacketWalk, ns: NetNs, skb: Skb, hook: HookName):
   });
 }
 
-/** __nf_conntrack_confirm at the end of POSTROUTING / INPUT: a new connection enters the table. */
+/**
+ * __nf_conntrack_confirm at the end of POSTROUTING / INPUT: a new connection enters the table.
+ * Its ct->mark stays what init_conntrack gave it (0): the skb's mark (Felix's 0x10000 accept
+ * bit, kube-proxy's 0x4000) is not copied; only CONNMARK --save-mark / `ct mark set` write it.
+ */
 export function confirm(w: PacketWalk, ns: NetNs, skb: Skb): void {
   if (skb.conn && !skb.related && !ns.conntrack.isConfirmed(skb.conn)) {
-    skb.conn.mark = skb.mark;
     ns.conntrack.confirm(skb.conn, w.pendingUs);
   }
 }

@@ -25,7 +25,8 @@ export function localOut(w: PacketWalk, ns: NetNs, skb: Skb, isError: boolean): 
   // ip_append_data refuses a DF datagram bigger than the path MTU at sendmsg, before any hook
   const out = rt.local ? undefined : ns.dev(rt.route.dev);
   if (out && ipOf(skb.packet)!.df) {
-    const len = ipLength(skb.packet);
+    // a datagram carrying one fragment of a larger packet (a TUN reader's, one per fragment) is that big
+    const len = Math.min(ipLength(skb.packet), skb.carriesFragments ?? Infinity);
     const mtu = ns.pathMtu(ip.dst, out.mtu, w.world.timeUs);
     if (len > mtu) w.drop(ns, skb, 'EMSGSIZE', `Message too long: ${len} bytes with DF set exceed ${mtu < out.mtu ? `the path MTU ${mtu} learned for ${ip.dst}` : `${out.name}'s MTU ${out.mtu}`}`, out.name);
   }

@@ -13,7 +13,15 @@ import { type PacketWalk, DEFAULT_TTL } from './walk.ts';
 // The boundary to user space: a program gets a packet from a TUN fd or a UDP socket, and what it
 // sends back re-enters the kernel through the same system calls any program uses.
 
-/** The system calls `proc` in `ns` makes while it holds `skb`, each one recorded in the trace. */
+/** What a UDP socket puts in front of the payload it sends: an IPv4 header (20) and a UDP header (8). */
+const UDP_DATAGRAM_OVERHEAD = 28;
+
+/**
+ * The system calls `proc` in `ns` makes while it holds `skb`, each one recorded in the trace.
+ * An skb that stands for fragments (ip_fragment ran before the TUN device) is read as separate
+ * packets, one per fragment: each is sent in a datagram of its own, and the far end writes
+ * each back as the fragment it was — the model walks them once, as it walks the fragments.
+ */
 export function processIo(w: PacketWalk, ns: NetNs, proc: UserProcess, skb: Skb): ProcessIo {
   return {
     ns,
@@ -29,12 +37,18 @@ export function processIo(w: PacketWalk, ns: NetNs, proc: UserProcess, skb: Skb)
       // a fresh datagram from the socket: no conntrack, no mark; DF as Linux sets it for UDP
       // (IP_PMTUDISC_WANT), the source left to routing as for an unbound address
       const outer: Ipv4Layer = { type: 'ipv4', src: '0.0.0.0' as Ipv4, dst, ttl: DEFAULT_TTL, proto: IPPROTO_UDP, id: w.world.rng.int(0, 0xffff), df: true, dsfield: 0 };
-      const out: Skb = { id: skb.id, packet: [outer, { type: 'udp', srcport: sport, dstport: dport }, ...payload], mark: 0, hops: skb.hops };
+      const out: Skb = {
+        id: skb.id,
+        packet: [outer, { type: 'udp', srcport: sport, dstport: dport }, ...payload],
+        mark: 0,
+        hops: skb.hops,
+        ...(skb.fragMtu !== undefined ? { carriesFragments: skb.fragMtu + UDP_DATAGRAM_OVERHEAD } : {}),
+      };
       w.emit(ns, 'encap', out, { changed: addedFields(out.packet, 0, 2), verdict: `sendto ${dst}:${dport}`, explanation });
       localOut(w, ns, out, false);
     },
     tunWrite(dev: TunDevice, packet: Packet, explanation: string) {
-      const back: Skb = { id: skb.id, packet, mark: 0, hops: skb.hops };
+      const back: Skb = { id: skb.id, packet, mark: 0, hops: skb.hops, ...(skb.carriesFragments !== undefined ? { fragMtu: skb.carriesFragments - UDP_DATAGRAM_OVERHEAD } : {}) };
       w.emit(ns, 'decap', back, { dev: dev.name, verdict: `write ${dev.name}`, explanation });
       devRx(w, ns, dev, back);
     },
