@@ -12,6 +12,7 @@ import { Notices } from './Notices/Notices.tsx';
 import { PathStrip } from './PathStrip/PathStrip.tsx';
 import { Timeline } from './Timeline/Timeline.tsx';
 import { Topology } from './Topology/Topology.tsx';
+import { simClient } from './boot.ts';
 import { useStore } from './store/store.ts';
 import './App.css';
 
@@ -23,10 +24,13 @@ const Scale = lazy(() => loadScale().then((m) => ({ default: m.Scale })));
 // the import dialog is fetched when first opened (the header button, or a refused drop)
 const ImportDialog = lazy(() => import('./Import/ImportDialog.tsx').then((m) => ({ default: m.ImportDialog })));
 
-/** Fetches the other views once the debugger is up, so they open at once and offline too. */
+/**
+ * Fetches the other views, and the simulation's parts the first trace did not need (the shell,
+ * the cluster reader, …), once the debugger is up, so they open at once and offline too.
+ */
 function usePrefetchViews(): void {
   useEffect(() => {
-    const t = setTimeout(() => void Promise.all([loadCompare(), loadScale()]).catch(() => undefined), 2500);
+    const t = setTimeout(() => void Promise.all([loadCompare(), loadScale(), simClient().prefetch()]).catch(() => undefined), 2500);
     return () => clearTimeout(t);
   }, []);
 }

@@ -1,16 +1,15 @@
 import type { ContainerView, ExecRequest, ExecResult, FlowPreset, FlowSpec, Result, Scenario, SimRequest, SimResult } from './api-types.ts';
 import { renderRuleRow } from './cli/iptables.ts';
-import { execCommand, specEditOf } from './cli/exec.ts';
-import { applySpecEdit } from './k8s/spec-edits.ts';
 import { buildCluster, type Cluster } from './k8s/cluster.ts';
 import { ControllerError } from './k8s/kube-proxy/controller.ts';
 import { traceFlow } from './k8s/flows.ts';
-import { parseCluster, type ClusterSpec } from './k8s/spec.ts';
-import { decodeObjects } from './k8s/import/decode.ts';
+import type { ClusterSpec } from './k8s/spec.ts';
 import { containerViews, topologyOf } from './k8s/topology.ts';
 import { encode } from './net/encode.ts';
 import { writePcap } from './net/pcap.ts';
 import { CLUSTER_PRESETS } from './scenarios/clusters.ts';
+import { SEED_SPEC } from './scenarios/seed-spec.ts';
+import { parts } from './parts.ts';
 import { presetsFor } from './scenarios/presets.ts';
 import { tablesOf, withTableRows } from './tables.ts';
 import { completeChanges } from './trace/changes.ts';
@@ -32,6 +31,8 @@ export function loadSpec(s: Scenario): Result<ClusterSpec> {
   let text = s.cluster;
   if (text === undefined) {
     const name = s.preset ?? 'seed';
+    // the seed file read ahead of time (seed-spec.ts); a LAN of the user's own means reading it again
+    if (name === 'seed' && !s.lan) return { ok: true, value: SEED_SPEC };
     const preset = CLUSTER_PRESETS[name];
     if (!preset) return { ok: false, error: { code: 'PRESET', where: 'preset', message: `no built-in cluster named "${name}" (have: ${Object.keys(CLUSTER_PRESETS).join(', ')})` } };
     text = preset.yaml;
@@ -39,7 +40,7 @@ export function loadSpec(s: Scenario): Result<ClusterSpec> {
   const key = s.lan ? `${s.lan}\n${text}` : text;
   let r = specCache.get(key);
   if (!r) {
-    r = parseCluster(text, s.lan ? { lan: s.lan } : {});
+    r = parts.clusterReader.get().parseCluster(text, s.lan ? { lan: s.lan } : {});
     if (specCache.size > 8) specCache.clear();
     specCache.set(key, r);
   }
@@ -54,9 +55,9 @@ export function loadScenario(s: Scenario): Result<Cluster> {
   let spec = loaded.value;
   const nodeEdits: [number, string][] = [];
   for (const [i, edit] of s.before.entries()) {
-    const specEdit = specEditOf(edit.slice(edit.indexOf(':') + 1).trim());
+    const specEdit = parts.shell.get().specEditOf(edit.slice(edit.indexOf(':') + 1).trim());
     if (specEdit) {
-      const r = applySpecEdit(spec, specEdit);
+      const r = parts.specEdits.get().applySpecEdit(spec, specEdit);
       if (!r.ok) return { ok: false, error: { ...r.error, where: `before[${i}] ${r.error.where}` } };
       spec = r.value.spec;
     } else nodeEdits.push([i, edit]);
@@ -75,7 +76,7 @@ export function loadScenario(s: Scenario): Result<Cluster> {
   for (const [i, edit] of nodeEdits) {
     const colon = edit.indexOf(':');
     if (colon < 0) return { ok: false, error: { code: 'EDIT', where: `before[${i}]`, message: `"${edit}" must look like "<host or pod>: <command>"` } };
-    const r = execCommand(c, edit.slice(0, colon).trim(), edit.slice(colon + 1).trim());
+    const r = parts.shell.get().execCommand(c, edit.slice(0, colon).trim(), edit.slice(colon + 1).trim());
     if (!r.ok) return { ok: false, error: { ...r.error, where: `before[${i}] ${r.error.where}` } };
   }
   if (s.draw !== undefined && s.draw !== 0) {
@@ -115,7 +116,7 @@ export function exec(req: ExecRequest): Result<ExecResult> {
   if (req.atStep !== undefined && (!Number.isInteger(req.atStep) || req.atStep < 0)) return { ok: false, error: { code: 'EXEC_STEP', where: 'atStep', message: `step ${req.atStep} is not a step of the trace (a whole number from 0)` } };
   const t = traceFlow(c.value, req.flow, req.atStep === undefined ? Infinity : req.atStep + 1);
   if (!t.ok) return t;
-  return execCommand(c.value, req.target, req.command);
+  return parts.shell.get().execCommand(c.value, req.target, req.command);
 }
 
 /** The built-in cluster files a user can pick, by name; `dump` marks the kubectl examples. */
@@ -154,7 +155,7 @@ export function checkCluster(s: Scenario): Result<ClusterCheck> {
  * given when that is not shorter, or when it does not read.
  */
 export function compactCluster(text: string): string {
-  const d = decodeObjects(text);
+  const d = parts.clusterDecoder.get().decodeObjects(text);
   if (!d.ok) return text;
   const items = d.objects
     .filter((o) => o.obj.kind !== 'Event')

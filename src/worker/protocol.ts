@@ -45,6 +45,12 @@ export interface SimApi {
   checkCluster(scenario: Scenario): Promise<Result<ClusterCheck>>;
   /** the cluster text the share link carries: the same objects, compact */
   compactCluster(text: string): Promise<Result<string>>;
+  /**
+   * fetches every part of the simulation the first trace did not need (the shell, the cluster
+   * reader, compare, …), so they answer at once later and, kept by the service worker, offline;
+   * answers at once how many it asked for, and fetches them behind the answer
+   */
+  prefetch(): Promise<Result<number>>;
 }
 
 export interface SimDefaults {

@@ -39,6 +39,8 @@ export interface SimClient {
   openLab(lab: Lab, name: string): Promise<boolean>;
   /** the cluster text the share link carries */
   compactCluster(text: string): Promise<Result<string>>;
+  /** fetch the simulation's on-demand parts in the background (offline later, and no wait at first use) */
+  prefetch(): Promise<void>;
   /** how long the last trace took to come back from the worker, ms */
   simulateMs(): number;
   runCommand(target: string, command: string): Promise<void>;
@@ -509,6 +511,10 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
     },
     compactCluster(text) {
       return callFor(text, 'compactCluster', (api) => api.compactCluster(text));
+    },
+    async prefetch() {
+      // nothing to show when it fails: a part not fetched now is fetched when first needed
+      await call('prefetch', (api) => api.prefetch());
     },
     async runCommand(target, command) {
       const s = store.getState();

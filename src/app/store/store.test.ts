@@ -43,6 +43,7 @@ function fakeWorker() {
         ? { ok: false, error: { code: 'CLUSTER_INVALID', where: 'Service default/web .spec.ports[0].port (line 7)', message: 'Invalid value: 0: must be between 1 and 65535, inclusive', problems: [{ object: 'Service default/web', field: 'spec.ports[0].port', line: 7, message: 'Invalid value: 0: must be between 1 and 65535, inclusive' }] } }
         : { ok: true, value: { nodes: 2, pods: 3, services: 1, notes: ['LAN 10.0.0.0/24: inferred'], flow: { from: 'web-1', to: '10.96.0.10:53', proto: 'udp', kind: 'connect' } } },
     compactCluster: async (text) => ({ ok: true, value: text }),
+    prefetch: async () => ({ ok: true, value: 0 }),
   };
   const spawn = (): WorkerHandle => {
     spawned++;

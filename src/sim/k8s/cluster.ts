@@ -2,15 +2,16 @@ import { cniOf, type CalicoBackend, type FlannelBackend, type Modes } from '../a
 import type { NetNs } from '../linux/netns.ts';
 import { World } from '../linux/world.ts';
 import { backendOfPools } from './calico/ipam.ts';
-import { calicoUp, felixUp, type CalicoState } from './calico/node.ts';
+import type { CalicoState } from './calico/node.ts';
 import { cniAdd } from './cni-bridge.ts';
 import { dockerUp, type DockerRuntime } from './docker.ts';
 import { flannelMtu, flannelUp, type Lease } from './flannel.ts';
 import { flannelIptables } from './flannel-iptables.ts';
-import { flannelNftables } from './flannel-nftables.ts';
 import { syncKubeProxy } from './kube-proxy/controller.ts';
 import { provisionHost, provisionNode } from './machines.ts';
-import { podKey, type ClusterSpec, type PodSpec } from './spec.ts';
+import { parts } from '../parts.ts';
+import { podKey } from './names.ts';
+import type { ClusterSpec, PodSpec } from './spec.ts';
 
 /** A cluster brought up in the kernel model: the world plus where each object's namespace is. */
 export interface Cluster {
@@ -74,7 +75,7 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
   let leases: Lease[] = [];
   let calico: CalicoState | undefined;
   if (cniOf(modes.backend) === 'calico') {
-    const up = calicoUp(world, spec, nodes, modes.backend as CalicoBackend, pods, netnsName);
+    const up = parts.calico.get().calicoUp(world, spec, nodes, modes.backend as CalicoBackend, pods, netnsName);
     calico = up.state;
     notes.push(...up.notes);
   } else {
@@ -94,14 +95,14 @@ export function buildCluster(spec: ClusterSpec, modesIn: Modes, seed: number): C
         else pods.set(podKey(p), cniAdd(world, ns, p, { bridge: 'cni0', mtu, subnet: n.podCIDR, network: spec.flannel.network }, netnsName.get(podKey(p))!));
       }
       if (spec.flannel.enableNFTables) {
-        const r = flannelNftables(ns, spec.flannel.network, n.podCIDR);
+        const r = parts.flannelNftables.get().flannelNftables(ns, spec.flannel.network, n.podCIDR);
         if (!r.ok) notes.push(`flanneld on ${n.name}: nftables: ${r.error}`);
       } else flannelIptables(ns, spec.flannel.network, n.podCIDR);
     }
   }
   const cluster: Cluster = { world, spec, modes, nodes, hosts, pods, leases, ...(calico ? { calico } : {}), notes, containers: docker.containers, docker };
   syncKubeProxy(cluster);
-  if (calico) notes.push(...felixUp(calico, nodes));
+  if (calico) notes.push(...parts.calico.get().felixUp(calico, nodes));
   return cluster;
 }
 

@@ -19,7 +19,7 @@ import type { Trace } from '../trace/event.ts';
 import type { Cluster } from './cluster.ts';
 import { inKubernetesTerms } from './explain.ts';
 import { containerAddress } from './docker.ts';
-import { podKey } from './spec.ts';
+import { podKey } from './names.ts';
 
 /**
  * Where a flow starts or a shell runs: a pod (`namespace/name`, or its bare name when no other

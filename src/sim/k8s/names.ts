@@ -39,3 +39,8 @@ export function hashName(seed: string, length = 5): string {
 export function podTemplateHash(template: string): string {
   return safeEncode(String(fnv32a(template)));
 }
+
+/** A pod as Kubernetes keys it: `namespace/name`. */
+export function podKey(p: { readonly namespace: string; readonly name: string }): string {
+  return `${p.namespace}/${p.name}`;
+}

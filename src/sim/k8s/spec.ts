@@ -257,7 +257,4 @@ export function problemsError(problems: readonly Problem[]): { ok: false; error:
   return { ok: false, error: { code: 'CLUSTER_INVALID', where, message: first.message, problems: problems.slice(0, MAX_PROBLEMS) } };
 }
 
-/** A pod as Kubernetes keys it: `namespace/name`. */
-export function podKey(p: { readonly namespace: string; readonly name: string }): string {
-  return `${p.namespace}/${p.name}`;
-}
+export { podKey } from './names.ts';

@@ -1,9 +1,7 @@
-import { parse, stringify } from 'yaml';
+import { parts } from '../parts.ts';
+import type * as DerivedClusters from './derived-clusters.ts';
 import { DOCKER_HOST_YAML } from './docker-host.ts';
-import { generateClusterYaml } from './generate.ts';
 import { SEED_CLUSTER_YAML } from './seed-cluster.ts';
-import { k3sSeedYaml } from './examples/k3s.ts';
-import { kubeadmFlannelJson, kubeadmIpvsYaml, kubeadmTwoSubnetsYaml } from './examples/kubeadm.ts';
 
 export interface ClusterPreset {
   /** a plain name for the picker */
@@ -16,94 +14,17 @@ export interface ClusterPreset {
 }
 
 /**
- * The seed's second moment (§6): only the pods n8s9s (master) and z8xnq (node1), the Service as
- * ClusterIP with endpoints 10.42.0.65 and 10.42.1.9 — derived from the seed file so the two
- * cannot drift apart.
- */
-function seedSection6(): string {
-  const doc = parse(SEED_CLUSTER_YAML) as { items: Record<string, any>[] };
-  const keep = new Set(['nginx-test-7646687cc4-n8s9s', 'nginx-test-7646687cc4-z8xnq']);
-  doc.items = doc.items
-    .filter((o) => o.kind !== 'Pod' || keep.has(o.metadata.name))
-    .map((o) => {
-      if (o.kind === 'Service' && o.metadata.name === 'nginx-test') {
-        return { ...o, spec: { ...o.spec, type: 'ClusterIP', ports: [{ name: '80-80', port: 80, targetPort: 80, protocol: 'TCP' }], externalTrafficPolicy: undefined } };
-      }
-      if (o.kind === 'EndpointSlice' && o.metadata.name !== 'kubernetes') {
-        return {
-          ...o,
-          endpoints: [
-            { addresses: ['10.42.0.65'], conditions: { ready: true }, nodeName: 'master', targetRef: { kind: 'Pod', name: 'nginx-test-7646687cc4-n8s9s', namespace: 'default' } },
-            { addresses: ['10.42.1.9'], conditions: { ready: true }, nodeName: 'node1', targetRef: { kind: 'Pod', name: 'nginx-test-7646687cc4-z8xnq', namespace: 'default' } },
-          ],
-        };
-      }
-      return o;
-    });
-  return stringify(doc);
-}
-
-/**
- * The seed cluster with node2 moved behind the gateway onto a second subnet (192.168.206.0/24):
- * the L2 requirement of host-gw made visible (seed §6c) — vxlan only needs L3 reachability.
- */
-function twoSubnets(backend: 'vxlan' | 'host-gw'): string {
-  const doc = parse(SEED_CLUSTER_YAML) as { items: Record<string, any>[] };
-  doc.items = doc.items.map((o) => {
-    if (o.kind === 'Host' && o.metadata.name === 'gateway') {
-      return { ...o, spec: { ...o.spec, interfaces: [...o.spec.interfaces, { name: 'eth2', network: 'lan-b', address: '192.168.206.1/24' }] } };
-    }
-    if (o.kind === 'Node' && o.metadata.name === 'node2') {
-      return { ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, 'flannel.alpha.coreos.com/public-ip': '192.168.206.5' } }, status: { addresses: [{ type: 'InternalIP', address: '192.168.206.5' }, { type: 'Hostname', address: 'node2' }] } };
-    }
-    if (o.kind === 'Pod') return { ...o, status: { ...o.status, hostIP: o.status.hostIP === '192.168.205.5' ? '192.168.206.5' : o.status.hostIP } };
-    if (o.kind === 'ConfigMap' && o.metadata.name === 'kube-flannel-cfg') {
-      return { ...o, data: { 'net-conf.json': JSON.stringify({ Network: '10.42.0.0/16', Backend: { Type: backend } }, null, 2) } };
-    }
-    return o;
-  });
-  doc.items.splice(1, 0, { apiVersion: 'kube-packet-lab.dev/v1', kind: 'Network', metadata: { name: 'lan-b' }, spec: { cidr: '192.168.206.0/24', gateway: '192.168.206.1' } });
-  return stringify(doc);
-}
-
-/**
- * The seed's cluster running Calico instead of flannel, as `kubectl get … -o yaml` prints it
- * there: the IPPool calico-node created (the cluster CIDR, /26 blocks, IPIP Always, NAT
- * outgoing), and each Node with Calico's annotations — its BGP address and the tunl0 address
- * calico-ipam gave it — in place of flannel's. No kube-flannel-cfg.
- */
-function seedCalico(): string {
-  const doc = parse(SEED_CLUSTER_YAML) as { items: Record<string, any>[] };
-  const tunnel: Record<string, string> = { master: '10.42.0.64', node1: '10.42.1.0', node2: '10.42.2.0' };
-  doc.items = doc.items
-    .filter((o) => !(o.kind === 'ConfigMap' && o.metadata.name === 'kube-flannel-cfg'))
-    .map((o) => {
-      if (o.kind !== 'Node') return o;
-      const ip = o.status.addresses.find((a: { type: string }) => a.type === 'InternalIP').address;
-      const annotations = { 'projectcalico.org/IPv4Address': `${ip}/24`, 'projectcalico.org/IPv4IPIPTunnelAddr': tunnel[o.metadata.name] };
-      return { ...o, metadata: { ...o.metadata, annotations } };
-    });
-  doc.items.push({
-    apiVersion: 'crd.projectcalico.org/v1',
-    kind: 'IPPool',
-    metadata: { name: 'default-ipv4-ippool' },
-    spec: { cidr: '10.42.0.0/16', blockSize: 26, ipipMode: 'Always', vxlanMode: 'Never', natOutgoing: true, nodeSelector: 'all()' },
-  });
-  return stringify(doc);
-}
-
-/**
  * A preset whose file is made on first use: the derived and generated files cost parsing and
  * YAML writing, which a worker that only traces the seed should not pay at start-up.
  */
-function made(label: string, source: string, make: () => string, dump = false): ClusterPreset {
+function made(label: string, source: string, make: (files: typeof DerivedClusters) => string, dump = false): ClusterPreset {
   let yaml: string | undefined;
   return {
     label,
     source,
     ...(dump ? { dump } : {}),
     get yaml() {
-      return (yaml ??= make());
+      return (yaml ??= make(parts.derivedClusters.get()));
     },
   };
 }
@@ -118,26 +39,26 @@ export const CLUSTER_PRESETS: Readonly<Record<string, ClusterPreset>> = {
   'seed-section6': made(
     'Seed cluster, later: endpoints on master and node1',
     'The moment of the source text’s section 6: endpoints 10.42.0.65 (n8s9s on master) and 10.42.1.9 (z8xnq on node1)',
-    seedSection6,
+    (f) => f.seedSection6(),
   ),
-  'five-nodes': made('5 nodes, 4 pods each, 3 services', 'Generated in the seed’s shape (same LAN, gateway and flannel network)', () =>
-    generateClusterYaml({ nodes: 5, podsPerNode: 4, services: 3, endpointsPerService: 3 }),
+  'five-nodes': made('5 nodes, 4 pods each, 3 services', 'Generated in the seed’s shape (same LAN, gateway and flannel network)', (f) =>
+    f.generateClusterYaml({ nodes: 5, podsPerNode: 4, services: 3, endpointsPerService: 3 }),
   ),
-  'twenty-nodes': made('20 nodes, 3 pods each, 10 services', 'Generated in the seed’s shape: the hosts off the packet’s path fold into cards', () =>
-    generateClusterYaml({ nodes: 20, podsPerNode: 3, services: 10, endpointsPerService: 4 }),
+  'twenty-nodes': made('20 nodes, 3 pods each, 10 services', 'Generated in the seed’s shape: the hosts off the packet’s path fold into cards', (f) =>
+    f.generateClusterYaml({ nodes: 20, podsPerNode: 3, services: 10, endpointsPerService: 4 }),
   ),
   'seed-calico': made(
     'Seed cluster on Calico: IPIP, tunl0, cali veths',
     'The seed cluster with Calico instead of flannel: the IPPool calico-node creates (IPIP Always) and the nodes’ Calico annotations — the source text’s calico ipip and bgp (section 1b)',
-    seedCalico,
+    (f) => f.seedCalico(),
   ),
   'two-subnets': made(
     'node2 behind the gateway (host-gw and BGP cannot, the overlays can)',
     'The seed cluster with node2 on a second subnet: the L2 requirement of host-gw (source text section 6c)',
-    () => twoSubnets('host-gw'),
+    (f) => f.twoSubnets('host-gw'),
   ),
-  'pod-cidr-25': made('3 nodes with /25 pod subnets', 'Generated in the seed’s shape, with /25 pod CIDRs', () =>
-    generateClusterYaml({ nodes: 3, podsPerNode: 3, services: 2, endpointsPerService: 2, podPrefix: 25 }),
+  'pod-cidr-25': made('3 nodes with /25 pod subnets', 'Generated in the seed’s shape, with /25 pod CIDRs', (f) =>
+    f.generateClusterYaml({ nodes: 3, podsPerNode: 3, services: 2, endpointsPerService: 2, podPrefix: 25 }),
   ),
   docker: {
     label: 'Docker host: bridge, user network, host, container, none',
@@ -145,8 +66,8 @@ export const CLUSTER_PRESETS: Readonly<Record<string, ClusterPreset>> = {
     yaml: DOCKER_HOST_YAML,
   },
   // what `kubectl get … -A -o yaml|json` prints of a real cluster: nothing kube-packet-lab-specific
-  k3s: made('k3s, 3 nodes: the seed as kubectl prints it', 'kubectl get … -A -o yaml on the seed’s k3s cluster at section 6’s moment: k3s’s own pods and Services, no flannel or kube-proxy ConfigMap', k3sSeedYaml, true),
-  kubeadm: made('kubeadm + flannel, 4 nodes, CoreDNS', 'kubectl get … -A -o json of a kubeadm cluster with kube-flannel.yml: managedFields, static pods, DaemonSets, a Completed and a Pending pod', kubeadmFlannelJson, true),
-  'kubeadm-2-subnets': made('kubeadm + flannel on two subnets', 'kubectl get … -A -o yaml: nodes on two /24s, so the import infers two segments and a router', kubeadmTwoSubnetsYaml, true),
-  'kubeadm-ipvs': made('kubeadm, kube-proxy in ipvs mode', 'Multi-document YAML of a kubeadm cluster whose kube-proxy ConfigMap says mode: ipvs', kubeadmIpvsYaml, true),
+  k3s: made('k3s, 3 nodes: the seed as kubectl prints it', 'kubectl get … -A -o yaml on the seed’s k3s cluster at section 6’s moment: k3s’s own pods and Services, no flannel or kube-proxy ConfigMap', (f) => f.k3sSeedYaml(), true),
+  kubeadm: made('kubeadm + flannel, 4 nodes, CoreDNS', 'kubectl get … -A -o json of a kubeadm cluster with kube-flannel.yml: managedFields, static pods, DaemonSets, a Completed and a Pending pod', (f) => f.kubeadmFlannelJson(), true),
+  'kubeadm-2-subnets': made('kubeadm + flannel on two subnets', 'kubectl get … -A -o yaml: nodes on two /24s, so the import infers two segments and a router', (f) => f.kubeadmTwoSubnetsYaml(), true),
+  'kubeadm-ipvs': made('kubeadm, kube-proxy in ipvs mode', 'Multi-document YAML of a kubeadm cluster whose kube-proxy ConfigMap says mode: ipvs', (f) => f.kubeadmIpvsYaml(), true),
 };

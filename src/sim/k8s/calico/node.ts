@@ -1,7 +1,8 @@
 import type { CalicoBackend } from '../../api-types.ts';
 import type { NetNs } from '../../linux/netns.ts';
 import type { World } from '../../linux/world.ts';
-import { podKey, type ClusterSpec, type NodeSpec } from '../spec.ts';
+import { podKey } from '../names.ts';
+import type { ClusterSpec, NodeSpec } from '../spec.ts';
 import { bgpAddress, birdUp, type BgpPeer } from './bird.ts';
 import { calicoCniAdd, calicoVethName } from './cni.ts';
 import { felixSync, type FelixConfig } from './felix.ts';

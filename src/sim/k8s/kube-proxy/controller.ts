@@ -1,8 +1,7 @@
 import type { Cluster } from '../cluster.ts';
 import type { ClusterSpec, PodSpec, ServicePortSpec, ServiceSpec } from '../spec.ts';
 import { KubeProxyIptables } from './iptables.ts';
-import { KubeProxyIpvs } from './ipvs.ts';
-import { KubeProxyNftables } from './nftables.ts';
+import { parts } from '../../parts.ts';
 import type { ProxierConfig, ServiceEndpoint, ServicePortInfo } from './types.ts';
 
 /**
@@ -121,10 +120,10 @@ export function syncKubeProxy(c: Cluster): void {
       const r = KubeProxyIptables.sync(ns.nf, services, config);
       if (!r.ok) throw new ControllerError(`kube-proxy sync on ${name}`, r.error);
     } else if (c.modes.proxy === 'ipvs') {
-      const r = KubeProxyIpvs.sync(c.world, ns, services, { ...config, scheduler: c.modes.scheduler });
+      const r = parts.kubeProxyIpvs.get().KubeProxyIpvs.sync(c.world, ns, services, { ...config, scheduler: c.modes.scheduler });
       if (!r.ok) throw new ControllerError(`kube-proxy sync on ${name}`, r.error);
     } else {
-      const r = KubeProxyNftables.sync(ns, services, config, c.world.timeUs);
+      const r = parts.kubeProxyNftables.get().KubeProxyNftables.sync(ns, services, config, c.world.timeUs);
       if (!r.ok) throw new ControllerError(`kube-proxy sync on ${name}`, r.error);
     }
   }
