@@ -75,17 +75,25 @@ if (existsSync('dist/index.html')) {
         return !!s && s.events > 0 && !s.pending;
       });
       await page.getByTestId('import.open').click();
-      const t0 = Date.now();
-      await page.getByTestId('import.file').setInputFiles({ name: `big-${i}.json`, mimeType: 'application/json', buffer: Buffer.from(text) });
-      await page.waitForFunction(
-        (name) => {
-          const s = (window as unknown as { __kplTest: { state(): { cluster: string | null; pending: boolean; events: number } } }).__kplTest.state();
-          return s.cluster === name && !s.pending && s.events > 0;
-        },
-        `big-${i}.json`,
-        { timeout: 300_000, polling: 50 },
-      );
-      shown.push(Date.now() - t0);
+      // the 22 MB reach the page first (Playwright's own transfer, seconds, is not the app's
+      // time); the clock starts as the file input fires `change`, as after a user's pick
+      const name = `big-${i}.json`;
+      await page.evaluate((t) => void ((window as unknown as { __bigDump: string }).__bigDump = t), text);
+      const ms = await page.evaluate(async (file) => {
+        const w = window as unknown as { __bigDump: string; __kplTest: { state(): { cluster: string | null; pending: boolean; events: number } } };
+        const input = document.querySelector('[data-testid="import.file"]') as HTMLInputElement;
+        const dt = new DataTransfer();
+        dt.items.add(new File([w.__bigDump], file, { type: 'application/json' }));
+        input.files = dt.files;
+        const t0 = performance.now();
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+        // (no named function in here: tsx would wrap it in a helper the page does not have)
+        for (let s = w.__kplTest.state(); !(s.cluster === file && !s.pending && s.events > 0); s = w.__kplTest.state()) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        return performance.now() - t0;
+      }, name);
+      shown.push(ms);
       const st = (await state()) as unknown as { importCheckMs: number; simulateMs: number };
       check.push(st.importCheckMs);
       simulateMs.push(st.simulateMs);

@@ -2,11 +2,13 @@
  * kube-proxy nftables sync at scale: `npx tsx bench/nftables-sync.ts [--quick]`.
  *
  * Medians (after discarded warm-up runs) of: building kube-proxy's knftables transaction, a full
- * sync on a fresh ruleset (the transaction applied object by object, rule bodies parsed), the
- * same transaction as text through `nft -f` (what conformance loads into the kernel), one
- * packet's walk of nat-prerouting to the last service's ClusterIP, and `nft list ruleset`. Also
- * the rules that packet is checked against at 10 … 10,000 services. Printed as JSON; nothing
- * here asserts a time.
+ * sync on a fresh ruleset (the transaction applied object by object, rule bodies parsed) — with
+ * the same Service objects each time, and with new ones (a rebuilt cluster: nothing computed
+ * for them before) — a re-sync with nothing changed (kube-proxy's partial sync), a full sync by a
+ * restarted kube-proxy onto its existing table, the same transaction as text through `nft -f`
+ * (what conformance loads into the kernel), one packet's walk of nat-prerouting to the last
+ * service's ClusterIP, and `nft list ruleset`. Also the rules that packet is checked against at
+ * 10 … 10,000 services. Printed as JSON; nothing here asserts a time.
  */
 import { kubeProxyTransaction, KubeProxyNftables } from '../src/sim/k8s/kube-proxy/nftables.ts';
 import { endpoint, MASTER_PROXIER_CONFIG, seedServicePort } from '../src/sim/k8s/kube-proxy/testing.ts';
@@ -91,7 +93,15 @@ function measure(count: number, perService: number): Record<string, unknown> {
       const r = KubeProxyNftables.sync(fresh, svcs, config);
       if (!r.ok) throw new Error(r.error);
     }),
+    syncFreshNewObjectsMs: timeEach(runs, warm, () => ({ ns: { nft: new NftRuleset() }, svcs: structuredClone(svcs) }), (fresh) => {
+      const r = KubeProxyNftables.sync(fresh.ns, fresh.svcs, config);
+      if (!r.ok) throw new Error(r.error);
+    }),
     resyncMs: timeEach(runs, warm, () => ns, (same) => {
+      const r = KubeProxyNftables.sync(same, svcs, config);
+      if (!r.ok) throw new Error(r.error);
+    }),
+    restartSyncMs: timeEach(runs, warm, () => (KubeProxyNftables.restart(ns), ns), (same) => {
       const r = KubeProxyNftables.sync(same, svcs, config);
       if (!r.ok) throw new Error(r.error);
     }),

@@ -189,8 +189,9 @@ test('a flow the core refuses shows its error and keeps the last good trace', as
 
 test('a worker that dies is replaced; the last good trace stays and the app works on', async ({ lab, page }) => {
   await lab.open();
-  // ask for host-gw and kill the worker while it computes
-  await lab.testid('mode.backend.host-gw').click();
+  // ask for Calico's IPIP and kill the worker while it computes (the other CNI's datapaths are
+  // not computed ahead, so this call is sure to be in the worker)
+  await lab.testid('mode.backend.ipip').click();
   await page.evaluate(() => (window as unknown as { __kplTest: { crashWorker(): void } }).__kplTest.crashWorker());
   await expect(lab.testid('notice.error')).toContainText('simulation worker stopped');
   await lab.idle();
@@ -275,7 +276,8 @@ test('a worker call that takes too long: the worker is restarted, the user is to
   const before = await lab.state();
   const setTimeoutMs = (ms: number) => page.evaluate((x) => (window as unknown as { __kplTest: { setCallTimeout(ms: number): void } }).__kplTest.setCallTimeout(x), ms);
   await setTimeoutMs(1);
-  await lab.testid('mode.backend.host-gw').click();
+  // (the other CNI's datapath: not computed ahead, so the call is sure to reach the worker)
+  await lab.testid('mode.backend.ipip').click();
   await expect(lab.testid('notice.error')).toContainText('took longer than 1 ms to answer "simulate"');
   await expect(lab.testid('notice.error')).toContainText('restarted');
   await lab.idle();

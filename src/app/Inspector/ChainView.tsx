@@ -59,7 +59,8 @@ export function ChainView({ group }: { group: readonly [number, number] }) {
   return (
     <>
       {walks.map((w, i) => (
-        <Walk key={`${w.host}${w.hook}${w.current}${i}`} walk={w} cursor={cursor} />
+        // keyed by the hook walked, not by the step: stepping through a chain updates its rows in place
+        <Walk key={`${w.host}/${w.netns}/${w.hook}/${i}`} walk={w} cursor={cursor} />
       ))}
     </>
   );

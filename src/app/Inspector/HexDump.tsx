@@ -44,9 +44,23 @@ export const HexDump = memo(function HexDump(props: {
     return { sel, chg };
   }, [bytes, spans, selected, changed]);
 
-  const rows: number[] = [];
-  for (let off = 0; off < bytes.length; off += 16) rows.push(off);
   const selName = selected ? `${names[selected.layer]?.title ?? ''} ${selected.field}` : '';
+  // one click handler for every byte (the byte says which it is), so rows hold no closures and
+  // a row whose bytes and marks are as they were is skipped on a step
+  const onClick = (e: React.MouseEvent<HTMLElement>) => {
+    const i = Number((e.target as HTMLElement).dataset['i']);
+    const f = Number.isInteger(i) ? owner.field[i] : undefined;
+    if (f) onSelect({ layer: f.layer, field: f.field });
+  };
+  const rows: { off: number; cells: string }[] = [];
+  for (let off = 0; off < bytes.length; off += 16) {
+    let cells = '';
+    for (let i = off; i < Math.min(off + 16, bytes.length); i++) {
+      const li = owner.layerOf[i]!;
+      cells += `${bytes[i]!},${names[li]?.scope || 'plain'},${li % 2},${hot.sel[i]! | (hot.chg[i]! << 1)};`;
+    }
+    rows.push({ off, cells });
+  }
   return (
     <div className="hexdump" data-testid="inspector.hexdump">
       <div className="hex-head">
@@ -55,40 +69,46 @@ export const HexDump = memo(function HexDump(props: {
           {selected ? `${selName}: ${hot.sel.reduce((n, b) => n + b, 0)} bytes` : 'select a field to see its bytes'}
         </span>
       </div>
-      <div className="hex-rows mono" role="img" aria-label={`${bytes.length} bytes of the frame as hex`}>
-        {rows.map((off) => (
-          <div key={off} className="hex-row">
-            <span className="hex-off">{off.toString(16).padStart(4, '0')}</span>
-            <span className="hex-bytes">
-              {Array.from(bytes.subarray(off, off + 16), (b, k) => {
-                const i = off + k;
-                const li = owner.layerOf[i]!;
-                const scope = names[li]?.scope || 'plain';
-                return (
-                  <span
-                    key={i}
-                    className={`hb s-${scope} l${li % 2}${hot.sel[i] ? ' sel' : ''}${hot.chg[i] ? ' chg' : ''}${k === 8 ? ' gap' : ''}`}
-                    data-selected={hot.sel[i] ? 'true' : undefined}
-                    onClick={() => {
-                      const f = owner.field[i];
-                      if (f) onSelect({ layer: f.layer, field: f.field });
-                    }}
-                  >
-                    {b.toString(16).padStart(2, '0')}
-                  </span>
-                );
-              })}
-            </span>
-            <span className="hex-ascii">
-              {Array.from(bytes.subarray(off, off + 16), (b, k) => (
-                <span key={k} className={hot.sel[off + k] ? 'sel' : undefined}>
-                  {b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.'}
-                </span>
-              ))}
-            </span>
-          </div>
+      <div className="hex-rows mono" role="img" aria-label={`${bytes.length} bytes of the frame as hex`} onClick={onClick}>
+        {rows.map((r) => (
+          <HexRow key={r.off} off={r.off} cells={r.cells} />
         ))}
       </div>
+    </div>
+  );
+});
+
+/**
+ * One row of 16 bytes. `cells` says everything the row shows, byte by byte
+ * (`value,scope,layer parity,marks;`), so equal strings mean an equal row.
+ */
+const HexRow = memo(function HexRow({ off, cells }: { off: number; cells: string }) {
+  const bytes = cells.split(';').slice(0, -1).map((c) => {
+    const [v, scope, parity, marks] = c.split(',');
+    return { b: Number(v), scope: scope!, parity: parity!, sel: (Number(marks) & 1) !== 0, chg: (Number(marks) & 2) !== 0 };
+  });
+  return (
+    <div className="hex-row">
+      <span className="hex-off">{off.toString(16).padStart(4, '0')}</span>
+      <span className="hex-bytes">
+        {bytes.map((x, k) => (
+          <span
+            key={k}
+            className={`hb s-${x.scope} l${x.parity}${x.sel ? ' sel' : ''}${x.chg ? ' chg' : ''}${k === 8 ? ' gap' : ''}`}
+            data-selected={x.sel ? 'true' : undefined}
+            data-i={off + k}
+          >
+            {x.b.toString(16).padStart(2, '0')}
+          </span>
+        ))}
+      </span>
+      <span className="hex-ascii">
+        {bytes.map((x, k) => (
+          <span key={k} className={x.sel ? 'sel' : undefined}>
+            {x.b >= 0x20 && x.b < 0x7f ? String.fromCharCode(x.b) : '.'}
+          </span>
+        ))}
+      </span>
     </div>
   );
 });

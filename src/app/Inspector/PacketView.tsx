@@ -1,8 +1,8 @@
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { encode, fieldSpans, type FieldSpan } from '../../sim/net/encode.ts';
 import type { FieldChange, Layer } from '../../sim/net/packet.ts';
 import type { TraceEvent } from '../../sim/trace/event.ts';
-import { formatField, layerNames, type LayerName } from '../store/derive.ts';
+import { formatField, layerNames } from '../store/derive.ts';
 import { useStore } from '../store/store.ts';
 import { HexDump } from './HexDump.tsx';
 
@@ -75,7 +75,9 @@ function summary(layer: Layer): string {
 
 /**
  * The packet after the step: its header stack, every field (what the step changed marked, the
- * checksums and lengths it recomputed included), and its bytes.
+ * checksums and lengths it recomputed included), and its bytes. A step re-renders only the
+ * field rows whose value, mark or selection changed: consecutive steps mostly carry the same
+ * packet (the trace shares its layers), so most rows are skipped, not diffed.
  */
 export function PacketView({ ev, changed: changes }: { ev: TraceEvent; changed: readonly FieldChange[] }) {
   const selected = useStore((s) => s.selectedField);
@@ -85,9 +87,10 @@ export function PacketView({ ev, changed: changes }: { ev: TraceEvent; changed: 
   const wire = useMemo(() => {
     try {
       const bytes = encode(ev.packet);
-      return { bytes, spans: fieldSpans(ev.packet), error: '' };
+      const spans = fieldSpans(ev.packet);
+      return { bytes, spans, rows: ev.packet.map((layer, li) => fieldRows(layer, li, spans, bytes)), error: '' };
     } catch (e) {
-      return { bytes: new Uint8Array(), spans: [] as FieldSpan[], error: e instanceof Error ? e.message : String(e) };
+      return { bytes: new Uint8Array(), spans: [] as FieldSpan[], rows: ev.packet.map(() => [] as FieldRow[]), error: e instanceof Error ? e.message : String(e) };
     }
   }, [ev.packet]);
   const changed = useMemo(() => new Map(changes.map((c) => [`${c.layer}:${c.field}`, c])), [changes]);
@@ -109,18 +112,38 @@ export function PacketView({ ev, changed: changes }: { ev: TraceEvent; changed: 
         ))}
       </div>
       <div className="layers">
-        {ev.packet.map((layer, li) => (
-          <LayerFields
-            key={`${li}${layer.type}`}
-            layer={layer}
-            li={li}
-            name={names[li]!}
-            rows={fieldRows(layer, li, wire.spans, wire.bytes)}
-            changed={changed}
-            selected={selected}
-            onSelect={selectField}
-          />
-        ))}
+        {ev.packet.map((layer, li) => {
+          const name = names[li]!;
+          // keyed by what the layer is (`ipv4`, `outer.ipv4`), not by its position: when VXLAN's
+          // outer headers appear, the inner ones keep their rows instead of being rebuilt
+          return (
+            <div key={name.id} className={`layer s-${name.scope || 'plain'}`} data-testid={`inspector.layer.${name.id}`}>
+              <div className="layer-title">
+                <span className="layer-name">{name.title}</span>
+                <span className="layer-sum mono">{summary(layer)}</span>
+              </div>
+              {wire.rows[li]!.map((r) => {
+                const c = changed.get(`${li}:${r.field}`);
+                return (
+                  <FieldButton
+                    key={r.field}
+                    li={li}
+                    layerId={name.id}
+                    layerTitle={name.title}
+                    field={r.field}
+                    value={r.value}
+                    derived={r.derived}
+                    changed={!!c}
+                    was={c && c.from !== undefined ? String(c.from) : undefined}
+                    note={!c && layer.type === 'ipv4' && r.field === 'src' && r.value === '0.0.0.0'}
+                    selected={selected?.layer === li && selected.field === r.field}
+                    onSelect={selectField}
+                  />
+                );
+              })}
+            </div>
+          );
+        })}
       </div>
       {wire.error ? (
         <p className="bad">The bytes could not be encoded: {wire.error}</p>
@@ -131,42 +154,39 @@ export function PacketView({ ev, changed: changes }: { ev: TraceEvent; changed: 
   );
 }
 
-function LayerFields(props: {
-  layer: Layer;
+/**
+ * One field of a layer. Its props are plain values, so a step that leaves the field as it was
+ * skips it entirely.
+ */
+const FieldButton = memo(function FieldButton(props: {
   li: number;
-  name: LayerName;
-  rows: FieldRow[];
-  changed: Map<string, { from?: unknown; to?: unknown }>;
-  selected: { layer: number; field: string } | null;
+  layerId: string;
+  layerTitle: string;
+  field: string;
+  value: string;
+  derived: boolean;
+  /** the step changed it */
+  changed: boolean;
+  /** its value before the step, when it had one */
+  was: string | undefined;
+  note: boolean;
+  selected: boolean;
   onSelect: (f: { layer: number; field: string } | null) => void;
 }) {
-  const { layer, li, name, rows, changed, selected, onSelect } = props;
+  const { li, field, value, changed, was, selected, onSelect } = props;
   return (
-    <div className={`layer s-${name.scope || 'plain'}`} data-testid={`inspector.layer.${name.id}`}>
-      <div className="layer-title">
-        <span className="layer-name">{name.title}</span>
-        <span className="layer-sum mono">{summary(layer)}</span>
-      </div>
-      {rows.map((r) => {
-        const c = changed.get(`${li}:${r.field}`);
-        const isSel = selected?.layer === li && selected.field === r.field;
-        return (
-          <button
-            key={r.field}
-            type="button"
-            className={`frow${c ? ' changed' : ''}${isSel ? ' selected' : ''}${r.derived ? ' derived' : ''}`}
-            data-testid={`inspector.field.${name.id}.${r.field}`}
-            aria-pressed={isSel}
-            aria-label={`${name.title} ${r.field} ${r.value}${c && c.from !== undefined ? `, changed from ${String(c.from)}` : c ? ', changed at this step' : ''}`}
-            onClick={() => onSelect(isSel ? null : { layer: li, field: r.field })}
-          >
-            <span className="fname mono">{r.field}</span>
-            <span className="fval mono">{r.value}</span>
-            {c && c.from !== undefined && <span className="fwas mono">was {String(c.from)}</span>}
-            {!c && layer.type === 'ipv4' && r.field === 'src' && r.value === '0.0.0.0' && <span className="fnote">not set yet: the route lookup picks it</span>}
-          </button>
-        );
-      })}
-    </div>
+    <button
+      type="button"
+      className={`frow${changed ? ' changed' : ''}${selected ? ' selected' : ''}${props.derived ? ' derived' : ''}`}
+      data-testid={`inspector.field.${props.layerId}.${field}`}
+      aria-pressed={selected}
+      aria-label={`${props.layerTitle} ${field} ${value}${was !== undefined ? `, changed from ${was}` : changed ? ', changed at this step' : ''}`}
+      onClick={() => onSelect(selected ? null : { layer: li, field })}
+    >
+      <span className="fname mono">{field}</span>
+      <span className="fval mono">{value}</span>
+      {was !== undefined && <span className="fwas mono">was {was}</span>}
+      {props.note && <span className="fnote">not set yet: the route lookup picks it</span>}
+    </button>
   );
-}
+});

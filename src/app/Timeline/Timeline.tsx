@@ -2,7 +2,7 @@ import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useStat
 import type { PacketOutcome, TraceEvent } from '../../sim/trace/event.ts';
 import type { StepRow } from '../../sim/trace/levels.ts';
 import { describeStep, netnsLabel, shortName } from '../store/describe.ts';
-import { matchingEvents, rowMatches } from '../store/steps.ts';
+import { matchingEvents, rowMatches, rowOf } from '../store/steps.ts';
 import { rowsOf, useStore } from '../store/store.ts';
 import { FindBar, LevelSwitch } from './FindBar.tsx';
 import { revealRow, ROW, rowAt, rowGeometry, rowsInView, type RowGeometry } from './rows.ts';
@@ -30,17 +30,31 @@ export function Timeline() {
   const boxRef = useRef<HTMLDivElement>(null);
   // the viewport as last seen; kept in a ref so that scrolling only re-renders when the rows change
   const viewport = useRef({ top: 0, height: 360 });
-  const [range, setRange] = useState<[number, number]>([0, 30]);
-  const [topRow, setTopRow] = useState(0);
+  const [, rerender] = useState(0);
   const geo = useMemo(() => rowGeometry(events ?? [], rows, cursor), [events, rows, cursor]);
-  const at = useMemo(() => rows.findIndex((r) => r.index === cursor), [rows, cursor]);
+  const at = useMemo(() => rowOf(rows, cursor), [rows, cursor]);
   const hits = useMemo(() => (events ? matchingEvents(events, query) : undefined), [events, query]);
 
+  // follow the cursor: when the cursor or the rows moved, the scroll position that shows it is
+  // decided here, so the rows for it render in this pass (one render per step, not a second
+  // one from an effect); a re-render after the user scrolled leaves the view where it is
+  const revealed = useRef<{ geo: RowGeometry; at: number } | null>(null);
+  const moved = revealed.current?.geo !== geo || revealed.current.at !== at;
+  revealed.current = { geo, at };
+  const want = !moved || at < 0 ? undefined : revealRow(geo, at, viewport.current.top, viewport.current.height);
+  const pending = useRef<{ top: number | null; frame: number; after: number }>({ top: null, frame: 0, after: 0 });
+  if (want !== undefined) viewport.current.top = pending.current.top = want;
+  const range = rowsInView(geo, viewport.current.top, viewport.current.height);
+  const topRow = rowAt(geo, viewport.current.top + ROW.head);
+  const shownRef = useRef({ range, topRow });
+  shownRef.current = { range, topRow };
+
+  /** Re-renders when the viewport now needs other rows than those rendered. */
   const update = useCallback((g: RowGeometry) => {
     const { top, height } = viewport.current;
     const [a, b] = rowsInView(g, top, height);
-    setRange((r) => (r[0] === a && r[1] === b ? r : [a, b]));
-    setTopRow(rowAt(g, top + ROW.head));
+    const shown = shownRef.current;
+    if (a !== shown.range[0] || b !== shown.range[1] || rowAt(g, top + ROW.head) !== shown.topRow) rerender((x) => x + 1);
   }, []);
 
   const geoRef = useRef(geo);
@@ -57,24 +71,38 @@ export function Timeline() {
     return () => ro.disconnect();
   }, [update]);
 
-  // follow the cursor: the rows for the new scroll position render now, the box scrolls in the
-  // next frame (where the browser lays out anyway: no forced layout after React's commit)
+  // the box scrolls in the next frame, where the browser lays out anyway (no forced layout
+  // after React's commit); the scroll event that write causes is ours, and is not read back
+  // (reading scrollTop there would lay out the next step's DOM before its frame)
+  const ownScroll = useRef(false);
   useLayoutEffect(() => {
-    const want = at < 0 ? undefined : revealRow(geo, at, viewport.current.top, viewport.current.height);
-    if (want !== undefined) {
-      viewport.current.top = want;
-      const box = boxRef.current;
-      const id = requestAnimationFrame(() => {
-        if (box) box.scrollTop = want;
-      });
-      update(geo);
-      return () => cancelAnimationFrame(id);
-    }
-    update(geo);
-    return undefined;
-  }, [geo, at, update]);
+    const p = pending.current;
+    if (p.top === null || p.frame) return;
+    p.frame = requestAnimationFrame(() => {
+      p.frame = 0;
+      const top = p.top;
+      p.top = null;
+      if (!boxRef.current || top === null) return;
+      boxRef.current.scrollTop = top;
+      ownScroll.current = true;
+      // scroll events are dispatched before the next frame's callbacks: by then it has come
+      cancelAnimationFrame(p.after);
+      p.after = requestAnimationFrame(() => (ownScroll.current = false));
+    });
+  });
+  useEffect(
+    () => () => {
+      cancelAnimationFrame(pending.current.frame);
+      cancelAnimationFrame(pending.current.after);
+    },
+    [],
+  );
 
   const onScroll = (e: React.UIEvent<HTMLDivElement>) => {
+    if (ownScroll.current) {
+      ownScroll.current = false;
+      return;
+    }
     viewport.current.top = e.currentTarget.scrollTop;
     update(geo);
   };

@@ -6,6 +6,7 @@ import { describeChange, type TraceSnapshot } from './derive.ts';
 import { requestOf, scaleKey, type AppStore, type Store, type TermEntry } from './store.ts';
 import type { Lab } from './lab.ts';
 import { parseShare } from './url.ts';
+import { AnswerCache, modeNeighbours } from './prefetch.ts';
 
 /**
  * The worker client: the only code that talks to the simulation. It watches the store for a
@@ -58,6 +59,10 @@ export const CALL_TIMEOUT_MS = 10_000;
 /** A user's cluster of more than LARGE_CLUSTER_CHARS (thousands of pods) gets this long to build. */
 export const LARGE_CLUSTER_TIMEOUT_MS = 120_000;
 export const LARGE_CLUSTER_CHARS = 1_000_000;
+/** How many answers the client keeps (the shown ones and the prefetched mode switches). */
+const PREFETCH_KEEP = 8;
+/** The prefetch starts once the new trace has been on screen this long (a quick next click is not queued behind it). */
+const PREFETCH_AFTER_MS = 300;
 /** A scale point builds a cluster of up to 10,000 services: it gets longer. */
 export const SCALE_TIMEOUT_MS = 180_000;
 /** The services counts of the scale chart, computed smallest first so the chart fills in. */
@@ -290,16 +295,42 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
   };
   const callFor = <T>(text: string, what: string, f: (api: SimApi) => Promise<Result<T>>) => sim.call(what, f, text.length > LARGE_CLUSTER_CHARS ? Math.max(timeout(), LARGE_CLUSTER_TIMEOUT_MS) : timeout());
 
+  /** answers by request key: the ones shown lately and those one mode switch away (prefetch.ts) */
+  const answers = new AnswerCache<Promise<Result<SimResult>>>(PREFETCH_KEEP);
+
   async function recompute(): Promise<void> {
     const req = requestOf(store.getState());
     const id = ++latest;
     store.setState({ pending: true, playing: false });
     const t0 = performance.now();
-    const r = await call('simulate', (api) => api.simulate(req));
+    const k = key(req);
+    const r = await (answers.get(k) ?? call('simulate', (api) => api.simulate(req)));
     if (id !== latest || disposed) return; // a newer request superseded this one
     lastSimulateMs = performance.now() - t0;
     applySimAnswer(store, req, r);
-    if (r.ok) void loadContainers(req);
+    if (!r.ok) return void answers.delete(k);
+    answers.set(k, Promise.resolve(r));
+    void loadContainers(req);
+    clearTimeout(prefetchTimer);
+    prefetchTimer = setTimeout(() => void prefetch(req, r.value, id), PREFETCH_AFTER_MS);
+  }
+
+  let prefetchTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Computes, one at a time, the traces one mode switch away from the one just shown, while the
+   * user reads it; stops as soon as the user asks for anything else (one call at most is then
+   * in the worker ahead of theirs). Not for a large cluster file: it is too slow to guess with.
+   */
+  async function prefetch(req: SimRequest, shown: SimResult, id: number): Promise<void> {
+    if (req.cluster !== undefined && req.cluster.length > LARGE_CLUSTER_CHARS / 10) return;
+    for (const next of modeNeighbours(req, shown.modes)) {
+      if (id !== latest || disposed) return;
+      const k = key(next);
+      if (answers.has(k)) continue;
+      const p = call('simulate', (api) => api.simulate(next));
+      answers.set(k, p);
+      if (!(await p).ok) answers.delete(k);
+    }
   }
 
   /** The Docker containers of a newly shown cluster file (the topology draws them). */
@@ -555,6 +586,7 @@ export function createSimClient(store: AppStore, spawn: (role: WorkerRole) => Wo
     },
     dispose() {
       disposed = true;
+      clearTimeout(prefetchTimer);
       unsubscribe();
       sim.dispose();
       scale.dispose();

@@ -115,30 +115,44 @@ export interface Counter {
   readonly bytes: number;
 }
 
+/** Counters at one step, by `ruleKey`. */
+export interface CountersAtStep {
+  get(key: string): Counter | undefined;
+}
+
+const finalCounters = new WeakMap<readonly NamespaceTables[], ReadonlyMap<string, Counter>>();
+
+/** Every iptables rule's counter after the whole flow, read once per trace (a large cluster has many rules). */
+function countersAfterFlow(tables: readonly NamespaceTables[]): ReadonlyMap<string, Counter> {
+  let m = finalCounters.get(tables);
+  if (m) return m;
+  const all = new Map<string, Counter>();
+  for (const t of tables) {
+    for (const c of t.iptables) {
+      c.rules.forEach((r, i) => all.set(ruleKey(t.host, t.netns, c.table, c.name, i), { pkts: r.pkts, bytes: r.bytes }));
+    }
+  }
+  finalCounters.set(tables, (m = all));
+  return m;
+}
+
 /**
  * Counters as `iptables -nvL` would print them right after the step at `cursor`: the tables
  * hold the counters after the whole flow, so every rule the flow matched after the cursor is
- * taken back off — what remains counts exactly the packets that have passed so far.
+ * taken back off — what remains counts exactly the packets that have passed so far. A step
+ * costs the events after it, not the cluster's rules: those are read once per trace.
  */
-export function liveCounters(
-  tables: readonly NamespaceTables[],
-  events: readonly TraceEvent[],
-  cursor: number,
-): Map<string, Counter> {
-  const m = new Map<string, Counter>();
-  for (const t of tables) {
-    for (const c of t.iptables) {
-      c.rules.forEach((r, i) => m.set(ruleKey(t.host, t.netns, c.table, c.name, i), { pkts: r.pkts, bytes: r.bytes }));
-    }
-  }
+export function liveCounters(tables: readonly NamespaceTables[], events: readonly TraceEvent[], cursor: number): CountersAtStep {
+  const final = countersAfterFlow(tables);
+  const taken = new Map<string, Counter>();
   for (let i = Math.max(0, cursor + 1); i < events.length; i++) {
     const ev = events[i]!;
     if (!ruleMatched(ev) || ev.ref?.row === undefined || !ev.ref.chain) continue;
     const k = ruleKey(ev.host, ev.netns, ev.ref.nfTable ?? '', ev.ref.chain, ev.ref.row);
-    const prev = m.get(k);
-    if (prev) m.set(k, { pkts: prev.pkts - 1, bytes: prev.bytes - ipLength(ev.packet) });
+    const prev = taken.get(k) ?? final.get(k);
+    if (prev) taken.set(k, { pkts: prev.pkts - 1, bytes: prev.bytes - ipLength(ev.packet) });
   }
-  return m;
+  return { get: (k) => taken.get(k) ?? final.get(k) };
 }
 
 /** One row of `conntrack -L` at a step. */

@@ -4,7 +4,7 @@ import type { FieldChange } from '../../sim/net/packet.ts';
 import { withDerivedChanges } from '../../sim/net/diff.ts';
 import type { TraceEvent } from '../../sim/trace/event.ts';
 import type { SimResult } from '../../sim/api-types.ts';
-import { liveCounters, type Counter } from './derive.ts';
+import { liveCounters, type CountersAtStep } from './derive.ts';
 import { rowOf } from './steps.ts';
 import { rowsOf, useStore } from './store.ts';
 
@@ -13,10 +13,10 @@ export function useCurrentEvent(): TraceEvent | undefined {
   return useStore((s) => s.result?.trace.events[s.cursor]);
 }
 
-let cache: { result: SimResult; cursor: number; value: Map<string, Counter> } | undefined;
+let cache: { result: SimResult; cursor: number; value: CountersAtStep } | undefined;
 
 /** Live iptables counters at the cursor, computed once per (trace, cursor) for all panels. */
-export function countersAt(result: SimResult, cursor: number): Map<string, Counter> {
+export function countersAt(result: SimResult, cursor: number): CountersAtStep {
   if (cache && cache.result === result && cache.cursor === cursor) return cache.value;
   const value = liveCounters(result.tables, result.trace.events, cursor);
   cache = { result, cursor, value };

@@ -176,6 +176,44 @@ describe('store + worker client', () => {
     expect(store.getState().notices.join()).toMatch(/ghost.*default/);
   });
 
+  it('computes the traces one mode switch away while the user reads, one at a time; a switch to one shows it without a new call', async () => {
+    const { store, w } = await booted('');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    expect(w.calls).toHaveLength(1);
+    await tick(400);
+    // the other kube-proxy modes first, then the other flannel backends; each asked once the one before answered
+    const asked: string[] = [];
+    for (let i = 1; i <= 4; i++) {
+      expect(w.calls).toHaveLength(i + 1);
+      const m = w.calls[i]!.req.modes;
+      asked.push(`${m.proxy ?? ''}${m.backend ?? ''}`);
+      w.calls[i]!.resolve({ ok: true, value: fakeResult(m.backend === 'host-gw' ? 'host-gw' : 'vxlan') });
+      await tick();
+    }
+    expect(asked).toEqual(['ipvs', 'nftables', 'host-gw', 'udp']);
+    expect(w.calls).toHaveLength(5);
+    store.getState().setModes({ backend: 'host-gw' });
+    await tick();
+    expect(w.calls).toHaveLength(5);
+    expect(store.getState().pending).toBe(false);
+    expect(store.getState().result?.modes.backend).toBe('host-gw');
+    expect(store.getState().change).toContain('vxlan → host-gw');
+  });
+
+  it('stops computing ahead as soon as the user asks for something', async () => {
+    const { store, w } = await booted('');
+    w.calls[0]!.resolve({ ok: true, value: fakeResult() });
+    await tick(400);
+    expect(w.calls).toHaveLength(2);
+    store.getState().setFlow({ ...DEFAULTS.flow, to: '10.43.6.58:8080' });
+    w.calls[1]!.resolve({ ok: true, value: fakeResult() });
+    await tick();
+    // the user's request, and no further guess before its answer
+    expect(w.calls).toHaveLength(3);
+    expect(w.calls[2]!.req.flow.to).toBe('10.43.6.58:8080');
+  });
+
   it('switching cluster picks a flow the new cluster offers and sets the edits aside until it is back', async () => {
     const { store, w, client } = await booted('?edit=master%3A%20ip%20route%20del%2010.42.1.0%2F24');
     w.calls[0]!.resolve({ ok: true, value: fakeResult() });
@@ -190,7 +228,10 @@ describe('store + worker client', () => {
     w.calls[1]!.resolve({ ok: true, value: fakeResult() });
     await tick();
     await client.switchCluster('seed');
-    expect(w.calls.at(-1)!.req.before).toEqual(['master: ip route del 10.42.1.0/24']);
+    await tick();
+    // (the seed cluster with its edit was answered before: that answer is shown again, not recomputed)
+    expect(store.getState().shown?.before).toEqual(['master: ip route del 10.42.1.0/24']);
+    expect(w.calls).toHaveLength(2);
     expect(store.getState().notices.join()).toContain('1 edit of cluster "seed" restored');
   });
 

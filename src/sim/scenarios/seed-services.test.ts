@@ -49,6 +49,14 @@ describe('seed §3b: pod → ClusterIP in iptables mode', () => {
     const row = out.split('\n').find((l) => l.includes(`/* default/nginx-test:80-80 -> ${sep}:80 */`))!;
     expect(row.trim().split(/\s+/).slice(0, 2)).toEqual(['1', '60']);
   });
+
+  it('node1 holds the same kube-proxy rules as master, with counters of its own: still [0:0]', () => {
+    const svcLines = (host: string, counters: boolean) =>
+      sh(c, host, `iptables-save ${counters ? '-c ' : ''}-t nat`).split('\n').filter((l) => l.includes('-A KUBE-SVC-7CWUT4JBGBRVUN2L '));
+    expect(svcLines('node1', false)).toEqual(svcLines('master', false));
+    expect(svcLines('master', true).filter((l) => l.startsWith('[1:60] '))).toHaveLength(1);
+    expect(svcLines('node1', true).every((l) => l.startsWith('[0:0] '))).toBe(true);
+  });
 });
 
 describe('seed §3b: 1,000 connections split close to 50/50', () => {

@@ -48,6 +48,30 @@ describe('servicePortName', () => {
   });
 });
 
+describe('syncProxyRules on many nodes', () => {
+  const node1 = { ...config, nodeName: 'node1', nodeIPs: ['192.168.205.5'] };
+
+  it('writes every node the same payload when no service port depends on the node', () => {
+    const services = [service()];
+    const a = syncProxyRules(services, config).payload;
+    expect(syncProxyRules(services, node1).payload).toBe(a);
+    // a stale chain on one node is its own: that node's payload deletes it
+    const stale = syncProxyRules(services, node1, ['KUBE-SVC-GONE00000000000']).payload;
+    expect(stale).toContain('-X KUBE-SVC-GONE00000000000');
+    expect(syncProxyRules(services, config).payload).not.toContain('KUBE-SVC-GONE');
+  });
+
+  it('writes each node its own Local endpoints (externalTrafficPolicy Local)', () => {
+    const services = [service({ externalTrafficPolicy: 'Local' })];
+    const svl = (payload: string) => payload.split('\n').filter((l) => l.startsWith('-A KUBE-SVL-'));
+    expect(svl(syncProxyRules(services, config).payload)).toEqual([]);
+    const onNode1 = svl(syncProxyRules(services, node1).payload);
+    expect(onNode1).toHaveLength(1);
+    expect(onNode1[0]).toContain('-> 10.42.1.6:80');
+    expect(onNode1[0]).toContain(`-j ${servicePortEndpointChainName('default/nginx-test:80-80', 'tcp', '10.42.1.6:80')}`);
+  });
+});
+
 describe('syncProxyRules payload', () => {
   const { payload, filter, nat } = syncProxyRules([service()], config);
 

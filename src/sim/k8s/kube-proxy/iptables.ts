@@ -4,7 +4,7 @@ import type { IptablesResult } from '../../linux/netfilter/syntax.ts';
 import { commitTables, stageTables } from '../../linux/netfilter/tables.ts';
 import type { TableName, Tables } from '../../linux/netfilter/types.ts';
 import { portProtoHash, servicePortEndpointChainName } from './hash.ts';
-import { endpointString, planServicePort, servicePortName, sortedServicePorts } from './policy.ts';
+import { endpointString, planServicePort, servicePortName, sortedServicePorts, usesLocalEndpoints } from './policy.ts';
 import type { ProxierConfig, ServiceEndpoint, ServicePortInfo } from './types.ts';
 
 export { servicePortName };
@@ -179,6 +179,33 @@ export function syncProxyRules(
   config: ProxierConfig,
   existingNatChains: Iterable<string> = [],
 ): SyncPayload {
+  const existing = [...new Set(existingNatChains)];
+  if (!services.every(readsNoNode)) return writeProxyRules(services, config, existing);
+  const { nodeName: _name, nodeIPs: _ips, ...shared } = config;
+  // what the payload is written from, besides the services: the stale chains come from these
+  const key = `${JSON.stringify(shared)}\n${existing.filter(isServiceChainName).sort().join(' ')}`;
+  const known = nodePayloads.get(services);
+  if (known?.key === key) return known.payload;
+  const payload = writeProxyRules(services, config, existing);
+  nodePayloads.set(services, { key, payload });
+  return payload;
+}
+
+/**
+ * The payload last written for a list of services (the controller hands every node the same
+ * list), with what else it was written from. syncProxyRules reads the node's name only for a
+ * Local traffic policy and its IP only for a load balancer's source ranges; without those,
+ * every node with the same configuration and stale chains gets the same payload — the same
+ * string, which iptables-restore then recognises as parsed already.
+ */
+const nodePayloads = new WeakMap<readonly ServicePortInfo[], { readonly key: string; readonly payload: SyncPayload }>();
+
+/** This service port's rules are the same on every node. */
+const readsNoNode = (svc: ServicePortInfo): boolean => !usesLocalEndpoints(svc) && svc.loadBalancerSourceRanges.length === 0;
+
+const isServiceChainName = (c: string): boolean => SERVICE_CHAIN_PREFIXES.some((p) => c.startsWith(p));
+
+function writeProxyRules(services: readonly ServicePortInfo[], config: ProxierConfig, existingNatChains: readonly string[]): SyncPayload {
   const filterChains = new LineBuffer();
   const filterRules = new LineBuffer();
   const natChains = new LineBuffer();
@@ -442,9 +469,7 @@ export function syncProxyRules(
   }
 
   // Delete chains no longer in use (Go iterates a set difference; sorted here).
-  const stale = [...new Set(existingNatChains)]
-    .filter((c) => !activeNatChains.has(c) && SERVICE_CHAIN_PREFIXES.some((p) => c.startsWith(p)))
-    .sort();
+  const stale = existingNatChains.filter((c) => !activeNatChains.has(c) && isServiceChainName(c)).sort();
   for (const chain of stale) {
     natChains.line(chainLine(chain));
     natRules.write('-X', chain);

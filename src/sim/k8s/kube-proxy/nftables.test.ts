@@ -273,3 +273,56 @@ describe('kube-proxy nftables proxier on the seed cluster', () => {
     expect(table.sets.get('service-ips')!.elements.size).toBe(0);
   });
 });
+
+describe('kube-proxy nftables proxier: partial syncs (syncProxyRules with tryPartialSync)', () => {
+  const ruleset = (rs: NftRuleset, handles = false) => {
+    const r = runNft(rs, 'list ruleset', { list: { handles } });
+    if (!r.ok) throw new Error(r.error);
+    return r.output;
+  };
+  // the first service gains an endpoint, the second goes, a new one comes
+  const first = OVERALL[0]!;
+  const changed: ServicePortInfo[] = [
+    { ...first, endpoints: [...first.endpoints, endpoint('10.180.0.99', first.endpoints[0]?.port ?? 80, 'host2')] },
+    ...OVERALL.slice(2),
+    seedServicePort({ namespace: 'ns9', name: 'svc9', portName: 'p80', clusterIP: '172.30.0.99', nodePort: undefined }),
+  ];
+  const partial = new NftRuleset();
+  const noChange = { before: '', after: '' };
+  KubeProxyNftables.sync({ nft: partial }, OVERALL, FAKE_CONFIG);
+  noChange.before = ruleset(partial, true);
+  KubeProxyNftables.sync({ nft: partial }, OVERALL.map((s) => ({ ...s })), FAKE_CONFIG);
+  noChange.after = ruleset(partial, true);
+  const partialSync = KubeProxyNftables.sync({ nft: partial }, changed, FAKE_CONFIG);
+  const full = new NftRuleset();
+  KubeProxyNftables.sync({ nft: full }, OVERALL, FAKE_CONFIG);
+  KubeProxyNftables.restart({ nft: full });
+  const fullSync = KubeProxyNftables.sync({ nft: full }, changed, FAKE_CONFIG);
+
+  it('a re-sync of unchanged Services rewrites nothing: every rule keeps its handle (nft -a)', () => {
+    expect(noChange.after).toBe(noChange.before);
+    expect(noChange.after).toContain('# handle');
+  });
+
+  it('after a change holds what a restarted kube-proxy writes in full: the same chains, rules and elements', () => {
+    expect(partialSync).toEqual({ ok: true });
+    expect(fullSync).toEqual({ ok: true });
+    expect(facts(partial)).toEqual(facts(full));
+    const listing = ruleset(partial);
+    expect(listing).toContain('172.30.0.99 . tcp . 80 : goto service-');
+    expect(listing).not.toContain(`${OVERALL[1]!.clusterIP} . tcp`);
+  });
+
+  it('keeps a gone service\'s chains flushed, and deletes them in the first sync more than a second after it last flushed them', () => {
+    const rs = new NftRuleset();
+    KubeProxyNftables.sync({ nft: rs }, [seedServicePort()], MASTER_PROXIER_CONFIG, 0);
+    KubeProxyNftables.sync({ nft: rs }, [], MASTER_PROXIER_CONFIG, 500_000);
+    const names = () => [...rs.table('ip', 'kube-proxy')!.chains.keys()].filter((c) => c.includes('/'));
+    expect(names().length).toBe(4);
+    KubeProxyNftables.sync({ nft: rs }, [], MASTER_PROXIER_CONFIG, 1_000_000);
+    expect(names().length).toBe(4);
+    KubeProxyNftables.sync({ nft: rs }, [], MASTER_PROXIER_CONFIG, 2_100_000);
+    expect(names()).toEqual([]);
+    expect(ruleset(rs)).not.toContain('nginx-test');
+  });
+});

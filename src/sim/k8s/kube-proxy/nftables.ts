@@ -92,10 +92,24 @@ export function nftEndpointChain(svc: Pick<ServicePortInfo, 'namespace' | 'name'
 /**
  * Chain names kept with the objects they were computed for (kube-proxy computes them once, in
  * newServiceInfo / newEndpointInfo, not on every sync), with the inputs, so a changed object gets
- * new names.
+ * new names. An endpoint also keeps the texts of its chain's two rules: every node writes them
+ * alike, and the same text is looked up as parsed before, not built and hashed again.
  */
 const serviceChainCache = new WeakMap<ServicePortInfo, { readonly base: string; readonly chains: ReturnType<typeof nftServiceChains> }>();
-const endpointChainCache = new WeakMap<ServiceEndpoint, { readonly svc: ServicePortInfo; readonly ip: string; readonly port: number; readonly chain: string; readonly affinity: string }>();
+
+interface EndpointObjects {
+  readonly svc: ServicePortInfo;
+  readonly protocol: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly chain: string;
+  readonly affinity: string;
+  /** `ip saddr IP jump mark-for-masquerade`: an endpoint reaching itself through the service */
+  readonly hairpin: string;
+  /** `meta l4proto PROTO dnat to IP:PORT` */
+  readonly dnat: string;
+}
+const endpointChainCache = new WeakMap<ServiceEndpoint, EndpointObjects>();
 
 function serviceChainsOf(svc: ServicePortInfo): ReturnType<typeof nftServiceChains> {
   const base = `${svc.namespace}/${svc.name}/${svc.protocol}/${svc.portName}`;
@@ -106,10 +120,19 @@ function serviceChainsOf(svc: ServicePortInfo): ReturnType<typeof nftServiceChai
   return chains;
 }
 
-function endpointChainsOf(svc: ServicePortInfo, ep: ServiceEndpoint): { readonly chain: string; readonly affinity: string } {
+function endpointChainsOf(svc: ServicePortInfo, ep: ServiceEndpoint): EndpointObjects {
   const known = endpointChainCache.get(ep);
-  if (known && known.svc === svc && known.ip === ep.ip && known.port === ep.port) return known;
-  const made = { svc, ip: ep.ip, port: ep.port, chain: nftEndpointChain(svc, ep), affinity: nftEndpointChain(svc, ep, 'affinity-') };
+  if (known && known.svc === svc && known.protocol === svc.protocol && known.ip === ep.ip && known.port === ep.port) return known;
+  const made: EndpointObjects = {
+    svc,
+    protocol: svc.protocol,
+    ip: ep.ip,
+    port: ep.port,
+    chain: nftEndpointChain(svc, ep),
+    affinity: nftEndpointChain(svc, ep, 'affinity-'),
+    hairpin: `ip saddr ${ep.ip} jump ${MARK_MASQ}`,
+    dnat: `meta l4proto ${svc.protocol.toLowerCase()} dnat to ${endpointString(ep)}`,
+  };
   endpointChainCache.set(ep, made);
   return made;
 }
@@ -126,22 +149,71 @@ export interface ExistingObjects {
 }
 
 /**
- * proxier.go setupNFTables + syncProxyRules (a full sync by a freshly started kube-proxy): the
- * knftables transaction, object by object in kube-proxy's order.
+ * What one kube-proxy process remembers from one sync to the next (the Proxier fields
+ * syncProxyRules reads): whether the next sync must be full, whether the base chains were
+ * recreated yet, the elements it wrote to each set and map (nftElementStorage), and the chains it
+ * flushed as stale, with when.
  */
-export function kubeProxyTransaction(services: readonly ServicePortInfo[], config: ProxierConfig, existing: ExistingObjects = { chains: [], sets: [] }): KnfTransaction {
+export class NftProxierState {
+  /** proxier.needFullSync: true until a sync succeeds, and again after one fails */
+  needFullSync = true;
+  /** proxier.flushed: the base chains' add+delete runs once per process */
+  flushed = false;
+  /** nftElementStorage per set or map: the joined key → the key and the joined value written */
+  readonly elements = new Map<string, Map<string, { readonly key: readonly string[]; readonly value: string }>>();
+  /** proxier.staleChains: service chains flushed as stale → when (simulated µs) */
+  readonly staleChains = new Map<string, number>();
+}
+
+/** How this transaction is written: a full sync, or a partial one that rewrites only `updated`. */
+export interface SyncPlan {
+  readonly state: NftProxierState;
+  /** UpdatedServices of the service and endpoints change trackers (`namespace/name`) */
+  readonly updated: ReadonlySet<string>;
+  /** simulated µs the sync starts at (when stale chains go stale) */
+  readonly nowUs: number;
+}
+
+/**
+ * proxier.go syncProxyRules (with setupNFTables on a full sync): the knftables transaction,
+ * object by object in kube-proxy's order. Without a plan it is a freshly started kube-proxy's
+ * first sync. On a partial sync (a state whose last sync succeeded) a service whose Service and
+ * EndpointSlices did not change keeps its chains and rules untouched, and only set and map
+ * elements that differ from what was written last are added or deleted.
+ */
+export function kubeProxyTransaction(services: readonly ServicePortInfo[], config: ProxierConfig, existing: ExistingObjects = { chains: [], sets: [] }, syncPlan: SyncPlan = { state: new NftProxierState(), updated: new Set(), nowUs: 0 }): KnfTransaction {
   const tx = new KnfTransaction('ip', 'kube-proxy');
-  const created = new Set<string>();
-  /** ensureChain: add and flush, once per transaction */
-  const ensureChain = (chain: string) => {
+  const { state } = syncPlan;
+  const tryPartialSync = !state.needFullSync;
+  /** ensureChain: add and flush, once per transaction; on a skipped service only noted */
+  const ensureChain = (chain: string, created: Set<string>, skipCreation: boolean) => {
     if (created.has(chain)) return;
     created.add(chain);
+    if (skipCreation) return;
     tx.add({ verb: 'add', obj: 'chain', name: chain });
     tx.add({ verb: 'flush', obj: 'chain', name: chain });
   };
   const rule = (chain: string, text: string, comment?: string) => tx.add({ verb: 'add', obj: 'rule', chain, rule: text, comment });
   const element = (set: string, key: readonly (string | number)[], value?: string, comment?: string) =>
     tx.add({ verb: 'add', obj: 'element', set, key: key.map(String), value, comment });
+  /** the elements this sync wrote or kept, per set (what cleanupLeftoverKeys spares) */
+  const ensured = new Map<string, Set<string>>();
+  /** nftElementStorage.ensureElem: written only when new or with another value */
+  const ensureElem = (set: string, key: readonly (string | number)[], value?: string, comment?: string) => {
+    const parts = key.map(String);
+    const joined = parts.join(' . ');
+    const joinedValue = value ?? '';
+    let stored = state.elements.get(set);
+    if (!stored) state.elements.set(set, (stored = new Map()));
+    let kept = ensured.get(set);
+    if (!kept) ensured.set(set, (kept = new Set()));
+    kept.add(joined);
+    const before = stored.get(joined);
+    if (before?.value === joinedValue) return;
+    if (before) tx.add({ verb: 'delete', obj: 'element', set, key: parts });
+    tx.add({ verb: 'add', obj: 'element', set, key: parts, value, comment });
+    stored.set(joined, { key: parts, value: joinedValue });
+  };
   const map = (name: string, type: string, comment: string) => tx.add({ verb: 'add', obj: 'map', name, type, comment });
   const mark = masqueradeMark(config.masqueradeBit);
   const localDetector = config.clusterCIDR;
@@ -150,65 +222,81 @@ export function kubeProxyTransaction(services: readonly ServicePortInfo[], confi
   const matchAll = nodePortAddresses.length === 0;
   const noLocalhost = 'ip daddr != 127.0.0.0/8';
 
-  // setupNFTables
-  tx.add({ verb: 'add', obj: 'table', comment: 'rules for kube-proxy' });
-  // the first sync deletes the base chains once so changed priorities can apply
-  for (const [name] of BASE_CHAINS) {
-    tx.add({ verb: 'add', obj: 'chain', name });
-    tx.add({ verb: 'delete', obj: 'chain', name });
+  if (!tryPartialSync) setupNFTables();
+  /** proxier.go setupNFTables: the table, base chains, top-level chains, sets and maps (full syncs) */
+  function setupNFTables(): void {
+    const created = new Set<string>();
+    tx.add({ verb: 'add', obj: 'table', comment: 'rules for kube-proxy' });
+    // the first sync deletes the base chains once so changed priorities can apply
+    if (!state.flushed) {
+      for (const [name] of BASE_CHAINS) {
+        tx.add({ verb: 'add', obj: 'chain', name });
+        tx.add({ verb: 'delete', obj: 'chain', name });
+      }
+      state.flushed = true;
+    }
+    for (const [name, type, hook, priority] of BASE_CHAINS) {
+      tx.add({ verb: 'add', obj: 'chain', name, base: { type, hook, priority } });
+      tx.add({ verb: 'flush', obj: 'chain', name });
+    }
+    for (const [dst, src, extra] of JUMP_CHAINS) {
+      ensureChain(dst, created, false);
+      rule(src, extra ? `${extra} jump ${dst}` : `jump ${dst}`);
+    }
+    for (const chain of [SERVICES, CLUSTER_IPS_CHECK, MASQUERADING, MARK_MASQ]) ensureChain(chain, created, false);
+    rule(MARK_MASQ, `mark set mark or ${mark}`);
+    rule(MASQUERADING, `mark and ${mark} == 0 return`);
+    rule(MASQUERADING, `mark set mark xor ${mark}`);
+    rule(MASQUERADING, 'masquerade fully-random');
+    tx.add({ verb: 'add', obj: 'set', name: CLUSTER_IPS, type: 'ipv4_addr', comment: 'Active ClusterIPs' });
+    rule(CLUSTER_IPS_CHECK, `ip daddr @${CLUSTER_IPS} reject`, 'Reject traffic to invalid ports of ClusterIPs');
+    const serviceCIDRs = config.serviceCIDRs ?? [];
+    if (serviceCIDRs.length > 0) rule(CLUSTER_IPS_CHECK, `ip daddr { ${serviceCIDRs.join(',')} } drop`, 'Drop traffic to unallocated ClusterIPs');
+    tx.add({ verb: 'add', obj: 'set', name: NODEPORT_IPS, type: 'ipv4_addr', comment: 'IPs that accept NodePort traffic' });
+    if (matchAll) tx.add({ verb: 'delete', obj: 'set', name: NODEPORT_IPS });
+    else {
+      tx.add({ verb: 'flush', obj: 'set', name: NODEPORT_IPS });
+      // GetNodeIPs: "primary" is the node's IPs from the Node object, CIDRs select among them;
+      // loopback is never accepted
+      const ips = nodePortAddresses.includes('primary') ? config.nodeIPs : config.nodeIPs.filter((ip) => nodePortAddresses.some((c) => cidrContains(c, ip)));
+      for (const ip of ips) if (!ip.startsWith('127.')) element(NODEPORT_IPS, [ip]);
+    }
+    map(NO_ENDPOINT_SERVICES, 'ipv4_addr . inet_proto . inet_service : verdict', 'vmap to drop or reject packets to services with no endpoints');
+    map(NO_ENDPOINT_NODEPORTS, 'inet_proto . inet_service : verdict', 'vmap to drop or reject packets to service nodeports with no endpoints');
+    tx.add({ verb: 'add', obj: 'chain', name: REJECT_CHAIN, comment: 'helper for @no-endpoint-services / @no-endpoint-nodeports' });
+    tx.add({ verb: 'flush', obj: 'chain', name: REJECT_CHAIN });
+    rule(REJECT_CHAIN, 'reject');
+    rule(SERVICE_ENDPOINTS_CHECK, `ip daddr . meta l4proto . th dport vmap @${NO_ENDPOINT_SERVICES}`);
+    rule(NODEPORT_ENDPOINTS_CHECK, `${matchAll ? noLocalhost : `ip daddr @${NODEPORT_IPS}`} meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS}`);
+    map(FIREWALL_IPS, 'ipv4_addr . inet_proto . inet_service : verdict', 'destinations that are subject to LoadBalancerSourceRanges');
+    ensureChain(FIREWALL_CHECK, created, false);
+    rule(FIREWALL_CHECK, `ip daddr . meta l4proto . th dport vmap @${FIREWALL_IPS}`);
+    map(SERVICE_IPS, 'ipv4_addr . inet_proto . inet_service : verdict', 'ClusterIP, ExternalIP and LoadBalancer IP traffic');
+    map(SERVICE_NODEPORTS, 'inet_proto . inet_service : verdict', 'NodePort traffic');
+    rule(SERVICES, `ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS}`);
+    rule(SERVICES, `${matchAll ? `fib daddr type local ${noLocalhost}` : `ip daddr @${NODEPORT_IPS}`} meta l4proto . th dport vmap @${SERVICE_NODEPORTS}`);
+    // nftElementStorage.reset: the sets and maps are refilled from scratch
+    for (const [name, obj] of [[CLUSTER_IPS, 'set'], [SERVICE_IPS, 'map'], [FIREWALL_IPS, 'map'], [NO_ENDPOINT_SERVICES, 'map'], [NO_ENDPOINT_NODEPORTS, 'map'], [SERVICE_NODEPORTS, 'map']] as const) {
+      state.elements.get(name)?.clear();
+      tx.add({ verb: 'flush', obj, name });
+    }
   }
-  for (const [name, type, hook, priority] of BASE_CHAINS) {
-    tx.add({ verb: 'add', obj: 'chain', name, base: { type, hook, priority } });
-    tx.add({ verb: 'flush', obj: 'chain', name });
-  }
-  for (const [dst, src, extra] of JUMP_CHAINS) {
-    ensureChain(dst);
-    rule(src, extra ? `${extra} jump ${dst}` : `jump ${dst}`);
-  }
-  for (const chain of [SERVICES, CLUSTER_IPS_CHECK, MASQUERADING, MARK_MASQ]) ensureChain(chain);
-  rule(MARK_MASQ, `mark set mark or ${mark}`);
-  rule(MASQUERADING, `mark and ${mark} == 0 return`);
-  rule(MASQUERADING, `mark set mark xor ${mark}`);
-  rule(MASQUERADING, 'masquerade fully-random');
-  tx.add({ verb: 'add', obj: 'set', name: CLUSTER_IPS, type: 'ipv4_addr', comment: 'Active ClusterIPs' });
-  rule(CLUSTER_IPS_CHECK, `ip daddr @${CLUSTER_IPS} reject`, 'Reject traffic to invalid ports of ClusterIPs');
-  const serviceCIDRs = config.serviceCIDRs ?? [];
-  if (serviceCIDRs.length > 0) rule(CLUSTER_IPS_CHECK, `ip daddr { ${serviceCIDRs.join(',')} } drop`, 'Drop traffic to unallocated ClusterIPs');
-  tx.add({ verb: 'add', obj: 'set', name: NODEPORT_IPS, type: 'ipv4_addr', comment: 'IPs that accept NodePort traffic' });
-  if (matchAll) tx.add({ verb: 'delete', obj: 'set', name: NODEPORT_IPS });
-  else {
-    tx.add({ verb: 'flush', obj: 'set', name: NODEPORT_IPS });
-    // GetNodeIPs: "primary" is the node's IPs from the Node object, CIDRs select among them;
-    // loopback is never accepted
-    const ips = nodePortAddresses.includes('primary') ? config.nodeIPs : config.nodeIPs.filter((ip) => nodePortAddresses.some((c) => cidrContains(c, ip)));
-    for (const ip of ips) if (!ip.startsWith('127.')) element(NODEPORT_IPS, [ip]);
-  }
-  map(NO_ENDPOINT_SERVICES, 'ipv4_addr . inet_proto . inet_service : verdict', 'vmap to drop or reject packets to services with no endpoints');
-  map(NO_ENDPOINT_NODEPORTS, 'inet_proto . inet_service : verdict', 'vmap to drop or reject packets to service nodeports with no endpoints');
-  tx.add({ verb: 'add', obj: 'chain', name: REJECT_CHAIN, comment: 'helper for @no-endpoint-services / @no-endpoint-nodeports' });
-  tx.add({ verb: 'flush', obj: 'chain', name: REJECT_CHAIN });
-  rule(REJECT_CHAIN, 'reject');
-  rule(SERVICE_ENDPOINTS_CHECK, `ip daddr . meta l4proto . th dport vmap @${NO_ENDPOINT_SERVICES}`);
-  rule(NODEPORT_ENDPOINTS_CHECK, `${matchAll ? noLocalhost : `ip daddr @${NODEPORT_IPS}`} meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS}`);
-  map(FIREWALL_IPS, 'ipv4_addr . inet_proto . inet_service : verdict', 'destinations that are subject to LoadBalancerSourceRanges');
-  ensureChain(FIREWALL_CHECK);
-  rule(FIREWALL_CHECK, `ip daddr . meta l4proto . th dport vmap @${FIREWALL_IPS}`);
-  map(SERVICE_IPS, 'ipv4_addr . inet_proto . inet_service : verdict', 'ClusterIP, ExternalIP and LoadBalancer IP traffic');
-  map(SERVICE_NODEPORTS, 'inet_proto . inet_service : verdict', 'NodePort traffic');
-  rule(SERVICES, `ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS}`);
-  rule(SERVICES, `${matchAll ? `fib daddr type local ${noLocalhost}` : `ip daddr @${NODEPORT_IPS}`} meta l4proto . th dport vmap @${SERVICE_NODEPORTS}`);
-  // nftElementStorage.reset: the sets and maps are refilled from scratch
-  tx.add({ verb: 'flush', obj: 'set', name: CLUSTER_IPS });
-  for (const m of [SERVICE_IPS, FIREWALL_IPS, NO_ENDPOINT_SERVICES, NO_ENDPOINT_NODEPORTS, SERVICE_NODEPORTS]) tx.add({ verb: 'flush', obj: 'map', name: m });
 
   // syncProxyRules
-  const activeChains = new Set<string>();
+  // activeChains: only a table that already holds service chains has stale ones to find
+  const existingServiceChains = [...existing.chains].filter((c) => c.includes('/'));
+  const activeChains = existingServiceChains.length > 0 ? new Set<string>() : undefined;
   const activeAffinitySets = new Set<string>();
-  const ensureServiceChain = (chain: string) => {
-    activeChains.add(chain);
-    ensureChain(chain);
-  };
   for (const svc of sortedServicePorts(services)) {
+    // skipServiceUpdate: an unchanged service's chains and rules stay as written
+    const skip = tryPartialSync && !syncPlan.updated.has(`${svc.namespace}/${svc.name}`);
+    // ensureChain's once per transaction: chains are named after their service, so only a
+    // service's own can repeat
+    const ownChains = new Set<string>();
+    const ensureServiceChain = (chain: string) => {
+      activeChains?.add(chain);
+      ensureChain(chain, ownChains, skip);
+    };
     const protocol = svc.protocol.toLowerCase();
     const name = servicePortName(svc);
     const chains = serviceChainsOf(svc);
@@ -238,14 +326,14 @@ export function kubeProxyTransaction(services: readonly ServicePortInfo[], confi
     }
 
     // Capture the clusterIP.
-    element(CLUSTER_IPS, [svc.clusterIP]);
-    if (plan.hasInternalEndpoints) element(SERVICE_IPS, [svc.clusterIP, protocol, svc.port], `goto ${internalTrafficChain}`);
-    else element(NO_ENDPOINT_SERVICES, [svc.clusterIP, protocol, svc.port], internalVerdict, name);
+    ensureElem(CLUSTER_IPS, [svc.clusterIP]);
+    if (plan.hasInternalEndpoints) ensureElem(SERVICE_IPS, [svc.clusterIP, protocol, svc.port], `goto ${internalTrafficChain}`);
+    else ensureElem(NO_ENDPOINT_SERVICES, [svc.clusterIP, protocol, svc.port], internalVerdict, name);
 
     // Capture externalIPs.
     for (const ip of svc.externalIPs) {
-      if (plan.hasEndpoints) element(SERVICE_IPS, [ip, protocol, svc.port], `goto ${chains.external}`);
-      if (!plan.hasExternalEndpoints) element(NO_ENDPOINT_SERVICES, [ip, protocol, svc.port], externalVerdict, name);
+      if (plan.hasEndpoints) ensureElem(SERVICE_IPS, [ip, protocol, svc.port], `goto ${chains.external}`);
+      if (!plan.hasExternalEndpoints) ensureElem(NO_ENDPOINT_SERVICES, [ip, protocol, svc.port], externalVerdict, name);
     }
 
     const usesFWChain = svc.loadBalancerIPs.length > 0 && svc.loadBalancerSourceRanges.length > 0;
@@ -253,17 +341,21 @@ export function kubeProxyTransaction(services: readonly ServicePortInfo[], confi
 
     // Capture load-balancer ingress.
     for (const ip of svc.loadBalancerIPs) {
-      if (plan.hasEndpoints) element(SERVICE_IPS, [ip, protocol, svc.port], `goto ${chains.external}`);
-      if (usesFWChain) element(FIREWALL_IPS, [ip, protocol, svc.port], `goto ${chains.firewall}`);
+      if (plan.hasEndpoints) ensureElem(SERVICE_IPS, [ip, protocol, svc.port], `goto ${chains.external}`);
+      if (usesFWChain) ensureElem(FIREWALL_IPS, [ip, protocol, svc.port], `goto ${chains.firewall}`);
     }
-    if (!plan.hasExternalEndpoints) for (const ip of svc.loadBalancerIPs) element(NO_ENDPOINT_SERVICES, [ip, protocol, svc.port], externalVerdict, name);
+    if (!plan.hasExternalEndpoints) for (const ip of svc.loadBalancerIPs) ensureElem(NO_ENDPOINT_SERVICES, [ip, protocol, svc.port], externalVerdict, name);
 
     // Capture nodeports (not subject to loadBalancerSourceRanges).
     const nodePort = svc.nodePort ?? 0;
     if (nodePort !== 0) {
-      if (plan.hasEndpoints) element(SERVICE_NODEPORTS, [protocol, nodePort], `goto ${chains.external}`);
-      if (!plan.hasExternalEndpoints) element(NO_ENDPOINT_NODEPORTS, [protocol, nodePort], externalVerdict, name);
+      if (plan.hasEndpoints) ensureElem(SERVICE_NODEPORTS, [protocol, nodePort], `goto ${chains.external}`);
+      if (!plan.hasExternalEndpoints) ensureElem(NO_ENDPOINT_NODEPORTS, [protocol, nodePort], externalVerdict, name);
     }
+
+    // All the following operations are service-chain related and may be skipped if no svc or endpoint
+    // changes are required.
+    if (skip) continue;
 
     // Set up internal traffic handling.
     if (plan.hasInternalEndpoints) {
@@ -311,18 +403,34 @@ export function kubeProxyTransaction(services: readonly ServicePortInfo[], confi
 
     // Generate the per-endpoint chains.
     for (const ep of plan.allReachableEndpoints) {
-      const chain = epChain(ep);
+      const known = endpointChainsOf(svc, ep);
       // hairpin: an endpoint reaching itself through the service is masqueraded
-      rule(chain, `ip saddr ${ep.ip} jump ${MARK_MASQ}`);
-      if (affinity) rule(chain, `update @${affinitySet(ep)} { ip saddr }`);
-      rule(chain, `meta l4proto ${protocol} dnat to ${endpointString(ep)}`);
+      rule(known.chain, known.hairpin);
+      if (affinity) rule(known.chain, `update @${known.affinity} { ip saddr }`);
+      rule(known.chain, known.dnat);
     }
   }
 
   // Stale service chains are flushed now and deleted by a later sync (a map element pointing at
-  // them may take a moment to go on kernels before 6.2); stale affinity sets go at once.
-  for (const chain of existing.chains) if (chain.includes('/') && !activeChains.has(chain)) tx.add({ verb: 'flush', obj: 'chain', name: chain });
+  // them may take a moment to go on kernels before 6.2): each sync that still finds one stale
+  // notes the time again, the first sync more than a second later deletes it. Stale affinity sets
+  // go at once.
+  for (const chain of existingServiceChains) {
+    if (!activeChains?.has(chain)) {
+      tx.add({ verb: 'flush', obj: 'chain', name: chain });
+      state.staleChains.set(chain, syncPlan.nowUs);
+    } else state.staleChains.delete(chain);
+  }
   for (const set of existing.sets) if (set.startsWith('affinity-') && !activeAffinitySets.has(set)) tx.add({ verb: 'delete', obj: 'set', name: set });
+  // cleanupLeftoverKeys: elements no service wrote this time go
+  for (const [set, stored] of state.elements) {
+    const kept = ensured.get(set);
+    for (const [joined, e] of stored) {
+      if (kept?.has(joined)) continue;
+      tx.add({ verb: 'delete', obj: 'element', set, key: e.key });
+      stored.delete(joined);
+    }
+  }
   return tx;
 }
 
@@ -334,14 +442,97 @@ export function nftablesTransaction(services: readonly ServicePortInfo[], config
 /** The outcome of a sync: nft's complaint if the transaction was refused. */
 export type NftSyncResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
+/** One node's kube-proxy: what it remembers, and the Services it synced last (its svcPortMap). */
+interface NodeProxier {
+  readonly state: NftProxierState;
+  services: ReadonlyMap<string, ServicePortInfo>;
+  config: string;
+}
+
+/** The kube-proxy process of each node, kept beside the node's nf_tables it programs. */
+const proxiers = new WeakMap<NftRuleset, NodeProxier>();
+
+/** Same Service port and endpoints, field by field (what the change trackers would not report). */
+function samePort(a: ServicePortInfo, b: ServicePortInfo): boolean {
+  if (a === b) return true;
+  const list = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((v, i) => v === y[i]);
+  if (
+    a.namespace !== b.namespace || a.name !== b.name || a.portName !== b.portName || a.protocol !== b.protocol || a.clusterIP !== b.clusterIP || a.port !== b.port ||
+    a.targetPort !== b.targetPort || a.nodePort !== b.nodePort || a.healthCheckNodePort !== b.healthCheckNodePort || a.sessionAffinity !== b.sessionAffinity ||
+    a.sessionAffinityTimeout !== b.sessionAffinityTimeout || a.externalTrafficPolicy !== b.externalTrafficPolicy || a.internalTrafficPolicy !== b.internalTrafficPolicy ||
+    !list(a.externalIPs, b.externalIPs) || !list(a.loadBalancerIPs, b.loadBalancerIPs) || !list(a.loadBalancerSourceRanges, b.loadBalancerSourceRanges) ||
+    a.endpoints.length !== b.endpoints.length
+  ) {
+    return false;
+  }
+  return a.endpoints.every((e, i) => {
+    const f = b.endpoints[i]!;
+    return e.ip === f.ip && e.port === f.port && e.nodeName === f.nodeName && e.ready === f.ready && e.serving === f.serving && e.terminating === f.terminating;
+  });
+}
+
+/**
+ * svcPortMap.Update + endpointsMap.Update: the Services (`namespace/name`) whose Service or
+ * EndpointSlices changed since the last sync, and the service ports to sync — an unchanged one
+ * as kube-proxy already holds it (its chain names computed once, in newServicePortInfo).
+ */
+function trackChanges(before: ReadonlyMap<string, ServicePortInfo>, services: readonly ServicePortInfo[]): { updated: Set<string>; current: Map<string, ServicePortInfo> } {
+  const updated = new Set<string>();
+  const current = new Map<string, ServicePortInfo>();
+  for (const svc of services) {
+    const key = servicePortName(svc);
+    const known = before.get(key);
+    if (known && samePort(known, svc)) current.set(key, known);
+    else {
+      current.set(key, svc);
+      updated.add(`${svc.namespace}/${svc.name}`);
+    }
+  }
+  for (const [key, svc] of before) if (!current.has(key)) updated.add(`${svc.namespace}/${svc.name}`);
+  return { updated, current };
+}
+
+/** A chain flushed as stale is deleted by the first sync a second later (proxier.go). */
+const STALE_CHAIN_US = 1_000_000;
+
 /**
  * One kube-proxy sync on a node: the transaction through `nft -f -` (knftables runs nft with the
- * transaction on stdin), all or nothing.
+ * transaction on stdin), all or nothing. The node's kube-proxy remembers what it wrote: its first
+ * sync (and the one after a failure, or with another configuration — a restarted kube-proxy) is
+ * full; later ones rewrite only the Services that changed (proxier.go's partial sync).
  */
 export const KubeProxyNftables = {
   sync(ns: { readonly nft: NftRuleset }, services: readonly ServicePortInfo[], config: ProxierConfig, nowUs = 0): NftSyncResult {
+    const configKey = JSON.stringify(config);
+    let proxier = proxiers.get(ns.nft);
+    if (!proxier || proxier.config !== configKey) proxiers.set(ns.nft, (proxier = { state: new NftProxierState(), services: new Map(), config: configKey }));
+    const { state } = proxier;
+    // stale chains old enough go first, in a transaction of their own (a failure is only logged)
+    const old = [...state.staleChains].filter(([, at]) => at < nowUs - STALE_CHAIN_US).map(([chain]) => chain);
+    if (old.length > 0) {
+      const cleanup = new KnfTransaction('ip', 'kube-proxy');
+      for (const chain of old) {
+        cleanup.add({ verb: 'delete', obj: 'chain', name: chain });
+        state.staleChains.delete(chain);
+      }
+      runTransaction(ns.nft, cleanup, nowUs);
+    }
+    const { updated, current } = trackChanges(proxier.services, services);
+    proxier.services = current;
     const table = ns.nft.table('ip', 'kube-proxy');
     const existing: ExistingObjects = { chains: table ? [...table.chains.keys()] : [], sets: table ? [...table.sets.values()].filter((s) => !s.anonymous).map((s) => s.name) : [] };
-    return runTransaction(ns.nft, kubeProxyTransaction(services, config, existing), nowUs);
+    const r = runTransaction(ns.nft, kubeProxyTransaction([...current.values()], config, existing, { state, updated, nowUs }), nowUs);
+    if (r.ok) state.needFullSync = false;
+    else {
+      // the changes are spent: only a full sync can restore a known state
+      state.needFullSync = true;
+      state.staleChains.clear();
+    }
+    return r;
+  },
+
+  /** kube-proxy restarted on the node: it remembers nothing, so its next sync is full. */
+  restart(ns: { readonly nft: NftRuleset }): void {
+    proxiers.delete(ns.nft);
   },
 } as const;

@@ -110,13 +110,25 @@ export interface ServicePortPlan {
   readonly usesExternalTrafficChain: boolean;
 }
 
+/** serviceport.go ExternallyAccessible: a NodePort, a load balancer IP or an external IP. */
+const isExternallyAccessible = (svc: ServicePortInfo): boolean =>
+  (svc.nodePort ?? 0) !== 0 || svc.loadBalancerIPs.length > 0 || svc.externalIPs.length > 0;
+
+/**
+ * serviceport.go UsesLocalEndpoints: a Local traffic policy that applies, so the plan depends on
+ * which node it is made for (only then does planServicePort read the node's name).
+ */
+export function usesLocalEndpoints(svc: ServicePortInfo): boolean {
+  return svc.internalTrafficPolicy === 'Local' || (svc.externalTrafficPolicy === 'Local' && isExternallyAccessible(svc));
+}
+
 export function planServicePort(svc: ServicePortInfo, nodeName: string): ServicePortPlan {
   // serviceport.go: ExternallyAccessible, ExternalPolicyLocal, UsesClusterEndpoints, UsesLocalEndpoints
-  const externallyAccessible = (svc.nodePort ?? 0) !== 0 || svc.loadBalancerIPs.length > 0 || svc.externalIPs.length > 0;
+  const externallyAccessible = isExternallyAccessible(svc);
   const internalPolicyLocal = svc.internalTrafficPolicy === 'Local';
   const externalPolicyLocal = svc.externalTrafficPolicy === 'Local' && externallyAccessible;
   const usesCluster = !internalPolicyLocal || externallyAccessible;
-  const usesLocal = internalPolicyLocal || externalPolicyLocal;
+  const usesLocal = usesLocalEndpoints(svc);
   // endpointslicecache.go: endpoints sorted by their `ip:port` string
   const sorted = svc.endpoints
     .map((ep) => ({ ep, key: endpointString(ep) }))

@@ -358,6 +358,38 @@ describe('iptablesRestore', () => {
     expect(snapshot(t)).toBe(before);
   });
 
+  it('gives every table its own rules and counters when one payload is restored into many (as on every node)', () => {
+    const payload = '*nat\n:KUBE-SVC-A - [0:0]\n:KUBE-SEP-B - [0:0]\n-A KUBE-SVC-A -m comment --comment "ns/a:80 -> 10.42.1.6:80" -j KUBE-SEP-B\n-A KUBE-SEP-B -p tcp -m tcp -j DNAT --to-destination 10.42.1.6:80\nCOMMIT\n';
+    const [a, b] = [newTables(), newTables()];
+    expect(restore(a, payload)).toEqual({ ok: true });
+    expect(restore(b, payload)).toEqual({ ok: true });
+    const ruleA = a.nat.get('KUBE-SVC-A')!.rules[0]!;
+    const ruleB = b.nat.get('KUBE-SVC-A')!.rules[0]!;
+    expect(sameRuleSpec(ruleA, ruleB)).toBe(true);
+    // what the engine does when a packet matches a rule on one node
+    ruleA.counters.pkts++;
+    ruleA.counters.bytes += 60;
+    expect(ruleB.counters).toEqual({ pkts: 0, bytes: 0 });
+    expect(b.nat.get('KUBE-SEP-B')!.rules[0]!.counters).toEqual({ pkts: 0, bytes: 0 });
+    // a third restore starts at zero too
+    const c = newTables();
+    restore(c, payload);
+    expect(c.nat.get('KUBE-SVC-A')!.rules[0]!.counters).toEqual({ pkts: 0, bytes: 0 });
+  });
+
+  it('checks a payload seen before against the tables it goes into, naming the same line', () => {
+    const payload = '*nat\n# a comment\n\n-A PREROUTING -j KUBE-X\nCOMMIT\n';
+    for (let i = 0; i < 2; i++) {
+      const r = restore(newTables(), payload);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error).toContain('Error occurred at line: 4');
+    }
+    const t = newTables();
+    run(t, '-t', 'nat', '-N', 'KUBE-X');
+    expect(restore(t, payload)).toEqual({ ok: true });
+    expect(t.nat.get('PREROUTING')!.rules.map((x) => x.target)).toEqual([{ t: 'jump', chain: 'KUBE-X' }]);
+  });
+
   it('keeps quoted comments whole', () => {
     const t = newTables();
     restore(t, '*filter\n-A INPUT -m comment --comment "kubernetes service portals" -j ACCEPT\nCOMMIT\n');

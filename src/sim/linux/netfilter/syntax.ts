@@ -1179,6 +1179,28 @@ function parseCommand(argv: readonly string[]): ParsedCommand {
 }
 
 /**
+ * parseCommand's answers by command line, kept across calls: the controllers run the same
+ * commands on every node (kube-proxy's jump rules, flanneld's checks). A parsed command is
+ * immutable but for its rule's counters, so each use gets a copy of the rule with counters of
+ * its own. Bounded; started over when full.
+ */
+const parsedCommands = new Map<string, ParsedCommand>();
+const PARSED_COMMANDS = 4096;
+
+function parseCommandShared(argv: readonly string[]): ParsedCommand {
+  // JSON: unambiguous for any words (a separator character could occur in one)
+  const key = JSON.stringify(argv);
+  let cmd = parsedCommands.get(key);
+  if (!cmd) {
+    cmd = parseCommand(argv);
+    if (parsedCommands.size >= PARSED_COMMANDS) parsedCommands.clear();
+    parsedCommands.set(key, cmd);
+  }
+  const { rule } = cmd;
+  return rule ? { ...cmd, rule: { ...rule, counters: { pkts: rule.counters.pkts, bytes: rule.counters.bytes } } } : cmd;
+}
+
+/**
  * Parses a whole `iptables` command line (without the program name). The CLI uses it to tell
  * listing commands (-L, -S) and their flags from changes, which go to applyIptables.
  */
@@ -1425,7 +1447,7 @@ const CREATING_VERBS: ReadonlySet<IptablesVerb> = new Set(['A', 'I', 'R', 'N', '
 
 export function applyIptables(tables: Tables, args: readonly string[]): IptablesResult {
   try {
-    const cmd = parseCommand(args);
+    const cmd = parseCommandShared(args);
     // -C is iptc_check_entry: it reads the chain and commits nothing
     if (READ_ONLY_VERBS.has(cmd.verb)) {
       execute(tables, cmd);
@@ -1575,19 +1597,11 @@ export function iptablesRestoreStaged(staged: Tables, payload: string, opts: Res
   const refs = (): Map<string, number> => (refCounts ??= chainReferenceCounts(staged[current ?? 'filter']));
   let lineNo = 0;
   try {
-    // fgets line numbering: a final newline does not start another line. Lines are cut one at
-    // a time rather than split up front, so each is garbage as soon as it is parsed.
-    const text = payload.endsWith('\n') ? payload.slice(0, -1) : payload;
-    for (let start = 0; start <= text.length; ) {
-      const nl = text.indexOf('\n', start);
-      const end = nl < 0 ? text.length : nl;
-      const raw = text.slice(start, end);
-      start = end + 1;
-      lineNo++;
-      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const script = restoreScript(payload);
+    for (const rec of script.lines) {
+      const line = rec.text;
+      lineNo = rec.lineNo;
       const first = line.charCodeAt(0);
-      // blank (only whitespace) or a comment; `trim` only when the line starts with a space
-      if (line === '' || first === 0x23 || (isSpaceLike(first) && line.trim() === '')) continue;
       if (first !== 0x2d /* - */) {
         refCounts = undefined;
         memo.appendTo = undefined;
@@ -1610,21 +1624,83 @@ export function iptablesRestoreStaged(staged: Tables, payload: string, opts: Res
           }
         }
       } else if (first === 0x3a /* : */ && current !== undefined) {
-        restoreChainLine(staged[current], line.slice(1), opts, lineNo, prog);
+        restoreChainLine(staged[current], rec, opts, prog);
         markTableCreated(staged[current]);
       } else if (current !== undefined) {
         markTableCreated(staged[current]);
         // any rule change may change the counts
-        if (restoreRuleLine(staged, current, line, opts, memo, refs) !== 'X') refCounts = undefined;
+        if (restoreRuleLine(staged, current, rec, opts, memo, refs) !== 'X') refCounts = undefined;
       } else {
         throw plainError(`${prog}: line ${lineNo} failed`, line);
       }
     }
+    lineNo = script.count;
     if (current !== undefined) throw plainError(`${prog}: COMMIT expected at line ${lineNo + 1}`);
   } catch (e) {
     return toFailure(e, prog, lineNo);
   }
   return { ok: true };
+}
+
+const NO_WORDS: readonly string[] = [];
+
+/** One line of a payload that is not blank or a comment, with its fgets line number. */
+interface RestoreLine {
+  /** without its line end (and a CR before it) */
+  readonly text: string;
+  readonly lineNo: number;
+  /** what the fast path made of it (false: not a fast line), once asked */
+  fast?: ParsedAppend | false;
+  /** a chain line's words, once split */
+  chainWords?: readonly string[];
+}
+
+interface RestoreScript {
+  readonly lines: readonly RestoreLine[];
+  /** how many lines the payload has, blank ones included */
+  readonly count: number;
+}
+
+/**
+ * Payloads split into lines (and their fast rule lines parsed), by their text, kept across
+ * restores: every node's kube-proxy writes the same payload when no service depends on the node
+ * (and every sync after an edit writes it again). A restore's effect depends only on the tables
+ * and the text, so a payload seen before skips the cutting, the lookups and the parsing of its
+ * lines. Bounded by the text held; started over when full.
+ */
+const restoreScripts = new Map<string, RestoreScript>();
+let restoreScriptChars = 0;
+const RESTORE_SCRIPT_CHARS = 1 << 24;
+
+function restoreScript(payload: string): RestoreScript {
+  const known = restoreScripts.get(payload);
+  if (known) return known;
+  const lines: RestoreLine[] = [];
+  let count = 0;
+  // fgets line numbering: a final newline does not start another line
+  const text = payload.endsWith('\n') ? payload.slice(0, -1) : payload;
+  for (let start = 0; start <= text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    const raw = text.slice(start, end);
+    start = end + 1;
+    count++;
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const first = line.charCodeAt(0);
+    // blank (only whitespace) or a comment; `trim` only when the line starts with a space
+    if (line === '' || first === 0x23 || (isSpaceLike(first) && line.trim() === '')) continue;
+    lines.push({ text: line, lineNo: count });
+  }
+  const script = { lines, count };
+  if (payload.length <= RESTORE_SCRIPT_CHARS) {
+    if (restoreScriptChars + payload.length > RESTORE_SCRIPT_CHARS) {
+      restoreScripts.clear();
+      restoreScriptChars = 0;
+    }
+    restoreScripts.set(payload, script);
+    restoreScriptChars += payload.length;
+  }
+  return script;
 }
 
 /** Characters `String.prototype.trim` strips that may start a blank line (ASCII whitespace, NBSP, …). */
@@ -1635,12 +1711,22 @@ function isSpaceLike(c: number): boolean {
 /** The chain line kube-proxy writes for each of its chains, after the colon. */
 const USER_CHAIN_TAIL = ' - [0:0]';
 
-function restoreChainLine(table: Table, rest: string, opts: RestoreOptions, lineNo: number, prog: string): void {
+/** A `:` line's words (name, policy, counters), split once per payload line. */
+function chainLineWords(rec: RestoreLine): readonly string[] {
+  if (rec.chainWords) return rec.chainWords;
+  const rest = rec.text.slice(1);
   // `NAME - [0:0]` split without trim and a regex (a sync has one such line per chain)
   const plainName = rest.endsWith(USER_CHAIN_TAIL) ? rest.slice(0, -USER_CHAIN_TAIL.length) : '';
   const plain = plainName !== '' && !hasWhitespace(plainName);
-  const [name, policy, ctrs] = plain ? [plainName, '-', '[0:0]'] : rest.trim().split(/\s+/);
-  if (name === undefined || name === '') throw paramError(`${prog}: line ${lineNo} chain name invalid`, rest);
+  return (rec.chainWords = plain ? [plainName, '-', '[0:0]'] : rest.trim().split(/\s+/));
+}
+
+function restoreChainLine(table: Table, rec: RestoreLine, opts: RestoreOptions, prog: string): void {
+  const { lineNo } = rec;
+  /** the line after its colon, as the messages quote it */
+  const rest = (): string => rec.text.slice(1);
+  const [name, policy, ctrs] = chainLineWords(rec);
+  if (name === undefined || name === '') throw paramError(`${prog}: line ${lineNo} chain name invalid`, rest());
   if (name.length >= 29) throw paramError(`Invalid chain name \`${name}' (28 chars max)`, name);
   const existing = table.get(name);
   if (!existing || !isBuiltinChain(existing)) {
@@ -1648,12 +1734,12 @@ function restoreChainLine(table: Table, rest: string, opts: RestoreOptions, line
     else if (existing) throw paramError(`error creating chain '${name}':File exists`, name);
     else putChain(table, { name, policyCounters: { pkts: 0, bytes: 0 }, rules: [] });
   }
-  if (policy === undefined) throw paramError(`${prog}: line ${lineNo} policy invalid`, rest);
+  if (policy === undefined) throw paramError(`${prog}: line ${lineNo} policy invalid`, rest());
   if (policy === '-') return;
   let counters = { pkts: 0, bytes: 0 };
   if (opts.counters) {
     const m = ctrs === undefined ? null : COUNTERS_RE.exec(ctrs);
-    if (!m) throw paramError(`invalid policy counters for chain '${name}'`, rest);
+    if (!m) throw paramError(`invalid policy counters for chain '${name}'`, rest());
     counters = { pkts: Number(m[1]), bytes: Number(m[2]) };
   }
   const chain = table.get(name);
@@ -1669,21 +1755,22 @@ function restoreChainLine(table: Table, rest: string, opts: RestoreOptions, line
 function restoreRuleLine(
   staged: Tables,
   table: TableName,
-  line: string,
+  rec: RestoreLine,
   opts: RestoreOptions,
   memo: RestoreMemo,
   refs: () => ReadonlyMap<string, number>,
 ): IptablesVerb {
+  const line = rec.text;
   let rest = line;
-  const counters: string[] = [];
+  let counters: readonly string[] = NO_WORDS;
   // xshared.c tokenize_rule_counters: a leading `[p:b]` becomes `--set-counters p b`
-  if (line.startsWith('[')) {
+  if (line.charCodeAt(0) === 0x5b /* [ */) {
     const m = /^\[(\d+):(\d+)\]\s*/.exec(line);
     if (!m) throw paramError('Bad line: need ]', line);
     rest = line.slice(m[0].length);
-    if (opts.counters) counters.push('--set-counters', m[1] ?? '0', m[2] ?? '0');
+    if (opts.counters) counters = ['--set-counters', m[1] ?? '0', m[2] ?? '0'];
   }
-  const fast = counters.length === 0 && parseAppendFast(table, staged[table], rest, memo);
+  const fast = counters.length === 0 && (rec.fast ??= parsedAppends.get(rest) ?? parseAppendFast(staged[table], rest, memo));
   if (fast) {
     // execute's `-A`, with the chain of the previous `-A` line (most come in runs) kept
     const t = staged[table];
@@ -1692,8 +1779,10 @@ function restoreRuleLine(
       chain = memo.appendTo = needWritableChain(t, fast.chain);
       memo.appendTable = t;
     }
-    checkRuleInTable(t, table, chain, fast.rule);
-    chain.rules.push(fast.rule);
+    // a rule of its own for this table: the parsed parts are shared, the counters are not
+    const rule = fastRule(fast.rule.src, fast.rule.dst, fast.rule.proto, fast.rule.matches, fast.rule.target);
+    checkRuleInTable(t, table, chain, rule);
+    chain.rules.push(rule);
     return 'A';
   }
   memo.appendTo = undefined;
@@ -1701,7 +1790,7 @@ function restoreRuleLine(
   if (words.includes('-t') || words.includes('--table')) {
     throw paramError('The -t option cannot be used in iptables-restore.', line);
   }
-  const cmd = parseCommand(['-t', table, ...counters, ...words]);
+  const cmd = parseCommandShared(['-t', table, ...counters, ...words]);
   execute(staged, cmd, cmd.verb === 'X' ? refs : undefined);
   return cmd.verb;
 }
@@ -1767,6 +1856,33 @@ const newRestoreMemo = (): RestoreMemo => ({
   appendTable: undefined,
   scan: new LineScanner(),
 });
+
+/** A rule line the fast path parsed: its chain and its rule (whose counters are never used). */
+interface ParsedAppend {
+  readonly chain: string;
+  readonly rule: Rule;
+}
+
+/**
+ * parseAppendFast's answers by line text, kept across restores: every node's kube-proxy writes
+ * nearly the same payload (only node-local lines differ), so a 100-node cluster would otherwise
+ * parse each line 100 times. What a line parses to depends on the line alone (the chain table is
+ * only consulted for string identity), and a parsed rule is immutable but for its counters, so
+ * each use takes the parsed parts into a new Rule with counters of its own. Bounded by the text
+ * it holds; started over when full.
+ */
+const parsedAppends = new Map<string, ParsedAppend>();
+let parsedAppendChars = 0;
+const PARSED_APPEND_CHARS = 1 << 24;
+
+function rememberAppend(line: string, parsed: ParsedAppend): void {
+  if (parsedAppendChars + line.length > PARSED_APPEND_CHARS) {
+    parsedAppends.clear();
+    parsedAppendChars = 0;
+  }
+  parsedAppends.set(line, parsed);
+  parsedAppendChars += line.length;
+}
 
 /** How many comment texts and jump targets the memo keeps before starting over. */
 const COMMENT_MEMO_SIZE = 256;
@@ -2050,12 +2166,7 @@ function fastRule(
  * included: then the caller tokenizes and parseCommand parses the line and reports the error. So
  * a line it accepts yields exactly the rule parseCommand would have built.
  */
-function parseAppendFast(
-  table: TableName,
-  chains: Table,
-  line: string,
-  memo: RestoreMemo,
-): (ParsedCommand & { readonly chain: string; readonly rule: Rule }) | false {
+function parseAppendFast(chains: Table, line: string, memo: RestoreMemo): ParsedAppend | false {
   const w = memo.scan;
   if (!w.reset(line) || !w.next() || !w.is('-A') || !w.next() || w.special()) return false;
   // the previous line's chain string when it is the same chain (no new string, its hash known)
@@ -2163,8 +2274,9 @@ function parseAppendFast(
     }
     let protoMatch = proto === undefined ? undefined : memo.protos.get(proto);
     if (proto !== undefined && !protoMatch) memo.protos.set(proto, (protoMatch = { name: proto, neg: false }));
-    const rule = fastRule(src, dst, protoMatch, matchList(memo, built), target ?? memo.standard.none);
-    return { verb: 'A', table, chain, rule, numeric: false, verbose: false, exact: false, lineNumbers: false };
+    const parsed = { chain, rule: fastRule(src, dst, protoMatch, matchList(memo, built), target ?? memo.standard.none) };
+    rememberAppend(line, parsed);
+    return parsed;
   } catch (e) {
     // a value the general parser refuses: let it say so
     if (e instanceof IptablesError) return false;

@@ -228,6 +228,17 @@ describe('nft -f is one batch', () => {
     expect(list(rs, 'list table ip k')).toBe('table ip k {\n\tchain a {\n\t}\n\n\tchain b {\n\t}\n}\n');
   });
 
+  it('refuses a jump to a base chain (EOPNOTSUPP) or to no chain, pointing at the name as nft 1.0.6 on kernel 6.18 did', () => {
+    const base = 'add table ip t\nadd chain ip t b { type filter hook input priority 0 ; }\nadd chain ip t c\n';
+    const toBase = runNft(new NftRuleset(), `${base}add rule ip t c jump b\n`, { file: '/dev/stdin' });
+    expect(toBase.ok ? '' : toBase.error).toBe('/dev/stdin:4:22-22: Error: Could not process rule: Operation not supported\nadd rule ip t c jump b\n                     ^\n');
+    const toNothing = runNft(new NftRuleset(), `${base}add rule ip t c jump nonexist\n`, { file: '/dev/stdin' });
+    expect(toNothing.ok ? '' : toNothing.error).toBe('/dev/stdin:4:22-29: Error: Could not process rule: No such file or directory\nadd rule ip t c jump nonexist\n                     ^^^^^^^^\n');
+    const rs = load(`${base}add map ip t m { type inet_service : verdict ; }`);
+    const element = runNft(rs, 'add element ip t m { 80 : goto b }');
+    expect(element.ok ? '' : element.error).toContain('Could not process rule: Operation not supported');
+  });
+
   it('refuses to delete a chain still jumped to (EBUSY)', () => {
     const rs = load('add table ip k\nadd chain ip k a\nadd chain ip k b\nadd rule ip k a jump b');
     const r = runNft(rs, 'delete chain ip k b');

@@ -60,6 +60,9 @@ function isEnd(t: Token): boolean {
 }
 
 class Parser {
+  /** where each jump or goto of this input names its chain: the kernel's refusal points there */
+  private readonly targetAt = new WeakMap<NftVerdict, At>();
+
   constructor(
     private readonly lx: Lexer,
     private readonly tx: NftTx,
@@ -527,8 +530,12 @@ class Parser {
       case 'return':
         return { k: v.t };
       case 'jump':
-      case 'goto':
-        return { k: v.t, chain: this.lx.word('chain name').t };
+      case 'goto': {
+        const name = this.lx.word('chain name');
+        const verdict: NftVerdict = { k: v.t, chain: name.t };
+        this.targetAt.set(verdict, at(name));
+        return verdict;
+      }
       default:
         throw new NftError(`syntax error, unexpected ${describe(v)}, expecting verdict`, v.start, v.end);
     }
@@ -590,8 +597,12 @@ class Parser {
   /** What the kernel checks when a rule is added: its jump targets exist (nft_verdict_init). */
   private checkRule(table: NftTable, rule: NftRule, first: Token): void {
     for (const s of rule.stmts) {
-      if (s.k === 'verdict' && (s.v.k === 'jump' || s.v.k === 'goto') && !table.chains.has(s.v.chain)) {
-        throw new NftError(`Could not process rule: ${ENOENT}`, first.start, first.end);
+      if (s.k === 'verdict' && (s.v.k === 'jump' || s.v.k === 'goto')) {
+        const target = table.chains.get(s.v.chain);
+        const where = this.targetAt.get(s.v) ?? at(first);
+        if (!target) throw new NftError(`Could not process rule: ${ENOENT}`, where.start, where.end);
+        // nft_verdict_init: a base chain is never a jump or goto target
+        if (target.base) throw new NftError(`Could not process rule: ${EOPNOTSUPP}`, where.start, where.end);
       }
     }
   }
@@ -1068,6 +1079,12 @@ function rememberBody(table: NftTable, body: string, rule: NftRule, commentInBod
   parsedBodies.set(body, { stmts: rule.stmts, anonymous, named, comment: commentInBody ? rule.comment : undefined });
 }
 
+/** A chain a jump or goto may name here: it exists and is no base chain (nft_verdict_init). */
+function isJumpTarget(table: NftTable, name: string): boolean {
+  const chain = table.chains.get(name);
+  return chain !== undefined && !chain.base;
+}
+
 /** Adds a rule from a parsed body, if everything it names exists here as it did; else false. */
 function reuseBody(tx: NftTx, table: NftTable, chain: NftChain, known: ParsedBody, comment: string | undefined): boolean {
   for (const n of known.named) {
@@ -1075,10 +1092,10 @@ function reuseBody(tx: NftTx, table: NftTable, chain: NftChain, known: ParsedBod
     if (!set || set.anonymous || (n.map && set.dataType !== 'verdict') || set.keyType.length !== n.keyType.length || set.keyType.some((t, i) => t !== n.keyType[i])) return false;
   }
   for (const st of known.stmts) {
-    if (st.k === 'verdict' && (st.v.k === 'jump' || st.v.k === 'goto') && !table.chains.has(st.v.chain)) return false;
+    if (st.k === 'verdict' && (st.v.k === 'jump' || st.v.k === 'goto') && !isJumpTarget(table, st.v.chain)) return false;
   }
   for (const a of known.anonymous) {
-    for (const e of a.elements.values()) if ((e.data?.k === 'jump' || e.data?.k === 'goto') && !table.chains.has(e.data.chain)) return false;
+    for (const e of a.elements.values()) if ((e.data?.k === 'jump' || e.data?.k === 'goto') && !isJumpTarget(table, e.data.chain)) return false;
   }
   let stmts = known.stmts;
   if (known.anonymous.length > 0) {

@@ -74,6 +74,13 @@ export class NftTx {
   private touched = false;
   /** tables this batch created: an abort drops them whole, so changes inside need no undo */
   private readonly fresh = new Set<NftTable>();
+  /**
+   * tables this batch gave a jump, goto or verdict-map element (the kernel's validate_state
+   * NFT_VALIDATE_NEED): only these can have closed a loop, the others were loop-free before it
+   */
+  private readonly edged = new Set<NftTable>();
+  /** tables whose chain order this batch saved for an abort (once, before its first deletion) */
+  private readonly chainsSaved = new Set<NftTable>();
 
   constructor(
     readonly rs: NftRuleset,
@@ -100,9 +107,9 @@ export class NftTx {
     this.undo.length = 0;
   }
 
-  /** nft_table_validate: no chain may reach itself. */
+  /** nft_table_validate: no chain may reach itself (checked in the tables this batch gave new edges). */
   validate(at: At): void {
-    for (const table of this.rs.tables) checkLoops(table, at);
+    for (const table of this.rs.tables) if (this.edged.has(table)) checkLoops(table, at);
   }
 
   /** nf_tables_commit: validate, then make the batch visible. */
@@ -186,9 +193,12 @@ export class NftTx {
   }
 
   deleteChain(table: NftTable, chain: NftChain, at: At): void {
-    if (chainReferences(table, chain.name) > 0) throw kernel(EBUSY, at);
+    // nothing can jump to a base chain (nft_verdict_init refuses it), so only a regular one is in use
+    if (!chain.base && chainReferences(table, chain.name) > 0) throw kernel(EBUSY, at);
     this.flushChain(table, chain);
-    if (this.undoable(table)) {
+    if (this.undoable(table) && !this.chainsSaved.has(table)) {
+      // the chains in their order before this batch's first deletion: an abort restores them last
+      this.chainsSaved.add(table);
       const entries = [...table.chains];
       this.did(() => restoreMap(table.chains, entries));
     }
@@ -199,7 +209,13 @@ export class NftTx {
     if (chain.rules.length === 0) return;
     const rules = chain.rules;
     chain.rules = [];
-    const anon = rules.flatMap((r) => anonymousSetsOf(r)).map((n) => table.sets.get(n)).filter((s): s is NftSet => !!s);
+    const anon: NftSet[] = [];
+    for (const r of rules) {
+      for (const name of anonymousSetsOf(r)) {
+        const s = table.sets.get(name);
+        if (s) anon.push(s);
+      }
+    }
     for (const s of anon) table.sets.delete(s.name);
     if (this.undoable(table)) {
       this.did(() => {
@@ -217,6 +233,7 @@ export class NftTx {
   /** Puts a rule into a chain: appended, first (`insert`), before/after another, or in its place. */
   addRule(table: NftTable, chain: NftChain, rule: NftRule, position: { readonly before?: NftRule; readonly after?: NftRule; readonly insert?: boolean; readonly replace?: NftRule }): void {
     const rules = chain.rules;
+    if (!this.edged.has(table) && rule.stmts.some((s) => s.k === 'vmap' || (s.k === 'verdict' && (s.v.k === 'jump' || s.v.k === 'goto')))) this.edged.add(table);
     const undo = this.undoable(table);
     if (position.replace) {
       const i = rules.indexOf(position.replace);
@@ -323,7 +340,11 @@ export class NftTx {
 
   addElement(table: NftTable, set: NftSet, e: NftElement, o: { create?: boolean }, at: At): void {
     if (e.data?.k === 'jump' || e.data?.k === 'goto') {
-      if (!table.chains.has(e.data.chain)) throw kernel(ENOENT, at);
+      const target = table.chains.get(e.data.chain);
+      if (!target) throw kernel(ENOENT, at);
+      // nft_verdict_init: a base chain is never a jump or goto target
+      if (target.base) throw kernel(EOPNOTSUPP, at);
+      this.edged.add(table);
     }
     const key = elementKey(e.key);
     const existing = set.elements.get(key);
@@ -380,22 +401,6 @@ function anonymousSetsOf(rule: NftRule): string[] {
   return setsOf(rule).filter((n) => n.startsWith('__'));
 }
 
-/** The chains one chain can pass a packet to: its jumps, gotos and verdict-map targets. */
-export function chainTargets(table: NftTable, chain: NftChain): string[] {
-  const out: string[] = [];
-  for (const rule of chain.rules) {
-    for (const s of rule.stmts) {
-      if (s.k === 'verdict') {
-        if (s.v.k === 'jump' || s.v.k === 'goto') out.push(s.v.chain);
-      } else if (s.k === 'vmap') {
-        const map = table.sets.get(s.map);
-        if (map) for (const e of map.elements.values()) if (e.data && (e.data.k === 'jump' || e.data.k === 'goto')) out.push(e.data.chain);
-      }
-    }
-  }
-  return out;
-}
-
 /** How many rules and map elements pass packets to `name` (nft_chain use count). */
 export function chainReferences(table: NftTable, name: string): number {
   let n = 0;
@@ -420,31 +425,80 @@ export function setReferences(table: NftTable, name: string): number {
 /** Walks of checkLoops so far: a chain's `walk` mark is current when it equals 2·walk (+1 when done). */
 let walks = 0;
 
+/** One chain on the depth-first path: the chains it passes packets to, and how many were followed. */
+interface Frame {
+  chain: NftChain;
+  targets: NftChain[];
+  next: number;
+}
+
+/**
+ * The chains `chain` passes packets to (its jumps, gotos and verdict-map targets), resolved, into
+ * `out`. Written as plain loops: the loop check runs it once per chain on every commit.
+ */
+function pushTargets(table: NftTable, chain: NftChain, out: NftChain[]): void {
+  const rules = chain.rules;
+  for (let r = 0; r < rules.length; r++) {
+    const stmts = rules[r]!.stmts;
+    for (let i = 0; i < stmts.length; i++) {
+      const s = stmts[i]!;
+      if (s.k === 'verdict') {
+        if (s.v.k === 'jump' || s.v.k === 'goto') {
+          const c = table.chains.get(s.v.chain);
+          if (c) out.push(c);
+        }
+      } else if (s.k === 'vmap') {
+        const map = table.sets.get(s.map);
+        if (!map) continue;
+        for (const e of map.elements.values()) {
+          const d = e.data;
+          if (d && (d.k === 'jump' || d.k === 'goto')) {
+            const c = table.chains.get(d.chain);
+            if (c) out.push(c);
+          }
+        }
+      }
+    }
+  }
+}
+
 /**
  * nft_table_validate / nf_tables_check_loops: a chain that can reach itself through jumps, gotos
  * or verdict-map elements is refused (ELOOP). One depth-first pass over the whole table, the
- * visit state kept on the chains themselves (a node holds tens of thousands of them).
+ * visit state kept on the chains themselves (a node holds tens of thousands of them), the frames
+ * of the path reused from one chain to the next.
  */
 function checkLoops(table: NftTable, at: At): void {
   const onPath = (walks += 2);
   const done = onPath + 1;
-  const stack: { chain: NftChain; targets: string[]; next: number }[] = [];
+  const frames: Frame[] = [];
+  let depth = 0;
+  const enter = (chain: NftChain): void => {
+    chain.walk = onPath;
+    let f = frames[depth];
+    if (!f) frames.push((f = { chain, targets: [], next: 0 }));
+    else {
+      f.chain = chain;
+      f.targets.length = 0;
+      f.next = 0;
+    }
+    pushTargets(table, chain, f.targets);
+    depth++;
+  };
   for (const start of table.chains.values()) {
     if (start.walk === onPath || start.walk === done) continue;
-    start.walk = onPath;
-    stack.push({ chain: start, targets: chainTargets(table, start), next: 0 });
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
+    enter(start);
+    while (depth > 0) {
+      const top = frames[depth - 1]!;
       if (top.next >= top.targets.length) {
         top.chain.walk = done;
-        stack.pop();
+        depth--;
         continue;
       }
-      const next = table.chains.get(top.targets[top.next++]!);
-      if (!next || next.walk === done) continue;
+      const next = top.targets[top.next++]!;
+      if (next.walk === done) continue;
       if (next.walk === onPath) throw kernel(ELOOP, at);
-      next.walk = onPath;
-      stack.push({ chain: next, targets: chainTargets(table, next), next: 0 });
+      enter(next);
     }
   }
 }

@@ -2,7 +2,7 @@ import { isNftType, parseConst } from './datatypes.ts';
 import { NftError } from './lexer.ts';
 import { addRuleText, parseVerdictText, runNft } from './parser.ts';
 import { NftTx, type NftRuleset } from './ruleset.ts';
-import type { NftChainType, NftConst, NftFamily, NftHook, NftTable, NftType, NftVerdict } from './types.ts';
+import type { NftChain, NftChainType, NftConst, NftFamily, NftHook, NftTable, NftType, NftVerdict } from './types.ts';
 
 /**
  * A batch of changes to one table as a program builds it with sigs.k8s.io/knftables (a
@@ -125,10 +125,29 @@ function verdictOf(text: string): NftVerdict {
 }
 
 /**
+ * The chain the previous operation named, as resolved: a proxier adds a chain, flushes it and
+ * fills it one operation after another, so most look-ups by name are of the chain just seen.
+ */
+interface LastChain {
+  name?: string;
+  chain?: NftChain;
+}
+
+function chainNamed(tx: NftTx, table: NftTable, name: string, last: LastChain): NftChain {
+  if (last.name === name && last.chain) return last.chain;
+  const chain = tx.requireChain(table, name, NOWHERE);
+  last.name = name;
+  last.chain = chain;
+  return chain;
+}
+
+/**
  * One operation of the batch. `table` is the transaction's table as last resolved (undefined
  * until it exists); the caller refreshes it after a table operation.
  */
-function applyOp(tx: NftTx, family: NftFamily, name: string, op: KnfOp, resolved: NftTable | undefined): void {
+function applyOp(tx: NftTx, family: NftFamily, name: string, op: KnfOp, resolved: NftTable | undefined, last: LastChain): void {
+  // only deleting a chain or its table can take the remembered chain away
+  if (op.obj === 'table' || (op.obj === 'chain' && op.verb === 'delete')) last.chain = undefined;
   if (op.obj === 'table') {
     if (op.verb === 'add' || op.verb === 'create') tx.addTable(family, name, { comment: op.comment, create: op.verb === 'create' }, NOWHERE);
     else {
@@ -144,8 +163,10 @@ function applyOp(tx: NftTx, family: NftFamily, name: string, op: KnfOp, resolved
   const table: NftTable = resolved ?? tx.requireTable(family, name, NOWHERE);
   switch (op.obj) {
     case 'chain':
-      if (op.verb === 'add' || op.verb === 'create') tx.addChain(table, op.name, { base: op.base ? { ...op.base, policy: 'accept' } : undefined, comment: op.comment, create: op.verb === 'create' }, NOWHERE);
-      else if (op.verb === 'flush') tx.flushChain(table, tx.requireChain(table, op.name, NOWHERE));
+      if (op.verb === 'add' || op.verb === 'create') {
+        last.chain = tx.addChain(table, op.name, { base: op.base ? { ...op.base, policy: 'accept' } : undefined, comment: op.comment, create: op.verb === 'create' }, NOWHERE);
+        last.name = op.name;
+      } else if (op.verb === 'flush') tx.flushChain(table, chainNamed(tx, table, op.name, last));
       else tx.deleteChain(table, tx.requireChain(table, op.name, NOWHERE), NOWHERE);
       return;
     case 'set':
@@ -176,7 +197,7 @@ function applyOp(tx: NftTx, family: NftFamily, name: string, op: KnfOp, resolved
       return;
     }
     case 'rule':
-      addRuleText(tx, table, tx.requireChain(table, op.chain, NOWHERE), op.rule, op.comment);
+      addRuleText(tx, table, chainNamed(tx, table, op.chain, last), op.rule, op.comment);
       return;
   }
 }
@@ -190,8 +211,9 @@ export function runTransaction(rs: NftRuleset, t: KnfTransaction, nowUs = 0): { 
   const tx = new NftTx(rs, nowUs);
   try {
     let table = rs.table(t.family, t.table);
+    const last: LastChain = {};
     for (const op of t.ops) {
-      applyOp(tx, t.family, t.table, op, table);
+      applyOp(tx, t.family, t.table, op, table, last);
       if (op.obj === 'table') table = rs.table(t.family, t.table);
     }
     tx.commit(NOWHERE);
