@@ -22,14 +22,22 @@ interface Seen {
 
 /**
  * One real TCP client (python's socket module: it can say which port the kernel gave it): it
- * connects, half-closes, reads what the lab's server says about the peer it saw.
+ * connects, half-closes, reads what the lab's server says about the peer it saw until the server
+ * closes too.
  */
 const CLIENT = [
   'import socket, sys',
   's = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)',
   "print('client=%s:%d' % s.getsockname())",
   's.shutdown(socket.SHUT_WR)',
-  "print(s.recv(512).decode(), end='')",
+  // read to the server's FIN before closing: a segment that arrived after close() would be
+  // answered with a RST (tcp_rcv_state_process on an orphaned socket) and end the entry in CLOSE
+  "said = b''",
+  'while True:',
+  '    d = s.recv(512)',
+  '    if not d: break',
+  '    said += d',
+  "print(said.decode(), end='')",
 ].join('\n');
 
 export function realConnectArgv(ip: string, port: number): string[] {
