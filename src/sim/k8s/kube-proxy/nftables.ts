@@ -1,5 +1,5 @@
 import { cidrContains } from '../../net/addr.ts';
-import { KnfTransaction, runTransaction } from '../../linux/nftables/transaction.ts';
+import { type KnfOp, KnfTransaction, runTransaction } from '../../linux/nftables/transaction.ts';
 import type { NftRuleset } from '../../linux/nftables/ruleset.ts';
 import type { NftChainType, NftHook } from '../../linux/nftables/types.ts';
 import { hashAndTruncate } from './hash.ts';
@@ -92,8 +92,8 @@ export function nftEndpointChain(svc: Pick<ServicePortInfo, 'namespace' | 'name'
 /**
  * Chain names kept with the objects they were computed for (kube-proxy computes them once, in
  * newServiceInfo / newEndpointInfo, not on every sync), with the inputs, so a changed object gets
- * new names. An endpoint also keeps the texts of its chain's two rules: every node writes them
- * alike, and the same text is looked up as parsed before, not built and hashed again.
+ * new names. An endpoint also keeps its chain's operations: every node writes them alike, and
+ * the same rule text is looked up as parsed before, not built and hashed again.
  */
 const serviceChainCache = new WeakMap<ServicePortInfo, { readonly base: string; readonly chains: ReturnType<typeof nftServiceChains> }>();
 
@@ -104,10 +104,13 @@ interface EndpointObjects {
   readonly port: number;
   readonly chain: string;
   readonly affinity: string;
-  /** `ip saddr IP jump mark-for-masquerade`: an endpoint reaching itself through the service */
-  readonly hairpin: string;
-  /** `meta l4proto PROTO dnat to IP:PORT` */
-  readonly dnat: string;
+  /**
+   * The chain's add and flush, and its two rules — `ip saddr IP jump mark-for-masquerade` (an
+   * endpoint reaching itself through the service) and `meta l4proto PROTO dnat to IP:PORT` — as
+   * operations every sync writes alike: immutable, so one transaction after another holds the
+   * same objects (a sync of 60,000 endpoints allocates none of them again)
+   */
+  readonly ops: { readonly add: KnfOp; readonly flush: KnfOp; readonly hairpin: KnfOp; readonly dnat: KnfOp };
 }
 const endpointChainCache = new WeakMap<ServiceEndpoint, EndpointObjects>();
 
@@ -123,15 +126,22 @@ function serviceChainsOf(svc: ServicePortInfo): ReturnType<typeof nftServiceChai
 function endpointChainsOf(svc: ServicePortInfo, ep: ServiceEndpoint): EndpointObjects {
   const known = endpointChainCache.get(ep);
   if (known && known.svc === svc && known.protocol === svc.protocol && known.ip === ep.ip && known.port === ep.port) return known;
+  const chain = nftEndpointChain(svc, ep);
+  const hairpin = `ip saddr ${ep.ip} jump ${MARK_MASQ}`;
+  const dnat = `meta l4proto ${svc.protocol.toLowerCase()} dnat to ${endpointString(ep)}`;
   const made: EndpointObjects = {
     svc,
     protocol: svc.protocol,
     ip: ep.ip,
     port: ep.port,
-    chain: nftEndpointChain(svc, ep),
+    chain,
     affinity: nftEndpointChain(svc, ep, 'affinity-'),
-    hairpin: `ip saddr ${ep.ip} jump ${MARK_MASQ}`,
-    dnat: `meta l4proto ${svc.protocol.toLowerCase()} dnat to ${endpointString(ep)}`,
+    ops: {
+      add: { verb: 'add', obj: 'chain', name: chain },
+      flush: { verb: 'flush', obj: 'chain', name: chain },
+      hairpin: { verb: 'add', obj: 'rule', chain, rule: hairpin },
+      dnat: { verb: 'add', obj: 'rule', chain, rule: dnat },
+    },
   };
   endpointChainCache.set(ep, made);
   return made;
@@ -186,12 +196,12 @@ export function kubeProxyTransaction(services: readonly ServicePortInfo[], confi
   const { state } = syncPlan;
   const tryPartialSync = !state.needFullSync;
   /** ensureChain: add and flush, once per transaction; on a skipped service only noted */
-  const ensureChain = (chain: string, created: Set<string>, skipCreation: boolean) => {
+  const ensureChain = (chain: string, created: Set<string>, skipCreation: boolean, ops?: EndpointObjects['ops']) => {
     if (created.has(chain)) return;
     created.add(chain);
     if (skipCreation) return;
-    tx.add({ verb: 'add', obj: 'chain', name: chain });
-    tx.add({ verb: 'flush', obj: 'chain', name: chain });
+    tx.add(ops?.add ?? { verb: 'add', obj: 'chain', name: chain });
+    tx.add(ops?.flush ?? { verb: 'flush', obj: 'chain', name: chain });
   };
   const rule = (chain: string, text: string, comment?: string) => tx.add({ verb: 'add', obj: 'rule', chain, rule: text, comment });
   const element = (set: string, key: readonly (string | number)[], value?: string, comment?: string) =>
@@ -293,9 +303,9 @@ export function kubeProxyTransaction(services: readonly ServicePortInfo[], confi
     // ensureChain's once per transaction: chains are named after their service, so only a
     // service's own can repeat
     const ownChains = new Set<string>();
-    const ensureServiceChain = (chain: string) => {
+    const ensureServiceChain = (chain: string, ops?: EndpointObjects['ops']) => {
       activeChains?.add(chain);
-      ensureChain(chain, ownChains, skip);
+      ensureChain(chain, ownChains, skip, ops);
     };
     const protocol = svc.protocol.toLowerCase();
     const name = servicePortName(svc);
@@ -306,7 +316,8 @@ export function kubeProxyTransaction(services: readonly ServicePortInfo[], confi
     const affinitySet = (ep: ServiceEndpoint) => endpointChainsOf(svc, ep).affinity;
 
     for (const ep of plan.allReachableEndpoints) {
-      ensureServiceChain(epChain(ep));
+      const known = endpointChainsOf(svc, ep);
+      ensureServiceChain(known.chain, known.ops);
       if (affinity) activeAffinitySets.add(affinitySet(ep));
     }
     if (plan.usesClusterPolicyChain) ensureServiceChain(chains.cluster);
@@ -405,9 +416,9 @@ export function kubeProxyTransaction(services: readonly ServicePortInfo[], confi
     for (const ep of plan.allReachableEndpoints) {
       const known = endpointChainsOf(svc, ep);
       // hairpin: an endpoint reaching itself through the service is masqueraded
-      rule(known.chain, known.hairpin);
+      tx.add(known.ops.hairpin);
       if (affinity) rule(known.chain, `update @${known.affinity} { ip saddr }`);
-      rule(known.chain, known.dnat);
+      tx.add(known.ops.dnat);
     }
   }
 
