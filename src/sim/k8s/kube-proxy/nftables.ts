@@ -147,6 +147,31 @@ function endpointChainsOf(svc: ServicePortInfo, ep: ServiceEndpoint): EndpointOb
   return made;
 }
 
+/** A service chain's balancing rule as last written, with the endpoints (as resolved) it names. */
+interface NumgenOp {
+  readonly chain: string;
+  readonly eps: readonly EndpointObjects[];
+  readonly op: KnfOp;
+}
+const numgenCache = new WeakMap<ServicePortInfo, NumgenOp[]>();
+
+/**
+ * `numgen random mod N vmap { 0 : goto endpoint-…, … }` in `chain`: the operation written last
+ * for these same endpoints is written again (the same text object, so the body is found as
+ * parsed without hashing and comparing a new string of a few hundred characters).
+ */
+function numgenOp(svc: ServicePortInfo, chain: string, eps: readonly EndpointObjects[]): KnfOp {
+  let list = numgenCache.get(svc);
+  const known = list?.find((n) => n.chain === chain);
+  if (known && known.eps.length === eps.length && known.eps.every((e, i) => e === eps[i])) return known.op;
+  const elements = eps.map((e, i) => `${i} : goto ${e.chain}`).join(' , ');
+  const made: NumgenOp = { chain, eps, op: { verb: 'add', obj: 'rule', chain, rule: `numgen random mod ${eps.length} vmap { ${elements} }` } };
+  if (!list) numgenCache.set(svc, (list = []));
+  if (known) list[list.indexOf(known)] = made;
+  else list.push(made);
+  return made.op;
+}
+
 /** Go `fmt.Sprintf("%#08x", 1<<bit)`: Go pads the digits to 8 and then adds the 0x. */
 function masqueradeMark(bit: number): string {
   return `0x${(1 << bit).toString(16).padStart(8, '0')}`;
@@ -406,8 +431,7 @@ export function kubeProxyTransaction(services: readonly ServicePortInfo[], confi
 
     const writeServiceToEndpointRules = (svcChain: string, endpoints: readonly ServiceEndpoint[]) => {
       if (affinity) for (const ep of endpoints) rule(svcChain, `ip saddr @${affinitySet(ep)} goto ${epChain(ep)}`);
-      const elements = endpoints.map((ep, i) => `${i} : goto ${epChain(ep)}`).join(' , ');
-      rule(svcChain, `numgen random mod ${endpoints.length} vmap { ${elements} }`);
+      tx.add(numgenOp(svc, svcChain, endpoints.map((ep) => endpointChainsOf(svc, ep))));
     };
     if (plan.usesClusterPolicyChain) writeServiceToEndpointRules(chains.cluster, plan.clusterEndpoints);
     if (plan.usesLocalPolicyChain) writeServiceToEndpointRules(chains.local, plan.localEndpoints);
