@@ -1,7 +1,7 @@
 import { isNftType, parseConst, parseTime } from './datatypes.ts';
 import { Lexer, NftError, describe, formatNftError, type Token } from './lexer.ts';
 import { printChain, printObjects, printRuleset, printSet, printTable, printTables, selectorTypes, type ListOptions } from './print.ts';
-import { ENOENT, EOPNOTSUPP, NftTx, type At, type NftRuleset } from './ruleset.ts';
+import { chainName, ENOENT, EOPNOTSUPP, NftTx, type At, type NftRuleset } from './ruleset.ts';
 import type { NftChain, NftChainType, NftConst, NftElement, NftFamily, NftHook, NftOp, NftRhs, NftRule, NftSelector, NftSet, NftStmt, NftTable, NftType, NftVerdict } from './types.ts';
 
 // nft's parser and evaluator (src/parser_bison.y, src/evaluate.c) for the language kube-proxy,
@@ -532,7 +532,7 @@ class Parser {
       case 'jump':
       case 'goto': {
         const name = this.lx.word('chain name');
-        const verdict: NftVerdict = { k: v.t, chain: name.t };
+        const verdict: NftVerdict = { k: v.t, chain: chainName(name.t) };
         this.targetAt.set(verdict, at(name));
         return verdict;
       }

@@ -9,6 +9,22 @@ export const EBUSY = 'Device or resource busy';
 export const ELOOP = 'Too many levels of symbolic links';
 export const EOPNOTSUPP = 'Operation not supported';
 
+/**
+ * One string object per chain name: a name parsed from a jump, a goto or a map element is the
+ * very string the chain is keyed by, so the loop check's and the rule checks' look-ups of tens
+ * of thousands of targets compare pointers, not characters. Bounded: forgetting only costs speed.
+ */
+const chainNames = new Map<string, string>();
+const MAX_CHAIN_NAMES = 500_000;
+
+export function chainName(name: string): string {
+  const known = chainNames.get(name);
+  if (known !== undefined) return known;
+  if (chainNames.size >= MAX_CHAIN_NAMES) chainNames.clear();
+  chainNames.set(name, name);
+  return name;
+}
+
 /** Where in the input a change came from, so the kernel's refusal can point at it. */
 export interface At {
   readonly start: number;
@@ -159,7 +175,8 @@ export class NftTx {
     this.did(() => this.rs.tables.splice(i, 0, table));
   }
 
-  addChain(table: NftTable, name: string, o: { base?: NftChain['base']; comment?: string; create?: boolean }, at: At): NftChain {
+  addChain(table: NftTable, given: string, o: { base?: NftChain['base']; comment?: string; create?: boolean }, at: At): NftChain {
+    const name = chainName(given);
     const existing = table.chains.get(name);
     if (existing) {
       if (o.create) throw kernel(EEXIST, at);

@@ -1,7 +1,7 @@
 import { isNftType, parseConst } from './datatypes.ts';
 import { NftError } from './lexer.ts';
 import { addRuleText, parseVerdictText, runNft } from './parser.ts';
-import { NftTx, type NftRuleset } from './ruleset.ts';
+import { chainName, NftTx, type NftRuleset } from './ruleset.ts';
 import type { NftChain, NftChainType, NftConst, NftFamily, NftHook, NftTable, NftType, NftVerdict } from './types.ts';
 
 /**
@@ -120,7 +120,7 @@ function verdictOf(text: string): NftVerdict {
   const sp = text.indexOf(' ');
   if (sp < 0 && (text === 'accept' || text === 'drop' || text === 'continue' || text === 'return')) return { k: text };
   const verb = text.slice(0, sp);
-  if ((verb === 'goto' || verb === 'jump') && text.indexOf(' ', sp + 1) < 0) return { k: verb, chain: text.slice(sp + 1) };
+  if ((verb === 'goto' || verb === 'jump') && text.indexOf(' ', sp + 1) < 0) return { k: verb, chain: chainName(text.slice(sp + 1)) };
   return parseVerdictText(text);
 }
 
