@@ -337,13 +337,11 @@ export function kubeProxyTransaction(services: readonly ServicePortInfo[], confi
     const chains = serviceChainsOf(svc);
     const plan = planServicePort(svc, config.nodeName);
     const affinity = svc.sessionAffinity === 'ClientIP';
-    const epChain = (ep: ServiceEndpoint) => endpointChainsOf(svc, ep).chain;
-    const affinitySet = (ep: ServiceEndpoint) => endpointChainsOf(svc, ep).affinity;
 
-    for (const ep of plan.allReachableEndpoints) {
-      const known = endpointChainsOf(svc, ep);
+    const reachable = plan.allReachableEndpoints.map((ep) => endpointChainsOf(svc, ep));
+    for (const known of reachable) {
       ensureServiceChain(known.chain, known.ops);
-      if (affinity) activeAffinitySets.add(affinitySet(ep));
+      if (affinity) activeAffinitySets.add(known.affinity);
     }
     if (plan.usesClusterPolicyChain) ensureServiceChain(chains.cluster);
     if (plan.usesLocalPolicyChain) ensureServiceChain(chains.local);
@@ -424,21 +422,21 @@ export function kubeProxyTransaction(services: readonly ServicePortInfo[], confi
     }
 
     if (affinity) {
-      for (const ep of plan.allReachableEndpoints) {
-        tx.add({ verb: 'add', obj: 'set', name: affinitySet(ep), type: 'ipv4_addr', flags: ['dynamic', 'timeout'], timeoutSec: svc.sessionAffinityTimeout });
+      for (const known of reachable) {
+        tx.add({ verb: 'add', obj: 'set', name: known.affinity, type: 'ipv4_addr', flags: ['dynamic', 'timeout'], timeoutSec: svc.sessionAffinityTimeout });
       }
     }
 
     const writeServiceToEndpointRules = (svcChain: string, endpoints: readonly ServiceEndpoint[]) => {
-      if (affinity) for (const ep of endpoints) rule(svcChain, `ip saddr @${affinitySet(ep)} goto ${epChain(ep)}`);
-      tx.add(numgenOp(svc, svcChain, endpoints.map((ep) => endpointChainsOf(svc, ep))));
+      const eps = endpoints.map((ep) => endpointChainsOf(svc, ep));
+      if (affinity) for (const ep of eps) rule(svcChain, `ip saddr @${ep.affinity} goto ${ep.chain}`);
+      tx.add(numgenOp(svc, svcChain, eps));
     };
     if (plan.usesClusterPolicyChain) writeServiceToEndpointRules(chains.cluster, plan.clusterEndpoints);
     if (plan.usesLocalPolicyChain) writeServiceToEndpointRules(chains.local, plan.localEndpoints);
 
     // Generate the per-endpoint chains.
-    for (const ep of plan.allReachableEndpoints) {
-      const known = endpointChainsOf(svc, ep);
+    for (const known of reachable) {
       // hairpin: an endpoint reaching itself through the service is masqueraded
       tx.add(known.ops.hairpin);
       if (affinity) rule(known.chain, `update @${known.affinity} { ip saddr }`);
