@@ -127,7 +127,7 @@ test('why this endpoint: re-roll the connection, run N and see the spread and th
   await lab.testid('why.run').click();
   await expect(lab.testid('why.outcome')).toHaveCount(2, { timeout: 30_000 });
   await expect(lab.testid('why.counters')).toContainText('KUBE-SEP-');
-  await expect(lab.testid('why.result')).toContainText('200 connections');
+  await expect(lab.testid('why.result')).toContainText('200 connections', { timeout: 30_000 });
   await lab.testid('controls.reroll').click();
   await lab.idle();
   await expect(lab.page).toHaveURL(/draw=1/);

@@ -39,7 +39,7 @@ test('nftables mode at the path level: the NAT step says why this endpoint (numg
   await expect(lab.testid('inspector.why')).toContainText(/numgen random mod 2 drew [01] \(each of the 2 values equally likely\) → [01] : goto endpoint-/);
   await lab.testid('why.count').fill('200');
   await lab.testid('why.run').click();
-  await expect(lab.testid('why.result')).toContainText('node1');
+  await expect(lab.testid('why.result')).toContainText('node1', { timeout: 30_000 });
   await expect(lab.testid('why.result')).toContainText('node2');
 });
 
