@@ -157,9 +157,12 @@ export function socketsFor(c: Cluster): SocketBehaviour {
         const client = socket?.process === 'client';
         // a connected socket's segments: its next IP ID (inet_id counts up), the window its SYN
         // or SYN-ACK offered in scaled units, and timestamps (its own clock, the peer's echoed)
+        const window = client ? (macos ? 502 : scaledWindow(initialWindow(mss))) : scaledWindow(initialWindow(mss - 12));
+        // a SYN or a FIN takes one sequence number
+        const ack = (l4.seq + ((l4.flags & (TCP_SYN | TCP_FIN)) !== 0 ? 1 : 0)) >>> 0;
         const segment = (flags: number, tsval: number, id: number): Packet => [
           { ...ipOut, id },
-          { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: l4.ack, ack: (l4.seq + ((l4.flags & (TCP_SYN | TCP_FIN)) !== 0 ? 1 : 0)) >>> 0, flags, window: client ? (macos ? 502 : scaledWindow(initialWindow(mss))) : scaledWindow(initialWindow(mss - 12)), options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval, tsecr: tsOf(l4) }] },
+          { type: 'tcp', srcport: l4.dstport, dstport: l4.srcport, seq: l4.ack, ack, flags, window, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval, tsecr: tsOf(l4) }] },
         ];
         const nextId = () => {
           const id = socket?.inetId ?? ipOut.id;
@@ -169,9 +172,9 @@ export function socketsFor(c: Cluster): SocketBehaviour {
         const from = `${ip4.dst}:${l4.dstport}`;
         if (synAck && client) {
           const tsval = rng.nextU32();
-          const ack = segment(TCP_ACK, tsval, nextId());
+          const handshakeAck = segment(TCP_ACK, tsval, nextId());
           return [
-            { role: 'ack', packet: ack },
+            { role: 'ack', packet: handshakeAck },
             {
               role: 'fin',
               phase: 'close',
@@ -182,7 +185,7 @@ export function socketsFor(c: Cluster): SocketBehaviour {
         }
         if ((l4.flags & TCP_FIN) === 0) return [];
         // tcp_fin: the peer closed its side; our own clock is what the peer echoes back
-        const own = echoOf(l4);
+        const own = tsOf(l4, 'tsecr');
         if (client) {
           return [{ role: 'ack', phase: 'close', packet: segment(TCP_ACK, own, nextId()), explanation: `The client's kernel acknowledges the server's FIN: both sides are closed. The client's socket waits in TIME_WAIT (TCP_TIMEWAIT_LEN, 60 s) before its port ${l4.dstport} is free again.` }];
         }
@@ -204,15 +207,13 @@ export function socketsFor(c: Cluster): SocketBehaviour {
   };
 }
 
-function tsOf(t: TcpLayer): number {
+/**
+ * A segment's timestamp option: `tsval` the sender's clock, `tsecr` the clock of the receiver as
+ * it last sent it (what a reply echoes, and what the receiver's own next segment carries on).
+ */
+function tsOf(t: TcpLayer, field: 'tsval' | 'tsecr' = 'tsval'): number {
   const ts = t.options.find((o) => o.kind === 'timestamp');
-  return ts && ts.kind === 'timestamp' ? ts.tsval : 0;
-}
-
-/** The timestamp a segment echoes (TSecr): the receiver's own clock as it last sent it. */
-function echoOf(t: TcpLayer): number {
-  const ts = t.options.find((o) => o.kind === 'timestamp');
-  return ts && ts.kind === 'timestamp' ? ts.tsecr : 0;
+  return ts && ts.kind === 'timestamp' ? ts[field] : 0;
 }
 
 /** net.ipv4.ip_local_port_range's default: the ports a client socket is given. */
